@@ -1,0 +1,79 @@
+"""Redis: what the poller must remember across restarts (validators, entries already sent)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import redis
+from redis.exceptions import RedisError
+
+from adapters.errors import TransientError
+
+SEEN_TTL_S = 30 * 24 * 3600  # longer than any feed keeps an entry
+
+
+def _feed_key(url: str) -> str:
+    return hashlib.blake2b(url.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if not value:
+        return None
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass
+class RedisFeedState:
+    client: redis.Redis
+    prefix: str
+
+    def validators(self, feed_url: str) -> Validators:
+        try:
+            raw = self.client.hgetall(f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}")
+        except RedisError as exc:
+            raise TransientError(f"redis read of feed state failed: {exc}") from exc
+        return Validators(_text(raw.get(b"etag")), _text(raw.get(b"last_modified")))
+
+    def save_validators(self, feed_url: str, validators: Validators) -> None:
+        key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
+        fields = ["etag", validators.etag or "", "last_modified", validators.last_modified or ""]
+        try:
+            self.client.hset(key, items=fields)
+        except RedisError as exc:
+            raise TransientError(f"redis write of feed state failed: {exc}") from exc
+
+    def unseen(self, fingerprints: dict[str, str]) -> set[str]:
+        """Article ids never sent, or sent with another entry fingerprint."""
+        ids = list(fingerprints)
+        if not ids:
+            return set()
+        try:
+            stored = self.client.mget([f"{self.prefix}feed:v1:seen:{i}" for i in ids])
+        except RedisError as exc:
+            raise TransientError(f"redis read of seen entries failed: {exc}") from exc
+        return {i for i, old in zip(ids, stored, strict=True) if old != fingerprints[i].encode()}
+
+    def mark_seen(self, fingerprints: dict[str, str]) -> None:
+        """Called only after the entries were acknowledged by the broker."""
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for i, fp in fingerprints.items():
+                    pipe.set(f"{self.prefix}feed:v1:seen:{i}", fp, ex=SEEN_TTL_S)
+                pipe.execute()
+        except RedisError as exc:
+            raise TransientError(f"redis write of seen entries failed: {exc}") from exc

@@ -1,0 +1,130 @@
+"""HTTP GET for feeds and pages, with the limits a crawler of untrusted URLs needs.
+
+- every hop of a redirect chain is checked by the SSRF policy after DNS resolution;
+- connect/read timeouts plus a total deadline; a body cap counted on decompressed bytes
+  (a gzip bomb stops at the cap); a redirect cap;
+- conditional GET: validators are sent back exactly as received (RFC 9110 section 13.1).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from adapters.address_policy import ALLOWED_SCHEMES, IPNetwork, refusal_reason
+
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 10.0
+    total_timeout_s: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = "newsflow/0.1 (+https://github.com/newsflow)"
+    allowlist: Sequence[IPNetwork] = ()
+
+
+@dataclass(frozen=True)
+class FetchResponse:
+    status: int
+    url: str  # final URL after redirects
+    headers: Mapping[str, str]
+    body: bytes
+    permanent_redirect: str | None = None  # where a 301/308 chain led, for feeds to follow
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    url: str
+    reason: str
+    kind: str  # refused | timeout | too_large | too_many_redirects | network | http_status
+    status: int | None = None
+
+
+class _Abort(Exception):
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind, self.reason = kind, reason
+
+
+def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
+        raise _Abort("refused", f"only http(s) URLs are fetched: {url}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise _Abort("network", f"cannot resolve {parts.hostname}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        reason = refusal_reason(address, allowlist)
+        if reason is not None:
+            raise _Abort("refused", f"{parts.hostname} resolves to {reason}")
+
+
+@dataclass
+class HttpFetcher:
+    limits: FetchLimits
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        timeout = httpx.Timeout(self.limits.read_timeout_s, connect=self.limits.connect_timeout_s)
+        self.client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,  # each hop is checked by _check_destination
+            headers={"User-Agent": self.limits.user_agent},
+            trust_env=False,  # no proxy from the environment: the SSRF check is ours
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> FetchResponse | FetchFailure:
+        deadline = time.monotonic() + self.limits.total_timeout_s
+        current, permanent, all_permanent = url, None, True
+        try:
+            for _hop in range(self.limits.max_redirects + 1):
+                _check_destination(current, self.limits.allowlist)
+                status, response_headers, body = self._one_request(current, headers, deadline)
+                location = response_headers.get("location")
+                if status in REDIRECT_CODES and location:
+                    current = urljoin(current, location)
+                    # Only a chain of permanent redirects may rewrite a stored feed URL.
+                    all_permanent = all_permanent and status in (301, 308)
+                    permanent = current if all_permanent else None
+                    continue
+                return FetchResponse(status, current, response_headers, body, permanent)
+            raise _Abort("too_many_redirects", f"more than {self.limits.max_redirects} redirects")
+        except _Abort as exc:
+            return FetchFailure(current, exc.reason, exc.kind)
+        except httpx.TimeoutException as exc:
+            return FetchFailure(current, f"timed out: {exc!r}", "timeout")
+        except httpx.HTTPError as exc:
+            return FetchFailure(current, f"{type(exc).__name__}: {exc}", "network")
+
+    def _one_request(
+        self, url: str, headers: Mapping[str, str] | None, deadline: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        with self.client.stream("GET", url, headers=dict(headers or {})) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():  # decoded: the cap counts decompressed bytes
+                size += len(chunk)
+                if size > self.limits.max_bytes:
+                    raise _Abort("too_large", f"body over {self.limits.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise _Abort("timeout", f"over {self.limits.total_timeout_s}s in total")
+                chunks.append(chunk)
+            lowered = {k.lower(): v for k, v in response.headers.items()}
+            return response.status_code, lowered, b"".join(chunks)

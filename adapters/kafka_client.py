@@ -1,0 +1,216 @@
+"""Everything that talks to Kafka: readiness, topics, and the source/sink of the worker loop.
+
+kafka-python 3 facts relied on here: idempotent producer with acks=all by default; classic
+consumer groups; a failed bootstrap raises KafkaTimeoutError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from adapters.errors import TransientError
+from schemas.records import InRecord, OutRecord
+
+logger = logging.getLogger(__name__)
+
+
+def wait_for_kafka(
+    bootstrap: str, timeout_s: float = 90.0, is_alive: Callable[[], bool] | None = None
+) -> None:
+    """Block until the broker answers a metadata round trip with an unfenced broker.
+
+    An open port is not enough: the socket accepts before the broker serves requests.
+    """
+    deadline, last = time.monotonic() + timeout_s, None
+    with _quiet_client_logs():
+        while time.monotonic() < deadline:
+            if is_alive is not None and not is_alive():
+                raise TransientError(f"kafka at {bootstrap} exited while starting")
+            last = _cluster_ready(bootstrap)
+            if last is None:
+                return
+            time.sleep(0.3)
+    raise TransientError(f"kafka not ready at {bootstrap} after {timeout_s:.0f}s: {last!r}")
+
+
+@contextlib.contextmanager
+def _quiet_client_logs() -> Iterator[None]:
+    """While a broker starts, every refused connection is logged at ERROR by kafka-python:
+    expected noise here, so it is held back until the wait is over."""
+    client_logger = logging.getLogger("kafka")
+    level = client_logger.level
+    client_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        client_logger.setLevel(level)
+
+
+def _cluster_ready(bootstrap: str) -> Exception | str | None:
+    """None when an unfenced broker answered, else what went wrong."""
+    try:
+        with KafkaAdminClient(
+            bootstrap_servers=bootstrap, bootstrap_timeout_ms=3000, request_timeout_ms=5000
+        ) as admin:
+            info = admin.describe_cluster()
+    except (OSError, KafkaError) as exc:
+        return exc
+    if any(not b.get("is_fenced", False) for b in info["brokers"]):
+        return None
+    return "every broker is fenced"
+
+
+def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
+    """Create the topics that do not exist yet (a topic that exists is left as it is)."""
+    with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000) as admin:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=partitions, replication_factor=1)
+            for name in names
+            if name not in existing
+        ]
+        if not missing:
+            return
+        # Another process may create one between our list and our create.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            admin.create_topics(missing, wait_for_metadata=True)
+        logger.info("topics created names=%s", ",".join(t.name for t in missing))
+
+
+def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+    """The group's committed offset per (topic, partition)."""
+    with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+        offsets = admin.list_group_offsets(group)
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
+
+
+@dataclass
+class KafkaSource:
+    """Consumer side of the worker loop: polls records and commits only what was handled."""
+
+    consumer: KafkaConsumer
+
+    @classmethod
+    def connect(cls, bootstrap: str, group: str, topics: Sequence[str]) -> KafkaSource:
+        consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,  # commit after the outputs are acknowledged
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_poll_records=200,
+        )
+        return cls(consumer)
+
+    def poll(self, timeout_s: float) -> list[InRecord]:
+        try:
+            batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+        except KafkaError as exc:
+            raise TransientError(f"kafka poll failed: {exc!r}") from exc
+        return [_in_record(msg) for msgs in batches.values() for msg in msgs]
+
+    def commit(self, batch: Sequence[InRecord]) -> None:
+        """Commit the offset after the last record of each partition in the batch."""
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for rec in batch:
+            offsets[TopicPartition(rec.topic, rec.partition)] = OffsetAndMetadata(
+                rec.offset + 1, "", -1
+            )
+        try:
+            self.consumer.commit(offsets)
+        except KafkaError as exc:
+            raise TransientError(f"kafka commit failed: {exc!r}") from exc
+
+    def rewind(self, batch: Sequence[InRecord]) -> None:
+        """Go back to the first record of the batch on each partition, so it is polled again."""
+        first: dict[TopicPartition, int] = {}
+        for rec in batch:
+            tp = TopicPartition(rec.topic, rec.partition)
+            first[tp] = min(first.get(tp, rec.offset), rec.offset)
+        for tp, offset in first.items():
+            if tp in self.consumer.assignment():
+                self.consumer.seek(tp, offset)
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+
+
+def _in_record(msg: Any) -> InRecord:
+    return InRecord(
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        key=msg.key,
+        value=msg.value or b"",  # a tombstone (None) decodes as poison, not a crash
+        timestamp_ms=msg.timestamp,
+        headers=tuple((k, v or b"") for k, v in (msg.headers or [])),
+    )
+
+
+@dataclass
+class KafkaSink:
+    """Producer side of the worker loop: send JSON records, then flush before any commit."""
+
+    producer: KafkaProducer
+
+    @classmethod
+    def connect(cls, bootstrap: str) -> KafkaSink:
+        producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            acks="all",
+            linger_ms=5,
+            compression_type=None,
+        )
+        return cls(producer)
+
+    def send(self, record: OutRecord) -> None:
+        try:
+            self.producer.send(
+                record.topic,
+                key=record.key.encode("utf-8"),
+                value=record.value,
+                headers=list(record.headers),
+            )
+        except KafkaError as exc:
+            raise TransientError(f"kafka send to {record.topic} failed: {exc!r}") from exc
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        try:
+            self.producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            raise TransientError(f"kafka flush failed: {exc!r}") from exc
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+
+def read_topic(
+    bootstrap: str, topic: str, *, from_beginning: bool, idle_timeout_s: float | None
+) -> Iterator[InRecord]:
+    """Yield records of one topic, as a consumer without a group: it commits nothing and
+    never joins (or disturbs) the pipeline's groups. Ends after idle_timeout_s without a record."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        isolation_level="read_committed",
+        consumer_timeout_ms=float("inf") if idle_timeout_s is None else int(idle_timeout_s * 1000),
+    )
+    try:
+        for msg in consumer:
+            yield _in_record(msg)
+    finally:
+        consumer.close()

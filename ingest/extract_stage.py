@@ -1,0 +1,71 @@
+"""The extract stage: an entry from the poller -> fetch its page -> extract -> an article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.errors import PoisonMessage
+from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.extract import Extraction, choose_body, extract_page
+from schemas.messages import ArticleMessage
+from schemas.records import InRecord, OutRecord
+from schemas.timestamps import utc_now_iso
+from schemas.topics import Topics
+from workers.codec import encode
+
+Fetch = Callable[[str], FetchResponse | FetchFailure]
+
+
+def _page_of(fetched: FetchResponse | FetchFailure) -> tuple[Extraction | None, str]:
+    """The extraction (None when there is no page) and a note on how the fetch went."""
+    if isinstance(fetched, FetchFailure):
+        return None, f"fetch failed ({fetched.kind}): {fetched.reason}"
+    if fetched.status != 200:
+        return None, f"fetch answered HTTP {fetched.status}"
+    return extract_page(fetched.body, fetched.url), "fetched"
+
+
+def build_article(
+    entry: dict[str, Any], page: Extraction | None, fetched_url: str | None, fetch_note: str
+) -> ArticleMessage:
+    body = choose_body(page, entry.get("content"), entry.get("summary"))
+    if body is None:
+        raise PoisonMessage(
+            f"no article text for {entry['url']}: {fetch_note}, and the feed has no text",
+            error_type="extraction_empty",
+        )
+    title = (page.title if page and page.title else None) or entry["title"]
+    return {
+        "schema_version": 1,
+        "article_id": entry["article_id"],
+        "url": entry["url"],
+        "fetched_url": fetched_url,
+        "feed_url": entry["feed_url"],
+        "outlet": entry["outlet"],
+        "title": title,
+        "body": "\n\n".join(body.paragraphs),
+        "paragraphs": list(body.paragraphs),
+        "body_source": body.source,
+        "author": page.author if page else None,
+        "site_name": page.site_name if page else None,
+        "published": entry.get("published"),
+        "language_hint": entry.get("language_hint"),
+        "page_language": page.page_language if page else None,
+        "seen_at": entry["seen_at"],
+        "extracted_at": utc_now_iso(),
+    }
+
+
+@dataclass
+class ExtractStage:
+    fetch: Fetch
+    topics: Topics
+
+    def handle(self, entry: dict[str, Any], record: InRecord) -> list[OutRecord]:
+        fetched = self.fetch(entry["url"])
+        page, note = _page_of(fetched)
+        fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
+        article = build_article(entry, page, fetched_url, note)
+        return [encode(self.topics.articles, article["article_id"], article, "article.v1")]

@@ -1,0 +1,80 @@
+"""The feeds file (TOML): which feeds to poll, and per-feed options.
+
+[[feed]]
+url = "https://news.example.org/rss.xml"
+outlet = "Example News"
+language = "en"          # hint for short texts; optional
+tags = ["region:north"]  # passed through to the articles; optional
+enabled = true           # optional, default true
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.canonical_url import InvalidUrl, canonical_url
+
+
+class FeedsFileError(ValueError):
+    """Every problem found in a feeds file, reported at once."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    outlet: str
+    language: str | None = None
+    tags: tuple[str, ...] = field(default=())
+    enabled: bool = True
+
+
+def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
+    where = f"feed #{index + 1}"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: not a table")
+        return None
+    url, outlet = raw.get("url"), raw.get("outlet")
+    if not isinstance(url, str):
+        problems.append(f"{where}: url is missing")
+        return None
+    try:
+        canonical_url(url)
+    except InvalidUrl as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    if not isinstance(outlet, str) or not outlet.strip():
+        problems.append(f"{where} ({url}): outlet is missing")
+        return None
+    unknown = set(raw) - {"url", "outlet", "language", "tags", "enabled"}
+    if unknown:
+        problems.append(f"{where} ({url}): unknown keys {sorted(unknown)}")
+    return FeedConfig(
+        url=url,
+        outlet=outlet.strip(),
+        language=raw.get("language"),
+        tags=tuple(raw.get("tags", ())),
+        enabled=bool(raw.get("enabled", True)),
+    )
+
+
+def parse_feeds(text: str, path: Path) -> list[FeedConfig]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FeedsFileError(path, [f"not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    feeds = [f for i, raw in enumerate(data.get("feed", [])) if (f := _feed(i, raw, problems))]
+    if problems:
+        raise FeedsFileError(path, problems)
+    return [f for f in feeds if f.enabled]
+
+
+def load_feeds(path: Path) -> list[FeedConfig]:
+    return parse_feeds(path.read_text(encoding="utf-8"), path)

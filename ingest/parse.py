@@ -1,0 +1,80 @@
+"""Feed bytes -> entries (pure). feedparser gets bytes only, never a URL or a path.
+
+feedparser treats a str as a URL, a file name or a document and may do I/O; wrapping the
+bytes in BytesIO keeps parsing pure (feedparser's own docs advise it for untrusted input).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+from schemas.timestamps import from_struct_time
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    link: str
+    title: str
+    guid: str | None
+    summary: str | None
+    content: str | None
+    published: str | None
+    updated: str | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    language: str | None
+    entries: tuple[FeedEntry, ...]
+    warning: str | None  # feedparser's bozo reason when entries were still found
+
+
+@dataclass(frozen=True)
+class FeedParseError:
+    """The body is not a feed we can read: a per-feed error, never a crash."""
+
+    reason: str
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _entry(raw: Mapping[str, Any]) -> FeedEntry | None:
+    link = _text(raw.get("link"))
+    if link is None:
+        return None  # nothing to fetch and nothing to identify the article by
+    contents = raw.get("content") or []
+    content = _text(contents[0].get("value")) if contents else None
+    return FeedEntry(
+        link=link.strip(),
+        title=(_text(raw.get("title")) or "").strip(),
+        guid=_text(raw.get("id")),
+        summary=_text(raw.get("summary")),
+        content=content,
+        published=from_struct_time(raw.get("published_parsed")),
+        updated=from_struct_time(raw.get("updated_parsed")),
+    )
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed | FeedParseError:
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    response_headers["content-location"] = url  # base for relative links
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    entries = tuple(e for e in map(_entry, parsed.entries) if e is not None)
+    reason = repr(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if not entries and reason is not None:
+        return FeedParseError(f"not a readable feed: {reason}")
+    feed = parsed.get("feed", {})
+    return ParsedFeed(
+        title=_text(feed.get("title")),
+        language=_text(feed.get("language")),
+        entries=entries,
+        warning=reason,
+    )

@@ -1,0 +1,134 @@
+"""The feed poller: fetch each feed when due, send its new or changed entries to Kafka.
+
+Order of effects for one feed: fetch -> parse -> send new entries -> flush -> remember them
+as seen -> save validators. A crash anywhere before "remember" re-sends the entries on the
+next poll (at-least-once; downstream verdicts are idempotent by article id), never loses them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from adapters.errors import TransientError
+from adapters.feed_state import Validators
+from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.entries import entry_fingerprint, entry_message
+from ingest.feeds import FeedConfig
+from ingest.parse import FeedParseError, parse_feed
+from schemas.records import OutRecord
+from schemas.timestamps import utc_now_iso
+from schemas.topics import Topics
+from workers.backoff import backoff_delay_s
+from workers.codec import encode
+
+logger = logging.getLogger(__name__)
+
+FetchFeed = Callable[[str, Mapping[str, str]], FetchResponse | FetchFailure]
+
+
+class FeedState(Protocol):
+    def validators(self, feed_url: str) -> Validators: ...
+    def save_validators(self, feed_url: str, validators: Validators) -> None: ...
+    def unseen(self, fingerprints: dict[str, str]) -> set[str]: ...
+    def mark_seen(self, fingerprints: dict[str, str]) -> None: ...
+
+
+class EntrySink(Protocol):
+    def send(self, record: OutRecord) -> None: ...
+    def flush(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollResult:
+    feed_url: str
+    status: str  # new_entries | not_modified | error
+    sent: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Poller:
+    feeds: Sequence[FeedConfig]
+    fetch: FetchFeed
+    state: FeedState
+    sink: EntrySink
+    topics: Topics
+    interval_s: float
+    stop: threading.Event = field(default_factory=threading.Event)
+    errors: dict[str, int] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def poll_feed(self, feed: FeedConfig) -> PollResult:
+        validators = self.state.validators(feed.url)
+        fetched = self.fetch(feed.url, validators.request_headers())
+        if isinstance(fetched, FetchFailure):
+            return PollResult(feed.url, "error", error=f"{fetched.kind}: {fetched.reason}")
+        if fetched.status == 304:
+            return PollResult(feed.url, "not_modified")
+        if fetched.status != 200:
+            return PollResult(feed.url, "error", error=f"HTTP {fetched.status}")
+        parsed = parse_feed(fetched.body, fetched.headers, fetched.url)
+        if isinstance(parsed, FeedParseError):
+            return PollResult(feed.url, "error", error=parsed.reason)
+        if parsed.warning:
+            logger.info("feed parsed with warning feed=%s warning=%s", feed.url, parsed.warning)
+        seen_at = utc_now_iso()
+        messages = {}
+        for entry in parsed.entries:
+            message = entry_message(feed, entry, parsed.language, seen_at)
+            if message is not None:
+                messages[message["article_id"]] = (message, entry_fingerprint(entry))
+        fingerprints = {i: fp for i, (_, fp) in messages.items()}
+        fresh = self.state.unseen(fingerprints)
+        for i in fresh:
+            self.sink.send(encode(self.topics.entries, i, messages[i][0], "entry.v1"))
+        self.sink.flush()
+        self.state.mark_seen({i: fingerprints[i] for i in fresh})
+        self.state.save_validators(
+            feed.url, Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"))
+        )
+        return PollResult(feed.url, "new_entries", sent=len(fresh))
+
+    def next_delay_s(self, feed: FeedConfig) -> float:
+        failures = self.errors.get(feed.url, 0)
+        if failures:
+            return backoff_delay_s(failures - 1, self.interval_s, 3600.0, self.rng.random())
+        return self.interval_s * (0.9 + 0.2 * self.rng.random())  # jitter spreads the feeds
+
+    def run(self) -> None:
+        due = {feed.url: 0.0 for feed in self.feeds}
+        by_url = {feed.url: feed for feed in self.feeds}
+        logger.info("poller started feeds=%d interval_s=%.0f", len(self.feeds), self.interval_s)
+        while not self.stop.is_set():
+            now = time.monotonic()
+            for url in [u for u, t in due.items() if t <= now]:
+                if self.stop.is_set():
+                    break
+                due[url] = now + self._poll_and_log(by_url[url])
+            wait = min(due.values(), default=now + 1.0) - time.monotonic()
+            self.stop.wait(max(0.05, min(wait, 1.0)))
+        logger.info("poller stopped")
+
+    def _poll_and_log(self, feed: FeedConfig) -> float:
+        try:
+            result = self.poll_feed(feed)
+        except TransientError as exc:
+            result = PollResult(feed.url, "error", error=f"transient: {exc}")
+        if result.status == "error":
+            self.errors[feed.url] = self.errors.get(feed.url, 0) + 1
+            logger.warning(
+                "feed poll failed feed=%s errors=%d error=%s",
+                feed.url, self.errors[feed.url], result.error,
+            )  # fmt: skip
+        else:
+            self.errors.pop(feed.url, None)
+            logger.info(
+                "feed polled feed=%s status=%s sent=%d", feed.url, result.status, result.sent
+            )
+        return self.next_delay_s(feed)

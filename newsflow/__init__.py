@@ -1,0 +1,1 @@
+"""The newsflow command: settings, wiring of the stages, the supervisor and the live view."""

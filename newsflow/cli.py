@@ -1,0 +1,170 @@
+"""The newsflow command.
+
+newsflow run [--demo] [--stage S]   the pipeline (all stages, or one)
+newsflow watch [--json] ...         a live view of the processed topic
+newsflow config                     the effective settings
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from adapters.errors import PipelineError
+from adapters.kafka_client import ensure_topics, read_topic
+from ingest.feeds import FeedsFileError
+from newsflow.local_services import discover, ensure_services
+from newsflow.logs import configure_logging
+from newsflow.settings import Settings, SettingsError
+from newsflow.stages import STAGES, build_stage, topics_of
+from newsflow.supervisor import install_stop_signals, supervise
+from newsflow.watch import WatchFilter, format_line
+from services.process import ServiceStartError
+from services.replay_server import ReplayServer, load_story_set
+
+logger = logging.getLogger("newsflow")
+
+SUPERVISED_ENV = "NEWSFLOW_SUPERVISED"
+DEMO_STORIES = Path(__file__).resolve().parent.parent / "demo" / "stories.toml"
+
+
+def load_settings(config: str | None, environ: Mapping[str, str]) -> Settings:
+    path = Path(config or environ.get("NEWSFLOW_CONFIG", "newsflow.toml"))
+    if config is not None and not path.exists():
+        raise SettingsError([f"config file {path} does not exist"])
+    text = path.read_text(encoding="utf-8") if path.exists() else None
+    return Settings.load(environ, text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="TOML config file (default: ./newsflow.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the pipeline in the foreground until Ctrl-C")
+    run.add_argument("--stage", choices=STAGES, help="run this one stage in this process")
+    run.add_argument("--stages", default=",".join(STAGES), help="stages to supervise")
+    run.add_argument("--demo", action="store_true", help="serve and poll the bundled demo feeds")
+    watch = sub.add_parser("watch", help="show processed articles as they arrive")
+    watch.add_argument("--json", action="store_true", help="one JSON message a line")
+    watch.add_argument("--from-beginning", action="store_true", help="replay the whole topic")
+    watch.add_argument("--idle-exit-s", type=float, help="exit after this long without news")
+    watch.add_argument("--lang", help="only this language (ISO 639-1)")
+    watch.add_argument("--status", help="only this dedupe relation (original, exact_duplicate...)")
+    watch.add_argument("--source", help="only this outlet")
+    sub.add_parser("config", help="print the effective settings (secrets masked)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, os.environ)
+        stage = getattr(args, "stage", None) or args.command
+        configure_logging(settings.log_level, settings.log_format, stage)
+        if args.command == "config":
+            print(json.dumps(settings.masked(), indent=2, ensure_ascii=False))
+            return 0
+        if args.command == "watch":
+            return _watch(discover(settings), args)
+        if args.stage:
+            return _run_stage(discover(settings), args.stage)
+        return _run_all(settings, args)
+    except (SettingsError, FeedsFileError, ServiceStartError, PipelineError) as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
+
+
+def _stop_when_orphaned(stop: threading.Event) -> None:
+    """A supervised stage lives in its own session (see supervisor.py), so it would outlive a
+    supervisor killed with SIGKILL; it stops itself when its parent is gone."""
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                logger.warning("supervisor gone, stopping")
+                stop.set()
+
+    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+
+
+def _run_stage(settings: Settings, stage_name: str) -> int:
+    stage = build_stage(settings, stage_name)
+    install_stop_signals(stage.stop)
+    if os.environ.get(SUPERVISED_ENV) == "1":
+        _stop_when_orphaned(stage.stop)
+    try:
+        stage.run()
+    finally:
+        stage.close()
+    return 0
+
+
+def _run_all(settings: Settings, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    install_stop_signals(stop)
+    services = ensure_services(settings)
+    replay = None
+    try:
+        env = dict(os.environ)
+        env["NEWSFLOW_KAFKA_BOOTSTRAP"] = services.kafka_bootstrap
+        env["NEWSFLOW_REDIS_URL"] = services.redis_url
+        env[SUPERVISED_ENV] = "1"
+        if args.config:
+            env["NEWSFLOW_CONFIG"] = args.config
+        if args.demo:
+            replay = ReplayServer.start(load_story_set(DEMO_STORIES), settings.demo_port)
+            env.update(_demo_env(settings, replay))
+        ensure_topics(
+            services.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions
+        )
+        stages = [s for s in args.stages.split(",") if s]
+        logger.info(
+            "pipeline running kafka=%s stages=%s", services.kafka_bootstrap, ",".join(stages)
+        )
+        supervise(stages, env, stop)
+    finally:
+        if replay is not None:
+            replay.stop()
+        services.stop()
+    logger.info("pipeline stopped")
+    return 0
+
+
+def _demo_env(settings: Settings, replay: ReplayServer) -> dict[str, str]:
+    feeds = settings.state_dir / "demo-feeds.toml"
+    feeds.parent.mkdir(parents=True, exist_ok=True)
+    feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+    allowed = [*settings.fetch_allow_networks, "127.0.0.1/32"]
+    logger.info("demo feeds served base=%s feeds_file=%s", replay.site.base_url, feeds)
+    return {"NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": ",".join(allowed)}
+
+
+def _watch(settings: Settings, args: argparse.Namespace) -> int:
+    wanted = WatchFilter(language=args.lang, relation=args.status, outlet=args.source)
+    records = read_topic(
+        settings.kafka_bootstrap,
+        topics_of(settings).processed,
+        from_beginning=args.from_beginning,
+        idle_timeout_s=args.idle_exit_s,
+    )
+    try:
+        for record in records:
+            message = json.loads(record.value)
+            if not wanted.accepts(message):
+                continue
+            line = json.dumps(message, ensure_ascii=False) if args.json else format_line(message)
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Kafka and Redis for `newsflow run`: the configured servers, or local ones we start.
+
+When NEWSFLOW_KAFKA_BOOTSTRAP / NEWSFLOW_REDIS_URL (or the config file) name servers,
+those are used and nothing is started. Otherwise a broker and a redis-server are started
+under state_dir, their data kept across runs, and stopped when the run ends. The addresses
+in use are written to state_dir/services.json so that `newsflow watch` finds them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.errors import TransientError
+from adapters.hash_store import ping_redis
+from adapters.kafka_client import wait_for_kafka
+from newsflow.settings import Settings
+from services.kafka_broker import BrokerConfig, start_broker
+from services.process import ManagedProcess, ServiceStartError, port_is_open
+from services.redis_server import RedisConfig, start_redis
+
+logger = logging.getLogger(__name__)
+
+SERVICES_FILE = "services.json"
+
+
+@dataclass
+class LocalServices:
+    kafka_bootstrap: str
+    redis_url: str
+    started: list[ManagedProcess] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.started):
+            code = process.stop()
+            logger.info("service stopped name=%s exit_code=%d", process.name, code)
+        self.started.clear()
+
+
+def _local_kafka(settings: Settings, started: list[ManagedProcess]) -> str:
+    cfg = BrokerConfig(
+        port=settings.local_kafka_port,
+        controller_port=settings.local_kafka_port + 1,
+        data_dir=settings.state_dir / "kafka",
+        partitions=settings.topic_partitions,
+    )
+    if port_is_open(cfg.port):
+        try:
+            wait_for_kafka(cfg.bootstrap, timeout_s=10)
+        except TransientError as exc:
+            raise ServiceStartError(
+                f"port {cfg.port} is taken by something that is not a Kafka broker: "
+                "free it or set local_kafka_port"
+            ) from exc
+        logger.info("using running kafka bootstrap=%s", cfg.bootstrap)
+        return cfg.bootstrap
+    logger.info("starting local kafka bootstrap=%s data=%s", cfg.bootstrap, cfg.data_dir)
+    started.append(start_broker(cfg))
+    return cfg.bootstrap
+
+
+def _local_redis(settings: Settings, started: list[ManagedProcess]) -> str:
+    cfg = RedisConfig(port=settings.local_redis_port, data_dir=settings.state_dir / "redis")
+    if port_is_open(cfg.port):
+        try:
+            ping_redis(cfg.url)
+        except TransientError as exc:
+            raise ServiceStartError(
+                f"port {cfg.port} is taken by something that is not Redis: "
+                "free it or set local_redis_port"
+            ) from exc
+        logger.info("using running redis url=%s", cfg.url)
+        return cfg.url
+    logger.info("starting local redis url=%s data=%s", cfg.url, cfg.data_dir)
+    started.append(start_redis(cfg))
+    return cfg.url
+
+
+def ensure_services(settings: Settings) -> LocalServices:
+    started: list[ManagedProcess] = []
+    try:
+        kafka = settings.kafka_bootstrap or _local_kafka(settings, started)
+        redis_url = settings.redis_url or _local_redis(settings, started)
+        if settings.kafka_bootstrap:
+            wait_for_kafka(kafka, timeout_s=30)
+        if settings.redis_url:
+            ping_redis(redis_url)
+    except (ServiceStartError, TransientError):
+        for process in reversed(started):
+            process.stop()
+        raise
+    services = LocalServices(kafka, redis_url, started)
+    write_services_file(settings.state_dir, services)
+    return services
+
+
+def write_services_file(state_dir: Path, services: LocalServices) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    data = {"kafka_bootstrap": services.kafka_bootstrap, "redis_url": services.redis_url}
+    (state_dir / SERVICES_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def discover(settings: Settings) -> Settings:
+    """Fill empty server addresses from the services file a running `newsflow run` wrote."""
+    if settings.kafka_bootstrap and settings.redis_url:
+        return settings
+    path = settings.state_dir / SERVICES_FILE
+    if not path.exists():
+        raise ServiceStartError(
+            f"no Kafka configured and no running pipeline found ({path} is missing): "
+            "start one with `make run`, or set NEWSFLOW_KAFKA_BOOTSTRAP"
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return settings.with_services(
+        settings.kafka_bootstrap or data["kafka_bootstrap"], settings.redis_url or data["redis_url"]
+    )

@@ -1,0 +1,186 @@
+"""One settings object per process, from the config file (TOML) and NEWSFLOW_* variables.
+
+Every setting is declared once in SETTINGS (name, type, default, doc): the loader, the
+README table and tests/unit/test_settings.py all read that table. Loading is pure (the
+caller passes the environment and the file text) and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ENV_PREFIX = "NEWSFLOW_"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    kind: type
+    default: Any
+    doc: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "kafka_bootstrap",
+        str,
+        "",
+        "Kafka bootstrap servers; empty: `newsflow run` starts a local broker",
+    ),
+    Setting("redis_url", str, "", "Redis URL; empty: `newsflow run` starts a local redis-server"),
+    Setting("feeds_file", Path, Path("demo/feeds.toml"), "the feeds file (TOML)"),
+    Setting(
+        "topic_prefix", str, "", "prefix for every topic name (isolates deployments on one broker)"
+    ),
+    Setting("group_prefix", str, "", "prefix for every consumer group name"),
+    Setting("redis_key_prefix", str, "newsflow:", "prefix for every Redis key"),
+    Setting("topic_partitions", int, 3, "partitions of the topics newsflow creates"),
+    Setting("poll_interval_s", float, 300.0, "seconds between two polls of one feed"),
+    Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long a content hash is remembered"),
+    Setting("fetch_connect_timeout_s", float, 5.0, "HTTP connect timeout"),
+    Setting("fetch_read_timeout_s", float, 10.0, "HTTP read timeout between two bytes"),
+    Setting("fetch_total_timeout_s", float, 30.0, "HTTP total time for one fetch"),
+    Setting("max_feed_bytes", int, 15 * MIB, "largest feed body (decompressed)"),
+    Setting("max_page_bytes", int, 10 * MIB, "largest article page (decompressed)"),
+    Setting("max_redirects", int, 5, "redirects followed per fetch"),
+    Setting(
+        "fetch_allow_networks",
+        list,
+        [],
+        "addresses/networks the SSRF guard lets through, e.g. 127.0.0.1",
+    ),
+    Setting(
+        "user_agent", str, "newsflow/0.1 (+https://github.com/newsflow/newsflow)", "HTTP User-Agent"
+    ),
+    Setting("state_dir", Path, Path(".run"), "where local servers keep data and logs"),
+    Setting("local_kafka_port", int, 19092, "port of the local broker `newsflow run` starts"),
+    Setting("local_redis_port", int, 6390, "port of the local redis-server `newsflow run` starts"),
+    Setting("demo_port", int, 8765, "port of the demo replay server (`newsflow run --demo`)"),
+    Setting("log_level", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("log_format", str, "text", "text (key=value) or json (one object a line)"),
+)
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str
+    redis_url: str
+    feeds_file: Path
+    topic_prefix: str
+    group_prefix: str
+    redis_key_prefix: str
+    topic_partitions: int
+    poll_interval_s: float
+    dedupe_window_s: int
+    fetch_connect_timeout_s: float
+    fetch_read_timeout_s: float
+    fetch_total_timeout_s: float
+    max_feed_bytes: int
+    max_page_bytes: int
+    max_redirects: int
+    fetch_allow_networks: list[str]
+    user_agent: str
+    state_dir: Path
+    local_kafka_port: int
+    local_redis_port: int
+    demo_port: int
+    log_level: str
+    log_format: str
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], file_text: str | None = None) -> Settings:
+        problems: list[str] = []
+        file_values = _file_values(file_text, problems)
+        values = {}
+        for setting in SETTINGS:
+            if setting.env in environ:
+                raw, where = environ[setting.env], setting.env
+            elif setting.name in file_values:
+                raw, where = file_values.pop(setting.name), f"config file key {setting.name}"
+            else:
+                values[setting.name] = setting.default
+                continue
+            values[setting.name] = _convert(setting, raw, where, problems)
+        problems += [f"config file: unknown key {key!r}" for key in sorted(file_values)]
+        problems += _check_choices(values)
+        if problems:
+            raise SettingsError(problems)
+        return cls(**values)
+
+    def with_services(self, kafka_bootstrap: str, redis_url: str) -> Settings:
+        return _replace(self, kafka_bootstrap=kafka_bootstrap, redis_url=redis_url)
+
+    def masked(self) -> dict[str, str]:
+        """The effective settings for printing, with passwords in URLs masked."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        shown["redis_url"] = mask_url_password(self.redis_url)
+        return shown
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    return Settings(**{**{f.name: getattr(settings, f.name) for f in fields(settings)}, **changes})
+
+
+def mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    userinfo = f"{parts.username or ''}:***@"
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, userinfo + host, parts.path, parts.query, parts.fragment))
+
+
+def _file_values(file_text: str | None, problems: list[str]) -> dict[str, Any]:
+    if file_text is None:
+        return {}
+    try:
+        return dict(tomllib.loads(file_text))
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"config file is not valid TOML: {exc}")
+        return {}
+
+
+def _convert(setting: Setting, raw: Any, where: str, problems: list[str]) -> Any:
+    try:
+        if setting.kind is list:
+            if isinstance(raw, str):
+                return [part.strip() for part in raw.split(",") if part.strip()]
+            if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+                return list(raw)
+            raise ValueError("expected a list of strings")
+        if setting.kind in (int, float) and isinstance(raw, bool):
+            raise ValueError("expected a number")
+        value = setting.kind(raw)
+        if setting.kind in (int, float) and value < 0:
+            raise ValueError("must not be negative")
+        return value
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{where}={raw!r}: {exc}")
+        return setting.default
+
+
+def _check_choices(values: Mapping[str, Any]) -> list[str]:
+    problems = []
+    if str(values["log_level"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
+    if values["log_format"] not in ("text", "json"):
+        problems.append(f"log_format={values['log_format']!r}: use text or json")
+    if values["topic_partitions"] < 1:
+        problems.append("topic_partitions must be at least 1")
+    return problems

@@ -1,0 +1,117 @@
+"""Wiring: build each stage of the pipeline from the settings and the real adapters.
+
+poller  --news.entries.v1-->  extract  --news.articles.v1-->  dedupe
+        --news.deduped.v1-->  tag  --news.processed.v1-->  (consumers)
+any stage --news.dlq.v1--> (inputs it could not handle, with the reason)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from adapters.address_policy import parse_networks
+from adapters.feed_state import RedisFeedState
+from adapters.hash_store import RedisHashStore, connect_redis
+from adapters.http_fetch import FetchLimits, HttpFetcher
+from adapters.kafka_client import KafkaSink, KafkaSource
+from ingest.extract_stage import ExtractStage
+from ingest.feeds import load_feeds
+from ingest.poller import Poller
+from newsflow.settings import Settings
+from schemas.topics import Topics
+from workers.dedupe.handler import DedupeStage
+from workers.runner import Handler, WorkerLoop
+from workers.tag.handler import TagStage
+from workers.tag.language import LanguageDetector
+
+STAGES = ("poller", "extract", "dedupe", "tag")
+
+
+def topics_of(settings: Settings) -> Topics:
+    return Topics(settings.topic_prefix)
+
+
+def group_of(settings: Settings, stage: str) -> str:
+    return f"{settings.group_prefix}newsflow-{stage}-v1"
+
+
+def fetch_limits(settings: Settings, max_bytes: int) -> FetchLimits:
+    return FetchLimits(
+        connect_timeout_s=settings.fetch_connect_timeout_s,
+        read_timeout_s=settings.fetch_read_timeout_s,
+        total_timeout_s=settings.fetch_total_timeout_s,
+        max_bytes=max_bytes,
+        max_redirects=settings.max_redirects,
+        user_agent=settings.user_agent,
+        allowlist=parse_networks(settings.fetch_allow_networks),
+    )
+
+
+@dataclass
+class RunningStage:
+    """A stage ready to run in this process: `run()` blocks until `stop` is set."""
+
+    name: str
+    run: Callable[[], None]
+    stop: threading.Event
+    close: Callable[[], None]
+
+
+def _worker(
+    settings: Settings, stage: str, input_topic: str, contract: str, handle: Handler,
+    extra_close: Callable[[], None] = lambda: None,
+) -> RunningStage:  # fmt: skip
+    topics = topics_of(settings)
+    source = KafkaSource.connect(settings.kafka_bootstrap, group_of(settings, stage), [input_topic])
+    sink = KafkaSink.connect(settings.kafka_bootstrap)
+    loop = WorkerLoop(stage, contract, topics.dead_letter, handle, source, sink)
+
+    def close() -> None:
+        source.close()
+        sink.close()
+        extra_close()
+
+    return RunningStage(stage, loop.run, loop.stop, close)
+
+
+def build_stage(settings: Settings, stage: str) -> RunningStage:
+    topics = topics_of(settings)
+    handler: Handler
+    if stage == "poller":
+        return _poller(settings, topics)
+    if stage == "extract":
+        fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
+        handler = ExtractStage(lambda url: fetcher.get(url), topics).handle
+        return _worker(settings, stage, topics.entries, "entry.v1", handler, fetcher.close)
+    if stage == "dedupe":
+        redis_client = connect_redis(settings.redis_url)
+        store = RedisHashStore(redis_client, settings.redis_key_prefix)
+        handler = DedupeStage(store, topics, settings.dedupe_window_s).handle
+        return _worker(settings, stage, topics.articles, "article.v1", handler, redis_client.close)
+    if stage == "tag":
+        handler = TagStage(LanguageDetector(), topics).handle
+        return _worker(settings, stage, topics.deduped, "deduped.v1", handler)
+    raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+
+
+def _poller(settings: Settings, topics: Topics) -> RunningStage:
+    fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
+    redis_client = connect_redis(settings.redis_url)
+    sink = KafkaSink.connect(settings.kafka_bootstrap)
+    poller = Poller(
+        feeds=load_feeds(settings.feeds_file),
+        fetch=fetcher.get,
+        state=RedisFeedState(redis_client, settings.redis_key_prefix),
+        sink=sink,
+        topics=topics,
+        interval_s=settings.poll_interval_s,
+    )
+
+    def close() -> None:
+        sink.close()
+        fetcher.close()
+        redis_client.close()
+
+    return RunningStage("poller", poller.run, poller.stop, close)

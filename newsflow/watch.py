@@ -1,0 +1,48 @@
+"""`newsflow watch`: one line per processed article; duplicates indented under their story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.timestamps import parse_iso
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi"})
+LRI, PDI = "\u2066", "\u2069"  # isolate right-to-left titles so the line keeps its order
+
+
+@dataclass(frozen=True)
+class WatchFilter:
+    language: str | None = None
+    relation: str | None = None
+    outlet: str | None = None
+
+    def accepts(self, message: dict[str, Any]) -> bool:
+        tags, dedupe = message.get("tags", {}), message.get("dedupe", {})
+        return (
+            (self.language is None or tags.get("language") == self.language)
+            and (self.relation is None or dedupe.get("relation") == self.relation)
+            and (self.outlet is None or message.get("outlet") == self.outlet)
+        )
+
+
+def _title(message: dict[str, Any]) -> str:
+    title = " ".join(str(message.get("title", "")).split())
+    if message.get("tags", {}).get("language") in RTL_LANGUAGES:
+        return f"{LRI}{title}{PDI}"
+    return title
+
+
+def format_line(message: dict[str, Any]) -> str:
+    dedupe, tags = message["dedupe"], message["tags"]
+    clock = parse_iso(message["processed_at"]).strftime("%H:%M:%S")
+    language = tags.get("language") or "??"
+    head = f"{clock} [{language}] {message['outlet']} · {_title(message)}"
+    short_id = message["article_id"][:8]
+    if dedupe["relation"] == "original":
+        return f"{head}  ({short_id})"
+    where = "another outlet" if dedupe.get("cross_outlet") else "same outlet"
+    return (
+        f"    ↳ {dedupe['relation']} of {str(dedupe['duplicate_of'])[:8]} ({where}, "
+        f"score {dedupe['score']:.2f}): {head}  ({short_id})"
+    )

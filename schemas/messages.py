@@ -1,0 +1,85 @@
+"""Python types of the messages. tests/unit/test_contracts.py checks them against the schemas."""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+BodySource = Literal["page", "feed_content", "feed_summary"]
+Relation = Literal["original", "exact_duplicate", "near_duplicate", "partial_reprint", "update"]
+DedupeMethod = Literal["none", "content_hash"]
+LanguageSource = Literal["text", "feed_hint", "page", "none"]
+
+
+class EntryMessage(TypedDict):
+    schema_version: Literal[1]
+    article_id: str
+    url: str
+    entry_url: str
+    feed_url: str
+    outlet: str
+    title: str
+    seen_at: str
+    guid: NotRequired[str | None]
+    summary: NotRequired[str | None]
+    content: NotRequired[str | None]
+    published: NotRequired[str | None]
+    language_hint: NotRequired[str | None]
+
+
+class ArticleMessage(TypedDict):
+    schema_version: Literal[1]
+    article_id: str
+    url: str
+    feed_url: str
+    outlet: str
+    title: str
+    body: str
+    paragraphs: list[str]
+    body_source: BodySource
+    seen_at: str
+    extracted_at: str
+    fetched_url: NotRequired[str | None]
+    author: NotRequired[str | None]
+    site_name: NotRequired[str | None]
+    published: NotRequired[str | None]
+    language_hint: NotRequired[str | None]
+    page_language: NotRequired[str | None]
+
+
+class DedupeVerdict(TypedDict):
+    relation: Relation
+    duplicate_of: str | None
+    cluster_id: str
+    score: float
+    method: DedupeMethod
+    content_hash: str
+    cross_outlet: bool | None
+
+
+class DedupedMessage(ArticleMessage):
+    dedupe: DedupeVerdict
+
+
+class TagSet(TypedDict):
+    language: str | None
+    language_source: LanguageSource
+    language_score: NotRequired[float | None]
+
+
+class ProcessedMessage(DedupedMessage):
+    tags: TagSet
+    processed_at: str
+
+
+class DeadLetterMessage(TypedDict):
+    schema_version: Literal[1]
+    stage: str
+    error_type: str
+    error: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    failed_at: str
+    key: NotRequired[str | None]
+    value_text: NotRequired[str | None]
+    value_base64: NotRequired[str | None]

@@ -1,0 +1,149 @@
+"""Start a single-node Apache Kafka (KRaft: broker and controller in one JVM) from Maven jars.
+
+The jars come from tools/kafka-runtime/pom.xml (`make kafka-jars`). Debian has no Kafka
+package and this machine has no Docker engine, so we run `kafka.Kafka` with `java -cp`.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.errors import TransientError
+from adapters.kafka_client import wait_for_kafka
+from services.process import ManagedProcess, ServiceStartError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LIBS = REPO_ROOT / ".kafka" / "libs"
+LOG4J_CONFIG = Path(__file__).resolve().parent / "kafka-log4j2.properties"
+
+# Upstream kafka-run-class.sh defaults.
+JVM_GC_FLAGS = (
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-Djava.awt.headless=true",
+)
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    port: int
+    controller_port: int
+    data_dir: Path
+    heap: str = "512m"
+    partitions: int = 3
+    libs: Path = DEFAULT_LIBS
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def new_cluster_id() -> str:
+    """Kafka's Uuid text form: 16 random bytes, base64url without padding, no leading '-'."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
+
+
+def server_properties(cfg: BrokerConfig) -> str:
+    # 127.0.0.1, not localhost, which may resolve to ::1.
+    lines = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.bootstrap.servers": f"127.0.0.1:{cfg.controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{cfg.port},CONTROLLER://127.0.0.1:{cfg.controller_port}",
+        "advertised.listeners": (
+            f"PLAINTEXT://127.0.0.1:{cfg.port},CONTROLLER://127.0.0.1:{cfg.controller_port}"
+        ),
+        "inter.broker.listener.name": "PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs": str(cfg.data_dir / "log"),
+        # One node: the default replication factors of 3 leave the coordinators unavailable.
+        "offsets.topic.replication.factor": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        # Start fast: no rebalance delay, small internal topics, few threads for 2 cores.
+        "group.initial.rebalance.delay.ms": "0",
+        "offsets.topic.num.partitions": "1",
+        "transaction.state.log.num.partitions": "1",
+        "num.partitions": str(cfg.partitions),
+        "num.network.threads": "2",
+        "num.io.threads": "4",
+        "background.threads": "2",
+        "group.coordinator.threads": "1",
+        # The cleaner's dedupe buffer is on-heap (128 MiB by default).
+        "log.cleaner.dedupe.buffer.size": "33554432",
+    }
+    return "".join(f"{k}={v}\n" for k, v in lines.items())
+
+
+def _java_cmd(cfg: BrokerConfig, heap: str, main: str, *args: str) -> list[str]:
+    java = shutil.which("java")
+    if java is None:
+        raise ServiceStartError("java not found on PATH: Kafka needs Java 17 or newer")
+    return [
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        *JVM_GC_FLAGS,
+        "-XX:+ExitOnOutOfMemoryError",
+        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        f"-Dkafka.logs.dir={cfg.data_dir / 'logs'}",
+        "-cp",
+        f"{cfg.libs}/*",  # the JVM expands the wildcard
+        main,
+        *args,
+    ]
+
+
+def _format_storage(cfg: BrokerConfig, props: Path) -> None:
+    """Format the log dir once; a dir that holds meta.properties keeps its data across runs."""
+    if (cfg.data_dir / "log" / "meta.properties").exists():
+        return
+    cmd = _java_cmd(
+        cfg, "256m", "kafka.tools.StorageTool",
+        "format", "--standalone", "-t", new_cluster_id(), "-c", str(props),
+    )  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise ServiceStartError(f"kafka storage format failed:\n{done.stdout}\n{done.stderr}")
+
+
+def start_broker(cfg: BrokerConfig, timeout_s: float = 120.0) -> ManagedProcess:
+    """Format (if new), start and wait for a real metadata round trip."""
+    if not (cfg.libs.is_dir() and any(cfg.libs.glob("kafka_2.13-*.jar"))):
+        raise ServiceStartError(
+            f"kafka jars not found in {cfg.libs}: run `make kafka-jars` (needs Maven)"
+        )
+    for sub in ("log", "logs"):
+        (cfg.data_dir / sub).mkdir(parents=True, exist_ok=True)
+    props = cfg.data_dir / "server.properties"
+    props.write_text(server_properties(cfg), encoding="utf-8")
+    _format_storage(cfg, props)
+    log_path = cfg.data_dir / "broker.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            _java_cmd(cfg, cfg.heap, "kafka.Kafka", str(props)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C in the terminal must not reach the broker first
+        )
+    broker = ManagedProcess("kafka broker", proc, log_path)
+    try:
+        wait_for_kafka(cfg.bootstrap, timeout_s, is_alive=broker.is_running)
+    except TransientError as exc:
+        broker.stop()
+        raise broker.failure(f"did not become ready at {cfg.bootstrap} ({exc})") from exc
+    return broker

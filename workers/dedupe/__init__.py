@@ -1,0 +1,1 @@
+"""The dedupe stage: republished and duplicated stories, with claims held in Redis."""

@@ -1,0 +1,100 @@
+"""The one worker loop every stage runs: poll -> decode -> handle -> produce -> flush -> commit.
+
+At-least-once: offsets are committed only after the broker acknowledged every output of the
+batch. A poisoned input goes to the dead-letter topic and the loop goes on; a transient
+failure (broker or Redis unreachable) rewinds the batch, backs off and retries, committing
+nothing meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from adapters.errors import PoisonMessage, TransientError
+from schemas.contracts import ContractViolation
+from schemas.records import InRecord, OutRecord
+from workers.backoff import Backoff
+from workers.codec import dead_letter, decode
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], InRecord], list[OutRecord]]
+
+
+class Source(Protocol):
+    def poll(self, timeout_s: float) -> list[InRecord]: ...
+    def commit(self, batch: Sequence[InRecord]) -> None: ...
+    def rewind(self, batch: Sequence[InRecord]) -> None: ...
+
+
+class Sink(Protocol):
+    def send(self, record: OutRecord) -> None: ...
+    def flush(self) -> None: ...
+
+
+@dataclass
+class WorkerLoop:
+    stage: str
+    input_contract: str
+    dead_letter_topic: str
+    handle: Handler
+    source: Source
+    sink: Sink
+    stop: threading.Event = field(default_factory=threading.Event)
+    backoff: Backoff = field(default_factory=Backoff)
+    poll_timeout_s: float = 0.5
+    handled: int = 0
+    dead_lettered: int = 0
+
+    def run(self) -> None:
+        logger.info("worker started stage=%s", self.stage)
+        while not self.stop.is_set():
+            self.step()
+        logger.info(
+            "worker stopped stage=%s handled=%d dead_lettered=%d",
+            self.stage, self.handled, self.dead_lettered,
+        )  # fmt: skip
+
+    def step(self) -> int:
+        """One batch, committed or rewound. Returns how many inputs were committed."""
+        batch: list[InRecord] = []
+        try:
+            batch = self.source.poll(self.poll_timeout_s)
+            if not batch:
+                return 0
+            outputs = [out for record in batch for out in self._outputs_of(record)]
+            for out in outputs:
+                self.sink.send(out)
+            self.sink.flush()
+            self.source.commit(batch)
+        except TransientError as exc:
+            delay = self.backoff.next_delay_s()
+            logger.warning("stage paused stage=%s error=%s retry_in_s=%.1f", self.stage, exc, delay)
+            if batch:
+                self.source.rewind(batch)
+            self.stop.wait(delay)
+            return 0
+        self.backoff.reset()
+        self.handled += len(batch)
+        return len(batch)
+
+    def _outputs_of(self, record: InRecord) -> list[OutRecord]:
+        try:
+            return self.handle(decode(record, self.input_contract), record)
+        except PoisonMessage as exc:
+            return [self._dead_letter(record, exc)]
+        except ContractViolation as exc:
+            # Our own output broke its contract: a bug, but the input must not be lost.
+            return [self._dead_letter(record, PoisonMessage(str(exc), error_type="invalid_output"))]
+
+    def _dead_letter(self, record: InRecord, exc: PoisonMessage) -> OutRecord:
+        self.dead_lettered += 1
+        logger.warning(
+            "dead-lettered stage=%s input=%s error_type=%s error=%s",
+            self.stage, record.where, exc.error_type, exc.reason,
+        )  # fmt: skip
+        return dead_letter(record, self.stage, exc, self.dead_letter_topic)

@@ -1,0 +1,30 @@
+"""The tag stage's handler: deduped article in -> processed article out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.records import InRecord, OutRecord
+from schemas.timestamps import utc_now_iso
+from schemas.topics import Topics
+from workers.codec import encode
+from workers.tag.language import LanguageDetector, decide_language
+
+
+@dataclass
+class TagStage:
+    detector: LanguageDetector
+    topics: Topics
+
+    def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
+        text = f"{article['title']}\n{article['body']}"
+        tags = decide_language(
+            self.detector.detect(text), article.get("language_hint"), article.get("page_language")
+        )
+        message: dict[str, Any] = {
+            **article,
+            "tags": tags,
+            "processed_at": utc_now_iso(),
+        }
+        return [encode(self.topics.processed, article["article_id"], message, "processed.v1")]
