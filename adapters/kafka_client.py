@@ -90,7 +90,7 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None
 def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
     """The group's committed offset per (topic, partition)."""
     with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
-        offsets = admin.list_group_offsets(group)
+        offsets = admin.list_group_offsets(group)[group]
     return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
 
 

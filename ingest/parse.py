@@ -58,8 +58,10 @@ def _entry(raw: Mapping[str, Any]) -> FeedEntry | None:
         guid=_text(raw.get("id")),
         summary=_text(raw.get("summary")),
         content=content,
-        published=from_struct_time(raw.get("published_parsed")),
-        updated=from_struct_time(raw.get("updated_parsed")),
+        # dict.get, not FeedParserDict.get: the latter maps a missing updated_parsed to
+        # published_parsed with a DeprecationWarning (feedparser issue 310).
+        published=from_struct_time(dict.get(raw, "published_parsed")),
+        updated=from_struct_time(dict.get(raw, "updated_parsed")),
     )
 
 

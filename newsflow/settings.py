@@ -38,7 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Kafka bootstrap servers; empty: `newsflow run` starts a local broker",
     ),
     Setting("redis_url", str, "", "Redis URL; empty: `newsflow run` starts a local redis-server"),
-    Setting("feeds_file", Path, Path("demo/feeds.toml"), "the feeds file (TOML)"),
+    Setting(
+        "feeds_file",
+        Path,
+        Path("feeds.toml"),
+        "the feeds file (TOML); `--demo` uses the demo's own",
+    ),
     Setting(
         "topic_prefix", str, "", "prefix for every topic name (isolates deployments on one broker)"
     ),
@@ -109,10 +114,12 @@ class Settings:
         file_values = _file_values(file_text, problems)
         values = {}
         for setting in SETTINGS:
+            in_file = setting.name in file_values
+            from_file = file_values.pop(setting.name, None)
             if setting.env in environ:
                 raw, where = environ[setting.env], setting.env
-            elif setting.name in file_values:
-                raw, where = file_values.pop(setting.name), f"config file key {setting.name}"
+            elif in_file:
+                raw, where = from_file, f"config file key {setting.name}"
             else:
                 values[setting.name] = setting.default
                 continue

@@ -1,6 +1,7 @@
 """Python types of the messages. tests/unit/test_contracts.py checks them against the schemas."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: TypedDict must see NotRequired at runtime
+# to fill __required_keys__, which tests/unit/test_contracts.py compares with the schemas.
 
 from typing import Literal, NotRequired, TypedDict
 

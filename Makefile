@@ -1,0 +1,73 @@
+# newsflow: `make run` runs the pipeline on the bundled demo feeds, `make test` tests it all.
+# `make help` lists every target.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KAFKA_LIBS := .kafka/libs
+KAFKA_POM := tools/kafka-runtime/pom.xml
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+deps: deps-system $(VENV)/.installed $(KAFKA_LIBS)/.copied ## install everything (system packages, Python deps, Kafka jars)
+
+# Debian's redis-server (the Redis the project starts) and kcat (an independent Kafka client).
+deps-system: ## install redis-server and kcat with apt when missing (needs root)
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v kcat >/dev/null || missing="$$missing kcat"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "run as root, or: sudo apt-get install$$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# The broker's jars from Maven Central (see tools/kafka-runtime/pom.xml).
+$(KAFKA_LIBS)/.copied: $(KAFKA_POM)
+	rm -rf $(KAFKA_LIBS)
+	mvn -B -q -f $(KAFKA_POM) org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS)
+	touch $@
+
+run: deps ## run the pipeline on the bundled demo feeds until Ctrl-C (starts Kafka and Redis)
+	$(BIN)/newsflow run --demo
+
+watch: ## show processed articles as they arrive (run beside `make run`)
+	$(BIN)/newsflow watch --from-beginning
+
+test: deps lint ## the whole suite: unit, integration and end-to-end, on a real broker and Redis
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: deps ## unit tests only (no servers)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: deps ## integration tests (real Kafka and Redis, started by the tests)
+	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: deps ## end-to-end tests (the whole pipeline against a local HTTP server)
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## ruff and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: $(VENV)/.installed ## apply ruff's formatting and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the virtual environment, jars and local server data
+	rm -rf $(VENV) .kafka .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""In-memory stand-ins for the adapters, for unit tests of pure logic and of the loop."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from adapters.errors import TransientError
+from adapters.feed_state import Validators
+from adapters.http_fetch import FetchFailure, FetchResponse
+from schemas.records import InRecord, OutRecord
+
+
+@dataclass
+class FakeSource:
+    batches: list[list[InRecord]]
+    committed: list[InRecord] = field(default_factory=list)
+    rewound: list[InRecord] = field(default_factory=list)
+
+    def poll(self, timeout_s: float) -> list[InRecord]:
+        return self.batches.pop(0) if self.batches else []
+
+    def commit(self, batch: Sequence[InRecord]) -> None:
+        self.committed.extend(batch)
+
+    def rewind(self, batch: Sequence[InRecord]) -> None:
+        self.rewound.extend(batch)
+        self.batches.insert(0, list(batch))
+
+
+@dataclass
+class FakeSink:
+    sent: list[OutRecord] = field(default_factory=list)
+    fail_flushes: int = 0
+    pending: list[OutRecord] = field(default_factory=list)
+
+    def send(self, record: OutRecord) -> None:
+        self.pending.append(record)
+
+    def flush(self) -> None:
+        if self.fail_flushes:
+            self.fail_flushes -= 1
+            self.pending.clear()
+            raise TransientError("broker unreachable (fake)")
+        self.sent.extend(self.pending)
+        self.pending.clear()
+
+
+@dataclass
+class InMemoryHashStore:
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, namespace: str, digest: str, owner: str, ttl_s: int) -> str | None:
+        key = f"{namespace}:{digest}"
+        previous = self.claims.get(key)
+        if previous is None:
+            self.claims[key] = owner
+        return previous
+
+
+@dataclass
+class InMemoryFeedState:
+    saved: dict[str, Validators] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def validators(self, feed_url: str) -> Validators:
+        return self.saved.get(feed_url, Validators())
+
+    def save_validators(self, feed_url: str, validators: Validators) -> None:
+        self.saved[feed_url] = validators
+
+    def unseen(self, fingerprints: dict[str, str]) -> set[str]:
+        return {i for i, fp in fingerprints.items() if self.seen.get(i) != fp}
+
+    def mark_seen(self, fingerprints: dict[str, str]) -> None:
+        self.seen.update(fingerprints)
+
+
+@dataclass
+class ScriptedFetch:
+    """Answers from a table url -> response; records the request headers it was given."""
+
+    responses: dict[str, FetchResponse | FetchFailure]
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def __call__(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> FetchResponse | FetchFailure:
+        self.requests.append((url, dict(headers or {})))
+        return self.responses.get(url, FetchFailure(url, "no such page (fake)", "http_status", 404))
+
+
+def record(value: bytes, offset: int = 0, topic: str = "in", key: bytes | None = b"k") -> InRecord:
+    return InRecord(topic=topic, partition=0, offset=offset, key=key, value=value)

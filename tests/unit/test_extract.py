@@ -1,0 +1,57 @@
+from ingest.extract import Extraction, choose_body, extract_page, html_fragment_paragraphs
+from services.replay_server import Outlet, Story, render_page
+
+PARAGRAPHS = (
+    "The harbour authority said on Saturday that the new breakwater will be finished next spring.",
+    "Engineers have already placed most of the concrete blocks along the northern arm of the port.",
+    "Fishermen welcomed the news, saying the old wall had let winter storms into the inner basin.",
+)
+
+
+def _page(language: str = "en") -> bytes:
+    outlet = Outlet("gazette", "Gazette", language)
+    story = Story(
+        "gazette", "breakwater", "Breakwater due in spring", "2026-11-28T07:30:00Z", PARAGRAPHS
+    )
+    return render_page(outlet, story).encode()
+
+
+def test_extracts_title_paragraphs_and_metadata_without_boilerplate() -> None:
+    page = extract_page(_page(), "https://example.org/breakwater")
+    assert page.title == "Breakwater due in spring"
+    assert page.paragraphs[-3:] == PARAGRAPHS
+    assert not any("Most read" in p or "rights reserved" in p for p in page.paragraphs)
+    assert page.site_name == "Gazette"
+    assert page.page_language == "en"
+
+
+def test_empty_page_gives_no_paragraphs() -> None:
+    page = extract_page(b"<html><body></body></html>", "https://example.org/x")
+    assert page.paragraphs == ()
+
+
+def test_feed_html_fragments_become_paragraphs() -> None:
+    assert html_fragment_paragraphs("<p>One <b>bold</b></p><p>Two</p>") == ("One bold", "Two")
+    assert html_fragment_paragraphs("plain text") == ("plain text",)
+    assert html_fragment_paragraphs(None) == ()
+
+
+def _extraction(paragraphs: tuple[str, ...]) -> Extraction:
+    return Extraction("t", paragraphs, None, None, None, None)
+
+
+def test_body_prefers_the_page_when_it_is_long_enough() -> None:
+    chosen = choose_body(_extraction(PARAGRAPHS), "<p>feed content</p>", "summary")
+    assert chosen is not None and chosen.source == "page"
+
+
+def test_body_falls_back_to_the_longest_feed_text() -> None:
+    long_content = "<p>" + " ".join(PARAGRAPHS) + "</p>"
+    chosen = choose_body(_extraction(("Cookie banner",)), long_content, "short summary")
+    assert chosen is not None and chosen.source == "feed_content"
+    chosen = choose_body(None, None, "only a summary")
+    assert chosen is not None and chosen.source == "feed_summary"
+
+
+def test_no_text_anywhere_is_no_body() -> None:
+    assert choose_body(_extraction(()), None, None) is None

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from ingest.feeds import FeedsFileError, parse_feeds
+
+GOOD = """
+[[feed]]
+url = "https://example.org/rss"
+outlet = "Example"
+language = "en"
+tags = ["region:north"]
+
+[[feed]]
+url = "https://example.org/off"
+outlet = "Off"
+enabled = false
+"""
+
+
+def test_enabled_feeds_are_loaded_with_their_options() -> None:
+    feeds = parse_feeds(GOOD, Path("feeds.toml"))
+    assert [f.url for f in feeds] == ["https://example.org/rss"]
+    assert feeds[0].tags == ("region:north",) and feeds[0].language == "en"
+
+
+def test_all_problems_of_the_file_are_reported_together() -> None:
+    bad = """
+[[feed]]
+outlet = "No url"
+
+[[feed]]
+url = "ftp://example.org/rss"
+outlet = "Wrong scheme"
+
+[[feed]]
+url = "https://example.org/rss"
+
+[[feed]]
+url = "https://example.org/ok"
+outlet = "Typo"
+langauge = "en"
+"""
+    with pytest.raises(FeedsFileError) as raised:
+        parse_feeds(bad, Path("feeds.toml"))
+    assert len(raised.value.problems) == 4
+    assert "langauge" in str(raised.value)
+
+
+def test_not_toml_is_a_clear_error() -> None:
+    with pytest.raises(FeedsFileError, match="not valid TOML"):
+        parse_feeds("[[feed]\nurl=", Path("feeds.toml"))

@@ -1,0 +1,63 @@
+from ingest.parse import FeedParseError, ParsedFeed, parse_feed
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Gazette</title><language>en-GB</language>
+<item><title>One</title><link>https://example.org/1</link><guid isPermaLink="false">g-1</guid>
+<pubDate>Sat, 28 Nov 2026 07:30:00 GMT</pubDate><description>&lt;p&gt;Lead one&lt;/p&gt;</description></item>
+<item><title>Two</title><link>/2</link></item>
+<item><title>No link at all</title></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ar"><title>المرسى</title>
+<entry><title>خبر</title><id>urn:x:1</id><link href="https://example.org/ar/1"/>
+<updated>2026-11-28T08:45:00Z</updated><content type="html">&lt;p&gt;نص&lt;/p&gt;</content></entry>
+</feed>""".encode()
+
+WINDOWS_1251 = (
+    '<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>Лента</title>'
+    "<item><title>Новости дня</title><link>https://example.org/ru/1</link></item></channel></rss>"
+).encode("cp1251")
+
+
+def _ok(body: bytes, url: str = "https://example.org/feed") -> ParsedFeed:
+    parsed = parse_feed(body, {"content-type": "application/rss+xml"}, url)
+    assert isinstance(parsed, ParsedFeed), parsed
+    return parsed
+
+
+def test_rss_entries_with_relative_links_resolved_and_linkless_entries_dropped() -> None:
+    feed = _ok(RSS)
+    assert [e.link for e in feed.entries] == ["https://example.org/1", "https://example.org/2"]
+    first = feed.entries[0]
+    assert (first.title, first.guid, first.published) == ("One", "g-1", "2026-11-28T07:30:00.000Z")
+    assert feed.language == "en-GB"
+
+
+def test_atom_with_arabic_content() -> None:
+    entry = _ok(ATOM).entries[0]
+    assert entry.title == "خبر" and entry.content == "<p>نص</p>"
+    assert entry.updated == "2026-11-28T08:45:00.000Z"
+
+
+def test_declared_legacy_encoding_is_decoded() -> None:
+    assert _ok(WINDOWS_1251).entries[0].title == "Новости дня"
+
+
+def test_broken_xml_that_still_has_entries_is_a_warning() -> None:
+    truncated = RSS.replace(b"</channel></rss>", b"<item><title>cut")
+    feed = _ok(truncated)
+    assert feed.entries and feed.warning is not None
+
+
+def test_garbage_is_a_per_feed_error_not_a_crash() -> None:
+    for body in (b"", b"\x00\xff\xfe garbage", b"<html><body>not a feed</body></html>"):
+        parsed = parse_feed(body, {}, "https://example.org/feed")
+        assert isinstance(parsed, FeedParseError | ParsedFeed)
+        if isinstance(parsed, ParsedFeed):
+            assert parsed.entries == ()
+
+
+def test_a_string_that_looks_like_a_path_is_never_opened() -> None:
+    parsed = parse_feed(b"/etc/passwd", {}, "https://example.org/feed")
+    assert isinstance(parsed, FeedParseError) or parsed.entries == ()

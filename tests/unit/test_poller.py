@@ -1,0 +1,88 @@
+import json
+
+from adapters.feed_state import Validators
+from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.feeds import FeedConfig
+from ingest.poller import Poller
+from schemas.contracts import problems
+from schemas.topics import Topics
+from tests.fakes import FakeSink, InMemoryFeedState, ScriptedFetch
+
+FEED_URL = "http://feeds.example/rss"
+
+
+def _rss(*titles: str) -> bytes:
+    items = "".join(
+        f"<item><title>{t}</title><link>https://example.org/{t}?utm_source=rss</link></item>"
+        for t in titles
+    )
+    return f'<rss version="2.0"><channel><title>X</title>{items}</channel></rss>'.encode()
+
+
+def _ok(body: bytes, etag: str = '"v1"') -> FetchResponse:
+    return FetchResponse(200, FEED_URL, {"etag": etag, "last-modified": "Sat, 28 Nov 2026"}, body)
+
+
+def _poller(fetch: ScriptedFetch, state: InMemoryFeedState, sink: FakeSink) -> Poller:
+    feed = FeedConfig(FEED_URL, "Example", language="en")
+    return Poller([feed], fetch, state, sink, Topics(), interval_s=60)
+
+
+def test_new_entries_are_sent_valid_then_remembered_with_the_validators() -> None:
+    fetch, state, sink = (
+        ScriptedFetch({FEED_URL: _ok(_rss("a", "b"))}),
+        InMemoryFeedState(),
+        FakeSink(),
+    )
+    poller = _poller(fetch, state, sink)
+    result = poller.poll_feed(poller.feeds[0])
+    assert (result.status, result.sent) == ("new_entries", 2)
+    entries = [json.loads(o.value) for o in sink.sent]
+    assert {e["url"] for e in entries} == {"https://example.org/a", "https://example.org/b"}
+    assert all(problems("entry.v1", e) == [] for e in entries)
+    assert all(o.key == json.loads(o.value)["article_id"] for o in sink.sent)
+    assert len(state.seen) == 2
+    assert state.saved[FEED_URL] == Validators('"v1"', "Sat, 28 Nov 2026")
+
+
+def test_second_poll_sends_validators_back_and_only_new_entries() -> None:
+    fetch, state, sink = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState(), FakeSink()
+    poller = _poller(fetch, state, sink)
+    poller.poll_feed(poller.feeds[0])
+    fetch.responses[FEED_URL] = _ok(_rss("a", "c"), etag='"v2"')
+    result = poller.poll_feed(poller.feeds[0])
+    assert fetch.requests[1][1] == {
+        "If-None-Match": '"v1"',
+        "If-Modified-Since": "Sat, 28 Nov 2026",
+    }
+    assert result.sent == 1 and json.loads(sink.sent[-1].value)["url"] == "https://example.org/c"
+
+
+def test_not_modified_sends_nothing() -> None:
+    fetch = ScriptedFetch({FEED_URL: FetchResponse(304, FEED_URL, {}, b"")})
+    sink = FakeSink()
+    poller = _poller(fetch, InMemoryFeedState(), sink)
+    assert poller.poll_feed(poller.feeds[0]).status == "not_modified"
+    assert sink.sent == []
+
+
+def test_a_failed_flush_leaves_entries_unseen_so_they_are_sent_again() -> None:
+    fetch, state = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState()
+    poller = _poller(fetch, state, FakeSink(fail_flushes=1))
+    poller._poll_and_log(poller.feeds[0])
+    assert state.seen == {} and poller.errors[FEED_URL] == 1
+    poller.sink = FakeSink()
+    assert poller.poll_feed(poller.feeds[0]).sent == 1
+
+
+def test_broken_feeds_are_per_feed_errors_with_backoff() -> None:
+    for failure in (
+        FetchFailure(FEED_URL, "connection refused", "network"),
+        FetchResponse(500, FEED_URL, {}, b""),
+        FetchResponse(200, FEED_URL, {}, b"\x00 binary garbage"),
+    ):
+        poller = _poller(ScriptedFetch({FEED_URL: failure}), InMemoryFeedState(), FakeSink())
+        first = poller._poll_and_log(poller.feeds[0])
+        second = poller._poll_and_log(poller.feeds[0])
+        assert poller.errors[FEED_URL] == 2
+        assert second >= first * 0.9  # the delay grows (jittered), never shrinks to a hot loop

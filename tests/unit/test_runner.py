@@ -1,0 +1,86 @@
+import json
+import random
+from typing import Any
+
+from adapters.errors import PoisonMessage
+from schemas.contracts import example
+from schemas.records import InRecord, OutRecord
+from tests.fakes import FakeSink, FakeSource, record
+from workers.backoff import Backoff
+from workers.codec import encode
+from workers.runner import WorkerLoop
+
+GOOD = json.dumps(example("article.v1")).encode()
+
+
+def _echo(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
+    return [encode("out", message["article_id"], message, "article.v1")]
+
+
+def _loop(source: FakeSource, sink: FakeSink, handle: Any = _echo) -> WorkerLoop:
+    backoff = Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1))
+    return WorkerLoop("test", "article.v1", "dlq", handle, source, sink, backoff=backoff)
+
+
+def test_outputs_are_flushed_before_the_batch_is_committed() -> None:
+    batch = [record(GOOD, 0), record(GOOD, 1)]
+    source, sink = FakeSource([batch]), FakeSink()
+    assert _loop(source, sink).step() == 2
+    assert [o.topic for o in sink.sent] == ["out", "out"]
+    assert source.committed == batch
+
+
+def test_poison_goes_to_the_dead_letter_topic_with_reason_and_origin() -> None:
+    wrong_schema = json.dumps({"schema_version": 1, "title": "no id"}).encode()
+    batch = [
+        record(b"not json", 0),
+        record(wrong_schema, 1),
+        record(b"\xff\xfe", 2),
+        record(GOOD, 3),
+    ]
+    source, sink = FakeSource([batch]), FakeSink()
+    loop = _loop(source, sink)
+    loop.step()
+    dead = [json.loads(o.value) for o in sink.sent if o.topic == "dlq"]
+    assert [d["error_type"] for d in dead] == ["invalid_json", "invalid_schema", "invalid_json"]
+    assert [d["source_offset"] for d in dead] == [0, 1, 2]
+    assert dead[0]["value_text"] == "not json"
+    assert dead[2]["value_text"] is None and dead[2]["value_base64"] == "//4="
+    assert "article_id" in dead[1]["error"]
+    assert [o.topic for o in sink.sent].count("out") == 1
+    assert source.committed == batch and loop.dead_lettered == 3
+
+
+def test_handler_poison_is_dead_lettered_too() -> None:
+    def refuse(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
+        raise PoisonMessage("page is empty", error_type="extraction_empty")
+
+    source, sink = FakeSource([[record(GOOD)]]), FakeSink()
+    _loop(source, sink, refuse).step()
+    assert json.loads(sink.sent[0].value)["error_type"] == "extraction_empty"
+
+
+def test_invalid_output_is_dead_lettered_not_sent() -> None:
+    def broken(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
+        return [encode("out", "k", {"schema_version": 1}, "article.v1")]
+
+    source, sink = FakeSource([[record(GOOD)]]), FakeSink()
+    _loop(source, sink, broken).step()
+    assert [o.topic for o in sink.sent] == ["dlq"]
+    assert json.loads(sink.sent[0].value)["error_type"] == "invalid_output"
+
+
+def test_transient_failure_commits_nothing_and_retries_the_same_batch() -> None:
+    batch = [record(GOOD, 0), record(GOOD, 1)]
+    source, sink = FakeSource([batch]), FakeSink(fail_flushes=1)
+    loop = _loop(source, sink)
+    assert loop.step() == 0
+    assert source.committed == [] and source.rewound == batch and sink.sent == []
+    assert loop.step() == 2
+    assert source.committed == batch and len(sink.sent) == 2
+
+
+def test_idle_poll_does_nothing() -> None:
+    source, sink = FakeSource([]), FakeSink()
+    assert _loop(source, sink).step() == 0
+    assert source.committed == [] and sink.sent == []

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from newsflow.settings import SETTINGS, Settings, SettingsError, mask_url_password
+
+
+def test_defaults_without_file_or_environment() -> None:
+    settings = Settings.load({})
+    assert settings.kafka_bootstrap == "" and settings.topic_partitions == 3
+    assert settings.feeds_file == Path("feeds.toml")
+
+
+def test_environment_overrides_the_file() -> None:
+    text = 'poll_interval_s = 60\nredis_url = "redis://file:6379/0"\n'
+    env = {
+        "NEWSFLOW_POLL_INTERVAL_S": "15",
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1, 10.0.0.0/8",
+    }
+    settings = Settings.load(env, text)
+    assert settings.poll_interval_s == 15.0
+    assert settings.redis_url == "redis://file:6379/0"
+    assert settings.fetch_allow_networks == ["127.0.0.1", "10.0.0.0/8"]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    env = {"NEWSFLOW_TOPIC_PARTITIONS": "many", "NEWSFLOW_LOG_FORMAT": "xml"}
+    with pytest.raises(SettingsError) as raised:
+        Settings.load(env, "poll_interval_s = -1\nunknown_key = 1\n")
+    text = "\n".join(raised.value.problems)
+    assert len(raised.value.problems) == 4
+    for needle in ("NEWSFLOW_TOPIC_PARTITIONS", "log_format", "poll_interval_s", "unknown_key"):
+        assert needle in text
+
+
+def test_invalid_toml_is_reported() -> None:
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        Settings.load({}, "this is = = not toml")
+
+
+def test_passwords_are_masked_when_settings_are_shown() -> None:
+    settings = Settings.load({"NEWSFLOW_REDIS_URL": "redis://user:s3cret@db:6379/0"})
+    assert "s3cret" not in str(settings.masked())
+    assert mask_url_password("redis://:pw@h:1/0") == "redis://:***@h:1/0"
+    assert mask_url_password("redis://h:1/0") == "redis://h:1/0"
+
+
+def test_every_setting_is_documented_in_the_readme_with_its_default(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        row = next((line for line in readme.splitlines() if f"`{setting.env}`" in line), None)
+        assert row is not None, f"{setting.env} is not in README.md"
+        assert f"`{setting.name}`" in row, f"{setting.env}: file key missing in its README row"
+
+
+def test_dataclass_fields_and_the_settings_table_agree() -> None:
+    assert list(Settings.__dataclass_fields__) == [s.name for s in SETTINGS]
