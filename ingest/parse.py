@@ -46,7 +46,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _entry(raw: Mapping[str, Any]) -> FeedEntry | None:
+def _entry(raw: dict[str, Any]) -> FeedEntry | None:
     link = _text(raw.get("link"))
     if link is None:
         return None  # nothing to fetch and nothing to identify the article by

@@ -67,7 +67,8 @@ def test_independent_client_reads_our_json(kafka_bootstrap: str, namespace: Name
     sink.flush()
     sink.close()
     done = subprocess.run(
-        [kcat, "-C", "-b", kafka_bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"],
+        [kcat, "-C", "-b", kafka_bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
+         "-f", "%k\t%s\n"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == 'k1\t{"title": "خبر"}'

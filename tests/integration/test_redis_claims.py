@@ -1,6 +1,7 @@
 """Content-hash claims on the real Redis: one winner under a race, expiry, replays."""
 
 import multiprocessing
+import threading
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from tests.conftest import Namespace
 pytestmark = pytest.mark.integration
 
 
-def _claim(args: tuple[str, str, str, "multiprocessing.synchronize.Barrier"]) -> str | None:
+def _claim(args: tuple[str, str, str, threading.Barrier]) -> str | None:
     url, prefix, owner, barrier = args
     store = RedisHashStore(connect_redis(url), prefix)
     barrier.wait()

@@ -37,7 +37,7 @@ def test_python_type_matches_schema(contract: str) -> None:
     typed = TYPES[contract]
     props, required = _schema_properties(contract)
     assert set(get_type_hints(typed)) == props
-    assert typed.__required_keys__ == required
+    assert typed.__required_keys__ == required  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("contract", contracts.CONTRACTS)

@@ -3,7 +3,8 @@ from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Gazette</title><language>en-GB</language>
 <item><title>One</title><link>https://example.org/1</link><guid isPermaLink="false">g-1</guid>
-<pubDate>Sat, 28 Nov 2026 07:30:00 GMT</pubDate><description>&lt;p&gt;Lead one&lt;/p&gt;</description></item>
+<pubDate>Sat, 28 Nov 2026 07:30:00 GMT</pubDate>
+<description>&lt;p&gt;Lead one&lt;/p&gt;</description></item>
 <item><title>Two</title><link>/2</link></item>
 <item><title>No link at all</title></item>
 </channel></rss>"""
