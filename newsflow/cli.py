@@ -95,6 +95,8 @@ def _stop_when_orphaned(stop: threading.Event) -> None:
 
 
 def _run_stage(settings: Settings, stage_name: str) -> int:
+    # Idempotent: a stage started alone (another host, a container) finds its topics.
+    ensure_topics(settings.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions)
     stage = build_stage(settings, stage_name)
     install_stop_signals(stage.stop)
     if os.environ.get(SUPERVISED_ENV) == "1":

@@ -29,6 +29,13 @@ class Setting:
     def env(self) -> str:
         return ENV_PREFIX + self.name.upper()
 
+    @property
+    def shown_default(self) -> str:
+        """The default as README.md's settings table writes it."""
+        if self.default in ("", []):
+            return "(empty)"
+        return str(self.default)
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(

@@ -48,9 +48,11 @@ def test_passwords_are_masked_when_settings_are_shown() -> None:
 def test_every_setting_is_documented_in_the_readme_with_its_default(repo_root: Path) -> None:
     readme = (repo_root / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
-        row = next((line for line in readme.splitlines() if f"`{setting.env}`" in line), None)
+        rows = readme.splitlines()
+        row = next((line for line in rows if line.startswith(f"| `{setting.env}` |")), None)
         assert row is not None, f"{setting.env} is not in README.md"
         assert f"`{setting.name}`" in row, f"{setting.env}: file key missing in its README row"
+        assert f"`{setting.shown_default}`" in row, f"{setting.env}: README shows another default"
 
 
 def test_dataclass_fields_and_the_settings_table_agree() -> None:

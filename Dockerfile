@@ -1,0 +1,14 @@
+# The pipeline's image: one image, one stage per container (`newsflow run --stage ...`).
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY adapters adapters
+COPY ingest ingest
+COPY newsflow newsflow
+COPY schemas schemas
+COPY services services
+COPY workers workers
+COPY demo demo
+RUN pip install --no-cache-dir .
+USER nobody
+ENTRYPOINT ["newsflow"]
