@@ -45,6 +45,12 @@ class BrokerConfig:
         return f"127.0.0.1:{self.port}"
 
 
+def kafka_version(libs: Path) -> str:
+    """The broker version, read from the name of its jar (kafka_2.13-4.3.1.jar -> 4.3.1)."""
+    jars = sorted(libs.glob("kafka_2.13-*.jar"))
+    return jars[0].stem.split("-", 1)[1] if jars else "unknown"
+
+
 def new_cluster_id() -> str:
     """Kafka's Uuid text form: 16 random bytes, base64url without padding, no leading '-'."""
     while True:

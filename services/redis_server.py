@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.errors import TransientError
-from adapters.hash_store import ping_redis
+from adapters.hash_store import connect_redis, ping_redis
 from services.process import ManagedProcess, ServiceStartError
 
 
@@ -30,6 +30,14 @@ def redis_args(cfg: RedisConfig) -> list[str]:
         # AOF fsynced every second: a crash loses at most one second of claims.
         return [*args, "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     return [*args, "--appendonly", "no", "--save", ""]
+
+
+def redis_version(url: str) -> str:
+    client = connect_redis(url)
+    try:
+        return str(client.info("server").get("redis_version", "unknown"))
+    finally:
+        client.close()
 
 
 def start_redis(cfg: RedisConfig, timeout_s: float = 20.0) -> ManagedProcess:

@@ -16,14 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from services.kafka_broker import BrokerConfig, start_broker
+from services.kafka_broker import BrokerConfig, kafka_version, start_broker
 from services.process import ServiceStartError, free_port
-from services.redis_server import RedisConfig, start_redis
+from services.redis_server import RedisConfig, redis_version, start_redis
+
+# What the integration and e2e tiers ran against, shown at the end of every run.
+SERVICES_USED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.section("services")
+    for line in SERVICES_USED or ["no test needed Kafka or Redis"]:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if given := os.environ.get("NEWSFLOW_TEST_KAFKA"):
+        SERVICES_USED.append(f"Kafka broker given by NEWSFLOW_TEST_KAFKA: {given}")
         yield given
         return
     cfg = BrokerConfig(
@@ -33,7 +43,10 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         broker = start_broker(cfg)
     except ServiceStartError as exc:
         pytest.fail(f"cannot start the Kafka broker these tests need: {exc}", pytrace=False)
-    print(f"\n[services] kafka broker pid={broker.proc.pid} at {cfg.bootstrap}")
+    SERVICES_USED.append(
+        f"Kafka {kafka_version(cfg.libs)} broker started by the tests: pid {broker.proc.pid}, "
+        f"{cfg.bootstrap}"
+    )
     yield cfg.bootstrap
     broker.stop()
 
@@ -41,6 +54,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if given := os.environ.get("NEWSFLOW_TEST_REDIS"):
+        SERVICES_USED.append(f"Redis given by NEWSFLOW_TEST_REDIS: {given}")
         yield given
         return
     cfg = RedisConfig(port=free_port(), data_dir=tmp_path_factory.mktemp("redis"), persistent=False)
@@ -48,7 +62,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server = start_redis(cfg)
     except ServiceStartError as exc:
         pytest.fail(f"cannot start the Redis server these tests need: {exc}", pytrace=False)
-    print(f"\n[services] redis-server pid={server.proc.pid} at {cfg.url}")
+    SERVICES_USED.append(
+        f"redis-server {redis_version(cfg.url)} started by the tests: "
+        f"pid {server.proc.pid}, {cfg.url}"
+    )
     yield cfg.url
     server.stop()
 
