@@ -28,6 +28,9 @@ class Extraction:
     site_name: str | None
     date: str | None  # YYYY-MM-DD as trafilatura finds it
     page_language: str | None
+    # The page's own <p> sequence before extraction. trafilatura (>= 2.2) drops a paragraph
+    # that repeats the one before it, which would hide internal duplication from dedupe.
+    page_paragraphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def extract_page(html: bytes, url: str) -> Extraction:
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
     if document is None or isinstance(document, dict):
-        return Extraction(None, (), None, None, None, _page_language(html))
+        return Extraction(None, (), None, None, None, _page_language(html), page_paragraphs(html))
     paragraphs = _paragraphs(document.text or "")
     title = document.title
     if paragraphs and title and paragraphs[0] == title.strip():
@@ -64,7 +67,18 @@ def extract_page(html: bytes, url: str) -> Extraction:
         site_name=document.sitename,
         date=document.date,
         page_language=document.language or _page_language(html),
+        page_paragraphs=page_paragraphs(html),
     )
+
+
+def page_paragraphs(html: bytes) -> tuple[str, ...]:
+    """Text of every <p> of the page, in document order, whitespace folded."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return ()
+    texts = (" ".join(p.text_content().split()) for p in root.iter("p"))
+    return tuple(t for t in texts if t)
 
 
 def html_fragment_paragraphs(fragment: str | None) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ def build_article(
         "published": entry.get("published"),
         "language_hint": entry.get("language_hint"),
         "page_language": page.page_language if page else None,
+        "page_paragraphs": list(page.page_paragraphs) if page else [],
         "seen_at": entry["seen_at"],
         "extracted_at": utc_now_iso(),
     }

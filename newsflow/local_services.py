@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.errors import TransientError
-from adapters.hash_store import ping_redis
 from adapters.kafka_client import wait_for_kafka
+from adapters.redis_client import ping_redis
 from newsflow.settings import Settings
 from services.kafka_broker import BrokerConfig, start_broker
 from services.process import ManagedProcess, ServiceStartError, port_is_open

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.address_policy import parse_networks
+from adapters.dedupe_index import RedisDedupeIndex
 from adapters.feed_state import RedisFeedState
-from adapters.hash_store import RedisHashStore, connect_redis
 from adapters.http_fetch import FetchLimits, HttpFetcher
 from adapters.kafka_client import KafkaSink, KafkaSource
+from adapters.redis_client import connect_redis
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
 from ingest.poller import Poller
@@ -87,8 +88,8 @@ def build_stage(settings: Settings, stage: str) -> RunningStage:
         return _worker(settings, stage, topics.entries, "entry.v1", handler, fetcher.close)
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
-        store = RedisHashStore(redis_client, settings.redis_key_prefix)
-        handler = DedupeStage(store, topics, settings.dedupe_window_s).handle
+        index = RedisDedupeIndex(redis_client, settings.redis_key_prefix)
+        handler = DedupeStage(index, topics, settings.dedupe_window_s).handle
         return _worker(settings, stage, topics.articles, "article.v1", handler, redis_client.close)
     if stage == "tag":
         handler = TagStage(LanguageDetector(), topics).handle

@@ -7,7 +7,10 @@ from typing import Literal, NotRequired, TypedDict
 
 BodySource = Literal["page", "feed_content", "feed_summary"]
 Relation = Literal["original", "exact_duplicate", "near_duplicate", "partial_reprint", "update"]
-DedupeMethod = Literal["none", "content_hash"]
+DedupeMethod = Literal["none", "content_hash", "minhash", "same_url"]
+DuplicationPattern = Literal[
+    "none", "adjacent_doubling", "whole_body_repeat", "repeated_blocks", "interleaved"
+]
 LanguageSource = Literal["text", "feed_hint", "page", "none"]
 
 
@@ -45,6 +48,7 @@ class ArticleMessage(TypedDict):
     published: NotRequired[str | None]
     language_hint: NotRequired[str | None]
     page_language: NotRequired[str | None]
+    page_paragraphs: NotRequired[list[str]]
 
 
 class DedupeVerdict(TypedDict):
@@ -55,10 +59,27 @@ class DedupeVerdict(TypedDict):
     method: DedupeMethod
     content_hash: str
     cross_outlet: bool | None
+    containment: NotRequired[float | None]
+
+
+class RepeatEvidence(TypedDict):
+    index: int
+    first_index: int
+    similarity: float
+
+
+class InternalDuplicationReport(TypedDict):
+    detected: bool
+    pattern: DuplicationPattern
+    found_in: Literal["none", "body", "page", "body_and_page"]
+    repeats: list[RepeatEvidence]
+    repeated_share: float
+    original_paragraph_count: int
 
 
 class DedupedMessage(ArticleMessage):
     dedupe: DedupeVerdict
+    internal_duplication: InternalDuplicationReport
 
 
 class TagSet(TypedDict):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.errors import TransientError
-from adapters.hash_store import connect_redis, ping_redis
+from adapters.redis_client import connect_redis, ping_redis
 from services.process import ManagedProcess, ServiceStartError
 
 

@@ -47,18 +47,6 @@ class FakeSink:
 
 
 @dataclass
-class InMemoryHashStore:
-    claims: dict[str, str] = field(default_factory=dict)
-
-    def claim(self, namespace: str, digest: str, owner: str, ttl_s: int) -> str | None:
-        key = f"{namespace}:{digest}"
-        previous = self.claims.get(key)
-        if previous is None:
-            self.claims[key] = owner
-        return previous
-
-
-@dataclass
 class InMemoryFeedState:
     saved: dict[str, Validators] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)

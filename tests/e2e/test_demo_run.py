@@ -56,6 +56,9 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
     relations = sorted(m["dedupe"]["relation"] for m in messages)
     assert relations == ["exact_duplicate"] + ["original"] * 7
     assert {m["tags"]["language"] for m in messages} == {"en", "fr", "ar"}
+    doubled = [m for m in messages if m["internal_duplication"]["detected"]]
+    assert [m["outlet"] for m in doubled] == ["صحيفة المرسى"]
+    assert len(doubled[0]["paragraphs"]) == 5  # the desalination story, repaired
     assert exit_code == 0
     for name, port in ports.items():
         assert not port_is_open(port), f"{name} still listening on {port} after Ctrl-C"

@@ -114,11 +114,25 @@ def test_feeds_to_processed_topic(
         "method": "content_hash",
         "content_hash": "",
         "cross_outlet": True,
+        "containment": 1.0,
     }
     assert (original["tags"]["language"], arabic["tags"]["language"]) == ("en", "ar")
     assert arabic["outlet"] == "الوادي" and "الأَمْطَارُ" in arabic["body"]
     assert arabic["title"] == "أمطار غزيرة تغلق الطرق في الوادي"
-    assert doubled["body_source"] == "page" and len(doubled["paragraphs"]) == 5
+    # The page printed paragraphs 2-3 twice: flagged, with evidence, and repaired.
+    assert doubled["body_source"] == "page" and len(doubled["paragraphs"]) == 3
+    assert doubled["internal_duplication"] | {"repeated_share": 0} == {
+        "detected": True,
+        "pattern": "whole_body_repeat",
+        "found_in": "body_and_page",
+        "repeats": [
+            {"index": 3, "first_index": 1, "similarity": 1.0},
+            {"index": 4, "first_index": 2, "similarity": 1.0},
+        ],
+        "repeated_share": 0,
+        "original_paragraph_count": 5,
+    }
+    assert not original["internal_duplication"]["detected"]
     assert original["url"].endswith("/north-post/bridge-closed.html")  # tracking param gone
 
     dead = _read_all(kafka_bootstrap, topics.dead_letter)

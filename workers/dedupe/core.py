@@ -1,8 +1,14 @@
-"""Dedupe decisions (pure): content fingerprints and the verdict from a Redis claim.
+"""Dedupe decisions (pure): the verdict for an article from what Redis returned about it.
 
-A claim's owner is the first article that carried the content. With at-least-once delivery
-an article can come back after a crash: when the owner is the article itself, that is a
-replay and it gets its first verdict again, never "duplicate of itself".
+Relations, in order of precedence:
+  update           the same article id came before with other content (a new version)
+  exact_duplicate  an earlier article carried exactly this normalized body
+  near_duplicate   an earlier article's MinHash signature agrees on >= near_jaccard
+  partial_reprint  one article's shingles are mostly inside the other's (a cut reprint)
+  original         none of the above
+Among several matches of one relation the earliest article wins: it is the story's origin.
+A replay of an article sees the same earlier articles (only those with a smaller sequence
+number are returned), so it gets the same verdict; it is never a duplicate of itself.
 """
 
 from __future__ import annotations
@@ -11,9 +17,43 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schemas.messages import DedupeVerdict
+from adapters.dedupe_index import Earlier, Observation
+from schemas.messages import DedupeVerdict, Relation
+from workers.dedupe.minhash import (
+    Signature,
+    estimate_containment,
+    estimate_jaccard,
+    signature_from_bytes,
+)
 
-ID_LENGTH = 32  # article ids are 32 hex digits
+PRECEDENCE: tuple[Relation, ...] = ("exact_duplicate", "near_duplicate", "partial_reprint")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    near_jaccard: float = 0.6
+    # A reprint that keeps 5 of 8 paragraphs still has a Jaccard above near_jaccard: when
+    # one article is this much smaller than the other, "partial" says more than "near".
+    near_min_size_ratio: float = 0.8
+    partial_containment: float = 0.8
+    partial_min_jaccard: float = 0.2
+
+
+@dataclass(frozen=True)
+class Article:
+    article_id: str
+    outlet: str
+    digest: str
+    signature: Signature
+    size: int
+
+
+@dataclass(frozen=True)
+class Match:
+    relation: Relation
+    earlier: Earlier
+    jaccard: float
+    containment: float
 
 
 def content_hash(tokens: Sequence[str]) -> str:
@@ -23,41 +63,73 @@ def content_hash(tokens: Sequence[str]) -> str:
     return hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True)
-class Owner:
-    article_id: str
-    outlet: str
-
-    def encode(self) -> str:
-        return f"{self.article_id}{self.outlet}"
-
-    @classmethod
-    def decode(cls, value: str) -> Owner:
-        return cls(value[:ID_LENGTH], value[ID_LENGTH:])
-
-
 def unmatched(article_id: str, digest: str) -> DedupeVerdict:
     return {
         "relation": "original",
         "duplicate_of": None,
         "cluster_id": article_id,
-        "score": 0.0 if not digest else 1.0,
-        "method": "none" if not digest else "content_hash",
+        "score": 0.0,
+        "method": "none",
         "content_hash": digest,
         "cross_outlet": None,
+        "containment": None,
     }
 
 
-def exact_verdict(me: Owner, digest: str, previous: Owner | None) -> DedupeVerdict:
-    """The verdict for `me`, whose content hash `digest` was already claimed by `previous`."""
-    if previous is None or previous.article_id == me.article_id:
-        return unmatched(me.article_id, digest)
+def classify(me: Article, earlier: Earlier, exact_owner: str, th: Thresholds) -> Match | None:
+    jaccard = estimate_jaccard(me.signature, signature_from_bytes(earlier.signature))
+    inside = max(
+        estimate_containment(jaccard, me.size, earlier.size),
+        estimate_containment(jaccard, earlier.size, me.size),
+    )
+    if earlier.article_id == exact_owner:
+        return Match("exact_duplicate", earlier, 1.0, 1.0)
+    sizes = sorted((me.size, earlier.size))
+    similar_size = sizes[0] >= th.near_min_size_ratio * sizes[1]
+    if jaccard >= th.near_jaccard and similar_size:
+        return Match("near_duplicate", earlier, jaccard, inside)
+    if inside >= th.partial_containment and jaccard >= th.partial_min_jaccard:
+        return Match("partial_reprint", earlier, jaccard, inside)
+    if jaccard >= th.near_jaccard:
+        return Match("near_duplicate", earlier, jaccard, inside)
+    return None
+
+
+def best_match(matches: Sequence[Match]) -> Match | None:
+    if not matches:
+        return None
+    return min(matches, key=lambda m: (PRECEDENCE.index(m.relation), m.earlier.seq))
+
+
+def decide(me: Article, seen: Observation, th: Thresholds) -> DedupeVerdict:
+    if seen.first_hash not in ("", me.digest):
+        return _update(me, seen)
+    found = [classify(me, e, seen.exact_owner, th) for e in seen.earlier]
+    match = best_match([m for m in found if m is not None])
+    if match is None:
+        return {**unmatched(me.article_id, me.digest), "cluster_id": seen.cluster or me.article_id}
     return {
-        "relation": "exact_duplicate",
-        "duplicate_of": previous.article_id,
-        "cluster_id": previous.article_id,
-        "score": 1.0,
-        "method": "content_hash",
-        "content_hash": digest,
-        "cross_outlet": previous.outlet != me.outlet,
+        "relation": match.relation,
+        "duplicate_of": match.earlier.article_id,
+        "cluster_id": match.earlier.cluster or match.earlier.article_id,
+        "score": round(match.jaccard, 4),
+        "method": "content_hash" if match.relation == "exact_duplicate" else "minhash",
+        "content_hash": me.digest,
+        "cross_outlet": match.earlier.outlet != me.outlet,
+        "containment": round(match.containment, 4),
+    }
+
+
+def _update(me: Article, seen: Observation) -> DedupeVerdict:
+    previous = signature_from_bytes(seen.first_signature) if seen.first_signature else None
+    similarity = estimate_jaccard(me.signature, previous) if previous is not None else 0.0
+    return {
+        "relation": "update",
+        "duplicate_of": me.article_id,
+        "cluster_id": seen.cluster or me.article_id,
+        "score": round(similarity, 4),
+        "method": "same_url",
+        "content_hash": me.digest,
+        "cross_outlet": False,
+        "containment": None,
     }

@@ -1,36 +1,105 @@
-"""The dedupe stage's handler: article in -> article with its verdict out."""
+"""The dedupe stage's handler: article in -> repaired article with its verdict out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from adapters.dedupe_index import SLOTS, Observation
+from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
+from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
-from workers.dedupe.core import Owner, content_hash, exact_verdict, unmatched
-from workers.dedupe.normalize import tokens
+from workers.dedupe.core import Article, Thresholds, content_hash, decide, unmatched
+from workers.dedupe.internal import InternalDuplication, internal_duplication
+from workers.dedupe.minhash import MinHasher, shingle_hashes, signature_bytes
+from workers.dedupe.normalize import normalize_text, tokens
 
-EXACT_NAMESPACE = "dedupe:v1:exact"
+
+class DedupeIndex(Protocol):
+    def observe(
+        self, *, article_id: str, outlet: str, digest: str, signature: bytes, size: int,
+        band_keys: Sequence[bytes], slot: int, window_s: int, slot_s: int, bucket_bits: int,
+    ) -> Observation: ...  # fmt: skip
+
+    def record_cluster(self, article_id: str, cluster: str) -> None: ...
 
 
-class HashStore(Protocol):
-    def claim(self, namespace: str, digest: str, owner: str, ttl_s: int) -> str | None: ...
+def duplication_report(
+    body: Sequence[str], page: Sequence[str]
+) -> tuple[InternalDuplication, InternalDuplicationReport]:
+    """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
+    paragraphs that made it into the body (a menu repeated in header and footer is not)."""
+    in_body = internal_duplication(body)
+    kept = {normalize_text(p) for p in body}
+    in_page = internal_duplication([p for p in page if normalize_text(p) in kept])
+    found_in = {
+        (True, True): "body_and_page", (True, False): "body", (False, True): "page",
+        (False, False): "none",
+    }[(in_body.detected, in_page.detected)]  # fmt: skip
+    shown = in_body if in_body.detected or not in_page.detected else in_page
+    report: InternalDuplicationReport = {
+        "detected": in_body.detected or in_page.detected,
+        "pattern": shown.pattern,
+        "found_in": found_in,  # type: ignore[typeddict-item]
+        "repeats": [
+            {"index": r.index, "first_index": r.first_index, "similarity": r.similarity}
+            for r in shown.repeats
+        ],
+        "repeated_share": shown.repeated_share,
+        "original_paragraph_count": len(body) if shown is in_body else len(page),
+    }
+    return in_body, report
 
 
 @dataclass
 class DedupeStage:
-    store: HashStore
+    index: DedupeIndex
     topics: Topics
     window_s: int
+    bucket_bits: int = 10
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    hasher: MinHasher = field(default_factory=MinHasher)
+
+    @property
+    def slot_s(self) -> int:
+        return max(1, self.window_s // (SLOTS - 1))
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
-        me = Owner(article["article_id"], article["outlet"])
-        digest = content_hash(tokens(article["body"]))
-        if digest:
-            previous = self.store.claim(EXACT_NAMESPACE, digest, me.encode(), self.window_s)
-            verdict = exact_verdict(me, digest, Owner.decode(previous) if previous else None)
-        else:
-            verdict = unmatched(me.article_id, digest)
-        message = {**article, "dedupe": verdict}
-        return [encode(self.topics.deduped, me.article_id, message, "deduped.v1")]
+        in_body, report = duplication_report(
+            article["paragraphs"], article.get("page_paragraphs", [])
+        )
+        repaired = list(in_body.repaired)
+        verdict = self.verdict(article, repaired)
+        message = {
+            **article,
+            "body": "\n\n".join(repaired),
+            "paragraphs": repaired,
+            "dedupe": verdict,
+            "internal_duplication": report,
+        }
+        return [encode(self.topics.deduped, article["article_id"], message, "deduped.v1")]
+
+    def verdict(self, article: dict[str, Any], paragraphs: Sequence[str]) -> DedupeVerdict:
+        words = tokens("\n".join(paragraphs))
+        digest = content_hash(words)
+        if not digest:
+            return unmatched(article["article_id"], digest)
+        hashes = shingle_hashes(words)
+        me = Article(
+            article["article_id"], article["outlet"], digest, self.hasher.signature(hashes),
+            int(hashes.size),
+        )  # fmt: skip
+        seen_at = parse_iso(article["seen_at"]).timestamp()
+        seen = self.index.observe(
+            article_id=me.article_id, outlet=me.outlet, digest=digest,
+            signature=signature_bytes(me.signature), size=me.size,
+            band_keys=self.hasher.band_keys(me.signature), slot=int(seen_at // self.slot_s),
+            window_s=self.window_s, slot_s=self.slot_s, bucket_bits=self.bucket_bits,
+        )  # fmt: skip
+        verdict = decide(me, seen, self.thresholds)
+        if not seen.cluster:
+            self.index.record_cluster(me.article_id, verdict["cluster_id"])
+        return verdict

@@ -1,0 +1,124 @@
+"""The dedupe stage against the real Redis: verdicts, replays, races, and bounded memory."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Any
+
+import pytest
+
+from adapters.dedupe_index import RedisDedupeIndex
+from adapters.redis_client import connect_redis
+from schemas.contracts import example
+from schemas.messages import DedupeVerdict
+from schemas.topics import Topics
+from tests.conftest import Namespace
+from workers.dedupe.handler import DedupeStage
+
+pytestmark = pytest.mark.integration
+
+STORY = [
+    "The regional parliament approved a new water law on Tuesday after a debate that lasted almost nine hours.",
+    "The law obliges every town of more than ten thousand people to publish its water losses once a year.",
+    "Opposition members said the deadlines were too short for small towns with old pipes and few engineers.",
+    "The minister replied that the state would pay half of the cost of new meters for the poorest districts.",
+    "Farmers' unions welcomed the rules on irrigation but asked for a transition period of three seasons.",
+    "Environmental groups called the vote a first step and promised to watch how the law is enforced.",
+    "The law comes into force in January, and the first reports are due before the end of next year.",
+    "A commission of experts will check the figures that towns publish and can order independent audits.",
+]
+OTHER = [
+    "A new ferry line between the two largest islands will open in the spring, the transport office said.",
+    "The crossing will take forty minutes, half the time of the current route through the northern port.",
+    "Tickets will be sold online only, and residents of the islands will get a discount of one third.",
+]
+
+
+def _stage(redis_url: str, ns: Namespace) -> DedupeStage:
+    index = RedisDedupeIndex(connect_redis(redis_url), ns.redis_prefix)
+    return DedupeStage(index, Topics(), window_s=3600)
+
+
+def _article(article_id: str, outlet: str, paragraphs: list[str]) -> dict[str, Any]:
+    return dict(
+        example("article.v1"), article_id=article_id, outlet=outlet,
+        paragraphs=paragraphs, body="\n\n".join(paragraphs), page_paragraphs=[],
+    )  # fmt: skip
+
+
+def _verdict(stage: DedupeStage, article: dict[str, Any]) -> DedupeVerdict:
+    return stage.verdict(article, article["paragraphs"])
+
+
+def _id(n: int) -> str:
+    return f"{n:032x}"
+
+
+def test_relations_and_replays(redis_url: str, namespace: Namespace) -> None:
+    stage = _stage(redis_url, namespace)
+    edited = [p.replace("nine hours", "eight hours") for p in STORY[:-1]] + [
+        STORY[-1] + " It said so."
+    ]
+    articles = {
+        "first": _article(_id(1), "Gazette", STORY),
+        "exact": _article(_id(2), "Wire", [p.upper() for p in STORY]),
+        "near": _article(_id(3), "Wire", edited),
+        "partial": _article(_id(4), "Daily", STORY[:5]),
+        "other": _article(_id(5), "Daily", OTHER),
+    }
+    first = {name: _verdict(stage, a) for name, a in articles.items()}
+    assert {k: v["relation"] for k, v in first.items()} == {
+        "first": "original", "exact": "exact_duplicate", "near": "near_duplicate",
+        "partial": "partial_reprint", "other": "original",
+    }  # fmt: skip
+    for name in ("exact", "near", "partial"):
+        assert first[name]["duplicate_of"] == _id(1) and first[name]["cluster_id"] == _id(1)
+        assert first[name]["cross_outlet"] is True
+    # Every article handled again (a redelivery after a crash), in reverse order: same verdicts.
+    again = {name: _verdict(stage, a) for name, a in reversed(list(articles.items()))}
+    assert again == first
+
+
+def test_new_content_at_the_same_url_is_an_update(redis_url: str, namespace: Namespace) -> None:
+    stage = _stage(redis_url, namespace)
+    assert _verdict(stage, _article(_id(7), "Gazette", STORY))["relation"] == "original"
+    changed = _article(
+        _id(7), "Gazette", STORY[:6] + ["Correction: the vote took place on Wednesday."]
+    )
+    verdict = _verdict(stage, changed)
+    assert verdict["relation"] == "update" and verdict["duplicate_of"] == _id(7)
+    assert _verdict(stage, changed) == verdict
+
+
+def _race(args: tuple[str, str, int, threading.Barrier]) -> DedupeVerdict:
+    url, prefix, n, barrier = args
+    stage = _stage(url, Namespace(prefix))
+    article = _article(_id(100 + n), f"Outlet {n}", STORY if n % 2 else [p.lower() for p in STORY])
+    barrier.wait()
+    return _verdict(stage, article)
+
+
+def test_racing_workers_produce_exactly_one_original(redis_url: str, namespace: Namespace) -> None:
+    workers = 6
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(workers)
+        args = [(redis_url, namespace.token, n, barrier) for n in range(workers)]
+        with ctx.Pool(workers) as pool:
+            verdicts = pool.map(_race, args)
+    originals = [v for v in verdicts if v["relation"] == "original"]
+    assert len(originals) == 1
+    winner = originals[0]["cluster_id"]
+    assert all(v["cluster_id"] == winner for v in verdicts)
+    assert all(v["duplicate_of"] == winner for v in verdicts if v is not originals[0])
+
+
+def test_every_key_expires(redis_url: str, namespace: Namespace) -> None:
+    stage = _stage(redis_url, namespace)
+    for n in range(3):
+        _verdict(stage, _article(_id(200 + n), "Gazette", STORY[n:]))
+    client = connect_redis(redis_url)
+    keys = list(client.scan_iter(match=f"{namespace.redis_prefix}*"))
+    assert keys
+    assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b"dedupe:v2:seq"))

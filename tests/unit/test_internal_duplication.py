@@ -1,0 +1,80 @@
+"""Internal duplication on the project's own fixtures (not the shared seed file)."""
+
+import pytest
+
+from workers.dedupe.handler import duplication_report
+from workers.dedupe.internal import internal_duplication
+
+P = [
+    "The ferry operator said on Saturday that the first crossing would leave at seven.",
+    "Passengers who missed a sailing during the storm can rebook without paying a fee.",
+    "The harbour master warned that the swell outside the breakwater was still heavy.",
+    "Two extra sailings have been added on Sunday to clear the queue of delivery vans.",
+    "Island schools closed on Friday because teachers could not travel from the mainland.",
+    "A spokesman for the port authority thanked crews who worked through the night.",
+    "The island's only supermarket ran out of fresh milk and bread by Friday afternoon.",
+    "Forecasters expect calmer weather for the rest of the week, with light winds.",
+    "The council will review whether the new breakwater should be extended next year.",
+    "Fishing boats stayed in the inner basin and none was damaged, the harbour said.",
+    "The operator apologised for the disruption and promised a full timetable by Monday.",
+]
+ARABIC = [
+    "وقال المتحدث باسم الوزارة في بيان إن المحادثات ستستمر خلال الأيام المقبلة في العاصمة",
+    "وأضاف أن الوفدين اتفقا على تشكيل لجنة فنية لمتابعة تنفيذ ما تم التوصل إليه من تفاهمات",
+    "وأشار إلى أن الاجتماع المقبل سيعقد بعد أسبوعين بحضور ممثلين عن المنظمات الدولية المعنية",
+    "من جهته رحب رئيس البرلمان بنتائج الجولة الأولى ودعا إلى الإسراع في إقرار القوانين اللازمة",
+    "وكانت الحكومة قد أعلنت الشهر الماضي عن خطة لإصلاح قطاع الكهرباء تمتد على خمس سنوات كاملة",
+    "ويتوقع خبراء أن تسهم هذه الخطوات في تحسين الأوضاع الاقتصادية خلال العام المقبل بشكل ملموس",
+]
+
+CASES = [
+    # name, paragraphs, pattern, repeated indexes, repaired length
+    ("clean", P, "none", [], 11),
+    ("seed-shape-paragraphs-2-to-11-twice", P + P[1:], "whole_body_repeat", list(range(11, 21)), 11),
+    ("adjacent-doubling", [p for p in P[:4] for _ in (0, 1)], "adjacent_doubling", [1, 3, 5, 7], 4),
+    ("repeated-block-in-the-middle", P[:6] + P[2:4] + P[6:], "repeated_blocks", [6, 7], 11),
+    ("interleaved-single-repeats", [*P[:5], P[1], *P[5:8], P[3], *P[8:]], "interleaved", [5, 9], 11),
+    ("arabic-vowelled-copy", [*ARABIC, "وَأَشَارَ" + ARABIC[2][5:]], "interleaved", [6], 6),
+    ("near-exact-repeat-with-a-typo", [*P[:3], P[1].replace("operator", "operater")], "interleaved", [3], 3),
+    ("short-lines-repeat-freely", ["Advertisement", P[0], "Advertisement", P[1], "Read more", "Read more"],
+     "none", [], 6),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "pattern", "repeated", "repaired_length"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_internal_duplication(
+    paragraphs: list[str], pattern: str, repeated: list[int], repaired_length: int
+) -> None:
+    found = internal_duplication(paragraphs)
+    assert found.pattern == pattern
+    assert [r.index for r in found.repeats] == repeated
+    assert len(found.repaired) == repaired_length
+    assert found.detected == bool(repeated)
+
+
+def test_repair_keeps_first_occurrences_in_order() -> None:
+    found = internal_duplication(P + P[1:])
+    assert list(found.repaired) == P
+    assert [r.first_index for r in found.repeats] == list(range(1, 11))
+    assert found.repeated_share == pytest.approx(
+        sum(map(len, P[1:])) / sum(map(len, P + P[1:])), abs=1e-4
+    )
+
+
+def test_page_sequence_reveals_what_extraction_collapsed() -> None:
+    # trafilatura dropped the adjacent repeat: the body is clean, the page is not.
+    body = P[:4]
+    page = ["Home", "World", P[0], P[1], P[1], P[2], P[3], "Home"]
+    repaired, report = duplication_report(body, page)
+    assert list(repaired.repaired) == body
+    assert report["detected"] and report["found_in"] == "page"
+    assert report["pattern"] == "adjacent_doubling"
+
+
+def test_clean_body_and_page_report_nothing() -> None:
+    _, report = duplication_report(P, ["Home", *P, "Home"])
+    assert not report["detected"] and report["found_in"] == "none" and report["repeats"] == []

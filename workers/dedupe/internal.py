@@ -1,0 +1,142 @@
+"""Internal duplication (pure): a body that repeats its own paragraphs, and its repair.
+
+The project's seed case is a real story whose CMS printed paragraphs 2-11 a second time
+after the first copy. Other shapes seen in the wild: every paragraph printed twice in a
+row (adjacent doubling), or repeated blocks mixed in (interleaved). We find repeated
+paragraphs, exact after normalization or near-exact, name the pattern, give the evidence,
+and repair the body by keeping each first occurrence in order. Short lines (a dateline,
+"Advertisement", "Read more") repeat legitimately and are never counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from workers.dedupe.normalize import normalize_text
+
+Pattern = Literal[
+    "none", "adjacent_doubling", "whole_body_repeat", "repeated_blocks", "interleaved"
+]
+
+# A paragraph shorter than this is a line, not body text: its repetition means nothing.
+MIN_TOKENS = 8
+MIN_CHARS_WITHOUT_SPACES = 40  # for scripts written without spaces
+# Near-exact: nearly the same word pairs (a typo fixed, a word added) and nearly the same
+# length. Word pairs, not words: templated lines ("X beat Y 2-1") share most of their words
+# but few of their word pairs, and must not count as a repeat.
+NEAR_JACCARD = 0.8
+NEAR_LENGTH_RATIO = 0.85
+# Beyond this many paragraphs only exact repeats are looked for (the near pass is quadratic).
+MAX_NEAR_PARAGRAPHS = 400
+
+
+@dataclass(frozen=True)
+class Repeat:
+    index: int  # the repeated paragraph
+    first_index: int  # its first occurrence
+    similarity: float  # 1.0 for an exact repeat after normalization
+
+
+@dataclass(frozen=True)
+class InternalDuplication:
+    pattern: Pattern
+    repeats: tuple[Repeat, ...]
+    repeated_share: float  # share of the body's characters that are repeats
+    repaired: tuple[str, ...]  # first occurrences, in order
+
+    @property
+    def detected(self) -> bool:
+        return bool(self.repeats)
+
+
+def _substantial(normalized: str) -> bool:
+    words = normalized.split()
+    if len(words) >= MIN_TOKENS:
+        return True
+    return len(words) <= 2 and len(normalized) >= MIN_CHARS_WITHOUT_SPACES
+
+
+def _word_pairs(normalized: str) -> frozenset[str]:
+    words = normalized.split()
+    return frozenset(" ".join(pair) for pair in itertools.pairwise(words))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _near_match(
+    normalized: str, words: frozenset[str], earlier: Sequence[tuple[int, str, frozenset[str]]]
+) -> Repeat | None:
+    best: Repeat | None = None
+    for j, other, other_words in earlier:
+        shorter, longer = sorted((len(normalized), len(other)))
+        if shorter < NEAR_LENGTH_RATIO * longer:
+            continue
+        similarity = _jaccard(words, other_words)
+        if similarity >= NEAR_JACCARD and (best is None or similarity > best.similarity):
+            best = Repeat(-1, j, round(similarity, 4))
+    return best
+
+
+def find_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
+    first_seen: dict[str, int] = {}
+    earlier: list[tuple[int, str, frozenset[str]]] = []
+    repeats: list[Repeat] = []
+    near_pass = len(paragraphs) <= MAX_NEAR_PARAGRAPHS
+    for i, paragraph in enumerate(paragraphs):
+        normalized = normalize_text(paragraph)
+        if not _substantial(normalized):
+            continue
+        if normalized in first_seen:
+            repeats.append(Repeat(i, first_seen[normalized], 1.0))
+            continue
+        words = _word_pairs(normalized)
+        near = _near_match(normalized, words, earlier) if near_pass else None
+        if near is not None:
+            repeats.append(Repeat(i, near.first_index, near.similarity))
+            continue
+        first_seen[normalized] = i
+        earlier.append((i, normalized, words))
+    return tuple(repeats)
+
+
+def _runs(repeats: Sequence[Repeat]) -> list[list[Repeat]]:
+    """Maximal runs where both the repeats and their originals advance by one."""
+    runs: list[list[Repeat]] = []
+    for r in repeats:
+        last = runs[-1][-1] if runs else None
+        if last and r.index == last.index + 1 and r.first_index == last.first_index + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    return runs
+
+
+def classify_pattern(repeats: Sequence[Repeat], paragraph_count: int) -> Pattern:
+    if not repeats:
+        return "none"
+    if all(r.first_index == r.index - 1 for r in repeats):
+        return "adjacent_doubling"
+    runs = _runs(repeats)
+    if len(runs) == 1 and len(runs[0]) >= 2 and runs[0][-1].index == paragraph_count - 1:
+        return "whole_body_repeat"  # one copy of a block, running to the end of the body
+    if all(len(run) >= 2 for run in runs):
+        return "repeated_blocks"
+    return "interleaved"
+
+
+def internal_duplication(paragraphs: Sequence[str]) -> InternalDuplication:
+    repeats = find_repeats(paragraphs)
+    repeated = {r.index for r in repeats}
+    total = sum(len(p) for p in paragraphs)
+    share = sum(len(paragraphs[i]) for i in repeated) / total if total else 0.0
+    return InternalDuplication(
+        pattern=classify_pattern(repeats, len(paragraphs)),
+        repeats=repeats,
+        repeated_share=round(share, 4),
+        repaired=tuple(p for i, p in enumerate(paragraphs) if i not in repeated),
+    )

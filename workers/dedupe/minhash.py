@@ -1,0 +1,104 @@
+"""MinHash signatures and LSH bands (pure, numpy): near-duplicate candidates in O(1) lookups.
+
+Shingles are word 3-grams of the normalized text (character 4-grams for scripts written
+without spaces). Each shingle is hashed to 64 bits; each of the K "permutations" is a
+multiply-shift hash (Dietzfelbinger et al. 1997) of that value, and the signature keeps the
+minimum per permutation. The share of equal positions in two signatures estimates the
+Jaccard similarity of the shingle sets (Broder 1997). Bands of R rows are the LSH keys:
+two articles share a band with probability 1 - (1 - J^R)^B.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+Signature = npt.NDArray[np.uint32]
+
+SHINGLE_WORDS = 3
+SHINGLE_CHARS = 4
+# Odd 64-bit multipliers for combining token hashes into a shingle hash.
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def _no_spaces_script(tokens: Sequence[str]) -> bool:
+    """Chinese, Japanese, Thai...: a 'token' is a whole sentence."""
+    return bool(tokens) and sum(map(len, tokens)) / len(tokens) > 20
+
+
+def shingle_hashes(tokens: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Distinct 64-bit hashes of the text's shingles (stable across processes and hosts)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    if _no_spaces_script(tokens):
+        text = "".join(tokens)
+        grams = {text[i : i + SHINGLE_CHARS] for i in range(max(1, len(text) - SHINGLE_CHARS + 1))}
+        return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64)
+    words = np.fromiter(
+        (zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens)
+    )
+    if len(words) < SHINGLE_WORDS:
+        return np.unique(words)
+    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+        mixed = words[:-2] * _MIX[0] + words[1:-1] * _MIX[1] + words[2:] * _MIX[2]
+    return np.unique(mixed)
+
+
+@dataclass(frozen=True)
+class MinHasher:
+    bands: int = 20
+    rows: int = 3
+    seed: int = 20261129
+    _a: npt.NDArray[np.uint64] = field(init=False, repr=False)
+    _b: npt.NDArray[np.uint64] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rng = np.random.Generator(np.random.PCG64(self.seed))
+        size = self.bands * self.rows
+        a = rng.integers(1, 2**63, size=size, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        b = rng.integers(0, 2**63, size=size, dtype=np.uint64)
+        object.__setattr__(self, "_a", a.reshape(-1, 1))
+        object.__setattr__(self, "_b", b.reshape(-1, 1))
+
+    @property
+    def num_perm(self) -> int:
+        return self.bands * self.rows
+
+    def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
+        """K minimums; an empty set gets all-ones (it must never match anything)."""
+        if hashes.size == 0:
+            return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+        with np.errstate(over="ignore"):
+            permuted = (self._a * hashes.reshape(1, -1) + self._b) >> np.uint64(32)
+        minimums: Signature = permuted.min(axis=1).astype(np.uint32)
+        return minimums
+
+    def band_keys(self, signature: Signature) -> list[bytes]:
+        """One key per band: the band's R values as raw bytes (already uniformly random)."""
+        raw = signature.astype("<u4").tobytes()
+        width = 4 * self.rows
+        return [raw[i * width : (i + 1) * width] for i in range(self.bands)]
+
+
+def estimate_jaccard(a: Signature, b: Signature) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def estimate_containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """|A ∩ B| / |A| from the Jaccard estimate and the set sizes."""
+    if size_a == 0 or jaccard <= 0:
+        return 0.0
+    shared = jaccard * (size_a + size_b) / (1 + jaccard)
+    return min(1.0, shared / size_a)
+
+
+def signature_bytes(signature: Signature) -> bytes:
+    return signature.astype("<u4").tobytes()
+
+
+def signature_from_bytes(raw: bytes) -> Signature:
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
