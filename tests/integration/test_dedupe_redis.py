@@ -84,7 +84,7 @@ def test_new_content_at_the_same_url_is_an_update(redis_url: str, namespace: Nam
     stage = _stage(redis_url, namespace)
     assert _verdict(stage, _article(_id(7), "Gazette", STORY))["relation"] == "original"
     changed = _article(
-        _id(7), "Gazette", STORY[:6] + ["Correction: the vote took place on Wednesday."]
+        _id(7), "Gazette", [*STORY[:6], "Correction: the vote took place on Wednesday."]
     )
     verdict = _verdict(stage, changed)
     assert verdict["relation"] == "update" and verdict["duplicate_of"] == _id(7)
