@@ -3,18 +3,19 @@
 One Lua script per article (one round trip) does, atomically:
   1. give the article a sequence number the first time its id is seen (kept on replays);
   2. claim its exact content hash (SET NX GET), returning the article that claimed it first;
-  3. look up its LSH band keys in the window's time slots, returning the earlier articles
-     that share a band with their signatures;
-  4. add its own band keys (HSETNX: a band stays with the first article that had it).
+  3. look up its LSH band keys and its paragraph fingerprints in the window's time slots,
+     returning the earlier articles that share one, with their signatures and how many of
+     this article's paragraphs they carry;
+  4. add its own keys (HSETNX: a key stays with the first article that had it).
 Because Redis runs one script at a time, two workers handling two copies of one story at the
 same moment see each other in a fixed order: exactly one of them is the original.
 
 Keys (prefix P, all with a TTL, so memory is bounded by the window):
   P dedupe:v2:seq                      the sequence counter
-  P dedupe:v2:a:<id>                   hash: seq, outlet, first_hash, sig, size, cluster
+  P dedupe:v2:a:<id>                   hash: seq, outlet, first_hash, sig, size, paras, cluster
   P dedupe:v2:x:<content hash>         the id that first carried this exact content
-  P dedupe:v2:b:<slot>:<band>:<bucket> hash: band value (raw bytes) -> id
-Band entries live in hashes bucketed by the band value's first bytes, so that a small hash
+  P dedupe:v2:i:<slot>:<index>:<bucket> hash: band value or paragraph fingerprint -> id
+Index entries live in hashes bucketed by the value's first bytes, so that a small hash
 (Redis "listpack" encoding) stores each entry in about 30 bytes instead of a key of its own.
 Time slots (window / (SLOTS - 1) long) expire one at a time: no cliff at a reset hour.
 """
@@ -32,15 +33,15 @@ from adapters.errors import TransientError
 SLOTS = 4  # time slots searched: the current one and the three before it
 
 _OBSERVE = """
-local id, outlet, digest, sig, size = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local ttl, bucket_ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
-local nb, ns, rprefix = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local id, outlet, digest, sig, size, paras = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ttl, bucket_ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
+local nb, np, ns, rprefix = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 local rec = redis.call('HMGET', KEYS[1], 'seq', 'first_hash', 'cluster', 'sig')
 local seq = tonumber(rec[1])
 if not seq then
   seq = redis.call('INCR', KEYS[2])
   redis.call('HSET', KEYS[1], 'seq', seq, 'outlet', outlet, 'first_hash', digest,
-             'sig', sig, 'size', size)
+             'sig', sig, 'size', size, 'paras', paras)
   rec = {seq, digest, false, sig}
 end
 redis.call('EXPIRE', KEYS[1], ttl)
@@ -49,35 +50,42 @@ if digest ~= '' then
   local prev = redis.call('SET', KEYS[3], id, 'NX', 'GET', 'EX', ttl)
   if prev then exact_owner = prev end
 end
-local seen, found = {}, {}
-if exact_owner ~= '' and exact_owner ~= id then
-  seen[exact_owner] = true
-  table.insert(found, exact_owner)
+local found, shared = {}, {}
+local function note(owner)
+  if shared[owner] == nil then
+    shared[owner] = 0
+    table.insert(found, owner)
+  end
 end
-for b = 1, nb do
-  local field = ARGV[10 + b]
+if exact_owner ~= '' and exact_owner ~= id then note(exact_owner) end
+-- Index keys: nb LSH bands, then np paragraph fingerprints. Each has one bucket to write
+-- (the current slot) and ns buckets to read (the current slot and the ones before it).
+local write_at, read_at = 3, 3 + nb + np
+for k = 1, nb + np do
+  local field = ARGV[12 + k]
+  local owners = {}
   for s = 1, ns do
-    local owner = redis.call('HGET', KEYS[3 + nb + (b - 1) * ns + s], field)
-    if owner and owner ~= id and not seen[owner] then
-      seen[owner] = true
-      table.insert(found, owner)
+    local owner = redis.call('HGET', KEYS[read_at + (k - 1) * ns + s], field)
+    if owner and owner ~= id and not owners[owner] then
+      owners[owner] = true
+      note(owner)
+      if k > nb then shared[owner] = shared[owner] + 1 end
     end
   end
-  local key = KEYS[3 + b]
+  local key = KEYS[write_at + k]
   redis.call('HSETNX', key, field, id)
   redis.call('EXPIRE', key, bucket_ttl, 'NX')
 end
 local out = {seq, rec[2] or '', rec[3] or '', rec[4] or '', exact_owner}
 for _, other in ipairs(found) do
-  local r = redis.call('HMGET', rprefix .. other, 'seq', 'outlet', 'cluster', 'size', 'sig')
+  local r = redis.call('HMGET', rprefix .. other,
+                       'seq', 'outlet', 'cluster', 'size', 'sig', 'paras')
   local other_seq = tonumber(r[1])
   if other_seq and (other_seq < seq or other == exact_owner) then
-    table.insert(out, other)
-    table.insert(out, other_seq)
-    table.insert(out, r[2] or '')
-    table.insert(out, r[3] or '')
-    table.insert(out, r[4] or '0')
-    table.insert(out, r[5] or '')
+    for _, v in ipairs({other, other_seq, r[2] or '', r[3] or '', r[4] or '0', r[5] or '',
+                        r[6] or '0', shared[other]}) do
+      table.insert(out, v)
+    end
   end
 end
 return out
@@ -94,6 +102,8 @@ class Earlier:
     cluster: str  # "" until its own verdict was recorded
     size: int  # number of shingles
     signature: bytes
+    paragraphs: int  # number of paragraph fingerprints it has
+    shared_paragraphs: int  # how many of this article's paragraph fingerprints it owns
 
 
 @dataclass(frozen=True)
@@ -114,29 +124,45 @@ def _raw(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode("latin-1")
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What the dedupe stage asks about one article."""
+
+    article_id: str
+    outlet: str
+    digest: str  # content hash of the normalized body
+    signature: bytes  # MinHash signature, little-endian uint32s
+    size: int  # number of shingles
+    band_keys: Sequence[bytes]  # LSH band values
+    paragraph_keys: Sequence[bytes]  # fingerprints of its substantial paragraphs
+
+
 @dataclass
 class RedisDedupeIndex:
     client: redis.Redis
     prefix: str
+    bucket_bits: int = 10
 
     def __post_init__(self) -> None:
         self._observe = self.client.register_script(_OBSERVE)
         self.base = f"{self.prefix}dedupe:v2:"
 
-    def observe(
-        self, *, article_id: str, outlet: str, digest: str, signature: bytes, size: int,
-        band_keys: Sequence[bytes], slot: int, window_s: int, slot_s: int, bucket_bits: int,
-    ) -> Observation:  # fmt: skip
-        write = [self._bucket(slot, b, key, bucket_bits) for b, key in enumerate(band_keys)]
+    def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation:
+        index_keys = [(f"b{n}", key) for n, key in enumerate(probe.band_keys)]
+        index_keys += [("p", key) for key in probe.paragraph_keys]
+        write = [self._bucket(slot, name, key) for name, key in index_keys]
         read = [
-            self._bucket(slot - back, b, key, bucket_bits)
-            for b, key in enumerate(band_keys)
+            self._bucket(slot - back, name, key)
+            for name, key in index_keys
             for back in range(SLOTS)
         ]
-        keys = [self.base + "a:" + article_id, self.base + "seq", self.base + "x:" + digest]
+        record = self.base + "a:" + probe.article_id
+        keys = [record, self.base + "seq", self.base + "x:" + probe.digest]
         args: list[bytes | str | int] = [
-            article_id, outlet, digest, signature, size, window_s, window_s + slot_s,
-            len(band_keys), SLOTS, self.base + "a:", *band_keys,
+            probe.article_id, probe.outlet, probe.digest, probe.signature, probe.size,
+            len(probe.paragraph_keys), window_s, window_s + slot_s, len(probe.band_keys),
+            len(probe.paragraph_keys), SLOTS, self.base + "a:",
+            *(key for _, key in index_keys),
         ]  # fmt: skip
         try:
             reply = self._observe(keys=[*keys, *write, *read], args=args)
@@ -151,9 +177,9 @@ class RedisDedupeIndex:
         except RedisError as exc:
             raise TransientError(f"redis write of cluster failed: {exc}") from exc
 
-    def _bucket(self, slot: int, band: int, key: bytes, bits: int) -> str:
-        bucket = int.from_bytes(key[:4], "little") >> (32 - bits)
-        return f"{self.base}b:{slot}:{band}:{bucket}"
+    def _bucket(self, slot: int, index: str, key: bytes) -> str:
+        bucket = int.from_bytes(key[:4], "little") >> (32 - self.bucket_bits)
+        return f"{self.base}i:{slot}:{index}:{bucket}"
 
 
 def _observation(reply: list[bytes | int]) -> Observation:
@@ -167,8 +193,10 @@ def _observation(reply: list[bytes | int]) -> Observation:
             cluster=_text(rest[i + 3]),
             size=int(rest[i + 4]),
             signature=_raw(rest[i + 5]),  # type: ignore[arg-type]
+            paragraphs=int(rest[i + 6]),
+            shared_paragraphs=int(rest[i + 7]),
         )
-        for i in range(0, len(rest), 6)
+        for i in range(0, len(rest), 8)
     )
     return Observation(
         seq=int(seq),

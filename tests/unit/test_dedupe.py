@@ -21,15 +21,17 @@ def _signature(text: str) -> Signature:
 def _me(text: str = STORY, outlet: str = "Gazette") -> Article:
     words = tokens(text)
     hashes = shingle_hashes(words)
-    return Article(ME, outlet, content_hash(words), HASHER.signature(hashes), int(hashes.size))
+    return Article(ME, outlet, content_hash(words), HASHER.signature(hashes), int(hashes.size), 12)
 
 
 def _earlier(
-    article_id: str, text: str, seq: int, outlet: str = "Wire", cluster: str = ""
-) -> Earlier:
+    article_id: str, text: str, seq: int, outlet: str = "Wire", cluster: str = "",
+    paragraphs: int = 0, shared: int = 0,
+) -> Earlier:  # fmt: skip
     hashes = shingle_hashes(tokens(text))
+    signature = signature_bytes(_signature(text))
     return Earlier(
-        article_id, seq, outlet, cluster, int(hashes.size), signature_bytes(_signature(text))
+        article_id, seq, outlet, cluster, int(hashes.size), signature, paragraphs, shared
     )
 
 
@@ -59,6 +61,10 @@ CASES = [
      _seen(_earlier(OLDER, EDITED, 2), _earlier(OLD, STORY, 5), exact_owner=OLD),
      "exact_duplicate", OLD, OLD),
     ("half-the-story-is-a-partial-reprint", _seen(_earlier(OLD, HALF, 3)), "partial_reprint", OLD, OLD),
+    ("shared-paragraphs-make-a-partial-reprint-that-minhash-misses",
+     _seen(_earlier(OLD, OTHER, 3, paragraphs=4, shared=3)), "partial_reprint", OLD, OLD),
+    ("one-shared-paragraph-is-not-enough",
+     _seen(_earlier(OLD, OTHER, 3, paragraphs=1, shared=1)), "original", None, ME),
     ("same-id-new-content-is-an-update",
      _seen(first_hash="f" * 32, cluster=OLDER), "update", ME, OLDER),
 ]  # fmt: skip

@@ -35,7 +35,7 @@ class Thresholds:
     # A reprint that keeps 5 of 8 paragraphs still has a Jaccard above near_jaccard: when
     # one article is this much smaller than the other, "partial" says more than "near".
     near_min_size_ratio: float = 0.8
-    partial_containment: float = 0.8
+    partial_containment: float = 0.7
     partial_min_jaccard: float = 0.2
 
 
@@ -45,7 +45,8 @@ class Article:
     outlet: str
     digest: str
     signature: Signature
-    size: int
+    size: int  # shingles
+    paragraphs: int  # paragraph fingerprints
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,27 @@ def unmatched(article_id: str, digest: str) -> DedupeVerdict:
     }
 
 
+def paragraph_containment(me: Article, earlier: Earlier) -> float:
+    """Share of the smaller article's paragraphs found word for word in the other one."""
+    smaller = min(me.paragraphs, earlier.paragraphs)
+    return min(1.0, earlier.shared_paragraphs / smaller) if smaller else 0.0
+
+
 def classify(me: Article, earlier: Earlier, exact_owner: str, th: Thresholds) -> Match | None:
     jaccard = estimate_jaccard(me.signature, signature_from_bytes(earlier.signature))
     inside = max(
         estimate_containment(jaccard, me.size, earlier.size),
         estimate_containment(jaccard, earlier.size, me.size),
+        paragraph_containment(me, earlier),
     )
+    evidence = jaccard >= th.partial_min_jaccard or earlier.shared_paragraphs >= 2
     if earlier.article_id == exact_owner:
         return Match("exact_duplicate", earlier, 1.0, 1.0)
     sizes = sorted((me.size, earlier.size))
     similar_size = sizes[0] >= th.near_min_size_ratio * sizes[1]
     if jaccard >= th.near_jaccard and similar_size:
         return Match("near_duplicate", earlier, jaccard, inside)
-    if inside >= th.partial_containment and jaccard >= th.partial_min_jaccard:
+    if inside >= th.partial_containment and evidence:
         return Match("partial_reprint", earlier, jaccard, inside)
     if jaccard >= th.near_jaccard:
         return Match("near_duplicate", earlier, jaccard, inside)

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from adapters.dedupe_index import SLOTS, Observation
+from adapters.dedupe_index import SLOTS, Observation, Probe
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.dedupe.core import Article, Thresholds, content_hash, decide, unmatched
-from workers.dedupe.internal import InternalDuplication, internal_duplication
+from workers.dedupe.internal import InternalDuplication, internal_duplication, is_substantial
 from workers.dedupe.minhash import MinHasher, shingle_hashes, signature_bytes
 from workers.dedupe.normalize import normalize_text, tokens
 
 
 class DedupeIndex(Protocol):
-    def observe(
-        self, *, article_id: str, outlet: str, digest: str, signature: bytes, size: int,
-        band_keys: Sequence[bytes], slot: int, window_s: int, slot_s: int, bucket_bits: int,
-    ) -> Observation: ...  # fmt: skip
+    def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation: ...
 
     def record_cluster(self, article_id: str, cluster: str) -> None: ...
+
+
+MAX_PARAGRAPH_KEYS = 24
+
+
+def paragraph_keys(paragraphs: Sequence[str]) -> list[bytes]:
+    """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
+    reprint shares whole paragraphs, which LSH on the whole body can miss."""
+    keys: dict[bytes, None] = {}
+    for paragraph in paragraphs:
+        normalized = normalize_text(paragraph)
+        if is_substantial(normalized):
+            keys[hashlib.blake2b(normalized.encode(), digest_size=12).digest()] = None
+        if len(keys) == MAX_PARAGRAPH_KEYS:
+            break
+    return list(keys)
 
 
 def duplication_report(
@@ -59,7 +73,6 @@ class DedupeStage:
     index: DedupeIndex
     topics: Topics
     window_s: int
-    bucket_bits: int = 10
     thresholds: Thresholds = field(default_factory=Thresholds)
     hasher: MinHasher = field(default_factory=MinHasher)
 
@@ -88,17 +101,17 @@ class DedupeStage:
         if not digest:
             return unmatched(article["article_id"], digest)
         hashes = shingle_hashes(words)
+        keys = paragraph_keys(paragraphs)
+        signature = self.hasher.signature(hashes)
         me = Article(
-            article["article_id"], article["outlet"], digest, self.hasher.signature(hashes),
-            int(hashes.size),
+            article["article_id"], article["outlet"], digest, signature, int(hashes.size), len(keys)
+        )
+        probe = Probe(
+            me.article_id, me.outlet, digest, signature_bytes(signature), me.size,
+            self.hasher.band_keys(signature), keys,
         )  # fmt: skip
-        seen_at = parse_iso(article["seen_at"]).timestamp()
-        seen = self.index.observe(
-            article_id=me.article_id, outlet=me.outlet, digest=digest,
-            signature=signature_bytes(me.signature), size=me.size,
-            band_keys=self.hasher.band_keys(me.signature), slot=int(seen_at // self.slot_s),
-            window_s=self.window_s, slot_s=self.slot_s, bucket_bits=self.bucket_bits,
-        )  # fmt: skip
+        slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
+        seen = self.index.observe(probe, slot=slot, window_s=self.window_s, slot_s=self.slot_s)
         verdict = decide(me, seen, self.thresholds)
         if not seen.cluster:
             self.index.record_cluster(me.article_id, verdict["cluster_id"])

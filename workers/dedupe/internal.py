@@ -52,7 +52,8 @@ class InternalDuplication:
         return bool(self.repeats)
 
 
-def _substantial(normalized: str) -> bool:
+def is_substantial(normalized: str) -> bool:
+    """Body text, not a line (dateline, "Advertisement"): only such paragraphs count."""
     words = normalized.split()
     if len(words) >= MIN_TOKENS:
         return True
@@ -83,13 +84,43 @@ def _near_match(
 
 
 def find_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
+    normalized = [normalize_text(p) for p in paragraphs]
+    repeats = _substantial_repeats(normalized)
+    return _with_short_lines_inside_blocks(normalized, repeats)
+
+
+def _with_short_lines_inside_blocks(
+    normalized: Sequence[str], repeats: tuple[Repeat, ...]
+) -> tuple[Repeat, ...]:
+    """A short line (a subheading, a one-line quote) that sits inside a repeated block, in
+    step with the block's other repeats, was repeated with it: it goes too."""
+    first_of = {r.index: r.first_index for r in repeats}
+    if not first_of:
+        return repeats
+    earliest: dict[str, int] = {}
+    for i, text in enumerate(normalized):
+        earliest.setdefault(text, i)
+    changed = True
+    while changed:
+        changed = False
+        for i, text in enumerate(normalized):
+            j = earliest.get(text, i)
+            if i in first_of or j == i or not text:
+                continue
+            if first_of.get(i - 1) == j - 1 or first_of.get(i + 1) == j + 1:
+                first_of[i] = j
+                changed = True
+    known = {r.index: r for r in repeats}
+    return tuple(known.get(i, Repeat(i, j, 1.0)) for i, j in sorted(first_of.items()))
+
+
+def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
     first_seen: dict[str, int] = {}
     earlier: list[tuple[int, str, frozenset[str]]] = []
     repeats: list[Repeat] = []
     near_pass = len(paragraphs) <= MAX_NEAR_PARAGRAPHS
-    for i, paragraph in enumerate(paragraphs):
-        normalized = normalize_text(paragraph)
-        if not _substantial(normalized):
+    for i, normalized in enumerate(paragraphs):
+        if not is_substantial(normalized):
             continue
         if normalized in first_seen:
             repeats.append(Repeat(i, first_seen[normalized], 1.0))

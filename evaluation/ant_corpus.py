@@ -1,0 +1,50 @@
+"""Reading the ANT Corpus v2.1 (Arabic news, five outlets' feeds, 2018) from the data folder.
+
+Research and evaluation data under its citation license: material reporting results from it
+cites the authors or links to https://antcorpus.github.io (see the data folder's README).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS = Path("arabic-news") / "ant-v2.1.jsonl.gz"
+CITATION = "ANT Corpus v2.1, Chouigui, Ben Khiroun and Elayeb (https://antcorpus.github.io)"
+
+
+@dataclass(frozen=True)
+class CorpusArticle:
+    docno: str
+    url: str
+    source: str
+    category: str
+    title: str
+    published: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def article_id(self) -> str:
+        return hashlib.blake2b(self.docno.encode(), digest_size=16).hexdigest()
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+def read_corpus(data_dir: Path) -> Iterator[CorpusArticle]:
+    path = data_dir / CORPUS
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: pass the shared data folder (DATA=...)")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            raw = json.loads(line)
+            yield CorpusArticle(
+                docno=raw["docno"], url=raw["url"], source=raw["source"],
+                category=raw["category"], title=raw["title"], published=raw["published"],
+                paragraphs=tuple(raw["paragraphs"]),
+            )  # fmt: skip
