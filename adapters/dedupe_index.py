@@ -10,18 +10,23 @@ One Lua script per article (one round trip) does, atomically:
 Because Redis runs one script at a time, two workers handling two copies of one story at the
 same moment see each other in a fixed order: exactly one of them is the original.
 
-Keys (prefix P, all with a TTL, so memory is bounded by the window):
-  P dedupe:v2:seq                      the sequence counter
-  P dedupe:v2:a:<id>                   hash: seq, outlet, first_hash, sig, size, paras, cluster
-  P dedupe:v2:x:<content hash>         the id that first carried this exact content
-  P dedupe:v2:i:<slot>:<index>:<bucket> hash: band value or paragraph fingerprint -> id
-Index entries live in hashes bucketed by the value's first bytes, so that a small hash
-(Redis "listpack" encoding) stores each entry in about 30 bytes instead of a key of its own.
-Time slots (window / (SLOTS - 1) long) expire one at a time: no cliff at a reset hour.
+Keys (prefix P; ids and hashes as raw bytes; every key has a TTL, so memory is bounded by
+the window):
+  P dedupe:v3:seq               the sequence counter
+  P dedupe:v3:r:<seq>           the article's record, packed (see Record)
+  P dedupe:v3:i:<slot>:<bucket> hash: "a"+id, "x"+content hash, band value, paragraph
+                                fingerprint -> sequence number of the first article with it
+Index entries hold a sequence number (a small integer) and live in hashes bucketed by the
+field's bytes, so that a small hash (Redis "listpack" encoding) stores each entry in about
+15 bytes instead of a key of its own (about 90). Keep a bucket under Redis's
+hash-max-listpack-entries (128 by default) by choosing bucket_bits for the window's volume:
+about 34 entries an article per slot. Time slots (window / (SLOTS - 1) long) expire one at a
+time: there is no cliff at a reset hour.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,22 +38,44 @@ from adapters.errors import TransientError
 SLOTS = 4  # time slots searched: the current one and the three before it
 
 _OBSERVE = """
-local id, outlet, digest, sig, size, paras = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local ttl, bucket_ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
-local nb, np, ns, rprefix = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
-local rec = redis.call('HMGET', KEYS[1], 'seq', 'first_hash', 'cluster', 'sig')
-local seq = tonumber(rec[1])
-if not seq then
-  seq = redis.call('INCR', KEYS[2])
-  redis.call('HSET', KEYS[1], 'seq', seq, 'outlet', outlet, 'first_hash', digest,
-             'sig', sig, 'size', size, 'paras', paras)
-  rec = {seq, digest, false, sig}
+local id, digest, record = ARGV[1], ARGV[2], ARGV[3]
+local ttl, bucket_ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local nb, np, ns, base = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local slot, nbuckets = tonumber(ARGV[10]), tonumber(ARGV[11])
+-- Every entry of the index (id -> seq, content hash -> seq, band -> seq, paragraph -> seq)
+-- lives in a hash bucket of a time slot. Bucket names are built here rather than sent: a few
+-- hundred names per article cost more to send and parse than the lookups themselves.
+local function bucket(field, s)
+  local n = (string.byte(field, 2) * 256 + string.byte(field, 3)) % nbuckets
+  return base .. 'i:' .. (slot - s) .. ':' .. n
 end
-redis.call('EXPIRE', KEYS[1], ttl)
+local function find(field)
+  for s = 0, ns - 1 do
+    local value = redis.call('HGET', bucket(field, s), field)
+    if value then return value end
+  end
+  return false
+end
+local function put(field, value)
+  local key = bucket(field, 0)
+  redis.call('HSETNX', key, field, value)
+  redis.call('EXPIRE', key, bucket_ttl, 'NX')
+end
+local seq = find('a' .. id)
+local mine = false
+if seq then mine = redis.call('GET', base .. 'r:' .. seq) end
+if not mine then
+  seq = seq or tostring(redis.call('INCR', base .. 'seq'))
+  put('a' .. id, seq)
+  redis.call('SET', base .. 'r:' .. seq, record, 'EX', ttl)
+  mine = record
+else
+  redis.call('EXPIRE', base .. 'r:' .. seq, ttl)
+end
 local exact_owner = ''
 if digest ~= '' then
-  local prev = redis.call('SET', KEYS[3], id, 'NX', 'GET', 'EX', ttl)
-  if prev then exact_owner = prev end
+  exact_owner = find('x' .. digest) or ''
+  if exact_owner == '' then put('x' .. digest, seq) end
 end
 local found, shared = {}, {}
 local function note(owner)
@@ -57,34 +84,29 @@ local function note(owner)
     table.insert(found, owner)
   end
 end
-if exact_owner ~= '' and exact_owner ~= id then note(exact_owner) end
--- Index keys: nb LSH bands, then np paragraph fingerprints. Each has one bucket to write
--- (the current slot) and ns buckets to read (the current slot and the ones before it).
-local write_at, read_at = 3, 3 + nb + np
+if exact_owner ~= '' and exact_owner ~= seq then note(exact_owner) end
+-- nb LSH band values, then np paragraph fingerprints: earlier owners, and our own claim.
 for k = 1, nb + np do
-  local field = ARGV[12 + k]
-  local owners = {}
-  for s = 1, ns do
-    local owner = redis.call('HGET', KEYS[read_at + (k - 1) * ns + s], field)
-    if owner and owner ~= id and not owners[owner] then
-      owners[owner] = true
+  local field = ARGV[11 + k]
+  local seen_in = {}
+  for s = 0, ns - 1 do
+    local owner = redis.call('HGET', bucket(field, s), field)
+    if owner and owner ~= seq and not seen_in[owner] then
+      seen_in[owner] = true
       note(owner)
       if k > nb then shared[owner] = shared[owner] + 1 end
     end
   end
-  local key = KEYS[write_at + k]
-  redis.call('HSETNX', key, field, id)
-  redis.call('EXPIRE', key, bucket_ttl, 'NX')
+  put(field, seq)
 end
-local out = {seq, rec[2] or '', rec[3] or '', rec[4] or '', exact_owner}
+local out = {seq, mine, exact_owner}
 for _, other in ipairs(found) do
-  local r = redis.call('HMGET', rprefix .. other,
-                       'seq', 'outlet', 'cluster', 'size', 'sig', 'paras')
-  local other_seq = tonumber(r[1])
-  if other_seq and (other_seq < seq or other == exact_owner) then
-    for _, v in ipairs({other, other_seq, r[2] or '', r[3] or '', r[4] or '0', r[5] or '',
-                        r[6] or '0', shared[other]}) do
-      table.insert(out, v)
+  if tonumber(other) < tonumber(seq) or other == exact_owner then
+    local r = redis.call('GET', base .. 'r:' .. other)
+    if r then
+      table.insert(out, other)
+      table.insert(out, r)
+      table.insert(out, shared[other])
     end
   end
 end
@@ -116,12 +138,52 @@ class Observation:
     earlier: tuple[Earlier, ...]
 
 
-def _text(value: bytes | str | int) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+@dataclass(frozen=True)
+class Record:
+    """What the index keeps of one article, packed into one string (a Redis hash of named
+    fields cost about 700 bytes an article here; this is about 200):
+    id 16 | first content hash 16 | cluster 16 | shingles u32 | paragraphs u16 |
+    outlet length u8 | outlet (UTF-8, at most 255 bytes) | signature (little-endian u16s)."""
+
+    article_id: str
+    first_hash: str  # "" when the article had no text
+    cluster: str  # "" until the article's verdict was recorded
+    size: int
+    paragraphs: int
+    outlet: str
+    signature: bytes
+
+    CLUSTER_OFFSET = 32
+
+    def pack(self) -> bytes:
+        outlet = self.outlet.encode("utf-8")[:255]
+        return b"".join((
+            bytes.fromhex(self.article_id), _id_bytes(self.first_hash), _id_bytes(self.cluster),
+            struct.pack("<IHB", self.size, self.paragraphs, len(outlet)), outlet, self.signature,
+        ))  # fmt: skip
+
+    @classmethod
+    def unpack(cls, raw: bytes) -> Record:
+        size, paragraphs, outlet_length = struct.unpack_from("<IHB", raw, 48)
+        outlet_end = 55 + outlet_length
+        return cls(
+            raw[:16].hex(), _id_text(raw[16:32]), _id_text(raw[32:48]), size, paragraphs,
+            raw[55:outlet_end].decode("utf-8", errors="replace"), raw[outlet_end:],
+        )  # fmt: skip
 
 
-def _raw(value: bytes | str) -> bytes:
-    return value if isinstance(value, bytes) else value.encode("latin-1")
+def _id_bytes(hex_id: str) -> bytes:
+    return bytes.fromhex(hex_id) if hex_id else bytes(16)
+
+
+def _id_text(raw: bytes) -> str:
+    return "" if raw == bytes(16) else raw.hex()
+
+
+def _raw(value: bytes | str | int) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("latin-1")
 
 
 @dataclass(frozen=True)
@@ -141,68 +203,51 @@ class Probe:
 class RedisDedupeIndex:
     client: redis.Redis
     prefix: str
-    bucket_bits: int = 10
+    bucket_bits: int = 14
 
     def __post_init__(self) -> None:
         self._observe = self.client.register_script(_OBSERVE)
-        self.base = f"{self.prefix}dedupe:v2:"
+        self.base = f"{self.prefix}dedupe:v3:"
 
     def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation:
-        index_keys = [(f"b{n}", key) for n, key in enumerate(probe.band_keys)]
-        index_keys += [("p", key) for key in probe.paragraph_keys]
-        write = [self._bucket(slot, name, key) for name, key in index_keys]
-        read = [
-            self._bucket(slot - back, name, key)
-            for name, key in index_keys
-            for back in range(SLOTS)
-        ]
-        record = self.base + "a:" + probe.article_id
-        keys = [record, self.base + "seq", self.base + "x:" + probe.digest]
+        record = Record(
+            probe.article_id, probe.digest, "", probe.size, len(probe.paragraph_keys),
+            probe.outlet, probe.signature,
+        )  # fmt: skip
         args: list[bytes | str | int] = [
-            probe.article_id, probe.outlet, probe.digest, probe.signature, probe.size,
-            len(probe.paragraph_keys), window_s, window_s + slot_s, len(probe.band_keys),
-            len(probe.paragraph_keys), SLOTS, self.base + "a:",
-            *(key for _, key in index_keys),
+            bytes.fromhex(probe.article_id), _id_bytes(probe.digest), record.pack(),
+            window_s, window_s + slot_s, len(probe.band_keys), len(probe.paragraph_keys), SLOTS,
+            self.base, slot, 2**self.bucket_bits, *probe.band_keys, *probe.paragraph_keys,
         ]  # fmt: skip
         try:
-            reply = self._observe(keys=[*keys, *write, *read], args=args)
+            # The script names its keys itself: fine on one Redis server, not on Redis
+            # Cluster (where every key would need one hash tag, and one slot).
+            reply = self._observe(keys=[], args=args)
         except RedisError as exc:
             raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
         return _observation(reply)
 
-    def record_cluster(self, article_id: str, cluster: str) -> None:
+    def record_cluster(self, seq: int, cluster: str) -> None:
         """Remember the article's cluster, once: later copies join the same cluster."""
         try:
-            self.client.hsetnx(self.base + "a:" + article_id, "cluster", cluster)
+            self.client.setrange(f"{self.base}r:{seq}", Record.CLUSTER_OFFSET, _id_bytes(cluster))
         except RedisError as exc:
             raise TransientError(f"redis write of cluster failed: {exc}") from exc
 
-    def _bucket(self, slot: int, index: str, key: bytes) -> str:
-        bucket = int.from_bytes(key[:4], "little") >> (32 - self.bucket_bits)
-        return f"{self.base}i:{slot}:{index}:{bucket}"
-
 
 def _observation(reply: list[bytes | int]) -> Observation:
-    seq, first_hash, cluster, first_sig, exact_owner = reply[:5]
-    rest = reply[5:]
+    seq, mine, exact_owner_seq = int(reply[0]), Record.unpack(_raw(reply[1])), _raw(reply[2])
+    rest = reply[3:]
+    records = [(int(rest[i]), Record.unpack(_raw(rest[i + 1])), int(rest[i + 2]))
+               for i in range(0, len(rest), 3)]  # fmt: skip
     earlier = tuple(
         Earlier(
-            article_id=_text(rest[i]),
-            seq=int(rest[i + 1]),
-            outlet=_text(rest[i + 2]),
-            cluster=_text(rest[i + 3]),
-            size=int(rest[i + 4]),
-            signature=_raw(rest[i + 5]),  # type: ignore[arg-type]
-            paragraphs=int(rest[i + 6]),
-            shared_paragraphs=int(rest[i + 7]),
+            r.article_id, other_seq, r.outlet, r.cluster, r.size, r.signature, r.paragraphs, shared
         )
-        for i in range(0, len(rest), 8)
+        for other_seq, r, shared in records
     )
-    return Observation(
-        seq=int(seq),
-        first_hash=_text(first_hash),
-        cluster=_text(cluster),
-        first_signature=_raw(first_sig),  # type: ignore[arg-type]
-        exact_owner=_text(exact_owner),
-        earlier=earlier,
+    exact_owner = next(
+        (r.article_id for other_seq, r, _ in records if str(other_seq).encode() == exact_owner_seq),
+        "",
     )
+    return Observation(seq, mine.first_hash, mine.cluster, mine.signature, exact_owner, earlier)

@@ -14,7 +14,7 @@ from schemas.contracts import example
 from schemas.messages import DedupeVerdict
 from schemas.topics import Topics
 from tests.conftest import Namespace
-from workers.dedupe.handler import DedupeStage
+from workers.dedupe.handler import Body, DedupeStage
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ def _article(article_id: str, outlet: str, paragraphs: list[str]) -> dict[str, A
 
 
 def _verdict(stage: DedupeStage, article: dict[str, Any]) -> DedupeVerdict:
-    return stage.verdict(article, article["paragraphs"])
+    return stage.verdict(article, Body.of(article["paragraphs"]))
 
 
 def _id(n: int) -> str:
@@ -121,4 +121,4 @@ def test_every_key_expires(redis_url: str, namespace: Namespace) -> None:
     client = connect_redis(redis_url)
     keys = list(client.scan_iter(match=f"{namespace.redis_prefix}*"))
     assert keys
-    assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b"dedupe:v2:seq"))
+    assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b"dedupe:v3:seq"))

@@ -4,7 +4,13 @@ import pytest
 
 from adapters.dedupe_index import Earlier, Observation
 from workers.dedupe.core import Article, Thresholds, content_hash, decide
-from workers.dedupe.minhash import MinHasher, Signature, shingle_hashes, signature_bytes
+from workers.dedupe.minhash import (
+    CompactSignature,
+    MinHasher,
+    compact,
+    shingle_hashes,
+    signature_bytes,
+)
 from workers.dedupe.normalize import tokens
 
 ME, OLD, OLDER = "a" * 32, "b" * 32, "c" * 32
@@ -14,14 +20,16 @@ STORY = " ".join(
 )
 
 
-def _signature(text: str) -> Signature:
-    return HASHER.signature(shingle_hashes(tokens(text)))
+def _signature(text: str) -> CompactSignature:
+    return compact(HASHER.signature(shingle_hashes(tokens(text))))
 
 
 def _me(text: str = STORY, outlet: str = "Gazette") -> Article:
     words = tokens(text)
     hashes = shingle_hashes(words)
-    return Article(ME, outlet, content_hash(words), HASHER.signature(hashes), int(hashes.size), 12)
+    return Article(
+        ME, outlet, content_hash(words), compact(HASHER.signature(hashes)), int(hashes.size), 12
+    )
 
 
 def _earlier(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workers.dedupe.handler import duplication_report
+from workers.dedupe.handler import Body, duplication_report
 from workers.dedupe.internal import internal_duplication
 
 P = [
@@ -69,12 +69,12 @@ def test_page_sequence_reveals_what_extraction_collapsed() -> None:
     # trafilatura dropped the adjacent repeat: the body is clean, the page is not.
     body = P[:4]
     page = ["Home", "World", P[0], P[1], P[1], P[2], P[3], "Home"]
-    repaired, report = duplication_report(body, page)
+    repaired, report = duplication_report(Body.of(body), page)
     assert list(repaired.repaired) == body
     assert report["detected"] and report["found_in"] == "page"
     assert report["pattern"] == "adjacent_doubling"
 
 
 def test_clean_body_and_page_report_nothing() -> None:
-    _, report = duplication_report(P, ["Home", *P, "Home"])
+    _, report = duplication_report(Body.of(P), ["Home", *P, "Home"])
     assert not report["detected"] and report["found_in"] == "none" and report["repeats"] == []

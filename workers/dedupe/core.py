@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from adapters.dedupe_index import Earlier, Observation
 from schemas.messages import DedupeVerdict, Relation
 from workers.dedupe.minhash import (
-    Signature,
+    CompactSignature,
     estimate_containment,
     estimate_jaccard,
     signature_from_bytes,
@@ -44,7 +44,7 @@ class Article:
     article_id: str
     outlet: str
     digest: str
-    signature: Signature
+    signature: CompactSignature
     size: int  # shingles
     paragraphs: int  # paragraph fingerprints
 

@@ -15,40 +15,62 @@ from schemas.topics import Topics
 from workers.codec import encode
 from workers.dedupe.core import Article, Thresholds, content_hash, decide, unmatched
 from workers.dedupe.internal import InternalDuplication, internal_duplication, is_substantial
-from workers.dedupe.minhash import MinHasher, shingle_hashes, signature_bytes
-from workers.dedupe.normalize import normalize_text, tokens
+from workers.dedupe.minhash import MinHasher, compact, shingle_hashes, signature_bytes
+from workers.dedupe.normalize import normalize_paragraphs
+
+MAX_PARAGRAPH_KEYS = 24
 
 
 class DedupeIndex(Protocol):
     def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation: ...
 
-    def record_cluster(self, article_id: str, cluster: str) -> None: ...
+    def record_cluster(self, seq: int, cluster: str) -> None: ...
 
 
-MAX_PARAGRAPH_KEYS = 24
+@dataclass(frozen=True)
+class Body:
+    """Paragraphs with their normalized forms, computed once for every fingerprint."""
 
+    paragraphs: tuple[str, ...]
+    normalized: tuple[str, ...]
 
-def paragraph_keys(paragraphs: Sequence[str]) -> list[bytes]:
-    """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
-    reprint shares whole paragraphs, which LSH on the whole body can miss."""
-    keys: dict[bytes, None] = {}
-    for paragraph in paragraphs:
-        normalized = normalize_text(paragraph)
-        if is_substantial(normalized):
-            keys[hashlib.blake2b(normalized.encode(), digest_size=12).digest()] = None
-        if len(keys) == MAX_PARAGRAPH_KEYS:
-            break
-    return list(keys)
+    @classmethod
+    def of(cls, paragraphs: Sequence[str]) -> Body:
+        return cls(tuple(paragraphs), tuple(normalize_paragraphs(paragraphs)))
+
+    def without(self, indexes: set[int]) -> Body:
+        keep = [i for i in range(len(self.paragraphs)) if i not in indexes]
+        return Body(
+            tuple(self.paragraphs[i] for i in keep), tuple(self.normalized[i] for i in keep)
+        )
+
+    def tokens(self) -> list[str]:
+        return " ".join(self.normalized).split()
+
+    def paragraph_keys(self) -> list[bytes]:
+        """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
+        reprint shares whole paragraphs, which LSH over the whole body can miss."""
+        keys: dict[bytes, None] = {}
+        for text in self.normalized:
+            if is_substantial(text):
+                keys[hashlib.blake2b(text.encode(), digest_size=8).digest()] = None
+            if len(keys) == MAX_PARAGRAPH_KEYS:
+                break
+        return list(keys)
 
 
 def duplication_report(
-    body: Sequence[str], page: Sequence[str]
+    body: Body, page: Sequence[str]
 ) -> tuple[InternalDuplication, InternalDuplicationReport]:
     """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
     paragraphs that made it into the body (a menu repeated in header and footer is not)."""
-    in_body = internal_duplication(body)
-    kept = {normalize_text(p) for p in body}
-    in_page = internal_duplication([p for p in page if normalize_text(p) in kept])
+    in_body = internal_duplication(body.paragraphs, body.normalized)
+    kept = set(body.normalized)
+    page_normalized = normalize_paragraphs(page)
+    in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
+    in_page = internal_duplication(
+        [page[i] for i in in_page_idx], [page_normalized[i] for i in in_page_idx]
+    )
     found_in = {
         (True, True): "body_and_page", (True, False): "body", (False, True): "page",
         (False, False): "none",
@@ -63,7 +85,7 @@ def duplication_report(
             for r in shown.repeats
         ],
         "repeated_share": shown.repeated_share,
-        "original_paragraph_count": len(body) if shown is in_body else len(page),
+        "original_paragraph_count": len(body.paragraphs) if shown is in_body else len(in_page_idx),
     }
     return in_body, report
 
@@ -81,38 +103,37 @@ class DedupeStage:
         return max(1, self.window_s // (SLOTS - 1))
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
-        in_body, report = duplication_report(
-            article["paragraphs"], article.get("page_paragraphs", [])
-        )
-        repaired = list(in_body.repaired)
-        verdict = self.verdict(article, repaired)
+        body = Body.of(article["paragraphs"])
+        in_body, report = duplication_report(body, article.get("page_paragraphs", []))
+        repaired = body.without({r.index for r in in_body.repeats})
         message = {
             **article,
-            "body": "\n\n".join(repaired),
-            "paragraphs": repaired,
-            "dedupe": verdict,
+            "body": "\n\n".join(repaired.paragraphs),
+            "paragraphs": list(repaired.paragraphs),
+            "dedupe": self.verdict(article, repaired),
             "internal_duplication": report,
         }
         return [encode(self.topics.deduped, article["article_id"], message, "deduped.v1")]
 
-    def verdict(self, article: dict[str, Any], paragraphs: Sequence[str]) -> DedupeVerdict:
-        words = tokens("\n".join(paragraphs))
+    def verdict(self, article: dict[str, Any], body: Body) -> DedupeVerdict:
+        words = body.tokens()
         digest = content_hash(words)
         if not digest:
             return unmatched(article["article_id"], digest)
         hashes = shingle_hashes(words)
-        keys = paragraph_keys(paragraphs)
+        keys = body.paragraph_keys()
         signature = self.hasher.signature(hashes)
         me = Article(
-            article["article_id"], article["outlet"], digest, signature, int(hashes.size), len(keys)
-        )
+            article["article_id"], article["outlet"], digest, compact(signature),
+            int(hashes.size), len(keys),
+        )  # fmt: skip
         probe = Probe(
-            me.article_id, me.outlet, digest, signature_bytes(signature), me.size,
+            me.article_id, me.outlet, digest, signature_bytes(me.signature), me.size,
             self.hasher.band_keys(signature), keys,
         )  # fmt: skip
         slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
         seen = self.index.observe(probe, slot=slot, window_s=self.window_s, slot_s=self.slot_s)
         verdict = decide(me, seen, self.thresholds)
         if not seen.cluster:
-            self.index.record_cluster(me.article_id, verdict["cluster_id"])
+            self.index.record_cluster(seen.seq, verdict["cluster_id"])
         return verdict

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from workers.dedupe.normalize import normalize_text
+from workers.dedupe.normalize import normalize_paragraphs
 
 Pattern = Literal[
     "none", "adjacent_doubling", "whole_body_repeat", "repeated_blocks", "interleaved"
@@ -70,21 +70,56 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _near_match(
-    normalized: str, words: frozenset[str], earlier: Sequence[tuple[int, str, frozenset[str]]]
+    i: int, paragraphs: Sequence[str], earlier: Sequence[int], pairs: PairCache
 ) -> Repeat | None:
+    """The most similar earlier paragraph of about the same length, if near-exact. Word pairs
+    are built only for paragraphs that pass the (cheap) length test."""
     best: Repeat | None = None
-    for j, other, other_words in earlier:
-        shorter, longer = sorted((len(normalized), len(other)))
+    length = len(paragraphs[i])
+    for j in earlier:
+        shorter, longer = sorted((length, len(paragraphs[j])))
         if shorter < NEAR_LENGTH_RATIO * longer:
             continue
-        similarity = _jaccard(words, other_words)
+        similarity = _jaccard(pairs.of(i), pairs.of(j))
         if similarity >= NEAR_JACCARD and (best is None or similarity > best.similarity):
-            best = Repeat(-1, j, round(similarity, 4))
+            best = Repeat(i, j, round(similarity, 4))
     return best
 
 
-def find_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
-    normalized = [normalize_text(p) for p in paragraphs]
+@dataclass
+class PairCache:
+    paragraphs: Sequence[str]
+    built: dict[int, frozenset[str]]
+
+    def of(self, i: int) -> frozenset[str]:
+        if i not in self.built:
+            self.built[i] = _word_pairs(self.paragraphs[i])
+        return self.built[i]
+
+
+def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
+    first_seen: dict[str, int] = {}
+    earlier: list[int] = []
+    repeats: list[Repeat] = []
+    pairs = PairCache(paragraphs, {})
+    near_pass = len(paragraphs) <= MAX_NEAR_PARAGRAPHS
+    for i, normalized in enumerate(paragraphs):
+        if not is_substantial(normalized):
+            continue
+        if normalized in first_seen:
+            repeats.append(Repeat(i, first_seen[normalized], 1.0))
+            continue
+        near = _near_match(i, paragraphs, earlier, pairs) if near_pass else None
+        if near is not None:
+            repeats.append(near)
+            continue
+        first_seen[normalized] = i
+        earlier.append(i)
+    return tuple(repeats)
+
+
+def find_repeats(normalized: Sequence[str]) -> tuple[Repeat, ...]:
+    """Repeats among paragraphs already passed through normalize_text."""
     repeats = _substantial_repeats(normalized)
     return _with_short_lines_inside_blocks(normalized, repeats)
 
@@ -114,27 +149,6 @@ def _with_short_lines_inside_blocks(
     return tuple(known.get(i, Repeat(i, j, 1.0)) for i, j in sorted(first_of.items()))
 
 
-def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
-    first_seen: dict[str, int] = {}
-    earlier: list[tuple[int, str, frozenset[str]]] = []
-    repeats: list[Repeat] = []
-    near_pass = len(paragraphs) <= MAX_NEAR_PARAGRAPHS
-    for i, normalized in enumerate(paragraphs):
-        if not is_substantial(normalized):
-            continue
-        if normalized in first_seen:
-            repeats.append(Repeat(i, first_seen[normalized], 1.0))
-            continue
-        words = _word_pairs(normalized)
-        near = _near_match(normalized, words, earlier) if near_pass else None
-        if near is not None:
-            repeats.append(Repeat(i, near.first_index, near.similarity))
-            continue
-        first_seen[normalized] = i
-        earlier.append((i, normalized, words))
-    return tuple(repeats)
-
-
 def _runs(repeats: Sequence[Repeat]) -> list[list[Repeat]]:
     """Maximal runs where both the repeats and their originals advance by one."""
     runs: list[list[Repeat]] = []
@@ -160,8 +174,11 @@ def classify_pattern(repeats: Sequence[Repeat], paragraph_count: int) -> Pattern
     return "interleaved"
 
 
-def internal_duplication(paragraphs: Sequence[str]) -> InternalDuplication:
-    repeats = find_repeats(paragraphs)
+def internal_duplication(
+    paragraphs: Sequence[str], normalized: Sequence[str] | None = None
+) -> InternalDuplication:
+    """`normalized`: the paragraphs through normalize_paragraphs, when the caller has them."""
+    repeats = find_repeats(normalize_paragraphs(paragraphs) if normalized is None else normalized)
     repeated = {r.index for r in repeats}
     total = sum(len(p) for p in paragraphs)
     share = sum(len(paragraphs[i]) for i in repeated) / total if total else 0.0

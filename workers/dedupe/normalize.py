@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Harakat and Quranic marks U+064B-U+065F, superscript alef U+0670, tatweel U+0640.
 _ARABIC_MARKS = "".join(chr(c) for c in (*range(0x064B, 0x0660), 0x0670, 0x0640))
@@ -46,16 +47,27 @@ _DIGIT_TABLE = str.maketrans(
 _PUNCTUATION = re.compile(_class_of_categories("PS"))
 
 
-def tokens(text: str) -> list[str]:
-    """NFKC, case folded, Arabic folded, split on punctuation, symbols and whitespace."""
+def _fold(text: str) -> str:
     folded = _DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
     for alef in "أإآٱ":
         folded = folded.replace(alef, "ا")
     folded = folded.replace("ى", "ي")
     if _DIGITS.search(folded):
         folded = folded.translate(_DIGIT_TABLE)
-    return _PUNCTUATION.sub(" ", folded).split()
+    return _PUNCTUATION.sub(" ", folded)
+
+
+def tokens(text: str) -> list[str]:
+    """NFKC, case folded, Arabic folded, split on punctuation, symbols and whitespace."""
+    return _fold(text).split()
 
 
 def normalize_text(text: str) -> str:
     return " ".join(tokens(text))
+
+
+def normalize_paragraphs(paragraphs: Sequence[str]) -> list[str]:
+    """normalize_text of each paragraph, in one pass over the whole body (a call per
+    paragraph costs more than the work). Line breaks inside a paragraph become spaces."""
+    joined = "\x1e".join(" ".join(p.split()) for p in paragraphs)  # record separator
+    return [" ".join(part.split()) for part in _fold(joined).split("\x1e")] if paragraphs else []

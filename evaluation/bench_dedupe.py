@@ -1,0 +1,166 @@
+"""`make bench-dedupe DATA=<dir>`: articles per second per core through the dedupe stage's
+real path (handler, Lua script, real Redis), side by side with datasketch's MinHashLSH using
+its Redis storage on the same articles, in the same run. Prints figures; asserts nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+from datasketch import MinHash, MinHashLSH
+
+from adapters.dedupe_index import RedisDedupeIndex
+from adapters.redis_client import connect_redis
+from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from schemas.records import InRecord
+from schemas.topics import Topics
+from services.process import free_port
+from services.redis_server import RedisConfig, start_redis
+from workers.dedupe.handler import DedupeStage
+from workers.dedupe.minhash import shingle_hashes
+from workers.dedupe.normalize import tokens
+
+SEEN_AT = "2018-03-01T12:00:00.000Z"
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    articles: int
+    wall_s: float
+    cpu_s: float  # this process
+    redis_cpu_s: float
+    redis_bytes: int
+
+    @property
+    def per_core(self) -> float:
+        """Articles per second of this process's CPU: one worker on one core."""
+        return self.articles / self.cpu_s
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "articles": self.articles, "wall_s": round(self.wall_s, 3),
+            "articles_per_s_wall": round(self.articles / self.wall_s, 1),
+            "articles_per_s_per_core": round(self.per_core, 1),
+            "worker_cpu_us_per_article": round(self.cpu_s / self.articles * 1e6, 1),
+            "redis_cpu_us_per_article": round(self.redis_cpu_s / self.articles * 1e6, 1),
+            "redis_bytes_per_article": round(self.redis_bytes / self.articles, 1),
+        }  # fmt: skip
+
+
+def long_articles(corpus: Iterable[CorpusArticle], count: int, words: int) -> list[dict[str, Any]]:
+    """Articles of about `words` words: consecutive corpus paragraphs, whole, until enough."""
+    out: list[dict[str, Any]] = []
+    paragraphs: list[str] = []
+    for article in corpus:
+        for paragraph in article.paragraphs:
+            paragraphs.append(paragraph)
+            if sum(len(p.split()) for p in paragraphs) >= words:
+                out.append(_message(len(out), paragraphs))
+                paragraphs = []
+                if len(out) == count:
+                    return out
+    return out
+
+
+def _message(n: int, paragraphs: Sequence[str]) -> dict[str, Any]:
+    return {
+        "schema_version": 1, "article_id": f"{n:032x}", "url": f"https://bench.invalid/{n}",
+        "feed_url": "https://bench.invalid/feed", "outlet": f"outlet-{n % 5}", "title": f"t{n}",
+        "body": "\n\n".join(paragraphs), "paragraphs": list(paragraphs), "body_source": "page",
+        "seen_at": SEEN_AT, "extracted_at": SEEN_AT,
+    }  # fmt: skip
+
+
+def _redis_cpu(client: redis.Redis) -> float:
+    info = client.info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def measure(
+    name: str, client: redis.Redis, articles: Sequence[Any], step: Callable[[int, Any], None]
+) -> Run:
+    client.flushall()
+    memory, redis_cpu = client.info("memory")["used_memory"], _redis_cpu(client)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n, article in enumerate(articles):
+        step(n, article)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return Run(
+        name, len(articles), wall, cpu, _redis_cpu(client) - redis_cpu,
+        int(client.info("memory")["used_memory"]) - int(memory),
+    )  # fmt: skip
+
+
+def ours(client: redis.Redis, window_s: int) -> Callable[[int, Any], None]:
+    stage = DedupeStage(RedisDedupeIndex(client, "bench:ours:"), Topics(), window_s=window_s)
+
+    def step(n: int, message: dict[str, Any]) -> None:
+        stage.handle(message, InRecord("news.articles.v1", 0, n, None, b""))
+
+    return step
+
+
+def baseline(port: int) -> Callable[[int, Any], None]:
+    lsh = MinHashLSH(storage_config={
+        "type": "redis", "basename": b"bench:datasketch",
+        "redis": {"host": "127.0.0.1", "port": port},
+    })  # fmt: skip
+
+    def step(n: int, message: dict[str, Any]) -> None:
+        shingles = shingle_hashes(tokens(message["body"]))
+        signature = MinHash()
+        signature.update_batch(int(h).to_bytes(8, "little") for h in shingles)
+        lsh.query(signature)
+        lsh.insert(message["article_id"], signature)
+
+    return step
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path, help="the shared data folder")
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--words", type=int, default=600, help="words per article")
+    parser.add_argument("--out", type=Path, default=Path("results/bench-dedupe.json"))
+    args = parser.parse_args(argv)
+    articles = long_articles(read_corpus(args.data), args.articles, args.words)
+    words = sum(len(a["body"].split()) for a in articles) / len(articles)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = RedisConfig(port=free_port(), data_dir=Path(tmp), persistent=False)
+        server = start_redis(cfg)
+        try:
+            client = connect_redis(cfg.url)
+            runs = [
+                measure("newsflow dedupe stage", client, articles, ours(client, 7 * 24 * 3600)),
+                measure("datasketch MinHashLSH", client, articles, baseline(cfg.port)),
+            ]
+        finally:
+            server.stop()
+    print(f"{len(articles)} articles of {words:.0f} words on average; data: {CITATION}")
+    header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B")
+    print(f"{'':<24}{header[0]:>11}{header[1]:>11}{header[2]:>10}{header[3]:>9}{header[4]:>9}")
+    for run in runs:
+        f = run.figures()
+        print(f"{run.name:<24}{f['articles_per_s_per_core']:>11.0f}{f['articles_per_s_wall']:>11.0f}"
+              f"{f['worker_cpu_us_per_article']:>10.0f}{f['redis_cpu_us_per_article']:>9.0f}"
+              f"{f['redis_bytes_per_article']:>9.0f}")  # fmt: skip
+    ratio = runs[0].per_core / runs[1].per_core
+    print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"words": words, "runs": {r.name: r.figures() for r in runs}, "ratio_per_core": ratio}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
