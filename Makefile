@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 KAFKA_LIBS := .kafka/libs
 KAFKA_POM := tools/kafka-runtime/pom.xml
 PYTEST_ARGS ?=
+DATA ?= ../shared/data
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean
+.PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
+	eval-dedupe bench-dedupe
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 deps: deps-system $(VENV)/.installed $(KAFKA_LIBS)/.copied ## install everything (system packages, Python deps, Kafka jars)
 
@@ -59,6 +61,12 @@ test-integration: deps ## integration tests (real Kafka and Redis, started by th
 
 test-e2e: deps ## end-to-end tests (the whole pipeline against a local HTTP server)
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+eval-dedupe: deps ## dedupe quality on the ANT corpus vs datasketch (DATA=shared data folder)
+	$(BIN)/python -m evaluation.eval_dedupe $(DATA)
+
+bench-dedupe: deps ## dedupe throughput and Redis memory vs datasketch (DATA=shared data folder)
+	$(BIN)/python -m evaluation.bench_dedupe $(DATA)
 
 lint: $(VENV)/.installed ## ruff and mypy --strict
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
 
 SEEN_AT = "2018-03-01T12:00:00.000Z"
+WEEK_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Run:
     cpu_s: float  # this process
     redis_cpu_s: float
     redis_bytes: int
+    redis_bytes_second_half: int  # growth over the second half: the marginal cost
 
     @property
     def per_core(self) -> float:
@@ -53,6 +55,9 @@ class Run:
             "worker_cpu_us_per_article": round(self.cpu_s / self.articles * 1e6, 1),
             "redis_cpu_us_per_article": round(self.redis_cpu_s / self.articles * 1e6, 1),
             "redis_bytes_per_article": round(self.redis_bytes / self.articles, 1),
+            "redis_marginal_bytes_per_article": round(
+                self.redis_bytes_second_half / (self.articles - self.articles // 2), 1
+            ),
         }  # fmt: skip
 
 
@@ -89,19 +94,27 @@ def measure(
     name: str, client: redis.Redis, articles: Sequence[Any], step: Callable[[int, Any], None]
 ) -> Run:
     client.flushall()
-    memory, redis_cpu = client.info("memory")["used_memory"], _redis_cpu(client)
-    wall, cpu = time.perf_counter(), time.process_time()
+    memory, redis_cpu = _used_memory(client), _redis_cpu(client)
+    half = len(articles) // 2
+    wall, cpu, middle = time.perf_counter(), time.process_time(), 0
     for n, article in enumerate(articles):
+        if n == half:
+            middle = _used_memory(client)  # one INFO call: noise next to thousands of steps
         step(n, article)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    end = _used_memory(client)
     return Run(
-        name, len(articles), wall, cpu, _redis_cpu(client) - redis_cpu,
-        int(client.info("memory")["used_memory"]) - int(memory),
-    )  # fmt: skip
+        name, len(articles), wall, cpu, _redis_cpu(client) - redis_cpu, end - memory, end - middle
+    )
 
 
-def ours(client: redis.Redis, window_s: int) -> Callable[[int, Any], None]:
-    stage = DedupeStage(RedisDedupeIndex(client, "bench:ours:"), Topics(), window_s=window_s)
+def _used_memory(client: redis.Redis) -> int:
+    return int(client.info("memory")["used_memory"])
+
+
+def ours(client: redis.Redis, window_s: int, bucket_bits: int) -> Callable[[int, Any], None]:
+    index = RedisDedupeIndex(client, "bench:ours:", bucket_bits=bucket_bits)
+    stage = DedupeStage(index, Topics(), window_s=window_s)
 
     def step(n: int, message: dict[str, Any]) -> None:
         stage.handle(message, InRecord("news.articles.v1", 0, n, None, b""))
@@ -130,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--words", type=int, default=600, help="words per article")
+    parser.add_argument("--bucket-bits", type=int, default=14, help="dedupe_bucket_bits")
     parser.add_argument("--out", type=Path, default=Path("results/bench-dedupe.json"))
     args = parser.parse_args(argv)
     articles = long_articles(read_corpus(args.data), args.articles, args.words)
@@ -140,19 +154,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             client = connect_redis(cfg.url)
             runs = [
-                measure("newsflow dedupe stage", client, articles, ours(client, 7 * 24 * 3600)),
+                measure(
+                    "newsflow dedupe stage",
+                    client,
+                    articles,
+                    ours(client, WEEK_S, args.bucket_bits),
+                ),
                 measure("datasketch MinHashLSH", client, articles, baseline(cfg.port)),
             ]
         finally:
             server.stop()
     print(f"{len(articles)} articles of {words:.0f} words on average; data: {CITATION}")
-    header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B")
-    print(f"{'':<24}{header[0]:>11}{header[1]:>11}{header[2]:>10}{header[3]:>9}{header[4]:>9}")
+    header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B", "marginal B")
+    print(f"{'':<24}" + "".join(f"{h:>11}" for h in header))
     for run in runs:
         f = run.figures()
-        print(f"{run.name:<24}{f['articles_per_s_per_core']:>11.0f}{f['articles_per_s_wall']:>11.0f}"
-              f"{f['worker_cpu_us_per_article']:>10.0f}{f['redis_cpu_us_per_article']:>9.0f}"
-              f"{f['redis_bytes_per_article']:>9.0f}")  # fmt: skip
+        cells = (
+            f["articles_per_s_per_core"], f["articles_per_s_wall"], f["worker_cpu_us_per_article"],
+            f["redis_cpu_us_per_article"], f["redis_bytes_per_article"],
+            f["redis_marginal_bytes_per_article"],
+        )  # fmt: skip
+        print(f"{run.name:<24}" + "".join(f"{c:>11.0f}" for c in cells))
     ratio = runs[0].per_core / runs[1].per_core
     print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x")
     args.out.parent.mkdir(parents=True, exist_ok=True)

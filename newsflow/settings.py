@@ -58,7 +58,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("redis_key_prefix", str, "newsflow:", "prefix for every Redis key"),
     Setting("topic_partitions", int, 3, "partitions of the topics newsflow creates"),
     Setting("poll_interval_s", float, 300.0, "seconds between two polls of one feed"),
-    Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long a content hash is remembered"),
+    Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long an article is remembered for dedupe"),
+    Setting(
+        "dedupe_bucket_bits",
+        int,
+        14,
+        "the dedupe index spreads over 2^N Redis hashes per time slot (see Dedupe)",
+    ),
     Setting("fetch_connect_timeout_s", float, 5.0, "HTTP connect timeout"),
     Setting("fetch_read_timeout_s", float, 10.0, "HTTP read timeout between two bytes"),
     Setting("fetch_total_timeout_s", float, 30.0, "HTTP total time for one fetch"),
@@ -100,6 +106,7 @@ class Settings:
     topic_partitions: int
     poll_interval_s: float
     dedupe_window_s: int
+    dedupe_bucket_bits: int
     fetch_connect_timeout_s: float
     fetch_read_timeout_s: float
     fetch_total_timeout_s: float
@@ -195,6 +202,8 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
     if values["log_format"] not in ("text", "json"):
         problems.append(f"log_format={values['log_format']!r}: use text or json")
+    if not 4 <= values["dedupe_bucket_bits"] <= 16:
+        problems.append("dedupe_bucket_bits must be between 4 and 16")
     if values["topic_partitions"] < 1:
         problems.append("topic_partitions must be at least 1")
     return problems

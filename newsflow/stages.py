@@ -88,7 +88,9 @@ def build_stage(settings: Settings, stage: str) -> RunningStage:
         return _worker(settings, stage, topics.entries, "entry.v1", handler, fetcher.close)
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
-        index = RedisDedupeIndex(redis_client, settings.redis_key_prefix)
+        index = RedisDedupeIndex(
+            redis_client, settings.redis_key_prefix, bucket_bits=settings.dedupe_bucket_bits
+        )
         handler = DedupeStage(index, topics, settings.dedupe_window_s).handle
         return _worker(settings, stage, topics.articles, "article.v1", handler, redis_client.close)
     if stage == "tag":

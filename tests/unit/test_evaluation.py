@@ -1,0 +1,91 @@
+"""The labelled-set builder and the scoring of the dedupe evaluation (pure)."""
+
+import random
+
+import pytest
+
+from evaluation.ant_corpus import CorpusArticle
+from evaluation.dedupe_set import PERTURBATIONS, build_cases, clean_base
+from evaluation.scoring import Outcome, overall_score, relation_score
+
+SENTENCES = [
+    "وقال الوزير في مؤتمر صحفي إن الحكومة ستعلن خطة جديدة لدعم المزارعين قبل نهاية العام",
+    "وأضاف أن الخطة تشمل قروضا ميسرة وتوزيع بذور محسنة على المناطق التي تضررت من الجفاف",
+    "من جهتهم طالب ممثلو النقابات بإشراكهم في إعداد الخطة وبزيادة أسعار الشراء الرسمية",
+    "وتشير الأرقام الرسمية إلى تراجع إنتاج القمح بنسبة الخمس خلال الموسم الماضي مقارنة بسابقه",
+    "وكان البرلمان قد ناقش الأسبوع الماضي مشروع قانون لتنظيم استخدام المياه الجوفية في الزراعة",
+    "ويتوقع خبراء أن تتحسن المحاصيل إذا جاءت الأمطار في موعدها خلال فصل الشتاء المقبل",
+    "وفي سياق متصل أعلنت وزارة النقل عن فتح طريق جديد يربط القرى الجبلية بالسوق المركزية",
+    "وقالت مصادر محلية إن أعمال البناء ستبدأ في الربيع وتستمر قرابة ثمانية عشر شهرا",
+]
+
+
+def _article(n: int, paragraphs: tuple[str, ...]) -> CorpusArticle:
+    return CorpusArticle(
+        f"SYN-{n}", f"https://x.invalid/{n}", "syn", "test", f"t{n}", "", paragraphs
+    )
+
+
+def _story(n: int) -> CorpusArticle:
+    """Stories that share no sentence: each word of a sentence gets the story's number."""
+    return _article(n, tuple(" ".join(f"{w}{n}" for w in s.split()) for s in SENTENCES))
+
+
+@pytest.mark.parametrize("name", list(PERTURBATIONS))
+def test_each_perturbation_changes_the_story_as_documented(name: str) -> None:
+    perturb, expected, same_id = PERTURBATIONS[name]
+    story = _article(1, tuple(SENTENCES) + tuple(s + " إضافة" for s in SENTENCES[:4]))
+    copies = [perturb(story, random.Random(seed)) for seed in range(5)]
+    copy = next(c for c in copies if c is not None)
+    assert copy != story.paragraphs or name == "republished_same_text"
+    assert expected in ("exact_duplicate", "near_duplicate", "partial_reprint", "update")
+    if name == "partial_reprint":
+        assert 2 <= len(copy) < len(story.paragraphs) and copy == story.paragraphs[: len(copy)]
+    if name == "internal_doubling":
+        assert copy == story.paragraphs + story.paragraphs[1:]
+    assert same_id == (name == "updated_at_same_url")
+
+
+def test_clean_base_drops_articles_that_repeat_an_earlier_one() -> None:
+    first, other = _story(1), _story(2)
+    repeat = _article(3, first.paragraphs)
+    assert [a.docno for a in clean_base([first, repeat, other], 10)] == ["SYN-1", "SYN-2"]
+
+
+def test_cases_start_with_the_base_then_copies_pointing_at_it() -> None:
+    base = [_story(n) for n in range(20)]
+    cases = build_cases(base, 30, seed=1)
+    assert [c.kind for c in cases[:20]] == ["base"] * 20
+    ids = {a.article_id for a in base}
+    assert all(c.cluster in ids for c in cases)
+    assert len({(c.cluster, c.kind) for c in cases[20:]}) == len(cases) - 20
+
+
+CASES = [
+    Outcome("original", "a", "original", "a"),
+    Outcome("exact_duplicate", "a", "exact_duplicate", "a"),
+    Outcome("near_duplicate", "b", "partial_reprint", "b"),  # right story, wrong relation
+    Outcome("near_duplicate", "b", "near_duplicate", "c"),  # wrong story
+    Outcome("original", "d", "near_duplicate", "e"),  # false alarm
+]
+
+
+def test_relation_scores_need_the_relation_and_the_story() -> None:
+    near = relation_score(CASES, "near_duplicate")
+    assert (near.support, near.predicted, near.correct) == (2, 2, 0)
+    exact = relation_score(CASES, "exact_duplicate")
+    assert (exact.precision, exact.recall) == (1.0, 1.0)
+
+
+def test_overall_score_counts_the_right_story_whatever_the_relation() -> None:
+    overall = overall_score(CASES)
+    assert (overall.support, overall.predicted, overall.correct) == (3, 4, 2)
+    assert overall.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+
+
+def test_a_method_that_only_says_duplicate_is_credited_when_it_finds_the_story() -> None:
+    baseline = [
+        Outcome("near_duplicate", "b", "duplicate", "b"),
+        Outcome("original", "a", "original", "a"),
+    ]
+    assert relation_score(baseline, "near_duplicate").recall == 1.0
