@@ -15,11 +15,45 @@ from evaluation.ant_corpus import CORPUS
 
 pytestmark = pytest.mark.integration
 
-WORDS = (
-    "council harbour ferry storm budget school market bridge river island minister vote law "
-    "water farmers union weather road police museum library festival station hospital port "
-    "الميناء المدينة الحكومة الوزير المياه الطريق المدرسة السوق الجسر البحر الشتاء المطر"
-).split()
+WORDS = [
+    "council",
+    "harbour",
+    "ferry",
+    "storm",
+    "budget",
+    "school",
+    "market",
+    "bridge",
+    "river",
+    "island",
+    "minister",
+    "vote",
+    "law",
+    "water",
+    "farmers",
+    "union",
+    "weather",
+    "road",
+    "police",
+    "museum",
+    "library",
+    "festival",
+    "station",
+    "hospital",
+    "port",
+    "الميناء",
+    "المدينة",
+    "الحكومة",
+    "الوزير",
+    "المياه",
+    "الطريق",
+    "المدرسة",
+    "السوق",
+    "الجسر",
+    "البحر",
+    "الشتاء",
+    "المطر",
+]
 
 
 def _synthetic_corpus(folder: Path, articles: int) -> Path:
