@@ -15,10 +15,12 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from adapters.errors import PipelineError
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.feeds import FeedsFileError
+from newsflow.explain import explain
 from newsflow.local_services import discover, ensure_services
 from newsflow.logs import configure_logging
 from newsflow.settings import Settings, SettingsError
@@ -57,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--lang", help="only this language (ISO 639-1)")
     watch.add_argument("--status", help="only this dedupe relation (original, exact_duplicate...)")
     watch.add_argument("--source", help="only this outlet")
+    explain = sub.add_parser("explain", help="why an article got its verdict")
+    explain.add_argument("article_id", help="the 32-hex article id (the record key)")
+    explain.add_argument("--idle-exit-s", type=float, default=3.0, help="stop reading after this")
     sub.add_parser("config", help="print the effective settings (secrets masked)")
     return parser
 
@@ -72,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "watch":
             return _watch(discover(settings), args)
+        if args.command == "explain":
+            return _explain(discover(settings), args)
         if args.stage:
             return _run_stage(discover(settings), args.stage)
         return _run_all(settings, args)
@@ -146,6 +153,28 @@ def _demo_env(settings: Settings, replay: ReplayServer) -> dict[str, str]:
     allowed = [*settings.fetch_allow_networks, "127.0.0.1/32"]
     logger.info("demo feeds served base=%s feeds_file=%s", replay.site.base_url, feeds)
     return {"NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": ",".join(allowed)}
+
+
+def _explain(settings: Settings, args: argparse.Namespace) -> int:
+    """Reads the processed topic from the start for the article and the one it matched."""
+    versions: dict[str, list[dict[str, Any]]] = {}
+    records = read_topic(
+        settings.kafka_bootstrap, topics_of(settings).processed,
+        from_beginning=True, idle_timeout_s=args.idle_exit_s,
+    )  # fmt: skip
+    for record in records:
+        message = json.loads(record.value)
+        versions.setdefault(message["article_id"], []).append(message)
+    if args.article_id not in versions:
+        topic = topics_of(settings).processed
+        print(f"newsflow: {args.article_id} is not on {topic}", file=sys.stderr)
+        return 1
+    *earlier, article = versions[args.article_id]
+    matched_id = article["dedupe"].get("duplicate_of") or ""
+    # An update matches the article's own previous version; anything else, the other article.
+    candidates = earlier if matched_id == args.article_id else versions.get(matched_id, [])
+    print("\n".join(explain(article, candidates[-1] if candidates else None)))
+    return 0
 
 
 def _watch(settings: Settings, args: argparse.Namespace) -> int:

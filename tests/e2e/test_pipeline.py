@@ -135,6 +135,19 @@ def test_feeds_to_processed_topic(
     assert not original["internal_duplication"]["detected"]
     assert original["url"].endswith("/north-post/bridge-closed.html")  # tracking param gone
 
+    # `newsflow explain` says why, from the processed topic alone.
+    explained = subprocess.run(
+        [sys.executable, "-m", "newsflow", "explain", second["article_id"]],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert f"verdict   exact_duplicate  cluster {first['article_id']}" in explained
+    assert "shared    3 of 3 paragraphs word for word (the match has 3)" in explained
+    repeats = subprocess.run(
+        [sys.executable, "-m", "newsflow", "explain", doubled["article_id"]],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert "repeats   whole_body_repeat in the body and page: 2 repeated paragraphs" in repeats
+
     dead = _read_all(kafka_bootstrap, topics.dead_letter)
     assert [(d["stage"], d["error_type"], d["key"]) for d in dead] == [
         ("extract", "invalid_json", "poison")
