@@ -134,6 +134,7 @@ class DedupeStage:
         slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
         seen = self.index.observe(probe, slot=slot, window_s=self.window_s, slot_s=self.slot_s)
         verdict = decide(me, seen, self.thresholds)
-        if not seen.cluster:
+        # A record without a cluster is its own cluster: only a duplicate needs the write.
+        if not seen.cluster and verdict["cluster_id"] != me.article_id:
             self.index.record_cluster(seen.seq, verdict["cluster_id"])
         return verdict

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
+from workers.dedupe.minhash import paragraph_sketches
 from workers.dedupe.normalize import normalize_paragraphs
 
 Pattern = Literal[
@@ -30,7 +33,7 @@ MIN_CHARS_WITHOUT_SPACES = 40  # for scripts written without spaces
 NEAR_JACCARD = 0.8
 NEAR_LENGTH_RATIO = 0.85
 # Beyond this many paragraphs only exact repeats are looked for (the near pass is quadratic).
-MAX_NEAR_PARAGRAPHS = 400
+MAX_NEAR_PARAGRAPHS = 300
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,26 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+# A near-exact pair (word-pair Jaccard >= 0.8) agrees on about 13 of 16 sketch values; 8 or
+# more lets through all but about 1 in 1,000 of them, and almost no unrelated paragraph.
+SKETCH_AGREEMENT = 8
+
+
+def _near_candidates(paragraphs: Sequence[str]) -> dict[int, set[int]]:
+    """i -> earlier paragraphs j whose sketches agree enough to be worth an exact check."""
+    sketches = paragraph_sketches(paragraphs)
+    agree = (sketches[:, None, :] == sketches[None, :, :]).sum(axis=2)
+    rows, cols = np.nonzero(np.tril(agree >= SKETCH_AGREEMENT, k=-1))
+    candidates: dict[int, set[int]] = {}
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        candidates.setdefault(i, set()).add(j)
+    return candidates
+
+
 def _near_match(
     i: int, paragraphs: Sequence[str], earlier: Sequence[int], pairs: PairCache
 ) -> Repeat | None:
-    """The most similar earlier paragraph of about the same length, if near-exact. Word pairs
-    are built only for paragraphs that pass the (cheap) length test."""
+    """The most similar earlier paragraph of about the same length, if near-exact."""
     best: Repeat | None = None
     length = len(paragraphs[i])
     for j in earlier:
@@ -102,14 +120,16 @@ def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
     earlier: list[int] = []
     repeats: list[Repeat] = []
     pairs = PairCache(paragraphs, {})
-    near_pass = len(paragraphs) <= MAX_NEAR_PARAGRAPHS
+    near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
+    candidates = _near_candidates(paragraphs) if near_pass else {}
     for i, normalized in enumerate(paragraphs):
         if not is_substantial(normalized):
             continue
         if normalized in first_seen:
             repeats.append(Repeat(i, first_seen[normalized], 1.0))
             continue
-        near = _near_match(i, paragraphs, earlier, pairs) if near_pass else None
+        maybe = [j for j in earlier if j in candidates.get(i, ())]
+        near = _near_match(i, paragraphs, maybe, pairs) if maybe else None
         if near is not None:
             repeats.append(near)
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -114,3 +115,36 @@ def signature_bytes(signature: CompactSignature) -> bytes:
 
 def signature_from_bytes(raw: bytes) -> CompactSignature:
     return np.frombuffer(raw, dtype="<u2").astype(np.uint16)
+
+
+SKETCH_SEED = 611
+
+
+@cache
+def _sketch_hasher(k: int) -> MinHasher:
+    return MinHasher(bands=k, rows=1, seed=SKETCH_SEED)
+
+
+def paragraph_sketches(paragraphs: Sequence[str], k: int = 16) -> npt.NDArray[np.uint32]:
+    """A k-value MinHash of each paragraph's word pairs, for all paragraphs in a few numpy
+    calls: a cheap way to find which paragraph pairs may be near-exact copies. A paragraph
+    with fewer than two words gets all-ones (it matches nothing)."""
+    words = [p.split() for p in paragraphs]
+    flat = [w for ws in words for w in ws]
+    token = np.fromiter((zlib.crc32(w.encode()) for w in flat), dtype=np.uint64, count=len(flat))
+    owner = np.repeat(np.arange(len(words)), [len(ws) for ws in words])
+    same = owner[:-1] == owner[1:]  # a pair never spans two paragraphs
+    with np.errstate(over="ignore"):
+        pairs = (token[:-1] * _MIX[0] + token[1:] * _MIX[1])[same]
+    pair_owner = owner[:-1][same]
+    sketches = np.full((len(words), k), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if pairs.size == 0:
+        return sketches
+    hasher = _sketch_hasher(k)
+    with np.errstate(over="ignore"):
+        permuted = ((hasher._a * pairs.reshape(1, -1) + hasher._b) >> np.uint64(32)).astype(
+            np.uint32
+        )
+    starts = np.flatnonzero(np.r_[True, pair_owner[1:] != pair_owner[:-1]])
+    sketches[pair_owner[starts]] = np.minimum.reduceat(permuted, starts, axis=1).T
+    return sketches
