@@ -24,7 +24,7 @@ from schemas.records import InRecord
 from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
-from workers.dedupe.handler import DedupeStage
+from workers.dedupe.handler import Body, DedupeStage, duplication_report
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
 
@@ -137,6 +137,28 @@ def _kind_recall(
             "datasketch": sum(right(theirs[i]) for i in idx) / n}  # fmt: skip
 
 
+SEED_STORY = Path("seed") / "internal-duplicate-ar.txt"
+
+
+def seed_check(data: Path) -> dict[str, Any] | None:
+    """The project's seed case, through the same internal-duplication code as the stage."""
+    path = data / SEED_STORY
+    if not path.exists():
+        return None
+    paragraphs = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _, report = duplication_report(Body.of(paragraphs), [])
+    repaired = Body.of(paragraphs).without({r["index"] for r in report["repeats"]}).paragraphs
+    distinct = list(dict.fromkeys(paragraphs))
+    result = {
+        "paragraphs": len(paragraphs), "detected": report["detected"],
+        "pattern": report["pattern"], "repeats": len(report["repeats"]),
+        "repaired_paragraphs": len(repaired),
+        "repaired_is_the_distinct_paragraphs_in_order": list(repaired) == distinct,
+    }  # fmt: skip
+    print(f"\nseed story ({path.name}): " + ", ".join(f"{k} {v}" for k, v in result.items()))
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="the shared data folder")
@@ -159,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             redis_server.stop()
     table = report(ours, theirs, cases, seconds)
+    table["seed"] = seed_check(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {"base": args.base, "copies": args.copies, "seed": args.seed}
     args.out.write_text(json.dumps({"args": settings, "results": table}, indent=2) + "\n")
