@@ -37,6 +37,25 @@ class Validators:
         return headers
 
 
+@dataclass(frozen=True)
+class FeedHealth:
+    """What `newsflow status` shows of a feed; times are ISO 8601 UTC, "" when never."""
+
+    last_poll_at: str = ""
+    last_status: str = ""
+    last_success_at: str = ""
+    errors_in_a_row: int = 0
+    last_error: str = ""
+    next_poll_at: str = ""
+
+    def fields(self) -> list[str]:
+        return [
+            "last_poll_at", self.last_poll_at, "last_status", self.last_status,
+            "last_success_at", self.last_success_at, "errors_in_a_row", str(self.errors_in_a_row),
+            "last_error", self.last_error[:500], "next_poll_at", self.next_poll_at,
+        ]  # fmt: skip
+
+
 @dataclass
 class RedisFeedState:
     client: redis.Redis
@@ -56,6 +75,30 @@ class RedisFeedState:
             self.client.hset(key, items=fields)
         except RedisError as exc:
             raise TransientError(f"redis write of feed state failed: {exc}") from exc
+
+    def record_health(self, feed_url: str, health: FeedHealth) -> None:
+        try:
+            self.client.hset(self._health_key(feed_url), items=health.fields())
+        except RedisError as exc:
+            raise TransientError(f"redis write of feed health failed: {exc}") from exc
+
+    def health(self, feed_url: str) -> FeedHealth:
+        try:
+            raw = self.client.hgetall(self._health_key(feed_url))
+        except RedisError as exc:
+            raise TransientError(f"redis read of feed health failed: {exc}") from exc
+        text = {_text(k) or "": _text(v) or "" for k, v in raw.items()}
+        return FeedHealth(
+            last_poll_at=text.get("last_poll_at", ""),
+            last_status=text.get("last_status", ""),
+            last_success_at=text.get("last_success_at", ""),
+            errors_in_a_row=int(text.get("errors_in_a_row", "0") or 0),
+            last_error=text.get("last_error", ""),
+            next_poll_at=text.get("next_poll_at", ""),
+        )
+
+    def _health_key(self, feed_url: str) -> str:
+        return f"{self.prefix}feed:v1:health:{_feed_key(feed_url)}"
 
     def unseen(self, fingerprints: dict[str, str]) -> set[str]:
         """Article ids never sent, or sent with another entry fingerprint."""

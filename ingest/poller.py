@@ -13,16 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from adapters.errors import TransientError
-from adapters.feed_state import Validators
+from adapters.feed_state import FeedHealth, Validators
 from adapters.http_fetch import FetchFailure, FetchResponse
+from adapters.metrics import FEED_ENTRIES, FEED_POLLS
 from ingest.entries import entry_fingerprint, entry_message
 from ingest.feeds import FeedConfig
 from ingest.parse import FeedParseError, parse_feed
 from schemas.records import OutRecord
-from schemas.timestamps import utc_now_iso
+from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.backoff import backoff_delay_s
 from workers.codec import encode
@@ -37,6 +39,7 @@ class FeedState(Protocol):
     def save_validators(self, feed_url: str, validators: Validators) -> None: ...
     def unseen(self, fingerprints: dict[str, str]) -> set[str]: ...
     def mark_seen(self, fingerprints: dict[str, str]) -> None: ...
+    def record_health(self, feed_url: str, health: FeedHealth) -> None: ...
 
 
 class EntrySink(Protocol):
@@ -62,6 +65,7 @@ class Poller:
     interval_s: float
     stop: threading.Event = field(default_factory=threading.Event)
     errors: dict[str, int] = field(default_factory=dict)
+    last_success: dict[str, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
@@ -116,10 +120,13 @@ class Poller:
         logger.info("poller stopped")
 
     def _poll_and_log(self, feed: FeedConfig) -> float:
+        polled_at = utc_now_iso()
         try:
             result = self.poll_feed(feed)
         except TransientError as exc:
             result = PollResult(feed.url, "error", error=f"transient: {exc}")
+        FEED_POLLS.labels(result.status).inc()
+        FEED_ENTRIES.inc(result.sent)
         if result.status == "error":
             self.errors[feed.url] = self.errors.get(feed.url, 0) + 1
             logger.warning(
@@ -128,7 +135,26 @@ class Poller:
             )  # fmt: skip
         else:
             self.errors.pop(feed.url, None)
+            self.last_success[feed.url] = polled_at
             logger.info(
                 "feed polled feed=%s status=%s sent=%d", feed.url, result.status, result.sent
             )
-        return self.next_delay_s(feed)
+        delay = self.next_delay_s(feed)
+        self._record_health(feed, result, polled_at, delay)
+        return delay
+
+    def _record_health(
+        self, feed: FeedConfig, result: PollResult, polled_at: str, delay: float
+    ) -> None:
+        health = FeedHealth(
+            last_poll_at=polled_at,
+            last_status=result.status,
+            last_success_at=self.last_success.get(feed.url, ""),
+            errors_in_a_row=self.errors.get(feed.url, 0),
+            last_error=result.error or "",
+            next_poll_at=iso_utc(parse_iso(polled_at) + timedelta(seconds=delay)),
+        )
+        try:
+            self.state.record_health(feed.url, health)
+        except TransientError as exc:
+            logger.warning("feed health not saved feed=%s error=%s", feed.url, exc)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from adapters.errors import TransientError
-from adapters.feed_state import Validators
+from adapters.feed_state import FeedHealth, Validators
 from adapters.http_fetch import FetchFailure, FetchResponse
 from schemas.records import InRecord, OutRecord
 
@@ -50,6 +50,7 @@ class FakeSink:
 class InMemoryFeedState:
     saved: dict[str, Validators] = field(default_factory=dict)
     seen: dict[str, str] = field(default_factory=dict)
+    health: dict[str, FeedHealth] = field(default_factory=dict)
 
     def validators(self, feed_url: str) -> Validators:
         return self.saved.get(feed_url, Validators())
@@ -62,6 +63,9 @@ class InMemoryFeedState:
 
     def mark_seen(self, fingerprints: dict[str, str]) -> None:
         self.seen.update(fingerprints)
+
+    def record_health(self, feed_url: str, health: FeedHealth) -> None:
+        self.health[feed_url] = health
 
 
 @dataclass

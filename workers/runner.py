@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.errors import PoisonMessage, TransientError
+from adapters.metrics import DEAD_LETTERS, STAGE_HANDLE_SECONDS, STAGE_MESSAGES, STAGE_PAUSES
 from schemas.contracts import ContractViolation
 from schemas.records import InRecord, OutRecord
 from workers.backoff import Backoff
@@ -66,12 +67,14 @@ class WorkerLoop:
             batch = self.source.poll(self.poll_timeout_s)
             if not batch:
                 return 0
-            outputs = [out for record in batch for out in self._outputs_of(record)]
-            for out in outputs:
-                self.sink.send(out)
+            outcomes = [self._timed_outputs_of(record) for record in batch]
+            for outputs, _ in outcomes:
+                for out in outputs:
+                    self.sink.send(out)
             self.sink.flush()
             self.source.commit(batch)
         except TransientError as exc:
+            STAGE_PAUSES.labels(self.stage).inc()
             delay = self.backoff.next_delay_s()
             logger.warning("stage paused stage=%s error=%s retry_in_s=%.1f", self.stage, exc, delay)
             if batch:
@@ -79,20 +82,31 @@ class WorkerLoop:
             self.stop.wait(delay)
             return 0
         self.backoff.reset()
+        self._count(outcome for _, outcome in outcomes)
         self.handled += len(batch)
         return len(batch)
 
-    def _outputs_of(self, record: InRecord) -> list[OutRecord]:
-        try:
-            return self.handle(decode(record, self.input_contract), record)
-        except PoisonMessage as exc:
-            return [self._dead_letter(record, exc)]
-        except ContractViolation as exc:
-            # Our own output broke its contract: a bug, but the input must not be lost.
-            return [self._dead_letter(record, PoisonMessage(str(exc), error_type="invalid_output"))]
+    def _count(self, outcomes: Iterable[str | None]) -> None:
+        """Counted once the batch is committed, so a retried batch is not counted twice."""
+        for error_type in outcomes:
+            STAGE_MESSAGES.labels(self.stage, "ok" if error_type is None else "dead_letter").inc()
+            if error_type is not None:
+                self.dead_lettered += 1
+                DEAD_LETTERS.labels(self.stage, error_type).inc()
+
+    def _timed_outputs_of(self, record: InRecord) -> tuple[list[OutRecord], str | None]:
+        """The outputs of one input, and the dead-letter reason when it was poison."""
+        with STAGE_HANDLE_SECONDS.labels(self.stage).time():
+            try:
+                return self.handle(decode(record, self.input_contract), record), None
+            except PoisonMessage as exc:
+                return [self._dead_letter(record, exc)], exc.error_type
+            except ContractViolation as exc:
+                # Our own output broke its contract: a bug, but the input must not be lost.
+                poison = PoisonMessage(str(exc), error_type="invalid_output")
+                return [self._dead_letter(record, poison)], poison.error_type
 
     def _dead_letter(self, record: InRecord, exc: PoisonMessage) -> OutRecord:
-        self.dead_lettered += 1
         logger.warning(
             "dead-lettered stage=%s input=%s error_type=%s error=%s",
             self.stage, record.where, exc.error_type, exc.reason,

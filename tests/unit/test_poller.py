@@ -75,6 +75,21 @@ def test_a_failed_flush_leaves_entries_unseen_so_they_are_sent_again() -> None:
     assert poller.poll_feed(poller.feeds[0]).sent == 1
 
 
+def test_feed_health_is_recorded_for_status() -> None:
+    fetch, state = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState()
+    poller = _poller(fetch, state, FakeSink())
+    poller._poll_and_log(poller.feeds[0])
+    healthy = state.health[FEED_URL]
+    assert (healthy.last_status, healthy.errors_in_a_row, healthy.last_error) == ("new_entries", 0, "")
+    assert healthy.last_success_at == healthy.last_poll_at < healthy.next_poll_at
+    fetch.responses[FEED_URL] = FetchFailure(FEED_URL, "connection refused", "network")
+    poller._poll_and_log(poller.feeds[0])
+    failing = state.health[FEED_URL]
+    assert (failing.last_status, failing.errors_in_a_row) == ("error", 1)
+    assert failing.last_success_at == healthy.last_success_at
+    assert "connection refused" in failing.last_error
+
+
 def test_broken_feeds_are_per_feed_errors_with_backoff() -> None:
     for failure in (
         FetchFailure(FEED_URL, "connection refused", "network"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
+from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso
@@ -106,11 +107,15 @@ class DedupeStage:
         body = Body.of(article["paragraphs"])
         in_body, report = duplication_report(body, article.get("page_paragraphs", []))
         repaired = body.without({r.index for r in in_body.repeats})
+        verdict = self.verdict(article, repaired)
+        DEDUPE_VERDICTS.labels(verdict["relation"]).inc()
+        if report["detected"]:
+            INTERNAL_DUPLICATION.labels(report["pattern"]).inc()
         message = {
             **article,
             "body": "\n\n".join(repaired.paragraphs),
             "paragraphs": list(repaired.paragraphs),
-            "dedupe": self.verdict(article, repaired),
+            "dedupe": verdict,
             "internal_duplication": report,
         }
         return [encode(self.topics.deduped, article["article_id"], message, "deduped.v1")]

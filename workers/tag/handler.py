@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.metrics import END_TO_END_SECONDS
 from schemas.records import InRecord, OutRecord
-from schemas.timestamps import utc_now_iso
+from schemas.timestamps import parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.tag.language import LanguageDetector, decide_language
@@ -22,9 +23,8 @@ class TagStage:
         tags = decide_language(
             self.detector.detect(text), article.get("language_hint"), article.get("page_language")
         )
-        message: dict[str, Any] = {
-            **article,
-            "tags": tags,
-            "processed_at": utc_now_iso(),
-        }
+        processed_at = utc_now_iso()
+        message: dict[str, Any] = {**article, "tags": tags, "processed_at": processed_at}
+        waited = parse_iso(processed_at) - parse_iso(article["seen_at"])
+        END_TO_END_SECONDS.observe(waited.total_seconds())
         return [encode(self.topics.processed, article["article_id"], message, "processed.v1")]
