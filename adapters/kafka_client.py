@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import NewTopic, OffsetSpec
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
 from adapters.errors import TransientError
@@ -85,6 +86,51 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None
         with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics(missing, wait_for_metadata=True)
         logger.info("topics created names=%s", ",".join(t.name for t in missing))
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    topic: str
+    partition: int
+    committed: int | None  # None: the group never committed here
+    end: int
+
+    @property
+    def lag(self) -> int:
+        return self.end - (self.committed or 0)
+
+
+def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[PartitionLag]:
+    """Committed offset and end offset (read_committed) of every partition of `topics`."""
+    try:
+        return _consumer_lag(bootstrap, group, topics)
+    except KafkaError as exc:
+        raise TransientError(f"cannot read consumer lag from kafka at {bootstrap}: {exc}") from exc
+
+
+def _consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[PartitionLag]:
+    with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000) as admin:
+        metadata = admin.describe_topics(list(topics))
+        partitions = [
+            TopicPartition(t["name"], p["partition_index"])
+            for t in metadata if not t.get("error_code")
+            for p in t["partitions"]
+        ]  # fmt: skip
+        ends = admin.list_partition_offsets(
+            dict.fromkeys(partitions, OffsetSpec.LATEST),
+            isolation_level=IsolationLevel.READ_COMMITTED,
+        )
+        committed = admin.list_group_offsets(group)[group]
+    lags = [
+        PartitionLag(
+            tp.topic,
+            tp.partition,
+            committed[tp].offset if tp in committed else None,
+            ends[tp].offset,
+        )
+        for tp in partitions
+    ]
+    return sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
 def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
@@ -196,12 +242,13 @@ class KafkaSink:
 
 
 def read_topic(
-    bootstrap: str, topic: str, *, from_beginning: bool, idle_timeout_s: float | None
-) -> Iterator[InRecord]:
+    bootstrap: str, topic: str, *, from_beginning: bool, idle_timeout_s: float | None,
+    since_ms: int | None = None,
+) -> Iterator[InRecord]:  # fmt: skip
     """Yield records of one topic, as a consumer without a group: it commits nothing and
-    never joins (or disturbs) the pipeline's groups. Ends after idle_timeout_s without a record."""
+    never joins (or disturbs) the pipeline's groups. Starts at the beginning, the end, or
+    the first record at or after `since_ms`; ends after idle_timeout_s without a record."""
     consumer = KafkaConsumer(
-        topic,
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
@@ -210,7 +257,22 @@ def read_topic(
         consumer_timeout_ms=float("inf") if idle_timeout_s is None else int(idle_timeout_s * 1000),
     )
     try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        if since_ms is not None:
+            _seek_to_time(consumer, partitions, since_ms)
         for msg in consumer:
             yield _in_record(msg)
     finally:
         consumer.close()
+
+
+def _seek_to_time(consumer: KafkaConsumer, partitions: Sequence[TopicPartition], ms: int) -> None:
+    found = consumer.offsets_for_times(dict.fromkeys(partitions, ms))
+    for tp in partitions:
+        if found.get(tp) is None:
+            consumer.seek_to_end(tp)  # nothing that recent on this partition
+        else:
+            consumer.seek(tp, found[tp].offset)

@@ -17,15 +17,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 from adapters.errors import PipelineError
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.feeds import FeedsFileError
 from newsflow.explain import explain
-from newsflow.local_services import discover, ensure_services
+from newsflow.local_services import (
+    LocalServices,
+    discover,
+    ensure_services,
+    write_services_file,
+)
 from newsflow.logs import configure_logging
+from newsflow.metrics_registry import (
+    MULTIPROCESS_ENV,
+    LagCollector,
+    fresh_multiprocess_dir,
+    supervisor_registry,
+)
+from newsflow.ops_http import OpsServer
 from newsflow.settings import Settings, SettingsError
-from newsflow.stages import STAGES, build_stage, topics_of
-from newsflow.supervisor import install_stop_signals, supervise
+from newsflow.stages import STAGES, build_stage, group_of, topics_of
+from newsflow.status import status_lines
+from newsflow.supervisor import Supervisor, install_stop_signals
 from newsflow.watch import WatchFilter, format_line
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
@@ -62,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="why an article got its verdict")
     explain.add_argument("article_id", help="the 32-hex article id (the record key)")
     explain.add_argument("--idle-exit-s", type=float, default=3.0, help="stop reading after this")
+    status = sub.add_parser("status", help="feeds' health, consumer lag, recent flow")
+    status.add_argument("--minutes", type=int, default=5, help="the recent window")
     sub.add_parser("config", help="print the effective settings (secrets masked)")
     return parser
 
@@ -79,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _watch(discover(settings), args)
         if args.command == "explain":
             return _explain(discover(settings), args)
+        if args.command == "status":
+            print("\n".join(status_lines(discover(settings), args.minutes * 60)))
+            return 0
         if args.stage:
             return _run_stage(discover(settings), args.stage)
         return _run_all(settings, args)
@@ -106,12 +126,17 @@ def _run_stage(settings: Settings, stage_name: str) -> int:
     ensure_topics(settings.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions)
     stage = build_stage(settings, stage_name)
     install_stop_signals(stage.stop)
+    ops = None
+    if settings.metrics_port:  # a stage run alone serves its own metrics
+        ops = OpsServer.start(settings.metrics_host, settings.metrics_port, REGISTRY, lambda: None)
     if os.environ.get(SUPERVISED_ENV) == "1":
         _stop_when_orphaned(stage.stop)
     try:
         stage.run()
     finally:
         stage.close()
+        if ops is not None:
+            ops.stop()
     return 0
 
 
@@ -119,7 +144,7 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     install_stop_signals(stop)
     services = ensure_services(settings)
-    replay = None
+    replay, ops = None, None
     try:
         env = dict(os.environ)
         env["NEWSFLOW_KAFKA_BOOTSTRAP"] = services.kafka_bootstrap
@@ -129,16 +154,23 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
             env["NEWSFLOW_CONFIG"] = args.config
         if args.demo:
             replay = ReplayServer.start(load_story_set(DEMO_STORIES), settings.demo_port)
-            env.update(_demo_env(settings, replay))
+            env.update(_demo_env(settings, services, replay))
         ensure_topics(
             services.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions
         )
         stages = [s for s in args.stages.split(",") if s]
+        metrics_dir = fresh_multiprocess_dir(settings.state_dir / "metrics")
+        env[MULTIPROCESS_ENV] = str(metrics_dir)
+        env["NEWSFLOW_METRICS_PORT"] = "0"  # the supervisor serves them all
+        supervisor = Supervisor.of(stages, env)
+        ops = _start_ops(settings, services.kafka_bootstrap, metrics_dir, supervisor)
         logger.info(
             "pipeline running kafka=%s stages=%s", services.kafka_bootstrap, ",".join(stages)
         )
-        supervise(stages, env, stop)
+        supervisor.run(stop)
     finally:
+        if ops is not None:
+            ops.stop()
         if replay is not None:
             replay.stop()
         services.stop()
@@ -146,10 +178,29 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_env(settings: Settings, replay: ReplayServer) -> dict[str, str]:
+def _start_ops(
+    settings: Settings, bootstrap: str, metrics_dir: Path, supervisor: Supervisor
+) -> OpsServer | None:
+    if not settings.metrics_port:
+        return None
+    topics = topics_of(settings)
+    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
+    lag = LagCollector(bootstrap, [(group_of(settings, s), t) for s, t in inputs.items()])
+    registry = supervisor_registry(metrics_dir, lag)
+    ops = OpsServer.start(
+        settings.metrics_host, settings.metrics_port, registry, supervisor.readiness
+    )
+    logger.info(
+        "serving /metrics /healthz /readyz at http://%s:%d", settings.metrics_host, ops.port
+    )
+    return ops
+
+
+def _demo_env(settings: Settings, services: LocalServices, replay: ReplayServer) -> dict[str, str]:
     feeds = settings.state_dir / "demo-feeds.toml"
     feeds.parent.mkdir(parents=True, exist_ok=True)
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+    write_services_file(settings.state_dir, services, feeds)
     allowed = [*settings.fetch_allow_networks, "127.0.0.1/32"]
     logger.info("demo feeds served base=%s feeds_file=%s", replay.site.base_url, feeds)
     return {"NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": ",".join(allowed)}

@@ -96,9 +96,13 @@ def ensure_services(settings: Settings) -> LocalServices:
     return services
 
 
-def write_services_file(state_dir: Path, services: LocalServices) -> None:
+def write_services_file(
+    state_dir: Path, services: LocalServices, feeds_file: Path | None = None
+) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     data = {"kafka_bootstrap": services.kafka_bootstrap, "redis_url": services.redis_url}
+    if feeds_file is not None:
+        data["feeds_file"] = str(feeds_file.resolve())
     (state_dir / SERVICES_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
@@ -113,6 +117,9 @@ def discover(settings: Settings) -> Settings:
             "start one with `make run`, or set NEWSFLOW_KAFKA_BOOTSTRAP"
         )
     data = json.loads(path.read_text(encoding="utf-8"))
-    return settings.with_services(
+    found = settings.with_services(
         settings.kafka_bootstrap or data["kafka_bootstrap"], settings.redis_url or data["redis_url"]
     )
+    if "feeds_file" in data and not settings.feeds_file.exists():
+        found = found.with_feeds_file(Path(data["feeds_file"]))
+    return found

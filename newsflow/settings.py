@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("local_kafka_port", int, 19092, "port of the local broker `newsflow run` starts"),
     Setting("local_redis_port", int, 6390, "port of the local redis-server `newsflow run` starts"),
     Setting("demo_port", int, 8765, "port of the demo replay server (`newsflow run --demo`)"),
+    Setting("metrics_host", str, "127.0.0.1", "address of /metrics, /healthz and /readyz"),
+    Setting("metrics_port", int, 9108, "port of /metrics, /healthz and /readyz; 0: none"),
     Setting("log_level", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Setting("log_format", str, "text", "text (key=value) or json (one object a line)"),
 )
@@ -119,6 +121,8 @@ class Settings:
     local_kafka_port: int
     local_redis_port: int
     demo_port: int
+    metrics_host: str
+    metrics_port: int
     log_level: str
     log_format: str
 
@@ -146,6 +150,9 @@ class Settings:
 
     def with_services(self, kafka_bootstrap: str, redis_url: str) -> Settings:
         return _replace(self, kafka_bootstrap=kafka_bootstrap, redis_url=redis_url)
+
+    def with_feeds_file(self, feeds_file: Path) -> Settings:
+        return _replace(self, feeds_file=feeds_file)
 
     def masked(self) -> dict[str, str]:
         """The effective settings for printing, with passwords in URLs masked."""

@@ -59,17 +59,28 @@ def install_stop_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, on_signal)
 
 
-def supervise(
-    stages: Sequence[str], env: Mapping[str, str], stop: threading.Event,
-    extra_args: Sequence[str] = (),
-) -> None:  # fmt: skip
-    children = [Child(s, stage_command(s, extra_args), env) for s in stages]
-    for child in children:
-        child.start()
-    while not stop.wait(0.5):
-        for child in children:
-            _restart_if_dead(child)
-    _stop_children(children)
+@dataclass
+class Supervisor:
+    children: list[Child]
+
+    @classmethod
+    def of(
+        cls, stages: Sequence[str], env: Mapping[str, str], extra_args: Sequence[str] = ()
+    ) -> Supervisor:
+        return cls([Child(s, stage_command(s, extra_args), env) for s in stages])
+
+    def run(self, stop: threading.Event) -> None:
+        for child in self.children:
+            child.start()
+        while not stop.wait(0.5):
+            for child in self.children:
+                _restart_if_dead(child)
+        _stop_children(self.children)
+
+    def readiness(self) -> str | None:
+        """None when every stage process runs, else which do not."""
+        down = [c.stage for c in self.children if c.proc is None or c.proc.poll() is not None]
+        return f"stages not running: {', '.join(down)}" if down else None
 
 
 def _restart_if_dead(child: Child) -> None:

@@ -80,7 +80,11 @@ def test_feed_health_is_recorded_for_status() -> None:
     poller = _poller(fetch, state, FakeSink())
     poller._poll_and_log(poller.feeds[0])
     healthy = state.health[FEED_URL]
-    assert (healthy.last_status, healthy.errors_in_a_row, healthy.last_error) == ("new_entries", 0, "")
+    assert (healthy.last_status, healthy.errors_in_a_row, healthy.last_error) == (
+        "new_entries",
+        0,
+        "",
+    )
     assert healthy.last_success_at == healthy.last_poll_at < healthy.next_poll_at
     fetch.responses[FEED_URL] = FetchFailure(FEED_URL, "connection refused", "network")
     poller._poll_and_log(poller.feeds[0])

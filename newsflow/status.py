@@ -1,0 +1,103 @@
+"""`newsflow status`: feeds' health, consumer lag per partition, and the last minutes' flow."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from adapters.feed_state import FeedHealth, RedisFeedState
+from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
+from adapters.redis_client import connect_redis
+from ingest.feeds import FeedConfig, load_feeds
+from newsflow.settings import Settings
+from newsflow.stages import group_of, topics_of
+
+
+@dataclass(frozen=True)
+class Recent:
+    window_s: int
+    relations: Counter[str]
+    dead_letters: int
+
+    @property
+    def processed(self) -> int:
+        return sum(self.relations.values())
+
+
+def _when(iso: str) -> str:
+    return iso[11:19] if iso else "never"
+
+
+def format_feeds(feeds: Sequence[tuple[FeedConfig, FeedHealth]]) -> list[str]:
+    lines = [f"{'outlet':<24} {'status':<12} {'last ok':<8} {'errors':>6} {'next':<8}  last error"]
+    for feed, health in feeds:
+        lines.append(
+            f"{feed.outlet[:24]:<24} {health.last_status or 'not polled':<12} "
+            f"{_when(health.last_success_at):<8} {health.errors_in_a_row:>6} "
+            f"{_when(health.next_poll_at):<8}  {health.last_error[:60]}"
+        )
+    return lines
+
+
+def format_lag(lags: Sequence[tuple[str, PartitionLag]]) -> list[str]:
+    lines = [f"{'group':<28} {'topic':<24} {'part':>4} {'committed':>10} {'end':>8} {'lag':>6}"]
+    for group, lag in lags:
+        committed = "-" if lag.committed is None else str(lag.committed)
+        lines.append(
+            f"{group[:28]:<28} {lag.topic[:24]:<24} {lag.partition:>4} {committed:>10} "
+            f"{lag.end:>8} {lag.lag:>6}"
+        )
+    return lines
+
+
+def format_recent(recent: Recent) -> list[str]:
+    minutes = recent.window_s / 60
+    rate = recent.processed / recent.window_s
+    duplicates = recent.processed - recent.relations.get("original", 0)
+    share = duplicates / recent.processed if recent.processed else 0.0
+    by_relation = ", ".join(f"{k} {v}" for k, v in sorted(recent.relations.items()))
+    return [
+        f"last {minutes:.0f} min: {recent.processed} processed ({rate:.2f}/s), "
+        f"{duplicates} duplicates ({share:.0%}), {recent.dead_letters} dead letters",
+        f"by relation: {by_relation or 'none'}",
+    ]
+
+
+def gather_recent(settings: Settings, window_s: int) -> Recent:
+    since_ms = int((time.time() - window_s) * 1000)
+    topics = topics_of(settings)
+
+    def records(topic: str) -> list[bytes]:
+        found = read_topic(settings.kafka_bootstrap, topic, from_beginning=False,
+                           idle_timeout_s=2.0, since_ms=since_ms)  # fmt: skip
+        return [r.value for r in found]
+
+    relations = Counter(json.loads(v)["dedupe"]["relation"] for v in records(topics.processed))
+    return Recent(window_s, relations, len(records(topics.dead_letter)))
+
+
+def status_lines(settings: Settings, window_s: int) -> list[str]:
+    topics = topics_of(settings)
+    lines = [f"feeds ({settings.feeds_file})"]
+    if settings.feeds_file.exists():
+        client = connect_redis(settings.redis_url)
+        try:
+            state = RedisFeedState(client, settings.redis_key_prefix)
+            feeds = load_feeds(settings.feeds_file)
+            lines += format_feeds([(feed, state.health(feed.url)) for feed in feeds])
+        finally:
+            client.close()
+    else:
+        lines.append("  (no feeds file)")
+    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
+    lags = [
+        (group_of(settings, stage), lag)
+        for stage, topic in inputs.items()
+        for lag in consumer_lag(settings.kafka_bootstrap, group_of(settings, stage), [topic])
+    ]
+    lines += ["", "consumer lag", *format_lag(lags), ""]
+    lines += format_recent(gather_recent(settings, window_s))
+    return lines
