@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from newsflow.settings import Settings, SettingsError
 from newsflow.stages import STAGES, build_stage, group_of, topics_of
 from newsflow.status import status_lines
 from newsflow.supervisor import Supervisor, install_stop_signals
-from newsflow.watch import WatchFilter, format_line
+from newsflow.watch import WatchFilter, format_line, since_ms
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="show processed articles as they arrive")
     watch.add_argument("--json", action="store_true", help="one JSON message a line")
     watch.add_argument("--from-beginning", action="store_true", help="replay the whole topic")
+    watch.add_argument("--since", help="replay from a time: 15m, 2h, 1d or ISO 8601")
     watch.add_argument("--idle-exit-s", type=float, help="exit after this long without news")
     watch.add_argument("--lang", help="only this language (ISO 639-1)")
     watch.add_argument("--status", help="only this dedupe relation (original, exact_duplicate...)")
@@ -230,11 +232,16 @@ def _explain(settings: Settings, args: argparse.Namespace) -> int:
 
 def _watch(settings: Settings, args: argparse.Namespace) -> int:
     wanted = WatchFilter(language=args.lang, relation=args.status, outlet=args.source)
+    try:
+        start = since_ms(args.since, time.time()) if args.since else None
+    except ValueError as exc:
+        raise SettingsError([f"--since: {exc}"]) from exc
     records = read_topic(
         settings.kafka_bootstrap,
         topics_of(settings).processed,
         from_beginning=args.from_beginning,
         idle_timeout_s=args.idle_exit_s,
+        since_ms=start,
     )
     try:
         for record in records:

@@ -26,6 +26,20 @@ class WatchFilter:
         )
 
 
+_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def since_ms(text: str, now_s: float) -> int:
+    """'15m', '2h', '1d' (ago) or an ISO 8601 time -> epoch milliseconds; ValueError else."""
+    text = text.strip()
+    if text[:-1].isdigit() and text[-1:] in _UNITS_S:
+        return int((now_s - int(text[:-1]) * _UNITS_S[text[-1]]) * 1000)
+    moment = parse_iso(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r}: give a time zone (Z or +hh:mm)")
+    return int(moment.timestamp() * 1000)
+
+
 def _title(message: dict[str, Any]) -> str:
     title = " ".join(str(message.get("title", "")).split())
     if message.get("tags", {}).get("language") in RTL_LANGUAGES:

@@ -1,4 +1,6 @@
-from newsflow.watch import WatchFilter, format_line
+import pytest
+
+from newsflow.watch import WatchFilter, format_line, since_ms
 from schemas.contracts import example
 
 
@@ -28,3 +30,27 @@ def test_filters() -> None:
     assert WatchFilter(language="en", relation="original", outlet="Example News").accepts(message)
     assert not WatchFilter(language="ar").accepts(message)
     assert not WatchFilter(relation="exact_duplicate").accepts(message)
+
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_ms"),
+    [
+        ("15m", (NOW - 900) * 1000),
+        ("2h", (NOW - 7200) * 1000),
+        ("1d", (NOW - 86400) * 1000),
+        ("2026-11-29T07:41:03Z", 1_795_938_063_000),
+        ("2026-11-29T08:41:03+01:00", 1_795_938_063_000),
+    ],
+    ids=["minutes", "hours", "days", "utc", "offset"],
+)
+def test_since(text: str, expected_ms: float) -> None:
+    assert since_ms(text, NOW) == int(expected_ms)
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2026-11-29T07:41:03", "15x"])
+def test_since_refuses_what_it_cannot_place_in_time(bad: str) -> None:
+    with pytest.raises(ValueError):
+        since_ms(bad, NOW)
