@@ -133,6 +133,27 @@ def _consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[Par
     return sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
+def group_assignment(bootstrap: str, group: str) -> dict[str, list[tuple[str, int]]]:
+    """Member id -> the (topic, partition)s it is assigned, as the group coordinator says."""
+    try:
+        with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+            described = admin.describe_groups([group])[group]
+    except KafkaError as exc:  # e.g. no coordinator yet for a group that never joined
+        raise TransientError(f"cannot describe group {group}: {exc}") from exc
+    return {member["member_id"]: _assigned(member) for member in described["members"]}
+
+
+def _assigned(member: dict[str, Any]) -> list[tuple[str, int]]:
+    assignment = member.get("member_assignment")
+    if not isinstance(assignment, dict):
+        return []  # empty while the group rebalances
+    return [
+        (assigned["topic"], partition)
+        for assigned in assignment["assigned_partitions"]
+        for partition in assigned["partitions"]
+    ]
+
+
 def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
     """The group's committed offset per (topic, partition)."""
     with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:

@@ -124,10 +124,11 @@ def _stop_when_orphaned(stop: threading.Event) -> None:
 
 
 def _run_stage(settings: Settings, stage_name: str) -> int:
+    stop = threading.Event()
+    install_stop_signals(stop)
     # Idempotent: a stage started alone (another host, a container) finds its topics.
     ensure_topics(settings.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions)
-    stage = build_stage(settings, stage_name)
-    install_stop_signals(stage.stop)
+    stage = build_stage(settings, stage_name, stop)
     ops = None
     if settings.metrics_port:  # a stage run alone serves its own metrics
         ops = OpsServer.start(settings.metrics_host, settings.metrics_port, REGISTRY, lambda: None)

@@ -62,12 +62,12 @@ class RunningStage:
 
 def _worker(
     settings: Settings, stage: str, input_topic: str, contract: str, handle: Handler,
-    extra_close: Callable[[], None] = lambda: None,
+    stop: threading.Event, extra_close: Callable[[], None] = lambda: None,
 ) -> RunningStage:  # fmt: skip
     topics = topics_of(settings)
     source = KafkaSource.connect(settings.kafka_bootstrap, group_of(settings, stage), [input_topic])
     sink = KafkaSink.connect(settings.kafka_bootstrap)
-    loop = WorkerLoop(stage, contract, topics.dead_letter, handle, source, sink)
+    loop = WorkerLoop(stage, contract, topics.dead_letter, handle, source, sink, stop=stop)
 
     def close() -> None:
         source.close()
@@ -77,29 +77,32 @@ def _worker(
     return RunningStage(stage, loop.run, loop.stop, close)
 
 
-def build_stage(settings: Settings, stage: str) -> RunningStage:
+def build_stage(settings: Settings, stage: str, stop: threading.Event) -> RunningStage:
+    """`stop` exists before the stage does, so that a signal during start-up is not lost."""
     topics = topics_of(settings)
     handler: Handler
     if stage == "poller":
-        return _poller(settings, topics)
+        return _poller(settings, topics, stop)
     if stage == "extract":
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
         handler = ExtractStage(lambda url: fetcher.get(url), topics).handle
-        return _worker(settings, stage, topics.entries, "entry.v1", handler, fetcher.close)
+        return _worker(settings, stage, topics.entries, "entry.v1", handler, stop, fetcher.close)
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
         index = RedisDedupeIndex(
             redis_client, settings.redis_key_prefix, bucket_bits=settings.dedupe_bucket_bits
         )
         handler = DedupeStage(index, topics, settings.dedupe_window_s).handle
-        return _worker(settings, stage, topics.articles, "article.v1", handler, redis_client.close)
+        return _worker(
+            settings, stage, topics.articles, "article.v1", handler, stop, redis_client.close
+        )
     if stage == "tag":
         handler = TagStage(LanguageDetector(), topics).handle
-        return _worker(settings, stage, topics.deduped, "deduped.v1", handler)
+        return _worker(settings, stage, topics.deduped, "deduped.v1", handler, stop)
     raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 
 
-def _poller(settings: Settings, topics: Topics) -> RunningStage:
+def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> RunningStage:
     fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
     redis_client = connect_redis(settings.redis_url)
     sink = KafkaSink.connect(settings.kafka_bootstrap)
@@ -110,6 +113,7 @@ def _poller(settings: Settings, topics: Topics) -> RunningStage:
         sink=sink,
         topics=topics,
         interval_s=settings.poll_interval_s,
+        stop=stop,
     )
 
     def close() -> None:

@@ -9,23 +9,36 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from services.process import free_port, port_is_open
 
+
+def _get(port: int, path: str) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        return str(response.read().decode())
+
+
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) -> None:
-    ports = {"kafka": free_port(), "redis": free_port(), "demo": free_port()}
+    ports = {
+        "kafka": free_port(),
+        "redis": free_port(),
+        "demo": free_port(),
+        "metrics": free_port(),
+    }
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")},
         "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
         "NEWSFLOW_LOCAL_KAFKA_PORT": str(ports["kafka"]),
         "NEWSFLOW_LOCAL_REDIS_PORT": str(ports["redis"]),
         "NEWSFLOW_DEMO_PORT": str(ports["demo"]),
+        "NEWSFLOW_METRICS_PORT": str(ports["metrics"]),
     }
     run = subprocess.Popen(
         [sys.executable, "-m", "newsflow", "run", "--demo"], env=env, cwd=tmp_path
@@ -47,9 +60,28 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
                 timeout=60,
             )
             lines = shown.stdout.splitlines()
+        status = subprocess.run(
+            [sys.executable, "-m", "newsflow", "status"], env=env, cwd=tmp_path,
+            capture_output=True, text=True, timeout=90, check=True,
+        ).stdout  # fmt: skip
+        metrics = _get(ports["metrics"], "/metrics")
+        ready = _get(ports["metrics"], "/readyz")
     finally:
         run.send_signal(signal.SIGINT)
         exit_code = run.wait(60)
+
+    # What status and /metrics report matches what went through.
+    assert "8 processed" in status and "exact_duplicate 1, original 7" in status
+    assert (
+        "Coastal Wire" in status and status.count("not_modified") + status.count("new_entries") >= 4
+    )
+    assert 'newsflow_dedupe_verdicts_total{relation="original"} 7.0' in metrics
+    assert 'newsflow_dedupe_verdicts_total{relation="exact_duplicate"} 1.0' in metrics
+    assert 'newsflow_stage_messages_total{outcome="ok",stage="tag"} 8.0' in metrics
+    assert "newsflow_end_to_end_seconds_count 8.0" in metrics
+    assert 'newsflow_internal_duplication_total{pattern="whole_body_repeat"} 1.0' in metrics
+    assert 'newsflow_consumer_lag{group="newsflow-tag-v1"' in metrics
+    assert ready == "ready\n"
 
     messages = [json.loads(line) for line in lines]
     assert len(messages) == 8, f"expected the 8 demo stories, got {len(messages)}"

@@ -92,9 +92,11 @@ def test_feeds_to_processed_topic(
 
         wait_until(four_processed, 90, "4 articles on the processed topic")
     finally:
-        run.send_signal(signal.SIGINT)
+        stopping = time.monotonic()
+        run.send_signal(signal.SIGTERM)  # what systemd and docker send
         exit_code = run.wait(30)
     assert exit_code == 0
+    assert time.monotonic() - stopping < 12, "SIGTERM should stop the pipeline within 10 s"
 
     by_id = {m["article_id"]: m for m in processed}
     assert all(problems("processed.v1", m) == [] for m in processed)
