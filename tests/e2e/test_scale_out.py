@@ -123,6 +123,4 @@ def test_two_dedupe_processes_split_partitions_and_survive_a_kill(
     assert len(verdicts) == 80  # nothing lost
     assert all(len(v) == 1 for v in verdicts.values()), "a redelivered article changed verdict"
     relations = [next(iter(v))[0] for v in verdicts.values()]
-    assert (
-        relations.count("exact_duplicate") == 20
-    )  # the 20 stories of the second half of wave 1... see _articles
+    assert relations.count("exact_duplicate") == 20  # wave 2 republished 20 stories of wave 1
