@@ -20,7 +20,7 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
-from adapters.errors import PipelineError
+from adapters.errors import PipelineError, TransientError
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.feeds import FeedsFileError
 from newsflow.explain import explain
@@ -49,6 +49,10 @@ from services.replay_server import ReplayServer, load_story_set
 logger = logging.getLogger("newsflow")
 
 SUPERVISED_ENV = "NEWSFLOW_SUPERVISED"
+UNREACHABLE_HINT = (
+    "newsflow: is the pipeline running? Start it with `make run` (or `newsflow run`), or set "
+    "NEWSFLOW_KAFKA_BOOTSTRAP and NEWSFLOW_REDIS_URL to servers that are up."
+)
 DEMO_STORIES = Path(__file__).resolve().parent.parent / "demo" / "stories.toml"
 
 
@@ -104,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.stage:
             return _run_stage(discover(settings), args.stage)
         return _run_all(settings, args)
+    except TransientError as exc:
+        print(f"newsflow: {exc}\n{UNREACHABLE_HINT}", file=sys.stderr)
+        return 2
     except (SettingsError, FeedsFileError, ServiceStartError, PipelineError) as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2

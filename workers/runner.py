@@ -98,7 +98,13 @@ class WorkerLoop:
         """The outputs of one input, and the dead-letter reason when it was poison."""
         with STAGE_HANDLE_SECONDS.labels(self.stage).time():
             try:
-                return self.handle(decode(record, self.input_contract), record), None
+                outputs = self.handle(decode(record, self.input_contract), record)
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "handled stage=%s input=%s key=%s outputs=%d",
+                        self.stage, record.where, record.key, len(outputs),
+                    )  # fmt: skip
+                return outputs, None
             except PoisonMessage as exc:
                 return [self._dead_letter(record, exc)], exc.error_type
             except ContractViolation as exc:
