@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from adapters.errors import TransientError
@@ -39,6 +41,27 @@ class LocalServices:
         self.started.clear()
 
 
+def _reuse_or_start(
+    name: str, port: int, address: str, probe: Callable[[], None],
+    start: Callable[[], ManagedProcess], started: list[ManagedProcess],
+) -> str:  # fmt: skip
+    """A server already answering on our port is reused (a second `newsflow run`, or one
+    the user started); a port held by something else is an error; else we start one."""
+    if port_is_open(port):
+        try:
+            probe()
+        except TransientError as exc:
+            raise ServiceStartError(
+                f"port {port} is taken by something that is not {name}: free it or set "
+                f"local_{name.split()[0].lower()}_port"
+            ) from exc
+        logger.info("using running server name=%s address=%s", name, address)
+        return address
+    logger.info("starting local server name=%s address=%s", name, address)
+    started.append(start())
+    return address
+
+
 def _local_kafka(settings: Settings, started: list[ManagedProcess]) -> str:
     cfg = BrokerConfig(
         port=settings.local_kafka_port,
@@ -46,36 +69,15 @@ def _local_kafka(settings: Settings, started: list[ManagedProcess]) -> str:
         data_dir=settings.state_dir / "kafka",
         partitions=settings.topic_partitions,
     )
-    if port_is_open(cfg.port):
-        try:
-            wait_for_kafka(cfg.bootstrap, timeout_s=10)
-        except TransientError as exc:
-            raise ServiceStartError(
-                f"port {cfg.port} is taken by something that is not a Kafka broker: "
-                "free it or set local_kafka_port"
-            ) from exc
-        logger.info("using running kafka bootstrap=%s", cfg.bootstrap)
-        return cfg.bootstrap
-    logger.info("starting local kafka bootstrap=%s data=%s", cfg.bootstrap, cfg.data_dir)
-    started.append(start_broker(cfg))
-    return cfg.bootstrap
+    probe = partial(wait_for_kafka, cfg.bootstrap, timeout_s=10)
+    return _reuse_or_start("Kafka broker", cfg.port, cfg.bootstrap, probe,
+                           partial(start_broker, cfg), started)  # fmt: skip
 
 
 def _local_redis(settings: Settings, started: list[ManagedProcess]) -> str:
     cfg = RedisConfig(port=settings.local_redis_port, data_dir=settings.state_dir / "redis")
-    if port_is_open(cfg.port):
-        try:
-            ping_redis(cfg.url)
-        except TransientError as exc:
-            raise ServiceStartError(
-                f"port {cfg.port} is taken by something that is not Redis: "
-                "free it or set local_redis_port"
-            ) from exc
-        logger.info("using running redis url=%s", cfg.url)
-        return cfg.url
-    logger.info("starting local redis url=%s data=%s", cfg.url, cfg.data_dir)
-    started.append(start_redis(cfg))
-    return cfg.url
+    return _reuse_or_start("Redis server", cfg.port, cfg.url, partial(ping_redis, cfg.url),
+                           partial(start_redis, cfg), started)  # fmt: skip
 
 
 def ensure_services(settings: Settings) -> LocalServices:

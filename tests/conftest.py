@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from services.kafka_broker import BrokerConfig, kafka_version, start_broker
-from services.process import ServiceStartError, free_port
+from services.process import ManagedProcess, ServiceStartError, free_port
 from services.redis_server import RedisConfig, redis_version, start_redis
 
 # What the integration and e2e tiers ran against, shown at the end of every run.
@@ -30,44 +31,40 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if given := os.environ.get("NEWSFLOW_TEST_KAFKA"):
-        SERVICES_USED.append(f"Kafka broker given by NEWSFLOW_TEST_KAFKA: {given}")
+def _server(
+    variable: str, what: str, start: Callable[[], ManagedProcess], address: str,
+    describe: Callable[[ManagedProcess], str],
+) -> Iterator[str]:  # fmt: skip
+    """A running server named by `variable`, or one started here for the whole session."""
+    if given := os.environ.get(variable):
+        SERVICES_USED.append(f"{what} given by {variable}: {given}")
         yield given
         return
+    try:
+        server = start()
+    except ServiceStartError as exc:
+        pytest.fail(f"cannot start the {what} these tests need: {exc}", pytrace=False)
+    SERVICES_USED.append(
+        f"{describe(server)} started by the tests: pid {server.proc.pid}, {address}"
+    )
+    yield address
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cfg = BrokerConfig(
         port=free_port(), controller_port=free_port(), data_dir=tmp_path_factory.mktemp("kafka")
     )
-    try:
-        broker = start_broker(cfg)
-    except ServiceStartError as exc:
-        pytest.fail(f"cannot start the Kafka broker these tests need: {exc}", pytrace=False)
-    SERVICES_USED.append(
-        f"Kafka {kafka_version(cfg.libs)} broker started by the tests: pid {broker.proc.pid}, "
-        f"{cfg.bootstrap}"
-    )
-    yield cfg.bootstrap
-    broker.stop()
+    yield from _server("NEWSFLOW_TEST_KAFKA", "Kafka broker", partial(start_broker, cfg),
+                       cfg.bootstrap, lambda _: f"Kafka {kafka_version(cfg.libs)} broker")  # fmt: skip
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if given := os.environ.get("NEWSFLOW_TEST_REDIS"):
-        SERVICES_USED.append(f"Redis given by NEWSFLOW_TEST_REDIS: {given}")
-        yield given
-        return
     cfg = RedisConfig(port=free_port(), data_dir=tmp_path_factory.mktemp("redis"), persistent=False)
-    try:
-        server = start_redis(cfg)
-    except ServiceStartError as exc:
-        pytest.fail(f"cannot start the Redis server these tests need: {exc}", pytrace=False)
-    SERVICES_USED.append(
-        f"redis-server {redis_version(cfg.url)} started by the tests: "
-        f"pid {server.proc.pid}, {cfg.url}"
-    )
-    yield cfg.url
-    server.stop()
+    yield from _server("NEWSFLOW_TEST_REDIS", "Redis server", partial(start_redis, cfg),
+                       cfg.url, lambda _: f"redis-server {redis_version(cfg.url)}")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,18 +18,10 @@ from schemas.contracts import example
 from schemas.records import OutRecord
 from schemas.topics import Topics
 from tests.conftest import Namespace
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 PARTITIONS = 4
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def _articles(first: int, count: int) -> list[dict[str, Any]]:
