@@ -52,7 +52,7 @@ def extract_page(html: bytes, url: str) -> Extraction:
     """trafilatura reads the bytes itself: it finds the charset from the headers in the page
     (meta charset) or by detection, which a decode on our side would have to repeat."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
     if document is None or isinstance(document, dict):
         return Extraction(None, (), None, None, None, _page_language(html), page_paragraphs(html))
