@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import bench_dedupe, eval_dedupe
+from evaluation import bench_dedupe, bench_poll, eval_dedupe
 from evaluation.ant_corpus import CORPUS
 
 pytestmark = pytest.mark.integration
@@ -105,3 +105,11 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
     runs = json.loads(out.read_text())["runs"]
     assert set(runs) == {"newsflow dedupe stage", "datasketch MinHashLSH"}
     assert all(r["articles"] == 20 and r["articles_per_s_per_core"] > 0 for r in runs.values())
+
+
+def test_bench_poll_prints_and_writes_both_servers(tmp_path: Path) -> None:
+    out = tmp_path / "poll.json"
+    assert bench_poll.main(["--checks", "20", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert set(results) == {"304 not modified", "200 with 50 entries"}
+    assert all(r["poller"]["checks_per_s"] > 0 for r in results.values())
