@@ -1,0 +1,121 @@
+"""The fetcher against a local server that misbehaves on purpose: redirects into private
+addresses, redirect loops, gzip bombs, bodies over the cap, servers that trickle bytes."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from adapters.address_policy import parse_networks
+from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse, HttpFetcher
+
+pytestmark = pytest.mark.integration
+
+BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in about 64 KiB
+
+
+class Misbehaving(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        routes = {
+            "/ok": lambda: self._send(200, b"<rss></rss>", {"Content-Type": "application/rss+xml"}),
+            "/to-private": lambda: self._redirect("http://10.0.0.1/feed.xml"),
+            "/to-ipv6-loopback": lambda: self._redirect("http://[::1]/feed.xml"),
+            "/to-metadata": lambda: self._redirect("http://169.254.169.254/latest/meta-data/"),
+            "/to-file": lambda: self._redirect("file:///etc/passwd"),
+            "/loop": lambda: self._redirect("/loop"),
+            "/moved": lambda: self._redirect("/ok", 301),
+            "/bomb": lambda: self._send(200, BOMB, {"Content-Encoding": "gzip"}),
+            "/huge": lambda: self._send(200, b"x" * (2 * 1024 * 1024), {}),
+            "/trickle": self._trickle,
+        }
+        routes.get(self.path, lambda: self._send(404, b"", {}))()
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _redirect(self, location: str, status: int = 302) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _trickle(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        for _ in range(1000):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.05)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _fetcher(**limits: Any) -> HttpFetcher:
+    # Only the test server's own address is allowed: everything else keeps the default refusal.
+    return HttpFetcher(FetchLimits(allowlist=parse_networks(["127.0.0.1/32"]), **limits))
+
+
+@pytest.mark.parametrize("path", ["/to-private", "/to-ipv6-loopback", "/to-metadata", "/to-file"])
+def test_a_redirect_into_a_refused_address_is_refused(base_url: str, path: str) -> None:
+    result = _fetcher().get(base_url + path)
+    assert isinstance(result, FetchFailure) and result.kind == "refused", result
+
+
+def test_redirect_loops_stop_at_the_cap(base_url: str) -> None:
+    result = _fetcher(max_redirects=3).get(base_url + "/loop")
+    assert isinstance(result, FetchFailure) and result.kind == "too_many_redirects"
+
+
+def test_a_permanent_redirect_is_reported_for_the_feed_url(base_url: str) -> None:
+    result = _fetcher().get(base_url + "/moved")
+    assert isinstance(result, FetchResponse) and result.status == 200
+    assert result.permanent_redirect == base_url + "/ok"
+
+
+def test_a_gzip_bomb_stops_at_the_decompressed_cap(base_url: str) -> None:
+    started = time.monotonic()
+    result = _fetcher(max_bytes=1024 * 1024).get(base_url + "/bomb")
+    assert isinstance(result, FetchFailure) and result.kind == "too_large"
+    assert time.monotonic() - started < 5
+
+
+def test_a_body_over_the_cap_is_refused(base_url: str) -> None:
+    result = _fetcher(max_bytes=1024 * 1024).get(base_url + "/huge")
+    assert isinstance(result, FetchFailure) and result.kind == "too_large"
+
+
+def test_a_trickling_server_hits_the_total_deadline(base_url: str) -> None:
+    started = time.monotonic()
+    result = _fetcher(total_timeout_s=1.0, read_timeout_s=5.0).get(base_url + "/trickle")
+    assert isinstance(result, FetchFailure) and result.kind == "timeout"
+    assert time.monotonic() - started < 3
+
+
+def test_a_closed_port_is_a_network_failure(base_url: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening
+        result = _fetcher(connect_timeout_s=1.0).get(f"http://127.0.0.1:{port}/")
+    assert isinstance(result, FetchFailure) and result.kind == "network"
