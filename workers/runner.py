@@ -111,6 +111,15 @@ class WorkerLoop:
                 # Our own output broke its contract: a bug, but the input must not be lost.
                 poison = PoisonMessage(str(exc), error_type="invalid_output")
                 return [self._dead_letter(record, poison)], poison.error_type
+            except TransientError:
+                raise
+            except Exception as exc:
+                # A bug in a handler, on this input: logged with its traceback here, once, and
+                # the input kept on the dead-letter topic, so one bad article cannot stall a
+                # partition in a crash-restart loop.
+                logger.exception("handler failed stage=%s input=%s", self.stage, record.where)
+                poison = PoisonMessage(f"{type(exc).__name__}: {exc}", error_type="handler_error")
+                return [self._dead_letter(record, poison)], poison.error_type
 
     def _dead_letter(self, record: InRecord, exc: PoisonMessage) -> OutRecord:
         logger.warning(

@@ -84,3 +84,17 @@ def test_idle_poll_does_nothing() -> None:
     source, sink = FakeSource([]), FakeSink()
     assert _loop(source, sink).step() == 0
     assert source.committed == [] and sink.sent == []
+
+
+def test_a_handler_bug_dead_letters_the_input_and_the_loop_goes_on() -> None:
+    def buggy(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
+        if rec.offset == 0:
+            raise KeyError("body")
+        return _echo(message, rec)
+
+    source, sink = FakeSource([[record(GOOD, 0), record(GOOD, 1)]]), FakeSink()
+    assert _loop(source, sink, buggy).step() == 2
+    dead = [json.loads(o.value) for o in sink.sent if o.topic == "dlq"]
+    assert [(d["error_type"], d["source_offset"]) for d in dead] == [("handler_error", 0)]
+    assert "KeyError" in dead[0]["error"]
+    assert [o.topic for o in sink.sent].count("out") == 1
