@@ -5,7 +5,6 @@ its Redis storage on the same articles, in the same run. Prints figures; asserts
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from datasketch import MinHash, MinHashLSH
 from adapters.dedupe_index import RedisDedupeIndex
 from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from evaluation.results import write_results
 from schemas.records import InRecord
 from schemas.topics import Topics
 from services.process import free_port
@@ -177,10 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{run.name:<24}" + "".join(f"{c:>11.0f}" for c in cells))
     ratio = runs[0].per_core / runs[1].per_core
     print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"words": words, "runs": {r.name: r.figures() for r in runs}, "ratio_per_core": ratio}
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written: {args.out}")
+    write_results(args.out, result)
     return 0
 
 

@@ -7,7 +7,6 @@ Prints figures; asserts nothing. Needs no data folder."""
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from adapters.address_policy import parse_networks
 from adapters.feed_state import RedisFeedState
 from adapters.http_fetch import FetchLimits, HttpFetcher
 from adapters.redis_client import connect_redis
+from evaluation.results import write_results
 from ingest.feeds import FeedConfig
 from ingest.poller import Poller
 from schemas.records import OutRecord
@@ -144,9 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = r["poller"]["checks_per_s"] / r["bare_http_get"]["checks_per_s"]
         print(f"{name:<22}{r['poller']['checks_per_min']:>12}{r['poller']['cpu_us_per_check']:>9.0f}"
               f"{r['bare_http_get']['checks_per_min']:>15}{ratio:>7.2f}")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written: {args.out}")
+    write_results(args.out, results)
     return 0
 
 

@@ -19,6 +19,7 @@ from adapters.dedupe_index import RedisDedupeIndex
 from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, read_corpus
 from evaluation.dedupe_set import PERTURBATIONS, Case, build_cases, clean_base
+from evaluation.results import write_results
 from evaluation.scoring import Outcome, Score, overall_score, relation_score
 from schemas.records import InRecord
 from schemas.topics import Topics
@@ -182,10 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             redis_server.stop()
     table = report(ours, theirs, cases, seconds)
     table["seed"] = seed_check(args.data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {"base": args.base, "copies": args.copies, "seed": args.seed}
-    args.out.write_text(json.dumps({"args": settings, "results": table}, indent=2) + "\n")
-    print(f"\nwritten: {args.out}")
+    write_results(args.out, {"args": settings, "results": table})
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import trafilatura
 
 from evaluation.extraction_score import BenchmarkScore, benchmark_score
+from evaluation.results import write_results
 from ingest.extract import extract_page
 
 BENCHMARK = Path("extraction") / "scrapinghub-2019"
@@ -78,9 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cells = (f["f1"], f["precision"], f["recall"], f["accuracy"])
         row = "".join(f"{c:>7.3f}" for c in cells)
         print(f"{name:<24}{row}{f['empty']:>7}{f['cpu_ms_per_page']:>9.1f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(table, indent=2) + "\n")
-    print(f"written: {args.out}")
+    write_results(args.out, table)
     return 0
 
 
