@@ -1,0 +1,210 @@
+"""Fault injection on the whole pipeline: 2,000 articles from the local replay server through
+`newsflow run` while stage processes are SIGKILLed ten times, Redis is frozen for ten
+seconds and then restarted (AOF on). Afterwards every article is on the processed topic
+(none lost), each with one verdict however often it was redelivered, and every story has
+exactly one `original`. The figures are printed for the README's reliability section."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.kafka_client import ensure_topics, read_topic
+from ingest.canonical_url import article_id, canonical_url
+from schemas.topics import Topics
+from services.process import ManagedProcess, free_port
+from services.redis_server import RedisConfig, start_redis
+from services.replay_server import Outlet, ReplayServer, Story, StorySet
+from tests.conftest import Namespace
+from tests.waiting import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+
+OUTLETS = 20
+STORIES = 1600
+REPRINTS = 400  # copies of earlier stories, word for word, at other outlets
+WORDS = [
+    "council",
+    "harbour",
+    "ferry",
+    "storm",
+    "budget",
+    "school",
+    "market",
+    "bridge",
+    "river",
+    "island",
+    "minister",
+    "vote",
+    "water",
+    "farmers",
+    "union",
+    "weather",
+    "road",
+    "police",
+    "museum",
+    "library",
+    "festival",
+    "station",
+    "hospital",
+    "port",
+    "tram",
+    "airport",
+    "election",
+    "court",
+    "factory",
+    "mayor",
+    "teachers",
+    "nurses",
+    "strike",
+    "museum",
+    "garden",
+    "tunnel",
+]
+
+
+def _paragraphs(story: int) -> tuple[str, ...]:
+    rng = random.Random(story)
+    return tuple(
+        f"Report {story}-{k}: "
+        + " ".join(rng.choice(WORDS) for _ in range(rng.randint(18, 30)))
+        + "."
+        for k in range(rng.randint(3, 6))
+    )
+
+
+def story_set() -> tuple[StorySet, dict[str, int]]:
+    """The stories, and which story each article page tells (its path -> story number)."""
+    rng = random.Random(5)
+    outlets = tuple(Outlet(f"outlet-{n}", f"Outlet {n}", "en") for n in range(OUTLETS))
+    stories, told = [], {}
+    for n in range(STORIES + REPRINTS):
+        story = n if n < STORIES else rng.randrange(STORIES)
+        outlet = outlets[n % OUTLETS] if n < STORIES else rng.choice(outlets)
+        slug = f"a{n}"
+        stories.append(
+            Story(outlet.slug, slug, f"Headline {n}", "2026-11-28T07:30:00Z", _paragraphs(story))
+        )
+        told[f"{outlet.slug}/{slug}.html"] = story
+    return StorySet(outlets, tuple(stories)), told
+
+
+def child_pids(parent: int) -> list[int]:
+    """Processes whose parent is `parent`, from /proc (field 4 of /proc/<pid>/stat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[RedisConfig, ManagedProcess]]:
+    """A Redis of this test's own, with AOF, so the test may freeze and restart it."""
+    cfg = RedisConfig(port=free_port(), data_dir=tmp_path / "redis", persistent=True)
+    server = start_redis(cfg)
+    yield cfg, server
+    server.stop()
+
+
+def _processed(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(r.value)
+        for r in read_topic(bootstrap, topic, from_beginning=True, idle_timeout_s=3)
+    ]
+
+
+def test_nothing_lost_and_no_verdict_changes_under_faults(
+    kafka_bootstrap: str, own_redis: tuple[RedisConfig, ManagedProcess], namespace: Namespace,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    redis_cfg, first_redis = own_redis
+    stories, told = story_set()
+    replay = ReplayServer.start(stories)
+    topics = Topics(namespace.topic_prefix)
+    ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSFLOW_REDIS_URL": redis_cfg.url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"), "NEWSFLOW_POLL_INTERVAL_S": "3",
+        "NEWSFLOW_METRICS_PORT": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
+    rng = random.Random(11)
+    faults: Counter[str] = Counter()
+    restarted: ManagedProcess | None = None
+    started = time.monotonic()
+    try:
+        time.sleep(6)
+        for _ in range(10):  # SIGKILL a random stage process; the supervisor restarts it
+            children = child_pids(run.pid)
+            if children:
+                os.kill(rng.choice(children), signal.SIGKILL)
+                faults["stage processes killed"] += 1
+            time.sleep(rng.uniform(1.5, 3.0))
+        redis_pid = first_redis.proc.pid
+        os.kill(redis_pid, signal.SIGSTOP)  # Redis unreachable: every call times out
+        time.sleep(10)
+        os.kill(redis_pid, signal.SIGCONT)
+        faults["redis frozen 10 s"] += 1
+        time.sleep(3)
+        os.kill(redis_pid, signal.SIGTERM)  # a restart: AOF written on the way down
+        first_redis.proc.wait(20)
+        restarted = start_redis(redis_cfg)
+        faults["redis restarted (AOF)"] += 1
+        wait_until(
+            lambda: len({m["article_id"] for m in _processed(kafka_bootstrap, topics.processed)}) >= len(told),
+            420, f"all {len(told)} articles on the processed topic",
+        )  # fmt: skip
+    finally:
+        run.send_signal(signal.SIGTERM)
+        exit_code = run.wait(60)
+        replay.stop()
+        if restarted is not None:
+            restarted.stop()
+    assert exit_code == 0
+
+    records = _processed(kafka_bootstrap, topics.processed)
+    story_of = {
+        article_id(canonical_url(f"{replay.site.base_url}/{path}")): s for path, s in told.items()
+    }
+    verdicts: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for m in records:
+        verdicts[m["article_id"]].add((m["dedupe"]["relation"], m["dedupe"]["cluster_id"]))
+    lost = set(story_of) - set(verdicts)
+    conflicting = [a for a, v in verdicts.items() if len(v) > 1]
+    originals = Counter(story_of[a] for a, v in verdicts.items() if next(iter(v))[0] == "original")
+    clusters = defaultdict(set)
+    for a, v in verdicts.items():
+        clusters[story_of[a]].add(next(iter(v))[1])
+    figures = {
+        "articles": len(story_of), "records on the processed topic": len(records),
+        "redeliveries": len(records) - len(verdicts), **faults, "lost": len(lost),
+        "conflicting verdicts": len(conflicting),
+        "stories with more than one original": sum(c > 1 for c in originals.values()),
+        "stories split over clusters": sum(len(c) > 1 for c in clusters.values()),
+        "seconds": round(time.monotonic() - started),
+    }  # fmt: skip
+    print("\nfault injection: " + json.dumps(figures))
+    assert not lost and not conflicting
+    assert set(originals) == set(range(STORIES)) and max(originals.values()) == 1
+    assert figures["stories split over clusters"] == 0
