@@ -33,6 +33,10 @@ def configure_logging(level: str, fmt: str, stage: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("kafka").setLevel(logging.WARNING)  # very chatty at INFO
+    # kafka-python logs every refused reconnect at ERROR, many a second while a broker is
+    # down; the stages already log that once as "stage paused" with the retry delay.
+    logging.getLogger("kafka").setLevel(
+        logging.WARNING if level.upper() == "DEBUG" else logging.CRITICAL
+    )
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -23,6 +23,7 @@ import pytest
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.canonical_url import article_id, canonical_url
 from schemas.topics import Topics
+from services.kafka_broker import BrokerConfig, start_broker
 from services.process import ManagedProcess, free_port
 from services.redis_server import RedisConfig, start_redis
 from services.replay_server import Outlet, ReplayServer, Story, StorySet
@@ -84,14 +85,16 @@ def _paragraphs(story: int) -> tuple[str, ...]:
     )
 
 
-def story_set() -> tuple[StorySet, dict[str, int]]:
-    """The stories, and which story each article page tells (its path -> story number)."""
+def story_set(articles: int = STORIES + REPRINTS) -> tuple[StorySet, dict[str, int]]:
+    """The stories, and which story each article page tells (its path -> story number).
+    Four in five articles are new stories; the rest republish one of them elsewhere."""
     rng = random.Random(5)
+    originals = articles * 4 // 5
     outlets = tuple(Outlet(f"outlet-{n}", f"Outlet {n}", "en") for n in range(OUTLETS))
     stories, told = [], {}
-    for n in range(STORIES + REPRINTS):
-        story = n if n < STORIES else rng.randrange(STORIES)
-        outlet = outlets[n % OUTLETS] if n < STORIES else rng.choice(outlets)
+    for n in range(articles):
+        story = n if n < originals else rng.randrange(originals)
+        outlet = outlets[n % OUTLETS] if n < originals else rng.choice(outlets)
         slug = f"a{n}"
         stories.append(
             Story(outlet.slug, slug, f"Headline {n}", "2026-11-28T07:30:00Z", _paragraphs(story))
@@ -208,3 +211,57 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
     assert not lost and not conflicting
     assert set(originals) == set(range(STORIES)) and max(originals.values()) == 1
     assert figures["stories split over clusters"] == 0
+
+
+def test_nothing_lost_when_the_broker_restarts(
+    redis_url: str, namespace: Namespace, tmp_path: Path
+) -> None:
+    """A broker of this test's own, stopped (SIGTERM) mid-run and started again on the same
+    log: producers retry, consumers rewind, and the run completes."""
+    cfg = BrokerConfig(port=free_port(), controller_port=free_port(), data_dir=tmp_path / "kafka")
+    broker: ManagedProcess | None = start_broker(cfg)
+    stories, told = story_set(articles=500)
+    replay = ReplayServer.start(stories)
+    topics = Topics(namespace.topic_prefix)
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": cfg.bootstrap, "NEWSFLOW_REDIS_URL": redis_url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
+        "NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"), "NEWSFLOW_POLL_INTERVAL_S": "3",
+        "NEWSFLOW_METRICS_PORT": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
+    started = time.monotonic()
+    try:
+        wait_until(lambda: len(_processed(cfg.bootstrap, topics.processed)) >= 50, 120,
+                   "the first 50 articles")  # fmt: skip
+        assert broker is not None
+        assert broker.stop() in (0, 143)
+        time.sleep(5)
+        broker = start_broker(cfg)
+        wait_until(
+            lambda: len({m["article_id"] for m in _processed(cfg.bootstrap, topics.processed)}) >= len(told),
+            300, f"all {len(told)} articles after the broker restart",
+        )  # fmt: skip
+    finally:
+        run.send_signal(signal.SIGTERM)
+        exit_code = run.wait(60)
+        replay.stop()
+        records = _processed(cfg.bootstrap, topics.processed) if broker else []
+        if broker is not None:
+            broker.stop()
+    assert exit_code == 0
+    verdicts: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for m in records:
+        verdicts[m["article_id"]].add((m["dedupe"]["relation"], m["dedupe"]["cluster_id"]))
+    figures = {
+        "articles": len(told), "records": len(records), "broker restarts": 1,
+        "lost": len(told) - len(verdicts), "conflicting verdicts": sum(len(v) > 1 for v in verdicts.values()),
+        "seconds": round(time.monotonic() - started),
+    }  # fmt: skip
+    print("\nbroker restart: " + json.dumps(figures))
+    assert figures["lost"] == 0 and figures["conflicting verdicts"] == 0
