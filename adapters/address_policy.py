@@ -20,6 +20,14 @@ def parse_networks(specs: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(spec.strip(), strict=False) for spec in specs if spec.strip())
 
 
+def name_refusal_reason(hostname: str) -> str | None:
+    """Names that are loopback by definition (RFC 6761 section 6.3), whatever DNS says."""
+    name = hostname.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return f"{hostname} is a loopback name"
+    return None
+
+
 def refusal_reason(address: IPAddress, allowlist: Sequence[IPNetwork]) -> str | None:
     """None when the address may be fetched, else why not."""
     if address.version == 6 and address.ipv4_mapped is not None:

@@ -17,7 +17,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from adapters.address_policy import ALLOWED_SCHEMES, IPNetwork, refusal_reason
+from adapters.address_policy import (
+    ALLOWED_SCHEMES,
+    IPNetwork,
+    name_refusal_reason,
+    refusal_reason,
+)
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
@@ -60,6 +65,9 @@ def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
         raise _Abort("refused", f"only http(s) URLs are fetched: {url}")
+    # With an allowlist the resolved addresses decide, as for any other name.
+    if not allowlist and (reason := name_refusal_reason(parts.hostname)) is not None:
+        raise _Abort("refused", reason)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
