@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic, OffsetSpec
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.admin import NewTopic, OffsetSpec, OffsetTimestamp
+from kafka.errors import KafkaError, NoError, TopicAlreadyExistsError
 from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
-from adapters.errors import TransientError
+from adapters.errors import PipelineError, TransientError
 from schemas.records import InRecord, OutRecord
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,35 @@ def _assigned(member: dict[str, Any]) -> list[tuple[str, int]]:
         for assigned in assignment["assigned_partitions"]
         for partition in assigned["partitions"]
     ]
+
+
+def rewind_group(bootstrap: str, group: str, topic: str, since_ms: int) -> dict[int, int]:
+    """Move a stopped group's committed offsets on `topic` back to the first record at or
+    after `since_ms` (the end, where nothing is that recent). Partition -> new offset."""
+    if group_assignment(bootstrap, group):
+        raise PipelineError(
+            f"group {group} has running members: stop that stage first, then replay"
+        )
+    try:
+        with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+            metadata = admin.describe_topics([topic])
+            partitions = [
+                TopicPartition(topic, p["partition_index"]) for p in metadata[0]["partitions"]
+            ]
+            # OffsetTimestamp: a bare int would be taken as an offset, not a time.
+            result = admin.reset_group_offsets(
+                group, dict.fromkeys(partitions, OffsetTimestamp(since_ms))
+            )
+    except KafkaError as exc:
+        raise TransientError(f"cannot move the offsets of {group}: {exc}") from exc
+    failed = {
+        tp.partition: r["error"]
+        for tp, r in result.items()
+        if r.get("error") not in (None, NoError)
+    }
+    if failed:
+        raise PipelineError(f"offsets of {group} not moved on partitions {failed}")
+    return {tp.partition: int(r["offset"]) for tp, r in result.items()}
 
 
 def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from ingest.canonical_url import InvalidUrl, canonical_url
 
 
@@ -78,3 +80,30 @@ def parse_feeds(text: str, path: Path) -> list[FeedConfig]:
 
 def load_feeds(path: Path) -> list[FeedConfig]:
     return parse_feeds(path.read_text(encoding="utf-8"), path)
+
+
+def feeds_toml(feeds: list[FeedConfig]) -> str:
+    """The feeds file for these feeds (optional keys written only when set)."""
+    tables = []
+    for feed in feeds:
+        table: dict[str, object] = {"url": feed.url, "outlet": feed.outlet}
+        if feed.language:
+            table["language"] = feed.language
+        if feed.tags:
+            table["tags"] = list(feed.tags)
+        if not feed.enabled:
+            table["enabled"] = False
+        tables.append(table)
+    return tomli_w.dumps({"feed": tables})
+
+
+def merge_feeds(existing: list[FeedConfig], new: list[FeedConfig]) -> tuple[list[FeedConfig], int]:
+    """Existing feeds first, then the new ones whose canonical URL is not there yet."""
+    seen = {canonical_url(f.url) for f in existing}
+    added = []
+    for feed in new:
+        key = canonical_url(feed.url)
+        if key not in seen:
+            seen.add(key)
+            added.append(feed)
+    return [*existing, *added], len(added)

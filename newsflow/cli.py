@@ -23,7 +23,10 @@ from prometheus_client import REGISTRY
 from adapters.errors import PipelineError, TransientError
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.feeds import FeedsFileError
+from ingest.opml import OpmlError
+from newsflow.backfill import STAGE_INPUT, TARGETS, backfill, replay
 from newsflow.explain import explain
+from newsflow.feeds_command import export_opml, import_opml, list_lines
 from newsflow.local_services import (
     LocalServices,
     discover,
@@ -42,7 +45,7 @@ from newsflow.settings import Settings, SettingsError
 from newsflow.stages import STAGES, build_stage, group_of, topics_of
 from newsflow.status import status_lines
 from newsflow.supervisor import Supervisor, install_stop_signals
-from newsflow.watch import WatchFilter, format_line, since_ms
+from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
 
@@ -80,11 +83,27 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--lang", help="only this language (ISO 639-1)")
     watch.add_argument("--status", help="only this dedupe relation (original, exact_duplicate...)")
     watch.add_argument("--source", help="only this outlet")
+    watch.add_argument("--tag", help="only articles with this tag: NAME=VALUE, e.g. language=ar")
     explain = sub.add_parser("explain", help="why an article got its verdict")
     explain.add_argument("article_id", help="the 32-hex article id (the record key)")
     explain.add_argument("--idle-exit-s", type=float, default=3.0, help="stop reading after this")
     status = sub.add_parser("status", help="feeds' health, consumer lag, recent flow")
     status.add_argument("--minutes", type=int, default=5, help="the recent window")
+    feeds = sub.add_parser("feeds", help="the feeds file: list, import or export OPML")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_sub.add_parser("list", help="the feeds newsflow polls")
+    imported = feeds_sub.add_parser("import-opml", help="add the feeds of an OPML file")
+    imported.add_argument("opml", type=Path)
+    exported = feeds_sub.add_parser("export-opml", help="write the feeds as OPML")
+    exported.add_argument("opml", type=Path, nargs="?", help="file (default: standard output)")
+    backfill_cmd = sub.add_parser(
+        "backfill", help="load a JSON Lines file of messages onto a topic"
+    )
+    backfill_cmd.add_argument("file", type=Path, help="one entry.v1 or article.v1 message a line")
+    backfill_cmd.add_argument("--topic", choices=sorted(TARGETS), default="articles")
+    replay_cmd = sub.add_parser("replay", help="make a stopped stage handle its input again")
+    replay_cmd.add_argument("--stage", choices=sorted(STAGE_INPUT), required=True)
+    replay_cmd.add_argument("--since", required=True, help="15m, 2h, 1d or ISO 8601")
     sub.add_parser("config", help="print the effective settings (secrets masked)")
     return parser
 
@@ -102,6 +121,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _watch(discover(settings), args)
         if args.command == "explain":
             return _explain(discover(settings), args)
+        if args.command == "feeds":
+            return _feeds(settings, args)
+        if args.command == "backfill":
+            report = backfill(discover(settings), args.file, args.topic)
+            print(f"backfill: {report.sent} sent, {report.invalid} invalid lines skipped")
+            return 1 if report.invalid and not report.sent else 0
+        if args.command == "replay":
+            return _replay(discover(settings), args)
         if args.command == "status":
             print("\n".join(status_lines(discover(settings), args.minutes * 60)))
             return 0
@@ -111,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TransientError as exc:
         print(f"newsflow: {exc}\n{UNREACHABLE_HINT}", file=sys.stderr)
         return 2
-    except (SettingsError, FeedsFileError, ServiceStartError, PipelineError) as exc:
+    except (SettingsError, FeedsFileError, OpmlError, ServiceStartError, PipelineError) as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
 
@@ -216,6 +243,30 @@ def _demo_env(settings: Settings, services: LocalServices, replay: ReplayServer)
     return {"NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": ",".join(allowed)}
 
 
+def _feeds(settings: Settings, args: argparse.Namespace) -> int:
+    feeds_file = settings.feeds_file
+    if args.feeds_command == "list":
+        print("\n".join(list_lines(feeds_file)))
+    elif args.feeds_command == "import-opml":
+        print(import_opml(feeds_file, args.opml))
+    elif args.opml is None:
+        sys.stdout.write(export_opml(feeds_file).decode("utf-8"))
+    else:
+        args.opml.write_bytes(export_opml(feeds_file))
+    return 0
+
+
+def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        start = since_ms(args.since, time.time())
+    except ValueError as exc:
+        raise SettingsError([f"--since: {exc}"]) from exc
+    offsets = replay(settings, args.stage, start)
+    moved = ", ".join(f"partition {p} -> {o}" for p, o in sorted(offsets.items()))
+    print(f"replay: {group_of(settings, args.stage)} will resume at {moved}; start the stage")
+    return 0
+
+
 def _explain(settings: Settings, args: argparse.Namespace) -> int:
     """Reads the processed topic from the start for the article and the one it matched."""
     versions: dict[str, list[dict[str, Any]]] = {}
@@ -239,7 +290,11 @@ def _explain(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _watch(settings: Settings, args: argparse.Namespace) -> int:
-    wanted = WatchFilter(language=args.lang, relation=args.status, outlet=args.source)
+    try:
+        tag = parse_tag(args.tag) if args.tag else None
+    except ValueError as exc:
+        raise SettingsError([f"--tag: {exc}"]) from exc
+    wanted = WatchFilter(language=args.lang, relation=args.status, outlet=args.source, tag=tag)
     try:
         start = since_ms(args.since, time.time()) if args.since else None
     except ValueError as exc:

@@ -16,6 +16,7 @@ class WatchFilter:
     language: str | None = None
     relation: str | None = None
     outlet: str | None = None
+    tag: tuple[str, str] | None = None  # ("language", "ar"): any tag by name and value
 
     def accepts(self, message: dict[str, Any]) -> bool:
         tags, dedupe = message.get("tags", {}), message.get("dedupe", {})
@@ -23,7 +24,21 @@ class WatchFilter:
             (self.language is None or tags.get("language") == self.language)
             and (self.relation is None or dedupe.get("relation") == self.relation)
             and (self.outlet is None or message.get("outlet") == self.outlet)
+            and (self.tag is None or _has_tag(tags, *self.tag))
         )
+
+
+def _has_tag(tags: dict[str, Any], name: str, value: str) -> bool:
+    found = tags.get(name)
+    return value in found if isinstance(found, list) else str(found) == value
+
+
+def parse_tag(text: str) -> tuple[str, str]:
+    """'language=ar' -> ('language', 'ar'); ValueError without an '='."""
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise ValueError(f"{text!r}: write NAME=VALUE, e.g. language=ar")
+    return name.strip(), value.strip()
 
 
 _UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -1,6 +1,6 @@
 import pytest
 
-from newsflow.watch import WatchFilter, format_line, since_ms
+from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
 from schemas.contracts import example
 
 
@@ -30,6 +30,12 @@ def test_filters() -> None:
     assert WatchFilter(language="en", relation="original", outlet="Example News").accepts(message)
     assert not WatchFilter(language="ar").accepts(message)
     assert not WatchFilter(relation="exact_duplicate").accepts(message)
+    assert WatchFilter(tag=("language", "en")).accepts(message)
+    assert not WatchFilter(tag=("language", "ar")).accepts(message)
+    message["tags"]["places"] = ["UA", "RU"]
+    assert WatchFilter(tag=parse_tag("places=RU")).accepts(message)
+    with pytest.raises(ValueError):
+        parse_tag("places")
 
 
 NOW = 1_800_000_000.0
