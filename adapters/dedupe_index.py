@@ -12,9 +12,9 @@ same moment see each other in a fixed order: exactly one of them is the original
 
 Keys (prefix P; ids and hashes as raw bytes; every key has a TTL, so memory is bounded by
 the window):
-  P dedupe:v3:seq               the sequence counter
-  P dedupe:v3:r:<seq>           the article's record, packed (see Record)
-  P dedupe:v3:i:<slot>:<bucket> hash: "a"+id, "x"+content hash, band value, paragraph
+  {P dedupe}:v3:seq               the sequence counter
+  {P dedupe}:v3:r:<seq>           the article's record, packed (see Record)
+  {P dedupe}:v3:i:<slot>:<bucket> hash: "a"+id, "x"+content hash, band value, paragraph
                                 fingerprint -> sequence number of the first article with it
 Index entries hold a sequence number (a small integer) and live in hashes bucketed by the
 field's bytes, so that a small hash (Redis "listpack" encoding) stores each entry in about
@@ -207,7 +207,9 @@ class RedisDedupeIndex:
 
     def __post_init__(self) -> None:
         self._observe = self.client.register_script(_OBSERVE)
-        self.base = f"{self.prefix}dedupe:v3:"
+        # One hash tag for every dedupe key: on Redis Cluster they all live in one slot, as a
+        # script's keys must (the state then lives on one shard; Kafka spreads the workers).
+        self.base = f"{{{self.prefix}dedupe}}:v3:"
 
     def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation:
         record = Record(
@@ -220,9 +222,9 @@ class RedisDedupeIndex:
             self.base, slot, 2**self.bucket_bits, *probe.band_keys, *probe.paragraph_keys,
         ]  # fmt: skip
         try:
-            # The script names its keys itself: fine on one Redis server, not on Redis
-            # Cluster (where every key would need one hash tag, and one slot).
-            reply = self._observe(keys=[], args=args)
+            # The script builds its keys' names itself, all under the one hash tag; the one
+            # declared key routes the call to that slot's node on Redis Cluster.
+            reply = self._observe(keys=[self.base + "seq"], args=args)
         except RedisError as exc:
             raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
         return _observation(reply)
