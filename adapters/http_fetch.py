@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -61,7 +61,28 @@ class _Abort(Exception):
         self.kind, self.reason = kind, reason
 
 
-def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> None:
+@dataclass(frozen=True)
+class Destination:
+    """Where a checked request goes: the URL as the server must see it, and the address we
+    checked, which is the one we connect to (no second DNS lookup: no rebinding window)."""
+
+    url: str
+    hostname: str
+    address: str
+
+    def pinned_url(self) -> str:
+        parts = urlsplit(self.url)
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+    def host_header(self) -> str:
+        return urlsplit(self.url).netloc.rsplit("@", 1)[-1]
+
+
+def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> Destination:
+    """Every address the name resolves to must be allowed (an attacker's DNS can answer
+    with a public and a private address at once); the first one is used."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
         raise _Abort("refused", f"only http(s) URLs are fetched: {url}")
@@ -73,11 +94,14 @@ def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> None:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise _Abort("network", f"cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    for address in addresses:
         reason = refusal_reason(address, allowlist)
         if reason is not None:
             raise _Abort("refused", f"{parts.hostname} resolves to {reason}")
+    if not addresses:
+        raise _Abort("network", f"{parts.hostname} resolves to no address")
+    return Destination(url, parts.hostname, str(addresses[0]))
 
 
 @dataclass
@@ -104,8 +128,8 @@ class HttpFetcher:
         current, permanent, all_permanent = url, None, True
         try:
             for _hop in range(self.limits.max_redirects + 1):
-                _check_destination(current, self.limits.allowlist)
-                status, response_headers, body = self._one_request(current, headers, deadline)
+                destination = _check_destination(current, self.limits.allowlist)
+                status, response_headers, body = self._one_request(destination, headers, deadline)
                 location = response_headers.get("location")
                 if status in REDIRECT_CODES and location:
                     current = urljoin(current, location)
@@ -123,9 +147,14 @@ class HttpFetcher:
             return FetchFailure(current, f"{type(exc).__name__}: {exc}", "network")
 
     def _one_request(
-        self, url: str, headers: Mapping[str, str] | None, deadline: float
+        self, destination: Destination, headers: Mapping[str, str] | None, deadline: float
     ) -> tuple[int, dict[str, str], bytes]:
-        with self.client.stream("GET", url, headers=dict(headers or {})) as response:
+        sent = {**(headers or {}), "Host": destination.host_header()}
+        # TLS still checks the certificate against the name (SNI), not the address.
+        extensions = {"sni_hostname": destination.hostname}
+        with self.client.stream(
+            "GET", destination.pinned_url(), headers=sent, extensions=extensions
+        ) as response:
             chunks, size = [], 0
             for chunk in response.iter_bytes():  # decoded: the cap counts decompressed bytes
                 size += len(chunk)

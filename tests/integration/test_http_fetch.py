@@ -7,7 +7,7 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -23,7 +23,7 @@ BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in about 64 
 
 class Misbehaving(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        routes = {
+        routes: dict[str, Callable[[], None]] = {
             "/ok": lambda: self._send(200, b"<rss></rss>", {"Content-Type": "application/rss+xml"}),
             "/to-private": lambda: self._redirect("http://10.0.0.1/feed.xml"),
             "/to-ipv6-loopback": lambda: self._redirect("http://[::1]/feed.xml"),
@@ -34,6 +34,7 @@ class Misbehaving(BaseHTTPRequestHandler):
             "/bomb": lambda: self._send(200, BOMB, {"Content-Encoding": "gzip"}),
             "/huge": lambda: self._send(200, b"x" * (2 * 1024 * 1024), {}),
             "/trickle": self._trickle,
+            "/host": lambda: self._send(200, (self.headers.get("Host") or "").encode(), {}),
         }
         routes.get(self.path, lambda: self._send(404, b"", {}))()
 
@@ -119,3 +120,42 @@ def test_a_closed_port_is_a_network_failure(base_url: str) -> None:
         port = sock.getsockname()[1]  # bound, never listening
         result = _fetcher(connect_timeout_s=1.0).get(f"http://127.0.0.1:{port}/")
     assert isinstance(result, FetchFailure) and result.kind == "network"
+
+
+def test_the_checked_address_is_the_one_connected_to(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name is looked up once, by the check; the connection goes to the address that was
+    checked (the client is handed an IP literal), and the server still sees the name as Host."""
+    port = int(base_url.rsplit(":", 1)[1])
+    real, asked = socket.getaddrinfo, []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[Any]:
+        asked.append(host)
+        if host == "pinned.invalid":  # .invalid never resolves for the OS (RFC 6761)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    result = _fetcher().get(f"http://pinned.invalid:{port}/host")
+    assert isinstance(result, FetchResponse) and result.body == f"pinned.invalid:{port}".encode()
+    assert result.url == f"http://pinned.invalid:{port}/host"
+    assert asked.count("pinned.invalid") == 1
+
+
+def test_a_name_with_one_private_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 80))
+            for ip in ("93.184.216.34", "10.0.0.5")
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    result = _fetcher().get("http://mixed.invalid/feed.xml")
+    assert (
+        isinstance(result, FetchFailure)
+        and result.kind == "refused"
+        and "10.0.0.5" in result.reason
+    )

@@ -1,0 +1,71 @@
+"""Property-based fuzzing (hypothesis, bounded budget) of the functions that read untrusted
+bytes and text: feed parsing, URL canonicalization, normalization, internal duplication."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.canonical_url import InvalidUrl, canonical_url
+from ingest.parse import FeedParseError, ParsedFeed, parse_feed
+from workers.dedupe.internal import internal_duplication
+from workers.dedupe.normalize import normalize_paragraphs, normalize_text, tokens
+
+BUDGET = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEED_PIECES = st.sampled_from([
+    b"<?xml version='1.0'?>", b"<rss version='2.0'>", b"<channel>", b"<item>", b"</item>",
+    b"<title>", b"</title>", b"<link>http://x.example/a</link>", b"<![CDATA[", b"]]>",
+    b"&amp;", b"&bogus;", b"&#xD800;", b"\x00", b"\xff\xfe", b"<entry>", b"<feed xmlns='http://www.w3.org/2005/Atom'>",
+])  # fmt: skip
+
+
+@BUDGET
+@given(st.lists(st.one_of(FEED_PIECES, st.binary(max_size=40)), max_size=30))
+def test_any_bytes_parse_to_a_feed_or_a_per_feed_error(pieces: list[bytes]) -> None:
+    result = parse_feed(b"".join(pieces), {}, "https://feeds.example/x")
+    assert isinstance(result, ParsedFeed | FeedParseError)
+
+
+@BUDGET
+@given(st.text(max_size=200))
+def test_canonical_url_either_refuses_or_is_idempotent(text: str) -> None:
+    try:
+        once = canonical_url(text)
+    except InvalidUrl:
+        return
+    assert canonical_url(once) == once
+
+
+@BUDGET
+@given(st.text(max_size=300))
+def test_normalization_is_idempotent_and_agrees_across_paths(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert once.split() == tokens(text)
+    assert normalize_paragraphs([text]) == [once]
+
+
+@BUDGET
+@given(
+    st.lists(
+        st.sampled_from(["a b c d e f g h i", "j k l m n o p q r", "short", "s t u v w x y z aa"]),
+        max_size=25,
+    )
+)
+def test_repair_keeps_first_occurrences_and_never_grows(paragraphs: list[str]) -> None:
+    found = internal_duplication(paragraphs)
+    assert len(found.repaired) == len(paragraphs) - len(found.repeats)
+    assert all(p in paragraphs for p in found.repaired)
+    assert internal_duplication(list(found.repaired)).repeats == ()
+
+
+def test_an_entity_expansion_bomb_in_a_feed_is_bounded() -> None:
+    levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]>'
+            f'<rss version="2.0"><channel><title>&l9;</title></channel></rss>').encode()  # fmt: skip
+    started = time.monotonic()
+    result = parse_feed(bomb, {}, "https://feeds.example/bomb")
+    assert time.monotonic() - started < 5
+    assert isinstance(result, FeedParseError) or len(result.title or "") < 10_000_000
