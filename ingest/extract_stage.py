@@ -9,6 +9,7 @@ from typing import Any
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page
+from ingest.time_budget import OverBudget, time_budget
 from schemas.messages import ArticleMessage
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
@@ -18,13 +19,19 @@ from workers.codec import encode
 Fetch = Callable[[str], FetchResponse | FetchFailure]
 
 
-def _page_of(fetched: FetchResponse | FetchFailure) -> tuple[Extraction | None, str]:
+def _page_of(
+    fetched: FetchResponse | FetchFailure, budget_s: float
+) -> tuple[Extraction | None, str]:
     """The extraction (None when there is no page) and a note on how the fetch went."""
     if isinstance(fetched, FetchFailure):
         return None, f"fetch failed ({fetched.kind}): {fetched.reason}"
     if fetched.status != 200:
         return None, f"fetch answered HTTP {fetched.status}"
-    return extract_page(fetched.body, fetched.url), "fetched"
+    try:
+        with time_budget(budget_s):
+            return extract_page(fetched.body, fetched.url), "fetched"
+    except OverBudget as exc:
+        return None, f"extraction stopped: {exc}"
 
 
 def build_article(
@@ -63,10 +70,11 @@ def build_article(
 class ExtractStage:
     fetch: Fetch
     topics: Topics
+    budget_s: float = 10.0
 
     def handle(self, entry: dict[str, Any], record: InRecord) -> list[OutRecord]:
         fetched = self.fetch(entry["url"])
-        page, note = _page_of(fetched)
+        page, note = _page_of(fetched, self.budget_s)
         fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
         article = build_article(entry, page, fetched_url, note)
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]

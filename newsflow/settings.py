@@ -71,6 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_feed_bytes", int, 15 * MIB, "largest feed body (decompressed)"),
     Setting("max_page_bytes", int, 10 * MIB, "largest article page (decompressed)"),
     Setting("max_redirects", int, 5, "redirects followed per fetch"),
+    Setting("extract_budget_s", float, 10.0, "time one page's extraction may take; 0: no limit"),
     Setting(
         "fetch_allow_networks",
         list,
@@ -115,6 +116,7 @@ class Settings:
     max_feed_bytes: int
     max_page_bytes: int
     max_redirects: int
+    extract_budget_s: float
     fetch_allow_networks: list[str]
     user_agent: str
     state_dir: Path

@@ -85,7 +85,9 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         return _poller(settings, topics, stop)
     if stage == "extract":
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
-        handler = ExtractStage(lambda url: fetcher.get(url), topics).handle
+        handler = ExtractStage(
+            lambda url: fetcher.get(url), topics, settings.extract_budget_s
+        ).handle
         return _worker(settings, stage, topics.entries, "entry.v1", handler, stop, fetcher.close)
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)

@@ -220,7 +220,7 @@ def test_nothing_lost_when_the_broker_restarts(
     log: producers retry, consumers rewind, and the run completes."""
     cfg = BrokerConfig(port=free_port(), controller_port=free_port(), data_dir=tmp_path / "kafka")
     broker: ManagedProcess | None = start_broker(cfg)
-    stories, told = story_set(articles=500)
+    stories, told = story_set()
     replay = ReplayServer.start(stories)
     topics = Topics(namespace.topic_prefix)
     feeds = tmp_path / "feeds.toml"
@@ -237,8 +237,8 @@ def test_nothing_lost_when_the_broker_restarts(
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     started = time.monotonic()
     try:
-        wait_until(lambda: len(_processed(cfg.bootstrap, topics.processed)) >= 50, 120,
-                   "the first 50 articles")  # fmt: skip
+        wait_until(lambda: len(_processed(cfg.bootstrap, topics.processed)) >= 200, 180,
+                   "the first 200 articles")  # fmt: skip
         assert broker is not None
         assert broker.stop() in (0, 143)
         time.sleep(5)
