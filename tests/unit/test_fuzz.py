@@ -3,6 +3,7 @@ bytes and text: feed parsing, URL canonicalization, normalization, internal dupl
 
 from __future__ import annotations
 
+import os
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,12 @@ from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from workers.dedupe.internal import internal_duplication
 from workers.dedupe.normalize import normalize_paragraphs, normalize_text, tokens
 
-BUDGET = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# In CI the examples are fixed (derandomized), so a submission cannot fail on a new random
+# draw; a developer's runs explore new ones and keep failures in .hypothesis/.
+BUDGET = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI") == "true",
+)  # fmt: skip
 FEED_PIECES = st.sampled_from([
     b"<?xml version='1.0'?>", b"<rss version='2.0'>", b"<channel>", b"<item>", b"</item>",
     b"<title>", b"</title>", b"<link>http://x.example/a</link>", b"<![CDATA[", b"]]>",

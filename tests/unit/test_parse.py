@@ -62,3 +62,13 @@ def test_garbage_is_a_per_feed_error_not_a_crash() -> None:
 def test_a_string_that_looks_like_a_path_is_never_opened() -> None:
     parsed = parse_feed(b"/etc/passwd", {}, "https://example.org/feed")
     assert isinstance(parsed, FeedParseError) or parsed.entries == ()
+
+
+def test_a_surrogate_character_reference_is_a_per_feed_error_not_a_crash() -> None:
+    parsed = parse_feed(
+        b"<rss><channel><item><title>&#xD800;</title></item></channel></rss>",
+        {},
+        "https://x.example/f",
+    )
+    assert isinstance(parsed, FeedParseError | ParsedFeed)
+    assert isinstance(parse_feed(b"<item>&#xD800;", {}, "https://x.example/f"), FeedParseError)
