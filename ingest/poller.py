@@ -125,6 +125,11 @@ class Poller:
             result = self.poll_feed(feed)
         except TransientError as exc:
             result = PollResult(feed.url, "error", error=f"transient: {exc}")
+        except Exception as exc:
+            # A bug met on one feed's content: logged with its traceback, and that feed backs
+            # off like any failing feed while the others keep being polled.
+            logger.exception("feed poll crashed feed=%s", feed.url)
+            result = PollResult(feed.url, "error", error=f"{type(exc).__name__}: {exc}")
         FEED_POLLS.labels(result.status).inc()
         FEED_ENTRIES.inc(result.sent)
         if result.status == "error":

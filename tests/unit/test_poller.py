@@ -105,3 +105,14 @@ def test_broken_feeds_are_per_feed_errors_with_backoff() -> None:
         second = poller._poll_and_log(poller.feeds[0])
         assert poller.errors[FEED_URL] == 2
         assert second >= first * 0.9  # the delay grows (jittered), never shrinks to a hot loop
+
+
+def test_a_bug_on_one_feed_is_that_feeds_error_and_polling_goes_on() -> None:
+    class Exploding(InMemoryFeedState):
+        def unseen(self, fingerprints: dict[str, str]) -> set[str]:
+            raise KeyError("boom")
+
+    poller = _poller(ScriptedFetch({FEED_URL: _ok(_rss("a"))}), Exploding(), FakeSink())
+    delay = poller._poll_and_log(poller.feeds[0])
+    assert delay > 0 and poller.errors[FEED_URL] == 1
+    assert "KeyError" in poller.state.health[FEED_URL].last_error  # type: ignore[attr-defined]
