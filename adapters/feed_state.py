@@ -27,6 +27,7 @@ def _text(value: bytes | str | None) -> str | None:
 class Validators:
     etag: str | None = None
     last_modified: str | None = None
+    moved_to: str | None = None  # where a chain of permanent redirects led (fetched from now on)
 
     def request_headers(self) -> dict[str, str]:
         headers = {}
@@ -66,11 +67,16 @@ class RedisFeedState:
             raw = self.client.hgetall(f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}")
         except RedisError as exc:
             raise TransientError(f"redis read of feed state failed: {exc}") from exc
-        return Validators(_text(raw.get(b"etag")), _text(raw.get(b"last_modified")))
+        return Validators(
+            _text(raw.get(b"etag")), _text(raw.get(b"last_modified")), _text(raw.get(b"moved_to"))
+        )
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
-        fields = ["etag", validators.etag or "", "last_modified", validators.last_modified or ""]
+        fields = [
+            "etag", validators.etag or "", "last_modified", validators.last_modified or "",
+            "moved_to", validators.moved_to or "",
+        ]  # fmt: skip
         try:
             self.client.hset(key, items=fields)
         except RedisError as exc:

@@ -35,6 +35,8 @@ class FeedConfig:
     language: str | None = None
     tags: tuple[str, ...] = field(default=())
     enabled: bool = True
+    min_interval_s: float | None = None  # None: the poller's poll_min_interval_s
+    max_interval_s: float | None = None
 
 
 def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
@@ -54,7 +56,15 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
     if not isinstance(outlet, str) or not outlet.strip():
         problems.append(f"{where} ({url}): outlet is missing")
         return None
-    unknown = set(raw) - {"url", "outlet", "language", "tags", "enabled"}
+    unknown = set(raw) - {
+        "url",
+        "outlet",
+        "language",
+        "tags",
+        "enabled",
+        "min_interval_s",
+        "max_interval_s",
+    }
     if unknown:
         problems.append(f"{where} ({url}): unknown keys {sorted(unknown)}")
     return FeedConfig(
@@ -63,7 +73,18 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
         language=raw.get("language"),
         tags=tuple(raw.get("tags", ())),
         enabled=bool(raw.get("enabled", True)),
+        min_interval_s=_seconds(raw.get("min_interval_s"), where, problems),
+        max_interval_s=_seconds(raw.get("max_interval_s"), where, problems),
     )
+
+
+def _seconds(value: object, where: str, problems: list[str]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    problems.append(f"{where}: intervals are positive numbers of seconds, not {value!r}")
+    return None
 
 
 def parse_feeds(text: str, path: Path) -> list[FeedConfig]:

@@ -33,6 +33,7 @@ class ParsedFeed:
     language: str | None
     entries: tuple[FeedEntry, ...]
     warning: str | None  # feedparser's bozo reason when entries were still found
+    ttl_s: float | None = None  # how long the feed says it stays fresh (<ttl>, sy:update*)
 
 
 @dataclass(frozen=True)
@@ -84,4 +85,26 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed 
         language=_text(feed.get("language")),
         entries=entries,
         warning=reason,
+        ttl_s=feed_ttl_s(feed),
     )
+
+
+SY_PERIOD_S = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 604800,
+    "monthly": 2592000,
+    "yearly": 31536000,
+}
+
+
+def feed_ttl_s(feed: Mapping[str, Any]) -> float | None:
+    """RSS 2.0 <ttl> (minutes), else the syndication module's updatePeriod / updateFrequency."""
+    ttl = str(feed.get("ttl", "")).strip()
+    if ttl.isdigit():
+        return int(ttl) * 60.0
+    period = SY_PERIOD_S.get(str(feed.get("sy_updateperiod", "")).strip().lower())
+    if period is None:
+        return None
+    frequency = str(feed.get("sy_updatefrequency", "1")).strip()
+    return period / max(1, int(frequency)) if frequency.isdigit() else float(period)

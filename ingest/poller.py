@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from adapters.errors import TransientError
@@ -23,10 +23,10 @@ from adapters.metrics import FEED_ENTRIES, FEED_POLLS
 from ingest.entries import entry_fingerprint, entry_message
 from ingest.feeds import FeedConfig
 from ingest.parse import FeedParseError, parse_feed
+from ingest.schedule import Bounds, adapt_interval, next_poll_s
 from schemas.records import OutRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
 from schemas.topics import Topics
-from workers.backoff import backoff_delay_s
 from workers.codec import encode
 
 logger = logging.getLogger(__name__)
@@ -50,9 +50,12 @@ class EntrySink(Protocol):
 @dataclass(frozen=True)
 class PollResult:
     feed_url: str
-    status: str  # new_entries | not_modified | error
+    status: str  # new_entries | not_modified | error | gone
     sent: int = 0
     error: str | None = None
+    entries: int = 0
+    headers: Mapping[str, str] = field(default_factory=dict)
+    ttl_s: float | None = None
 
 
 @dataclass
@@ -64,19 +67,26 @@ class Poller:
     topics: Topics
     interval_s: float
     stop: threading.Event = field(default_factory=threading.Event)
+    min_interval_s: float = 60.0
+    max_interval_s: float = 6 * 3600.0
     errors: dict[str, int] = field(default_factory=dict)
     last_success: dict[str, str] = field(default_factory=dict)
+    intervals: dict[str, float] = field(default_factory=dict)  # adaptive, per feed
     rng: random.Random = field(default_factory=random.Random)
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         validators = self.state.validators(feed.url)
-        fetched = self.fetch(feed.url, validators.request_headers())
+        fetched = self.fetch(validators.moved_to or feed.url, validators.request_headers())
         if isinstance(fetched, FetchFailure):
             return PollResult(feed.url, "error", error=f"{fetched.kind}: {fetched.reason}")
         if fetched.status == 304:
-            return PollResult(feed.url, "not_modified")
+            return PollResult(feed.url, "not_modified", headers=fetched.headers)
+        if fetched.status == 410:  # RFC 9110 15.5.11: gone for good
+            return PollResult(feed.url, "gone", error="HTTP 410 Gone", headers=fetched.headers)
         if fetched.status != 200:
-            return PollResult(feed.url, "error", error=f"HTTP {fetched.status}")
+            return PollResult(
+                feed.url, "error", error=f"HTTP {fetched.status}", headers=fetched.headers
+            )
         parsed = parse_feed(fetched.body, fetched.headers, fetched.url)
         if isinstance(parsed, FeedParseError):
             return PollResult(feed.url, "error", error=parsed.reason)
@@ -94,16 +104,37 @@ class Poller:
             self.sink.send(encode(self.topics.entries, i, messages[i][0], "entry.v1"))
         self.sink.flush()
         self.state.mark_seen({i: fingerprints[i] for i in fresh})
+        moved_to = fetched.permanent_redirect or validators.moved_to
+        if fetched.permanent_redirect:
+            logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
         self.state.save_validators(
-            feed.url, Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"))
+            feed.url,
+            Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"), moved_to),
         )
-        return PollResult(feed.url, "new_entries", sent=len(fresh))
+        return PollResult(
+            feed.url, "new_entries", sent=len(fresh), entries=len(messages),
+            headers=fetched.headers, ttl_s=parsed.ttl_s,
+        )  # fmt: skip
 
-    def next_delay_s(self, feed: FeedConfig) -> float:
-        failures = self.errors.get(feed.url, 0)
-        if failures:
-            return backoff_delay_s(failures - 1, self.interval_s, 3600.0, self.rng.random())
-        return self.interval_s * (0.9 + 0.2 * self.rng.random())  # jitter spreads the feeds
+    def bounds_of(self, feed: FeedConfig) -> Bounds:
+        """The feed's own bounds, else the poller's; never so tight that the base is outside."""
+        low = feed.min_interval_s if feed.min_interval_s is not None else self.min_interval_s
+        high = feed.max_interval_s if feed.max_interval_s is not None else self.max_interval_s
+        return Bounds(min(low, self.interval_s), max(high, self.interval_s))
+
+    def next_delay_s(self, feed: FeedConfig, result: PollResult | None = None) -> float:
+        bounds = self.bounds_of(feed)
+        interval = self.intervals.get(feed.url, self.interval_s)
+        if result is not None and result.status in ("new_entries", "not_modified"):
+            interval = adapt_interval(interval, result.sent, result.entries, bounds)
+            self.intervals[feed.url] = interval
+        return next_poll_s(
+            interval_s=interval, bounds=bounds,
+            status=result.status if result else "not_modified",
+            errors=self.errors.get(feed.url, 0), headers=result.headers if result else {},
+            feed_ttl_s=result.ttl_s if result else None, now=datetime.now(UTC),
+            jitter=self.rng.random(),
+        )  # fmt: skip
 
     def run(self) -> None:
         due = {feed.url: 0.0 for feed in self.feeds}
@@ -132,7 +163,7 @@ class Poller:
             result = PollResult(feed.url, "error", error=f"{type(exc).__name__}: {exc}")
         FEED_POLLS.labels(result.status).inc()
         FEED_ENTRIES.inc(result.sent)
-        if result.status == "error":
+        if result.status in ("error", "gone"):
             self.errors[feed.url] = self.errors.get(feed.url, 0) + 1
             logger.warning(
                 "feed poll failed feed=%s errors=%d error=%s",
@@ -144,7 +175,7 @@ class Poller:
             logger.info(
                 "feed polled feed=%s status=%s sent=%d", feed.url, result.status, result.sent
             )
-        delay = self.next_delay_s(feed)
+        delay = self.next_delay_s(feed, result)
         self._record_health(feed, result, polled_at, delay)
         return delay
 

@@ -57,7 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("group_prefix", str, "", "prefix for every consumer group name"),
     Setting("redis_key_prefix", str, "newsflow:", "prefix for every Redis key"),
     Setting("topic_partitions", int, 3, "partitions of the topics newsflow creates"),
-    Setting("poll_interval_s", float, 300.0, "seconds between two polls of one feed"),
+    Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
+    Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
+    Setting("poll_max_interval_s", float, 21600.0, "longest interval between two polls of a feed"),
     Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long an article is remembered for dedupe"),
     Setting(
         "dedupe_bucket_bits",
@@ -108,6 +110,8 @@ class Settings:
     redis_key_prefix: str
     topic_partitions: int
     poll_interval_s: float
+    poll_min_interval_s: float
+    poll_max_interval_s: float
     dedupe_window_s: int
     dedupe_bucket_bits: int
     fetch_connect_timeout_s: float

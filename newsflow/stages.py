@@ -115,6 +115,8 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         sink=sink,
         topics=topics,
         interval_s=settings.poll_interval_s,
+        min_interval_s=settings.poll_min_interval_s,
+        max_interval_s=settings.poll_max_interval_s,
         stop=stop,
     )
 

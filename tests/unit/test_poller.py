@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from adapters.feed_state import Validators
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.feeds import FeedConfig
@@ -116,3 +118,37 @@ def test_a_bug_on_one_feed_is_that_feeds_error_and_polling_goes_on() -> None:
     delay = poller._poll_and_log(poller.feeds[0])
     assert delay > 0 and poller.errors[FEED_URL] == 1
     assert "KeyError" in poller.state.health[FEED_URL].last_error  # type: ignore[attr-defined]
+
+
+def test_gone_feeds_are_muted_and_probed_weekly() -> None:
+    poller = _poller(
+        ScriptedFetch({FEED_URL: FetchResponse(410, FEED_URL, {}, b"")}),
+        InMemoryFeedState(),
+        FakeSink(),
+    )
+    delay = poller._poll_and_log(poller.feeds[0])
+    assert delay == 7 * 24 * 3600 and poller.state.health[FEED_URL].last_status == "gone"  # type: ignore[attr-defined]
+
+
+def test_retry_after_is_honoured_on_429() -> None:
+    busy = FetchResponse(429, FEED_URL, {"retry-after": "5000"}, b"")
+    poller = _poller(ScriptedFetch({FEED_URL: busy}), InMemoryFeedState(), FakeSink())
+    assert poller._poll_and_log(poller.feeds[0]) >= 5000
+
+
+def test_a_permanent_redirect_is_followed_from_then_on() -> None:
+    new_url = "http://feeds.example/new-rss"
+    moved = FetchResponse(200, new_url, {"etag": '"v1"'}, _rss("a"), permanent_redirect=new_url)
+    fetch, state = ScriptedFetch({FEED_URL: moved, new_url: _ok(_rss("a"))}), InMemoryFeedState()
+    poller = _poller(fetch, state, FakeSink())
+    poller.poll_feed(poller.feeds[0])
+    poller.poll_feed(poller.feeds[0])
+    assert [url for url, _ in fetch.requests] == [FEED_URL, new_url]
+
+
+def test_the_interval_adapts_to_what_polls_bring() -> None:
+    fetch = ScriptedFetch({FEED_URL: FetchResponse(304, FEED_URL, {}, b"")})
+    poller = _poller(fetch, InMemoryFeedState(), FakeSink())
+    delays = [poller._poll_and_log(poller.feeds[0]) for _ in range(3)]
+    assert poller.intervals[FEED_URL] == pytest.approx(60 * 1.25**3)
+    assert delays[-1] > delays[0] * 1.2
