@@ -22,7 +22,7 @@ from adapters.http_fetch import FetchFailure, FetchResponse
 from adapters.metrics import FEED_ENTRIES, FEED_POLLS
 from ingest.entries import entry_fingerprint, entry_message
 from ingest.feeds import FeedConfig
-from ingest.parse import FeedParseError, parse_feed
+from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.schedule import Bounds, adapt_interval, next_poll_s
 from schemas.records import OutRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
@@ -92,6 +92,22 @@ class Poller:
             return PollResult(feed.url, "error", error=parsed.reason)
         if parsed.warning:
             logger.info("feed parsed with warning feed=%s warning=%s", feed.url, parsed.warning)
+        sent, entries = self._send_new_entries(feed, parsed)
+        moved_to = fetched.permanent_redirect or validators.moved_to
+        if fetched.permanent_redirect:
+            logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
+        self.state.save_validators(
+            feed.url,
+            Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"), moved_to),
+        )
+        return PollResult(
+            feed.url, "new_entries", sent=sent, entries=entries,
+            headers=fetched.headers, ttl_s=parsed.ttl_s,
+        )  # fmt: skip
+
+    def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int]:
+        """Send the entries not sent before (or changed), then remember them. Returns
+        (sent, entries in the feed)."""
         seen_at = utc_now_iso()
         messages = {}
         for entry in parsed.entries:
@@ -104,17 +120,7 @@ class Poller:
             self.sink.send(encode(self.topics.entries, i, messages[i][0], "entry.v1"))
         self.sink.flush()
         self.state.mark_seen({i: fingerprints[i] for i in fresh})
-        moved_to = fetched.permanent_redirect or validators.moved_to
-        if fetched.permanent_redirect:
-            logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
-        self.state.save_validators(
-            feed.url,
-            Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"), moved_to),
-        )
-        return PollResult(
-            feed.url, "new_entries", sent=len(fresh), entries=len(messages),
-            headers=fetched.headers, ttl_s=parsed.ttl_s,
-        )  # fmt: skip
+        return len(fresh), len(messages)
 
     def bounds_of(self, feed: FeedConfig) -> Bounds:
         """The feed's own bounds, else the poller's; never so tight that the base is outside."""
