@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -23,6 +24,7 @@ from adapters.metrics import FEED_ENTRIES, FEED_POLLS
 from ingest.entries import entry_fingerprint, entry_message
 from ingest.feeds import FeedConfig
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
+from ingest.politeness import HostLimiter, host_of
 from ingest.schedule import Bounds, adapt_interval, next_poll_s
 from schemas.records import OutRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
@@ -73,6 +75,8 @@ class Poller:
     last_success: dict[str, str] = field(default_factory=dict)
     intervals: dict[str, float] = field(default_factory=dict)  # adaptive, per feed
     rng: random.Random = field(default_factory=random.Random)
+    concurrency: int = 16
+    hosts: HostLimiter = field(default_factory=HostLimiter)
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         validators = self.state.validators(feed.url)
@@ -143,18 +147,40 @@ class Poller:
         )  # fmt: skip
 
     def run(self) -> None:
+        """Polls due feeds on a pool of threads, so one slow server holds only its own feeds;
+        the host limiter keeps us polite to each server."""
         due = {feed.url: 0.0 for feed in self.feeds}
-        by_url = {feed.url: feed for feed in self.feeds}
-        logger.info("poller started feeds=%d interval_s=%.0f", len(self.feeds), self.interval_s)
-        while not self.stop.is_set():
-            now = time.monotonic()
-            for url in [u for u, t in due.items() if t <= now]:
-                if self.stop.is_set():
-                    break
-                due[url] = now + self._poll_and_log(by_url[url])
-            wait = min(due.values(), default=now + 1.0) - time.monotonic()
-            self.stop.wait(max(0.05, min(wait, 1.0)))
+        in_flight: dict[str, Future[float]] = {}
+        logger.info(
+            "poller started feeds=%d interval_s=%.0f concurrency=%d",
+            len(self.feeds), self.interval_s, self.concurrency,
+        )  # fmt: skip
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="poll") as pool:
+            while not self.stop.is_set():
+                self._collect(in_flight, due)
+                self._start_due(pool, in_flight, due)
+                self.stop.wait(0.05)
+            for future in in_flight.values():
+                future.cancel()
         logger.info("poller stopped")
+
+    def _start_due(
+        self, pool: ThreadPoolExecutor, in_flight: dict[str, Future[float]], due: dict[str, float]
+    ) -> None:
+        now = time.monotonic()
+        for feed in self.feeds:
+            host = host_of(feed.url)
+            ready = feed.url not in in_flight and due[feed.url] <= now
+            if ready and len(in_flight) < self.concurrency and self.hosts.may_start(host, now):
+                self.hosts.started(host, now)
+                in_flight[feed.url] = pool.submit(self._poll_and_log, feed)
+
+    def _collect(self, in_flight: dict[str, Future[float]], due: dict[str, float]) -> None:
+        for url, future in list(in_flight.items()):
+            if future.done():
+                del in_flight[url]
+                self.hosts.finished(host_of(url))
+                due[url] = time.monotonic() + future.result()
 
     def _poll_and_log(self, feed: FeedConfig) -> float:
         polled_at = utc_now_iso()

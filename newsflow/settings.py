@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
     Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
     Setting("poll_max_interval_s", float, 21600.0, "longest interval between two polls of a feed"),
+    Setting("poll_concurrency", int, 16, "feeds polled at the same time"),
+    Setting("poll_host_concurrency", int, 1, "requests in flight to one host at most"),
+    Setting("poll_host_delay_s", float, 0.5, "pause between two requests to one host"),
     Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long an article is remembered for dedupe"),
     Setting(
         "dedupe_bucket_bits",
@@ -112,6 +115,9 @@ class Settings:
     poll_interval_s: float
     poll_min_interval_s: float
     poll_max_interval_s: float
+    poll_concurrency: int
+    poll_host_concurrency: int
+    poll_host_delay_s: float
     dedupe_window_s: int
     dedupe_bucket_bits: int
     fetch_connect_timeout_s: float

@@ -19,6 +19,7 @@ from adapters.kafka_client import KafkaSink, KafkaSource
 from adapters.redis_client import connect_redis
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
+from ingest.politeness import HostLimiter
 from ingest.poller import Poller
 from newsflow.settings import Settings
 from schemas.topics import Topics
@@ -118,6 +119,8 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         min_interval_s=settings.poll_min_interval_s,
         max_interval_s=settings.poll_max_interval_s,
         stop=stop,
+        concurrency=max(1, settings.poll_concurrency),
+        hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),
     )
 
     def close() -> None:
