@@ -28,6 +28,7 @@ from services.process import ManagedProcess, free_port
 from services.redis_server import RedisConfig, start_redis
 from services.replay_server import Outlet, ReplayServer, Story, StorySet
 from tests.conftest import Namespace
+from tests.synthetic import sentence
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -35,54 +36,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 OUTLETS = 20
 STORIES = 1600
 REPRINTS = 400  # copies of earlier stories, word for word, at other outlets
-WORDS = [
-    "council",
-    "harbour",
-    "ferry",
-    "storm",
-    "budget",
-    "school",
-    "market",
-    "bridge",
-    "river",
-    "island",
-    "minister",
-    "vote",
-    "water",
-    "farmers",
-    "union",
-    "weather",
-    "road",
-    "police",
-    "museum",
-    "library",
-    "festival",
-    "station",
-    "hospital",
-    "port",
-    "tram",
-    "airport",
-    "election",
-    "court",
-    "factory",
-    "mayor",
-    "teachers",
-    "nurses",
-    "strike",
-    "museum",
-    "garden",
-    "tunnel",
-]
 
 
 def _paragraphs(story: int) -> tuple[str, ...]:
     rng = random.Random(story)
-    return tuple(
-        f"Report {story}-{k}: "
-        + " ".join(rng.choice(WORDS) for _ in range(rng.randint(18, 30)))
-        + "."
-        for k in range(rng.randint(3, 6))
-    )
+    return tuple(f"Report {story}-{k}: {sentence(rng, 18, 30)}." for k in range(rng.randint(3, 6)))
 
 
 def story_set(articles: int = STORIES + REPRINTS) -> tuple[StorySet, dict[str, int]]:
@@ -123,6 +81,13 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[RedisConfig, ManagedProcess]]:
     server = start_redis(cfg)
     yield cfg, server
     server.stop()
+
+
+def _wait_for_all(bootstrap: str, topic: str, count: int, timeout_s: float) -> None:
+    def arrived() -> bool:
+        return len({m["article_id"] for m in _processed(bootstrap, topic)}) >= count
+
+    wait_until(arrived, timeout_s, f"all {count} articles on the processed topic")
 
 
 def _processed(bootstrap: str, topic: str) -> list[dict[str, Any]]:
@@ -174,10 +139,7 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
         first_redis.proc.wait(20)
         restarted = start_redis(redis_cfg)
         faults["redis restarted (AOF)"] += 1
-        wait_until(
-            lambda: len({m["article_id"] for m in _processed(kafka_bootstrap, topics.processed)}) >= len(told),
-            420, f"all {len(told)} articles on the processed topic",
-        )  # fmt: skip
+        _wait_for_all(kafka_bootstrap, topics.processed, len(told), 420)
     finally:
         run.send_signal(signal.SIGTERM)
         exit_code = run.wait(60)
@@ -243,10 +205,7 @@ def test_nothing_lost_when_the_broker_restarts(
         assert broker.stop() in (0, 143)
         time.sleep(5)
         broker = start_broker(cfg)
-        wait_until(
-            lambda: len({m["article_id"] for m in _processed(cfg.bootstrap, topics.processed)}) >= len(told),
-            300, f"all {len(told)} articles after the broker restart",
-        )  # fmt: skip
+        _wait_for_all(cfg.bootstrap, topics.processed, len(told), 300)
     finally:
         run.send_signal(signal.SIGTERM)
         exit_code = run.wait(60)

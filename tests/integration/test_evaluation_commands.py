@@ -12,48 +12,9 @@ import pytest
 
 from evaluation import bench_dedupe, bench_poll, eval_dedupe
 from evaluation.ant_corpus import CORPUS
+from tests.synthetic import sentence
 
 pytestmark = pytest.mark.integration
-
-WORDS = [
-    "council",
-    "harbour",
-    "ferry",
-    "storm",
-    "budget",
-    "school",
-    "market",
-    "bridge",
-    "river",
-    "island",
-    "minister",
-    "vote",
-    "law",
-    "water",
-    "farmers",
-    "union",
-    "weather",
-    "road",
-    "police",
-    "museum",
-    "library",
-    "festival",
-    "station",
-    "hospital",
-    "port",
-    "الميناء",
-    "المدينة",
-    "الحكومة",
-    "الوزير",
-    "المياه",
-    "الطريق",
-    "المدرسة",
-    "السوق",
-    "الجسر",
-    "البحر",
-    "الشتاء",
-    "المطر",
-]
 
 
 def _synthetic_corpus(folder: Path, articles: int) -> Path:
@@ -62,10 +23,7 @@ def _synthetic_corpus(folder: Path, articles: int) -> Path:
     path.parent.mkdir(parents=True)
     with gzip.open(path, "wt", encoding="utf-8") as out:
         for n in range(articles):
-            paragraphs = [
-                " ".join(rng.choice(WORDS) for _ in range(rng.randint(14, 30)))
-                for _ in range(rng.randint(3, 9))
-            ]
+            paragraphs = [sentence(rng, 14, 30) for _ in range(rng.randint(3, 9))]
             doc = {
                 "docno": f"SYN-{n}", "url": f"https://synthetic.invalid/{n}", "source": "syn",
                 "category": "test", "title": f"story {n}", "published": "", "author": "",
