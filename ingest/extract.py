@@ -49,13 +49,17 @@ def _page_language(html: bytes) -> str | None:
 
 
 def extract_page(html: bytes, url: str) -> Extraction:
-    """trafilatura reads the bytes itself: it finds the charset from the headers in the page
-    (meta charset) or by detection, which a decode on our side would have to repeat."""
+    """The page is parsed once, by trafilatura's loader (which finds the charset from the
+    page's meta or by detection); its <p> sequence is read before extraction prunes it."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return Extraction(None, (), None, None, None, _page_language(html))
+    on_page = page_paragraphs(tree)
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
     if document is None or isinstance(document, dict):
-        return Extraction(None, (), None, None, None, _page_language(html), page_paragraphs(html))
+        return Extraction(None, (), None, None, None, _page_language(html), on_page)
     paragraphs = _paragraphs(document.text or "")
     title = document.title
     if paragraphs and title and paragraphs[0] == title.strip():
@@ -67,17 +71,13 @@ def extract_page(html: bytes, url: str) -> Extraction:
         site_name=document.sitename,
         date=document.date,
         page_language=document.language or _page_language(html),
-        page_paragraphs=page_paragraphs(html),
+        page_paragraphs=on_page,
     )
 
 
-def page_paragraphs(html: bytes) -> tuple[str, ...]:
+def page_paragraphs(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     """Text of every <p> of the page, in document order, whitespace folded."""
-    try:
-        root = lxml.html.fromstring(html)
-    except (ParserError, ValueError):
-        return ()
-    texts = (" ".join(p.text_content().split()) for p in root.iter("p"))
+    texts = (" ".join(p.text_content().split()) for p in tree.iter("p"))
     return tuple(t for t in texts if t)
 
 
