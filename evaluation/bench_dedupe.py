@@ -5,6 +5,8 @@ its Redis storage on the same articles, in the same run. Prints figures; asserts
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import sys
 import tempfile
 import time
@@ -138,12 +140,39 @@ def baseline(port: int) -> Callable[[int, Any], None]:
     return step
 
 
+# The stage's steps, as named in the code, for --profile.
+STEPS = (
+    "normalize_paragraphs", "duplication_report", "tokens", "shingle_hashes", "signature",
+    "band_keys", "paragraph_keys", "observe", "decide", "record_cluster", "encode",
+)  # fmt: skip
+
+
+def profile_ours(
+    client: redis.Redis, articles: Sequence[Any], bucket_bits: int
+) -> dict[str, float]:
+    """Cumulative µs per article of each step, under cProfile (its overhead inflates every
+    figure: read them as shares of the whole, not as timings)."""
+    client.flushall()
+    step = ours(client, WEEK_S, bucket_bits)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n, article in enumerate(articles):
+        step(n, article)
+    profiler.disable()
+    found: dict[str, float] = {}
+    for (path, _line, name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        if name in STEPS and "site-packages" not in path:
+            found[name] = found.get(name, 0.0) + row[3] / len(articles) * 1e6
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--words", type=int, default=600, help="words per article")
     parser.add_argument("--bucket-bits", type=int, default=14, help="dedupe_bucket_bits")
+    parser.add_argument("--profile", action="store_true", help="also show where the time goes")
     parser.add_argument("--out", type=Path, default=Path("results/bench-dedupe.json"))
     args = parser.parse_args(argv)
     articles = long_articles(read_corpus(args.data), args.articles, args.words)
@@ -162,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
                 measure("datasketch MinHashLSH", client, articles, baseline(cfg.port)),
             ]
+            profile = profile_ours(client, articles, args.bucket_bits) if args.profile else {}
         finally:
             server.stop()
     print(f"{len(articles)} articles of {words:.0f} words on average; data: {CITATION}")
@@ -177,7 +207,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{run.name:<24}" + "".join(f"{c:>11.0f}" for c in cells))
     ratio = runs[0].per_core / runs[1].per_core
     print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x")
-    result = {"words": words, "runs": {r.name: r.figures() for r in runs}, "ratio_per_core": ratio}
+    if profile:
+        print("where the stage's time goes (µs per article under cProfile: compare shares):")
+        for name, micros in profile.items():
+            print(f"  {name:<22}{micros:>8.0f}")
+    result = {
+        "words": words, "runs": {r.name: r.figures() for r in runs}, "ratio_per_core": ratio,
+        "profile_us_per_article": {k: round(v, 1) for k, v in profile.items()},
+    }  # fmt: skip
     write_results(args.out, result)
     return 0
 

@@ -26,6 +26,7 @@ from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
 from workers.dedupe.handler import Body, DedupeStage, duplication_report
+from workers.dedupe.internal import internal_duplication
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
 
@@ -160,6 +161,18 @@ def seed_check(data: Path) -> dict[str, Any] | None:
     return result
 
 
+def corpus_self_repeats(data: Path) -> dict[str, Any]:
+    """How many real articles of the whole corpus repeat their own paragraphs, by pattern."""
+    patterns: Counter[str] = Counter()
+    for article in read_corpus(data):
+        patterns[internal_duplication(article.paragraphs).pattern] += 1
+    total = sum(patterns.values())
+    flagged = total - patterns["none"]
+    found = {k: v for k, v in patterns.items() if k != "none"}
+    print(f"corpus articles whose body repeats itself: {flagged} of {total} {found}")
+    return {"articles": total, "flagged": flagged, "patterns": found}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="the shared data folder")
@@ -183,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             redis_server.stop()
     table = report(ours, theirs, cases, seconds)
     table["seed"] = seed_check(args.data)
+    table["corpus_self_repeats"] = corpus_self_repeats(args.data)
     settings = {"base": args.base, "copies": args.copies, "seed": args.seed}
     write_results(args.out, {"args": settings, "results": table})
     return 0

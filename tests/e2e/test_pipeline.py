@@ -158,7 +158,7 @@ def test_feeds_to_processed_topic(
         assert consumed == on_topic, f"{stage} committed {consumed} of {on_topic}"
 
 
-def test_watch_shows_what_kcat_shows(
+def test_watch_prints_the_processed_records_as_json_and_as_lines(
     kafka_bootstrap: str, namespace: Namespace, tmp_path: Path
 ) -> None:
     topics = Topics(namespace.topic_prefix)

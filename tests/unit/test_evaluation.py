@@ -33,12 +33,11 @@ def _story(n: int) -> CorpusArticle:
 
 @pytest.mark.parametrize("name", list(PERTURBATIONS))
 def test_each_perturbation_changes_the_story_as_documented(name: str) -> None:
-    perturb, expected, same_id = PERTURBATIONS[name]
+    perturb, _, same_id = PERTURBATIONS[name]
     story = _article(1, tuple(SENTENCES) + tuple(s + " إضافة" for s in SENTENCES[:4]))
     copies = [perturb(story, random.Random(seed)) for seed in range(5)]
     copy = next(c for c in copies if c is not None)
     assert copy != story.paragraphs or name == "republished_same_text"
-    assert expected in ("exact_duplicate", "near_duplicate", "partial_reprint", "update")
     if name == "partial_reprint":
         assert 2 <= len(copy) < len(story.paragraphs) and copy == story.paragraphs[: len(copy)]
     if name == "internal_doubling":
