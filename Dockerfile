@@ -9,6 +9,7 @@ COPY schemas schemas
 COPY services services
 COPY workers workers
 COPY demo demo
+COPY config config
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["newsflow"]

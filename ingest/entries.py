@@ -37,5 +37,6 @@ def entry_message(
         "content": entry.content,
         "published": entry.published or entry.updated,
         "language_hint": feed.language or feed_language,
+        "feed_tags": list(feed.tags),
         "seen_at": seen_at,
     }

@@ -59,6 +59,7 @@ def build_article(
         "site_name": page.site_name if page else None,
         "published": entry.get("published"),
         "language_hint": entry.get("language_hint"),
+        "feed_tags": entry.get("feed_tags", []),
         "page_language": page.page_language if page else None,
         "page_paragraphs": list(page.page_paragraphs) if page else [],
         "seen_at": entry["seen_at"],

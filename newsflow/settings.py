@@ -52,6 +52,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the feeds file (TOML); `--demo` uses the demo's own",
     ),
     Setting(
+        "tag_rules_file",
+        Path,
+        Path("config/tag-rules.toml"),
+        "watch list and topics of the tag stage (TOML), re-read when it changes",
+    ),
+    Setting(
         "topic_prefix", str, "", "prefix for every topic name (isolates deployments on one broker)"
     ),
     Setting("group_prefix", str, "", "prefix for every consumer group name"),
@@ -108,6 +114,7 @@ class Settings:
     kafka_bootstrap: str
     redis_url: str
     feeds_file: Path
+    tag_rules_file: Path
     topic_prefix: str
     group_prefix: str
     redis_key_prefix: str

@@ -27,6 +27,8 @@ from workers.dedupe.handler import DedupeStage
 from workers.runner import Handler, WorkerLoop
 from workers.tag.handler import TagStage
 from workers.tag.language import LanguageDetector
+from workers.tag.rules_file import RulesFile
+from workers.tag.tagger import Tagger
 
 STAGES = ("poller", "extract", "dedupe", "tag")
 
@@ -100,7 +102,8 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
             settings, stage, topics.articles, "article.v1", handler, stop, redis_client.close
         )
     if stage == "tag":
-        handler = TagStage(LanguageDetector(), topics).handle
+        tagger = Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file))
+        handler = TagStage(tagger, topics).handle
         return _worker(settings, stage, topics.deduped, "deduped.v1", handler, stop)
     raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 

@@ -28,6 +28,7 @@ class EntryMessage(TypedDict):
     content: NotRequired[str | None]
     published: NotRequired[str | None]
     language_hint: NotRequired[str | None]
+    feed_tags: NotRequired[list[str]]
 
 
 class ArticleMessage(TypedDict):
@@ -47,6 +48,7 @@ class ArticleMessage(TypedDict):
     site_name: NotRequired[str | None]
     published: NotRequired[str | None]
     language_hint: NotRequired[str | None]
+    feed_tags: NotRequired[list[str]]
     page_language: NotRequired[str | None]
     page_paragraphs: NotRequired[list[str]]
 
@@ -82,10 +84,54 @@ class DedupedMessage(ArticleMessage):
     internal_duplication: InternalDuplicationReport
 
 
+TagField = Literal["title", "body"]
+MatchedAs = Literal["name", "demonym", "city", "alias", "phrase"]
+
+
+class Evidence(TypedDict):
+    text: str  # the words matched, folded (case kept)
+    field: TagField
+    paragraph: int  # index into the body's paragraphs; 0 for the title
+    matched_as: MatchedAs
+
+
+class PlaceTag(TypedDict):
+    id: str  # ISO 3166-1 alpha-2 for a country, "geonames:<id>" for a city
+    kind: Literal["country", "city"]
+    name: str  # English name
+    country: str  # ISO 3166-1 alpha-2
+    mentions: int
+    evidence: list[Evidence]
+
+
+class EntityTag(TypedDict):
+    name: str  # canonical name from the watch list
+    kind: str  # as the watch list says: person, organization, ...
+    mentions: int
+    evidence: list[Evidence]
+
+
+class TopicTag(TypedDict):
+    id: str
+    evidence: list[Evidence]
+
+
+class SourceTags(TypedDict):
+    outlet: str
+    feed_tags: list[str]
+
+
 class TagSet(TypedDict):
     language: str | None
     language_source: LanguageSource
     language_score: NotRequired[float | None]
+    script: NotRequired[str | None]
+    direction: NotRequired[Literal["ltr", "rtl"] | None]
+    places: NotRequired[list[PlaceTag]]
+    entities: NotRequired[list[EntityTag]]
+    topics: NotRequired[list[TopicTag]]
+    keywords: NotRequired[list[str]]
+    source: NotRequired[SourceTags]
 
 
 class ProcessedMessage(DedupedMessage):

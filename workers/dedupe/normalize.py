@@ -47,8 +47,11 @@ _DIGIT_TABLE = str.maketrans(
 _PUNCTUATION = re.compile(_class_of_categories("PS"))
 
 
-def _fold(text: str) -> str:
-    folded = _DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
+def fold(text: str, *, casefold: bool = True) -> str:
+    """Every folding above, punctuation and symbols turned into spaces. The tag stage keeps
+    case (casefold=False): "Turkey" the country, "turkey" the bird."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    folded = _DROP.sub("", nfkc.casefold() if casefold else nfkc)
     for alef in "أإآٱ":
         folded = folded.replace(alef, "ا")
     folded = folded.replace("ى", "ي")
@@ -59,15 +62,17 @@ def _fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """NFKC, case folded, Arabic folded, split on punctuation, symbols and whitespace."""
-    return _fold(text).split()
+    return fold(text).split()
 
 
 def normalize_text(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def normalize_paragraphs(paragraphs: Sequence[str]) -> list[str]:
+def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) -> list[str]:
     """normalize_text of each paragraph, in one pass over the whole body (a call per
     paragraph costs more than the work). Line breaks inside a paragraph become spaces."""
+    if not paragraphs:
+        return []
     joined = "\x1e".join(" ".join(p.split()) for p in paragraphs)  # record separator
-    return [" ".join(part.split()) for part in _fold(joined).split("\x1e")] if paragraphs else []
+    return [" ".join(part.split()) for part in fold(joined, casefold=casefold).split("\x1e")]

@@ -10,19 +10,16 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
-from workers.tag.language import LanguageDetector, decide_language
+from workers.tag.tagger import Tagger
 
 
 @dataclass
 class TagStage:
-    detector: LanguageDetector
+    tagger: Tagger
     topics: Topics
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
-        text = f"{article['title']}\n{article['body']}"
-        tags = decide_language(
-            self.detector.detect(text), article.get("language_hint"), article.get("page_language")
-        )
+        tags = self.tagger.tag(article)
         processed_at = utc_now_iso()
         message: dict[str, Any] = {**article, "tags": tags, "processed_at": processed_at}
         waited = parse_iso(processed_at) - parse_iso(article["seen_at"])

@@ -1,0 +1,94 @@
+"""Places in many languages: names, demonyms, cities, clitics and case endings."""
+
+import pytest
+
+from workers.dedupe.normalize import normalize_paragraphs
+from workers.tag.gazetteer import gazetteer
+from workers.tag.name_forms import arabic_forms, arabic_nisba_stem, russian_forms
+from workers.tag.phrase_matcher import PhraseMatcher
+from workers.tag.tagger import place_tags
+
+
+@pytest.fixture(scope="module")
+def find_countries():  # type: ignore[no-untyped-def]
+    places = gazetteer()
+    matcher = PhraseMatcher(places.forms)
+
+    def countries(text: str) -> set[str]:
+        hits = matcher.find(normalize_paragraphs([text], casefold=False))
+        return {t["id"] for t in place_tags(hits, places) if t["kind"] == "country"}
+
+    return countries
+
+
+# (name, text, countries a reader sees in it)
+CASES = [
+    ("en-names", "Talks between Russia and Ukraine resumed in Geneva.", {"RU", "UA"}),
+    ("en-demonym", "The Chinese delegation met American officials.", {"CN", "US"}),
+    ("en-short-form", "The U.S. and the UK signed the pact.", {"US", "GB"}),
+    ("en-possessive", "Brazil's president spoke.", {"BR"}),
+    ("en-city-implies-country", "Protests in Kyiv and Moscow on Sunday.", {"UA", "RU"}),
+    ("en-longest-match-wins", "Papua New Guinea", {"PG"}),
+    ("en-headline-capitals", "RUSSIA AND CHINA SIGN DEAL", {"RU", "CN"}),
+    ("en-common-word-lowercase", "She bought a turkey and fine china.", set()),
+    ("ar-names", "قالت روسيا إن الولايات المتحدة وأوكرانيا", {"RU", "US", "UA"}),
+    ("ar-clitics", "وروسيا ولروسيا بالصين للصين والهند", {"RU", "CN", "IN"}),
+    ("ar-nisba-demonym", "قال الرئيس الصيني والمسؤولون الأمريكيون", {"CN", "US"}),
+    ("ar-nisba-feminine", "الحكومة الفرنسية والخارجية الروسية", {"FR", "RU"}),
+    ("ar-vowelled-and-tatweel", "زارَ رُوسْيا وفرنـــسا", {"RU", "FR"}),
+    ("ar-city", "اجتماع في القاهرة وبكين", {"EG", "CN"}),
+    ("ar-mali-means-financial", "دعم مالي للمشروع", set()),
+    ("fr-names", "La France et l'Allemagne soutiennent l'Ukraine.", {"FR", "DE", "UA"}),
+    ("es-names", "España y Estados Unidos firmaron con México.", {"ES", "US", "MX"}),
+    ("de-genitive", "Die Politik Russlands und Chinas.", {"RU", "CN"}),
+    ("ru-cases", "Визит в Россию и переговоры с Украиной и Китаем.", {"RU", "UA", "CN"}),
+    ("ru-city", "Встреча в Москве.", {"RU"}),
+    ("zh-no-spaces", "中国和俄罗斯在北京会谈", {"CN", "RU"}),
+    ("zh-traditional", "美國與日本", {"US", "JP"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_countries_found(find_countries, text: str, expected: set[str]) -> None:  # type: ignore[no-untyped-def]
+    assert find_countries(text) == expected
+
+
+def test_evidence_says_where_and_how() -> None:
+    places = gazetteer()
+    texts = normalize_paragraphs(["Talks in Moscow", "The Russian side agreed."], casefold=False)
+    tags = {t["id"]: t for t in place_tags(PhraseMatcher(places.forms).find(texts), places)}
+    assert [(e["field"], e["matched_as"]) for e in tags["RU"]["evidence"]] == [
+        ("title", "city"),
+        ("body", "demonym"),
+    ]
+    assert tags["RU"]["mentions"] == 2
+    assert tags["geonames:524901"]["name"] == "Moscow"
+
+
+NISBA = [
+    ("drops-ya", "روسيا", "روس"),
+    ("drops-al", "الصين", "صين"),
+    ("drops-alef", "فرنسا", "فرنس"),
+    ("drops-iyya", "السعودية", "سعود"),
+    ("keeps-whole", "مصر", "مصر"),
+    ("several-words", "الولايات المتحدة", None),
+    ("too-short", "تشا", None),
+]
+
+
+@pytest.mark.parametrize(("name", "stem"), [c[1:] for c in NISBA], ids=[c[0] for c in NISBA])
+def test_arabic_nisba_stem(name: str, stem: str | None) -> None:
+    assert arabic_nisba_stem(name) == stem
+
+
+def test_arabic_li_before_al_becomes_lil() -> None:
+    forms = arabic_forms("الصين")
+    assert {"للصين", "والصين", "بالصين"} <= forms
+    assert "لالصين" not in forms
+
+
+def test_russian_forms_cover_cases_of_the_last_word() -> None:
+    assert {"Путина", "Путину", "Путиным"} <= russian_forms("Путин")
+    assert {"России", "Россию", "Россией"} <= russian_forms("Россия")
+    assert "Владимира Путина" not in russian_forms("Владимир Путин")  # first word kept
+    assert "Владимир Путина" in russian_forms("Владимир Путин")

@@ -1,0 +1,133 @@
+"""The whole tagger on invented articles, and its small parts (script, keywords)."""
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from workers.tag.keywords import KeywordWindow, candidate_terms
+from workers.tag.language import LanguageDetector
+from workers.tag.rules_file import RulesFile
+from workers.tag.script import script_of
+from workers.tag.tagger import Tagger
+
+RULES = """
+[[watch]]
+name = "Vladimir Putin"
+aliases = ["Putin", "بوتين", "Путин"]
+
+[[watch]]
+name = "NATO"
+kind = "organization"
+aliases = ["حلف شمال الأطلسي", "الناتو", "NATO"]
+
+[[watch]]
+name = "Theresa May"
+aliases = ["May"]
+
+[[topic]]
+id = "diplomacy"
+any = { ar = ["محادثات", "مفاوضات"], en = ["talks"] }
+"""
+
+# Invented for the tests, in the manner of a wire story.
+ARABIC_STORY = [
+    "أعلن الكرملين أن الرئيس الروسي فلاديمير بوتين مستعد لإجراء محادثات جديدة مع واشنطن.",
+    "وقال مسؤولون في موسكو إن المفاوضات مع الولايات المتحدة وحلف شمال الأطلسي قد تبدأ قريبا.",
+    "وأشار البيان إلى الوضع في أوكرانيا، فيما دعا المبعوث الصيني إلى التهدئة.",
+]
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory: pytest.TempPathFactory) -> Tagger:
+    rules = tmp_path_factory.mktemp("rules") / "rules.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    return Tagger(LanguageDetector(), RulesFile(rules))
+
+
+def _article(title: str, paragraphs: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "title": title,
+        "paragraphs": paragraphs,
+        "body": "\n\n".join(paragraphs),
+        "outlet": "Example",
+        **extra,
+    }
+
+
+def test_arabic_story_gets_every_kind_of_tag(tagger: Tagger) -> None:
+    tags = tagger.tag(_article("بوتين يعرض محادثات", ARABIC_STORY, feed_tags=["region:world"]))
+    assert (tags["language"], tags["script"], tags["direction"]) == ("ar", "Arab", "rtl")
+    countries = [p["id"] for p in tags["places"] if p["kind"] == "country"]
+    assert set(countries) == {"RU", "US", "UA", "CN"}
+    china = next(p for p in tags["places"] if p["id"] == "CN")
+    assert china["evidence"][0]["matched_as"] == "demonym"
+    assert china["evidence"][0]["paragraph"] == 2
+    assert [e["name"] for e in tags["entities"]] == ["Vladimir Putin", "NATO"]
+    putin = tags["entities"][0]
+    assert putin["mentions"] == 2
+    assert putin["evidence"][0]["field"] == "title"
+    assert [t["id"] for t in tags["topics"]] == ["diplomacy"]
+    assert tags["source"] == {"outlet": "Example", "feed_tags": ["region:world"]}
+    assert 0 < len(tags["keywords"]) <= 5
+
+
+def test_watch_list_aliases_keep_their_case(tagger: Tagger) -> None:
+    body = ["Prices may rise in May, Theresa May said, as NATO and Putin watched."]
+    tags = tagger.tag(_article("A spring of talks", body))
+    names = {e["name"]: e["mentions"] for e in tags["entities"]}
+    assert names == {"Theresa May": 2, "NATO": 1, "Vladimir Putin": 1}
+
+
+def test_russian_inflected_alias(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        _article("Заявление Путина", ["Кремль ответил Путину вчера вечером в Москве."])
+    )
+    assert tags["entities"][0]["mentions"] == 2
+    assert {p["id"] for p in tags["places"]} >= {"RU"}
+
+
+def test_short_text_takes_the_feed_hint(tagger: Tagger) -> None:
+    tags = tagger.tag(_article("Oui", [], language_hint="fr-FR"))
+    assert (tags["language"], tags["language_source"]) == ("fr", "feed_hint")
+    assert tags["places"] == [] and tags["entities"] == []
+
+
+SCRIPTS = [
+    ("latin", "Hello there, world", ("Latn", "ltr")),
+    ("arabic", "مرحبا بالعالم", ("Arab", "rtl")),
+    ("hebrew", "שלום עולם", ("Hebr", "rtl")),
+    ("cyrillic", "Привет, мир", ("Cyrl", "ltr")),
+    ("chinese", "你好世界", ("Hani", "ltr")),
+    ("japanese-kana-with-han", "東京で会議", ("Jpan", "ltr")),
+    ("no-letters", "12 345 !!", (None, None)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in SCRIPTS], ids=[c[0] for c in SCRIPTS]
+)
+def test_script_of(text: str, expected: tuple[str | None, str | None]) -> None:
+    assert script_of(text) == expected
+
+
+def test_candidate_terms_drop_stopwords_numbers_and_the_arabic_article() -> None:
+    assert candidate_terms("the harbour of the city 2026 harbour", "en") == Counter(
+        {"harbour": 2, "city": 1}
+    )
+    assert candidate_terms("الحكومة والحكومة بالحكومة للحكومة التي", "ar") == Counter({"حكومة": 4})
+
+
+def test_keywords_prefer_words_rare_in_the_window() -> None:
+    window = KeywordWindow(size=3)
+    for _ in range(3):
+        window.keywords(Counter({"said": 3, "minister": 1}))
+    best = window.keywords(Counter({"said": 3, "earthquake": 2, "rescue": 2}), k=2)
+    assert best == ["earthquake", "rescue"]
+
+
+def test_keyword_window_forgets_the_oldest_article() -> None:
+    window = KeywordWindow(size=2)
+    for terms in ({"a": 1}, {"b": 1}, {"c": 1}):
+        window.keywords(Counter(terms))
+    assert dict(window._document_frequency) == {"b": 1, "c": 1}

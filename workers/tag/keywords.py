@@ -1,0 +1,79 @@
+"""A handful of statistical keywords per article: TF-IDF against a rolling window.
+
+Document frequencies come from the last WINDOW_ARTICLES articles this process tagged, so a
+word that every story of the day carries ("said", "اليوم") sinks, and a word this story
+repeats rises. Stopwords per language come from stopwords-iso (the stopwordsiso package).
+The window is per process and not persisted: keywords are a hint for readers, not a
+verdict, and a replay may give slightly different ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import math
+import re
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import stopwordsiso
+
+from workers.dedupe.normalize import normalize_text
+
+WINDOW_ARTICLES = 2_000
+KEYWORDS_PER_ARTICLE = 5
+MIN_KEYWORD_CHARS = 3
+
+# Arabic writes the article and the one-letter prepositions onto the word: الحكومة,
+# والحكومة, بالحكومة, للحكومة are one keyword. One regex pass over the whole text.
+_ARABIC_ARTICLE = re.compile(rf"(?<!\S)(?:وال|بال|فال|كال|لل|ال)(?=\S{{{MIN_KEYWORD_CHARS}}})")
+
+
+@functools.cache
+def stopwords(language: str | None) -> frozenset[str]:
+    if not language or not stopwordsiso.has_lang(language):
+        return frozenset()
+    return frozenset(normalize_text(word) for word in stopwordsiso.stopwords(language))
+
+
+def candidate_terms(text: str, language: str | None) -> Counter[str]:
+    """Term counts of a casefolded, folded text, without stopwords, numbers or short words.
+    Stopwords are checked before and after the Arabic article is taken off (الذي, ذي)."""
+    stop = stopwords(language)
+    kept = [t for t in text.split() if len(t) >= MIN_KEYWORD_CHARS and t not in stop]
+    terms = Counter(_ARABIC_ARTICLE.sub("", " ".join(kept)).split())
+    for term in [t for t in terms if t in stop or t.isdigit()]:
+        del terms[term]
+    return terms
+
+
+@dataclass
+class KeywordWindow:
+    size: int = WINDOW_ARTICLES
+    _documents: deque[frozenset[str]] = field(default_factory=deque)
+    _document_frequency: Counter[str] = field(default_factory=Counter)
+
+    def keywords(self, terms: Counter[str], k: int = KEYWORDS_PER_ARTICLE) -> list[str]:
+        """The k terms of highest tf-idf, then this article joins the window."""
+        n = len(self._documents)
+        df = self._document_frequency
+
+        def score(term: str) -> tuple[float, str]:
+            return (-terms[term] * (math.log((n + 1) / (df[term] + 1)) + 1.0), term)
+
+        # A keyword is said at least twice, when the article has enough such words: this
+        # also keeps the scoring to a few dozen terms.
+        repeated = [term for term, count in terms.items() if count > 1]
+        best = heapq.nsmallest(k, repeated if len(repeated) >= k else terms, key=score)
+        self._remember(frozenset(terms))
+        return best
+
+    def _remember(self, document: frozenset[str]) -> None:
+        self._documents.append(document)
+        self._document_frequency.update(document)
+        if len(self._documents) > self.size:
+            gone = self._documents.popleft()
+            self._document_frequency.subtract(gone)
+            for term in gone:
+                if self._document_frequency[term] <= 0:
+                    del self._document_frequency[term]

@@ -1,0 +1,126 @@
+"""The written forms a name takes in running text (pure).
+
+A gazetteer lists "روسيا" and "Россия"; an article writes "وروسيا", "لروسيا", "الروسي",
+"России", "Russlands". Rather than stem every token of every article, each name is expanded
+once, when the matcher is built, into the forms a reader would still recognise as that
+name. Names arrive already folded (workers.dedupe.normalize.fold, case kept).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+# One-letter Arabic proclitics that attach to the next word: wa- and fa- (and, so), bi-
+# (with, in), li- (for, to), ka- (like), and the pairs they form.
+_PROCLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
+
+# Endings of Russian nouns and adjectives by case and number: "Путин" -> "Путина",
+# "Путину", "Путиным"; "Россия" -> "России", "Россию", "Россией".
+# The first is "": the name as given.
+_RUSSIAN_ENDINGS = (
+    "", "а", "у", "е", "ы", "и", "ю", "я", "ом", "ым", "ой", "ей", "ем", "ию", "ии", "ией", "ах",
+    "ам", "ами", "ов",
+)  # fmt: skip
+_RUSSIAN_SOFT_FINALS = "аяьйоеыи"
+
+# Arabic nisba (relational adjective): الصين -> صيني, الصينية, الصينيون, الصينيين.
+_NISBA_ENDINGS = ("ي", "ية", "يون", "يين", "يان")
+
+
+def is_arabic(text: str) -> bool:
+    return _ARABIC.search(text) is not None
+
+
+def is_cjk(text: str) -> bool:
+    """Scripts written without spaces between words: names are matched inside runs."""
+    return any(
+        "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+        for ch in text
+    )
+
+
+def arabic_forms(name: str) -> set[str]:
+    """The name with each proclitic on its first word; li- before al- becomes lil-
+    (ل + الصين -> للصين), as Arabic spelling drops the alef."""
+    first, _, rest = name.partition(" ")
+    tail = f" {rest}" if rest else ""
+    forms = set()
+    for clitic in _PROCLITICS:
+        if clitic.endswith("ل") and first.startswith("ال"):
+            forms.add(f"{clitic[:-1]}لل{first[2:]}{tail}")
+        else:
+            forms.add(f"{clitic}{first}{tail}")
+    return forms
+
+
+def arabic_nisba_stem(country: str) -> str | None:
+    """The stem of a one-word country name's nisba: روسيا -> روس, الصين -> صين,
+    فرنسا -> فرنس, امريكا -> امريك, السعودية -> سعود. None for names of several words or
+    stems too short to be safe."""
+    if " " in country:
+        return None
+    stem = country.removeprefix("ال")
+    for suffix in ("ية", "يا", "ا", "ة"):  # السعودية -> سعود
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return stem if len(stem) >= 3 else None
+
+
+def arabic_demonyms(country: str) -> set[str]:
+    stem = arabic_nisba_stem(country)
+    if stem is None:
+        return set()
+    forms = set()
+    for ending in _NISBA_ENDINGS:
+        forms |= arabic_forms(stem + ending) | arabic_forms("ال" + stem + ending)
+    return forms
+
+
+def russian_forms(name: str) -> set[str]:
+    """Case endings on the last word of a Cyrillic name ("Владимир Путин" -> "... Путина")."""
+    head, _, last = name.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    stems = {last}
+    if last[-1:] in _RUSSIAN_SOFT_FINALS and len(last) > 3:
+        stems.add(last[:-1])
+    if last.endswith("ия"):
+        stems.add(last[:-2] + "и")
+    return {
+        prefix + stem + ending
+        for stem in stems
+        for ending in _RUSSIAN_ENDINGS
+        if len(stem + ending) >= len(last) - 1
+    }
+
+
+def latin_forms(name: str, *, language: str | None = None) -> set[str]:
+    """The name as written and in capitals (headlines); German adds a genitive -s
+    ("Russlands"), English possessives split at the apostrophe on their own."""
+    forms = {name, name.upper()}
+    if language == "de" and not name.endswith("s"):
+        forms.add(name + "s")
+    return forms
+
+
+def english_demonym_forms(demonym: str) -> set[str]:
+    """ "Russian" -> "Russian", "Russians"; "Chinese" and "Swiss" take no plural -s."""
+    forms = {demonym}
+    if not demonym.endswith(("ese", "ss", "sh", "ch", "s")):
+        forms.add(demonym + "s")
+    return {form for base in forms for form in latin_forms(base)}
+
+
+def written_forms(name: str, *, language: str | None = None) -> set[str]:
+    """Every form of `name` to look for, by the script it is written in."""
+    if is_arabic(name):
+        return arabic_forms(name)
+    if _CYRILLIC.search(name):
+        return russian_forms(name) | {form.upper() for form in russian_forms(name)}
+    if _LATIN.search(name):
+        return latin_forms(name, language=language)
+    return {name}

@@ -1,0 +1,219 @@
+"""Every tag of one article, each with its evidence.
+
+The tagger folds the title and paragraphs once (the dedupe stage's normalization, case
+kept), then runs three phrase matchers over them: places (built once from the
+gazetteer), the watch list and the topic phrases (rebuilt when the rules file changes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
+from workers.dedupe.normalize import fold, normalize_paragraphs
+from workers.tag.gazetteer import Gazetteer, gazetteer
+from workers.tag.keywords import KeywordWindow, candidate_terms
+from workers.tag.language import LanguageDetector, decide_language
+from workers.tag.name_forms import written_forms
+from workers.tag.phrase_matcher import Hit, PhraseMatcher
+from workers.tag.rules_file import RulesFile, TagRules, Topic
+from workers.tag.script import script_of
+
+MAX_EVIDENCE = 3  # per tag: enough to explain it, short enough for every message
+LANGUAGE_SAMPLE_CHARS = 600  # measured: as accurate as the whole text on the corpora
+
+
+def _evidence(hit: Hit, matched_as: MatchedAs) -> Evidence:
+    if hit.paragraph == 0:
+        return {"text": hit.text, "field": "title", "paragraph": 0, "matched_as": matched_as}
+    return {
+        "text": hit.text,
+        "field": "body",
+        "paragraph": hit.paragraph - 1,
+        "matched_as": matched_as,
+    }
+
+
+def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str, set[str]]:
+    """(name, key) pairs -> every written form of each name -> its keys."""
+    table: dict[str, set[str]] = defaultdict(set)
+    for name, key in names:
+        folded = " ".join(fold(name, casefold=casefold).split())
+        for form in written_forms(folded) if folded else ():
+            table[form].add(key)
+    return table
+
+
+def _count(tags: dict[Any, Any], key: Any, new_tag: Any, evidence: Evidence) -> None:
+    """One more mention of the tag under `key` (created from `new_tag` on its first)."""
+    tag = tags.setdefault(key, new_tag)
+    tag["mentions"] += 1
+    if len(tag["evidence"]) < MAX_EVIDENCE:
+        tag["evidence"].append(evidence)
+
+
+def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
+    found: dict[str, PlaceTag] = {}
+
+    def country(code: str) -> PlaceTag:
+        name = places.country_names[code]
+        return {
+            "id": code,
+            "kind": "country",
+            "name": name,
+            "country": code,
+            "mentions": 0,
+            "evidence": [],
+        }
+
+    for hit in hits:
+        for key in hit.keys:
+            kind, _, ident = key.partition(":")
+            if kind == "city":
+                city = places.cities[int(ident)]
+                city_id = f"geonames:{city.geonameid}"
+                new_city: PlaceTag = {
+                    "id": city_id,
+                    "kind": "city",
+                    "name": city.name,
+                    "country": city.country,
+                    "mentions": 0,
+                    "evidence": [],
+                }
+                _count(found, city_id, new_city, _evidence(hit, "name"))
+                _count(found, city.country, country(city.country), _evidence(hit, "city"))
+            else:
+                matched_as: MatchedAs = "demonym" if kind == "demonym" else "name"
+                _count(found, ident, country(ident), _evidence(hit, matched_as))
+    return sorted(found.values(), key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
+
+
+def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
+    found: dict[int, EntityTag] = {}
+    for hit in hits:
+        for key in hit.keys:
+            index = int(key.partition(":")[2])
+            entry = rules.watch[index]
+            new_tag: EntityTag = {
+                "name": entry.name,
+                "kind": entry.kind,
+                "mentions": 0,
+                "evidence": [],
+            }
+            _count(found, index, new_tag, _evidence(hit, "alias"))
+    return sorted(found.values(), key=lambda t: (-t["mentions"], t["name"]))
+
+
+def _for_language(table: Mapping[str, tuple[str, ...]], language: str | None) -> set[str]:
+    return {
+        " ".join(fold(p).split()) for lang in ("*", language) for p in table.get(lang or "*", ())
+    }
+
+
+def topic_evidence(
+    topic: Topic,
+    language: str | None,
+    matched: Mapping[str, list[Evidence]],
+    countries: set[str],
+) -> list[Evidence] | None:
+    """The evidence that the article is about `topic`, or None when a rule fails (pure)."""
+    any_found = [p for p in _for_language(topic.any, language) if p in matched]
+    if topic.any and len(any_found) < topic.min_hits:
+        return None
+    all_phrases = _for_language(topic.all, language)
+    if topic.all and (not all_phrases or not all_phrases <= matched.keys()):
+        return None
+    if _for_language(topic.none, language) & matched.keys():
+        return None
+    if topic.places and not topic.places & countries:
+        return None
+    return [matched[p][0] for p in sorted({*any_found, *all_phrases})][:MAX_EVIDENCE]
+
+
+@dataclass
+class RuleMatchers:
+    """The watch-list and topic matchers of one version of the rules."""
+
+    rules: TagRules
+    watch: PhraseMatcher = field(init=False)
+    topics: PhraseMatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.watch = PhraseMatcher(
+            _form_table(
+                (
+                    (alias, f"watch:{i}")
+                    for i, entry in enumerate(self.rules.watch)
+                    for alias in entry.aliases
+                ),
+                casefold=False,
+            )
+        )
+        phrases = {p for topic in self.rules.topics for p in topic.phrases()}
+        self.topics = PhraseMatcher(
+            _form_table(
+                ((p, "phrase:" + " ".join(fold(p).split())) for p in phrases), casefold=True
+            )
+        )
+
+    def topic_tags(
+        self, texts: Sequence[str], language: str | None, countries: set[str]
+    ) -> list[TopicTag]:
+        matched: dict[str, list[Evidence]] = defaultdict(list)
+        for hit in self.topics.find(texts):
+            for key in hit.keys:
+                matched[key.partition(":")[2]].append(_evidence(hit, "phrase"))
+        tags: list[TopicTag] = []
+        for topic in self.rules.topics:
+            if (evidence := topic_evidence(topic, language, matched, countries)) is not None:
+                tags.append({"id": topic.id, "evidence": evidence})
+        return tags
+
+
+@dataclass
+class Tagger:
+    detector: LanguageDetector
+    rules_file: RulesFile
+    window: KeywordWindow = field(default_factory=KeywordWindow)
+    places: Gazetteer = field(default_factory=gazetteer)
+    _place_matcher: PhraseMatcher = field(init=False)
+    _rule_matchers: RuleMatchers = field(init=False)
+    _rules_version: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._place_matcher = PhraseMatcher(self.places.forms)
+        self._rules_version = self.rules_file.version
+        self._rule_matchers = RuleMatchers(self.rules_file.rules)
+
+    def _matchers(self) -> RuleMatchers:
+        rules = self.rules_file.current()
+        if self.rules_file.version != self._rules_version:
+            self._rule_matchers = RuleMatchers(rules)
+            self._rules_version = self.rules_file.version
+        return self._rule_matchers
+
+    def tag(self, article: Mapping[str, Any]) -> TagSet:
+        title, paragraphs = article["title"], article["paragraphs"]
+        sample = f"{title}\n{article['body']}"[:LANGUAGE_SAMPLE_CHARS]
+        tags = decide_language(
+            self.detector.detect(sample), article.get("language_hint"), article.get("page_language")
+        )
+        tags["script"], tags["direction"] = script_of(sample)
+        cased = normalize_paragraphs([title, *paragraphs], casefold=False)
+        lowered = [text.casefold() for text in cased]
+        matchers = self._matchers()
+        places = place_tags(self._place_matcher.find(cased), self.places)
+        countries = {p["country"] for p in places}
+        tags["places"] = places
+        tags["entities"] = entity_tags(matchers.watch.find(cased), matchers.rules)
+        tags["topics"] = matchers.topic_tags(lowered, tags["language"], countries)
+        terms = candidate_terms(" ".join(lowered), tags["language"])
+        tags["keywords"] = self.window.keywords(terms)
+        tags["source"] = {
+            "outlet": article["outlet"],
+            "feed_tags": list(article.get("feed_tags", [])),
+        }
+        return tags
