@@ -11,7 +11,7 @@ DATA ?= ../shared/data
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench-poll test-faults
+	eval-dedupe bench-dedupe eval-extraction bench-poll eval-tags bench-tag test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -73,6 +73,12 @@ eval-dedupe: deps ## dedupe quality on the ANT corpus vs datasketch (DATA=shared
 
 bench-dedupe: deps ## dedupe throughput and Redis memory vs datasketch (DATA=shared data folder)
 	$(BIN)/python -m evaluation.bench_dedupe $(DATA)
+
+eval-tags: deps ## tag precision/recall on the hand-labelled set; language accuracy on the corpora (DATA=...)
+	$(BIN)/python -m evaluation.eval_tags $(DATA)
+
+bench-tag: deps ## tag stage articles/s per core on 600-word articles (DATA=shared data folder)
+	$(BIN)/python -m evaluation.bench_tag $(DATA)
 
 test-faults: deps ## fault injection: 2,000 articles while stages are killed and Redis freezes and restarts
 	$(BIN)/pytest -m faults -s $(PYTEST_ARGS)

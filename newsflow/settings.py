@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "NEWSFLOW_"
 MIB = 1024 * 1024
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Setting:
         """The default as README.md's settings table writes it."""
         if self.default in ("", []):
             return "(empty)"
+        if isinstance(self.default, Path) and self.default.is_relative_to(REPO):
+            return str(self.default.relative_to(REPO))  # the bundled file, from any directory
         return str(self.default)
 
 
@@ -54,7 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "tag_rules_file",
         Path,
-        Path("config/tag-rules.toml"),
+        REPO / "config" / "tag-rules.toml",
         "watch list and topics of the tag stage (TOML), re-read when it changes",
     ),
     Setting(

@@ -112,6 +112,8 @@ def test_feeds_to_processed_topic(
     }
     assert (original["tags"]["language"], arabic["tags"]["language"]) == ("en", "ar")
     assert arabic["outlet"] == "الوادي" and "الأَمْطَارُ" in arabic["body"]
+    assert arabic["tags"]["source"]["outlet"] == "الوادي"
+    assert (arabic["tags"]["script"], arabic["tags"]["direction"]) == ("Arab", "rtl")
     assert arabic["title"] == "أمطار غزيرة تغلق الطرق في الوادي"
     # The page printed paragraphs 2-3 twice: flagged, with evidence, and repaired.
     assert doubled["body_source"] == "page" and len(doubled["paragraphs"]) == 3

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import bench_dedupe, bench_poll, eval_dedupe
+from evaluation import bench_dedupe, bench_poll, bench_tag, eval_dedupe, eval_tags
 from evaluation.ant_corpus import CORPUS
 from tests.synthetic import sentence
 
@@ -74,3 +74,26 @@ def test_bench_poll_prints_and_writes_both_servers(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
     assert set(results) == {"304 not modified", "200 with 50 entries"}
     assert all(r["poller"]["checks_per_s"] > 0 for r in results.values())
+
+
+def test_eval_tags_scores_the_labelled_set_and_the_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _synthetic_corpus(tmp_path / "data", 30)
+    out = tmp_path / "tags.json"
+    assert eval_tags.main([str(data), "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert results["set"]["articles"] >= 60
+    assert {"places/all", "entities/all", "places/ar", "entities/zh"} <= set(
+        results["set"]["scores"]
+    )
+    assert results["language"]["ant"]["texts"] > 0  # synthetic "Arabic": scored, not asserted
+    assert "precision" in capsys.readouterr().out
+
+
+def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
+    data = _synthetic_corpus(tmp_path / "data", 40)
+    out = tmp_path / "bench-tag.json"
+    assert bench_tag.main([str(data), "--articles", "10", "--words", "100", "--out", str(out)]) == 0
+    runs = json.loads(out.read_text())["runs"]
+    assert len(runs) == 4 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())

@@ -1,6 +1,7 @@
 """The labelled-set builder and the scoring of the dedupe evaluation (pure)."""
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,22 @@ def test_a_method_that_only_says_duplicate_is_credited_when_it_finds_the_story()
         Outcome("original", "a", "original", "a"),
     ]
     assert relation_score(baseline, "near_duplicate").recall == 1.0
+
+
+def test_the_tag_evaluation_set_is_well_formed() -> None:
+    from evaluation.eval_tags import load_cases
+    from workers.tag.gazetteer import gazetteer
+    from workers.tag.rules_file import RulesFile
+
+    cases = load_cases()
+    names = {
+        w.name
+        for w in RulesFile(
+            Path(__file__).parents[2] / "evaluation" / "tag_cases" / "rules.toml"
+        ).rules.watch
+    }
+    assert len(cases) >= 60 and len({c.id for c in cases}) == len(cases)
+    assert {"ar", "en", "fr", "es", "de"} <= {c.language for c in cases}
+    assert all(c.places <= gazetteer().country_names.keys() for c in cases)
+    assert all(c.entities <= names for c in cases)
+    assert all(c.paragraphs for c in cases)

@@ -131,3 +131,50 @@ def test_keyword_window_forgets_the_oldest_article() -> None:
     for terms in ({"a": 1}, {"b": 1}, {"c": 1}):
         window.keywords(Counter(terms))
     assert dict(window._document_frequency) == {"b": 1, "c": 1}
+
+
+# (name, title, paragraph, countries) — adjectives apply in their own language only.
+ADJECTIVES = [
+    (
+        "fr-adjective",
+        "Visite officielle",
+        "Le président russe a reçu la délégation chinoise.",
+        {"RU", "CN"},
+    ),
+    ("fr-feminine-en-ne", "Armée", "L'armée ukrainienne a reçu des chars allemands.", {"UA", "DE"}),
+    (
+        "es-adjective",
+        "Gobierno",
+        "El gobierno chino y los diplomáticos estadounidenses hablaron.",
+        {"CN", "US"},
+    ),
+    ("de-adjective", "Armee", "Die ukrainische Armee meldete russische Angriffe.", {"UA", "RU"}),
+    (
+        "ru-adjective",
+        "Делегация",
+        "Китайская делегация встретилась с американскими дипломатами.",
+        {"CN", "US"},
+    ),
+    (
+        "en-china-is-porcelain",
+        "Auction",
+        "The auction sold fine china and silver from the old house.",
+        set(),
+    ),
+    (
+        "en-region-not-country",
+        "Trade",
+        "Exports to South America and Latin America grew this year.",
+        set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraph", "expected"), [c[1:] for c in ADJECTIVES], ids=[c[0] for c in ADJECTIVES]
+)
+def test_adjectives_of_the_article_language(
+    tagger: Tagger, title: str, paragraph: str, expected: set[str]
+) -> None:
+    tags = tagger.tag(_article(title, [paragraph]))
+    assert {p["id"] for p in tags["places"] if p["kind"] == "country"} == expected

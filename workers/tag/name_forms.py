@@ -100,10 +100,14 @@ def russian_forms(name: str) -> set[str]:
 
 def latin_forms(name: str, *, language: str | None = None) -> set[str]:
     """The name as written and in capitals (headlines); German adds a genitive -s
-    ("Russlands"), English possessives split at the apostrophe on their own."""
+    ("Russlands") and the -n of adjectives in the dative ("Vereinigten Staaten"); English
+    possessives split at the apostrophe on their own."""
     forms = {name, name.upper()}
-    if language == "de" and not name.endswith("s"):
-        forms.add(name + "s")
+    if language == "de":
+        if not name.endswith("s"):
+            forms.add(name + "s")
+        if " " in name:  # die Vereinigte Staaten -> den Vereinigten Staaten
+            forms.add(" ".join(w + "n" if w.endswith("e") else w for w in name.split()))
     return forms
 
 
@@ -113,6 +117,44 @@ def english_demonym_forms(demonym: str) -> set[str]:
     if not demonym.endswith(("ese", "ss", "sh", "ch", "s")):
         forms.add(demonym + "s")
     return {form for base in forms for form in latin_forms(base)}
+
+
+_UNACCENT_LAST = str.maketrans("áéíóú", "aeiou")
+
+
+def _romance_adjective(base: str, language: str) -> set[str]:
+    """ruso -> rusa, rusos, rusas; alemán -> alemana, alemanes; russo -> russi, russe;
+    cinese -> cinesi; ukrainien -> ukrainienne; chinois -> chinoise."""
+    if language == "fr":
+        forms = {base, base + "s", base + "e", base + "es"}
+        if base.endswith("en"):
+            forms |= {base + "ne", base + "nes"}
+        return forms
+    plain = base[:-2] + base[-2:].translate(_UNACCENT_LAST)  # alemán -> aleman-a
+    if base.endswith("o"):
+        stem = base[:-1]
+        endings = ("o", "a", "os", "as", "i", "e") if language == "it" else ("o", "a", "os", "as")
+        return {stem + ending for ending in endings}
+    if base.endswith("e"):
+        return {base, base[:-1] + "i", base + "s"}
+    return {base, plain + "a", plain + "as", plain + "es"}
+
+
+def adjective_forms(adjective: str, language: str) -> set[str]:
+    """The inflected forms of a country's adjective (from its language's name in CLDR, see
+    gazetteer), lower case as written mid-sentence and capitalised at a sentence start."""
+    base = adjective.lower()
+    if language in ("fr", "es", "it", "pt"):
+        forms = _romance_adjective(base, language)
+    elif language == "de":  # russisch -> russische, russischen, russischer, russisches
+        forms = {base + ending for ending in ("", "e", "en", "er", "es", "em")}
+    elif language == "ru" and base.endswith(("ский", "цкий")):  # русский -> русская, ...
+        stem = base[:-2]
+        endings = ("ий", "ая", "ое", "ие", "ого", "ому", "им", "ом", "ой", "ую", "их", "ими")
+        forms = {stem + ending for ending in endings}
+    else:
+        return set()
+    return forms | {form[:1].upper() + form[1:] for form in forms}
 
 
 def written_forms(name: str, *, language: str | None = None) -> set[str]:

@@ -1,0 +1,125 @@
+"""`make bench-tag DATA=<dir>`: articles per second per core through the tag stage's real
+path (decode and validate the deduped message, tag, validate and encode the processed one),
+on articles of about 600 words made from the ANT corpus, side by side in the same run with
+language detection alone (what the tag stage did before it tagged places, names, topics
+and keywords). Prints figures and where the time goes; asserts nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from evaluation.results import write_results
+from schemas.records import InRecord
+from schemas.topics import Topics
+from workers.codec import decode, encode
+from workers.dedupe.normalize import normalize_paragraphs
+from workers.tag.handler import TagStage
+from workers.tag.language import LanguageDetector
+from workers.tag.rules_file import RulesFile
+from workers.tag.tagger import LANGUAGE_SAMPLE_CHARS, Tagger
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "schemas" / "examples" / "deduped.v1.json"
+RULES = Path(__file__).resolve().parents[1] / "config" / "tag-rules.toml"
+GOAL = "goal: >= 2,000 articles/s per core for 600-word articles"
+
+
+def long_articles(
+    articles: Iterator[CorpusArticle], words: int, count: int
+) -> list[dict[str, Any]]:
+    """Deduped messages of about `words` words: paragraphs of consecutive corpus articles."""
+    template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    out: list[dict[str, Any]] = []
+    paragraphs: list[str] = []
+    title = ""
+    for article, paragraph in ((a, p) for a in articles for p in a.paragraphs):
+        title = title or article.title
+        paragraphs.append(paragraph)
+        if sum(len(p.split()) for p in paragraphs) >= words:
+            n = len(out)
+            out.append(template | {"article_id": f"{n:032x}", "title": title,
+                                   "paragraphs": paragraphs, "body": "\n\n".join(paragraphs),
+                                   "language_hint": None, "page_language": None})  # fmt: skip
+            paragraphs, title = [], ""
+            if len(out) == count:
+                break
+    return out
+
+
+def _records(messages: list[dict[str, Any]]) -> list[InRecord]:
+    return [InRecord("bench", 0, i, m["article_id"].encode(), json.dumps(m).encode())
+            for i, m in enumerate(messages)]  # fmt: skip
+
+
+def _per_core(work: Callable[[], object], count: int) -> dict[str, float]:
+    started = time.process_time()
+    work()
+    cpu = time.process_time() - started
+    return {"articles_per_s_per_core": round(count / cpu, 1),
+            "cpu_us_per_article": round(cpu / count * 1e6, 1)}  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the shared data folder")
+    parser.add_argument("--articles", type=int, default=2_000)
+    parser.add_argument("--words", type=int, default=600)
+    parser.add_argument("--out", type=Path, default=Path("results") / "bench-tag.json")
+    args = parser.parse_args(argv)
+
+    messages = long_articles(read_corpus(args.data), args.words, args.articles)
+    records, n = _records(messages), len(messages)
+    words = sum(len(m["body"].split()) for m in messages) / n
+    detector = LanguageDetector()
+    tagger = Tagger(detector, RulesFile(RULES))
+    stage = TagStage(tagger, Topics(""))
+    tagger.tag(messages[0])  # build lazily cached tables outside the timing
+
+    def whole_stage() -> None:
+        for record in records:
+            stage.handle(decode(record, "deduped.v1"), record)
+
+    def language_only() -> None:
+        for m in messages:
+            detector.detect(f"{m['title']}\n{m['body']}"[:LANGUAGE_SAMPLE_CHARS])
+
+    def codec_only() -> None:
+        tags = tagger.tag(messages[0])
+        for record in records:
+            message = decode(record, "deduped.v1")
+            encode("processed", message["article_id"], message | {"tags": tags,
+                   "processed_at": message["extracted_at"]}, "processed.v1")  # fmt: skip
+
+    def normalization_only() -> None:
+        for m in messages:
+            normalize_paragraphs([m["title"], *m["paragraphs"]], casefold=False)
+
+    runs = {
+        "tag stage (decode, tag, encode)": _per_core(whole_stage, n),
+        "reference: language detection only": _per_core(language_only, n),
+        "part: decode + encode (JSON, schema checks)": _per_core(codec_only, n),
+        "part: normalization of the text": _per_core(normalization_only, n),
+    }
+    print(f"{n} articles of {words:.0f} words on average (ANT corpus articles joined)")
+    print(f"{'run':44} {'articles/s/core':>16} {'CPU us/article':>15}")
+    for name, figures in runs.items():
+        print(f"{name:44} {figures['articles_per_s_per_core']:16,.0f} "
+              f"{figures['cpu_us_per_article']:15,.0f}")  # fmt: skip
+    ratio = runs["tag stage (decode, tag, encode)"]["articles_per_s_per_core"] / runs[
+        "reference: language detection only"]["articles_per_s_per_core"]  # fmt: skip
+    print(f"tag stage / language only: {ratio:.2f}x")
+    print(GOAL)
+    print(f"corpus: {CITATION}")
+    write_results(args.out, {"articles": n, "mean_words": round(words), "runs": runs,
+                             "ratio_to_language_only": round(ratio, 3)})  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
