@@ -21,6 +21,12 @@ STAGE_HANDLE_SECONDS = Histogram(
     "newsflow_stage_handle_seconds", "Time a stage spent on one input (decode to encode)",
     ["stage"], buckets=LATENCY_BUCKETS_S,
 )  # fmt: skip
+STAGE_CPU_SECONDS = Counter(
+    "newsflow_stage_cpu_seconds",
+    "CPU time of a stage's worker thread, by part: kafka (poll, send, flush, commit in the"
+    " worker's thread; the producer's own I/O thread is not counted) or handle",
+    ["stage", "part"],
+)  # fmt: skip
 STAGE_PAUSES = Counter(
     "newsflow_stage_pauses", "Batches rewound because a server was unreachable", ["stage"]
 )

@@ -93,9 +93,12 @@ def _redis_cpu(client: redis.Redis) -> float:
 
 
 def measure(
-    name: str, client: redis.Redis, articles: Sequence[Any], step: Callable[[int, Any], None]
-) -> Run:
-    client.flushall()
+    name: str, client: redis.Redis, articles: Sequence[Any], step: Callable[[int, Any], None],
+    *, flush: bool = True,
+) -> Run:  # fmt: skip
+    """`flush`: empty the Redis first (off when the Redis holds someone else's keys)."""
+    if flush:
+        client.flushall()
     memory, redis_cpu = _used_memory(client), _redis_cpu(client)
     half = len(articles) // 2
     wall, cpu, middle = time.perf_counter(), time.process_time(), 0

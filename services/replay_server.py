@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import threading
+import time
 import tomllib
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -99,14 +100,36 @@ def render_feed(outlet: Outlet, stories: list[Story], base_url: str) -> str:
 
 
 @dataclass
+class Release:
+    """Which stories a held-back site shows: none until `release()`, then all at once
+    (per_s None) or `per_s` a second in the story set's order, as a newsroom publishes.
+    Feeds show the newest `window` released stories of their outlet."""
+
+    per_s: float | None = None
+    started_at: float | None = None  # time.monotonic() of release(); None: held back
+    window: int = 100
+
+    def count(self, now: float, total: int) -> int:
+        if self.started_at is None:
+            return 0
+        if self.per_s is None:
+            return total
+        return min(total, int((now - self.started_at) * self.per_s) + 1)
+
+
+@dataclass
 class ReplaySite:
-    """Path -> (content type, body), rendered once."""
+    """Path -> (content type, body), rendered once; feeds of a held-back site (`release`
+    given) are rendered per request from the stories released so far."""
 
     stories: StorySet
     base_url: str
+    release: Release | None = None
     routes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    _order: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._order = {(s.outlet, s.slug): i for i, s in enumerate(self.stories.stories)}
         for outlet in self.stories.outlets:
             own = self.stories.of(outlet.slug)
             feed = render_feed(outlet, own, self.base_url).encode("utf-8")
@@ -117,6 +140,25 @@ class ReplaySite:
                     "text/html; charset=utf-8",
                     page,
                 )
+
+    def start_release(self, per_s: float | None = None) -> None:
+        if self.release is not None:
+            self.release.per_s, self.release.started_at = per_s, time.monotonic()
+
+    def released_feed(self, slug: str) -> bytes:
+        assert self.release is not None
+        outlet = next(o for o in self.stories.outlets if o.slug == slug)
+        out = self.release.count(time.monotonic(), len(self.stories.stories))
+        own = [s for s in self.stories.of(slug) if self._order[(s.outlet, s.slug)] < out]
+        return render_feed(outlet, own[-self.release.window :], self.base_url).encode("utf-8")
+
+    def body_of(self, path: str) -> tuple[str, bytes] | None:
+        if path not in self.routes:
+            return None
+        content_type, body = self.routes[path]
+        if self.release is not None and path.startswith("/feeds/"):
+            body = self.released_feed(path.removeprefix("/feeds/").removesuffix(".xml"))
+        return content_type, body
 
     def feed_urls(self) -> list[tuple[Outlet, str]]:
         return [(o, f"{self.base_url}/feeds/{o.slug}.xml") for o in self.stories.outlets]
@@ -132,11 +174,11 @@ class ReplaySite:
 def _handler_for(site: ReplaySite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path not in site.routes:
+            found = site.body_of(self.path.split("?", 1)[0])
+            if found is None:
                 self.send_error(404)
                 return
-            content_type, body = site.routes[path]
+            content_type, body = found
             etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -163,9 +205,11 @@ class ReplayServer:
     thread: threading.Thread
 
     @classmethod
-    def start(cls, stories: StorySet, port: int = 0) -> ReplayServer:
+    def start(
+        cls, stories: StorySet, port: int = 0, release: Release | None = None
+    ) -> ReplayServer:
         server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
-        site = ReplaySite(stories, f"http://127.0.0.1:{server.server_address[1]}")
+        site = ReplaySite(stories, f"http://127.0.0.1:{server.server_address[1]}", release)
         server.RequestHandlerClass = _handler_for(site)
         thread = threading.Thread(target=server.serve_forever, name="replay-server", daemon=True)
         thread.start()

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.errors import PoisonMessage, TransientError
-from adapters.metrics import DEAD_LETTERS, STAGE_HANDLE_SECONDS, STAGE_MESSAGES, STAGE_PAUSES
+from adapters.metrics import (
+    DEAD_LETTERS,
+    STAGE_CPU_SECONDS,
+    STAGE_HANDLE_SECONDS,
+    STAGE_MESSAGES,
+    STAGE_PAUSES,
+)
 from schemas.contracts import ContractViolation
 from schemas.records import InRecord, OutRecord
 from workers.backoff import Backoff
@@ -64,15 +72,18 @@ class WorkerLoop:
         """One batch, committed or rewound. Returns how many inputs were committed."""
         batch: list[InRecord] = []
         try:
-            batch = self.source.poll(self.poll_timeout_s)
+            with self._cpu("kafka"):
+                batch = self.source.poll(self.poll_timeout_s)
             if not batch:
                 return 0
-            outcomes = [self._timed_outputs_of(record) for record in batch]
-            for outputs, _ in outcomes:
-                for out in outputs:
-                    self.sink.send(out)
-            self.sink.flush()
-            self.source.commit(batch)
+            with self._cpu("handle"):
+                outcomes = [self._timed_outputs_of(record) for record in batch]
+            with self._cpu("kafka"):
+                for outputs, _ in outcomes:
+                    for out in outputs:
+                        self.sink.send(out)
+                self.sink.flush()
+                self.source.commit(batch)
         except TransientError as exc:
             STAGE_PAUSES.labels(self.stage).inc()
             delay = self.backoff.next_delay_s()
@@ -85,6 +96,15 @@ class WorkerLoop:
         self._count(outcome for _, outcome in outcomes)
         self.handled += len(batch)
         return len(batch)
+
+    @contextmanager
+    def _cpu(self, part: str) -> Iterator[None]:
+        """This thread's CPU time in `part` (thread time: waiting for the broker is free)."""
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            STAGE_CPU_SECONDS.labels(self.stage, part).inc(time.thread_time() - started)
 
     def _count(self, outcomes: Iterable[str | None]) -> None:
         """Counted once the batch is committed, so a retried batch is not counted twice."""

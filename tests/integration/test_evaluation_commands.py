@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import bench_dedupe, bench_poll, bench_tag, eval_dedupe, eval_tags
+from evaluation import bench_dedupe, bench_pipeline, bench_poll, bench_tag, eval_dedupe, eval_tags
 from evaluation.ant_corpus import CORPUS
 from tests.synthetic import sentence
 
@@ -97,3 +97,33 @@ def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
     assert bench_tag.main([str(data), "--articles", "10", "--words", "100", "--out", str(out)]) == 0
     runs = json.loads(out.read_text())["runs"]
     assert len(runs) == 4 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
+
+
+def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
+    tmp_path: Path, kafka_bootstrap: str, redis_url: str
+) -> None:
+    """`make bench` cannot rot: every run, reference and plot on 12 articles a run."""
+    data = _synthetic_corpus(tmp_path / "data", 40)
+    out = tmp_path / "bench"
+    args = [str(data), "--articles", "12", "--latency-articles", "12", "--rate", "12",
+            "--producer-records", "2000", "--kafka", kafka_bootstrap, "--redis", redis_url,
+            "--out", str(out)]  # fmt: skip
+    assert bench_pipeline.main(args) == 0
+    figures = json.loads((out / "bench.json").read_text())
+    runs = figures["runs"]
+    assert len(runs) == 5 and all(r["articles"] == 12 for r in runs.values())
+    assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
+    steady = runs["steady 12/s, 2 workers"]
+    assert 0 < steady["latency_ms"]["p50"] <= steady["latency_ms"]["p99"]
+    assert set(runs["saturation, 1 worker"]["stage_cpu_ms_per_article"]) == {
+        "poller",
+        "extract",
+        "dedupe",
+        "tag",
+    }
+    assert figures["references"]["trafilatura.extract"] > 0
+    assert figures["references"]["producer_records_per_s"] > 0
+    assert all(
+        (out / name).stat().st_size > 0
+        for name in ("latency.png", "throughput.png", "stage-cpu.png")
+    )

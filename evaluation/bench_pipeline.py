@@ -1,0 +1,474 @@
+"""`make bench DATA=<dir>`: the whole pipeline on the real broker and Redis, fed by the local
+replay server with corpus articles rendered as feeds and pages, beside references measured
+in the same run. Prints a table, writes every figure to bench.json and PNG plots under the
+output folder. Asserts nothing: a benchmark, not a test.
+
+Runs, each on its own topics and Redis keys:
+1. saturation, one process per stage: every article released at once; sustained
+   articles/s, per-stage CPU per article (worker thread's Kafka client and handler time
+   apart), broker and Redis CPU, memory.
+2. saturation, two processes per worker stage (extract, dedupe, tag): the whole
+   pipeline's scaling (bounded by the machine's cores, which every process shares).
+3. the poller and the extract stage alone, one and then two extract processes: the extract
+   stage's scaling.
+4. steady load: articles released at --rate a second (50 by default) with two processes per
+   worker stage; end-to-end latency, feed entry seen by the poller -> record on the
+   processed topic (page fetch from the local server included).
+References: plain trafilatura.extract and datasketch MinHashLSH (Redis storage) on the same
+pages and articles in this process; Kafka's own ProducerPerformance on the same broker
+with records of the processed topic's mean size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import trafilatura
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters.kafka_client import KafkaSource, ensure_topics, group_assignment
+from adapters.redis_client import connect_redis
+from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from evaluation.bench_dedupe import baseline, measure
+from evaluation.bench_plots import write_plots
+from evaluation.results import write_results
+from ingest.extract import extract_page
+from schemas.timestamps import parse_iso
+from schemas.topics import Topics
+from services.kafka_broker import DEFAULT_LIBS, BrokerConfig, start_broker
+from services.process import free_port
+from services.redis_server import RedisConfig, start_redis
+from services.replay_server import Outlet, Release, ReplayServer, Story, StorySet
+
+WORKER_STAGES = ("extract", "dedupe", "tag")
+# The last stage run -> the topic its output goes to and the field that says when.
+OUTPUT_OF = {"tag": ("processed", "processed_at"), "extract": ("articles", "extracted_at")}
+FEEDS_PER_SOURCE = 4  # the corpus's five outlets, each with section feeds, as news sites have
+GOALS = (
+    "goals: p99 <= 1 s and p50 <= 150 ms at 50 articles/s; extract stage >= 0.9x plain "
+    "trafilatura per core; dedupe >= 20x datasketch; extract scaling >= 1.8x with 2 workers"
+)
+_PUBLISHED_FALLBACK = "2018-03-01T12:00:00Z"
+
+
+def corpus_stories(articles: Sequence[CorpusArticle]) -> StorySet:
+    sources = sorted({a.source for a in articles})
+    outlets = tuple(
+        Outlet(f"{source}-{k}", f"{source} {k}", "ar")
+        for source in sources for k in range(FEEDS_PER_SOURCE)
+    )  # fmt: skip
+    stories = []
+    for n, article in enumerate(articles):
+        outlet = f"{article.source}-{n % FEEDS_PER_SOURCE}"
+        stories.append(Story(outlet, f"a{n}", article.title or f"story {n}",
+                             _iso(article.published), article.paragraphs))  # fmt: skip
+    return StorySet(outlets, tuple(stories))
+
+
+def _iso(published: str) -> str:
+    try:
+        return email.utils.parsedate_to_datetime(published).isoformat()
+    except (TypeError, ValueError):
+        return _PUBLISHED_FALLBACK
+
+
+@dataclass
+class Services:
+    kafka: str
+    redis: str
+    broker_pid: int | None  # None when the servers were given (their CPU is not ours to read)
+    redis_pid: int | None
+
+
+@contextmanager
+def services(kafka: str | None, redis_url: str | None) -> Iterator[Services]:
+    """The servers given, or a broker and a redis-server of our own on free ports."""
+    if kafka and redis_url:
+        yield Services(kafka, redis_url, None, None)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        broker = start_broker(BrokerConfig(port, free_port(), Path(tmp) / "kafka", heap="1g"))
+        redis_cfg = RedisConfig(port=free_port(), data_dir=Path(tmp) / "redis", persistent=False)
+        redis_server = start_redis(redis_cfg)
+        try:
+            yield Services(f"127.0.0.1:{port}", redis_cfg.url, broker.proc.pid,
+                           redis_server.proc.pid)  # fmt: skip
+        finally:
+            redis_server.stop()
+            broker.stop()
+
+
+@dataclass
+class StageProcess:
+    stage: str
+    proc: subprocess.Popen[bytes]
+    metrics_port: int
+
+
+@dataclass
+class RunResult:
+    name: str
+    articles: int
+    seconds: float  # release -> last record on the processed topic
+    latencies_s: list[float]
+    processed_times: list[float]  # seconds after release, one per record
+    stage_cpu_s: dict[str, float]  # per stage, all its processes
+    stage_parts_s: dict[str, dict[str, float]]  # stage -> kafka / handle thread CPU
+    rss_mb: dict[str, float]  # per process, "<stage>#<n>"
+    broker_cpu_s: float | None
+    redis_cpu_s: float
+    redis_bytes: int
+    mean_message_bytes: float
+
+    def figures(self) -> dict[str, Any]:
+        per = max(self.articles, 1)
+        lat = sorted(self.latencies_s)
+        cpu = self.stage_cpu_s
+        return {
+            "articles": self.articles,
+            "seconds": round(self.seconds, 2),
+            "articles_per_s": round(self.articles / self.seconds, 1) if self.seconds else None,
+            "latency_ms": {f"p{q}": round(_quantile(lat, q) * 1000, 1) for q in (50, 95, 99)}
+            if lat
+            else {},
+            "stage_cpu_ms_per_article": {s: round(c / per * 1000, 2) for s, c in cpu.items()},
+            "stage_articles_per_s_per_core": {
+                s: round(per / c, 1) if c else None for s, c in cpu.items()
+            },
+            "worker_thread_cpu_ms_per_article": {
+                s: {part: round(v / per * 1000, 3) for part, v in parts.items()}
+                for s, parts in self.stage_parts_s.items()
+            },
+            "broker_cpu_ms_per_article": None
+            if self.broker_cpu_s is None
+            else round(self.broker_cpu_s / per * 1000, 2),
+            "redis_cpu_ms_per_article": round(self.redis_cpu_s / per * 1000, 3),
+            "redis_bytes_per_article": round(self.redis_bytes / per, 1),
+            "rss_mb": self.rss_mb,
+            "mean_processed_message_bytes": round(self.mean_message_bytes),
+        }
+
+
+def _quantile(ordered: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile of an ordered list."""
+    return ordered[min(len(ordered) - 1, int(percent / 100 * len(ordered)))]
+
+
+def _env(svc: Services, prefix: str, feeds: Path, state: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": svc.kafka, "NEWSFLOW_REDIS_URL": svc.redis,
+        "NEWSFLOW_TOPIC_PREFIX": prefix, "NEWSFLOW_GROUP_PREFIX": prefix,
+        "NEWSFLOW_REDIS_KEY_PREFIX": prefix, "NEWSFLOW_FEEDS_FILE": str(feeds),
+        "NEWSFLOW_STATE_DIR": str(state), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_POLL_INTERVAL_S": "0.2", "NEWSFLOW_POLL_MIN_INTERVAL_S": "0.2",
+        "NEWSFLOW_POLL_MAX_INTERVAL_S": "0.5", "NEWSFLOW_POLL_HOST_CONCURRENCY": "32",
+        "NEWSFLOW_POLL_HOST_DELAY_S": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+
+
+def _start(stage: str, env: dict[str, str]) -> StageProcess:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsflow", "run", "--stage", stage],
+        env={**env, "NEWSFLOW_METRICS_PORT": str(port)},
+    )  # fmt: skip
+    return StageProcess(stage, proc, port)
+
+
+def _wait_ready(processes: Sequence[StageProcess], svc: Services, prefix: str) -> None:
+    """Every process answers /readyz and every worker group has all its partitions."""
+    deadline = time.monotonic() + 120
+    for p in processes:
+        while not _ready(p.metrics_port):
+            if p.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stage {p.stage} did not become ready")
+            time.sleep(0.2)
+    for stage in {p.stage for p in processes} & set(WORKER_STAGES):
+        group = f"{prefix}newsflow-{stage}-v1"
+        members = sum(1 for p in processes if p.stage == stage)
+        while len(group_assignment(svc.kafka, group)) < members:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"group {group} did not get its {members} members")
+            time.sleep(0.5)
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+def _thread_cpu(port: int) -> dict[str, float]:
+    """The worker thread's CPU counters of one stage process, by part."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        text = reply.read().decode()
+    parts: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "newsflow_stage_cpu_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    parts[sample.labels["part"]] = sample.value
+    return parts
+
+
+def _cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _redis_counters(url: str) -> tuple[float, int]:
+    client = connect_redis(url)
+    cpu, memory = client.info("cpu"), client.info("memory")
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"]), int(memory["used_memory"])
+
+
+def run_pipeline(
+    name: str, svc: Services, stories: StorySet, workers: int, rate: float | None,
+    workdir: Path, stages: Sequence[str] = WORKER_STAGES,
+) -> RunResult:  # fmt: skip
+    """The poller and `workers` processes of each of `stages`; measured on the output of the
+    last stage (the processed topic for the whole pipeline, the articles topic for extract)."""
+    prefix = f"bench{int(time.time() * 1000) % 10**9}-{re.sub(r'[^a-z0-9]', '', name)}."
+    topics = Topics(prefix)
+    ensure_topics(svc.kafka, topics.all(), partitions=3)
+    replay = ReplayServer.start(stories, release=Release(window=len(stories.stories)))
+    feeds = workdir / f"{prefix}feeds.toml"
+    feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+    env = _env(svc, prefix, feeds, workdir / prefix)
+    processes = [_start("poller", env)]
+    processes += [_start(s, env) for s in stages for _ in range(workers)]
+    output, done_at = OUTPUT_OF[stages[-1]]
+    reader = KafkaSource.connect(svc.kafka, f"{prefix}bench-reader", [getattr(topics, output)])
+    try:
+        _wait_ready(processes, svc, prefix)
+        reader.poll(1.0)  # join the reader's group before the clock starts
+        time.sleep(1.0)
+        cpu0 = {id(p): _cpu(p.proc.pid) for p in processes}
+        parts0 = {id(p): _thread_cpu(p.metrics_port) for p in processes if p.stage != "poller"}
+        broker0, (redis_cpu0, redis_mem0) = _cpu(svc.broker_pid), _redis_counters(svc.redis)
+        released_at, released_wall = time.monotonic(), time.time()
+        replay.site.start_release(rate)
+        seen: dict[str, dict[str, Any]] = {}
+        sizes: list[int] = []
+        expected = len(stories.stories)
+        idle_deadline = time.monotonic() + 60
+        while len(seen) < expected and time.monotonic() < idle_deadline:
+            for record in reader.poll(0.5):
+                message = json.loads(record.value)
+                if message["article_id"] not in seen:
+                    idle_deadline = time.monotonic() + 60
+                    seen[message["article_id"]] = message
+                    sizes.append(len(record.value))
+        elapsed = time.monotonic() - released_at
+        stage_cpu: dict[str, float] = {}
+        parts: dict[str, dict[str, float]] = {}
+        rss: dict[str, float] = {}
+        for n, p in enumerate(processes):
+            stage_cpu[p.stage] = stage_cpu.get(p.stage, 0.0) + _cpu(p.proc.pid) - cpu0[id(p)]
+            rss[f"{p.stage}#{n}"] = round(psutil.Process(p.proc.pid).memory_info().rss / 2**20, 1)
+            if p.stage != "poller":
+                now = _thread_cpu(p.metrics_port)
+                into = parts.setdefault(p.stage, {})
+                for part, value in now.items():
+                    into[part] = into.get(part, 0.0) + value - parts0[id(p)].get(part, 0.0)
+        broker_cpu = _cpu(svc.broker_pid) - broker0 if svc.broker_pid else None
+        redis_cpu, redis_mem = _redis_counters(svc.redis)
+        if svc.broker_pid:
+            rss["kafka broker"] = round(psutil.Process(svc.broker_pid).memory_info().rss / 2**20, 1)
+        if svc.redis_pid:
+            rss["redis-server"] = round(psutil.Process(svc.redis_pid).memory_info().rss / 2**20, 1)
+    finally:
+        reader.close()
+        for p in processes:
+            p.proc.send_signal(signal.SIGTERM)
+        for p in processes:
+            p.proc.wait(30)
+        replay.stop()
+    processed = [parse_iso(m[done_at]).timestamp() for m in seen.values()]
+    latencies = [
+        (parse_iso(m[done_at]) - parse_iso(m["seen_at"])).total_seconds() for m in seen.values()
+    ]
+    last = max(processed) - released_wall if processed else elapsed
+    return RunResult(
+        name, len(seen), last, latencies, sorted(t - released_wall for t in processed),
+        stage_cpu, parts, rss, broker_cpu, redis_cpu - redis_cpu0, redis_mem - redis_mem0,
+        sum(sizes) / len(sizes) if sizes else 0.0,
+    )  # fmt: skip
+
+
+def reference_extract(stories: StorySet, pages: int) -> dict[str, float]:
+    """Plain trafilatura.extract and our extract_page, per core, on the same rendered pages."""
+    from services.replay_server import render_page
+
+    outlets = {o.slug: o for o in stories.outlets}
+    html = [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
+    extractors: dict[str, Callable[[bytes], object]] = {
+        "trafilatura.extract": trafilatura.extract,
+        "newsflow extract_page": lambda page: extract_page(page, "http://bench.invalid/"),
+    }
+    figures = {}
+    for name, extract in extractors.items():
+        started = time.process_time()
+        for page in html:
+            extract(page)
+        figures[name] = round(len(html) / (time.process_time() - started), 1)
+    return figures
+
+
+def reference_dedupe(svc: Services, articles: Sequence[CorpusArticle]) -> float:
+    """datasketch MinHashLSH with Redis storage, articles/s per core (this process)."""
+    client = connect_redis(svc.redis)
+    port = int(svc.redis.rsplit(":", 1)[1].split("/")[0])
+    messages = [{"article_id": f"{n:032x}", "body": "\n\n".join(a.paragraphs)}
+                for n, a in enumerate(articles)]  # fmt: skip
+    run = measure("datasketch", client, messages, baseline(port), flush=False)
+    return round(run.per_core, 1)
+
+
+def reference_producer(svc: Services, record_bytes: int, records: int) -> float | None:
+    """Kafka's ProducerPerformance (records/s) on the same broker, or None without the jars."""
+    jars = sorted(DEFAULT_LIBS.glob("*.jar"))
+    if not jars:
+        return None
+    topic = f"bench-producer-{int(time.time())}"
+    ensure_topics(svc.kafka, [topic], partitions=3)
+    command = [
+        "java", "-cp", ":".join(str(j) for j in jars),
+        "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
+        "--num-records", str(records), "--record-size", str(max(record_bytes, 1)),
+        "--throughput", "-1", "--producer-props", f"bootstrap.servers={svc.kafka}", "acks=all",
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    found = re.findall(r"([\d.]+) records/sec", out.stdout)
+    return float(found[-1]) if found else None
+
+
+@dataclass
+class Report:
+    runs: dict[str, RunResult] = field(default_factory=dict)
+    references: dict[str, Any] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, Any]:
+        runs = {name: run.figures() for name, run in self.runs.items()}
+        one, two = runs.get("saturation, 1 worker"), runs.get("saturation, 2 workers")
+        ratios: dict[str, Any] = {}
+        if one and two and one["articles_per_s"]:
+            scaling = two["articles_per_s"] / one["articles_per_s"]
+            ratios["pipeline_scaling_2_vs_1"] = round(scaling, 2)
+        e1, e2 = runs.get("extract alone, 1 worker"), runs.get("extract alone, 2 workers")
+        if e1 and e2 and e1["articles_per_s"]:
+            ratios["extract_scaling_2_vs_1"] = round(e2["articles_per_s"] / e1["articles_per_s"], 2)
+        ref = self.references
+        if one:
+            per_core = one["stage_articles_per_s_per_core"]
+            if per_core.get("extract") and ref.get("trafilatura.extract"):
+                ratios["extract_stage_vs_trafilatura_per_core"] = round(
+                    per_core["extract"] / ref["trafilatura.extract"], 2)  # fmt: skip
+            if per_core.get("dedupe") and ref.get("datasketch_per_core"):
+                ratios["dedupe_stage_vs_datasketch_per_core"] = round(
+                    per_core["dedupe"] / ref["datasketch_per_core"], 2)  # fmt: skip
+            if one["articles_per_s"] and ref.get("producer_records_per_s"):
+                ratios["pipeline_vs_broker_ceiling"] = round(
+                    one["articles_per_s"] / ref["producer_records_per_s"], 4)  # fmt: skip
+        return {"runs": runs, "references": ref, "ratios": ratios}
+
+
+def print_report(figures: dict[str, Any]) -> None:
+    header = ("run", "articles", "art/s", "p50 ms", "p95 ms", "p99 ms")
+    print("{:28} {:>8} {:>7} {:>8} {:>8} {:>8}".format(*header))
+    for name, r in figures["runs"].items():
+        lat = r["latency_ms"]
+        cells = (r["articles_per_s"] or 0, lat.get("p50", 0), lat.get("p95", 0), lat.get("p99", 0))
+        print(f"{name:28} {r['articles']:8} " + "{:7.1f} {:8.0f} {:8.0f} {:8.0f}".format(*cells))
+    one = figures["runs"].get("saturation, 1 worker")
+    if one:
+        print("per stage, saturation with 1 worker: CPU ms/article, articles/s per core, and the")
+        print("worker thread's CPU ms/article in its Kafka client and in its handler")
+        for stage, ms in one["stage_cpu_ms_per_article"].items():
+            per_core = one["stage_articles_per_s_per_core"][stage] or 0
+            parts = one["worker_thread_cpu_ms_per_article"].get(stage, {})
+            kafka, handle = parts.get("kafka", 0), parts.get("handle", 0)
+            line = f"  {stage:8} {ms:8.2f} ms {per_core:9.1f}/s"
+            print(line + (f"  kafka {kafka:.2f} handle {handle:.2f}" if parts else ""))
+        print(
+            f"  broker CPU {one['broker_cpu_ms_per_article']} ms/article; Redis CPU "
+            f"{one['redis_cpu_ms_per_article']} ms/article, "
+            f"{one['redis_bytes_per_article']} bytes/article"
+        )
+        print(f"  resident memory MB: {one['rss_mb']}")
+    print(f"references: {figures['references']}")
+    print(f"ratios: {figures['ratios']}")
+    print(GOALS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the shared data folder")
+    parser.add_argument("--articles", type=int, default=2000, help="for each saturation run")
+    parser.add_argument("--latency-articles", type=int, default=1500)
+    parser.add_argument("--rate", type=float, default=50.0, help="articles/s of the steady run")
+    parser.add_argument("--producer-records", type=int, default=200_000)
+    parser.add_argument("--kafka", help="use this broker instead of starting one")
+    parser.add_argument("--redis", help="use this Redis instead of starting one")
+    parser.add_argument("--out", type=Path, default=Path("results") / "bench")
+    args = parser.parse_args(argv)
+
+    corpus = iter(read_corpus(args.data))
+    need = 2 * args.articles + args.latency_articles
+    articles = [a for _, a in zip(range(need), (a for a in corpus if a.paragraphs), strict=False)]
+    saturation = [corpus_stories(articles[: args.articles]),
+                  corpus_stories(articles[args.articles : 2 * args.articles])]  # fmt: skip
+    steady = corpus_stories(articles[2 * args.articles :])
+    report = Report()
+    with tempfile.TemporaryDirectory() as tmp, services(args.kafka, args.redis) as svc:
+        work = Path(tmp)
+        for workers, stories in zip((1, 2), saturation, strict=True):
+            name = f"saturation, {workers} worker{'s' if workers > 1 else ''}"
+            report.runs[name] = run_pipeline(name, svc, stories, workers, None, work)
+            print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
+        for workers in (1, 2):
+            name = f"extract alone, {workers} worker{'s' if workers > 1 else ''}"
+            report.runs[name] = run_pipeline(name, svc, saturation[workers - 1], workers, None,
+                                             work, stages=("extract",))  # fmt: skip
+        name = f"steady {args.rate:g}/s, 2 workers"
+        report.runs[name] = run_pipeline(name, svc, steady, 2, args.rate, work)
+        references: dict[str, Any] = reference_extract(saturation[0], min(300, args.articles))
+        references["datasketch_per_core"] = reference_dedupe(svc, articles[: args.articles])
+        size = int(report.runs["saturation, 1 worker"].mean_message_bytes)
+        references["producer_records_per_s"] = reference_producer(svc, size, args.producer_records)
+        references["producer_record_bytes"] = size
+        report.references = references
+    figures = report.figures()
+    print_report(figures)
+    print(f"corpus: {CITATION}")
+    figures["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    write_results(args.out / "bench.json", figures)
+    for path in write_plots(report.runs, args.out):
+        print(f"written: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
