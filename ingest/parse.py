@@ -13,6 +13,7 @@ from typing import Any
 
 import feedparser
 
+from ingest.json_feed import json_feed_items, looks_like_json_feed
 from schemas.timestamps import from_struct_time
 
 
@@ -66,7 +67,23 @@ def _entry(raw: dict[str, Any]) -> FeedEntry | None:
     )
 
 
+def _json_feed(body: bytes) -> ParsedFeed | FeedParseError:
+    read = json_feed_items(body)
+    if isinstance(read, str):
+        return FeedParseError(read)
+    feed, items = read
+    entries = tuple(
+        FeedEntry(link=item["link"], title=item["title"] or "", guid=item["id"],
+                  summary=item["summary"], content=item["content"],
+                  published=item["published"], updated=item["updated"])
+        for item in items if item["link"]
+    )  # fmt: skip
+    return ParsedFeed(title=feed["title"], language=feed["language"], entries=entries, warning=None)
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed | FeedParseError:
+    if looks_like_json_feed(body):
+        return _json_feed(body)
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers["content-location"] = url  # base for relative links
     try:

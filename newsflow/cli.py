@@ -21,12 +21,13 @@ from typing import Any
 from prometheus_client import REGISTRY
 
 from adapters.errors import PipelineError, TransientError
+from adapters.http_fetch import HttpFetcher
 from adapters.kafka_client import ensure_topics, read_topic
 from ingest.feeds import FeedsFileError
 from ingest.opml import OpmlError
 from newsflow.backfill import STAGE_INPUT, TARGETS, backfill, replay
 from newsflow.explain import explain
-from newsflow.feeds_command import export_opml, import_opml, list_lines
+from newsflow.feeds_command import discover_lines, export_opml, import_opml, list_lines
 from newsflow.local_services import (
     LocalServices,
     discover,
@@ -42,7 +43,7 @@ from newsflow.metrics_registry import (
 )
 from newsflow.ops_http import OpsServer
 from newsflow.settings import Settings, SettingsError
-from newsflow.stages import STAGES, build_stage, group_of, topics_of
+from newsflow.stages import STAGES, build_stage, fetch_limits, group_of, topics_of
 from newsflow.status import status_lines
 from newsflow.supervisor import Supervisor, install_stop_signals
 from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
@@ -96,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("opml", type=Path)
     exported = feeds_sub.add_parser("export-opml", help="write the feeds as OPML")
     exported.add_argument("opml", type=Path, nargs="?", help="file (default: standard output)")
+    discovered = feeds_sub.add_parser("discover", help="find the feeds of a homepage")
+    discovered.add_argument("url", help="the site's homepage (or any page of it)")
+    discovered.add_argument(
+        "--add", action="store_true", help="add what is found to the feeds file"
+    )
     backfill_cmd = sub.add_parser(
         "backfill", help="load a JSON Lines file of messages onto a topic"
     )
@@ -249,6 +255,12 @@ def _feeds(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(list_lines(feeds_file)))
     elif args.feeds_command == "import-opml":
         print(import_opml(feeds_file, args.opml))
+    elif args.feeds_command == "discover":
+        fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
+        try:
+            print("\n".join(discover_lines(feeds_file, args.url, fetcher.get, args.add)))
+        finally:
+            fetcher.close()
     elif args.opml is None:
         sys.stdout.write(export_opml(feeds_file).decode("utf-8"))
     else:

@@ -1,3 +1,5 @@
+import pytest
+
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -72,3 +74,45 @@ def test_a_surrogate_character_reference_is_a_per_feed_error_not_a_crash() -> No
     )
     assert isinstance(parsed, FeedParseError | ParsedFeed)
     assert isinstance(parse_feed(b"<item>&#xD800;", {}, "https://x.example/f"), FeedParseError)
+
+
+JSON_FEED_11 = """{
+  "version": "https://jsonfeed.org/version/1.1", "title": "Desk", "language": "ar",
+  "items": [
+    {"id": "1", "url": "https://news.example.org/one", "title": "One",
+     "content_html": "<p>نص</p>", "date_published": "2026-11-29T10:00:00+02:00"},
+    {"id": "https://news.example.org/two", "content_text": "Two", "date_modified": "yesterday"},
+    {"id": "3", "title": "nothing to fetch"},
+    "not an item"
+  ]
+}""".encode()
+
+
+def test_json_feed_items_become_entries() -> None:
+    parsed = parse_feed(JSON_FEED_11, {"Content-Type": "application/feed+json"}, "https://x/f")
+    assert isinstance(parsed, ParsedFeed)
+    assert (parsed.title, parsed.language) == ("Desk", "ar")
+    one, two = parsed.entries
+    assert (one.link, one.guid, one.title, one.content) == (
+        "https://news.example.org/one",
+        "1",
+        "One",
+        "<p>نص</p>",
+    )
+    assert one.published == "2026-11-29T08:00:00.000Z"  # RFC 3339 offset -> UTC
+    assert (two.link, two.title, two.content, two.updated) == (
+        "https://news.example.org/two",
+        "",
+        "Two",
+        None,  # the id is the URL; a bad date dropped
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"version": "https://jsonfeed.org/version/1", "items": {}}',
+     b'{"version": "https://jsonfeed.org/version/1", "items": [', b"\xff{ jsonfeed.org/version/"],
+    ids=["items-not-a-list", "truncated", "not-utf8"],
+)  # fmt: skip
+def test_broken_json_feed_is_a_feed_error(body: bytes) -> None:
+    assert isinstance(parse_feed(body, {}, "https://x/f"), FeedParseError)
