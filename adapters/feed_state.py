@@ -28,6 +28,7 @@ class Validators:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None  # where a chain of permanent redirects led (fetched from now on)
+    full_fetch_at: str | None = None  # last 200 answer, ISO UTC (see schedule.unconditional_due)
 
     def request_headers(self) -> dict[str, str]:
         headers = {}
@@ -68,14 +69,15 @@ class RedisFeedState:
         except RedisError as exc:
             raise TransientError(f"redis read of feed state failed: {exc}") from exc
         return Validators(
-            _text(raw.get(b"etag")), _text(raw.get(b"last_modified")), _text(raw.get(b"moved_to"))
-        )
+            _text(raw.get(b"etag")), _text(raw.get(b"last_modified")), _text(raw.get(b"moved_to")),
+            _text(raw.get(b"full_fetch_at")),
+        )  # fmt: skip
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
         fields = [
             "etag", validators.etag or "", "last_modified", validators.last_modified or "",
-            "moved_to", validators.moved_to or "",
+            "moved_to", validators.moved_to or "", "full_fetch_at", validators.full_fetch_at or "",
         ]  # fmt: skip
         try:
             self.client.hset(key, items=fields)

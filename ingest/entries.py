@@ -38,5 +38,6 @@ def entry_message(
         "published": entry.published or entry.updated,
         "language_hint": feed.language or feed_language,
         "feed_tags": list(feed.tags),
+        "obey_robots_txt": feed.robots_txt,
         "seen_at": seen_at,
     }

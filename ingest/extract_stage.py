@@ -9,6 +9,7 @@ from typing import Any
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page
+from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
 from schemas.messages import ArticleMessage
 from schemas.records import InRecord, OutRecord
@@ -72,10 +73,16 @@ class ExtractStage:
     fetch: Fetch
     topics: Topics
     budget_s: float = 10.0
+    robots: RobotsPolicy | None = None  # None: robots.txt is not read (tests, replays)
 
     def handle(self, entry: dict[str, Any], record: InRecord) -> list[OutRecord]:
-        fetched = self.fetch(entry["url"])
-        page, note = _page_of(fetched, self.budget_s)
-        fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
-        article = build_article(entry, page, fetched_url, note)
+        robots = self.robots if entry.get("obey_robots_txt", True) else None
+        if robots is not None and not robots.allows(entry["url"]):
+            article = build_article(entry, None, None, "robots.txt disallows the page")
+            article["robots_disallowed"] = True
+        else:
+            fetched = self.fetch(entry["url"])
+            page, note = _page_of(fetched, self.budget_s)
+            fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
+            article = build_article(entry, page, fetched_url, note)
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]

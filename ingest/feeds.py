@@ -6,6 +6,9 @@ outlet = "Example News"
 language = "en"          # hint for short texts; optional
 tags = ["region:north"]  # passed through to the articles; optional
 enabled = true           # optional, default true
+robots_txt = true        # optional, default true: obey the site's robots.txt for its pages
+min_interval_s = 60      # optional: this feed's own bounds on its polling interval
+max_interval_s = 3600
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class FeedConfig:
     enabled: bool = True
     min_interval_s: float | None = None  # None: the poller's poll_min_interval_s
     max_interval_s: float | None = None
+    robots_txt: bool = True  # False: fetch this feed's pages even where robots.txt says no
 
 
 def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
@@ -64,6 +68,7 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
         "enabled",
         "min_interval_s",
         "max_interval_s",
+        "robots_txt",
     }
     if unknown:
         problems.append(f"{where} ({url}): unknown keys {sorted(unknown)}")
@@ -75,6 +80,7 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
         enabled=bool(raw.get("enabled", True)),
         min_interval_s=_seconds(raw.get("min_interval_s"), where, problems),
         max_interval_s=_seconds(raw.get("max_interval_s"), where, problems),
+        robots_txt=bool(raw.get("robots_txt", True)),
     )
 
 
@@ -114,6 +120,12 @@ def feeds_toml(feeds: list[FeedConfig]) -> str:
             table["tags"] = list(feed.tags)
         if not feed.enabled:
             table["enabled"] = False
+        if not feed.robots_txt:
+            table["robots_txt"] = False
+        if feed.min_interval_s is not None:
+            table["min_interval_s"] = feed.min_interval_s
+        if feed.max_interval_s is not None:
+            table["max_interval_s"] = feed.max_interval_s
         tables.append(table)
     return tomli_w.dumps({"feed": tables})
 

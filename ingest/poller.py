@@ -25,7 +25,7 @@ from ingest.entries import entry_fingerprint, entry_message
 from ingest.feeds import FeedConfig
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
-from ingest.schedule import Bounds, adapt_interval, next_poll_s
+from ingest.schedule import Bounds, adapt_interval, next_poll_s, unconditional_due
 from schemas.records import OutRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
 from schemas.topics import Topics
@@ -77,10 +77,14 @@ class Poller:
     rng: random.Random = field(default_factory=random.Random)
     concurrency: int = 16
     hosts: HostLimiter = field(default_factory=HostLimiter)
+    unconditional_every_s: float = 6 * 3600.0  # 0: never
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         validators = self.state.validators(feed.url)
-        fetched = self.fetch(validators.moved_to or feed.url, validators.request_headers())
+        now = datetime.now(UTC)
+        full = unconditional_due(validators.full_fetch_at, now, self.unconditional_every_s)
+        headers = {} if full else validators.request_headers()
+        fetched = self.fetch(validators.moved_to or feed.url, headers)
         if isinstance(fetched, FetchFailure):
             return PollResult(feed.url, "error", error=f"{fetched.kind}: {fetched.reason}")
         if fetched.status == 304:
@@ -100,9 +104,9 @@ class Poller:
         moved_to = fetched.permanent_redirect or validators.moved_to
         if fetched.permanent_redirect:
             logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
+        etag, last_modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
         self.state.save_validators(
-            feed.url,
-            Validators(fetched.headers.get("etag"), fetched.headers.get("last-modified"), moved_to),
+            feed.url, Validators(etag, last_modified, moved_to, iso_utc(now))
         )
         return PollResult(
             feed.url, "new_entries", sent=sent, entries=entries,

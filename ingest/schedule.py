@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+from schemas.timestamps import parse_iso
 from workers.backoff import backoff_delay_s
 
 GONE_PROBE_S = 7 * 24 * 3600.0  # a 410 feed is muted, yet probed weekly: never silently dead
@@ -80,3 +81,17 @@ def next_poll_s(
         return max(wait, hint or 0.0)  # 429/503 with Retry-After: never sooner than asked
     wanted = max(interval_s, feed_ttl_s or 0.0, hint or 0.0)
     return bounds.clamp(wanted) * (0.9 + 0.2 * jitter)
+
+
+def unconditional_due(last_full_fetch_at: str | None, now: datetime, every_s: float) -> bool:
+    """Whether to fetch without validators this time. Some servers answer 304 to every
+    conditional GET, changed or not (a stale ETag behind a cache); a full fetch now and then
+    bounds how long such a feed can look unchanged. Never fetched in full: due."""
+    if every_s <= 0:
+        return False
+    if not last_full_fetch_at:
+        return True
+    try:
+        return (now - parse_iso(last_full_fetch_at)).total_seconds() >= every_s
+    except ValueError:
+        return True

@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
     Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
     Setting("poll_max_interval_s", float, 21600.0, "longest interval between two polls of a feed"),
+    Setting(
+        "poll_unconditional_every_s",
+        float,
+        21600.0,
+        "a feed is fetched without validators at least this often (servers that answer 304"
+        " wrongly); 0: never",
+    ),
     Setting("poll_concurrency", int, 16, "feeds polled at the same time"),
     Setting("poll_host_concurrency", int, 1, "requests in flight to one host at most"),
     Setting("poll_host_delay_s", float, 0.5, "pause between two requests to one host"),
@@ -125,6 +132,7 @@ class Settings:
     poll_interval_s: float
     poll_min_interval_s: float
     poll_max_interval_s: float
+    poll_unconditional_every_s: float
     poll_concurrency: int
     poll_host_concurrency: int
     poll_host_delay_s: float

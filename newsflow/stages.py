@@ -21,6 +21,7 @@ from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
 from ingest.politeness import HostLimiter
 from ingest.poller import Poller
+from ingest.robots import RobotsPolicy
 from newsflow.settings import Settings
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
@@ -88,8 +89,9 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         return _poller(settings, topics, stop)
     if stage == "extract":
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
+        robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
         handler = ExtractStage(
-            lambda url: fetcher.get(url), topics, settings.extract_budget_s
+            lambda url: fetcher.get(url), topics, settings.extract_budget_s, robots
         ).handle
         return _worker(settings, stage, topics.entries, "entry.v1", handler, stop, fetcher.close)
     if stage == "dedupe":
@@ -121,6 +123,7 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         interval_s=settings.poll_interval_s,
         min_interval_s=settings.poll_min_interval_s,
         max_interval_s=settings.poll_max_interval_s,
+        unconditional_every_s=settings.poll_unconditional_every_s,
         stop=stop,
         concurrency=max(1, settings.poll_concurrency),
         hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),

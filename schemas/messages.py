@@ -29,6 +29,7 @@ class EntryMessage(TypedDict):
     published: NotRequired[str | None]
     language_hint: NotRequired[str | None]
     feed_tags: NotRequired[list[str]]
+    obey_robots_txt: NotRequired[bool]
 
 
 class ArticleMessage(TypedDict):
@@ -51,6 +52,7 @@ class ArticleMessage(TypedDict):
     feed_tags: NotRequired[list[str]]
     page_language: NotRequired[str | None]
     page_paragraphs: NotRequired[list[str]]
+    robots_disallowed: NotRequired[bool]
 
 
 class DedupeVerdict(TypedDict):

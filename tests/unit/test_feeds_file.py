@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.feeds import FeedsFileError, parse_feeds
+from ingest.feeds import FeedsFileError, feeds_toml, load_feeds, parse_feeds
 
 GOOD = """
 [[feed]]
@@ -50,3 +50,16 @@ langauge = "en"
 def test_not_toml_is_a_clear_error() -> None:
     with pytest.raises(FeedsFileError, match="not valid TOML"):
         parse_feeds("[[feed]\nurl=", Path("feeds.toml"))
+
+
+def test_per_feed_options_survive_a_round_trip_through_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        '[[feed]]\nurl = "https://a.example/rss"\noutlet = "A"\nrobots_txt = false\n'
+        "min_interval_s = 120\nmax_interval_s = 7200\n",
+        encoding="utf-8",
+    )
+    [feed] = load_feeds(path)
+    assert (feed.robots_txt, feed.min_interval_s, feed.max_interval_s) == (False, 120.0, 7200.0)
+    path.write_text(feeds_toml([feed]), encoding="utf-8")
+    assert load_feeds(path) == [feed]

@@ -44,7 +44,22 @@ def test_new_entries_are_sent_valid_then_remembered_with_the_validators() -> Non
     assert all(problems("entry.v1", e) == [] for e in entries)
     assert all(o.key == json.loads(o.value)["article_id"] for o in sink.sent)
     assert len(state.seen) == 2
-    assert state.saved[FEED_URL] == Validators('"v1"', "Sat, 28 Nov 2026")
+    saved = state.saved[FEED_URL]
+    assert (saved.etag, saved.last_modified, saved.moved_to) == ('"v1"', "Sat, 28 Nov 2026", None)
+    assert saved.full_fetch_at is not None  # a 200 is a full fetch
+
+
+def test_a_feed_long_unchanged_is_fetched_once_without_validators() -> None:
+    fetch, state = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState()
+    poller = _poller(fetch, state, FakeSink())
+    state.saved[FEED_URL] = Validators('"v1"', None, None, "2020-01-01T00:00:00.000Z")
+    poller.poll_feed(poller.feeds[0])
+    assert fetch.requests[-1][1] == {}  # unconditional: its 304s could be wrong
+    poller.poll_feed(poller.feeds[0])
+    assert fetch.requests[-1][1] == {  # conditional again, with what the 200 gave
+        "If-None-Match": '"v1"',
+        "If-Modified-Since": "Sat, 28 Nov 2026",
+    }
 
 
 def test_second_poll_sends_validators_back_and_only_new_entries() -> None:

@@ -4,7 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ingest.schedule import GONE_PROBE_S, Bounds, adapt_interval, next_poll_s, server_hint_s
+from ingest.schedule import (
+    GONE_PROBE_S,
+    Bounds,
+    adapt_interval,
+    next_poll_s,
+    server_hint_s,
+    unconditional_due,
+)
 
 NOW = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
 BOUNDS = Bounds(60, 6 * 3600)
@@ -74,3 +81,19 @@ NEXT = [
 @pytest.mark.parametrize(("got", "expected"), [c[1:] for c in NEXT], ids=[c[0] for c in NEXT])
 def test_next_poll(got: float, expected: float) -> None:
     assert got == pytest.approx(expected)
+
+
+UNCONDITIONAL = [
+    ("never-fetched-in-full", None, 21600.0, True),
+    ("recent-full-fetch", "2026-11-29T07:00:00.000Z", 21600.0, False),
+    ("old-full-fetch", "2026-11-29T01:59:59.000Z", 21600.0, True),
+    ("switched-off", None, 0.0, False),
+    ("unreadable-time", "yesterday", 21600.0, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("last", "every_s", "due"), [c[1:] for c in UNCONDITIONAL], ids=[c[0] for c in UNCONDITIONAL]
+)
+def test_unconditional_due(last: str | None, every_s: float, due: bool) -> None:
+    assert unconditional_due(last, NOW, every_s) is due
