@@ -6,8 +6,10 @@ and the article says which source its body came from.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -31,6 +33,11 @@ class Extraction:
     # The page's own <p> sequence before extraction. trafilatura (>= 2.2) drops a paragraph
     # that repeats the one before it, which would hide internal duplication from dedupe.
     page_paragraphs: tuple[str, ...] = ()
+    canonical_url: str | None = None  # <link rel=canonical> / og:url, when on the same site
+    image: str | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    paywalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,13 +55,40 @@ def _page_language(html: bytes) -> str | None:
     return match.group(1).decode("ascii").lower() if match else None
 
 
-def extract_page(html: bytes, url: str) -> Extraction:
-    """The page is parsed once, by trafilatura's loader (which finds the charset from the
-    page's meta or by detection); its <p> sequence is read before extraction prunes it."""
+# WHATWG Encoding: labels that mean windows-1252 in a browser, whatever they say.
+_AS_WINDOWS_1252 = frozenset({"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "l1"})
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
+def page_text(body: bytes, content_type: str | None) -> bytes | str:
+    """The page decoded the way browsers do (WHATWG HTML encoding sniffing): a byte-order
+    mark first, then the charset of the HTTP Content-Type; with neither, the bytes go to
+    trafilatura, which reads the page's <meta charset> or else detects the encoding."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.IGNORECASE)
+    if match:
+        label = match.group(1).lower()
+        codec = "windows-1252" if label in _AS_WINDOWS_1252 else label
+        try:
+            return body.decode(codec, errors="replace")
+        except LookupError:
+            pass  # an unknown label: as if none were given
+    return body
+
+
+def extract_page(html: bytes | str, url: str) -> Extraction:
+    """The page is parsed once, by trafilatura's loader (which, given bytes, finds the
+    charset from the page's meta or by detection; see page_text for the header and BOM);
+    its <p> sequence is read before extraction prunes it."""
     tree = trafilatura.load_html(html)
+    html = html.encode("utf-8") if isinstance(html, str) else html
     if tree is None:
         return Extraction(None, (), None, None, None, _page_language(html))
     on_page = page_paragraphs(tree)
+    paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
@@ -72,7 +106,35 @@ def extract_page(html: bytes, url: str) -> Extraction:
         date=document.date,
         page_language=document.language or _page_language(html),
         page_paragraphs=on_page,
+        canonical_url=same_site_url(document.url, url),
+        image=document.image,
+        categories=tuple(document.categories or ()),
+        tags=tuple(document.tags or ()),
+        paywalled=paywalled,
     )
+
+
+# schema.org's flag for paywalled news (Google's structured data for subscription content);
+# in JSON-LD as a boolean or as the string "False".
+_NOT_FREE = re.compile(rb'"isAccessibleForFree"\s*:\s*"?(?:false|False|FALSE)"?')
+_PAYWALL_MARKER = "contains(translate(@class,'PAYWL','paywl'),'paywall') or contains(@id,'paywall')"
+
+
+def is_paywalled(html: bytes, tree: lxml.html.HtmlElement) -> bool:
+    """The page says it is not free (isAccessibleForFree false), or it carries an element
+    named for a paywall: the body may then be a teaser."""
+    if _NOT_FREE.search(html):
+        return True
+    return bool(tree.xpath(f"//*[{_PAYWALL_MARKER}]"))
+
+
+def same_site_url(candidate: str | None, page_url: str) -> str | None:
+    """The page's canonical URL when it stays on the page's site (its host, or the host
+    without "www."): a canonical pointing elsewhere is a syndication source, not this page."""
+    if not candidate or not candidate.startswith(("http://", "https://")):
+        return None
+    own, other = urlsplit(page_url).hostname or "", urlsplit(candidate).hostname or ""
+    return candidate if own.removeprefix("www.") == other.removeprefix("www.") else None
 
 
 def page_paragraphs(tree: lxml.html.HtmlElement) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract import Extraction, choose_body, extract_page
+from ingest.extract import Extraction, choose_body, extract_page, page_text
 from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
 from schemas.messages import ArticleMessage
@@ -30,7 +30,8 @@ def _page_of(
         return None, f"fetch answered HTTP {fetched.status}"
     try:
         with time_budget(budget_s):
-            return extract_page(fetched.body, fetched.url), "fetched"
+            html = page_text(fetched.body, fetched.headers.get("content-type"))
+            return extract_page(html, fetched.url), "fetched"
     except OverBudget as exc:
         return None, f"extraction stopped: {exc}"
 
@@ -63,6 +64,11 @@ def build_article(
         "feed_tags": entry.get("feed_tags", []),
         "page_language": page.page_language if page else None,
         "page_paragraphs": list(page.page_paragraphs) if page else [],
+        "page_canonical_url": page.canonical_url if page else None,
+        "image": page.image if page else None,
+        "page_categories": list(page.categories) if page else [],
+        "page_tags": list(page.tags) if page else [],
+        "paywalled": page.paywalled if page else False,
         "seen_at": entry["seen_at"],
         "extracted_at": utc_now_iso(),
     }

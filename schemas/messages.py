@@ -53,6 +53,11 @@ class ArticleMessage(TypedDict):
     page_language: NotRequired[str | None]
     page_paragraphs: NotRequired[list[str]]
     robots_disallowed: NotRequired[bool]
+    page_canonical_url: NotRequired[str | None]
+    image: NotRequired[str | None]
+    page_categories: NotRequired[list[str]]
+    page_tags: NotRequired[list[str]]
+    paywalled: NotRequired[bool]
 
 
 class DedupeVerdict(TypedDict):

@@ -1,4 +1,14 @@
-from ingest.extract import Extraction, choose_body, extract_page, html_fragment_paragraphs
+import pytest
+import trafilatura
+
+from ingest.extract import (
+    Extraction,
+    choose_body,
+    extract_page,
+    html_fragment_paragraphs,
+    is_paywalled,
+    same_site_url,
+)
 from services.replay_server import Outlet, Story, render_page
 
 PARAGRAPHS = (
@@ -55,3 +65,72 @@ def test_body_falls_back_to_the_longest_feed_text() -> None:
 
 def test_no_text_anywhere_is_no_body() -> None:
     assert choose_body(_extraction(()), None, None) is None
+
+
+PAGE_WITH_METADATA = b"""<html lang="en"><head>
+<link rel="canonical" href="https://www.news.example.org/world/harbour">
+<meta property="og:image" content="https://news.example.org/harbour.jpg">
+<meta property="article:tag" content="Harbours">
+<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": "False"}</script>
+</head><body><article><h1>Harbour reopens</h1>
+<p>The port authority lifted the closure on Sunday morning after the storm had passed.</p>
+<p>Ferries will run on the winter timetable until Friday, the operator said in a statement.</p>
+<p>Fishing boats were allowed back out before dawn, the first time in five days of gales.</p>
+</article></body></html>"""
+
+
+def test_page_metadata_canonical_image_tags_and_paywall() -> None:
+    page = extract_page(PAGE_WITH_METADATA, "https://news.example.org/world/harbour?utm_source=x")
+    assert page.canonical_url == "https://www.news.example.org/world/harbour"
+    assert page.image == "https://news.example.org/harbour.jpg"
+    assert "Harbours" in page.tags
+    assert page.paywalled
+
+
+SAME_SITE = [
+    ("same-host", "https://a.example/x", "https://a.example/y", "https://a.example/x"),
+    (
+        "www-either-side",
+        "https://www.a.example/x",
+        "https://a.example/y",
+        "https://www.a.example/x",
+    ),
+    ("other-site-is-syndication", "https://wire.example/x", "https://a.example/y", None),
+    ("relative-or-missing", "/x", "https://a.example/y", None),
+    ("none", None, "https://a.example/y", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "page", "expected"), [c[1:] for c in SAME_SITE], ids=[c[0] for c in SAME_SITE]
+)
+def test_same_site_url(candidate: str | None, page: str, expected: str | None) -> None:
+    assert same_site_url(candidate, page) == expected
+
+
+PAYWALLS = [
+    (
+        "json-ld-boolean",
+        b'<html><body><script>{"isAccessibleForFree": false}</script><p>x</p></body></html>',
+        True,
+    ),
+    (
+        "class-marker",
+        b'<html><body><div class="article-PayWall-box">Subscribe</div><p>x</p></body></html>',
+        True,
+    ),
+    ("id-marker", b'<html><body><div id="paywall">Subscribe</div></body></html>', True),
+    (
+        "free-page",
+        b'<html><body><script>{"isAccessibleForFree": true}</script><p>x</p></body></html>',
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"), [c[1:] for c in PAYWALLS], ids=[c[0] for c in PAYWALLS]
+)
+def test_is_paywalled(html: bytes, expected: bool) -> None:
+    tree = trafilatura.load_html(html)
+    assert is_paywalled(html, tree) is expected
