@@ -167,3 +167,33 @@ def test_the_interval_adapts_to_what_polls_bring() -> None:
     delays = [poller._poll_and_log(poller.feeds[0]) for _ in range(3)]
     assert poller.intervals[FEED_URL] == pytest.approx(60 * 1.25**3)
     assert delays[-1] > delays[0] * 1.2
+
+
+def test_guid_collisions_and_shared_links_inside_one_feed() -> None:
+    """Identity is the canonical link: a GUID reused for two stories (a CMS that numbers
+    per section) keeps both, and two items for one page (a GUID changed on edit) send one."""
+    items = (
+        '<item><title>One</title><link>https://example.org/one</link><guid isPermaLink="false">7</guid></item>'
+        '<item><title>Two</title><link>https://example.org/two</link><guid isPermaLink="false">7</guid></item>'
+        '<item><title>Two, edited</title><link>https://example.org/two?utm_source=x</link><guid isPermaLink="false">8</guid></item>'
+        '<item><title>Permalink</title><guid isPermaLink="true">https://example.org/three</guid></item>'
+    )
+    body = f'<rss version="2.0"><channel><title>X</title>{items}</channel></rss>'.encode()
+    sink = FakeSink()
+    poller = _poller(ScriptedFetch({FEED_URL: _ok(body)}), InMemoryFeedState(), sink)
+    assert poller.poll_feed(poller.feeds[0]).sent == 3
+    assert sorted(json.loads(o.value)["url"] for o in sink.sent) == [
+        "https://example.org/one",
+        "https://example.org/three",
+        "https://example.org/two",
+    ]
+
+
+def test_an_article_in_two_feeds_of_one_outlet_is_sent_once() -> None:
+    state, sink = InMemoryFeedState(), FakeSink()
+    world, europe = "https://example.org/world.xml", "https://example.org/europe.xml"
+    fetch = ScriptedFetch({world: _ok(_rss("a", "b")), europe: _ok(_rss("b", "c"))})
+    poller = Poller([FeedConfig(world, "Example"), FeedConfig(europe, "Example")], fetch, state,
+                    sink, Topics(), interval_s=60)  # fmt: skip
+    sent = [poller.poll_feed(feed).sent for feed in poller.feeds]
+    assert sent == [2, 1]  # b was sent with the first feed
