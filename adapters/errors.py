@@ -3,9 +3,12 @@
 PipelineError
 ├── TransientError     a server is unreachable or timed out: pause, rewind, retry later
 └── PoisonMessage      this one input can never be handled: dead-letter it and go on
+ConfigFileError        an operator's file (feeds, tag rules) is wrong: every problem at once
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class PipelineError(Exception):
@@ -23,3 +26,11 @@ class PoisonMessage(PipelineError):
         super().__init__(reason)
         self.reason = reason
         self.error_type = error_type
+
+
+class ConfigFileError(ValueError):
+    """Every problem found in an operator's file, reported at once, with the file's name."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.problems = problems

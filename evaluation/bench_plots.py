@@ -14,7 +14,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from evaluation.bench_pipeline import RunResult
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
 
 
 def _latency(runs: Mapping[str, RunResult], out: Path) -> Path:
@@ -30,11 +39,7 @@ def _latency(runs: Mapping[str, RunResult], out: Path) -> Path:
     cdf.set(title="Latency CDF", xlabel="ms", ylabel="share of articles", ylim=(0, 1.01))
     for axes in (histogram, cdf):
         axes.legend(fontsize="small")
-    path = out / "latency.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, out / "latency.png")
 
 
 def _throughput(runs: Mapping[str, RunResult], out: Path) -> Path:
@@ -47,11 +52,7 @@ def _throughput(runs: Mapping[str, RunResult], out: Path) -> Path:
     axes.set(title="Throughput over time", xlabel="seconds after release",
              ylabel="articles processed per second")  # fmt: skip
     axes.legend(fontsize="small")
-    path = out / "throughput.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, out / "throughput.png")
 
 
 def _stage_cpu(runs: Mapping[str, RunResult], out: Path) -> Path:
@@ -66,11 +67,7 @@ def _stage_cpu(runs: Mapping[str, RunResult], out: Path) -> Path:
     axes.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(stages))], stages)
     axes.set(title="CPU per article, by stage", ylabel="CPU ms per article")
     axes.legend(fontsize="small")
-    path = out / "stage-cpu.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, out / "stage-cpu.png")
 
 
 def write_plots(runs: Mapping[str, RunResult], out: Path) -> list[Path]:

@@ -20,15 +20,12 @@ from typing import Any
 
 import tomli_w
 
+from adapters.errors import ConfigFileError
 from ingest.canonical_url import InvalidUrl, canonical_url
 
 
-class FeedsFileError(ValueError):
+class FeedsFileError(ConfigFileError):
     """Every problem found in a feeds file, reported at once."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        super().__init__(f"{path}: " + "; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

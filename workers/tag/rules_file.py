@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.errors import ConfigFileError
+
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 2.0
 
 
-class RulesFileError(ValueError):
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        super().__init__(f"{path}: " + "; ".join(problems))
-        self.problems = problems
+class RulesFileError(ConfigFileError):
+    """Every problem found in a tag rules file, reported at once."""
 
 
 @dataclass(frozen=True)
