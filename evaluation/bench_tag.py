@@ -10,11 +10,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from evaluation.ant_corpus import CITATION, read_corpus
+from evaluation.bench_dedupe import long_articles
 from evaluation.results import write_results
 from schemas.records import InRecord
 from schemas.topics import Topics
@@ -30,26 +31,12 @@ RULES = Path(__file__).resolve().parents[1] / "config" / "tag-rules.toml"
 GOAL = "goal: >= 2,000 articles/s per core for 600-word articles"
 
 
-def long_articles(
-    articles: Iterator[CorpusArticle], words: int, count: int
-) -> list[dict[str, Any]]:
-    """Deduped messages of about `words` words: paragraphs of consecutive corpus articles."""
+def deduped_messages(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """bench-dedupe's articles of about N words, as the tag stage receives them."""
     template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    out: list[dict[str, Any]] = []
-    paragraphs: list[str] = []
-    title = ""
-    for article, paragraph in ((a, p) for a in articles for p in a.paragraphs):
-        title = title or article.title
-        paragraphs.append(paragraph)
-        if sum(len(p.split()) for p in paragraphs) >= words:
-            n = len(out)
-            out.append(template | {"article_id": f"{n:032x}", "title": title,
-                                   "paragraphs": paragraphs, "body": "\n\n".join(paragraphs),
-                                   "language_hint": None, "page_language": None})  # fmt: skip
-            paragraphs, title = [], ""
-            if len(out) == count:
-                break
-    return out
+    keep = ("article_id", "title", "paragraphs", "body")
+    return [template | {k: a[k] for k in keep} | {"language_hint": None, "page_language": None}
+            for a in articles]  # fmt: skip
 
 
 def _records(messages: list[dict[str, Any]]) -> list[InRecord]:
@@ -73,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-tag.json")
     args = parser.parse_args(argv)
 
-    messages = long_articles(read_corpus(args.data), args.words, args.articles)
+    messages = deduped_messages(long_articles(read_corpus(args.data), args.articles, args.words))
     records, n = _records(messages), len(messages)
     words = sum(len(m["body"].split()) for m in messages) / n
     detector = LanguageDetector()
@@ -106,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "part: decode + encode (JSON, schema checks)": _per_core(codec_only, n),
         "part: normalization of the text": _per_core(normalization_only, n),
     }
-    print(f"{n} articles of {words:.0f} words on average (ANT corpus articles joined)")
+    print(f"{n} articles of {words:.0f} words on average (paragraphs of consecutive ANT corpus articles)")
     print(f"{'run':44} {'articles/s/core':>16} {'CPU us/article':>15}")
     for name, figures in runs.items():
         print(f"{name:44} {figures['articles_per_s_per_core']:16,.0f} "
