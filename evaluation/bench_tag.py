@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "part: decode + encode (JSON, schema checks)": _per_core(codec_only, n),
         "part: normalization of the text": _per_core(normalization_only, n),
     }
-    print(f"{n} articles of {words:.0f} words on average (paragraphs of consecutive ANT corpus articles)")
+    print(f"{n} articles of {words:.0f} words on average (consecutive ANT corpus paragraphs)")
     print(f"{'run':44} {'articles/s/core':>16} {'CPU us/article':>15}")
     for name, figures in runs.items():
         print(f"{name:44} {figures['articles_per_s_per_core']:16,.0f} "
