@@ -11,5 +11,7 @@ COPY workers workers
 COPY demo demo
 COPY config config
 RUN pip install --no-cache-dir .
+# Installed as a package, newsflow cannot find the checkout's config/ on its own.
+ENV NEWSFLOW_TAG_RULES_FILE=/app/config/tag-rules.toml
 USER nobody
 ENTRYPOINT ["newsflow"]

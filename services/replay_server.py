@@ -145,19 +145,19 @@ class ReplaySite:
         if self.release is not None:
             self.release.per_s, self.release.started_at = per_s, time.monotonic()
 
-    def released_feed(self, slug: str) -> bytes:
-        assert self.release is not None
+    def released_feed(self, slug: str, release: Release) -> bytes:
         outlet = next(o for o in self.stories.outlets if o.slug == slug)
-        out = self.release.count(time.monotonic(), len(self.stories.stories))
+        out = release.count(time.monotonic(), len(self.stories.stories))
         own = [s for s in self.stories.of(slug) if self._order[(s.outlet, s.slug)] < out]
-        return render_feed(outlet, own[-self.release.window :], self.base_url).encode("utf-8")
+        return render_feed(outlet, own[-release.window :], self.base_url).encode("utf-8")
 
     def body_of(self, path: str) -> tuple[str, bytes] | None:
         if path not in self.routes:
             return None
         content_type, body = self.routes[path]
         if self.release is not None and path.startswith("/feeds/"):
-            body = self.released_feed(path.removeprefix("/feeds/").removesuffix(".xml"))
+            slug = path.removeprefix("/feeds/").removesuffix(".xml")
+            body = self.released_feed(slug, self.release)
         return content_type, body
 
     def feed_urls(self) -> list[tuple[Outlet, str]]:

@@ -42,7 +42,7 @@ from workers.tag.name_forms import (
     written_forms,
 )
 
-# The languages first; Portuguese and Italian are cheap to add and common in news.
+# Languages whose names news readers expect matched; Portuguese and Italian cost little more.
 NAME_LANGUAGES = ("ar", "en", "fr", "es", "de", "ru", "zh", "zh_Hant", "pt", "it")
 MIN_CITY_POPULATION = 1_000_000
 

@@ -7,6 +7,7 @@ gazetteer), the watch list and the topic phrases (rebuilt when the rules file ch
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,10 +108,17 @@ def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
     return sorted(found.values(), key=lambda t: (-t["mentions"], t["name"]))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _folded_phrase(phrase: str) -> str:
+    """Topic phrases as matched (casefolded, normalized); cached: a topic's rules are checked
+    on every article and their phrases change only when the rules file does."""
+    return " ".join(fold(phrase).split())
+
+
 def _for_language(table: Mapping[str, tuple[str, ...]], language: str | None) -> set[str]:
-    return {
-        " ".join(fold(p).split()) for lang in ("*", language) for p in table.get(lang or "*", ())
-    }
+    """The phrases of a rule that apply to an article in `language` ("*" applies to all)."""
+    languages = ("*", language) if language else ("*",)
+    return {_folded_phrase(p) for lang in languages for p in table.get(lang, ())}
 
 
 def topic_evidence(
@@ -154,9 +162,7 @@ class RuleMatchers:
         )
         phrases = {p for topic in self.rules.topics for p in topic.phrases()}
         self.topics = PhraseMatcher(
-            _form_table(
-                ((p, "phrase:" + " ".join(fold(p).split())) for p in phrases), casefold=True
-            )
+            _form_table(((p, "phrase:" + _folded_phrase(p)) for p in phrases), casefold=True)
         )
 
     def topic_tags(
