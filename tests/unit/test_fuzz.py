@@ -3,6 +3,7 @@ bytes and text: feed parsing, URL canonicalization, normalization, internal dupl
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -32,6 +33,31 @@ FEED_PIECES = st.sampled_from([
 def test_any_bytes_parse_to_a_feed_or_a_per_feed_error(pieces: list[bytes]) -> None:
     result = parse_feed(b"".join(pieces), {}, "https://feeds.example/x")
     assert isinstance(result, ParsedFeed | FeedParseError)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+JSON_FEED_KEYS = st.sampled_from(["title", "items", "language", "url", "id", "content_html",
+                                  "content_text", "date_published", "date_modified", "external_url"])  # fmt: skip
+
+
+@BUDGET
+@given(st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6), st.lists(
+    st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6), max_size=4))  # fmt: skip
+def test_any_json_feed_shape_parses_to_a_feed_or_a_per_feed_error(
+    top: dict[str, object], items: list[dict[str, object]]
+) -> None:
+    document = {**top, "version": "https://jsonfeed.org/version/1.1"}
+    if items:
+        document["items"] = items
+    body = json.dumps(document).encode()
+    result = parse_feed(body, {}, "https://feeds.example/feed.json")
+    assert isinstance(result, ParsedFeed | FeedParseError)
+    if isinstance(result, ParsedFeed):
+        assert all(entry.link for entry in result.entries)
 
 
 @BUDGET
