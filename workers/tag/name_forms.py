@@ -8,7 +8,10 @@ name. Names arrive already folded (workers.dedupe.normalize.fold, case kept).
 
 from __future__ import annotations
 
+import functools
 import re
+
+import stopwordsiso
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -90,12 +93,20 @@ def russian_forms(name: str) -> set[str]:
         stems.add(last[:-1])
     if last.endswith("ия"):
         stems.add(last[:-2] + "и")
-    return {
+    # A stem without its final vowel is no word on its own ("Само" is not Samoa), and an
+    # inflected form that is a common word (stopwords-iso's Russian list) is left out.
+    forms = {
         prefix + stem + ending
         for stem in stems
         for ending in _RUSSIAN_ENDINGS
-        if len(stem + ending) >= len(last) - 1
+        if len(stem + ending) >= len(last) - 1 and (stem == last or ending)
     }
+    return {f for f in forms if f == name or f.casefold() not in _russian_stopwords()}
+
+
+@functools.cache
+def _russian_stopwords() -> frozenset[str]:
+    return frozenset(word.casefold() for word in stopwordsiso.stopwords("ru"))
 
 
 def latin_forms(name: str, *, language: str | None = None) -> set[str]:

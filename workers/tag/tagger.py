@@ -193,7 +193,7 @@ class Tagger:
     def __post_init__(self) -> None:
         self._place_matcher = PhraseMatcher(self.places.forms)
         self._adjective_matchers = {
-            language: PhraseMatcher(forms) for language, forms in self.places.adjectives.items()
+            language: PhraseMatcher(forms) for language, forms in self.places.by_language.items()
         }
         self._rules_version = self.rules_file.version
         self._rule_matchers = RuleMatchers(self.rules_file.rules)
