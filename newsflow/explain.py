@@ -1,4 +1,5 @@
-"""`newsflow explain <article_id>`: why an article got its verdict, in words (pure)."""
+"""`newsflow explain <article_id>`: why an article got its verdict and its tags, in words
+(pure)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,28 @@ def explain(article: dict[str, Any], matched: dict[str, Any] | None) -> list[str
     if dedupe["relation"] != "original":
         lines += _match_lines(article, dedupe, matched)
     lines += _internal_lines(article, internal)
+    lines += tag_lines(article["tags"])
+    return lines
+
+
+def _where(evidence: dict[str, Any]) -> str:
+    place = "title" if evidence["field"] == "title" else f"¶{evidence['paragraph'] + 1}"
+    return f'"{evidence["text"]}" ({evidence["matched_as"]}, {place})'
+
+
+def tag_lines(tags: dict[str, Any]) -> list[str]:
+    """Each tag with the words that gave it and where they are."""
+    lines = []
+    labelled = (("places", "place", lambda t: f"{t['id']} {t['name']}"),
+                ("entities", "name", lambda t: f"{t['name']} ({t['kind']})"),
+                ("topics", "topic", lambda t: t["id"]))  # fmt: skip
+    for key, label, title in labelled:
+        for tag in tags.get(key, []):
+            found = ", ".join(_where(e) for e in tag["evidence"])
+            mentions = f" ×{tag['mentions']}" if tag.get("mentions", 1) > 1 else ""
+            lines.append(f"{label:<9} {title(tag)}{mentions}: {found}")
+    if tags.get("keywords"):
+        lines.append(f"keywords  {', '.join(tags['keywords'])}")
     return lines
 
 

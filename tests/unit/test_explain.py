@@ -13,7 +13,18 @@ def test_shared_paragraphs_match_after_normalization() -> None:
 def test_original_says_no_match_and_no_repeats() -> None:
     lines = explain(example("processed.v1"), None)
     assert lines[3].startswith("verdict   original")
-    assert lines[-1] == "repeats   none: the body does not repeat itself"
+    assert "repeats   none: the body does not repeat itself" in lines
+
+
+def test_every_tag_is_shown_with_its_evidence() -> None:
+    message = example("processed.v1")
+    message["tags"]["entities"] = [{"name": "NATO", "kind": "organization", "mentions": 2, "evidence": [
+        {"text": "NATO", "field": "title", "paragraph": 0, "matched_as": "alias"},
+        {"text": "OTAN", "field": "body", "paragraph": 1, "matched_as": "alias"}]}]  # fmt: skip
+    lines = explain(message, None)
+    assert 'place     MA Morocco: "Morocco" (name, ¶2)' in lines
+    assert 'name      NATO (organization) ×2: "NATO" (alias, title), "OTAN" (alias, ¶2)' in lines
+    assert lines[-1] == "keywords  harbour, reopens, storm, closure, ferries"
 
 
 def test_duplicate_shows_the_match_and_the_shared_paragraphs() -> None:
