@@ -65,8 +65,8 @@ def tokens(text: str) -> list[str]:
     return fold(text).split()
 
 
-def normalize_text(text: str) -> str:
-    return " ".join(tokens(text))
+def normalize_text(text: str, *, casefold: bool = True) -> str:
+    return " ".join(fold(text, casefold=casefold).split())
 
 
 def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) -> list[str]:

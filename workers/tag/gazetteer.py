@@ -34,7 +34,7 @@ from babel import Locale
 from babel.core import get_global
 from countryinfo import CountryInfo
 
-from workers.dedupe.normalize import fold
+from workers.dedupe.normalize import normalize_text
 from workers.tag.name_forms import (
     adjective_forms,
     arabic_demonyms,
@@ -107,7 +107,7 @@ class Gazetteer:
 
 
 def _fold_name(name: str) -> str:
-    return " ".join(fold(name, casefold=False).split())
+    return normalize_text(name, casefold=False)
 
 
 def _usable_city_name(name: str) -> bool:

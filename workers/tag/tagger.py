@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
-from workers.dedupe.normalize import fold, normalize_paragraphs
+from workers.dedupe.normalize import normalize_paragraphs, normalize_text
 from workers.tag.gazetteer import Gazetteer, gazetteer
 from workers.tag.keywords import KeywordWindow, candidate_terms
 from workers.tag.language import LanguageDetector, decide_language
@@ -42,7 +42,7 @@ def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str
     """(name, key) pairs -> every written form of each name -> its keys."""
     table: dict[str, set[str]] = defaultdict(set)
     for name, key in names:
-        folded = " ".join(fold(name, casefold=casefold).split())
+        folded = normalize_text(name, casefold=casefold)
         for form in written_forms(folded) if folded else ():
             table[form].add(key)
     return table
@@ -112,7 +112,7 @@ def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
 def _folded_phrase(phrase: str) -> str:
     """Topic phrases as matched (casefolded, normalized); cached: a topic's rules are checked
     on every article and their phrases change only when the rules file does."""
-    return " ".join(fold(phrase).split())
+    return normalize_text(phrase)
 
 
 def _for_language(table: Mapping[str, tuple[str, ...]], language: str | None) -> set[str]:
