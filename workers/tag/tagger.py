@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
 from workers.dedupe.normalize import normalize_paragraphs, normalize_text
@@ -20,7 +20,7 @@ from workers.tag.keywords import KeywordWindow, candidate_terms
 from workers.tag.language import LanguageDetector, decide_language
 from workers.tag.name_forms import written_forms
 from workers.tag.phrase_matcher import Hit, PhraseMatcher
-from workers.tag.rules_file import RulesFile, TagRules, Topic
+from workers.tag.rules_file import RulesFile, TagRules, Topic, WatchEntry
 from workers.tag.script import script_of
 
 MAX_EVIDENCE = 3  # per tag: enough to explain it, short enough for every message
@@ -48,27 +48,26 @@ def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str
     return table
 
 
-def _count(tags: dict[Any, Any], key: Any, new_tag: Any, evidence: Evidence) -> None:
-    """One more mention of the tag under `key` (created from `new_tag` on its first)."""
-    tag = tags.setdefault(key, new_tag)
+def _count(tags: dict[Any, Any], key: Any, new_tag: Callable[[], Any], evidence: Evidence) -> None:
+    """One more mention of the tag under `key` (made by `new_tag` on its first)."""
+    tag = tags.get(key)
+    if tag is None:
+        tag = tags[key] = new_tag()
     tag["mentions"] += 1
     if len(tag["evidence"]) < MAX_EVIDENCE:
         tag["evidence"].append(evidence)
 
 
+def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: str) -> PlaceTag:
+    return {"id": tag_id, "kind": kind, "name": name, "country": country, "mentions": 0,
+            "evidence": []}  # fmt: skip
+
+
 def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
     found: dict[str, PlaceTag] = {}
 
-    def country(code: str) -> PlaceTag:
-        name = places.country_names[code]
-        return {
-            "id": code,
-            "kind": "country",
-            "name": name,
-            "country": code,
-            "mentions": 0,
-            "evidence": [],
-        }
+    def country(code: str) -> Callable[[], PlaceTag]:
+        return lambda: _place(code, "country", places.country_names[code], code)
 
     for hit in hits:
         for key in hit.keys:
@@ -76,14 +75,7 @@ def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
             if kind == "city":
                 city = places.cities[int(ident)]
                 city_id = f"geonames:{city.geonameid}"
-                new_city: PlaceTag = {
-                    "id": city_id,
-                    "kind": "city",
-                    "name": city.name,
-                    "country": city.country,
-                    "mentions": 0,
-                    "evidence": [],
-                }
+                new_city = functools.partial(_place, city_id, "city", city.name, city.country)
                 _count(found, city_id, new_city, _evidence(hit, "name"))
                 _count(found, city.country, country(city.country), _evidence(hit, "city"))
             elif kind != "region":  # regions only keep their countries' names from matching
@@ -98,12 +90,10 @@ def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
         for key in hit.keys:
             index = int(key.partition(":")[2])
             entry = rules.watch[index]
-            new_tag: EntityTag = {
-                "name": entry.name,
-                "kind": entry.kind,
-                "mentions": 0,
-                "evidence": [],
-            }
+
+            def new_tag(entry: WatchEntry = entry) -> EntityTag:
+                return {"name": entry.name, "kind": entry.kind, "mentions": 0, "evidence": []}
+
             _count(found, index, new_tag, _evidence(hit, "alias"))
     return sorted(found.values(), key=lambda t: (-t["mentions"], t["name"]))
 
