@@ -79,10 +79,14 @@ def long_articles(corpus: Iterable[CorpusArticle], count: int, words: int) -> li
 
 
 def _message(n: int, paragraphs: Sequence[str]) -> dict[str, Any]:
+    """As the extract stage sends it: the page's own <p> sequence (byline, body, footer, as
+    the replay server renders a page) beside the extracted body."""
+    page = (f"outlet-{n % 5} desk", *paragraphs, f"© outlet-{n % 5}. All rights reserved.")
     return {
         "schema_version": 1, "article_id": f"{n:032x}", "url": f"https://bench.invalid/{n}",
         "feed_url": "https://bench.invalid/feed", "outlet": f"outlet-{n % 5}", "title": f"t{n}",
         "body": "\n\n".join(paragraphs), "paragraphs": list(paragraphs), "body_source": "page",
+        "page_paragraphs": list(page),
         "seen_at": SEEN_AT, "extracted_at": SEEN_AT,
     }  # fmt: skip
 
@@ -145,8 +149,9 @@ def baseline(port: int) -> Callable[[int, Any], None]:
 
 # The stage's steps, as named in the code, for --profile.
 STEPS = (
-    "normalize_paragraphs", "duplication_report", "tokens", "shingle_hashes", "signature",
-    "band_keys", "paragraph_keys", "observe", "decide", "record_cluster", "encode",
+    "normalize_paragraphs", "duplication_report", "paragraph_sketches", "text_hash",
+    "shingles", "signature", "band_keys", "paragraph_keys", "observe", "decide",
+    "record_cluster", "encode",
 )  # fmt: skip
 
 

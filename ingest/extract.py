@@ -91,8 +91,8 @@ def extract_page(html: bytes | str, url: str) -> Extraction:
     paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
     # fast=True: no second opinion from trafilatura's fallback extractors (its readability
     # and jusText ports). On the scrapinghub benchmark it scored F1 0.965 against 0.962
-    # without (`make eval-extraction`) in about three quarters of the CPU: the fallbacks rarely win on
-    # news pages, and choose_body already falls back to the feed's own text.
+    # without (`make eval-extraction`) in about three quarters of the CPU: the fallbacks
+    # rarely win on news pages, and choose_body already falls back to the feed's own text.
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
         fast=True,

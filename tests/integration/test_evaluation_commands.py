@@ -62,7 +62,7 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
     ]
     assert bench_dedupe.main(args) == 0
     result = json.loads(out.read_text())
-    assert {"observe", "shingle_hashes", "encode"} <= set(result["profile_us_per_article"])
+    assert {"observe", "shingles", "encode"} <= set(result["profile_us_per_article"])
     runs = result["runs"]
     assert set(runs) == {"newsflow dedupe stage", "datasketch MinHashLSH"}
     assert all(r["articles"] == 20 and r["articles_per_s_per_core"] > 0 for r in runs.values())

@@ -59,9 +59,14 @@ class Match:
 
 def content_hash(tokens: Sequence[str]) -> str:
     """Hash of the normalized body; "" for a body with no tokens, which must never match."""
-    if not tokens:
+    return text_hash(" ".join(tokens))
+
+
+def text_hash(text: str) -> str:
+    """content_hash of the tokens joined by single spaces (as Words.text holds them)."""
+    if not text:
         return ""
-    return hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def unmatched(article_id: str, digest: str) -> DedupeVerdict:

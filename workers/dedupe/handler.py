@@ -14,9 +14,9 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
-from workers.dedupe.core import Article, Thresholds, content_hash, decide, unmatched
+from workers.dedupe.core import Article, Thresholds, decide, text_hash, unmatched
 from workers.dedupe.internal import InternalDuplication, internal_duplication, is_substantial
-from workers.dedupe.minhash import MinHasher, compact, shingle_hashes, signature_bytes
+from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
 from workers.dedupe.normalize import normalize_paragraphs
 
 MAX_PARAGRAPH_KEYS = 24
@@ -30,23 +30,28 @@ class DedupeIndex(Protocol):
 
 @dataclass(frozen=True)
 class Body:
-    """Paragraphs with their normalized forms, computed once for every fingerprint."""
+    """Paragraphs with their normalized forms and words, computed once for every
+    fingerprint."""
 
     paragraphs: tuple[str, ...]
     normalized: tuple[str, ...]
+    words: Words
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Body:
-        return cls(tuple(paragraphs), tuple(normalize_paragraphs(paragraphs)))
+        return cls.normalized_as(paragraphs, normalize_paragraphs(paragraphs))
+
+    @classmethod
+    def normalized_as(cls, paragraphs: Sequence[str], normalized: Sequence[str]) -> Body:
+        return cls(tuple(paragraphs), tuple(normalized), Words.of(normalized))
 
     def without(self, indexes: set[int]) -> Body:
+        if not indexes:
+            return self
         keep = [i for i in range(len(self.paragraphs)) if i not in indexes]
-        return Body(
-            tuple(self.paragraphs[i] for i in keep), tuple(self.normalized[i] for i in keep)
+        return Body.normalized_as(
+            [self.paragraphs[i] for i in keep], [self.normalized[i] for i in keep]
         )
-
-    def tokens(self) -> list[str]:
-        return " ".join(self.normalized).split()
 
     def paragraph_keys(self) -> list[bytes]:
         """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
@@ -60,17 +65,29 @@ class Body:
         return list(keys)
 
 
+def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
+    """normalize_paragraphs(page), reusing the body's work for paragraphs it already has."""
+    known = dict(zip(body.paragraphs, body.normalized, strict=True))
+    missing = [p for p in page if p not in known]
+    known.update(zip(missing, normalize_paragraphs(missing), strict=True))
+    return [known[p] for p in page]
+
+
 def duplication_report(
     body: Body, page: Sequence[str]
 ) -> tuple[InternalDuplication, InternalDuplicationReport]:
     """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
     paragraphs that made it into the body (a menu repeated in header and footer is not)."""
-    in_body = internal_duplication(body.paragraphs, body.normalized)
+    in_body = internal_duplication(body.paragraphs, body.normalized, body.words)
     kept = set(body.normalized)
-    page_normalized = normalize_paragraphs(page)
+    page_normalized = _normalize_page(page, body)
     in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
-    in_page = internal_duplication(
-        [page[i] for i in in_page_idx], [page_normalized[i] for i in in_page_idx]
+    in_page_normalized = [page_normalized[i] for i in in_page_idx]
+    # The usual page: its body paragraphs are the body itself, and so are their repeats.
+    in_page = (
+        in_body
+        if in_page_normalized == list(body.normalized)
+        else internal_duplication([page[i] for i in in_page_idx], in_page_normalized)
     )
     found_in = {
         (True, True): "body_and_page", (True, False): "body", (False, True): "page",
@@ -121,11 +138,10 @@ class DedupeStage:
         return [encode(self.topics.deduped, article["article_id"], message, "deduped.v1")]
 
     def verdict(self, article: dict[str, Any], body: Body) -> DedupeVerdict:
-        words = body.tokens()
-        digest = content_hash(words)
+        digest = text_hash(body.words.text)
         if not digest:
             return unmatched(article["article_id"], digest)
-        hashes = shingle_hashes(words)
+        hashes = body.words.shingles()
         keys = body.paragraph_keys()
         signature = self.hasher.signature(hashes)
         me = Article(

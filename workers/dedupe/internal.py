@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from workers.dedupe.minhash import paragraph_sketches
+from workers.dedupe.minhash import Words, paragraph_sketches
 from workers.dedupe.normalize import normalize_paragraphs
 
 Pattern = Literal[
@@ -57,10 +57,10 @@ class InternalDuplication:
 
 def is_substantial(normalized: str) -> bool:
     """Body text, not a line (dateline, "Advertisement"): only such paragraphs count."""
-    words = normalized.split()
-    if len(words) >= MIN_TOKENS:
+    words = normalized.count(" ") + 1 if normalized else 0  # normalized: single spaces
+    if words >= MIN_TOKENS:
         return True
-    return len(words) <= 2 and len(normalized) >= MIN_CHARS_WITHOUT_SPACES
+    return words <= 2 and len(normalized) >= MIN_CHARS_WITHOUT_SPACES
 
 
 def _word_pairs(normalized: str) -> frozenset[str]:
@@ -77,9 +77,9 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 SKETCH_AGREEMENT = 8
 
 
-def _near_candidates(paragraphs: Sequence[str]) -> dict[int, set[int]]:
+def _near_candidates(words: Words) -> dict[int, set[int]]:
     """i -> earlier paragraphs j whose sketches agree enough to be worth an exact check."""
-    sketches = paragraph_sketches(paragraphs)
+    sketches = paragraph_sketches(words)
     agree = (sketches[:, None, :] == sketches[None, :, :]).sum(axis=2)
     rows, cols = np.nonzero(np.tril(agree >= SKETCH_AGREEMENT, k=-1))
     candidates: dict[int, set[int]] = {}
@@ -115,20 +115,21 @@ class PairCache:
         return self.built[i]
 
 
-def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
+def _substantial_repeats(paragraphs: Sequence[str], words: Words) -> tuple[Repeat, ...]:
     first_seen: dict[str, int] = {}
     earlier: list[int] = []
     repeats: list[Repeat] = []
     pairs = PairCache(paragraphs, {})
     near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
-    candidates = _near_candidates(paragraphs) if near_pass else {}
+    candidates = _near_candidates(words) if near_pass else {}
     for i, normalized in enumerate(paragraphs):
         if not is_substantial(normalized):
             continue
         if normalized in first_seen:
             repeats.append(Repeat(i, first_seen[normalized], 1.0))
             continue
-        maybe = [j for j in earlier if j in candidates.get(i, ())]
+        near_to = candidates.get(i)  # rare: most paragraphs resemble no other
+        maybe = [j for j in earlier if j in near_to] if near_to else []
         near = _near_match(i, paragraphs, maybe, pairs) if maybe else None
         if near is not None:
             repeats.append(near)
@@ -138,9 +139,10 @@ def _substantial_repeats(paragraphs: Sequence[str]) -> tuple[Repeat, ...]:
     return tuple(repeats)
 
 
-def find_repeats(normalized: Sequence[str]) -> tuple[Repeat, ...]:
-    """Repeats among paragraphs already passed through normalize_text."""
-    repeats = _substantial_repeats(normalized)
+def find_repeats(normalized: Sequence[str], words: Words | None = None) -> tuple[Repeat, ...]:
+    """Repeats among paragraphs already passed through normalize_text (`words`: their
+    Words, when the caller has them)."""
+    repeats = _substantial_repeats(normalized, Words.of(normalized) if words is None else words)
     return _with_short_lines_inside_blocks(normalized, repeats)
 
 
@@ -195,10 +197,13 @@ def classify_pattern(repeats: Sequence[Repeat], paragraph_count: int) -> Pattern
 
 
 def internal_duplication(
-    paragraphs: Sequence[str], normalized: Sequence[str] | None = None
+    paragraphs: Sequence[str], normalized: Sequence[str] | None = None, words: Words | None = None
 ) -> InternalDuplication:
-    """`normalized`: the paragraphs through normalize_paragraphs, when the caller has them."""
-    repeats = find_repeats(normalize_paragraphs(paragraphs) if normalized is None else normalized)
+    """`normalized`, `words`: the paragraphs through normalize_paragraphs and their Words,
+    when the caller has them."""
+    if normalized is None:
+        normalized = normalize_paragraphs(paragraphs)
+    repeats = find_repeats(normalized, words)
     repeated = {r.index for r in repeats}
     total = sum(len(p) for p in paragraphs)
     share = sum(len(paragraphs[i]) for i in repeated) / total if total else 0.0

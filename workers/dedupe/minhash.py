@@ -30,28 +30,51 @@ SHINGLE_CHARS = 4
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
-def _no_spaces_script(tokens: Sequence[str]) -> bool:
-    """Chinese, Japanese, Thai...: a 'token' is a whole sentence."""
-    return bool(tokens) and sum(map(len, tokens)) / len(tokens) > 20
+@dataclass(frozen=True)
+class Words:
+    """The words of normalized paragraphs, each hashed once, for every fingerprint of a body:
+    its shingles, its paragraph sketches and its content hash all start from these. A word's
+    hash is crc32 of its UTF-8 bytes (C speed, and the same in every process and host)."""
+
+    text: str  # the words of the non-empty paragraphs, joined by single spaces
+    hashes: npt.NDArray[np.uint64]  # every word's hash, in order
+    counts: tuple[int, ...]  # words per paragraph
+
+    @classmethod
+    def of(cls, normalized: Sequence[str]) -> Words:
+        """`normalized`: paragraphs through normalize_text (words split by single spaces)."""
+        text = " ".join(p for p in normalized if p)
+        raw = text.encode("utf-8").split(b" ") if text else []
+        hashes = np.fromiter(map(zlib.crc32, raw), dtype=np.uint64, count=len(raw))
+        return cls(text, hashes, tuple(p.count(" ") + 1 if p else 0 for p in normalized))
+
+    def no_spaces_script(self) -> bool:
+        """Chinese, Japanese, Thai...: a "word" is a whole sentence (over 20 characters on
+        average), so shingles are taken from characters instead."""
+        n = len(self.hashes)
+        return n > 0 and (len(self.text) - (n - 1)) / n > 20
+
+    def shingles(self) -> npt.NDArray[np.uint64]:
+        """Distinct 64-bit hashes of the text's shingles."""
+        words = self.hashes
+        if words.size == 0:
+            return np.zeros(0, dtype=np.uint64)
+        if self.no_spaces_script():
+            text = self.text.replace(" ", "")
+            grams = {
+                text[i : i + SHINGLE_CHARS] for i in range(max(1, len(text) - SHINGLE_CHARS + 1))
+            }
+            return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64)
+        if len(words) < SHINGLE_WORDS:
+            return np.unique(words)
+        with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+            mixed = words[:-2] * _MIX[0] + words[1:-1] * _MIX[1] + words[2:] * _MIX[2]
+        return np.unique(mixed)
 
 
 def shingle_hashes(tokens: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """Distinct 64-bit hashes of the text's shingles (stable across processes and hosts)."""
-    if not tokens:
-        return np.zeros(0, dtype=np.uint64)
-    if _no_spaces_script(tokens):
-        text = "".join(tokens)
-        grams = {text[i : i + SHINGLE_CHARS] for i in range(max(1, len(text) - SHINGLE_CHARS + 1))}
-        return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64)
-    # crc32 per token (C speed) measured faster here than a vectorized polynomial hash.
-    words = np.fromiter(
-        (zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens)
-    )
-    if len(words) < SHINGLE_WORDS:
-        return np.unique(words)
-    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
-        mixed = words[:-2] * _MIX[0] + words[1:-1] * _MIX[1] + words[2:] * _MIX[2]
-    return np.unique(mixed)
+    """Distinct hashes of the shingles of a token list (as `tokens` gives it)."""
+    return Words.of([" ".join(tokens)]).shingles()
 
 
 @dataclass(frozen=True)
@@ -125,19 +148,17 @@ def _sketch_hasher(k: int) -> MinHasher:
     return MinHasher(bands=k, rows=1, seed=SKETCH_SEED)
 
 
-def paragraph_sketches(paragraphs: Sequence[str], k: int = 16) -> npt.NDArray[np.uint32]:
+def paragraph_sketches(words: Words, k: int = 16) -> npt.NDArray[np.uint32]:
     """A k-value MinHash of each paragraph's word pairs, for all paragraphs in a few numpy
     calls: a cheap way to find which paragraph pairs may be near-exact copies. A paragraph
     with fewer than two words gets all-ones (it matches nothing)."""
-    words = [p.split() for p in paragraphs]
-    flat = [w for ws in words for w in ws]
-    token = np.fromiter((zlib.crc32(w.encode()) for w in flat), dtype=np.uint64, count=len(flat))
-    owner = np.repeat(np.arange(len(words)), [len(ws) for ws in words])
+    token = words.hashes
+    owner = np.repeat(np.arange(len(words.counts)), words.counts)
     same = owner[:-1] == owner[1:]  # a pair never spans two paragraphs
     with np.errstate(over="ignore"):
         pairs = (token[:-1] * _MIX[0] + token[1:] * _MIX[1])[same]
     pair_owner = owner[:-1][same]
-    sketches = np.full((len(words), k), np.iinfo(np.uint32).max, dtype=np.uint32)
+    sketches = np.full((len(words.counts), k), np.iinfo(np.uint32).max, dtype=np.uint32)
     if pairs.size == 0:
         return sketches
     hasher = _sketch_hasher(k)
