@@ -72,7 +72,12 @@ def normalize_text(text: str, *, casefold: bool = True) -> str:
 def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) -> list[str]:
     """normalize_text of each paragraph, in one pass over the whole body (a call per
     paragraph costs more than the work). Line breaks inside a paragraph become spaces."""
+    return [" ".join(words) for words in normalized_words(paragraphs, casefold=casefold)]
+
+
+def normalized_words(paragraphs: Sequence[str], *, casefold: bool = True) -> list[list[str]]:
+    """The words of each paragraph's normalize_text, for callers that look words up."""
     if not paragraphs:
         return []
     joined = "\x1e".join(" ".join(p.split()) for p in paragraphs)  # record separator
-    return [" ".join(part.split()) for part in fold(joined, casefold=casefold).split("\x1e")]
+    return [part.split() for part in fold(joined, casefold=casefold).split("\x1e")]

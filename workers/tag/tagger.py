@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
-from workers.dedupe.normalize import normalize_paragraphs, normalize_text
+from workers.dedupe.normalize import normalize_text, normalized_words
 from workers.tag.gazetteer import Gazetteer, gazetteer
 from workers.tag.keywords import KeywordWindow, candidate_terms
 from workers.tag.language import LanguageDetector, decide_language
@@ -203,8 +203,8 @@ class Tagger:
         tags = decide_language(detected, hint, page_language)
         language = tags["language"]
         tags["script"], tags["direction"] = script_of(sample)
-        cased = normalize_paragraphs([title, *paragraphs], casefold=False)
-        words = [text.split(" ") for text in cased]
+        words = normalized_words([title, *paragraphs], casefold=False)
+        cased = [" ".join(text_words) for text_words in words]
         hits = self._place_matcher.find(cased, words)
         if language in self._adjective_matchers:
             hits += self._adjective_matchers[language].find(cased, words)
