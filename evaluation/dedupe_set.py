@@ -161,6 +161,10 @@ def _overlaps(a: set[int], b: set[int]) -> bool:
     return shared / len(a | b) >= 0.2 or shared / min(len(a), len(b)) >= 0.5
 
 
+def _same_text(a: Sequence[str], b: Sequence[str]) -> bool:
+    return tokens("\n".join(a)) == tokens("\n".join(b))
+
+
 def build_cases(base: Sequence[CorpusArticle], copies: int, seed: int) -> list[Case]:
     """Base articles in corpus order, then `copies` perturbed copies in random order."""
     rng = random.Random(seed)
@@ -182,6 +186,8 @@ def build_cases(base: Sequence[CorpusArticle], copies: int, seed: int) -> list[C
         paragraphs = perturb(source, rng)
         if paragraphs is None:
             continue
+        if expected != "exact_duplicate" and _same_text(paragraphs, source.paragraphs):
+            continue  # no word edited, or only a punctuation line moved: an exact copy
         article_id = source.article_id if same_id else f"{rng.getrandbits(128):032x}"
         outlet = source.source if same_id else rng.choice(["reprint-a", "reprint-b", source.source])
         cases.append(

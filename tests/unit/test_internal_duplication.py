@@ -27,6 +27,8 @@ ARABIC = [
     "ويتوقع خبراء أن تسهم هذه الخطوات في تحسين الأوضاع الاقتصادية خلال العام المقبل بشكل ملموس",
 ]
 
+BALLOT = ["1- Mohamed Salah of Liverpool", "2- Luka Modric of Real Madrid", "3- Cristiano Ronaldo"]
+
 CASES = [
     # name, paragraphs, pattern, repeated indexes, repaired length
     ("clean", P, "none", [], 11),
@@ -38,6 +40,13 @@ CASES = [
     ("near-exact-repeat-with-a-typo", [*P[:3], P[1].replace("operator", "operater")], "interleaved", [3], 3),
     ("short-lines-repeat-freely", ["Advertisement", P[0], "Advertisement", P[1], "Read more", "Read more"],
      "none", [], 6),
+    ("short-lines-printed-again-as-a-block", [" ".join(P), "Source: the port authority", "Photos by the harbour office",
+     "Source: the port authority", "Photos by the harbour office"], "whole_body_repeat", [3, 4], 3),
+    ("two-short-lines-again-too-few-words", [P[0], "Read more", "Share this", "Read more", "Share this"],
+     "none", [], 5),
+    ("blank-and-short-lines-inside-a-block-go-with-it", [P[0], P[1], "***", "Photo: AFP", "***", P[2], P[1],
+     "***", "Photo: AFP", "***", P[2]], "whole_body_repeat", [6, 7, 8, 9, 10], 6),
+    ("a-ballot-cast-twice-is-not-a-copy", [P[0], "Voter one", *BALLOT, "Voter two", *BALLOT], "none", [], 9),
 ]  # fmt: skip
 
 
