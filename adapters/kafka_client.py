@@ -266,6 +266,10 @@ class KafkaSink:
             bootstrap_servers=bootstrap,
             acks="all",
             linger_ms=5,
+            # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds
+            # one 10 KB article: the broker's cost is per batch (about 0.3 ms of its CPU here
+            # for a batch of one, 0.03 ms a record in batches of many).
+            batch_size=512 * 1024,
             compression_type=None,
         )
         return cls(producer)

@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("group_prefix", str, "", "prefix for every consumer group name"),
     Setting("redis_key_prefix", str, "newsflow:", "prefix for every Redis key"),
     Setting("topic_partitions", int, 3, "partitions of the topics newsflow creates"),
+    Setting(
+        "commit_interval_s",
+        float,
+        1.0,
+        "how often a worker stage flushes and commits; a crash replays up to this much input",
+    ),
     Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
     Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
     Setting("poll_max_interval_s", float, 21600.0, "longest interval between two polls of a feed"),
@@ -129,6 +135,7 @@ class Settings:
     group_prefix: str
     redis_key_prefix: str
     topic_partitions: int
+    commit_interval_s: float
     poll_interval_s: float
     poll_min_interval_s: float
     poll_max_interval_s: float

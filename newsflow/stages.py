@@ -71,7 +71,10 @@ def _worker(
     topics = topics_of(settings)
     source = KafkaSource.connect(settings.kafka_bootstrap, group_of(settings, stage), [input_topic])
     sink = KafkaSink.connect(settings.kafka_bootstrap)
-    loop = WorkerLoop(stage, contract, topics.dead_letter, handle, source, sink, stop=stop)
+    loop = WorkerLoop(
+        stage, contract, topics.dead_letter, handle, source, sink, stop=stop,
+        commit_interval_s=settings.commit_interval_s,
+    )  # fmt: skip
 
     def close() -> None:
         source.close()

@@ -1,9 +1,15 @@
 """The one worker loop every stage runs: poll -> decode -> handle -> produce -> flush -> commit.
 
 At-least-once: offsets are committed only after the broker acknowledged every output of the
-batch. A poisoned input goes to the dead-letter topic and the loop goes on; a transient
-failure (broker or Redis unreachable) rewinds the batch, backs off and retries, committing
-nothing meanwhile.
+inputs they cover. A poisoned input goes to the dead-letter topic and the loop goes on; a
+transient failure (broker or Redis unreachable) rewinds every uncommitted input, backs off
+and retries, committing nothing meanwhile.
+
+Flush and commit happen once every `commit_interval_s`, not after every batch: a caught-up
+stage polls a batch of one or two records, and an offset commit is a write to the broker's
+offsets log that cost it about 0.8 ms of CPU each here, more than the record itself. The
+price is that a crash or a rebalance hands up to `commit_interval_s` of input to be handled
+again, which at-least-once delivery allows and the dedupe verdicts are stable under.
 """
 
 from __future__ import annotations
@@ -56,46 +62,65 @@ class WorkerLoop:
     stop: threading.Event = field(default_factory=threading.Event)
     backoff: Backoff = field(default_factory=Backoff)
     poll_timeout_s: float = 0.5
+    commit_interval_s: float = 0.0  # 0: flush and commit after every batch
     handled: int = 0
     dead_lettered: int = 0
+    # Handled and sent, not yet committed: with their outcomes, counted once committed.
+    _uncommitted: list[InRecord] = field(default_factory=list)
+    _outcomes: list[str | None] = field(default_factory=list)
+    _last_commit: float = field(default_factory=time.monotonic)
 
     def run(self) -> None:
         logger.info("worker started stage=%s", self.stage)
         while not self.stop.is_set():
             self.step()
+        self.step(commit_now=True)  # what was handled before the stop signal
         logger.info(
             "worker stopped stage=%s handled=%d dead_lettered=%d",
             self.stage, self.handled, self.dead_lettered,
         )  # fmt: skip
 
-    def step(self) -> int:
-        """One batch, committed or rewound. Returns how many inputs were committed."""
-        batch: list[InRecord] = []
+    def step(self, *, commit_now: bool = False) -> int:
+        """One batch handled and sent, then everything uncommitted flushed and committed when
+        the interval is up; on a transient failure, rewound. Returns how many inputs were
+        committed. `commit_now`: no poll, only the flush and commit."""
         try:
-            with self._cpu("kafka"):
-                batch = self.source.poll(self.poll_timeout_s)
-            if not batch:
-                return 0
-            with self._cpu("handle"):
-                outcomes = [self._timed_outputs_of(record) for record in batch]
-            with self._cpu("kafka"):
-                for outputs, _ in outcomes:
-                    for out in outputs:
-                        self.sink.send(out)
-                self.sink.flush()
-                self.source.commit(batch)
+            if not commit_now:
+                self._handle_batch()
+            due = time.monotonic() - self._last_commit >= self.commit_interval_s
+            return self._commit() if self._uncommitted and (due or commit_now) else 0
         except TransientError as exc:
             STAGE_PAUSES.labels(self.stage).inc()
             delay = self.backoff.next_delay_s()
             logger.warning("stage paused stage=%s error=%s retry_in_s=%.1f", self.stage, exc, delay)
-            if batch:
-                self.source.rewind(batch)
+            if self._uncommitted:
+                self.source.rewind(self._uncommitted)
+            self._uncommitted, self._outcomes = [], []
             self.stop.wait(delay)
             return 0
+
+    def _handle_batch(self) -> None:
+        with self._cpu("kafka"):
+            batch = self.source.poll(self.poll_timeout_s)
+        self._uncommitted += batch  # rewound with the rest if anything below fails
+        with self._cpu("handle"):
+            outcomes = [self._timed_outputs_of(record) for record in batch]
+        with self._cpu("kafka"):
+            for outputs, _ in outcomes:
+                for out in outputs:
+                    self.sink.send(out)
+        self._outcomes += [outcome for _, outcome in outcomes]
+
+    def _commit(self) -> int:
+        with self._cpu("kafka"):
+            self.sink.flush()
+            self.source.commit(self._uncommitted)
+        committed, self._uncommitted = len(self._uncommitted), []
+        self._count(self._outcomes)
+        self._outcomes, self._last_commit = [], time.monotonic()
         self.backoff.reset()
-        self._count(outcome for _, outcome in outcomes)
-        self.handled += len(batch)
-        return len(batch)
+        self.handled += committed
+        return committed
 
     @contextmanager
     def _cpu(self, part: str) -> Iterator[None]:

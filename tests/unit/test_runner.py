@@ -98,3 +98,42 @@ def test_a_handler_bug_dead_letters_the_input_and_the_loop_goes_on() -> None:
     assert [(d["error_type"], d["source_offset"]) for d in dead] == [("handler_error", 0)]
     assert "KeyError" in dead[0]["error"]
     assert [o.topic for o in sink.sent].count("out") == 1
+
+
+def _interval_loop(source: FakeSource, sink: FakeSink) -> WorkerLoop:
+    loop = _loop(source, sink)
+    loop.commit_interval_s = 3600.0  # never due during the test
+    return loop
+
+
+def test_with_an_interval_batches_are_sent_at_once_and_committed_together() -> None:
+    first, second = [record(GOOD, 0)], [record(GOOD, 1), record(GOOD, 2)]
+    source, sink = FakeSource([first, second]), FakeSink()
+    loop = _interval_loop(source, sink)
+    assert loop.step() == 0 and loop.step() == 0
+    assert len(sink.pending) == 3 and source.committed == []  # sent, not yet acknowledged
+    assert loop.step(commit_now=True) == 3
+    assert len(sink.sent) == 3 and source.committed == first + second
+    assert loop.handled == 3
+
+
+def test_a_transient_failure_rewinds_every_uncommitted_batch() -> None:
+    first, second = [record(GOOD, 0)], [record(GOOD, 1)]
+    source, sink = FakeSource([first, second]), FakeSink(fail_flushes=1)
+    loop = _interval_loop(source, sink)
+    loop.step()
+    loop.step()
+    assert loop.step(commit_now=True) == 0  # the flush fails
+    assert source.rewound == first + second and source.committed == []
+    assert loop.step() == 0 and loop.step(commit_now=True) == 2  # both handled again
+    assert source.committed == first + second
+
+
+def test_stopping_commits_what_was_handled() -> None:
+    batch = [record(GOOD, 0)]
+    source, sink = FakeSource([batch]), FakeSink()
+    loop = _interval_loop(source, sink)
+    loop.step()
+    loop.stop.set()
+    loop.run()
+    assert source.committed == batch and len(sink.sent) == 1
