@@ -25,13 +25,21 @@ def _get(port: int, path: str) -> str:
 pytestmark = pytest.mark.e2e
 
 
+def _ports(*names: str) -> dict[str, int]:
+    """Free ports by name; the local broker's controller takes the port after "kafka", so
+    none of the others may be that one (a collision once failed this test)."""
+    while port_is_open((kafka := free_port()) + 1):
+        pass
+    ports = {"kafka": kafka}
+    for name in names:
+        while (port := free_port()) in (kafka, kafka + 1, *ports.values()):
+            pass
+        ports[name] = port
+    return ports
+
+
 def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) -> None:
-    ports = {
-        "kafka": free_port(),
-        "redis": free_port(),
-        "demo": free_port(),
-        "metrics": free_port(),
-    }
+    ports = _ports("redis", "demo", "metrics")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")},
         "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
