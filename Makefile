@@ -11,7 +11,7 @@ DATA ?= ../shared/data
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-poll eval-tags bench-tag test-faults
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-poll eval-tags bench-tag test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test-e2e: deps ## end-to-end tests (the whole pipeline against a local HTTP serv
 
 bench: deps ## the whole pipeline: throughput, latency at 50/s, per-stage CPU, scaling, memory, plots (DATA=...)
 	$(BIN)/python -m evaluation.bench_pipeline $(DATA)
+
+bench-broker: deps ## the broker's CPU per record: flush and commit after every record or after many
+	$(BIN)/python -m evaluation.bench_broker
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
 	$(BIN)/python -m evaluation.bench_poll

@@ -7,7 +7,8 @@ and retries, committing nothing meanwhile.
 
 Flush and commit happen once every `commit_interval_s`, not after every batch: a caught-up
 stage polls a batch of one or two records, and an offset commit is a write to the broker's
-offsets log that cost it about 0.8 ms of CPU each here, more than the record itself. The
+offsets log: `make bench-broker` measured 805 µs of broker CPU per 10 KB record committed
+one by one, 35 µs committed a hundred at a time. The
 price is that a crash or a rebalance hands up to `commit_interval_s` of input to be handled
 again, which at-least-once delivery allows and the dedupe verdicts are stable under.
 """

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import bench_dedupe, bench_pipeline, bench_poll, bench_tag, eval_dedupe, eval_tags
+from evaluation import (
+    bench_broker,
+    bench_dedupe,
+    bench_pipeline,
+    bench_poll,
+    bench_tag,
+    eval_dedupe,
+    eval_tags,
+)
 from evaluation.ant_corpus import CORPUS
 from tests.synthetic import sentence
 
@@ -127,3 +135,11 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
         (out / name).stat().st_size > 0
         for name in ("latency.png", "throughput.png", "stage-cpu.png")
     )
+
+
+def test_bench_broker_prints_and_writes_every_run(tmp_path: Path) -> None:
+    out = tmp_path / "bench-broker.json"
+    assert bench_broker.main(["--records", "40", "--many", "10", "--out", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert len(figures["broker_cpu_us_per_record"]) == 5
+    assert all(r is None or r > 0 for r in figures["ratios"].values())
