@@ -7,16 +7,17 @@ commit_interval_s and the producer's batch_size. Prints figures; asserts nothing
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import psutil
 from kafka import KafkaProducer
 
 from adapters.kafka_client import KafkaSink, KafkaSource, ensure_topics
+from evaluation.process_usage import cpu_seconds
 from evaluation.results import write_results
 from schemas.records import InRecord, OutRecord
 from services.kafka_broker import BrokerConfig, start_broker
@@ -74,12 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = BrokerConfig(free_port(), free_port(), Path(tmp))
         broker = start_broker(cfg)
         try:
-            process = psutil.Process(broker.proc.pid)
-
-            def cpu() -> float:
-                times = process.cpu_times()
-                return float(times.user + times.system)
-
+            cpu = functools.partial(cpu_seconds, broker.proc.pid)
             bootstrap = cfg.bootstrap
             ensure_topics(bootstrap, [TOPIC], 3)
             ours = KafkaSink.connect(bootstrap)

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
 import trafilatura
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -47,6 +46,7 @@ from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.bench_dedupe import baseline, measure
 from evaluation.bench_plots import write_plots
+from evaluation.process_usage import cpu_seconds, resident_mb
 from evaluation.results import write_results
 from ingest.extract import extract_page
 from schemas.timestamps import parse_iso
@@ -231,13 +231,6 @@ def _thread_cpu(port: int) -> dict[str, float]:
     return parts
 
 
-def _cpu(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
 def _redis_counters(url: str) -> tuple[float, int]:
     client = connect_redis(url)
     cpu, memory = client.info("cpu"), client.info("memory")
@@ -265,9 +258,9 @@ def run_pipeline(
         _wait_ready(processes, svc, prefix)
         reader.poll(1.0)  # join the reader's group before the clock starts
         time.sleep(1.0)
-        cpu0 = {id(p): _cpu(p.proc.pid) for p in processes}
+        cpu0 = {id(p): cpu_seconds(p.proc.pid) for p in processes}
         parts0 = {id(p): _thread_cpu(p.metrics_port) for p in processes if p.stage != "poller"}
-        broker0, (redis_cpu0, redis_mem0) = _cpu(svc.broker_pid), _redis_counters(svc.redis)
+        broker0, (redis_cpu0, redis_mem0) = cpu_seconds(svc.broker_pid), _redis_counters(svc.redis)
         released_at, released_wall = time.monotonic(), time.time()
         replay.site.start_release(rate)
         seen: dict[str, dict[str, Any]] = {}
@@ -286,19 +279,19 @@ def run_pipeline(
         parts: dict[str, dict[str, float]] = {}
         rss: dict[str, float] = {}
         for n, p in enumerate(processes):
-            stage_cpu[p.stage] = stage_cpu.get(p.stage, 0.0) + _cpu(p.proc.pid) - cpu0[id(p)]
-            rss[f"{p.stage}#{n}"] = round(psutil.Process(p.proc.pid).memory_info().rss / 2**20, 1)
+            stage_cpu[p.stage] = stage_cpu.get(p.stage, 0.0) + cpu_seconds(p.proc.pid) - cpu0[id(p)]
+            rss[f"{p.stage}#{n}"] = resident_mb(p.proc.pid)
             if p.stage != "poller":
                 now = _thread_cpu(p.metrics_port)
                 into = parts.setdefault(p.stage, {})
                 for part, value in now.items():
                     into[part] = into.get(part, 0.0) + value - parts0[id(p)].get(part, 0.0)
-        broker_cpu = _cpu(svc.broker_pid) - broker0 if svc.broker_pid else None
+        broker_cpu = cpu_seconds(svc.broker_pid) - broker0 if svc.broker_pid else None
         redis_cpu, redis_mem = _redis_counters(svc.redis)
         if svc.broker_pid:
-            rss["kafka broker"] = round(psutil.Process(svc.broker_pid).memory_info().rss / 2**20, 1)
+            rss["kafka broker"] = resident_mb(svc.broker_pid)
         if svc.redis_pid:
-            rss["redis-server"] = round(psutil.Process(svc.redis_pid).memory_info().rss / 2**20, 1)
+            rss["redis-server"] = resident_mb(svc.redis_pid)
     finally:
         reader.close()
         for p in processes:

@@ -172,10 +172,10 @@ class Poller:
         self, pool: ThreadPoolExecutor, in_flight: dict[str, Future[float]], due: dict[str, float]
     ) -> None:
         now = time.monotonic()
-        for feed in self.feeds:
-            host = host_of(feed.url)
-            ready = feed.url not in in_flight and due[feed.url] <= now
-            if ready and len(in_flight) < self.concurrency and self.hosts.may_start(host, now):
+        for feed in self.feeds:  # every 50 ms: look at the host only of a feed that is due
+            if feed.url in in_flight or due[feed.url] > now or len(in_flight) >= self.concurrency:
+                continue
+            if self.hosts.may_start(host := host_of(feed.url), now):
                 self.hosts.started(host, now)
                 in_flight[feed.url] = pool.submit(self._poll_and_log, feed)
 

