@@ -8,6 +8,10 @@ KAFKA_LIBS := .kafka/libs
 KAFKA_POM := tools/kafka-runtime/pom.xml
 PYTEST_ARGS ?=
 DATA ?= ../shared/data
+# rustup puts cargo here; the native extension (native/) is built with it.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml native/src/lib.rs \
+	native/newsflow_native.pyi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
@@ -25,15 +29,17 @@ deps-system: ## install redis-server and kcat with apt when missing (needs root)
 	command -v kcat >/dev/null || missing="$$missing kcat"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v cargo >/dev/null || { echo "cargo (Rust >= 1.74) is needed to build native/: install it with rustup" >&2; exit 1; }; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" -ne 0 ]; then echo "run as root, or: sudo apt-get install$$missing" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q ./native
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
@@ -99,4 +105,4 @@ format: $(VENV)/.installed ## apply ruff's formatting and fixes
 	$(BIN)/ruff check --fix .
 
 clean: ## remove the virtual environment, jars and local server data
-	rm -rf $(VENV) .kafka .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .kafka .run .pytest_cache .mypy_cache .ruff_cache native/target

@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
-from workers.dedupe.minhash import Words, paragraph_sketches
+from workers.dedupe.minhash import Words, agreeing_pairs, paragraph_sketches
 from workers.dedupe.normalize import normalize_paragraphs
 
 Pattern = Literal[
@@ -79,11 +77,8 @@ SKETCH_AGREEMENT = 8
 
 def _near_candidates(words: Words) -> dict[int, set[int]]:
     """i -> earlier paragraphs j whose sketches agree enough to be worth an exact check."""
-    sketches = paragraph_sketches(words)
-    agree = (sketches[:, None, :] == sketches[None, :, :]).sum(axis=2)
-    rows, cols = np.nonzero(np.tril(agree >= SKETCH_AGREEMENT, k=-1))
     candidates: dict[int, set[int]] = {}
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+    for i, j in agreeing_pairs(paragraph_sketches(words), SKETCH_AGREEMENT):
         candidates.setdefault(i, set()).add(j)
     return candidates
 

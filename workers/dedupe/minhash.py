@@ -6,6 +6,10 @@ multiply-shift hash (Dietzfelbinger et al. 1997) of that value, and the signatur
 minimum per permutation. The share of equal positions in two signatures estimates the
 Jaccard similarity of the shingle sets (Broder 1997). Bands of R rows are the LSH keys:
 two articles share a band with probability 1 - (1 - J^R)^B.
+
+The arithmetic is said here (and in numpy where it runs once); the per-article loops run
+compiled in native/src/lib.rs, which computes the same values bit for bit: numpy's overhead
+per call outweighed the work on arrays of a few hundred hashes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+import newsflow_native as native
 import numpy as np
 import numpy.typing as npt
 
@@ -26,7 +31,8 @@ CompactSignature = npt.NDArray[np.uint16]
 
 SHINGLE_WORDS = 3
 SHINGLE_CHARS = 4
-# Odd 64-bit multipliers for combining token hashes into a shingle hash.
+# Odd 64-bit multipliers for combining token hashes into a shingle hash (native/src/lib.rs
+# holds the same three).
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
@@ -44,8 +50,7 @@ class Words:
     def of(cls, normalized: Sequence[str]) -> Words:
         """`normalized`: paragraphs through normalize_text (words split by single spaces)."""
         text = " ".join(p for p in normalized if p)
-        raw = text.encode("utf-8").split(b" ") if text else []
-        hashes = np.fromiter(map(zlib.crc32, raw), dtype=np.uint64, count=len(raw))
+        hashes = np.frombuffer(native.word_hashes(text), dtype="<u8")
         return cls(text, hashes, tuple(p.count(" ") + 1 if p else 0 for p in normalized))
 
     def no_spaces_script(self) -> bool:
@@ -55,7 +60,8 @@ class Words:
         return n > 0 and (len(self.text) - (n - 1)) / n > 20
 
     def shingles(self) -> npt.NDArray[np.uint64]:
-        """Distinct 64-bit hashes of the text's shingles."""
+        """Distinct 64-bit hashes of the text's shingles: word 3-grams, each the sum of its
+        word hashes times _MIX (wrapping), or the words themselves when there are fewer."""
         words = self.hashes
         if words.size == 0:
             return np.zeros(0, dtype=np.uint64)
@@ -65,11 +71,7 @@ class Words:
                 text[i : i + SHINGLE_CHARS] for i in range(max(1, len(text) - SHINGLE_CHARS + 1))
             }
             return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64)
-        if len(words) < SHINGLE_WORDS:
-            return np.unique(words)
-        with np.errstate(over="ignore"):  # wrap-around multiplication is the point
-            mixed = words[:-2] * _MIX[0] + words[1:-1] * _MIX[1] + words[2:] * _MIX[2]
-        return np.unique(mixed)
+        return np.frombuffer(native.word_shingles(words.tobytes()), dtype="<u8")
 
 
 def shingle_hashes(tokens: Sequence[str]) -> npt.NDArray[np.uint64]:
@@ -82,37 +84,31 @@ class MinHasher:
     bands: int = 20
     rows: int = 3
     seed: int = 20261129
-    _a: npt.NDArray[np.uint64] = field(init=False, repr=False)
-    _b: npt.NDArray[np.uint64] = field(init=False, repr=False)
+    # The permutations h -> (a * h + b) >> 32 (wrapping in 64 bits), a odd, as u64 bytes.
+    _a: bytes = field(init=False, repr=False)
+    _b: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         rng = np.random.Generator(np.random.PCG64(self.seed))
         size = self.bands * self.rows
         a = rng.integers(1, 2**63, size=size, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         b = rng.integers(0, 2**63, size=size, dtype=np.uint64)
-        object.__setattr__(self, "_a", a.reshape(-1, 1))
-        object.__setattr__(self, "_b", b.reshape(-1, 1))
+        object.__setattr__(self, "_a", a.astype("<u8").tobytes())
+        object.__setattr__(self, "_b", b.astype("<u8").tobytes())
 
     @property
     def num_perm(self) -> int:
         return self.bands * self.rows
 
     def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
-        """K minimums; an empty set gets all-ones (it must never match anything)."""
-        if hashes.size == 0:
-            return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-        with np.errstate(over="ignore"):
-            permuted = (self._a * hashes.reshape(1, -1) + self._b) >> np.uint64(32)
-        minimums: Signature = permuted.min(axis=1).astype(np.uint32)
-        return minimums
+        """K minimums of the permuted hashes; an empty set gets all-ones (it must never match
+        anything)."""
+        raw = native.min_hash(hashes.astype("<u8").tobytes(), self._a, self._b)
+        return np.frombuffer(raw, dtype="<u4")
 
     def band_keys(self, signature: Signature) -> list[bytes]:
-        """One 8-byte key per band: its R values mixed into one 64-bit number."""
-        rows = signature.astype(np.uint64).reshape(self.bands, self.rows)
-        with np.errstate(over="ignore"):
-            mixed = sum(rows[:, r] * _MIX[r % len(_MIX)] for r in range(self.rows))
-        keys: npt.NDArray[np.uint64] = np.asarray(mixed, dtype=np.uint64)
-        raw = keys.astype("<u8").tobytes()
+        """One 8-byte key per band: its R values times _MIX[r % 3], summed (wrapping)."""
+        raw = native.band_keys(signature.astype("<u4").tobytes(), self.rows)
         return [raw[i * 8 : (i + 1) * 8] for i in range(self.bands)]
 
 
@@ -149,23 +145,17 @@ def _sketch_hasher(k: int) -> MinHasher:
 
 
 def paragraph_sketches(words: Words, k: int = 16) -> npt.NDArray[np.uint32]:
-    """A k-value MinHash of each paragraph's word pairs, for all paragraphs in a few numpy
-    calls: a cheap way to find which paragraph pairs may be near-exact copies. A paragraph
-    with fewer than two words gets all-ones (it matches nothing)."""
-    token = words.hashes
-    owner = np.repeat(np.arange(len(words.counts)), words.counts)
-    same = owner[:-1] == owner[1:]  # a pair never spans two paragraphs
-    with np.errstate(over="ignore"):
-        pairs = (token[:-1] * _MIX[0] + token[1:] * _MIX[1])[same]
-    pair_owner = owner[:-1][same]
-    sketches = np.full((len(words.counts), k), np.iinfo(np.uint32).max, dtype=np.uint32)
-    if pairs.size == 0:
-        return sketches
+    """A k-value MinHash of each paragraph's word pairs (hash pairs times _MIX[0] and
+    _MIX[1], summed), one row per paragraph: a cheap way to find which paragraph pairs may be
+    near-exact copies. A paragraph with fewer than two words gets all-ones (it matches
+    nothing)."""
     hasher = _sketch_hasher(k)
-    with np.errstate(over="ignore"):
-        permuted = ((hasher._a * pairs.reshape(1, -1) + hasher._b) >> np.uint64(32)).astype(
-            np.uint32
-        )
-    starts = np.flatnonzero(np.r_[True, pair_owner[1:] != pair_owner[:-1]])
-    sketches[pair_owner[starts]] = np.minimum.reduceat(permuted, starts, axis=1).T
-    return sketches
+    raw = native.paragraph_sketches(
+        words.hashes.tobytes(), list(words.counts), hasher._a, hasher._b
+    )
+    return np.frombuffer(raw, dtype="<u4").reshape(len(words.counts), k)
+
+
+def agreeing_pairs(sketches: npt.NDArray[np.uint32], min_agree: int) -> list[tuple[int, int]]:
+    """(i, j), j < i, of the rows of `sketches` equal in at least `min_agree` positions."""
+    return native.agreeing_pairs(sketches.astype("<u4").tobytes(), sketches.shape[1], min_agree)

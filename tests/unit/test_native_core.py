@@ -1,0 +1,175 @@
+"""The compiled loops (native/src/lib.rs) against the rules as the Python modules state them:
+normalization character by character, and the fingerprint arithmetic in numpy. Any text,
+any paragraph shape: the same words, hashes, shingles, signatures and sketches."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+import zlib
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workers.dedupe.minhash import (
+    _MIX,
+    MinHasher,
+    Words,
+    agreeing_pairs,
+    paragraph_sketches,
+)
+from workers.dedupe.normalize import (
+    ARABIC_MARKS,
+    INVISIBLE,
+    LETTER_FORMS,
+    is_separator,
+    normalize_paragraphs,
+    normalize_text,
+)
+
+BUDGET = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI") == "true",
+)  # fmt: skip
+# Text that exercises every rule: Arabic letters, marks, alef forms and digits; Latin with
+# case; punctuation; invisible controls; CJK; characters beyond the BMP (emoji, Deseret).
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("أإآٱاىيكتب٠١٢۳ـًٌٍَُِّْٰ،؛؟«»")),
+        st.sampled_from(list(ARABIC_MARKS + INVISIBLE + "ßİﬁＡΣς\x1e\x1c\xa0\u2028 \t\n.,-—")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+)
+
+
+def reference_normalize(text: str, *, casefold: bool = True) -> str:
+    """normalize.py's rules, one character at a time."""
+    forms = unicodedata.normalize("NFKC", text)
+    forms = forms.casefold() if casefold else forms
+    out = []
+    for char in forms:
+        if char in ARABIC_MARKS or char in INVISIBLE:
+            continue
+        char = LETTER_FORMS.get(char, char)
+        out.append(" " if ord(char) < 0x10000 and is_separator(char) else char)
+    return " ".join("".join(out).split())
+
+
+@BUDGET
+@given(TEXT, st.booleans())
+def test_normalize_text_follows_the_rules_character_by_character(text: str, casefold: bool) -> None:
+    assert normalize_text(text, casefold=casefold) == reference_normalize(text, casefold=casefold)
+
+
+@BUDGET
+@given(st.lists(TEXT, max_size=6))
+def test_paragraphs_fold_one_by_one_even_when_one_holds_the_separator(
+    paragraphs: list[str],
+) -> None:
+    assert normalize_paragraphs(paragraphs) == [reference_normalize(p) for p in paragraphs]
+
+
+def test_a_lone_surrogate_is_a_word_break_not_an_error() -> None:
+    assert normalize_text("abc\ud800def") == "abc def"
+    assert normalize_paragraphs(["x\udfffy", "z"]) == ["x y", "z"]
+
+
+def test_beyond_the_bmp_characters_are_kept_and_case_folded() -> None:
+    assert normalize_text("😀 𐐀") == "😀 𐐨"  # Deseret capital long I folds to its small form
+
+
+def reference_word_hashes(text: str) -> npt.NDArray[np.uint64]:
+    words = text.split(" ") if text else []
+    return np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+
+
+def reference_shingles(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    if len(words) < 3:
+        return np.unique(words)
+    with np.errstate(over="ignore"):
+        return np.unique(words[:-2] * _MIX[0] + words[1:-1] * _MIX[1] + words[2:] * _MIX[2])
+
+
+def reference_minimums(hasher: MinHasher, values: npt.NDArray[np.uint64]) -> list[int]:
+    a = np.frombuffer(hasher._a, dtype="<u8").reshape(-1, 1)
+    b = np.frombuffer(hasher._b, dtype="<u8").reshape(-1, 1)
+    if values.size == 0:
+        return [2**32 - 1] * len(a)
+    with np.errstate(over="ignore"):
+        permuted = (a * values.reshape(1, -1) + b) >> np.uint64(32)
+    return [int(v) for v in permuted.min(axis=1)]
+
+
+PARAGRAPHS = st.lists(
+    st.lists(st.sampled_from(["a", "b", "c", "d", "الخبر", "في", "x1"]), max_size=12).map(" ".join),
+    max_size=8,
+)
+
+
+@BUDGET
+@given(PARAGRAPHS)
+def test_word_hashes_shingles_and_signature_match_numpy(paragraphs: list[str]) -> None:
+    words = Words.of(paragraphs)
+    assert words.hashes.tolist() == reference_word_hashes(words.text).tolist()
+    shingles = words.shingles()
+    if not words.no_spaces_script():
+        assert shingles.tolist() == reference_shingles(words.hashes).tolist()
+    hasher = MinHasher()
+    signature = hasher.signature(shingles)
+    assert signature.tolist() == reference_minimums(hasher, shingles)
+
+
+def test_band_keys_mix_each_band_of_rows() -> None:
+    hasher = MinHasher(bands=2, rows=3)
+    signature = np.array([1, 2, 3, 4, 5, 2**32 - 1], dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        expected = [
+            (np.uint64(1) * _MIX[0] + np.uint64(2) * _MIX[1] + np.uint64(3) * _MIX[2]),
+            (np.uint64(4) * _MIX[0] + np.uint64(5) * _MIX[1] + np.uint64(2**32 - 1) * _MIX[2]),
+        ]
+    assert hasher.band_keys(signature) == [int(k).to_bytes(8, "little") for k in expected]
+
+
+@BUDGET
+@given(PARAGRAPHS)
+def test_paragraph_sketches_are_minhashes_of_each_paragraphs_word_pairs(
+    paragraphs: list[str],
+) -> None:
+    words = Words.of(paragraphs)
+    sketches = paragraph_sketches(words, k=4)
+    hasher = MinHasher(bands=4, rows=1, seed=611)
+    start = 0
+    for row, count in zip(sketches.tolist(), words.counts, strict=True):
+        tokens = words.hashes[start : start + count]
+        start += count
+        with np.errstate(over="ignore"):
+            pairs = tokens[:-1] * _MIX[0] + tokens[1:] * _MIX[1]
+        assert row == reference_minimums(hasher, pairs)
+
+
+def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
+    sketches = np.array([[1, 2, 3], [1, 2, 9], [7, 8, 9], [1, 2, 3]], dtype=np.uint32)
+    assert agreeing_pairs(sketches, 2) == [(1, 0), (3, 0), (3, 1)]
+    assert agreeing_pairs(sketches, 3) == [(3, 0)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda native: native.word_shingles(b"123"),
+        lambda native: native.min_hash(b"", b"12345678", b""),
+        lambda native: native.band_keys(b"\0" * 8, 3),
+        lambda native: native.paragraph_sketches(b"\0" * 8, [2], b"", b""),
+        lambda native: native.Folder(b"\0" * 8),
+    ],
+    ids=["odd-bytes", "a-and-b-differ", "not-bands-of-rows", "counts-off", "short-table"],
+)
+def test_malformed_arrays_are_value_errors(call: object) -> None:
+    import newsflow_native
+
+    with pytest.raises(ValueError):
+        call(newsflow_native)  # type: ignore[operator]
