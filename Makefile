@@ -29,7 +29,7 @@ deps-system: ## install redis-server and kcat with apt when missing (needs root)
 	command -v kcat >/dev/null || missing="$$missing kcat"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
-	command -v cargo >/dev/null || { echo "cargo (Rust >= 1.74) is needed to build native/: install it with rustup" >&2; exit 1; }; \
+	command -v cargo >/dev/null || { echo "cargo (Rust >= 1.87) is needed to build native/: install it with rustup" >&2; exit 1; }; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" -ne 0 ]; then echo "run as root, or: sudo apt-get install$$missing" >&2; exit 1; fi; \

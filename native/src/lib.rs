@@ -10,6 +10,8 @@
 //! Arrays cross the boundary as little-endian bytes (u64 hashes, u32 minimums), which numpy
 //! reads without a copy.
 
+use std::collections::HashMap;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -21,12 +23,13 @@ const MIX: [u64; 3] = [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F
 /// What a table entry says of a code point besides "becomes this character".
 const DROP: u32 = 0xFFFF_FFFF;
 const SEPARATOR: u32 = 0xFFFF_FFFE;
+const EXTRA: u32 = 0xFFFF_FFFD;
 /// Paragraphs travel joined by the record separator (as normalize.py joins them).
 const PARAGRAPH_MARK: char = '\u{1e}';
 const BMP: usize = 0x1_0000;
 
 fn u64s(raw: &[u8]) -> PyResult<Vec<u64>> {
-    if raw.len() % 8 != 0 {
+    if !raw.len().is_multiple_of(8) {
         return Err(PyValueError::new_err(
             "u64 array bytes: length is not a multiple of 8",
         ));
@@ -38,7 +41,7 @@ fn u64s(raw: &[u8]) -> PyResult<Vec<u64>> {
 }
 
 fn u32s(raw: &[u8]) -> PyResult<Vec<u32>> {
-    if raw.len() % 4 != 0 {
+    if !raw.len().is_multiple_of(4) {
         return Err(PyValueError::new_err(
             "u32 array bytes: length is not a multiple of 4",
         ));
@@ -69,105 +72,197 @@ fn u32_bytes<'py>(py: Python<'py>, values: &[u32]) -> Bound<'py, PyBytes> {
     .expect("filling a bytes object cannot fail")
 }
 
-/// Folds text that Python has already put through NFKC (and case folding, when asked):
-/// each Basic Multilingual Plane code point is dropped, made a word separator or replaced
-/// by one character, as the table built by normalize.py says; code points beyond the BMP
-/// are kept as they are (the Python reference's character classes cover the BMP only).
+/// Folds text that Python has already put through NFKC: each code point is dropped, made a
+/// word separator or replaced by what the table built by normalize.py says (case folding
+/// included, when that table folds case). Code points the BMP table sends to `extra`, and
+/// those beyond the BMP found there, become a string (a space in it separates words); the
+/// rest beyond the BMP are kept as they are.
 #[pyclass(frozen)]
 struct Folder {
     table: Vec<u32>,
+    extra: HashMap<u32, String>,
+}
+
+/// A folded paragraph: its words joined by single spaces, and how many there are.
+struct Paragraph {
+    text: String,
+    words: usize,
 }
 
 impl Folder {
-    /// Appends the words of `text` to `out`, separated by single spaces.
-    fn fold_into(&self, text: &str, out: &mut String, mark_ends_paragraph: bool) -> bool {
+    /// Folds `text` up to the first paragraph mark (or its end, when `mark_ends` is false or
+    /// it has none); returns the folded paragraph and what is left after the mark.
+    fn fold_paragraph<'t>(&self, text: &'t str, mark_ends: bool) -> (Paragraph, Option<&'t str>) {
+        let mut out = Paragraph {
+            text: String::with_capacity(text.len().min(4096)),
+            words: 0,
+        };
         let mut pending_space = false;
-        for c in text.chars() {
-            if mark_ends_paragraph && c == PARAGRAPH_MARK {
-                return true;
+        for (at, c) in text.char_indices() {
+            if mark_ends && c == PARAGRAPH_MARK {
+                return (out, Some(&text[at + 1..])); // the mark is one byte in UTF-8
             }
-            let code = c as usize;
-            let folded = if code < BMP {
-                self.table[code]
+            let code = c as u32;
+            let folded = if (code as usize) < BMP {
+                self.table[code as usize]
             } else {
-                code as u32
+                EXTRA
             };
             match folded {
                 DROP => {}
-                SEPARATOR => pending_space = !out.is_empty(),
-                value => {
-                    if pending_space {
-                        out.push(' ');
-                        pending_space = false;
+                SEPARATOR => pending_space = !out.text.is_empty(),
+                EXTRA => match self.extra.get(&code) {
+                    Some(replacement) => {
+                        for r in replacement.chars() {
+                            if r == ' ' {
+                                pending_space = !out.text.is_empty();
+                            } else {
+                                push(&mut out, r, &mut pending_space);
+                            }
+                        }
                     }
-                    // The table holds only scalar values (checked when it was built).
-                    out.push(char::from_u32(value).unwrap());
-                }
+                    None => push(&mut out, c, &mut pending_space),
+                },
+                // The table holds only scalar values (checked when it was built).
+                value => push(&mut out, char::from_u32(value).unwrap(), &mut pending_space),
             }
         }
-        false
+        (out, None)
     }
+
+    fn paragraphs(&self, joined: &str) -> Vec<Paragraph> {
+        let mut paragraphs = Vec::new();
+        let mut rest = Some(joined);
+        while let Some(text) = rest {
+            let (paragraph, after) = self.fold_paragraph(text, true);
+            paragraphs.push(paragraph);
+            rest = after;
+        }
+        paragraphs
+    }
+}
+
+fn push(out: &mut Paragraph, c: char, pending_space: &mut bool) {
+    if out.text.is_empty() {
+        out.words = 1;
+    } else if *pending_space {
+        out.text.push(' ');
+        out.words += 1;
+    }
+    *pending_space = false;
+    out.text.push(c);
 }
 
 #[pymethods]
 impl Folder {
     /// `table`: 65,536 little-endian u32, one per BMP code point: the code point it becomes,
-    /// 0xFFFFFFFF to drop it, 0xFFFFFFFE to make it a word separator.
+    /// 0xFFFFFFFF to drop it, 0xFFFFFFFE to make it a word separator, 0xFFFFFFFD to look it
+    /// up in `extra` (code point -> its folded string).
     #[new]
-    fn new(table: &[u8]) -> PyResult<Self> {
+    fn new(table: &[u8], extra: HashMap<u32, String>) -> PyResult<Self> {
         let table = u32s(table)?;
         if table.len() != BMP {
             return Err(PyValueError::new_err(
                 "folding table: need one entry per BMP code point",
             ));
         }
-        let scalar = |v: u32| v == DROP || v == SEPARATOR || char::from_u32(v).is_some();
+        let scalar = |v: u32| matches!(v, DROP | SEPARATOR | EXTRA) || char::from_u32(v).is_some();
         if let Some(bad) = table.iter().position(|&v| !scalar(v)) {
             return Err(PyValueError::new_err(format!(
                 "folding table: bad entry at {bad:#x}"
             )));
         }
-        Ok(Folder { table })
+        if let Some(missing) = table
+            .iter()
+            .enumerate()
+            .position(|(cp, &v)| v == EXTRA && !extra.contains_key(&(cp as u32)))
+        {
+            return Err(PyValueError::new_err(format!(
+                "folding table: {missing:#x} has no extra"
+            )));
+        }
+        Ok(Folder { table, extra })
     }
 
     /// The words of `text`, folded, joined by single spaces.
     fn normalize(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        self.fold_into(text, &mut out, false);
-        out
+        self.fold_paragraph(text, false).0.text
     }
 
     /// `joined`: paragraphs joined by U+001E; each one's `normalize`, in order.
     fn normalize_paragraphs(&self, joined: &str) -> Vec<String> {
-        let mut paragraphs = Vec::new();
-        let mut rest = joined;
-        loop {
-            let mut out = String::with_capacity(rest.len().min(4096));
-            let ended = self.fold_into(rest, &mut out, true);
-            paragraphs.push(out);
-            if !ended {
-                return paragraphs;
-            }
-            // Past the mark of the paragraph just folded (the mark is one byte in UTF-8).
-            let end = rest
-                .find(PARAGRAPH_MARK)
-                .expect("fold_into stopped at a mark");
-            rest = &rest[end + 1..];
-        }
+        self.paragraphs(joined)
+            .into_iter()
+            .map(|p| p.text)
+            .collect()
     }
+
+    /// normalize_paragraphs, with what minhash.Words holds of them: the words of the
+    /// non-empty paragraphs joined by single spaces, every word's crc32 (u64 bytes) and the
+    /// number of words of each paragraph.
+    fn normalize_body<'py>(
+        &self,
+        py: Python<'py>,
+        joined: &str,
+    ) -> (Vec<String>, String, Bound<'py, PyBytes>, Vec<usize>) {
+        let paragraphs = self.paragraphs(joined);
+        let counts: Vec<usize> = paragraphs.iter().map(|p| p.words).collect();
+        let text = paragraphs
+            .iter()
+            .filter(|p| !p.text.is_empty())
+            .map(|p| p.text.as_str());
+        let text = text.collect::<Vec<_>>().join(" ");
+        let hashes = u64_bytes(py, &crc32_words(&text));
+        (
+            paragraphs.into_iter().map(|p| p.text).collect(),
+            text,
+            hashes,
+            counts,
+        )
+    }
+}
+
+/// CRC-32 (ISO-HDLC, zlib's) of short inputs, one table lookup a byte: words are a few bytes
+/// long, too short for a vectorised CRC's set-up to pay.
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+fn crc32(bytes: &[u8]) -> u32 {
+    !bytes.iter().fold(!0u32, |crc, &b| {
+        (crc >> 8) ^ CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize]
+    })
+}
+
+fn crc32_words(text: &str) -> Vec<u64> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    text.split(' ')
+        .map(|w| u64::from(crc32(w.as_bytes())))
+        .collect()
 }
 
 /// crc32 of each word's UTF-8 bytes, as u64s; `text` holds words split by single spaces.
 #[pyfunction]
 fn word_hashes<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyBytes> {
-    if text.is_empty() {
-        return PyBytes::new(py, b"");
-    }
-    let hashes: Vec<u64> = text
-        .split(' ')
-        .map(|w| u64::from(crc32fast::hash(w.as_bytes())))
-        .collect();
-    u64_bytes(py, &hashes)
+    u64_bytes(py, &crc32_words(text))
 }
 
 /// Distinct hashes of word 3-grams (the words themselves when there are fewer), sorted.

@@ -122,3 +122,17 @@ def test_every_key_expires(redis_url: str, namespace: Namespace) -> None:
     keys = list(client.scan_iter(match=f"{{{namespace.redis_prefix}dedupe}}*"))
     assert keys
     assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b":v3:seq"))
+
+
+def test_the_script_survives_a_script_flush_and_a_dropped_connection(
+    redis_url: str, namespace: Namespace
+) -> None:
+    client = connect_redis(redis_url)
+    stage = DedupeStage(RedisDedupeIndex(client, namespace.redis_prefix), Topics(), window_s=3600)
+    first = _verdict(stage, _article(_id(1), "a.example", STORY))
+    client.script_flush()  # as after a Redis restart: the script must be sent again
+    assert _verdict(stage, _article(_id(2), "b.example", STORY))["duplicate_of"] == _id(1)
+    # Every client connection dropped under the stage: its next call reconnects.
+    client.client_kill_filter(_type="normal", skipme=True)
+    again = _verdict(stage, _article(_id(1), "a.example", STORY))
+    assert again == first

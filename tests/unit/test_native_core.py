@@ -26,6 +26,7 @@ from workers.dedupe.normalize import (
     INVISIBLE,
     LETTER_FORMS,
     is_separator,
+    normalize_body,
     normalize_paragraphs,
     normalize_text,
 )
@@ -56,7 +57,7 @@ def reference_normalize(text: str, *, casefold: bool = True) -> str:
             continue
         char = LETTER_FORMS.get(char, char)
         out.append(" " if ord(char) < 0x10000 and is_separator(char) else char)
-    return " ".join("".join(out).split())
+    return " ".join("".join(out).split())  # the whole text case folded at once, then folded
 
 
 @BUDGET
@@ -164,12 +165,30 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         lambda native: native.min_hash(b"", b"12345678", b""),
         lambda native: native.band_keys(b"\0" * 8, 3),
         lambda native: native.paragraph_sketches(b"\0" * 8, [2], b"", b""),
-        lambda native: native.Folder(b"\0" * 8),
+        lambda native: native.Folder(b"\0" * 8, {}),
+        lambda native: native.Folder((0xFFFFFFFD).to_bytes(4, "little") * 0x10000, {}),
     ],
-    ids=["odd-bytes", "a-and-b-differ", "not-bands-of-rows", "counts-off", "short-table"],
+    ids=[
+        "odd-bytes",
+        "a-and-b-differ",
+        "not-bands-of-rows",
+        "counts-off",
+        "short-table",
+        "extra-missing",
+    ],
 )
 def test_malformed_arrays_are_value_errors(call: object) -> None:
     import newsflow_native
 
     with pytest.raises(ValueError):
         call(newsflow_native)  # type: ignore[operator]
+
+
+@BUDGET
+@given(st.lists(TEXT, max_size=6))
+def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list[str]) -> None:
+    normalized = normalize_paragraphs(paragraphs)
+    words = Words.of(normalized)
+    together, text, hashes, counts = normalize_body(paragraphs)
+    assert together == normalized
+    assert (text, counts, hashes) == (words.text, list(words.counts), words.hashes.tobytes())

@@ -51,6 +51,17 @@ def test_poison_goes_to_the_dead_letter_topic_with_reason_and_origin() -> None:
     assert source.committed == batch and loop.dead_lettered == 3
 
 
+def test_json_that_is_not_unicode_text_or_has_nan_is_poison() -> None:
+    lone_surrogate = GOOD.replace(b'"title": "', b'"title": "\\ud800', 1)
+    not_a_number = GOOD.replace(b'"schema_version": 1', b'"schema_version": NaN', 1)
+    assert lone_surrogate != GOOD and not_a_number != GOOD
+    source, sink = FakeSource([[record(lone_surrogate, 0), record(not_a_number, 1)]]), FakeSink()
+    _loop(source, sink).step()
+    dead = [json.loads(o.value) for o in sink.sent if o.topic == "dlq"]
+    assert [d["error_type"] for d in dead] == ["invalid_json", "invalid_json"]
+    assert "surrogate" in dead[0]["error"]
+
+
 def test_handler_poison_is_dead_lettered_too() -> None:
     def refuse(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
         raise PoisonMessage("page is empty", error_type="extraction_empty")

@@ -17,7 +17,7 @@ from workers.codec import encode
 from workers.dedupe.core import Article, Thresholds, decide, text_hash, unmatched
 from workers.dedupe.internal import InternalDuplication, internal_duplication, is_substantial
 from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
-from workers.dedupe.normalize import normalize_paragraphs
+from workers.dedupe.normalize import normalize_body, normalize_paragraphs
 
 MAX_PARAGRAPH_KEYS = 24
 
@@ -39,7 +39,8 @@ class Body:
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Body:
-        return cls.normalized_as(paragraphs, normalize_paragraphs(paragraphs))
+        normalized, text, hashes, counts = normalize_body(paragraphs)
+        return cls(tuple(paragraphs), tuple(normalized), Words.packed(text, hashes, counts))
 
     @classmethod
     def normalized_as(cls, paragraphs: Sequence[str], normalized: Sequence[str]) -> Body:

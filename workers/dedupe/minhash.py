@@ -50,8 +50,13 @@ class Words:
     def of(cls, normalized: Sequence[str]) -> Words:
         """`normalized`: paragraphs through normalize_text (words split by single spaces)."""
         text = " ".join(p for p in normalized if p)
-        hashes = np.frombuffer(native.word_hashes(text), dtype="<u8")
-        return cls(text, hashes, tuple(p.count(" ") + 1 if p else 0 for p in normalized))
+        counts = [p.count(" ") + 1 if p else 0 for p in normalized]
+        return cls.packed(text, native.word_hashes(text), counts)
+
+    @classmethod
+    def packed(cls, text: str, hashes: bytes, counts: Sequence[int]) -> Words:
+        """From what normalize_body gives: the hashes as little-endian u64 bytes."""
+        return cls(text, np.frombuffer(hashes, dtype="<u8"), tuple(counts))
 
     def no_spaces_script(self) -> bool:
         """Chinese, Japanese, Thai...: a "word" is a whole sentence (over 20 characters on
