@@ -10,11 +10,14 @@
 //! Arrays cross the boundary as little-endian bytes (u64 hashes, u32 minimums), which numpy
 //! reads without a copy.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyBytes;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 /// Odd 64-bit multipliers that combine consecutive word hashes into one shingle hash; the
 /// same constants as minhash.py's `_MIX`.
@@ -401,9 +404,230 @@ fn agreeing_pairs(sketches: &[u8], k: usize, min_agree: usize) -> PyResult<Vec<(
     Ok(pairs)
 }
 
+/// Phrases of whole words in texts whose words are split by single spaces (as normalize.py
+/// folds them): at each word that starts a phrase, the longest run of words that is a
+/// phrase wins, and the search goes on after it ("Papua New Guinea", not "Guinea").
+#[pyclass(frozen)]
+struct PhraseIndex {
+    phrases: FxHashMap<Box<str>, usize>,
+    longest_from: FxHashMap<Box<str>, usize>, // first word -> most words of its phrases
+}
+
+#[pymethods]
+impl PhraseIndex {
+    /// `phrases`: words joined by single spaces; a phrase's id is its position.
+    #[new]
+    fn new(phrases: Vec<String>) -> PyResult<Self> {
+        let mut index = PhraseIndex {
+            phrases: FxHashMap::default(),
+            longest_from: FxHashMap::default(),
+        };
+        for (id, phrase) in phrases.into_iter().enumerate() {
+            let words: Vec<&str> = phrase.split(' ').collect();
+            if words.iter().any(|w| w.is_empty()) {
+                return Err(PyValueError::new_err(format!(
+                    "phrase {phrase:?}: words must be split by single spaces"
+                )));
+            }
+            let longest = index.longest_from.entry(words[0].into()).or_insert(0);
+            *longest = (*longest).max(words.len());
+            index.phrases.insert(phrase.into_boxed_str(), id);
+        }
+        Ok(index)
+    }
+
+    /// (text index, phrase id) of every phrase found, in text order.
+    fn find(&self, texts: Vec<PyBackedStr>) -> Vec<(usize, usize)> {
+        let mut hits = Vec::new();
+        let mut starts: Vec<usize> = Vec::new(); // byte offset of each word
+        for (paragraph, text) in texts.iter().enumerate() {
+            let text: &str = text;
+            if text.is_empty() {
+                continue;
+            }
+            starts.clear();
+            starts.push(0);
+            starts.extend(text.match_indices(' ').map(|(at, _)| at + 1));
+            let end_of = |word: usize| starts.get(word + 1).map_or(text.len(), |&next| next - 1);
+            let mut word = 0;
+            while word < starts.len() {
+                let first = &text[starts[word]..end_of(word)];
+                let mut next = word + 1;
+                if let Some(&longest) = self.longest_from.get(first) {
+                    let last = (word + longest).min(starts.len());
+                    for end in (word + 1..=last).rev() {
+                        if let Some(&id) = self.phrases.get(&text[starts[word]..end_of(end - 1)]) {
+                            hits.push((paragraph, id));
+                            next = end;
+                            break;
+                        }
+                    }
+                }
+                word = next;
+            }
+        }
+        hits
+    }
+
+    fn __len__(&self) -> usize {
+        self.phrases.len()
+    }
+}
+
+/// Which words of a folded, case-folded text can be keywords, and how often each occurs:
+/// a leading Arabic article or preposition comes off when `min_chars` characters remain
+/// (الحكومة, والحكومة, بالحكومة are one term; الذي and التي stay stopwords); stopwords,
+/// numbers and words under `min_chars` characters are not terms.
+#[pyclass(frozen)]
+struct TermFilter {
+    stopwords: FxHashSet<Box<str>>,
+    digits: FxHashSet<char>,
+    min_chars: usize,
+    prefixes: Vec<Box<str>>,
+}
+
+impl TermFilter {
+    fn counts<'t>(&self, text: &'t str) -> FxHashMap<&'t str, u32> {
+        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+        for word in text.split(' ').filter(|w| !w.is_empty()) {
+            let term = match self.prefixes.iter().find(|p| word.starts_with(&***p)) {
+                Some(p) if word[p.len()..].chars().count() >= self.min_chars => &word[p.len()..],
+                _ => word,
+            };
+            *counts.entry(term).or_insert(0) += 1;
+        }
+        counts.retain(|term, _| {
+            term.chars().count() >= self.min_chars
+                && !self.stopwords.contains(*term)
+                && !term.chars().all(|c| self.digits.contains(&c))
+        });
+        counts
+    }
+}
+
+#[pymethods]
+impl TermFilter {
+    /// `digits`: every character Python's str.isdigit accepts; `prefixes`: tried in order,
+    /// the first one a word starts with is the only one that may come off.
+    #[new]
+    fn new(stopwords: Vec<String>, digits: &str, min_chars: usize, prefixes: Vec<String>) -> Self {
+        TermFilter {
+            stopwords: stopwords.into_iter().map(String::into_boxed_str).collect(),
+            digits: digits.chars().collect(),
+            min_chars,
+            prefixes: prefixes.into_iter().map(String::into_boxed_str).collect(),
+        }
+    }
+
+    /// Term -> how often the text says it.
+    fn candidates(&self, text: &str) -> HashMap<String, u32> {
+        self.counts(text)
+            .into_iter()
+            .map(|(t, n)| (t.to_owned(), n))
+            .collect()
+    }
+}
+
+/// TF-IDF keywords against the last `size` articles' terms (document frequencies). Terms are
+/// kept as 64-bit hashes: no allocation per term, and two terms whose hashes collide (about
+/// once in 10^13 pairs) would only share a document frequency, which moves a keyword hint.
+#[pyclass]
+struct TermWindow {
+    size: usize,
+    documents: VecDeque<Vec<u64>>,
+    frequency: FxHashMap<u64, u32>,
+}
+
+fn term_key(term: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    term.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl TermWindow {
+    /// The k terms of highest tf-idf (ties by term), preferring terms said at least twice when
+    /// there are k of them; then the article's terms join the window.
+    fn choose(&mut self, counts: &FxHashMap<&str, u32>, k: usize) -> Vec<String> {
+        let n = self.documents.len() as f64;
+        let repeated = counts.values().filter(|&&c| c > 1).count();
+        let keys: Vec<u64> = counts.keys().map(|term| term_key(term)).collect();
+        let mut scored: Vec<(f64, &str)> = counts
+            .iter()
+            .zip(&keys)
+            .filter(|((_, &c), _)| repeated < k || c > 1)
+            .map(|((&term, &tf), key)| {
+                let df = f64::from(self.frequency.get(key).copied().unwrap_or(0));
+                (-f64::from(tf) * (((n + 1.0) / (df + 1.0)).ln() + 1.0), term)
+            })
+            .collect();
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let best = scored
+            .iter()
+            .take(k)
+            .map(|(_, t)| (*t).to_owned())
+            .collect();
+        self.remember(keys);
+        best
+    }
+
+    fn remember(&mut self, document: Vec<u64>) {
+        for key in &document {
+            *self.frequency.entry(*key).or_insert(0) += 1;
+        }
+        self.documents.push_back(document);
+        if self.documents.len() > self.size {
+            for key in self.documents.pop_front().unwrap_or_default() {
+                if let Some(count) = self.frequency.get_mut(&key) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.frequency.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl TermWindow {
+    #[new]
+    fn new(size: usize) -> Self {
+        TermWindow {
+            size,
+            documents: VecDeque::new(),
+            frequency: FxHashMap::default(),
+        }
+    }
+
+    /// Keywords of an article's term counts (as TermFilter.candidates gives them).
+    fn keywords(&mut self, counts: HashMap<String, u32>, k: usize) -> Vec<String> {
+        let borrowed: FxHashMap<&str, u32> = counts.iter().map(|(t, &n)| (t.as_str(), n)).collect();
+        self.choose(&borrowed, k)
+    }
+
+    /// Keywords of a folded, case-folded text, its terms found by `filter`.
+    fn keywords_in(&mut self, filter: &TermFilter, text: &str, k: usize) -> Vec<String> {
+        let counts = filter.counts(text);
+        self.choose(&counts, k)
+    }
+
+    /// Articles in the window.
+    fn __len__(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// In how many of the window's articles the term is.
+    fn frequency(&self, term: &str) -> u32 {
+        self.frequency.get(&term_key(term)).copied().unwrap_or(0)
+    }
+}
+
 #[pymodule]
 fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Folder>()?;
+    m.add_class::<PhraseIndex>()?;
+    m.add_class::<TermFilter>()?;
+    m.add_class::<TermWindow>()?;
     m.add_function(wrap_pyfunction!(word_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(word_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(min_hash, m)?)?;

@@ -1,9 +1,13 @@
 """The whole tagger on invented articles, and its small parts (script, keywords)."""
 
+import math
+import os
 from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workers.tag.keywords import KeywordWindow, candidate_terms
 from workers.tag.language import LanguageDetector
@@ -130,7 +134,8 @@ def test_keyword_window_forgets_the_oldest_article() -> None:
     window = KeywordWindow(size=2)
     for terms in ({"a": 1}, {"b": 1}, {"c": 1}):
         window.keywords(Counter(terms))
-    assert dict(window._document_frequency) == {"b": 1, "c": 1}
+    assert len(window) == 2
+    assert [window.frequency(t) for t in "abc"] == [0, 1, 1]
 
 
 # (name, title, paragraph, countries) — adjectives apply in their own language only.
@@ -178,3 +183,47 @@ def test_adjectives_of_the_article_language(
 ) -> None:
     tags = tagger.tag(_article(title, [paragraph]))
     assert {p["id"] for p in tags["places"] if p["kind"] == "country"} == expected
+
+
+def reference_keywords(history: list[Counter[str]], terms: Counter[str], k: int) -> list[str]:
+    """TF-IDF as the keywords module states it, by brute force over the window's articles."""
+    n = len(history)
+
+    def score(term: str) -> tuple[float, str]:
+        df = sum(term in earlier for earlier in history)
+        return (-terms[term] * (math.log((n + 1) / (df + 1)) + 1.0), term)
+
+    repeated = [t for t, count in terms.items() if count > 1]
+    return sorted(repeated if len(repeated) >= k else terms, key=score)[:k]
+
+
+@settings(max_examples=60, deadline=None, derandomize=os.environ.get("CI") == "true")
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 4), max_size=6).map(Counter),
+        max_size=12,
+    ),
+    st.integers(1, 4),
+)
+def test_keyword_window_is_tf_idf_over_its_last_articles(
+    stream: list[Counter[str]], size: int
+) -> None:
+    window = KeywordWindow(size=size)
+    for i, terms in enumerate(stream):
+        expected = reference_keywords(stream[max(0, i - size) : i], terms, 3)
+        assert window.keywords(terms, k=3) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("وال", {"وال": 1}),  # the article alone: nothing would be left, it stays
+        ("والتي الذي", {"والتي": 1}),  # two letters would be left: whole, and not a stopword
+        ("والعالم كالعالم فالعالم للعالم العالم", {"عالم": 5}),
+        ("الف لله", {"لله": 1}),  # one letter would be left: whole (الف is a stopword)
+        ("٣٤٥ 2026 ²³⁴ x2026", {"x2026": 1}),  # numbers in any script are not terms
+    ],
+    ids=["article-alone", "short-stopwords", "every-prefix", "too-short", "numbers"],
+)
+def test_candidate_terms_table(text: str, expected: dict[str, int]) -> None:
+    assert candidate_terms(text, "ar") == Counter(expected)

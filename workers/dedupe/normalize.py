@@ -161,8 +161,3 @@ def _joined(paragraphs: Sequence[str]) -> str:
     if joined.count(PARAGRAPH_MARK) != len(paragraphs) - 1:  # a paragraph holds the mark
         joined = PARAGRAPH_MARK.join(p.replace(PARAGRAPH_MARK, " ") for p in paragraphs)
     return _nfkc(joined)
-
-
-def normalized_words(paragraphs: Sequence[str], *, casefold: bool = True) -> list[list[str]]:
-    """The words of each paragraph's normalize_text, for callers that look words up."""
-    return [p.split() for p in normalize_paragraphs(paragraphs, casefold=casefold)]
