@@ -31,48 +31,56 @@ const EXTRA: u32 = 0xFFFF_FFFD;
 const PARAGRAPH_MARK: char = '\u{1e}';
 const BMP: usize = 0x1_0000;
 
-fn u64s(raw: &[u8]) -> PyResult<Vec<u64>> {
-    if !raw.len().is_multiple_of(8) {
-        return Err(PyValueError::new_err(
-            "u64 array bytes: length is not a multiple of 8",
-        ));
+/// The unsigned integers that cross the boundary as little-endian bytes.
+trait LittleEndian: Copy {
+    const SIZE: usize;
+    fn read(bytes: &[u8]) -> Self;
+    fn write(self, out: &mut [u8]);
+}
+
+macro_rules! little_endian {
+    ($t:ty) => {
+        impl LittleEndian for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn read(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("a chunk of SIZE bytes"))
+            }
+            fn write(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
+            }
+        }
+    };
+}
+little_endian!(u32);
+little_endian!(u64);
+
+fn unpack<T: LittleEndian>(raw: &[u8]) -> PyResult<Vec<T>> {
+    if !raw.len().is_multiple_of(T::SIZE) {
+        return Err(PyValueError::new_err(format!(
+            "array bytes: length {} is not a multiple of {}",
+            raw.len(),
+            T::SIZE
+        )));
     }
-    Ok(raw
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
-        .collect())
+    Ok(raw.chunks_exact(T::SIZE).map(T::read).collect())
+}
+
+fn pack<'py, T: LittleEndian>(py: Python<'py>, values: &[T]) -> Bound<'py, PyBytes> {
+    PyBytes::new_with(py, values.len() * T::SIZE, |out| {
+        for (chunk, v) in out.chunks_exact_mut(T::SIZE).zip(values) {
+            v.write(chunk);
+        }
+        Ok(())
+    })
+    .expect("filling a bytes object cannot fail")
+}
+
+fn u64s(raw: &[u8]) -> PyResult<Vec<u64>> {
+    unpack(raw)
 }
 
 fn u32s(raw: &[u8]) -> PyResult<Vec<u32>> {
-    if !raw.len().is_multiple_of(4) {
-        return Err(PyValueError::new_err(
-            "u32 array bytes: length is not a multiple of 4",
-        ));
-    }
-    Ok(raw
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
-        .collect())
-}
-
-fn u64_bytes<'py>(py: Python<'py>, values: &[u64]) -> Bound<'py, PyBytes> {
-    PyBytes::new_with(py, values.len() * 8, |out| {
-        for (chunk, v) in out.chunks_exact_mut(8).zip(values) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
-        Ok(())
-    })
-    .expect("filling a bytes object cannot fail")
-}
-
-fn u32_bytes<'py>(py: Python<'py>, values: &[u32]) -> Bound<'py, PyBytes> {
-    PyBytes::new_with(py, values.len() * 4, |out| {
-        for (chunk, v) in out.chunks_exact_mut(4).zip(values) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
-        Ok(())
-    })
-    .expect("filling a bytes object cannot fail")
+    unpack(raw)
 }
 
 /// Folds text that Python has already put through NFKC: each code point is dropped, made a
@@ -215,7 +223,7 @@ impl Folder {
             .filter(|p| !p.text.is_empty())
             .map(|p| p.text.as_str());
         let text = text.collect::<Vec<_>>().join(" ");
-        let hashes = u64_bytes(py, &crc32_words(&text));
+        let hashes = pack::<u64>(py, &crc32_words(&text));
         (
             paragraphs.into_iter().map(|p| p.text).collect(),
             text,
@@ -265,7 +273,7 @@ fn crc32_words(text: &str) -> Vec<u64> {
 /// crc32 of each word's UTF-8 bytes, as u64s; `text` holds words split by single spaces.
 #[pyfunction]
 fn word_hashes<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyBytes> {
-    u64_bytes(py, &crc32_words(text))
+    pack::<u64>(py, &crc32_words(text))
 }
 
 /// Distinct hashes of word 3-grams (the words themselves when there are fewer), sorted.
@@ -286,7 +294,7 @@ fn word_shingles<'py>(py: Python<'py>, hashes: &[u8]) -> PyResult<Bound<'py, PyB
     };
     shingles.sort_unstable();
     shingles.dedup();
-    Ok(u64_bytes(py, &shingles))
+    Ok(pack::<u64>(py, &shingles))
 }
 
 /// For each permutation k, the minimum over `values` of the top 32 bits of a[k]*v + b[k]
@@ -323,7 +331,7 @@ fn min_hash<'py>(
     let (a, b) = permutations(a, b)?;
     let mut signature = vec![0u32; a.len()];
     minimums(&values, &a, &b, &mut signature);
-    Ok(u32_bytes(py, &signature))
+    Ok(pack::<u32>(py, &signature))
 }
 
 /// One 64-bit key per LSH band: the band's `rows` minimums mixed (as minhash.py documents).
@@ -343,7 +351,7 @@ fn band_keys<'py>(py: Python<'py>, signature: &[u8], rows: usize) -> PyResult<Bo
             })
         })
         .collect();
-    Ok(u64_bytes(py, &keys))
+    Ok(pack::<u64>(py, &keys))
 }
 
 /// A MinHash of each paragraph's word pairs: `counts` words per paragraph, in order, over
@@ -379,7 +387,7 @@ fn paragraph_sketches<'py>(
             minimums(&pairs, &a, &b, &mut sketches[p * k..(p + 1) * k]);
         }
     }
-    Ok(u32_bytes(py, &sketches))
+    Ok(pack::<u32>(py, &sketches))
 }
 
 /// Pairs (i, j), j < i, of sketches (k u32s each) that agree on at least `min_agree`
