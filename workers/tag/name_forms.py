@@ -3,7 +3,7 @@
 A gazetteer lists "روسيا" and "Россия"; an article writes "وروسيا", "لروسيا", "الروسي",
 "России", "Russlands". Rather than stem every token of every article, each name is expanded
 once, when the matcher is built, into the forms a reader would still recognise as that
-name. Names arrive already folded (workers.dedupe.normalize.fold, case kept).
+name. Names arrive already folded (workers.dedupe.normalize, case kept).
 """
 
 from __future__ import annotations
