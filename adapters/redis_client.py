@@ -35,7 +35,8 @@ class DirectScript:
     reply callbacks) cost more CPU than the round trip it wraps: a PING took 100 us through
     the client and 46 us on a connection (`make bench-dedupe` measures the whole stage).
     The connection is redis-py's own (auth, TLS, hiredis parser); a Redis that forgot the
-    script (restart, SCRIPT FLUSH) gets its source (EVAL, which caches it again)."""
+    script (restart, SCRIPT FLUSH) gets its source (EVAL, which caches it again). One
+    connection: call it from one thread (a stage's worker thread)."""
 
     def __init__(self, client: redis.Redis, source: str) -> None:
         self._client = client

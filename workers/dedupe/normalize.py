@@ -12,8 +12,9 @@ same passes (a regex per rule, then split and join) cost about 240 us of a 600-w
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 from newsflow_native import Folder
@@ -35,6 +36,7 @@ LETTER_FORMS = {
     **{chr(0x0660 + d): str(d) for d in range(10)},
     **{chr(0x06F0 + d): str(d) for d in range(10)},
 }
+T = TypeVar("T")
 PARAGRAPH_MARK = "\x1e"  # record separator: paragraphs cross to the folder joined by it
 
 # What a folding table entry says besides "becomes this one character" (native/src/lib.rs).
@@ -65,7 +67,7 @@ def folding_table(*, casefold: bool) -> tuple[bytes, dict[int, str]]:
     the BMP and change, in a map."""
     codes, extra = [], {}
     for cp in range(0x10000):
-        if 0xD800 <= cp <= 0xDFFF:  # lone surrogates: see _without_surrogates
+        if 0xD800 <= cp <= 0xDFFF:  # lone surrogates: see _folded
             codes.append(_SEPARATOR)
             continue
         char = chr(cp)
@@ -109,20 +111,20 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text.replace("\xa0", " "))
 
 
-def _without_surrogates(text: str) -> str:
-    """A lone surrogate (JSON allows "\\ud800") is no text and cannot cross to the folder as
-    UTF-8: it becomes "?", a word separator, as the folding table says of surrogates."""
-    return text.encode("utf-8", errors="replace").decode("utf-8")
+def _folded(fold: Callable[[str], T], text: str) -> T:
+    """fold(text), where a lone surrogate (JSON allows "\\ud800"), which is no text and
+    cannot cross to the folder as UTF-8, becomes "?": a word separator, as the folding table
+    says of surrogates."""
+    try:
+        return fold(text)
+    except UnicodeEncodeError:
+        return fold(text.encode("utf-8", errors="replace").decode("utf-8"))
 
 
 def normalize_text(text: str, *, casefold: bool = True) -> str:
     """The text's words after every folding above, joined by single spaces. casefold=False
     keeps case (the tag stage: "Turkey" the country, "turkey" the bird)."""
-    nfkc = _nfkc(text)
-    try:
-        return _folder(casefold).normalize(nfkc)
-    except UnicodeEncodeError:
-        return _folder(casefold).normalize(_without_surrogates(nfkc))
+    return _folded(_folder(casefold).normalize, _nfkc(text))
 
 
 def tokens(text: str) -> list[str]:
@@ -135,11 +137,7 @@ def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) ->
     paragraph costs more than the work). Line breaks inside a paragraph become spaces."""
     if not paragraphs:
         return []
-    joined = _joined(paragraphs)
-    try:
-        return _folder(casefold).normalize_paragraphs(joined)
-    except UnicodeEncodeError:
-        return _folder(casefold).normalize_paragraphs(_without_surrogates(joined))
+    return _folded(_folder(casefold).normalize_paragraphs, _joined(paragraphs))
 
 
 def normalize_body(paragraphs: Sequence[str]) -> tuple[list[str], str, bytes, list[int]]:
@@ -148,11 +146,7 @@ def normalize_body(paragraphs: Sequence[str]) -> tuple[list[str], str, bytes, li
     paragraph."""
     if not paragraphs:
         return [], "", b"", []
-    joined = _joined(paragraphs)
-    try:
-        return _folder(True).normalize_body(joined)
-    except UnicodeEncodeError:
-        return _folder(True).normalize_body(_without_surrogates(joined))
+    return _folded(_folder(True).normalize_body, _joined(paragraphs))
 
 
 def _joined(paragraphs: Sequence[str]) -> str:
