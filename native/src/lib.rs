@@ -233,40 +233,13 @@ impl Folder {
     }
 }
 
-/// CRC-32 (ISO-HDLC, zlib's) of short inputs, one table lookup a byte: words are a few bytes
-/// long, too short for a vectorised CRC's set-up to pay.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
-
-fn crc32(bytes: &[u8]) -> u32 {
-    !bytes.iter().fold(!0u32, |crc, &b| {
-        (crc >> 8) ^ CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize]
-    })
-}
-
+/// zlib's CRC-32 of each word (words split by single spaces), as u64s.
 fn crc32_words(text: &str) -> Vec<u64> {
     if text.is_empty() {
         return Vec::new();
     }
     text.split(' ')
-        .map(|w| u64::from(crc32(w.as_bytes())))
+        .map(|w| u64::from(crc32fast::hash(w.as_bytes())))
         .collect()
 }
 
