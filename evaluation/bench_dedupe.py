@@ -5,8 +5,6 @@ its Redis storage on the same articles, in the same run. Prints figures; asserts
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import sys
 import tempfile
 import time
@@ -22,12 +20,14 @@ from adapters.dedupe_index import RedisDedupeIndex
 from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.results import write_results
+from evaluation.step_cpu import per_article_us, step_cpu
 from schemas.records import InRecord
 from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
+from workers.dedupe import handler
 from workers.dedupe.handler import DedupeStage
-from workers.dedupe.minhash import shingle_hashes
+from workers.dedupe.minhash import MinHasher, Words, shingle_hashes
 from workers.dedupe.normalize import tokens
 
 SEEN_AT = "2018-03-01T12:00:00.000Z"
@@ -147,31 +147,22 @@ def baseline(port: int) -> Callable[[int, Any], None]:
     return step
 
 
-# The stage's steps, as named in the code, for --profile.
-STEPS = (
-    "normalize_paragraphs", "duplication_report", "paragraph_sketches", "text_hash",
-    "shingles", "signature", "band_keys", "paragraph_keys", "observe", "decide",
-    "record_cluster", "encode",
-)  # fmt: skip
-
-
 def profile_ours(
     client: redis.Redis, articles: Sequence[Any], bucket_bits: int
 ) -> dict[str, float]:
-    """Cumulative µs per article of each step, under cProfile (its overhead inflates every
-    figure: read them as shares of the whole, not as timings)."""
+    """CPU µs per article of each step of the stage (inclusive), by step_cpu's timers."""
     client.flushall()
     step = ours(client, WEEK_S, bucket_bits)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for n, article in enumerate(articles):
-        step(n, article)
-    profiler.disable()
-    found: dict[str, float] = {}
-    for (path, _line, name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
-        if name in STEPS and "site-packages" not in path:
-            found[name] = found.get(name, 0.0) + row[3] / len(articles) * 1e6
-    return dict(sorted(found.items(), key=lambda item: -item[1]))
+    steps = [
+        (handler, "normalize_body"), (handler, "duplication_report"), (handler, "text_hash"),
+        (Words, "shingles"), (MinHasher, "signature"), (MinHasher, "band_keys"),
+        (handler.Body, "paragraph_keys"), (RedisDedupeIndex, "observe"), (handler, "decide"),
+        (RedisDedupeIndex, "record_cluster"), (handler, "encode"), (DedupeStage, "handle"),
+    ]  # fmt: skip
+    with step_cpu(steps) as spent:
+        for n, article in enumerate(articles):
+            step(n, article)
+    return per_article_us(spent, len(articles))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ratio = runs[0].per_core / runs[1].per_core
     print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x")
     if profile:
-        print("where the stage's time goes (µs per article under cProfile: compare shares):")
+        print("where the stage's time goes (CPU µs per article, inclusive; handle is all):")
         for name, micros in profile.items():
             print(f"  {name:<22}{micros:>8.0f}")
     result = {

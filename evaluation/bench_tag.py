@@ -17,14 +17,26 @@ from typing import Any
 from evaluation.ant_corpus import CITATION, read_corpus
 from evaluation.bench_dedupe import long_articles
 from evaluation.results import write_results
+from evaluation.step_cpu import per_article_us, step_cpu
 from schemas.records import InRecord
 from schemas.topics import Topics
 from workers.codec import decode, encode
 from workers.dedupe.normalize import normalize_paragraphs
+from workers.tag import handler, tagger
 from workers.tag.handler import TagStage
+from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector
+from workers.tag.phrase_matcher import PhraseMatcher
 from workers.tag.rules_file import RulesFile
-from workers.tag.tagger import LANGUAGE_SAMPLE_CHARS, Tagger
+from workers.tag.tagger import LANGUAGE_SAMPLE_CHARS, RuleMatchers, Tagger
+
+# The stage's steps, where it calls them, for --profile.
+STEPS = (
+    (sys.modules[__name__], "decode"), (TagStage, "handle"), (Tagger, "tag"),
+    (LanguageDetector, "detect"), (tagger, "script_of"), (tagger, "normalize_paragraphs"),
+    (PhraseMatcher, "find"), (tagger, "place_tags"), (tagger, "entity_tags"),
+    (RuleMatchers, "topic_tags"), (KeywordWindow, "keywords_in"), (handler, "encode"),
+)  # fmt: skip
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "schemas" / "examples" / "deduped.v1.json"
 RULES = Path(__file__).resolve().parents[1] / "config" / "tag-rules.toml"
@@ -57,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--articles", type=int, default=2_000)
     parser.add_argument("--words", type=int, default=600)
+    parser.add_argument("--profile", action="store_true", help="also show where the time goes")
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-tag.json")
     args = parser.parse_args(argv)
 
@@ -64,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     records, n = _records(messages), len(messages)
     words = sum(len(m["body"].split()) for m in messages) / n
     detector = LanguageDetector()
-    tagger = Tagger(detector, RulesFile(RULES))
-    stage = TagStage(tagger, Topics(""))
-    tagger.tag(messages[0])  # build lazily cached tables outside the timing
+    the_tagger = Tagger(detector, RulesFile(RULES))
+    stage = TagStage(the_tagger, Topics(""))
+    the_tagger.tag(messages[0])  # build lazily cached tables outside the timing
 
     def whole_stage() -> None:
         for record in records:
@@ -77,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             detector.detect(f"{m['title']}\n{m['body']}"[:LANGUAGE_SAMPLE_CHARS])
 
     def codec_only() -> None:
-        tags = tagger.tag(messages[0])
+        tags = the_tagger.tag(messages[0])
         for record in records:
             message = decode(record, "deduped.v1")
             encode("processed", message["article_id"], message | {"tags": tags,
@@ -93,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "part: decode + encode (JSON, schema checks)": _per_core(codec_only, n),
         "part: normalization of the text": _per_core(normalization_only, n),
     }
+    profile: dict[str, float] = {}
+    if args.profile:
+        with step_cpu(STEPS) as spent:
+            whole_stage()
+        profile = per_article_us(spent, n)
     print(f"{n} articles of {words:.0f} words on average (consecutive ANT corpus paragraphs)")
     print(f"{'run':44} {'articles/s/core':>16} {'CPU us/article':>15}")
     for name, figures in runs.items():
@@ -101,10 +119,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ratio = runs["tag stage (decode, tag, encode)"]["articles_per_s_per_core"] / runs[
         "reference: language detection only"]["articles_per_s_per_core"]  # fmt: skip
     print(f"tag stage / language only: {ratio:.2f}x")
+    if profile:
+        print(
+            "where the stage's time goes (CPU µs per article, inclusive; decode + handle is all):"
+        )
+        for name, micros in profile.items():
+            print(f"  {name:<22}{micros:>8.0f}")
     print(GOAL)
     print(f"corpus: {CITATION}")
     write_results(args.out, {"articles": n, "mean_words": round(words), "runs": runs,
-                             "ratio_to_language_only": round(ratio, 3)})  # fmt: skip
+                             "ratio_to_language_only": round(ratio, 3),
+                             "profile_us_per_article": profile})  # fmt: skip
     return 0
 
 

@@ -75,14 +75,6 @@ fn pack<'py, T: LittleEndian>(py: Python<'py>, values: &[T]) -> Bound<'py, PyByt
     .expect("filling a bytes object cannot fail")
 }
 
-fn u64s(raw: &[u8]) -> PyResult<Vec<u64>> {
-    unpack(raw)
-}
-
-fn u32s(raw: &[u8]) -> PyResult<Vec<u32>> {
-    unpack(raw)
-}
-
 /// Folds text that Python has already put through NFKC: each code point is dropped, made a
 /// word separator or replaced by what the table built by normalize.py says (case folding
 /// included, when that table folds case). Code points the BMP table sends to `extra`, and
@@ -171,7 +163,7 @@ impl Folder {
     /// up in `extra` (code point -> its folded string).
     #[new]
     fn new(table: &[u8], extra: HashMap<u32, String>) -> PyResult<Self> {
-        let table = u32s(table)?;
+        let table = unpack::<u32>(table)?;
         if table.len() != BMP {
             return Err(PyValueError::new_err(
                 "folding table: need one entry per BMP code point",
@@ -252,7 +244,7 @@ fn word_hashes<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyBytes> {
 /// Distinct hashes of word 3-grams (the words themselves when there are fewer), sorted.
 #[pyfunction]
 fn word_shingles<'py>(py: Python<'py>, hashes: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    let words = u64s(hashes)?;
+    let words = unpack::<u64>(hashes)?;
     let mut shingles: Vec<u64> = if words.len() < 3 {
         words
     } else {
@@ -283,7 +275,7 @@ fn minimums(values: &[u64], a: &[u64], b: &[u64], out: &mut [u32]) {
 }
 
 fn permutations(a: &[u8], b: &[u8]) -> PyResult<(Vec<u64>, Vec<u64>)> {
-    let (a, b) = (u64s(a)?, u64s(b)?);
+    let (a, b) = (unpack::<u64>(a)?, unpack::<u64>(b)?);
     if a.len() != b.len() {
         return Err(PyValueError::new_err(
             "permutations: a and b differ in length",
@@ -300,7 +292,7 @@ fn min_hash<'py>(
     a: &[u8],
     b: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let values = u64s(hashes)?;
+    let values = unpack::<u64>(hashes)?;
     let (a, b) = permutations(a, b)?;
     let mut signature = vec![0u32; a.len()];
     minimums(&values, &a, &b, &mut signature);
@@ -310,7 +302,7 @@ fn min_hash<'py>(
 /// One 64-bit key per LSH band: the band's `rows` minimums mixed (as minhash.py documents).
 #[pyfunction]
 fn band_keys<'py>(py: Python<'py>, signature: &[u8], rows: usize) -> PyResult<Bound<'py, PyBytes>> {
-    let minimums = u32s(signature)?;
+    let minimums = unpack::<u32>(signature)?;
     if rows == 0 || minimums.len() % rows != 0 {
         return Err(PyValueError::new_err(
             "band_keys: signature length is not bands * rows",
@@ -337,7 +329,7 @@ fn paragraph_sketches<'py>(
     a: &[u8],
     b: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let words = u64s(hashes)?;
+    let words = unpack::<u64>(hashes)?;
     let (a, b) = permutations(a, b)?;
     if counts.iter().sum::<usize>() != words.len() {
         return Err(PyValueError::new_err(
@@ -367,7 +359,7 @@ fn paragraph_sketches<'py>(
 /// positions, in row order: i ascending, then j ascending.
 #[pyfunction]
 fn agreeing_pairs(sketches: &[u8], k: usize, min_agree: usize) -> PyResult<Vec<(usize, usize)>> {
-    let values = u32s(sketches)?;
+    let values = unpack::<u32>(sketches)?;
     if k == 0 || values.len() % k != 0 {
         return Err(PyValueError::new_err(
             "agreeing_pairs: sketches length is not n * k",
@@ -510,8 +502,8 @@ impl TermFilter {
 }
 
 /// TF-IDF keywords against the last `size` articles' terms (document frequencies). Terms are
-/// kept as 64-bit hashes: no allocation per term, and two terms whose hashes collide (about
-/// once in 10^13 pairs) would only share a document frequency, which moves a keyword hint.
+/// kept as 64-bit hashes (no allocation per term); two terms whose hashes collided would only
+/// share a document frequency, which moves a keyword hint, never a verdict.
 #[pyclass]
 struct TermWindow {
     size: usize,

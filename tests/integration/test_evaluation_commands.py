@@ -102,9 +102,14 @@ def test_eval_tags_scores_the_labelled_set_and_the_corpus(
 def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
     data = _synthetic_corpus(tmp_path / "data", 40)
     out = tmp_path / "bench-tag.json"
-    assert bench_tag.main([str(data), "--articles", "10", "--words", "100", "--out", str(out)]) == 0
-    runs = json.loads(out.read_text())["runs"]
+    args = [str(data), "--articles", "10", "--words", "100", "--profile", "--out", str(out)]
+    assert bench_tag.main(args) == 0
+    result = json.loads(out.read_text())
+    runs = result["runs"]
     assert len(runs) == 4 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
+    assert {"handle", "detect", "find", "keywords_in", "encode"} <= set(
+        result["profile_us_per_article"]
+    )
 
 
 def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(

@@ -8,6 +8,7 @@ import pytest
 from evaluation.ant_corpus import CorpusArticle
 from evaluation.dedupe_set import PERTURBATIONS, build_cases, clean_base
 from evaluation.scoring import Outcome, overall_score, relation_score
+from evaluation.step_cpu import per_article_us, step_cpu
 
 SENTENCES = [
     "وقال الوزير في مؤتمر صحفي إن الحكومة ستعلن خطة جديدة لدعم المزارعين قبل نهاية العام",
@@ -108,3 +109,17 @@ def test_the_tag_evaluation_set_is_well_formed() -> None:
     assert all(c.places <= gazetteer().country_names.keys() for c in cases)
     assert all(c.entities <= names for c in cases)
     assert all(c.paragraphs for c in cases)
+
+
+class _Steps:
+    def work(self, n: int) -> int:
+        return sum(range(n))
+
+
+def test_step_cpu_times_each_step_and_puts_it_back() -> None:
+    original = _Steps.__dict__["work"]
+    with step_cpu([(_Steps, "work")]) as spent:
+        assert _Steps().work(200_000) == sum(range(200_000))
+    assert spent["work"] > 0
+    assert _Steps.__dict__["work"] is original
+    assert per_article_us(spent, 2)["work"] == round(spent["work"] / 2 / 1e3, 1)

@@ -24,8 +24,7 @@ from workers.dedupe.minhash import (
 from workers.dedupe.normalize import (
     ARABIC_MARKS,
     INVISIBLE,
-    LETTER_FORMS,
-    is_separator,
+    fold_char,
     normalize_body,
     normalize_paragraphs,
     normalize_text,
@@ -48,16 +47,11 @@ TEXT = st.text(
 
 
 def reference_normalize(text: str, *, casefold: bool = True) -> str:
-    """normalize.py's rules, one character at a time."""
+    """normalize.py's rules (fold_char), one character at a time of the whole text's NFKC
+    and case folding: what the folding table and its compiled loop must give."""
     forms = unicodedata.normalize("NFKC", text)
     forms = forms.casefold() if casefold else forms
-    out = []
-    for char in forms:
-        if char in ARABIC_MARKS or char in INVISIBLE:
-            continue
-        char = LETTER_FORMS.get(char, char)
-        out.append(" " if ord(char) < 0x10000 and is_separator(char) else char)
-    return " ".join("".join(out).split())  # the whole text case folded at once, then folded
+    return " ".join("".join(map(fold_char, forms)).split())
 
 
 @BUDGET
