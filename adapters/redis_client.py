@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+import hiredis
 import redis
 from redis.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -72,5 +73,9 @@ class DirectScript:
         connection: Connection, command: str, script: str, keys: Sequence[str],
         args: Sequence[bytes | str | int],
     ) -> Any:  # fmt: skip
-        connection.send_command(command, script, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+        # hiredis's packer, called directly: redis-py's wrapper around it checks every
+        # argument in Python (20 us for the dedupe script's call, 6 us without).
+        # (hiredis's stub types the argument as a tuple of one: its own typo.)
+        packed = hiredis.pack_command((command, script, len(keys), *keys, *args))  # type: ignore[arg-type]
+        connection.send_packed_command([packed])  # type: ignore[no-untyped-call]
         return connection.read_response()

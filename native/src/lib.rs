@@ -202,12 +202,13 @@ impl Folder {
 
     /// normalize_paragraphs, with what minhash.Words holds of them: the words of the
     /// non-empty paragraphs joined by single spaces, every word's crc32 (u64 bytes) and the
-    /// number of words of each paragraph.
+    /// number of words of each paragraph; and each paragraph's fingerprint, 8 bytes apiece.
+    #[allow(clippy::type_complexity)]
     fn normalize_body<'py>(
         &self,
         py: Python<'py>,
         joined: &str,
-    ) -> (Vec<String>, String, Bound<'py, PyBytes>, Vec<usize>) {
+    ) -> (Vec<String>, String, Bound<'py, PyBytes>, Vec<usize>, Bound<'py, PyBytes>) {
         let paragraphs = self.paragraphs(joined);
         let counts: Vec<usize> = paragraphs.iter().map(|p| p.words).collect();
         let text = paragraphs
@@ -216,13 +217,32 @@ impl Folder {
             .map(|p| p.text.as_str());
         let text = text.collect::<Vec<_>>().join(" ");
         let hashes = pack::<u64>(py, &crc32_words(&text));
+        let mut fingerprints = Vec::with_capacity(paragraphs.len() * FINGERPRINT_BYTES);
+        for p in &paragraphs {
+            fingerprints.extend_from_slice(&paragraph_fingerprint(&p.text));
+        }
         (
             paragraphs.into_iter().map(|p| p.text).collect(),
             text,
             hashes,
             counts,
+            PyBytes::new(py, &fingerprints),
         )
     }
+}
+
+const FINGERPRINT_BYTES: usize = 8;
+
+/// A normalized paragraph's fingerprint: BLAKE2b with an 8-byte digest (RFC 7693) of its
+/// UTF-8, the same bytes as Python's hashlib.blake2b(text, digest_size=8), which the Redis
+/// index's keys (layout v3) were first written with.
+fn paragraph_fingerprint(text: &str) -> [u8; FINGERPRINT_BYTES] {
+    let digest = blake2b_simd::Params::new()
+        .hash_length(FINGERPRINT_BYTES)
+        .hash(text.as_bytes());
+    let mut out = [0u8; FINGERPRINT_BYTES];
+    out.copy_from_slice(digest.as_bytes());
+    out
 }
 
 /// zlib's CRC-32 of each word (words split by single spaces), as u64s.

@@ -28,6 +28,7 @@ from workers.dedupe.normalize import (
     normalize_body,
     normalize_paragraphs,
     normalize_text,
+    paragraph_fingerprint,
 )
 
 BUDGET = settings(
@@ -183,6 +184,7 @@ def test_malformed_arrays_are_value_errors(call: object) -> None:
 def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list[str]) -> None:
     normalized = normalize_paragraphs(paragraphs)
     words = Words.of(normalized)
-    together, text, hashes, counts = normalize_body(paragraphs)
+    together, text, hashes, counts, fingerprints = normalize_body(paragraphs)
     assert together == normalized
     assert (text, counts, hashes) == (words.text, list(words.counts), words.hashes.tobytes())
+    assert fingerprints == b"".join(map(paragraph_fingerprint, normalized))

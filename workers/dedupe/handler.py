@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,9 +14,13 @@ from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.dedupe.core import Article, Thresholds, decide, text_hash, unmatched
-from workers.dedupe.internal import InternalDuplication, internal_duplication, is_substantial
+from workers.dedupe.internal import (
+    InternalDuplication,
+    internal_duplication,
+    is_substantial_paragraph,
+)
 from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
-from workers.dedupe.normalize import normalize_body, normalize_paragraphs
+from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normalize_paragraphs
 
 MAX_PARAGRAPH_KEYS = 24
 
@@ -30,37 +33,41 @@ class DedupeIndex(Protocol):
 
 @dataclass(frozen=True)
 class Body:
-    """Paragraphs with their normalized forms and words, computed once for every
-    fingerprint."""
+    """Paragraphs with their normalized forms, words and fingerprints, computed once for
+    every fingerprint of the body."""
 
     paragraphs: tuple[str, ...]
     normalized: tuple[str, ...]
     words: Words
+    fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Body:
-        normalized, text, hashes, counts = normalize_body(paragraphs)
-        return cls(tuple(paragraphs), tuple(normalized), Words.packed(text, hashes, counts))
+        normalized, text, hashes, counts, fingerprints = normalize_body(paragraphs)
+        return cls(
+            tuple(paragraphs), tuple(normalized), Words.packed(text, hashes, counts), fingerprints
+        )
 
-    @classmethod
-    def normalized_as(cls, paragraphs: Sequence[str], normalized: Sequence[str]) -> Body:
-        return cls(tuple(paragraphs), tuple(normalized), Words.of(normalized))
+    def fingerprint(self, i: int) -> bytes:
+        return self.fingerprints[i * FINGERPRINT_BYTES : (i + 1) * FINGERPRINT_BYTES]
 
     def without(self, indexes: set[int]) -> Body:
         if not indexes:
             return self
         keep = [i for i in range(len(self.paragraphs)) if i not in indexes]
-        return Body.normalized_as(
-            [self.paragraphs[i] for i in keep], [self.normalized[i] for i in keep]
-        )
+        normalized = [self.normalized[i] for i in keep]
+        return Body(
+            tuple(self.paragraphs[i] for i in keep), tuple(normalized), Words.of(normalized),
+            b"".join(self.fingerprint(i) for i in keep),
+        )  # fmt: skip
 
     def paragraph_keys(self) -> list[bytes]:
         """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
         reprint shares whole paragraphs, which LSH over the whole body can miss."""
         keys: dict[bytes, None] = {}
-        for text in self.normalized:
-            if is_substantial(text):
-                keys[hashlib.blake2b(text.encode(), digest_size=8).digest()] = None
+        for i, (text, words) in enumerate(zip(self.normalized, self.words.counts, strict=True)):
+            if is_substantial_paragraph(words, len(text)):
+                keys[self.fingerprint(i)] = None
             if len(keys) == MAX_PARAGRAPH_KEYS:
                 break
         return list(keys)

@@ -56,9 +56,14 @@ class InternalDuplication:
 def is_substantial(normalized: str) -> bool:
     """Body text, not a line (dateline, "Advertisement"): only such paragraphs count."""
     words = normalized.count(" ") + 1 if normalized else 0  # normalized: single spaces
+    return is_substantial_paragraph(words, len(normalized))
+
+
+def is_substantial_paragraph(words: int, chars: int) -> bool:
+    """is_substantial of a normalized paragraph of `words` words and `chars` characters."""
     if words >= MIN_TOKENS:
         return True
-    return words <= 2 and len(normalized) >= MIN_CHARS_WITHOUT_SPACES
+    return words <= 2 and chars >= MIN_CHARS_WITHOUT_SPACES
 
 
 def _word_pairs(normalized: str) -> frozenset[str]:
