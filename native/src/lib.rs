@@ -285,6 +285,25 @@ fn word_shingles<'py>(py: Python<'py>, hashes: &[u8]) -> PyResult<Bound<'py, PyB
 /// For each permutation k, the minimum over `values` of the top 32 bits of a[k]*v + b[k]
 /// (a multiply-shift hash, wrapping in 64 bits); all-ones when `values` is empty.
 fn minimums(values: &[u64], a: &[u64], b: &[u64], out: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512dq") {
+        // SAFETY: the CPU has the features the function is compiled for (checked above).
+        unsafe { minimums_avx512(values, a, b, out) };
+        return;
+    }
+    minimums_portable(values, a, b, out);
+}
+
+/// The same loop compiled for AVX-512 (eight 64-bit multiplies at once, vpmullq), which
+/// the portable x86-64 build cannot assume; the results are the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+unsafe fn minimums_avx512(values: &[u64], a: &[u64], b: &[u64], out: &mut [u32]) {
+    minimums_portable(values, a, b, out);
+}
+
+#[inline(always)]
+fn minimums_portable(values: &[u64], a: &[u64], b: &[u64], out: &mut [u32]) {
     for ((m, &ak), &bk) in out.iter_mut().zip(a).zip(b) {
         let mut least = u32::MAX;
         for &v in values {
@@ -467,6 +486,86 @@ impl PhraseIndex {
     }
 }
 
+/// Code points sorted into classes by inclusive ranges of the BMP (scripts, by their
+/// letters): how many characters of a text fall in each class. A table lookup a character,
+/// where Python ran a regular expression over the text per class.
+#[pyclass(frozen)]
+struct CharClasses {
+    class_of: Vec<u8>, // per BMP code point: 0 for none, else class index + 1
+    classes: usize,
+    // The smallest UTF-8 lead byte of a classed code point: a text whose bytes all lie
+    // below it holds none (lead bytes grow with the code point), which one vectorized pass
+    // over the bytes tells. 0 when a class holds ASCII, where the test would not hold.
+    lowest_lead: u8,
+}
+
+impl CharClasses {
+    fn class(&self, c: char) -> Option<usize> {
+        let code = c as usize;
+        match self.class_of.get(code) {
+            Some(&k) if k > 0 => Some(usize::from(k) - 1),
+            _ => None,
+        }
+    }
+}
+
+#[pymethods]
+impl CharClasses {
+    /// `classes`: each class's inclusive (first, last) code point ranges; no two overlap.
+    #[new]
+    fn new(classes: Vec<Vec<(u32, u32)>>) -> PyResult<Self> {
+        if classes.len() >= usize::from(u8::MAX) {
+            return Err(PyValueError::new_err("char classes: at most 254 classes"));
+        }
+        let mut class_of = vec![0u8; BMP];
+        for (k, ranges) in classes.iter().enumerate() {
+            for &(first, last) in ranges {
+                if first > last || last as usize >= BMP {
+                    return Err(PyValueError::new_err(format!(
+                        "char classes: bad range {first:#x}-{last:#x} (BMP only)"
+                    )));
+                }
+                for code in first..=last {
+                    let slot = &mut class_of[code as usize];
+                    if *slot != 0 {
+                        return Err(PyValueError::new_err(format!(
+                            "char classes: {code:#x} is in two classes"
+                        )));
+                    }
+                    *slot = (k + 1) as u8;
+                }
+            }
+        }
+        let lowest = class_of.iter().position(|&k| k > 0).unwrap_or(BMP - 1);
+        let lowest_lead = match char::from_u32(lowest as u32) {
+            Some(c) if lowest >= 0x80 => c.encode_utf8(&mut [0; 4]).as_bytes()[0],
+            _ => 0,
+        };
+        Ok(CharClasses {
+            class_of,
+            classes: classes.len(),
+            lowest_lead,
+        })
+    }
+
+    /// How many characters of `text` each class holds.
+    fn counts(&self, text: &str) -> Vec<usize> {
+        let mut counts = vec![0; self.classes];
+        for k in text.chars().filter_map(|c| self.class(c)) {
+            counts[k] += 1;
+        }
+        counts
+    }
+
+    /// Whether some character of some text is in a class.
+    fn any(&self, texts: Vec<PyBackedStr>) -> bool {
+        texts.iter().any(|text| {
+            let highest = text.bytes().fold(0, u8::max);
+            highest >= self.lowest_lead && text.chars().any(|c| self.class(c).is_some())
+        })
+    }
+}
+
 /// Which words of a folded, case-folded text can be keywords, and how often each occurs:
 /// a leading Arabic article or preposition comes off when `min_chars` characters remain
 /// (الحكومة, والحكومة, بالحكومة are one term; الذي and التي stay stopwords); stopwords,
@@ -618,6 +717,7 @@ impl TermWindow {
 #[pymodule]
 fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Folder>()?;
+    m.add_class::<CharClasses>()?;
     m.add_class::<PhraseIndex>()?;
     m.add_class::<TermFilter>()?;
     m.add_class::<TermWindow>()?;

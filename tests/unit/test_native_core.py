@@ -162,6 +162,9 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         lambda native: native.paragraph_sketches(b"\0" * 8, [2], b"", b""),
         lambda native: native.Folder(b"\0" * 8, {}),
         lambda native: native.Folder((0xFFFFFFFD).to_bytes(4, "little") * 0x10000, {}),
+        lambda native: native.CharClasses([[(0x41, 0x5A)], [(0x5A, 0x61)]]),
+        lambda native: native.CharClasses([[(0x61, 0x41)]]),
+        lambda native: native.CharClasses([[(0x41, 0x10000)]]),
     ],
     ids=[
         "odd-bytes",
@@ -170,6 +173,9 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         "counts-off",
         "short-table",
         "extra-missing",
+        "classes-overlap",
+        "range-backwards",
+        "range-beyond-the-bmp",
     ],
 )
 def test_malformed_arrays_are_value_errors(call: object) -> None:
@@ -188,3 +194,33 @@ def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list
     assert together == normalized
     assert (text, counts, hashes) == (words.text, list(words.counts), words.hashes.tobytes())
     assert fingerprints == b"".join(map(paragraph_fingerprint, normalized))
+
+
+# With ASCII in a class; without (the byte pre-check of `any` then applies), as the tag
+# stage's classes of letters written without spaces.
+CLASS_SETS = [
+    [[(0x41, 0x5A), (0x61, 0x7A)], [(0x620, 0x64A)], [(0x3040, 0x30FF), (0x3400, 0x9FFF)]],
+    [[(0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF)]],
+    [[(0x620, 0x64A)], [(0xE9, 0xE9)]],
+]
+
+
+def reference_counts(classes: list[list[tuple[int, int]]], text: str) -> list[int]:
+    return [
+        sum(any(first <= ord(c) <= last for first, last in ranges) for c in text)
+        for ranges in classes
+    ]
+
+
+@BUDGET
+@given(st.sampled_from(CLASS_SETS), st.lists(TEXT, max_size=4))
+def test_char_classes_count_what_their_ranges_hold(
+    classes: list[list[tuple[int, int]]], texts: list[str]
+) -> None:
+    from newsflow_native import CharClasses
+
+    native = CharClasses(classes)
+    texts = [t.encode("utf-8", errors="replace").decode("utf-8") for t in texts]  # no surrogates
+    for text in texts:
+        assert native.counts(text) == reference_counts(classes, text)
+    assert native.any(texts) == any(sum(reference_counts(classes, t)) for t in texts)

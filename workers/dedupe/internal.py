@@ -143,6 +143,8 @@ def find_repeats(normalized: Sequence[str], words: Words | None = None) -> tuple
     """Repeats among paragraphs already passed through normalize_text (`words`: their
     Words, when the caller has them)."""
     repeats = _substantial_repeats(normalized, Words.of(normalized) if words is None else words)
+    if not repeats and len(set(normalized)) == len(normalized):
+        return ()  # no two lines are equal either: no block of short lines repeats (most bodies)
     repeats = _with_short_line_blocks(normalized, repeats)
     return _with_short_lines_inside_blocks(normalized, repeats)
 

@@ -12,6 +12,7 @@ import functools
 import re
 
 import stopwordsiso
+from newsflow_native import CharClasses
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -38,12 +39,13 @@ def is_arabic(text: str) -> bool:
     return _ARABIC.search(text) is not None
 
 
+# Kana, CJK ideographs (extension A and the unified block) and Hangul syllables.
+UNSPACED_LETTERS = CharClasses([[(0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF)]])
+
+
 def is_cjk(text: str) -> bool:
     """Scripts written without spaces between words: names are matched inside runs."""
-    return any(
-        "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
-        for ch in text
-    )
+    return UNSPACED_LETTERS.any([text])
 
 
 def arabic_forms(name: str) -> set[str]:
