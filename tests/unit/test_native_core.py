@@ -224,3 +224,38 @@ def test_char_classes_count_what_their_ranges_hold(
     for text in texts:
         assert native.counts(text) == reference_counts(classes, text)
     assert native.any(texts) == any(sum(reference_counts(classes, t)) for t in texts)
+
+
+VOCABULARY = ["a", "ab", "new", "york", "روسيا", "والصين", "Путин", "😀", "x" * 9]
+WORDS = st.lists(st.sampled_from(VOCABULARY), max_size=12)
+
+
+def reference_find(phrases: list[str], texts: list[str]) -> list[tuple[int, int]]:
+    """The longest phrase starting at each word wins; the search goes on after it."""
+    ids = {p: i for i, p in enumerate(phrases)}  # a repeated phrase: its last position
+    longest = max((p.count(" ") + 1 for p in phrases), default=0)
+    hits = []
+    for paragraph, text in enumerate(texts):
+        words = text.split(" ") if text else []
+        at = 0
+        while at < len(words):
+            for end in range(min(len(words), at + longest), at, -1):
+                if (found := ids.get(" ".join(words[at:end]))) is not None:
+                    hits.append((paragraph, found))
+                    at = end
+                    break
+            else:
+                at += 1
+    return hits
+
+
+@BUDGET
+@given(st.lists(WORDS.filter(bool), max_size=8), st.lists(WORDS, max_size=4))
+def test_phrase_index_finds_the_longest_phrase_at_each_word(
+    phrases: list[list[str]], texts: list[list[str]]
+) -> None:
+    from newsflow_native import PhraseIndex
+
+    joined = [" ".join(p) for p in phrases]
+    paragraphs = [" ".join(t) for t in texts]
+    assert PhraseIndex(joined).find(paragraphs) == reference_find(joined, paragraphs)
