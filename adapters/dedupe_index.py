@@ -1,6 +1,7 @@
 """Redis: the dedupe stage's memory of recent articles, read and written in one atomic step.
 
-One Lua script per article (one round trip) does, atomically:
+One Lua script call per article (a poll's batch of calls pipelined in one round trip) does,
+atomically:
   1. give the article a sequence number the first time its id is seen (kept on replays);
   2. claim its exact content hash (SET NX GET), returning the article that claimed it first;
   3. look up its LSH band keys and its paragraph fingerprints in the window's time slots,
@@ -215,7 +216,23 @@ class RedisDedupeIndex:
         # script's keys must (the state then lives on one shard; Kafka spreads the workers).
         self.base = f"{{{self.prefix}dedupe}}:v3:"
 
-    def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation:
+    def observe_many(
+        self, lookups: Sequence[tuple[Probe, int]], *, window_s: int, slot_s: int
+    ) -> list[Observation]:
+        """The script once per (probe, time slot), in order, all sent in one round trip (a
+        pipeline: each call still runs atomically, and sees the ones before it)."""
+        if not lookups:
+            return []
+        calls = [self._args(probe, slot, window_s, slot_s) for probe, slot in lookups]
+        try:
+            # The script builds its keys' names itself, all under the one hash tag; the one
+            # declared key routes the call to that slot's node on Redis Cluster.
+            replies = self._observe.many(keys=[self.base + "seq"], calls=calls)
+        except RedisError as exc:
+            raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
+        return [_observation(reply) for reply in replies]
+
+    def _args(self, probe: Probe, slot: int, window_s: int, slot_s: int) -> list[bytes | str | int]:
         record = Record(
             probe.article_id, probe.digest, "", probe.size, len(probe.paragraph_keys),
             probe.outlet, probe.signature,
@@ -223,25 +240,24 @@ class RedisDedupeIndex:
         fields = b"".join((*probe.band_keys, *probe.paragraph_keys))
         if len(fields) != FIELD_BYTES * (len(probe.band_keys) + len(probe.paragraph_keys)):
             raise ValueError(f"band keys and paragraph fingerprints are {FIELD_BYTES} bytes each")
-        args: list[bytes | str | int] = [
+        return [
             bytes.fromhex(probe.article_id), _id_bytes(probe.digest), record.pack(),
             window_s, window_s + slot_s, len(probe.band_keys), len(probe.paragraph_keys), SLOTS,
             self.base, slot, 2**self.bucket_bits, fields,
         ]  # fmt: skip
-        try:
-            # The script builds its keys' names itself, all under the one hash tag; the one
-            # declared key routes the call to that slot's node on Redis Cluster.
-            reply = self._observe(keys=[self.base + "seq"], args=args)
-        except RedisError as exc:
-            raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
-        return _observation(reply)
 
-    def record_cluster(self, seq: int, cluster: str) -> None:
-        """Remember the article's cluster, once: later copies join the same cluster."""
+    def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None:
+        """Remember each article's cluster (sequence number, cluster id), once: later copies
+        join the same cluster. One round trip for all of them."""
+        if not clusters:
+            return
         try:
-            self.client.setrange(f"{self.base}r:{seq}", Record.CLUSTER_OFFSET, _id_bytes(cluster))
+            with self.client.pipeline(transaction=False) as pipe:
+                for seq, cluster in clusters:
+                    pipe.setrange(f"{self.base}r:{seq}", Record.CLUSTER_OFFSET, _id_bytes(cluster))
+                pipe.execute()
         except RedisError as exc:
-            raise TransientError(f"redis write of cluster failed: {exc}") from exc
+            raise TransientError(f"redis write of clusters failed: {exc}") from exc
 
 
 def _observation(reply: list[bytes | int]) -> Observation:

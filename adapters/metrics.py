@@ -18,7 +18,8 @@ DEAD_LETTERS = Counter(
     ["stage", "error_type"],
 )  # fmt: skip
 STAGE_HANDLE_SECONDS = Histogram(
-    "newsflow_stage_handle_seconds", "Time a stage spent on one input (decode to encode)",
+    "newsflow_stage_handle_seconds",
+    "Time a stage spent on one input (decode to encode; its batch's mean per input)",
     ["stage"], buckets=LATENCY_BUCKETS_S,
 )  # fmt: skip
 STAGE_CPU_SECONDS = Counter(

@@ -10,7 +10,7 @@ import hiredis
 import redis
 from redis.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.errors import TransientError
@@ -30,11 +30,15 @@ def ping_redis(url: str) -> None:
         client.close()
 
 
+Calls = Sequence[Sequence[bytes | str | int]]  # one script call's arguments, per call
+
+
 class DirectScript:
-    """One Lua script called over a connection of its own, for a stage's one call per
-    article. redis-py's client layer (pool checkout and its timing hooks, the retry wrapper,
-    reply callbacks) cost more CPU than the round trip it wraps: a PING took 100 us through
-    the client and 46 us on a connection (`make bench-dedupe` measures the whole stage).
+    """One Lua script called over a connection of its own, for a stage's call per article (a
+    batch of them pipelined). redis-py's client layer (pool checkout and its timing hooks,
+    the retry wrapper, reply callbacks) cost more CPU than the round trip it wraps: a PING
+    took 100 us through the client and 46 us on a connection (`make bench-dedupe` measures
+    the whole stage).
     The connection is redis-py's own (auth, TLS, hiredis parser); a Redis that forgot the
     script (restart, SCRIPT FLUSH) gets its source (EVAL, which caches it again). One
     connection: call it from one thread (a stage's worker thread)."""
@@ -46,36 +50,56 @@ class DirectScript:
         self._connection: Connection | None = None
 
     def __call__(self, keys: Sequence[str], args: Sequence[bytes | str | int]) -> Any:
-        """The script's reply; RedisError as redis-py raises it. A connection that broke
-        (a restarted Redis, an idle connection closed) is opened again and the call sent
-        once more: the scripts called this way give the same answer when run twice."""
+        """The script's reply; RedisError as redis-py raises it."""
+        [reply] = self.many(keys, [args])
+        return reply
+
+    def many(self, keys: Sequence[str], calls: Calls) -> list[Any]:
+        """The script run once per argument list, in order, sent in one write and read back
+        in one go (pipelining); the replies in order. A connection that broke (a restarted
+        Redis, an idle connection closed) is opened again and the calls sent once more: the
+        scripts called this way give the same answers when run twice."""
         if self._connection is None:
             self._connection = self._client.connection_pool.get_connection()
         try:
-            return self._run(self._connection, keys, args)
+            return self._run(self._connection, keys, calls)
         except (RedisConnectionError, RedisTimeoutError):
-            return self._run(self._connection, keys, args)
+            return self._run(self._connection, keys, calls)
 
-    def _run(
-        self, connection: Connection, keys: Sequence[str], args: Sequence[bytes | str | int]
-    ) -> Any:
+    def _run(self, connection: Connection, keys: Sequence[str], calls: Calls) -> list[Any]:
         try:
-            try:
-                return self._send(connection, "EVALSHA", self._sha, keys, args)
-            except NoScriptError:
-                return self._send(connection, "EVAL", self._source, keys, args)
+            replies = self._send(connection, "EVALSHA", self._sha, keys, calls)
+            forgotten = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            if forgotten:  # a Redis that lost its scripts ran none of these: EVAL caches it
+                resend = [calls[i] for i in forgotten]
+                again = self._send(connection, "EVAL", self._source, keys, resend)
+                for i, reply in zip(forgotten, again, strict=True):
+                    replies[i] = reply
         except (RedisConnectionError, RedisTimeoutError):
             connection.disconnect()  # type: ignore[no-untyped-call]  # half-read replies go
             raise
+        if errors := [reply for reply in replies if isinstance(reply, RedisError)]:
+            raise errors[0]
+        return replies
 
     @staticmethod
     def _send(
-        connection: Connection, command: str, script: str, keys: Sequence[str],
-        args: Sequence[bytes | str | int],
-    ) -> Any:  # fmt: skip
+        connection: Connection, command: str, script: str, keys: Sequence[str], calls: Calls
+    ) -> list[Any]:
+        """Every call written at once, then every reply read, error replies as values (the
+        connection stays in step with the server whatever a call answered)."""
         # hiredis's packer, called directly: redis-py's wrapper around it checks every
         # argument in Python (20 us for the dedupe script's call, 6 us without).
         # (hiredis's stub types the argument as a tuple of one: its own typo.)
-        packed = hiredis.pack_command((command, script, len(keys), *keys, *args))  # type: ignore[arg-type]
-        connection.send_packed_command([packed])  # type: ignore[no-untyped-call]
-        return connection.read_response()
+        packed = [
+            hiredis.pack_command((command, script, len(keys), *keys, *args))  # type: ignore[arg-type]
+            for args in calls
+        ]
+        connection.send_packed_command([b"".join(packed)])  # type: ignore[no-untyped-call]
+        replies: list[Any] = []
+        for _ in calls:
+            try:
+                replies.append(connection.read_response())
+            except ResponseError as exc:
+                replies.append(exc)
+        return replies

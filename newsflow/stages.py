@@ -25,7 +25,7 @@ from ingest.robots import RobotsPolicy
 from newsflow.settings import Settings
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
-from workers.runner import Handler, WorkerLoop
+from workers.runner import BatchHandler, WorkerLoop, one_at_a_time
 from workers.tag.handler import TagStage
 from workers.tag.language import LanguageDetector
 from workers.tag.rules_file import RulesFile
@@ -65,7 +65,7 @@ class RunningStage:
 
 
 def _worker(
-    settings: Settings, stage: str, input_topic: str, contract: str, handle: Handler,
+    settings: Settings, stage: str, input_topic: str, contract: str, handle: BatchHandler,
     stop: threading.Event, extra_close: Callable[[], None] = lambda: None,
 ) -> RunningStage:  # fmt: skip
     topics = topics_of(settings)
@@ -87,28 +87,29 @@ def _worker(
 def build_stage(settings: Settings, stage: str, stop: threading.Event) -> RunningStage:
     """`stop` exists before the stage does, so that a signal during start-up is not lost."""
     topics = topics_of(settings)
-    handler: Handler
+    handler: BatchHandler
     if stage == "poller":
         return _poller(settings, topics, stop)
     if stage == "extract":
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
         robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
-        handler = ExtractStage(
+        extract = ExtractStage(
             lambda url: fetcher.get(url), topics, settings.extract_budget_s, robots
-        ).handle
+        )
+        handler = one_at_a_time(extract.handle)
         return _worker(settings, stage, topics.entries, "entry.v1", handler, stop, fetcher.close)
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
         index = RedisDedupeIndex(
             redis_client, settings.redis_key_prefix, bucket_bits=settings.dedupe_bucket_bits
         )
-        handler = DedupeStage(index, topics, settings.dedupe_window_s).handle
+        handler = DedupeStage(index, topics, settings.dedupe_window_s).handle_batch
         return _worker(
             settings, stage, topics.articles, "article.v1", handler, stop, redis_client.close
         )
     if stage == "tag":
         tagger = Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file))
-        handler = TagStage(tagger, topics).handle
+        handler = one_at_a_time(TagStage(tagger, topics).handle)
         return _worker(settings, stage, topics.deduped, "deduped.v1", handler, stop)
     raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 

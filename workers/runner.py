@@ -1,5 +1,10 @@
 """The one worker loop every stage runs: poll -> decode -> handle -> produce -> flush -> commit.
 
+A stage handles a poll's batch of inputs at once (a BatchHandler): the dedupe stage sends
+the whole batch's Redis lookups in one round trip; the others handle their inputs one at a
+time (one_at_a_time). Either way each input has its own outcome: its outputs, or the error
+that sends it alone to the dead-letter topic.
+
 At-least-once: offsets are committed only after the broker acknowledged every output of the
 inputs they cover. A poisoned input goes to the dead-letter topic and the loop goes on; a
 transient failure (broker or Redis unreachable) rewinds every uncommitted input, backs off
@@ -39,6 +44,29 @@ from workers.codec import dead_letter, decode
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], InRecord], list[OutRecord]]
+# An input's outputs, or why it has none: PoisonMessage, ContractViolation (our own output
+# broke its contract) or any other exception (a bug, met on this input).
+Outcome = list[OutRecord] | Exception
+# Decoded inputs -> one outcome each, in order. A TransientError is raised, not returned:
+# it stops the whole batch, which is then handled again.
+BatchHandler = Callable[[Sequence[tuple[dict[str, Any], InRecord]]], list[Outcome]]
+
+
+def one_at_a_time(handle: Handler) -> BatchHandler:
+    """A BatchHandler that hands each input to `handle` in turn."""
+
+    def handle_batch(inputs: Sequence[tuple[dict[str, Any], InRecord]]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for message, record in inputs:
+            try:
+                outcomes.append(handle(message, record))
+            except TransientError:
+                raise
+            except Exception as exc:  # its input's outcome, dead-lettered by the loop
+                outcomes.append(exc)
+        return outcomes
+
+    return handle_batch
 
 
 class Source(Protocol):
@@ -57,7 +85,7 @@ class WorkerLoop:
     stage: str
     input_contract: str
     dead_letter_topic: str
-    handle: Handler
+    handle: BatchHandler
     source: Source
     sink: Sink
     stop: threading.Event = field(default_factory=threading.Event)
@@ -105,7 +133,7 @@ class WorkerLoop:
             batch = self.source.poll(self.poll_timeout_s)
         self._uncommitted += batch  # rewound with the rest if anything below fails
         with self._cpu("handle"):
-            outcomes = [self._timed_outputs_of(record) for record in batch]
+            outcomes = self._outcomes_of(batch)
         with self._cpu("kafka"):
             for outputs, _ in outcomes:
                 for out in outputs:
@@ -140,32 +168,46 @@ class WorkerLoop:
                 self.dead_lettered += 1
                 DEAD_LETTERS.labels(self.stage, error_type).inc()
 
-    def _timed_outputs_of(self, record: InRecord) -> tuple[list[OutRecord], str | None]:
-        """The outputs of one input, and the dead-letter reason when it was poison."""
-        with STAGE_HANDLE_SECONDS.labels(self.stage).time():
+    def _outcomes_of(self, batch: Sequence[InRecord]) -> list[tuple[list[OutRecord], str | None]]:
+        """The outputs of each input, and the dead-letter reason of each that was poison."""
+        if not batch:
+            return []
+        started = time.perf_counter()
+        outcomes: dict[int, Outcome] = {}
+        decoded: list[tuple[int, dict[str, Any]]] = []
+        for i, record in enumerate(batch):
             try:
-                outputs = self.handle(decode(record, self.input_contract), record)
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "handled stage=%s input=%s key=%s outputs=%d",
-                        self.stage, record.where, record.key, len(outputs),
-                    )  # fmt: skip
-                return outputs, None
+                decoded.append((i, decode(record, self.input_contract)))
             except PoisonMessage as exc:
-                return [self._dead_letter(record, exc)], exc.error_type
-            except ContractViolation as exc:
-                # Our own output broke its contract: a bug, but the input must not be lost.
-                poison = PoisonMessage(str(exc), error_type="invalid_output")
-                return [self._dead_letter(record, poison)], poison.error_type
-            except TransientError:
-                raise
-            except Exception as exc:
-                # A bug in a handler, on this input: logged with its traceback here, once, and
-                # the input kept on the dead-letter topic, so one bad article cannot stall a
-                # partition in a crash-restart loop.
-                logger.exception("handler failed stage=%s input=%s", self.stage, record.where)
-                poison = PoisonMessage(f"{type(exc).__name__}: {exc}", error_type="handler_error")
-                return [self._dead_letter(record, poison)], poison.error_type
+                outcomes[i] = exc
+        handled = self.handle([(message, batch[i]) for i, message in decoded])
+        outcomes.update(zip((i for i, _ in decoded), handled, strict=True))
+        # A batch handler does not time its inputs one by one: each gets the batch's mean.
+        mean_s = (time.perf_counter() - started) / len(batch)
+        for _ in batch:
+            STAGE_HANDLE_SECONDS.labels(self.stage).observe(mean_s)
+        return [self._settled(record, outcomes[i]) for i, record in enumerate(batch)]
+
+    def _settled(self, record: InRecord, outcome: Outcome) -> tuple[list[OutRecord], str | None]:
+        if isinstance(outcome, list):
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "handled stage=%s input=%s key=%s outputs=%d",
+                    self.stage, record.where, record.key, len(outcome),
+                )  # fmt: skip
+            return outcome, None
+        if isinstance(outcome, PoisonMessage):
+            return [self._dead_letter(record, outcome)], outcome.error_type
+        if isinstance(outcome, ContractViolation):
+            # Our own output broke its contract: a bug, but the input must not be lost.
+            poison = PoisonMessage(str(outcome), error_type="invalid_output")
+            return [self._dead_letter(record, poison)], poison.error_type
+        # A bug in a handler, on this input: logged with its traceback here, once, and the
+        # input kept on the dead-letter topic, so one bad article cannot stall a partition in
+        # a crash-restart loop.
+        logger.error("handler failed stage=%s input=%s", self.stage, record.where, exc_info=outcome)
+        poison = PoisonMessage(f"{type(outcome).__name__}: {outcome}", error_type="handler_error")
+        return [self._dead_letter(record, poison)], poison.error_type
 
     def _dead_letter(self, record: InRecord, exc: PoisonMessage) -> OutRecord:
         logger.warning(

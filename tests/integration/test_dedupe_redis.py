@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 from typing import Any
@@ -14,7 +15,8 @@ from schemas.contracts import example
 from schemas.messages import DedupeVerdict
 from schemas.topics import Topics
 from tests.conftest import Namespace
-from workers.dedupe.handler import Body, DedupeStage
+from tests.fakes import record
+from workers.dedupe.handler import DedupeStage
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +50,9 @@ def _article(article_id: str, outlet: str, paragraphs: list[str]) -> dict[str, A
 
 
 def _verdict(stage: DedupeStage, article: dict[str, Any]) -> DedupeVerdict:
-    return stage.verdict(article, Body.of(article["paragraphs"]))
+    [out] = stage.handle(article, record(b""))
+    verdict: DedupeVerdict = json.loads(out.value)["dedupe"]
+    return verdict
 
 
 def _id(n: int) -> str:
@@ -131,8 +135,36 @@ def test_the_script_survives_a_script_flush_and_a_dropped_connection(
     stage = DedupeStage(RedisDedupeIndex(client, namespace.redis_prefix), Topics(), window_s=3600)
     first = _verdict(stage, _article(_id(1), "a.example", STORY))
     client.script_flush()  # as after a Redis restart: the script must be sent again
-    assert _verdict(stage, _article(_id(2), "b.example", STORY))["duplicate_of"] == _id(1)
+    copies = [_article(_id(n), f"{n}.example", STORY) for n in (2, 3)]
+    outcomes = stage.handle_batch([(a, record(b"")) for a in copies])  # pipelined: all resent
+    verdicts = [json.loads(outs[0].value)["dedupe"] for outs in outcomes]  # type: ignore[index]
+    assert [v["duplicate_of"] for v in verdicts] == [_id(1), _id(1)]
     # Every client connection dropped under the stage: its next call reconnects.
     client.client_kill_filter(_type="normal", skipme=True)
     again = _verdict(stage, _article(_id(1), "a.example", STORY))
     assert again == first
+
+
+def test_a_batch_gets_the_verdicts_of_its_articles_one_at_a_time(
+    redis_url: str, namespace: Namespace
+) -> None:
+    """A batch's lookups go to Redis together, before any verdict of the batch is known: the
+    copy of a copy must still join the first article's cluster, as it does one at a time."""
+    articles = [
+        _article(_id(1), "Gazette", STORY),
+        _article(_id(2), "Wire", STORY[:5]),  # a partial reprint of 1: cluster 1
+        _article(_id(3), "Daily", [p.upper() for p in STORY[:5]]),  # an exact copy of 2
+        _article(_id(4), "Daily", OTHER),
+        _article(_id(2), "Wire", STORY[:5]),  # 2 redelivered within the batch
+        {"article_id": _id(5)},  # a broken input: its own outcome, not the batch's
+    ]
+    one_by_one = _stage(redis_url, Namespace(namespace.token + "-single"))
+    expected = [_verdict(one_by_one, a) for a in articles[:-1]]
+    outcomes = _stage(redis_url, namespace).handle_batch([(a, record(b"")) for a in articles])
+    assert isinstance(outcomes[-1], KeyError)
+    batched = [json.loads(outs[0].value)["dedupe"] for outs in outcomes[:-1]]  # type: ignore[index]
+    assert batched == expected
+    assert [v["relation"] for v in batched] == [
+        "original", "partial_reprint", "exact_duplicate", "original", "partial_reprint",
+    ]  # fmt: skip
+    assert batched[2]["duplicate_of"] == _id(2) and batched[2]["cluster_id"] == _id(1)

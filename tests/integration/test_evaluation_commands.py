@@ -64,15 +64,19 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
         "120",
         "--bucket-bits",
         "6",
+        "--batch",
+        "8",
         "--profile",
         "--out",
         str(out),
     ]
     assert bench_dedupe.main(args) == 0
     result = json.loads(out.read_text())
-    assert {"observe", "shingles", "encode"} <= set(result["profile_us_per_article"])
+    assert {"observe_many", "shingles", "encode"} <= set(result["profile_us_per_article"])
     runs = result["runs"]
-    assert set(runs) == {"newsflow dedupe stage", "datasketch MinHashLSH"}
+    assert set(runs) == {
+        "newsflow, batches of 8", "newsflow, one at a time", "datasketch MinHashLSH",
+    }  # fmt: skip
     assert all(r["articles"] == 20 and r["articles_per_s_per_core"] > 0 for r in runs.values())
 
 

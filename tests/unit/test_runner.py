@@ -2,13 +2,13 @@ import json
 import random
 from typing import Any
 
-from adapters.errors import PoisonMessage
+from adapters.errors import PoisonMessage, TransientError
 from schemas.contracts import example
 from schemas.records import InRecord, OutRecord
 from tests.fakes import FakeSink, FakeSource, record
 from workers.backoff import Backoff
 from workers.codec import encode
-from workers.runner import WorkerLoop
+from workers.runner import Outcome, WorkerLoop, one_at_a_time
 
 GOOD = json.dumps(example("article.v1")).encode()
 
@@ -19,7 +19,8 @@ def _echo(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
 
 def _loop(source: FakeSource, sink: FakeSink, handle: Any = _echo) -> WorkerLoop:
     backoff = Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1))
-    return WorkerLoop("test", "article.v1", "dlq", handle, source, sink, backoff=backoff)
+    batch = one_at_a_time(handle)
+    return WorkerLoop("test", "article.v1", "dlq", batch, source, sink, backoff=backoff)
 
 
 def test_outputs_are_flushed_before_the_batch_is_committed() -> None:
@@ -148,3 +149,37 @@ def test_stopping_commits_what_was_handled() -> None:
     loop.stop.set()
     loop.run()
     assert source.committed == batch and len(sink.sent) == 1
+
+
+def test_a_batch_handler_gives_each_input_its_own_outcome() -> None:
+    def half_broken(inputs: Any) -> list[Outcome]:
+        return [
+            ValueError("bug") if rec.offset == 1 else _echo(message, rec) for message, rec in inputs
+        ]
+
+    batch = [record(GOOD, 0), record(b"not json", 1), record(GOOD, 1), record(GOOD, 2)]
+    source, sink = FakeSource([batch]), FakeSink()
+    loop = WorkerLoop("test", "article.v1", "dlq", half_broken, source, sink)
+    assert loop.step() == 4
+    dead = [json.loads(o.value) for o in sink.sent if o.topic == "dlq"]
+    assert [(d["error_type"], d["source_offset"]) for d in dead] == [
+        ("invalid_json", 1), ("handler_error", 1),
+    ]  # fmt: skip
+    assert [o.topic for o in sink.sent] == ["out", "dlq", "dlq", "out"]  # in input order
+
+
+def test_a_transient_failure_in_a_batch_handler_rewinds_the_batch() -> None:
+    calls: list[int] = []
+
+    def redis_down_once(inputs: Any) -> list[Outcome]:
+        calls.append(len(inputs))
+        if len(calls) == 1:
+            raise TransientError("redis dedupe lookup failed")
+        return [_echo(message, rec) for message, rec in inputs]
+
+    batch = [record(GOOD, 0), record(GOOD, 1)]
+    source, sink = FakeSource([batch]), FakeSink()
+    backoff = Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1))
+    loop = WorkerLoop("test", "article.v1", "dlq", redis_down_once, source, sink, backoff=backoff)
+    assert loop.step() == 0 and source.rewound == batch and sink.sent == []
+    assert loop.step() == 2 and calls == [2, 2]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
+from adapters.errors import TransientError
 from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
@@ -21,14 +22,18 @@ from workers.dedupe.internal import (
 )
 from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
 from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normalize_paragraphs
+from workers.runner import Outcome
 
 MAX_PARAGRAPH_KEYS = 24
+T = TypeVar("T")
 
 
 class DedupeIndex(Protocol):
-    def observe(self, probe: Probe, *, slot: int, window_s: int, slot_s: int) -> Observation: ...
+    def observe_many(
+        self, lookups: Sequence[tuple[Probe, int]], *, window_s: int, slot_s: int
+    ) -> list[Observation]: ...
 
-    def record_cluster(self, seq: int, cluster: str) -> None: ...
+    def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,31 @@ def duplication_report(
     return in_body, report
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An article up to its Redis lookup: repaired and fingerprinted."""
+
+    article: dict[str, Any]
+    repaired: Body
+    report: InternalDuplicationReport
+    slot: int
+    me: Article | None = None  # None: no text, so nothing to look up and nothing to match
+    probe: Probe | None = None
+
+
+def with_batch_clusters(seen: Observation, clusters: Mapping[int, str]) -> Observation:
+    """`seen` as it would read had the clusters decided earlier in the same batch been
+    written before it was looked up (as they are between two batches): the batch's articles
+    get the verdicts they would get one at a time."""
+    if not clusters:
+        return seen
+    earlier = tuple(
+        replace(e, cluster=clusters[e.seq]) if not e.cluster and e.seq in clusters else e
+        for e in seen.earlier
+    )
+    return replace(seen, cluster=seen.cluster or clusters.get(seen.seq, ""), earlier=earlier)
+
+
 @dataclass
 class DedupeStage:
     index: DedupeIndex
@@ -129,28 +159,43 @@ class DedupeStage:
         return max(1, self.window_s // (SLOTS - 1))
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
+        [outcome] = self.handle_batch([(article, record)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def handle_batch(self, inputs: Sequence[tuple[dict[str, Any], InRecord]]) -> list[Outcome]:
+        """Every article's fingerprints, then one Redis round trip for all their lookups
+        (the script runs once per article, atomically, in the batch's order), then the
+        verdicts, then one round trip for the clusters to remember."""
+        prepared = [_attempt(self.prepare, article) for article, _ in inputs]
+        lookups = {
+            i: (p.probe, p.slot)
+            for i, p in enumerate(prepared)
+            if isinstance(p, Prepared) and p.probe is not None
+        }
+        observed = self.index.observe_many(
+            list(lookups.values()), window_s=self.window_s, slot_s=self.slot_s
+        )
+        seen = dict(zip(lookups, observed, strict=True))
+        clusters: dict[int, str] = {}  # seq -> cluster, decided in this batch
+        outcomes = [
+            p if isinstance(p, Exception) else _attempt(self._output, p, seen.get(i), clusters)
+            for i, p in enumerate(prepared)
+        ]
+        self.index.record_clusters(list(clusters.items()))
+        return outcomes
+
+    def prepare(self, article: dict[str, Any]) -> Prepared:
         body = Body.of(article["paragraphs"])
         in_body, report = duplication_report(body, article.get("page_paragraphs", []))
         repaired = body.without({r.index for r in in_body.repeats})
-        verdict = self.verdict(article, repaired)
-        DEDUPE_VERDICTS.labels(verdict["relation"]).inc()
-        if report["detected"]:
-            INTERNAL_DUPLICATION.labels(report["pattern"]).inc()
-        message = {
-            **article,
-            "body": "\n\n".join(repaired.paragraphs),
-            "paragraphs": list(repaired.paragraphs),
-            "dedupe": verdict,
-            "internal_duplication": report,
-        }
-        return [encode(self.topics.deduped, article["article_id"], message, "deduped.v1")]
-
-    def verdict(self, article: dict[str, Any], body: Body) -> DedupeVerdict:
-        digest = text_hash(body.words.text)
+        slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
+        digest = text_hash(repaired.words.text)
         if not digest:
-            return unmatched(article["article_id"], digest)
-        hashes = body.words.shingles()
-        keys = body.paragraph_keys()
+            return Prepared(article, repaired, report, slot)
+        hashes = repaired.words.shingles()
+        keys = repaired.paragraph_keys()
         signature = self.hasher.signature(hashes)
         me = Article(
             article["article_id"], article["outlet"], digest, compact(signature),
@@ -160,10 +205,43 @@ class DedupeStage:
             me.article_id, me.outlet, digest, signature_bytes(me.signature), me.size,
             self.hasher.band_keys(signature), keys,
         )  # fmt: skip
-        slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
-        seen = self.index.observe(probe, slot=slot, window_s=self.window_s, slot_s=self.slot_s)
-        verdict = decide(me, seen, self.thresholds)
+        return Prepared(article, repaired, report, slot, me, probe)
+
+    def _output(
+        self, p: Prepared, seen: Observation | None, clusters: dict[int, str]
+    ) -> list[OutRecord]:
+        verdict = self._verdict(p, seen, clusters)
+        DEDUPE_VERDICTS.labels(verdict["relation"]).inc()
+        if p.report["detected"]:
+            INTERNAL_DUPLICATION.labels(p.report["pattern"]).inc()
+        message = {
+            **p.article,
+            "body": "\n\n".join(p.repaired.paragraphs),
+            "paragraphs": list(p.repaired.paragraphs),
+            "dedupe": verdict,
+            "internal_duplication": p.report,
+        }
+        return [encode(self.topics.deduped, p.article["article_id"], message, "deduped.v1")]
+
+    def _verdict(
+        self, p: Prepared, seen: Observation | None, clusters: dict[int, str]
+    ) -> DedupeVerdict:
+        if p.me is None or seen is None:
+            return unmatched(p.article["article_id"], "")
+        seen = with_batch_clusters(seen, clusters)
+        verdict = decide(p.me, seen, self.thresholds)
         # A record without a cluster is its own cluster: only a duplicate needs the write.
-        if not seen.cluster and verdict["cluster_id"] != me.article_id:
-            self.index.record_cluster(seen.seq, verdict["cluster_id"])
+        if not seen.cluster and verdict["cluster_id"] != p.me.article_id:
+            clusters[seen.seq] = verdict["cluster_id"]
         return verdict
+
+
+def _attempt(work: Callable[..., T], *args: Any) -> T | Exception:
+    """work(*args), or the exception it raised: one article's bug or poison is its own
+    outcome, not the batch's. A TransientError (Redis unreachable) stops the whole batch."""
+    try:
+        return work(*args)
+    except TransientError:
+        raise
+    except Exception as exc:
+        return exc
