@@ -202,13 +202,21 @@ impl Folder {
 
     /// normalize_paragraphs, with what minhash.Words holds of them: the words of the
     /// non-empty paragraphs joined by single spaces, every word's crc32 (u64 bytes) and the
-    /// number of words of each paragraph; and each paragraph's fingerprint, 8 bytes apiece.
+    /// number of words of each paragraph; each paragraph's fingerprint, 8 bytes apiece; and
+    /// the content hash of those words (core.text_hash's hex digest, "" for no words).
     #[allow(clippy::type_complexity)]
     fn normalize_body<'py>(
         &self,
         py: Python<'py>,
         joined: &str,
-    ) -> (Vec<String>, String, Bound<'py, PyBytes>, Vec<usize>, Bound<'py, PyBytes>) {
+    ) -> (
+        Vec<String>,
+        String,
+        Bound<'py, PyBytes>,
+        Vec<usize>,
+        Bound<'py, PyBytes>,
+        String,
+    ) {
         let paragraphs = self.paragraphs(joined);
         let counts: Vec<usize> = paragraphs.iter().map(|p| p.words).collect();
         let text = paragraphs
@@ -221,17 +229,30 @@ impl Folder {
         for p in &paragraphs {
             fingerprints.extend_from_slice(&paragraph_fingerprint(&p.text));
         }
+        let digest = content_hash(&text);
         (
             paragraphs.into_iter().map(|p| p.text).collect(),
             text,
             hashes,
             counts,
             PyBytes::new(py, &fingerprints),
+            digest,
         )
     }
 }
 
 const FINGERPRINT_BYTES: usize = 8;
+
+/// The content hash of a body's words (joined by single spaces): BLAKE2b with a 16-byte
+/// digest, in hex, as core.text_hash makes it with hashlib; "" for a body without words,
+/// which must never match anything.
+fn content_hash(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let digest = blake2b_simd::Params::new().hash_length(16).hash(text.as_bytes());
+    digest.to_hex().to_string()
+}
 
 /// A normalized paragraph's fingerprint: BLAKE2b with an 8-byte digest (RFC 7693) of its
 /// UTF-8, the same bytes as Python's hashlib.blake2b(text, digest_size=8), which the Redis
@@ -695,7 +716,12 @@ impl TermWindow {
                 (-f64::from(tf) * (((n + 1.0) / (df + 1.0)).ln() + 1.0), term)
             })
             .collect();
-        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let order = |a: &(f64, &str), b: &(f64, &str)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1));
+        if scored.len() > k && k > 0 {
+            scored.select_nth_unstable_by(k - 1, order); // the k best first, in no order
+            scored.truncate(k);
+        }
+        scored.sort_by(order);
         let best = scored
             .iter()
             .take(k)

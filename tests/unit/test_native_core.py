@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workers.dedupe.core import text_hash
 from workers.dedupe.minhash import (
     _MIX,
     MinHasher,
@@ -190,10 +191,11 @@ def test_malformed_arrays_are_value_errors(call: object) -> None:
 def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list[str]) -> None:
     normalized = normalize_paragraphs(paragraphs)
     words = Words.of(normalized)
-    together, text, hashes, counts, fingerprints = normalize_body(paragraphs)
+    together, text, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
     assert together == normalized
     assert (text, counts, hashes) == (words.text, list(words.counts), words.hashes.tobytes())
     assert fingerprints == b"".join(map(paragraph_fingerprint, normalized))
+    assert digest == text_hash(words.text)
 
 
 # With ASCII in a class; without (the byte pre-check of `any` then applies), as the tag

@@ -45,13 +45,13 @@ class Body:
     normalized: tuple[str, ...]
     words: Words
     fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
+    digest: str  # text_hash of its words: the exact-duplicate key ("" when it has none)
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Body:
-        normalized, text, hashes, counts, fingerprints = normalize_body(paragraphs)
-        return cls(
-            tuple(paragraphs), tuple(normalized), Words.packed(text, hashes, counts), fingerprints
-        )
+        normalized, text, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
+        words = Words.packed(text, hashes, counts)
+        return cls(tuple(paragraphs), tuple(normalized), words, fingerprints, digest)
 
     def fingerprint(self, i: int) -> bytes:
         return self.fingerprints[i * FINGERPRINT_BYTES : (i + 1) * FINGERPRINT_BYTES]
@@ -61,9 +61,10 @@ class Body:
             return self
         keep = [i for i in range(len(self.paragraphs)) if i not in indexes]
         normalized = [self.normalized[i] for i in keep]
+        words = Words.of(normalized)
         return Body(
-            tuple(self.paragraphs[i] for i in keep), tuple(normalized), Words.of(normalized),
-            b"".join(self.fingerprint(i) for i in keep),
+            tuple(self.paragraphs[i] for i in keep), tuple(normalized), words,
+            b"".join(self.fingerprint(i) for i in keep), text_hash(words.text),
         )  # fmt: skip
 
     def paragraph_keys(self) -> list[bytes]:
@@ -191,7 +192,7 @@ class DedupeStage:
         in_body, report = duplication_report(body, article.get("page_paragraphs", []))
         repaired = body.without({r.index for r in in_body.repeats})
         slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
-        digest = text_hash(repaired.words.text)
+        digest = repaired.digest
         if not digest:
             return Prepared(article, repaired, report, slot)
         hashes = repaired.words.shingles()
