@@ -18,7 +18,7 @@ from workers.dedupe.core import Article, Thresholds, decide, text_hash, unmatche
 from workers.dedupe.internal import (
     InternalDuplication,
     internal_duplication,
-    is_substantial_paragraph,
+    is_substantial,
 )
 from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
 from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normalize_paragraphs
@@ -70,13 +70,12 @@ class Body:
     def paragraph_keys(self) -> list[bytes]:
         """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
         reprint shares whole paragraphs, which LSH over the whole body can miss."""
-        keys: dict[bytes, None] = {}
-        for i, (text, words) in enumerate(zip(self.normalized, self.words.counts, strict=True)):
-            if is_substantial_paragraph(words, len(text)):
-                keys[self.fingerprint(i)] = None
-            if len(keys) == MAX_PARAGRAPH_KEYS:
-                break
-        return list(keys)
+        substantial = (
+            self.fingerprint(i)
+            for i, (text, words) in enumerate(zip(self.normalized, self.words.counts, strict=True))
+            if is_substantial(words, len(text))
+        )
+        return list(dict.fromkeys(substantial))[:MAX_PARAGRAPH_KEYS]  # first occurrences, in order
 
 
 def _normalize_page(page: Sequence[str], body: Body) -> list[str]:

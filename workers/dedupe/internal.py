@@ -53,14 +53,9 @@ class InternalDuplication:
         return bool(self.repeats)
 
 
-def is_substantial(normalized: str) -> bool:
-    """Body text, not a line (dateline, "Advertisement"): only such paragraphs count."""
-    words = normalized.count(" ") + 1 if normalized else 0  # normalized: single spaces
-    return is_substantial_paragraph(words, len(normalized))
-
-
-def is_substantial_paragraph(words: int, chars: int) -> bool:
-    """is_substantial of a normalized paragraph of `words` words and `chars` characters."""
+def is_substantial(words: int, chars: int) -> bool:
+    """A normalized paragraph of `words` words and `chars` characters is body text, not a
+    line (dateline, "Advertisement"): only such paragraphs count."""
     if words >= MIN_TOKENS:
         return True
     return words <= 2 and chars >= MIN_CHARS_WITHOUT_SPACES
@@ -115,15 +110,20 @@ class PairCache:
         return self.built[i]
 
 
-def _substantial_repeats(paragraphs: Sequence[str], words: Words) -> tuple[Repeat, ...]:
+def _substantial_repeats(
+    paragraphs: Sequence[str], words: Words, distinct: bool
+) -> tuple[Repeat, ...]:
+    """`distinct`: no two of the paragraphs are equal."""
+    near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
+    candidates = _near_candidates(words) if near_pass else {}
+    if distinct and not candidates:
+        return ()  # no exact repeat, and no pair alike enough to check (most bodies)
     first_seen: dict[str, int] = {}
     earlier: list[int] = []
     repeats: list[Repeat] = []
     pairs = PairCache(paragraphs, {})
-    near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
-    candidates = _near_candidates(words) if near_pass else {}
-    for i, normalized in enumerate(paragraphs):
-        if not is_substantial(normalized):
+    for i, (normalized, count) in enumerate(zip(paragraphs, words.counts, strict=True)):
+        if not is_substantial(count, len(normalized)):
             continue
         if normalized in first_seen:
             repeats.append(Repeat(i, first_seen[normalized], 1.0))
@@ -142,8 +142,10 @@ def _substantial_repeats(paragraphs: Sequence[str], words: Words) -> tuple[Repea
 def find_repeats(normalized: Sequence[str], words: Words | None = None) -> tuple[Repeat, ...]:
     """Repeats among paragraphs already passed through normalize_text (`words`: their
     Words, when the caller has them)."""
-    repeats = _substantial_repeats(normalized, Words.of(normalized) if words is None else words)
-    if not repeats and len(set(normalized)) == len(normalized):
+    distinct = len(set(normalized)) == len(normalized)
+    words = Words.of(normalized) if words is None else words
+    repeats = _substantial_repeats(normalized, words, distinct)
+    if not repeats and distinct:
         return ()  # no two lines are equal either: no block of short lines repeats (most bodies)
     repeats = _with_short_line_blocks(normalized, repeats)
     return _with_short_lines_inside_blocks(normalized, repeats)
@@ -243,8 +245,10 @@ def internal_duplication(
     if normalized is None:
         normalized = normalize_paragraphs(paragraphs)
     repeats = find_repeats(normalized, words)
+    if not repeats:
+        return InternalDuplication("none", (), 0.0, tuple(paragraphs))
     repeated = {r.index for r in repeats}
-    total = sum(len(p) for p in paragraphs)
+    total = sum(map(len, paragraphs))
     share = sum(len(paragraphs[i]) for i in repeated) / total if total else 0.0
     return InternalDuplication(
         pattern=classify_pattern(repeats, len(paragraphs)),
