@@ -191,9 +191,9 @@ def test_malformed_arrays_are_value_errors(call: object) -> None:
 def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list[str]) -> None:
     normalized = normalize_paragraphs(paragraphs)
     words = Words.of(normalized)
-    together, text, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
+    together, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
     assert together == normalized
-    assert (text, counts, hashes) == (words.text, list(words.counts), words.hashes.tobytes())
+    assert (counts, hashes) == (list(words.counts), words.hashes.tobytes())
     assert fingerprints == b"".join(map(paragraph_fingerprint, normalized))
     assert digest == text_hash(words.text)
 

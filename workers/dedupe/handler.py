@@ -49,8 +49,8 @@ class Body:
 
     @classmethod
     def of(cls, paragraphs: Sequence[str]) -> Body:
-        normalized, text, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
-        words = Words.packed(text, hashes, counts)
+        normalized, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
+        words = Words.packed(" ".join(p for p in normalized if p), hashes, counts)
         return cls(tuple(paragraphs), tuple(normalized), words, fingerprints, digest)
 
     def fingerprint(self, i: int) -> bytes:

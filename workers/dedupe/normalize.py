@@ -143,13 +143,13 @@ def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) ->
 
 def normalize_body(
     paragraphs: Sequence[str],
-) -> tuple[list[str], str, bytes, list[int], bytes, str]:
-    """normalize_paragraphs (case folded), and in the same pass what minhash.Words keeps:
-    the non-empty paragraphs joined by spaces, each word's crc32 (u64 bytes), words per
-    paragraph; each normalized paragraph's paragraph_fingerprint, joined; and the content
-    hash of the joined words (core.text_hash)."""
+) -> tuple[list[str], bytes, list[int], bytes, str]:
+    """normalize_paragraphs (case folded), and in the same pass what minhash.Words keeps of
+    them: the crc32 (u64 bytes) of each word of the non-empty paragraphs joined by spaces,
+    and the words per paragraph; each normalized paragraph's paragraph_fingerprint, joined;
+    and the content hash of the joined words (core.text_hash)."""
     if not paragraphs:
-        return [], "", b"", [], b"", ""
+        return [], b"", [], b"", ""
     return _folded(_folder(True).normalize_body, _joined(paragraphs))
 
 
