@@ -203,6 +203,11 @@ class Probe:
     band_keys: Sequence[bytes]  # LSH band values
     paragraph_keys: Sequence[bytes]  # fingerprints of its substantial paragraphs
 
+    def __post_init__(self) -> None:
+        # The script reads them as one string cut every FIELD_BYTES bytes.
+        if any(len(key) != FIELD_BYTES for key in (*self.band_keys, *self.paragraph_keys)):
+            raise ValueError(f"band keys and paragraph fingerprints are {FIELD_BYTES} bytes each")
+
 
 @dataclass
 class RedisDedupeIndex:
@@ -238,8 +243,6 @@ class RedisDedupeIndex:
             probe.outlet, probe.signature,
         )  # fmt: skip
         fields = b"".join((*probe.band_keys, *probe.paragraph_keys))
-        if len(fields) != FIELD_BYTES * (len(probe.band_keys) + len(probe.paragraph_keys)):
-            raise ValueError(f"band keys and paragraph fingerprints are {FIELD_BYTES} bytes each")
         return [
             bytes.fromhex(probe.article_id), _id_bytes(probe.digest), record.pack(),
             window_s, window_s + slot_s, len(probe.band_keys), len(probe.paragraph_keys), SLOTS,

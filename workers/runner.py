@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from adapters.errors import PoisonMessage, TransientError
 from adapters.metrics import (
@@ -52,19 +52,26 @@ Outcome = list[OutRecord] | Exception
 BatchHandler = Callable[[Sequence[tuple[dict[str, Any], InRecord]]], list[Outcome]]
 
 
+T = TypeVar("T")
+
+
+def attempt(work: Callable[..., T], *args: Any) -> T | Exception:
+    """work(*args), or the exception it raised: one input's bug or poison is its own
+    outcome, dead-lettered by the loop, not its batch's. A TransientError (the broker or
+    Redis unreachable) is raised: it stops the whole batch, which is handled again."""
+    try:
+        return work(*args)
+    except TransientError:
+        raise
+    except Exception as exc:
+        return exc
+
+
 def one_at_a_time(handle: Handler) -> BatchHandler:
     """A BatchHandler that hands each input to `handle` in turn."""
 
     def handle_batch(inputs: Sequence[tuple[dict[str, Any], InRecord]]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        for message, record in inputs:
-            try:
-                outcomes.append(handle(message, record))
-            except TransientError:
-                raise
-            except Exception as exc:  # its input's outcome, dead-lettered by the loop
-                outcomes.append(exc)
-        return outcomes
+        return [attempt(handle, message, record) for message, record in inputs]
 
     return handle_batch
 

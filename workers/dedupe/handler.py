@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
-from adapters.errors import TransientError
 from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
@@ -22,10 +21,9 @@ from workers.dedupe.internal import (
 )
 from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
 from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normalize_paragraphs
-from workers.runner import Outcome
+from workers.runner import Outcome, attempt
 
 MAX_PARAGRAPH_KEYS = 24
-T = TypeVar("T")
 
 
 class DedupeIndex(Protocol):
@@ -168,7 +166,7 @@ class DedupeStage:
         """Every article's fingerprints, then one Redis round trip for all their lookups
         (the script runs once per article, atomically, in the batch's order), then the
         verdicts, then one round trip for the clusters to remember."""
-        prepared = [_attempt(self.prepare, article) for article, _ in inputs]
+        prepared = [attempt(self.prepare, article) for article, _ in inputs]
         lookups = {
             i: (p.probe, p.slot)
             for i, p in enumerate(prepared)
@@ -180,7 +178,7 @@ class DedupeStage:
         seen = dict(zip(lookups, observed, strict=True))
         clusters: dict[int, str] = {}  # seq -> cluster, decided in this batch
         outcomes = [
-            p if isinstance(p, Exception) else _attempt(self._output, p, seen.get(i), clusters)
+            p if isinstance(p, Exception) else attempt(self._output, p, seen.get(i), clusters)
             for i, p in enumerate(prepared)
         ]
         self.index.record_clusters(list(clusters.items()))
@@ -234,14 +232,3 @@ class DedupeStage:
         if not seen.cluster and verdict["cluster_id"] != p.me.article_id:
             clusters[seen.seq] = verdict["cluster_id"]
         return verdict
-
-
-def _attempt(work: Callable[..., T], *args: Any) -> T | Exception:
-    """work(*args), or the exception it raised: one article's bug or poison is its own
-    outcome, not the batch's. A TransientError (Redis unreachable) stops the whole batch."""
-    try:
-        return work(*args)
-    except TransientError:
-        raise
-    except Exception as exc:
-        return exc
