@@ -649,6 +649,7 @@ impl PhraseIndex {
 #[pyclass(frozen)]
 struct CharClasses {
     class_of: Vec<u8>, // per BMP code point: 0 for none, else class index + 1
+    beyond_bmp: Option<usize>, // the class of every code point beyond the BMP, if any
     classes: usize,
     // The smallest UTF-8 lead byte of a classed code point: a text whose bytes all lie
     // below it holds none (lead bytes grow with the code point), which one vectorized pass
@@ -661,18 +662,25 @@ impl CharClasses {
         let code = c as usize;
         match self.class_of.get(code) {
             Some(&k) if k > 0 => Some(usize::from(k) - 1),
-            _ => None,
+            Some(_) => None,
+            None => self.beyond_bmp,
         }
     }
 }
 
 #[pymethods]
 impl CharClasses {
-    /// `classes`: each class's inclusive (first, last) code point ranges; no two overlap.
+    /// `classes`: each class's inclusive (first, last) code point ranges of the BMP; no two
+    /// overlap. `beyond_bmp`: the class (an index into `classes`) of every code point beyond
+    /// the BMP, if they are to count.
     #[new]
-    fn new(classes: Vec<Vec<(u32, u32)>>) -> PyResult<Self> {
+    #[pyo3(signature = (classes, beyond_bmp=None))]
+    fn new(classes: Vec<Vec<(u32, u32)>>, beyond_bmp: Option<usize>) -> PyResult<Self> {
         if classes.len() >= usize::from(u8::MAX) {
             return Err(PyValueError::new_err("char classes: at most 254 classes"));
+        }
+        if beyond_bmp.is_some_and(|k| k >= classes.len()) {
+            return Err(PyValueError::new_err("char classes: beyond_bmp names no class"));
         }
         let mut class_of = vec![0u8; BMP];
         for (k, ranges) in classes.iter().enumerate() {
@@ -694,12 +702,16 @@ impl CharClasses {
             }
         }
         let lowest = class_of.iter().position(|&k| k > 0).unwrap_or(BMP - 1);
-        let lowest_lead = match char::from_u32(lowest as u32) {
+        let mut lowest_lead = match char::from_u32(lowest as u32) {
             Some(c) if lowest >= 0x80 => c.encode_utf8(&mut [0; 4]).as_bytes()[0],
             _ => 0,
         };
+        if beyond_bmp.is_some() {
+            lowest_lead = lowest_lead.min(0xF0); // the lead byte of four-byte sequences
+        }
         Ok(CharClasses {
             class_of,
+            beyond_bmp,
             classes: classes.len(),
             lowest_lead,
         })

@@ -166,6 +166,7 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         lambda native: native.CharClasses([[(0x41, 0x5A)], [(0x5A, 0x61)]]),
         lambda native: native.CharClasses([[(0x61, 0x41)]]),
         lambda native: native.CharClasses([[(0x41, 0x10000)]]),
+        lambda native: native.CharClasses([[(0x41, 0x5A)]], beyond_bmp=1),
     ],
     ids=[
         "odd-bytes",
@@ -177,6 +178,7 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         "classes-overlap",
         "range-backwards",
         "range-beyond-the-bmp",
+        "beyond-the-bmp-names-no-class",
     ],
 )
 def test_malformed_arrays_are_value_errors(call: object) -> None:
@@ -207,25 +209,28 @@ CLASS_SETS = [
 ]
 
 
-def reference_counts(classes: list[list[tuple[int, int]]], text: str) -> list[int]:
-    return [
-        sum(any(first <= ord(c) <= last for first, last in ranges) for c in text)
-        for ranges in classes
-    ]
+def reference_counts(
+    classes: list[list[tuple[int, int]]], text: str, beyond_bmp: int | None = None
+) -> list[int]:
+    def inside(k: int, code: int) -> bool:
+        return any(a <= code <= b for a, b in classes[k]) or (k == beyond_bmp and code > 0xFFFF)
+
+    return [sum(inside(k, ord(c)) for c in text) for k in range(len(classes))]
 
 
 @BUDGET
-@given(st.sampled_from(CLASS_SETS), st.lists(TEXT, max_size=4))
+@given(st.sampled_from(CLASS_SETS), st.booleans(), st.lists(TEXT, max_size=4))
 def test_char_classes_count_what_their_ranges_hold(
-    classes: list[list[tuple[int, int]]], texts: list[str]
+    classes: list[list[tuple[int, int]]], beyond: bool, texts: list[str]
 ) -> None:
     from newsflow_native import CharClasses
 
-    native = CharClasses(classes)
+    beyond_bmp = 0 if beyond else None  # every code point beyond the BMP in the first class
+    native = CharClasses(classes, beyond_bmp=beyond_bmp)
     texts = [t.encode("utf-8", errors="replace").decode("utf-8") for t in texts]  # no surrogates
     for text in texts:
-        assert native.counts(text) == reference_counts(classes, text)
-    assert native.any(texts) == any(sum(reference_counts(classes, t)) for t in texts)
+        assert native.counts(text) == reference_counts(classes, text, beyond_bmp)
+    assert native.any(texts) == any(sum(reference_counts(classes, t, beyond_bmp)) for t in texts)
 
 
 VOCABULARY = ["a", "ab", "new", "york", "روسيا", "والصين", "Путин", "😀", "x" * 9]

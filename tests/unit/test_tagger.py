@@ -13,7 +13,7 @@ from workers.tag.keywords import KeywordWindow, candidate_terms
 from workers.tag.language import LanguageDetector
 from workers.tag.rules_file import RulesFile
 from workers.tag.script import script_of
-from workers.tag.tagger import Tagger
+from workers.tag.tagger import Tagger, casefolded
 
 RULES = """
 [[watch]]
@@ -227,3 +227,13 @@ def test_keyword_window_is_tf_idf_over_its_last_articles(
 )
 def test_candidate_terms_table(text: str, expected: dict[str, int]) -> None:
     assert candidate_terms(text, "ar") == Counter(expected)
+
+
+# Letters case folding changes and letters it leaves, in and beyond the BMP (Deseret).
+CASES = st.text(alphabet=st.sampled_from(list("aZßİΣςЖжقال中文 ,.😀𐐀𐐨ǅﬁ")), max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CASES, max_size=5))
+def test_casefolded_is_each_texts_casefold(texts: list[str]) -> None:
+    assert casefolded(texts) == [text.casefold() for text in texts]
