@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,7 +22,7 @@ from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector, decide_language
 from workers.tag.name_forms import written_forms
 from workers.tag.phrase_matcher import Hit, PhraseMatcher
-from workers.tag.rules_file import RulesFile, TagRules, Topic, WatchEntry
+from workers.tag.rules_file import RulesFile, TagRules, Topic
 from workers.tag.script import script_of
 
 MAX_EVIDENCE = 3  # per tag: enough to explain it, short enough for every message
@@ -81,14 +81,12 @@ def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str
     return table
 
 
-def _count(tags: dict[Any, Any], key: Any, new_tag: Callable[[], Any], evidence: Evidence) -> None:
-    """One more mention of the tag under `key` (made by `new_tag` on its first)."""
-    tag = tags.get(key)
-    if tag is None:
-        tag = tags[key] = new_tag()
+def _mention(tag: PlaceTag | EntityTag, hit: Hit, matched_as: MatchedAs) -> None:
+    """One more mention of the tag; its evidence kept while there is room (built only then:
+    a country a story names twenty times needs three)."""
     tag["mentions"] += 1
     if len(tag["evidence"]) < MAX_EVIDENCE:
-        tag["evidence"].append(evidence)
+        tag["evidence"].append(_evidence(hit, matched_as))
 
 
 def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: str) -> PlaceTag:
@@ -98,22 +96,24 @@ def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: st
 
 def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
     found: dict[str, PlaceTag] = {}
-
-    def country(code: str) -> Callable[[], PlaceTag]:
-        return lambda: _place(code, "country", places.country_names[code], code)
-
     for hit in hits:
         for key in hit.keys:
             kind, _, ident = key.partition(":")
+            matched_as: MatchedAs
             if kind == "city":
                 city = places.cities[int(ident)]
                 city_id = f"geonames:{city.geonameid}"
-                new_city = functools.partial(_place, city_id, "city", city.name, city.country)
-                _count(found, city_id, new_city, _evidence(hit, "name"))
-                _count(found, city.country, country(city.country), _evidence(hit, "city"))
-            elif kind != "region":  # regions only keep their countries' names from matching
-                matched_as: MatchedAs = "demonym" if kind == "demonym" else "name"
-                _count(found, ident, country(ident), _evidence(hit, matched_as))
+                if city_id not in found:
+                    found[city_id] = _place(city_id, "city", city.name, city.country)
+                _mention(found[city_id], hit, "name")
+                code, matched_as = city.country, "city"
+            elif kind == "region":  # regions only keep their countries' names from matching
+                continue
+            else:
+                code, matched_as = ident, "demonym" if kind == "demonym" else "name"
+            if code not in found:
+                found[code] = _place(code, "country", places.country_names[code], code)
+            _mention(found[code], hit, matched_as)
     return sorted(found.values(), key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
 
 
@@ -122,12 +122,11 @@ def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
     for hit in hits:
         for key in hit.keys:
             index = int(key.partition(":")[2])
-            entry = rules.watch[index]
-
-            def new_tag(entry: WatchEntry = entry) -> EntityTag:
-                return {"name": entry.name, "kind": entry.kind, "mentions": 0, "evidence": []}
-
-            _count(found, index, new_tag, _evidence(hit, "alias"))
+            if index not in found:
+                entry = rules.watch[index]
+                found[index] = {"name": entry.name, "kind": entry.kind, "mentions": 0,
+                                "evidence": []}  # fmt: skip
+            _mention(found[index], hit, "alias")
     return sorted(found.values(), key=lambda t: (-t["mentions"], t["name"]))
 
 
