@@ -237,3 +237,22 @@ CASES = st.text(alphabet=st.sampled_from(list("aZßİΣςЖжقال中文 ,.😀
 @given(st.lists(CASES, max_size=5))
 def test_casefolded_is_each_texts_casefold(texts: list[str]) -> None:
     assert casefolded(texts) == [text.casefold() for text in texts]
+
+
+PARAGRAPHS = st.lists(
+    st.lists(
+        st.sampled_from(["ministry", "والحكومة", "الحكومة", "2024", "said", "oil"]), max_size=8
+    ).map(" ".join),
+    max_size=4,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=os.environ.get("CI") == "true")
+@given(st.lists(PARAGRAPHS, min_size=1, max_size=6), st.sampled_from(["ar", "en", None]))
+def test_keywords_of_paragraphs_are_those_of_their_joined_text(
+    articles: list[list[str]], language: str | None
+) -> None:
+    by_paragraphs, joined = KeywordWindow(size=3), KeywordWindow(size=3)
+    for paragraphs in articles:
+        terms = candidate_terms(" ".join(paragraphs), language)
+        assert by_paragraphs.keywords_in(paragraphs, language) == joined.keywords(terms)

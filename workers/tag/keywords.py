@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import stopwordsiso
@@ -72,10 +73,11 @@ class KeywordWindow:
         return self._window.keywords(dict(terms), k)
 
     def keywords_in(
-        self, text: str, language: str | None, k: int = KEYWORDS_PER_ARTICLE
+        self, texts: Sequence[str], language: str | None, k: int = KEYWORDS_PER_ARTICLE
     ) -> list[str]:
-        """keywords(candidate_terms(text, language)), without the terms crossing to Python."""
-        return self._window.keywords_in(term_filter(language), text, k)
+        """keywords(candidate_terms(" ".join(texts), language)), without the terms crossing
+        to Python."""
+        return self._window.keywords_in(term_filter(language), texts, k)
 
     def frequency(self, term: str) -> int:
         """In how many of the window's articles `term` is."""

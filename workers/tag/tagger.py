@@ -245,7 +245,7 @@ class Tagger:
         lowered = casefolded(cased)
         countries = {p["country"] for p in tags["places"]}
         tags["topics"] = matchers.topic_tags(lowered, language, countries)
-        tags["keywords"] = self.window.keywords_in(" ".join(lowered), language)
+        tags["keywords"] = self.window.keywords_in(lowered, language)
         feed_tags = list(article.get("feed_tags", []))
         tags["source"] = {"outlet": article["outlet"], "feed_tags": feed_tags}
         return tags
