@@ -99,6 +99,7 @@ fn encoded_entry(value: u32) -> u32 {
         DROP => DROP_TO,
         SEPARATOR => SEPARATE,
         EXTRA => LOOK_UP,
+        beyond_bmp if beyond_bmp >= BMP as u32 => LOOK_UP, // in `extra` (Folder::new)
         // Checked to be a scalar value when the table was read.
         scalar => {
             let mut utf8 = [0u8; 4];
@@ -235,6 +236,14 @@ impl Folder {
             return Err(PyValueError::new_err(format!(
                 "folding table: {missing:#x} has no extra"
             )));
+        }
+        // A BMP code point that becomes one beyond the BMP (four UTF-8 bytes, one more than an
+        // entry holds; none do today) goes through `extra` instead.
+        let mut extra = extra;
+        for (cp, &v) in table.iter().enumerate() {
+            if let Some(c) = char::from_u32(v).filter(|c| c.len_utf8() == 4) {
+                extra.insert(cp as u32, c.to_string());
+            }
         }
         let encoded = table.iter().map(|&v| encoded_entry(v)).collect();
         Ok(Folder { encoded, extra })

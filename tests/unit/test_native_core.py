@@ -266,3 +266,16 @@ def test_phrase_index_finds_the_longest_phrase_at_each_word(
     joined = [" ".join(p) for p in phrases]
     paragraphs = [" ".join(t) for t in texts]
     assert PhraseIndex(joined).find(paragraphs) == reference_find(joined, paragraphs)
+
+
+def test_a_code_point_folded_beyond_the_bmp_comes_out_whole() -> None:
+    """A table may send a BMP code point to one of four UTF-8 bytes (Python's has none
+    today): the folder must still write it whole."""
+    from newsflow_native import Folder
+
+    separator = (0xFFFFFFFE).to_bytes(4, "little")
+    table = [
+        separator if 0xD800 <= cp <= 0xDFFF else cp.to_bytes(4, "little") for cp in range(0x10000)
+    ]
+    table[ord("a")] = (0x1F600).to_bytes(4, "little")
+    assert Folder(b"".join(table), {}).normalize("bab a") == "b😀b 😀"
