@@ -1,8 +1,10 @@
 """Verdicts from what the index returned (pure): table cases with hand-made signatures."""
 
+from collections.abc import Sequence
+
 import pytest
 
-from adapters.dedupe_index import Earlier, Observation
+from adapters.dedupe_index import Earlier, Observation, Probe
 from workers.dedupe.core import Article, Thresholds, content_hash, decide
 from workers.dedupe.minhash import (
     CompactSignature,
@@ -107,3 +109,42 @@ def test_cross_outlet_and_scores_are_reported() -> None:
 
 def test_empty_body_has_no_hash() -> None:
     assert content_hash([]) == ""
+
+
+class OneBadReply:
+    """A dedupe index whose reply about one article cannot be read (a bug, not Redis down)."""
+
+    def __init__(self, bad_id: str) -> None:
+        self.bad_id, self.calls = bad_id, 0
+        self.clusters: list[tuple[int, str]] = []
+
+    def observe_many(
+        self, lookups: Sequence[tuple[Probe, int]], *, window_s: int, slot_s: int
+    ) -> list[Observation]:
+        self.calls += 1
+        if any(probe.article_id == self.bad_id for probe, _ in lookups):
+            raise ValueError("unreadable reply")
+        return [Observation(self.calls, probe.digest, "", b"", "", ()) for probe, _ in lookups]
+
+    def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None:
+        self.clusters += clusters
+
+
+def test_one_unreadable_lookup_fails_its_article_not_the_batch() -> None:
+    from schemas.contracts import example
+    from schemas.topics import Topics
+    from tests.fakes import record
+    from workers.dedupe.handler import DedupeStage
+
+    text = ["A regional parliament approved a new water law on Tuesday after a long debate."]
+    articles = [
+        dict(example("article.v1"), article_id=f"{n:032x}", paragraphs=text, body=text[0])
+        for n in range(3)
+    ]
+    index = OneBadReply(bad_id=f"{1:032x}")
+    outcomes = DedupeStage(index, Topics(), window_s=3600).handle_batch(
+        [(a, record(b"")) for a in articles]
+    )
+    assert isinstance(outcomes[1], ValueError)
+    assert all(isinstance(o, list) and len(o) == 1 for o in (outcomes[0], outcomes[2]))
+    assert index.calls == 4  # the batch, then each article alone

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
+from adapters.errors import TransientError
 from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
@@ -24,6 +26,7 @@ from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normaliz
 from workers.runner import Outcome, attempt
 
 MAX_PARAGRAPH_KEYS = 24
+logger = logging.getLogger(__name__)
 
 
 class DedupeIndex(Protocol):
@@ -172,17 +175,34 @@ class DedupeStage:
             for i, p in enumerate(prepared)
             if isinstance(p, Prepared) and p.probe is not None
         }
-        observed = self.index.observe_many(
-            list(lookups.values()), window_s=self.window_s, slot_s=self.slot_s
-        )
-        seen = dict(zip(lookups, observed, strict=True))
+        seen = dict(zip(lookups, self._observe_all(list(lookups.values())), strict=True))
         clusters: dict[int, str] = {}  # seq -> cluster, decided in this batch
-        outcomes = [
-            p if isinstance(p, Exception) else attempt(self._output, p, seen.get(i), clusters)
-            for i, p in enumerate(prepared)
-        ]
+        outcomes: list[Outcome] = []
+        for i, p in enumerate(prepared):
+            lookup = seen.get(i)
+            if isinstance(p, Exception):
+                outcomes.append(p)
+            elif isinstance(lookup, Exception):
+                outcomes.append(lookup)
+            else:
+                outcomes.append(attempt(self._output, p, lookup, clusters))
         self.index.record_clusters(list(clusters.items()))
         return outcomes
+
+    def _observe_all(self, lookups: list[tuple[Probe, int]]) -> list[Observation | Exception]:
+        """The batch's lookups in one round trip; should that fail other than transiently (a
+        bug met on one article's reply), one by one, so that the article alone fails, not
+        its batch. Sending a lookup again is safe: the script answers the same twice."""
+        try:
+            return list(self._observe(lookups))
+        except TransientError:
+            raise
+        except Exception:
+            logger.warning("batch lookup failed, looking up one by one", exc_info=True)
+            return [attempt(lambda one: self._observe([one])[0], lookup) for lookup in lookups]
+
+    def _observe(self, lookups: list[tuple[Probe, int]]) -> list[Observation]:
+        return self.index.observe_many(lookups, window_s=self.window_s, slot_s=self.slot_s)
 
     def prepare(self, article: dict[str, Any]) -> Prepared:
         body = Body.of(article["paragraphs"])
