@@ -49,16 +49,12 @@ class DirectScript:
         self._sha = hashlib.sha1(source.encode("utf-8")).hexdigest()
         self._connection: Connection | None = None
 
-    def __call__(self, keys: Sequence[str], args: Sequence[bytes | str | int]) -> Any:
-        """The script's reply; RedisError as redis-py raises it."""
-        [reply] = self.many(keys, [args])
-        return reply
-
     def many(self, keys: Sequence[str], calls: Calls) -> list[Any]:
         """The script run once per argument list, in order, sent in one write and read back
-        in one go (pipelining); the replies in order. A connection that broke (a restarted
-        Redis, an idle connection closed) is opened again and the calls sent once more: the
-        scripts called this way give the same answers when run twice."""
+        in one go (pipelining); the replies in order, RedisError as redis-py raises it. A
+        connection that broke (a restarted Redis, an idle connection closed) is opened again
+        and the calls sent once more: the scripts called this way give the same answers when
+        run twice."""
         if self._connection is None:
             self._connection = self._client.connection_pool.get_connection()
         try:

@@ -191,8 +191,9 @@ class WorkerLoop:
         outcomes.update(zip((i for i, _ in decoded), handled, strict=True))
         # A batch handler does not time its inputs one by one: each gets the batch's mean.
         mean_s = (time.perf_counter() - started) / len(batch)
+        handle_seconds = STAGE_HANDLE_SECONDS.labels(self.stage)
         for _ in batch:
-            STAGE_HANDLE_SECONDS.labels(self.stage).observe(mean_s)
+            handle_seconds.observe(mean_s)
         return [self._settled(record, outcomes[i]) for i, record in enumerate(batch)]
 
     def _settled(self, record: InRecord, outcome: Outcome) -> tuple[list[OutRecord], str | None]:

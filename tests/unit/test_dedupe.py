@@ -1,4 +1,5 @@
-"""Verdicts from what the index returned (pure): table cases with hand-made signatures."""
+"""Verdicts from what the index returned (pure): table cases with hand-made signatures; and
+the stage's batch handling over an in-memory index."""
 
 from collections.abc import Sequence
 
