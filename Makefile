@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DATA ?= ../shared/data
 # rustup puts cargo here; the native extension (native/) is built with it.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
-NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml native/src/lib.rs \
+NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs) \
 	native/newsflow_native.pyi
 
 .DEFAULT_GOAL := help

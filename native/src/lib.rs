@@ -10,6 +10,8 @@
 //! Arrays cross the boundary as little-endian bytes (u64 hashes, u32 minimums), which numpy
 //! reads without a copy.
 
+mod language_id;
+
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -896,6 +898,29 @@ impl TermWindow {
     }
 }
 
+/// A quantized fastText classifier (lid.176.ftz) predicting as fastText does; see
+/// language_id.rs for why it is not fastText itself.
+#[pyclass(frozen)]
+struct LanguageModel {
+    model: language_id::Model,
+}
+
+#[pymethods]
+impl LanguageModel {
+    #[new]
+    fn new(model: &[u8]) -> PyResult<Self> {
+        let model = language_id::Model::from_bytes(model)
+            .map_err(|e| PyValueError::new_err(format!("fastText model: {e}")))?;
+        Ok(LanguageModel { model })
+    }
+
+    /// The best label (without "__label__") and its probability, or None for a text that
+    /// reaches no row of the model.
+    fn predict(&self, text: &str) -> Option<(String, f32)> {
+        self.model.predict(text).map(|(label, p)| (label.to_owned(), p))
+    }
+}
+
 #[pymodule]
 fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Folder>()?;
@@ -903,6 +928,7 @@ fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PhraseIndex>()?;
     m.add_class::<TermFilter>()?;
     m.add_class::<TermWindow>()?;
+    m.add_class::<LanguageModel>()?;
     m.add_function(wrap_pyfunction!(word_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(word_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(min_hash, m)?)?;

@@ -110,7 +110,8 @@ def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
     assert bench_tag.main(args) == 0
     result = json.loads(out.read_text())
     runs = result["runs"]
-    assert len(runs) == 4 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
+    assert len(runs) == 5 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
+    assert result["ratio_to_fasttext_language_only"] > 0
     assert {"handle", "detect", "find", "keywords_in", "encode"} <= set(
         result["profile_us_per_article"]
     )
