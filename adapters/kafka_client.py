@@ -274,6 +274,14 @@ class KafkaSink:
         )
         return cls(producer)
 
+    def know(self, topics: Sequence[str]) -> None:
+        """Fetch the topics' metadata now: otherwise the first send to each waits for it."""
+        try:
+            for topic in topics:
+                self.producer.partitions_for(topic)
+        except KafkaError as exc:
+            raise TransientError(f"kafka metadata of {', '.join(topics)}: {exc!r}") from exc
+
     def send(self, record: OutRecord) -> None:
         try:
             self.producer.send(

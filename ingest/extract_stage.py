@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page, page_text
 from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
+from schemas.contracts import example
 from schemas.messages import ArticleMessage
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
@@ -30,8 +32,8 @@ def _page_of(
         return None, f"fetch answered HTTP {fetched.status}"
     try:
         with time_budget(budget_s):
-            html = page_text(fetched.body, fetched.headers.get("content-type"))
-            return extract_page(html, fetched.url), "fetched"
+            text = page_text(fetched.body, fetched.headers.get("content-type"))
+            return extract_page(text, fetched.url), "fetched"
     except OverBudget as exc:
         return None, f"extraction stopped: {exc}"
 
@@ -80,6 +82,16 @@ class ExtractStage:
     topics: Topics
     budget_s: float = 10.0
     robots: RobotsPolicy | None = None  # None: robots.txt is not read (tests, replays)
+
+    def warm_up(self) -> None:
+        """Extracts a page made of the contract's example article, fetching nothing, so that
+        what trafilatura and lxml build on their first call is ready before the first entry."""
+        article = example("article.v1")
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in article["paragraphs"])
+        page = f"<html><head><title>{html.escape(article['title'])}</title></head><body>"
+        page += f"<article><h1>{html.escape(article['title'])}</h1>{paragraphs}</article>"
+        fetched = FetchResponse(200, article["url"], {"content-type": "text/html"}, page.encode())
+        _page_of(fetched, self.budget_s)
 
     def handle(self, entry: dict[str, Any], record: InRecord) -> list[OutRecord]:
         robots = self.robots if entry.get("obey_robots_txt", True) else None

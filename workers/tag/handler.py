@@ -18,6 +18,9 @@ class TagStage:
     tagger: Tagger
     topics: Topics
 
+    def warm_up(self) -> None:
+        self.tagger.warm_up()
+
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
         tags = self.tagger.tag(article)
         processed_at = utc_now_iso()

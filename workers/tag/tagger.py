@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from newsflow_native import CharClasses
 
+from schemas.contracts import example
 from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
 from workers.dedupe.normalize import normalize_paragraphs, normalize_text
 from workers.tag.gazetteer import Gazetteer, gazetteer
@@ -228,6 +229,15 @@ class Tagger:
         return self._rule_matchers
 
     def tag(self, article: Mapping[str, Any]) -> TagSet:
+        return self._tag(article, self.window)
+
+    def warm_up(self) -> None:
+        """Tags the contract's example article with a scratch keyword window: the tables
+        built on first use (case folding, digits, the example language's stopwords) are
+        then built before the first real article, and the real window is left as it was."""
+        self._tag(example("deduped.v1"), KeywordWindow(size=1))
+
+    def _tag(self, article: Mapping[str, Any], window: KeywordWindow) -> TagSet:
         title, paragraphs = article["title"], article["paragraphs"]
         sample = f"{title}\n{article['body']}"[:LANGUAGE_SAMPLE_CHARS]
         detected = self.detector.detect(sample)
@@ -245,7 +255,7 @@ class Tagger:
         lowered = casefolded(cased)
         countries = {p["country"] for p in tags["places"]}
         tags["topics"] = matchers.topic_tags(lowered, language, countries)
-        tags["keywords"] = self.window.keywords_in(lowered, language)
+        tags["keywords"] = window.keywords_in(lowered, language)
         feed_tags = list(article.get("feed_tags", []))
         tags["source"] = {"outlet": article["outlet"], "feed_tags": feed_tags}
         return tags
