@@ -129,7 +129,7 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     assert bench_pipeline.main(args) == 0
     figures = json.loads((out / "bench.json").read_text())
     runs = figures["runs"]
-    assert len(runs) == 5 and all(r["articles"] == 12 for r in runs.values())
+    assert len(runs) == 7 and all(r["articles"] == 12 for r in runs.values())
     assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
     steady = runs["steady 12/s, 2 workers"]
     assert 0 < steady["latency_ms"]["p50"] <= steady["latency_ms"]["p99"]
