@@ -32,10 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from adapters.errors import TransientError
-from adapters.redis_client import DirectScript
+from adapters.redis_client import DirectScript, refused_for_now
 
 SLOTS = 4  # time slots searched: the current one and the three before it
 FIELD_BYTES = 8  # an LSH band value, a paragraph fingerprint
@@ -191,6 +191,11 @@ def _raw(value: bytes | str | int) -> bytes:
     return str(value).encode("latin-1")
 
 
+class LookupFailed(Exception):
+    """Redis answered a lookup with an error that would come back on every retry (a script
+    error, a key of another type where the index expects its own)."""
+
+
 @dataclass(frozen=True)
 class Probe:
     """What the dedupe stage asks about one article."""
@@ -233,6 +238,12 @@ class RedisDedupeIndex:
             # The script builds its keys' names itself, all under the one hash tag; the one
             # declared key routes the call to that slot's node on Redis Cluster.
             replies = self._observe.many(keys=[self.base + "seq"], calls=calls)
+        except ResponseError as exc:
+            if refused_for_now(exc):
+                raise TransientError(f"redis refused the dedupe lookups for now: {exc}") from exc
+            # Retrying would fail the same way and stall the partition: the stage looks its
+            # articles up one by one and dead-letters the one that fails.
+            raise LookupFailed(f"redis dedupe lookup failed: {exc}") from exc
         except RedisError as exc:
             raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
         return [_observation(reply) for reply in replies]

@@ -1,11 +1,16 @@
-"""Verdicts from what the index returned (pure): table cases with hand-made signatures; and
-the stage's batch handling over an in-memory index."""
+"""Verdicts from what the index returned (pure): table cases with hand-made signatures; the
+stage's batch handling over an in-memory index; and which error replies of Redis stop a
+batch to be retried."""
 
 from collections.abc import Sequence
 
 import pytest
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 
-from adapters.dedupe_index import Earlier, Observation, Probe
+from adapters.dedupe_index import Earlier, LookupFailed, Observation, Probe, RedisDedupeIndex
+from adapters.errors import TransientError
 from workers.dedupe.core import Article, Thresholds, content_hash, decide
 from workers.dedupe.minhash import (
     CompactSignature,
@@ -149,3 +154,40 @@ def test_one_unreadable_lookup_fails_its_article_not_the_batch() -> None:
     assert isinstance(outcomes[1], ValueError)
     assert all(isinstance(o, list) and len(o) == 1 for o in (outcomes[0], outcomes[2]))
     assert index.calls == 4  # the batch, then each article alone
+
+
+class Refusing:
+    """Stands in for the index's script: every call answered with one error reply."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def many(self, keys: Sequence[str], calls: Sequence[Sequence[object]]) -> list[object]:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ResponseError("user_script:98: Script attempted to access nonexistent global"), False),
+        (ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"), False),
+        (OutOfMemoryError("command not allowed when used memory > 'maxmemory'."), True),
+        (ResponseError("BUSY Redis is busy running a script."), True),
+        (
+            ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's failing"),
+            True,
+        ),
+        (ReadOnlyError("You can't write against a read only replica."), True),
+        (RedisConnectionError("Connection refused"), True),
+    ],
+    ids=["script error", "wrong type", "out of memory", "busy", "misconf", "read-only", "down"],
+)
+def test_a_lookup_error_stalls_the_batch_only_when_retrying_can_help(
+    error: Exception, transient: bool
+) -> None:
+    index = RedisDedupeIndex(redis.Redis(), "test:")
+    index._observe = Refusing(error)  # type: ignore[assignment]
+    probe = Probe("a" * 32, "Gazette", "b" * 32, b"\0" * 4, 1, [b"\0" * 8], [])
+    expected = TransientError if transient else LookupFailed
+    with pytest.raises(expected):
+        index.observe_many([(probe, 0)], window_s=60, slot_s=10)
