@@ -210,7 +210,7 @@ class Probe:
 
     def __post_init__(self) -> None:
         # The script reads them as one string cut every FIELD_BYTES bytes.
-        if any(len(key) != FIELD_BYTES for key in (*self.band_keys, *self.paragraph_keys)):
+        if {*map(len, self.band_keys), *map(len, self.paragraph_keys)} - {FIELD_BYTES}:
             raise ValueError(f"band keys and paragraph fingerprints are {FIELD_BYTES} bytes each")
 
 

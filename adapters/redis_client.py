@@ -9,7 +9,6 @@ from typing import Any
 import hiredis
 import redis
 from redis.connection import Connection
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import (
     ClusterDownError,
     NoScriptError,
@@ -19,6 +18,7 @@ from redis.exceptions import (
     ResponseError,
     TryAgainError,
 )
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.errors import TransientError

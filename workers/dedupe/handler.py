@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
@@ -72,12 +73,11 @@ class Body:
     def paragraph_keys(self) -> list[bytes]:
         """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
         reprint shares whole paragraphs, which LSH over the whole body can miss."""
-        substantial = (
-            self.fingerprint(i)
-            for i, (text, words) in enumerate(zip(self.normalized, self.words.counts, strict=True))
-            if is_substantial(words, len(text))
-        )
-        return list(dict.fromkeys(substantial))[:MAX_PARAGRAPH_KEYS]  # first occurrences, in order
+        size, all_of = FINGERPRINT_BYTES, self.fingerprints
+        fingerprints = (all_of[i : i + size] for i in range(0, len(all_of), size))
+        substantial = map(is_substantial, self.words.counts, map(len, self.normalized))
+        keys = dict.fromkeys(compress(fingerprints, substantial))  # first occurrences, in order
+        return list(keys)[:MAX_PARAGRAPH_KEYS]
 
 
 def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
