@@ -437,6 +437,19 @@ impl Model {
         if r.at != bytes.len() {
             return invalid(format!("{} bytes after the output matrix", bytes.len() - r.at));
         }
+        // Every row an n-gram can reach must be in the input matrix: checked here, so that
+        // prediction never indexes past it.
+        let last_ngram_row = match pairs.iter().map(|&(_, row)| row).max() {
+            Some(row) if pruneidx_size > 0 => row as usize,
+            _ => args.bucket as usize - 1,
+        };
+        if nwords + last_ngram_row >= input.rows {
+            return invalid(format!(
+                "n-gram rows reach {} but the input matrix has {}",
+                nwords + last_ngram_row + 1,
+                input.rows
+            ));
+        }
         let pruned = match pruneidx_size {
             0 => return invalid("the model keeps no n-gram at all"),
             n if n < 0 => None,
@@ -470,13 +483,13 @@ impl Model {
             labels,
             tree: huffman_tree(&counts),
         };
-        model.index_words()?;
+        model.index_words();
         Ok(model)
     }
 
     /// The hash table of the words and, for each, its rows: itself, then its n-grams (none
     /// for the end-of-sentence token).
-    fn index_words(&mut self) -> Result<(), ModelError> {
+    fn index_words(&mut self) {
         let size = (self.nwords * 2).next_power_of_two().max(16);
         let mut slots = vec![NO_ROW; size];
         let (mut rows, mut row_bounds) = (Vec::new(), Vec::with_capacity(self.nwords));
@@ -494,14 +507,10 @@ impl Model {
             }
             row_bounds.push((start, rows.len() as u32));
         }
-        if let Some(&bad) = rows.iter().find(|&&row| row as usize >= self.input.rows) {
-            return invalid(format!("row {bad} beyond the input matrix's {}", self.input.rows));
-        }
         self.vocabulary.mask = size - 1;
         self.vocabulary.slots = slots;
         self.vocabulary.rows = rows;
         self.vocabulary.row_bounds = row_bounds;
-        Ok(())
     }
 
     /// The input rows of the kept n-grams of `token` (framed here with < and >).
@@ -547,7 +556,7 @@ impl Model {
     /// The most probable label and its probability, as fastText's predict(text, k=1)
     /// gives them; None when the text has no row at all.
     pub fn predict(&self, text: &str) -> Option<(&str, f32)> {
-        let mut rows = Vec::with_capacity(text.len() * 4);
+        let mut rows = Vec::with_capacity(text.len().min(1 << 16) * 4);
         self.line_rows(text, &mut rows);
         if rows.is_empty() {
             return None;

@@ -124,6 +124,24 @@ def test_a_damaged_model_file_is_refused_with_the_reason(
         LanguageModel(damage(raw))
 
 
+def _with_first_pruned_row(raw: bytes, row: int) -> bytes:
+    """The model with its first pruned n-gram sent to input row `row` (fastText's layout:
+    a 64-byte header of args, the dictionary's counts, its entries, then the pruned pairs)."""
+    size = int.from_bytes(raw[64:68], "little")
+    at = 64 + 12 + 16
+    for _ in range(size):
+        at = raw.index(b"\0", at) + 1 + 9  # the word, its NUL, its count and type
+    pair = at + 4  # (bucket, row): the row
+    return raw[:pair] + row.to_bytes(4, "little") + raw[pair + 4 :]
+
+
+def test_a_model_whose_ngrams_point_past_its_matrix_is_refused() -> None:
+    raw = model_path().read_bytes()
+    assert LanguageModel(_with_first_pruned_row(raw, 0)).predict("bonjour") is not None
+    with pytest.raises(ValueError, match="n-gram rows reach"):
+        LanguageModel(_with_first_pruned_row(raw, 10_000_000))
+
+
 def test_the_detector_falls_back_below_its_minimum(native: LanguageModel) -> None:
     detector = LanguageDetector(native)
     assert detector.detect("short") is None

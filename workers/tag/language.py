@@ -7,8 +7,9 @@ used first: the same accuracy on the shared corpora (100% of 181 scrapinghub bod
 of 30,849 ANT bodies) at about a third of the CPU time on a 600-character sample.
 
 The model is read by newsflow_native.LanguageModel, which predicts what fastText predicts
-(same label, same float; tests/unit/test_language_model.py compares them) about 5x faster:
-fastText's lookups of pruned n-grams missed the cache and took a third of the tag stage.
+(same label, same float; tests/unit/test_language_model.py compares them) 4 to 5 times
+faster in a loop of its own and more inside the stage, where fastText's lookups of pruned
+n-grams missed the cache and took a third of the stage's time.
 """
 
 from __future__ import annotations
