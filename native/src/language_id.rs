@@ -389,8 +389,12 @@ impl Model {
         let nlabels = r.i32("label count")?;
         r.i64("token count")?;
         let pruneidx_size = r.i64("pruned bucket count")?;
-        if size < 1 || nwords < 0 || nlabels < 1 || nwords + nlabels != size {
+        if size < 1 || nwords < 0 || nlabels < 1 || nwords.checked_add(nlabels) != Some(size) {
             return invalid(format!("dictionary of {size}: {nwords} words, {nlabels} labels"));
+        }
+        if size as usize > bytes.len() / 10 {
+            // An entry is at least a NUL, a count and a type: 10 bytes.
+            return invalid(format!("a dictionary of {size} entries cannot fit in the file"));
         }
         let (size, nwords) = (size as usize, nwords as usize);
         let mut text = Vec::new();

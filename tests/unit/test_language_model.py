@@ -109,12 +109,19 @@ def test_text_without_tokens_still_reaches_the_end_of_sentence_row(native: Langu
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda raw: raw[:1000], "ends inside"),
+        (lambda raw: raw[: len(raw) // 2], "ends inside"),
+        (lambda raw: raw[:1000], "cannot fit in the file"),
         (lambda raw: b"\x00\x00\x00\x00" + raw[4:], "magic number"),
         (lambda raw: raw + b"\x00", "bytes after the output matrix"),
         (lambda raw: raw[:4] + (11).to_bytes(4, "little") + raw[8:], "version 11"),
     ],
-    ids=["truncated", "not fastText", "trailing bytes", "other version"],
+    ids=[
+        "truncated",
+        "cut inside its dictionary",
+        "not fastText",
+        "trailing bytes",
+        "other version",
+    ],
 )
 def test_a_damaged_model_file_is_refused_with_the_reason(
     damage: Callable[[bytes], bytes], message: str
