@@ -479,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.runs[name] = run_pipeline(name, svc, stories, workers, None, work)
             print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
         # The same stories each time, in turns (1, 2, 1, 2): on this shared machine two runs
-        # of the same code ten seconds apart differed by half (173 and 274 articles/s).
+        # of the same code minutes apart differed by half (173 and 274 articles/s).
         for workers, name in EXTRACT_RUNS:
             report.runs[name] = run_pipeline(name, svc, saturation[0], workers, None, work,
                                              stages=("extract",))  # fmt: skip
