@@ -231,6 +231,36 @@ struct Vocabulary {
 }
 
 impl Vocabulary {
+    /// The hash table of the `text`/`bounds` words and, for each, its rows: itself, then its
+    /// n-grams (none for the end-of-sentence token), as fastText lists them at load.
+    fn new(text: Vec<u8>, bounds: Vec<(u32, u32)>, ngrams: &Ngrams) -> Self {
+        let size = (bounds.len() * 2).next_power_of_two().max(16);
+        let (mask, words) = (size - 1, bounds.len());
+        let mut vocabulary = Vocabulary {
+            mask,
+            slots: vec![NO_ROW; size],
+            text,
+            bounds,
+            rows: Vec::new(),
+            row_bounds: Vec::with_capacity(words),
+        };
+        for i in 0..words {
+            let word = vocabulary.word(i).to_vec();
+            let mut at = fnv(&word) as usize & mask;
+            while vocabulary.slots[at] != NO_ROW {
+                at = (at + 1) & mask;
+            }
+            vocabulary.slots[at] = i as u32;
+            let start = vocabulary.rows.len() as u32;
+            vocabulary.rows.push(i as u32);
+            if word != EOS {
+                ngrams.rows(&word, &mut vocabulary.rows);
+            }
+            vocabulary.row_bounds.push((start, vocabulary.rows.len() as u32));
+        }
+        vocabulary
+    }
+
     fn word(&self, i: usize) -> &[u8] {
         let (start, end) = self.bounds[i];
         &self.text[start as usize..end as usize]
@@ -253,6 +283,35 @@ impl Vocabulary {
     fn rows_of(&self, i: usize) -> &[u32] {
         let (start, end) = self.row_bounds[i];
         &self.rows[start as usize..end as usize]
+    }
+}
+
+/// How a token's character n-grams become input rows: their buckets, then (a pruned model)
+/// the rows that pruning kept, after the words' rows.
+struct Ngrams {
+    minn: usize,
+    maxn: usize,
+    bucket: u32,
+    first_row: u32,                // the number of words: n-gram rows follow theirs
+    pruned: Option<PrunedBuckets>, // None: every bucket has its row (an unpruned model)
+}
+
+impl Ngrams {
+    /// The input rows of the kept n-grams of `token` (framed here with < and >).
+    fn rows(&self, token: &[u8], rows: &mut Vec<u32>) {
+        let mut framed = Vec::with_capacity(token.len() + 2);
+        framed.push(b'<');
+        framed.extend_from_slice(token);
+        framed.push(b'>');
+        for_each_ngram(&framed, self.minn, self.maxn, self.bucket, |bucket| {
+            let row = match &self.pruned {
+                Some(table) => table.row(bucket),
+                None => Some(bucket),
+            };
+            if let Some(row) = row {
+                rows.push(self.first_row + row);
+            }
+        });
     }
 }
 
@@ -298,12 +357,8 @@ fn std_log(x: f32) -> f32 {
 
 pub struct Model {
     dim: usize,
-    minn: usize,
-    maxn: usize,
-    bucket: u32,
-    nwords: usize,
+    ngrams: Ngrams,
     vocabulary: Vocabulary,
-    pruned: Option<PrunedBuckets>, // None: every bucket has its row (an unpruned model)
     input: QuantizedRows,
     output: Vec<f32>, // labels x dim, row-major
     labels: Vec<String>,
@@ -467,72 +522,23 @@ impl Model {
                     .into_owned()
             })
             .collect();
-        let mut model = Model {
-            dim: args.dim,
+        let ngrams = Ngrams {
             minn: args.minn,
             maxn: args.maxn,
             bucket: args.bucket,
-            nwords,
-            vocabulary: Vocabulary {
-                mask: 0,
-                slots: Vec::new(),
-                text,
-                bounds,
-                rows: Vec::new(),
-                row_bounds: Vec::new(),
-            },
+            first_row: nwords as u32,
             pruned,
+        };
+        bounds.truncate(nwords); // the labels' entries are only names, kept in `labels`
+        Ok(Model {
+            dim: args.dim,
+            vocabulary: Vocabulary::new(text, bounds, &ngrams),
+            ngrams,
             input,
             output,
             labels,
             tree: huffman_tree(&counts),
-        };
-        model.index_words();
-        Ok(model)
-    }
-
-    /// The hash table of the words and, for each, its rows: itself, then its n-grams (none
-    /// for the end-of-sentence token).
-    fn index_words(&mut self) {
-        let size = (self.nwords * 2).next_power_of_two().max(16);
-        let mut slots = vec![NO_ROW; size];
-        let (mut rows, mut row_bounds) = (Vec::new(), Vec::with_capacity(self.nwords));
-        for i in 0..self.nwords {
-            let word = self.vocabulary.word(i).to_vec();
-            let mut at = fnv(&word) as usize & (size - 1);
-            while slots[at] != NO_ROW {
-                at = (at + 1) & (size - 1);
-            }
-            slots[at] = i as u32;
-            let start = rows.len() as u32;
-            rows.push(i as u32);
-            if word != EOS {
-                self.ngram_rows(&word, &mut rows);
-            }
-            row_bounds.push((start, rows.len() as u32));
-        }
-        self.vocabulary.mask = size - 1;
-        self.vocabulary.slots = slots;
-        self.vocabulary.rows = rows;
-        self.vocabulary.row_bounds = row_bounds;
-    }
-
-    /// The input rows of the kept n-grams of `token` (framed here with < and >).
-    fn ngram_rows(&self, token: &[u8], rows: &mut Vec<u32>) {
-        let mut framed = Vec::with_capacity(token.len() + 2);
-        framed.push(b'<');
-        framed.extend_from_slice(token);
-        framed.push(b'>');
-        let base = self.nwords as u32;
-        for_each_ngram(&framed, self.minn, self.maxn, self.bucket, |bucket| {
-            let row = match &self.pruned {
-                Some(table) => table.row(bucket),
-                None => Some(bucket),
-            };
-            if let Some(row) = row {
-                rows.push(base + row);
-            }
-        });
+        })
     }
 
     /// The input rows of a line: each token's (labels skipped), then the end of sentence's.
@@ -548,7 +554,7 @@ impl Model {
             }
             match self.vocabulary.find(token, fnv(token)) {
                 Some(i) => rows.extend_from_slice(self.vocabulary.rows_of(i)),
-                None if token != EOS => self.ngram_rows(token, rows),
+                None if token != EOS => self.ngrams.rows(token, rows),
                 None => {}
             }
             if token == EOS {

@@ -101,9 +101,12 @@ def test_any_text_as_fasttext(
     assert native.predict(text) == fasttext_says(reference, text)
 
 
-def test_text_without_tokens_still_reaches_the_end_of_sentence_row(native: LanguageModel) -> None:
+def test_text_without_tokens_still_reaches_the_end_of_sentence_row(
+    native: LanguageModel, reference: fasttext.FastText._FastText
+) -> None:
     # lid.176 has "</s>" in its vocabulary, so even a blank line gets fastText's answer.
     assert native.predict("   ") is not None
+    assert native.predict("   ") == fasttext_says(reference, "   ")
 
 
 @pytest.mark.parametrize(
