@@ -7,13 +7,16 @@ and the article says which source its body came from.
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError
+from trafilatura.settings import Extractor, set_date_params
 
 from schemas.messages import BodySource
 
@@ -79,6 +82,32 @@ def page_text(body: bytes, content_type: str | None) -> bytes | str:
     return body
 
 
+@cache
+def _base_options() -> Extractor:
+    # fast=True: no second opinion from trafilatura's fallback extractors (its readability
+    # and jusText ports). On the scrapinghub benchmark it scored F1 0.965 against 0.962
+    # without (`make eval-extraction`) in about three quarters of the CPU: the fallbacks
+    # rarely win on news pages, and choose_body already falls back to the feed's own text.
+    return Extractor(
+        output_format="python", fast=True, comments=False, tables=True, with_metadata=True
+    )
+
+
+def _options(url: str) -> Extractor:
+    """The options of one page. Built once and copied: given keyword arguments instead,
+    bare_extraction builds them anew from its config file's parser on every call, about
+    0.1 ms of a 1.8 ms page here. trafilatura's own command line reuses one Extractor the same
+    way, setting the URL per file."""
+    base = _base_options()
+    options = copy.copy(base)
+    options.url = url
+    options.source = url.encode("utf-8", "replace").decode("utf-8")  # as Extractor does
+    # htmldate ignores dates after max_date, which is today's date: set per page, not once
+    # per process, so that a stage running for days keeps accepting today's pages.
+    options.date_params = set_date_params(base.date_params["extensive_search"])
+    return options
+
+
 def extract_page(html: bytes | str, url: str) -> Extraction:
     """The page is parsed once, by trafilatura's loader (which, given bytes, finds the
     charset from the page's meta or by detection; see page_text for the header and BOM);
@@ -89,14 +118,7 @@ def extract_page(html: bytes | str, url: str) -> Extraction:
         return Extraction(None, (), None, None, None, _page_language(html))
     on_page = page_paragraphs(tree)
     paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
-    # fast=True: no second opinion from trafilatura's fallback extractors (its readability
-    # and jusText ports). On the scrapinghub benchmark it scored F1 0.965 against 0.962
-    # without (`make eval-extraction`) in about three quarters of the CPU: the fallbacks
-    # rarely win on news pages, and choose_body already falls back to the feed's own text.
-    document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        fast=True,
-    )  # fmt: skip
+    document = trafilatura.bare_extraction(tree, options=_options(url))
     if document is None or isinstance(document, dict):
         return Extraction(None, (), None, None, None, _page_language(html), on_page)
     paragraphs = _paragraphs(document.text or "")
