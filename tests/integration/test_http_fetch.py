@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from adapters.address_policy import parse_networks
 from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse, HttpFetcher
@@ -159,3 +162,59 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(
         and result.kind == "refused"
         and "10.0.0.5" in result.reason
     )
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[tuple[int, trustme.CA, list[str]]]:
+    """An HTTPS server whose certificate names pinned.invalid, issued by a test CA; it
+    records the name each client sent in its TLS hello (SNI)."""
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("pinned.invalid").configure_cert(context)
+    names: list[str] = []
+    context.sni_callback = lambda _sock, name, _context: names.append(name or "")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], ca, names
+    server.shutdown()
+
+
+def _resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def test_tls_goes_to_the_checked_address_and_verifies_the_name(
+    tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Connected to the address, the client still sends the name as SNI and Host, and checks
+    the certificate against the name (the CA trusted through OpenSSL's SSL_CERT_FILE)."""
+    port, ca, names = tls_server
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    _resolve_to_loopback(monkeypatch, port)
+    result = _fetcher().get(f"https://pinned.invalid:{port}/host")
+    assert isinstance(result, FetchResponse), result
+    assert result.body == f"pinned.invalid:{port}".encode()
+    assert names[-1] == "pinned.invalid"
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
+    tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, trusted: bool,
+) -> None:  # fmt: skip
+    port, ca, _names = tls_server
+    if trusted:
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    _resolve_to_loopback(monkeypatch, port)
+    name = "other.invalid" if trusted else "pinned.invalid"
+    result = _fetcher().get(f"https://{name}:{port}/ok")
+    assert isinstance(result, FetchFailure) and result.kind == "network", result
+    assert "certificate" in result.reason.lower() or "hostname" in result.reason.lower()
