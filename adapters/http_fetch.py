@@ -188,7 +188,9 @@ class HttpFetcher:
                     raise _Abort("timeout", f"over {self.limits.total_timeout_s}s in total")
                 chunks.append(chunk)
             read_whole = True
-            lowered = {k.lower(): v for k, v in response.headers.items()}
+            # A header sent more than once reads as its values joined by ", " (RFC 9110
+            # section 5.3), as it did under httpx; items() would give each line apart.
+            lowered = {k.lower(): response.headers[k] for k in response.headers}
             return response.status, lowered, b"".join(chunks)
         finally:
             if not read_whole:

@@ -38,6 +38,7 @@ class Misbehaving(BaseHTTPRequestHandler):
             "/huge": lambda: self._send(200, b"x" * (2 * 1024 * 1024), {}),
             "/trickle": self._trickle,
             "/host": lambda: self._send(200, (self.headers.get("Host") or "").encode(), {}),
+            "/twice": self._header_twice,
         }
         routes.get(self.path, lambda: self._send(404, b"", {}))()
 
@@ -47,6 +48,13 @@ class Misbehaving(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _header_twice(self) -> None:
+        self.send_response(200)
+        self.send_header("Link", "<https://hub.example/>; rel=hub")
+        self.send_header("Link", "<https://news.example/feed>; rel=self")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _redirect(self, location: str, status: int = 302) -> None:
         self.send_response(status)
@@ -96,6 +104,14 @@ def test_a_permanent_redirect_is_reported_for_the_feed_url(base_url: str) -> Non
     result = _fetcher().get(base_url + "/moved")
     assert isinstance(result, FetchResponse) and result.status == 200
     assert result.permanent_redirect == base_url + "/ok"
+
+
+def test_a_header_sent_twice_reads_as_both_values(base_url: str) -> None:
+    result = _fetcher().get(base_url + "/twice")
+    assert isinstance(result, FetchResponse)
+    assert result.headers["link"] == (
+        "<https://hub.example/>; rel=hub, <https://news.example/feed>; rel=self"
+    )
 
 
 def test_a_gzip_bomb_stops_at_the_decompressed_cap(base_url: str) -> None:
