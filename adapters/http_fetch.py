@@ -38,6 +38,9 @@ class FetchLimits:
     max_redirects: int = 5
     user_agent: str = "newsflow/0.1 (+https://github.com/newsflow)"
     allowlist: Sequence[IPNetwork] = ()
+    # Idle connections kept to one destination: as many as the fetcher's callers send there
+    # at once (the poller's threads share one fetcher), more are closed after their request.
+    connections_per_destination: int = 1
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,8 @@ class HttpFetcher:
 
     def __post_init__(self) -> None:
         self.pools = urllib3.PoolManager(
-            num_pools=64,  # connections kept open: the most recently used destinations
-            maxsize=1,  # one request at a time per fetcher
+            num_pools=32,  # the most recently used destinations keep their connections
+            maxsize=self.limits.connections_per_destination,
             timeout=urllib3.Timeout(
                 connect=self.limits.connect_timeout_s, read=self.limits.read_timeout_s
             ),

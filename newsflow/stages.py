@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters.address_policy import parse_networks
 from adapters.dedupe_index import RedisDedupeIndex
@@ -139,7 +139,10 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
 
 
 def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> RunningStage:
-    fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
+    limits = fetch_limits(settings, settings.max_feed_bytes)
+    # Its threads share the fetcher, and names of one address share its connections.
+    at_once = max(1, settings.poll_concurrency)
+    fetcher = HttpFetcher(replace(limits, connections_per_destination=at_once))
     redis_client = connect_redis(settings.redis_url)
     sink = KafkaSink.connect(settings.kafka_bootstrap)
     sink.know([topics.entries])
