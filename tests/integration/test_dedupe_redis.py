@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import threading
 from typing import Any
 
 import pytest
+from redis import Redis
 
-from adapters.dedupe_index import RedisDedupeIndex
+from adapters.dedupe_index import Record, RedisDedupeIndex
+from adapters.errors import TransientError
 from adapters.redis_client import connect_redis
 from schemas.contracts import example
 from schemas.messages import DedupeVerdict
@@ -168,3 +171,46 @@ def test_a_batch_gets_the_verdicts_of_its_articles_one_at_a_time(
         "original", "partial_reprint", "exact_duplicate", "original", "partial_reprint",
     ]  # fmt: skip
     assert batched[2]["duplicate_of"] == _id(2) and batched[2]["cluster_id"] == _id(1)
+
+
+def _stored(client: Redis, key: str) -> Record:
+    raw = client.get(key)
+    assert isinstance(raw, bytes), raw
+    return Record.unpack(raw)
+
+
+def test_a_cluster_write_refused_for_good_is_logged_and_the_others_land(
+    redis_url: str, namespace: Namespace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key of another type where a record should be (another program's, in our
+    namespace) would refuse the write on every retry: it is logged, not retried forever,
+    and the batch's other clusters are written."""
+    client = connect_redis(redis_url)
+    index = RedisDedupeIndex(client, namespace.redis_prefix)
+    client.rpush(f"{index.base}r:1", "not a record")
+    client.set(f"{index.base}r:2", Record(_id(2), "", "", 40, 3, "Wire", b"").pack())
+    with caplog.at_level(logging.WARNING, logger="adapters.dedupe_index"):
+        index.record_clusters([(1, _id(7)), (2, _id(7))])
+    assert _stored(client, f"{index.base}r:2").cluster == _id(7)
+    assert [r.getMessage() for r in caplog.records if "not written" in r.getMessage()] == [
+        f"cluster of {index.base}r:1 not written, redis refused it: "
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    ]
+
+
+def test_a_cluster_write_refused_for_now_is_retried(redis_url: str, namespace: Namespace) -> None:
+    """Out of memory passes: the stage waits and writes again (SETRANGE twice is the same)."""
+    client = connect_redis(redis_url)
+    index = RedisDedupeIndex(client, namespace.redis_prefix)
+    client.set(f"{index.base}r:1", Record(_id(1), "", "", 40, 3, "Wire", b"").pack())
+    saved = client.config_get("maxmemory*")
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", 1)
+    try:
+        with pytest.raises(TransientError, match="for now"):
+            index.record_clusters([(1, _id(7))])
+    finally:
+        client.config_set("maxmemory", str(saved["maxmemory"]))
+        client.config_set("maxmemory-policy", str(saved["maxmemory-policy"]))
+    index.record_clusters([(1, _id(7))])
+    assert _stored(client, f"{index.base}r:1").cluster == _id(7)
