@@ -154,6 +154,7 @@ class RunResult:
     articles: int
     seconds: float  # release -> last record on the processed topic
     latencies_s: list[float]
+    hops_s: dict[str, list[float]]  # hop -> seconds, one per record, in latencies_s's order
     processed_times: list[float]  # seconds after release, one per record
     stage_cpu_s: dict[str, float]  # per stage, all its processes
     stage_parts_s: dict[str, dict[str, float]]  # stage -> kafka / handle thread CPU
@@ -174,6 +175,7 @@ class RunResult:
             "latency_ms": {f"p{q}": round(_quantile(lat, q) * 1000, 1) for q in (50, 95, 99)}
             if lat
             else {},
+            **_hop_figures(self.latencies_s, self.hops_s),
             "stage_cpu_ms_per_article": {s: round(c / per * 1000, 2) for s, c in cpu.items()},
             "stage_articles_per_s_per_core": {
                 s: round(per / c, 1) if c else None for s, c in cpu.items()
@@ -190,6 +192,26 @@ class RunResult:
             "rss_mb": self.rss_mb,
             "mean_processed_message_bytes": round(self.mean_message_bytes),
         }
+
+
+def _hop_figures(latencies: Sequence[float], hops: dict[str, list[float]]) -> dict[str, Any]:
+    """Each hop's p50 and p99, and the mean of each hop over the slowest 1 % of records:
+    where the tail waits (a stage's start-up, once, showed there as a second per record)."""
+    if not latencies or not hops:
+        return {}
+    slowest = sorted(range(len(latencies)), key=latencies.__getitem__)[
+        -max(1, len(latencies) // 100) :
+    ]
+    return {
+        "latency_hops_ms": {
+            hop: {f"p{q}": round(_quantile(sorted(values), q) * 1000, 1) for q in (50, 99)}
+            for hop, values in hops.items()
+        },
+        "slowest_1pct_mean_hops_ms": {
+            hop: round(sum(values[i] for i in slowest) / len(slowest) * 1000, 1)
+            for hop, values in hops.items()
+        },
+    }
 
 
 def _quantile(ordered: Sequence[float], percent: int) -> float:
@@ -329,15 +351,22 @@ def run_pipeline(
             p.proc.wait(30)
         replay.stop()
     processed = [parse_iso(m[done_at]).timestamp() for m in seen.values()]
-    latencies = [
-        (parse_iso(m[done_at]) - parse_iso(m["seen_at"])).total_seconds() for m in seen.values()
-    ]
+    latencies = [_between(m, "seen_at", done_at) for m in seen.values()]
+    hops = {"seen → extracted": [_between(m, "seen_at", "extracted_at") for m in seen.values()]}
+    if done_at != "extracted_at":
+        hops["extracted → " + done_at.removesuffix("_at")] = [
+            _between(m, "extracted_at", done_at) for m in seen.values()
+        ]
     last = max(processed) - released_wall if processed else elapsed
     return RunResult(
-        name, len(seen), last, latencies, sorted(t - released_wall for t in processed),
+        name, len(seen), last, latencies, hops, sorted(t - released_wall for t in processed),
         stage_cpu, parts, rss, broker_cpu, redis_cpu - redis_cpu0, redis_mem - redis_mem0,
         sum(sizes) / len(sizes) if sizes else 0.0,
     )  # fmt: skip
+
+
+def _between(message: dict[str, Any], start: str, end: str) -> float:
+    return (parse_iso(message[end]) - parse_iso(message[start])).total_seconds()
 
 
 def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[str, float]:
@@ -448,6 +477,12 @@ def print_report(figures: dict[str, Any]) -> None:
             f"{one['redis_bytes_per_article']} bytes/article"
         )
         print(f"  resident memory MB: {one['rss_mb']}")
+    for name, r in figures["runs"].items():
+        if name.startswith("steady") and r.get("latency_hops_ms"):
+            print(f"{name}, per hop: p50 / p99 ms, and the mean over the slowest 1 % of records")
+            for hop, q in r["latency_hops_ms"].items():
+                tail = r["slowest_1pct_mean_hops_ms"][hop]
+                print(f"  {hop:24} {q['p50']:8.0f} {q['p99']:8.0f} {tail:8.0f}")
     print(f"references: {figures['references']}")
     print(f"ratios: {figures['ratios']}")
     print(GOALS)

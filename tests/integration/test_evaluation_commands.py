@@ -133,6 +133,11 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
     steady = runs["steady 12/s, 2 workers"]
     assert 0 < steady["latency_ms"]["p50"] <= steady["latency_ms"]["p99"]
+    # Each record's hop is part of its whole latency, so no hop's p99 can exceed the whole's.
+    hops = steady["latency_hops_ms"]
+    assert set(hops) == {"seen → extracted", "extracted → processed"}
+    assert all(0 <= hop["p99"] <= steady["latency_ms"]["p99"] for hop in hops.values())
+    assert set(steady["slowest_1pct_mean_hops_ms"]) == set(hops)
     assert set(runs["saturation, 1 worker"]["stage_cpu_ms_per_article"]) == {
         "poller",
         "extract",
