@@ -140,7 +140,8 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
 
 def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> RunningStage:
     limits = fetch_limits(settings, settings.max_feed_bytes)
-    # Its threads share the fetcher, and names of one address share its connections.
+    # Feeds polled at once, by threads that share the fetcher: each may need a connection of
+    # its own to one address (names of one address share its connections).
     at_once = max(1, settings.poll_concurrency)
     fetcher = HttpFetcher(replace(limits, connections_per_destination=at_once))
     redis_client = connect_redis(settings.redis_url)
@@ -157,7 +158,7 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         max_interval_s=settings.poll_max_interval_s,
         unconditional_every_s=settings.poll_unconditional_every_s,
         stop=stop,
-        concurrency=max(1, settings.poll_concurrency),
+        concurrency=at_once,
         hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),
     )
 

@@ -162,16 +162,19 @@ def test_the_checked_address_is_the_one_connected_to(
     assert asked.count("pinned.invalid") == 1
 
 
+def _resolve_every_name_to(
+    monkeypatch: pytest.MonkeyPatch, addresses: tuple[str, ...], port: int
+) -> None:
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
 def test_a_name_with_one_private_address_among_public_ones_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        return [
-            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 80))
-            for ip in ("93.184.216.34", "10.0.0.5")
-        ]
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    _resolve_every_name_to(monkeypatch, ("93.184.216.34", "10.0.0.5"), 80)
     result = _fetcher().get("http://mixed.invalid/feed.xml")
     assert (
         isinstance(result, FetchFailure)
@@ -197,13 +200,6 @@ def tls_server() -> Iterator[tuple[int, trustme.CA, list[str]]]:
     server.shutdown()
 
 
-def _resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
-    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-
-
 def test_tls_goes_to_the_checked_address_and_verifies_the_name(
     tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -213,7 +209,7 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_name(
     port, ca, names = tls_server
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
-    _resolve_to_loopback(monkeypatch, port)
+    _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
     result = _fetcher().get(f"https://pinned.invalid:{port}/host")
     assert isinstance(result, FetchResponse), result
     assert result.body == f"pinned.invalid:{port}".encode()
@@ -229,7 +225,7 @@ def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
     if trusted:
         ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
         monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
-    _resolve_to_loopback(monkeypatch, port)
+    _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
     name = "other.invalid" if trusted else "pinned.invalid"
     result = _fetcher().get(f"https://{name}:{port}/ok")
     assert isinstance(result, FetchFailure) and result.kind == "network", result
