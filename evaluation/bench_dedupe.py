@@ -25,9 +25,10 @@ from schemas.records import InRecord
 from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
-from workers.dedupe import handler
+from workers.dedupe import body, handler
+from workers.dedupe.body import Body
 from workers.dedupe.handler import DedupeStage
-from workers.dedupe.minhash import MinHasher, Words, shingle_hashes
+from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
 
 SEEN_AT = "2018-03-01T12:00:00.000Z"
@@ -166,9 +167,8 @@ def profile_ours(
     client.flushall()
     step = ours(client, WEEK_S, bucket_bits)
     steps = [
-        (handler, "normalize_body"), (handler, "duplication_report"), (handler, "text_hash"),
-        (Words, "shingles"), (MinHasher, "signature"), (MinHasher, "band_keys"),
-        (handler.Body, "paragraph_keys"), (DedupeStage, "prepare"),
+        (body, "fold_joined"), (Body, "of"), (Body, "without"), (handler, "duplication_report"),
+        (DedupeStage, "prepare"),
         (RedisDedupeIndex, "observe_many"), (handler, "decide"),
         (RedisDedupeIndex, "record_clusters"), (handler, "encode"), (DedupeStage, "handle_batch"),
     ]  # fmt: skip

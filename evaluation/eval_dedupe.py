@@ -25,7 +25,8 @@ from schemas.records import InRecord
 from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
-from workers.dedupe.handler import Body, DedupeStage, duplication_report
+from workers.dedupe.body import Body
+from workers.dedupe.handler import DedupeStage, duplication_report
 from workers.dedupe.internal import internal_duplication
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens

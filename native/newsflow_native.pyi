@@ -6,7 +6,34 @@ class Folder:
     def __init__(self, table: bytes, extra: dict[int, str]) -> None: ...
     def normalize(self, text: str) -> str: ...
     def normalize_paragraphs(self, joined: str) -> list[str]: ...
-    def normalize_body(self, joined: str) -> tuple[list[str], bytes, list[int], bytes, str]: ...
+
+class BodyPrinter:
+    def __init__(
+        self,
+        folder: Folder,
+        a: bytes,
+        b: bytes,
+        rows: int,
+        sketch_a: bytes,
+        sketch_b: bytes,
+        min_agree: int,
+        max_near: int,
+        min_words: int,
+        min_chars_without_spaces: int,
+        max_keys: int,
+    ) -> None: ...
+    def fingerprint(
+        self, joined: str
+    ) -> tuple[
+        list[str],
+        bytes,
+        list[int],
+        bytes,
+        str,
+        list[tuple[int, int]],
+        list[bytes],
+        tuple[int, bytes, list[bytes]] | None,
+    ]: ...
 
 class CharClasses:
     def __init__(

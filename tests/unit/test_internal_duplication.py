@@ -2,7 +2,8 @@
 
 import pytest
 
-from workers.dedupe.handler import Body, duplication_report
+from workers.dedupe.body import Body
+from workers.dedupe.handler import duplication_report
 from workers.dedupe.internal import internal_duplication
 
 P = [

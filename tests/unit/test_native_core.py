@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workers.dedupe.body import DEFAULT_HASHER, MAX_PARAGRAPH_KEYS, Body, BodyMinHash
 from workers.dedupe.core import text_hash
+from workers.dedupe.internal import SKETCH_AGREEMENT, is_substantial
 from workers.dedupe.minhash import (
     _MIX,
     MinHasher,
@@ -26,7 +28,6 @@ from workers.dedupe.normalize import (
     ARABIC_MARKS,
     INVISIBLE,
     fold_char,
-    normalize_body,
     normalize_paragraphs,
     normalize_text,
     paragraph_fingerprint,
@@ -92,8 +93,7 @@ def reference_shingles(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 
 def reference_minimums(hasher: MinHasher, values: npt.NDArray[np.uint64]) -> list[int]:
-    a = np.frombuffer(hasher._a, dtype="<u8").reshape(-1, 1)
-    b = np.frombuffer(hasher._b, dtype="<u8").reshape(-1, 1)
+    a, b = (np.frombuffer(p, dtype="<u8").reshape(-1, 1) for p in hasher.permutations)
     if values.size == 0:
         return [2**32 - 1] * len(a)
     with np.errstate(over="ignore"):
@@ -188,16 +188,46 @@ def test_malformed_arrays_are_value_errors(call: object) -> None:
         call(newsflow_native)  # type: ignore[operator]
 
 
+# Paragraphs of every kind a body holds: any text; a few words of a small vocabulary (so
+# that some are near or exact repeats, and some have 8 words or more); one long word of no
+# spaces; and the first two again at the end (exact repeats).
+BODY = st.lists(
+    st.one_of(TEXT, PARAGRAPHS.map(lambda ps: " ".join(ps)), st.sampled_from(["ж" * 45, "x y"])),
+    max_size=8,
+).map(lambda ps: ps + ps[:2])
+
+
+def reference_keys(normalized: list[str], counts: tuple[int, ...]) -> list[bytes]:
+    """Fingerprints of the substantial paragraphs, first occurrences, in order, at most 24."""
+    substantial = [
+        paragraph_fingerprint(text)
+        for text, count in zip(normalized, counts, strict=True)
+        if is_substantial(count, len(text))
+    ]
+    return list(dict.fromkeys(substantial))[:MAX_PARAGRAPH_KEYS]
+
+
 @BUDGET
-@given(st.lists(TEXT, max_size=6))
-def test_normalize_body_is_normalize_paragraphs_and_their_words(paragraphs: list[str]) -> None:
+@given(BODY)
+def test_a_bodys_one_pass_fingerprints_are_the_rules_step_by_step(paragraphs: list[str]) -> None:
+    body = Body.of(paragraphs)
     normalized = normalize_paragraphs(paragraphs)
     words = Words.of(normalized)
-    together, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
-    assert together == normalized
-    assert (counts, hashes) == (list(words.counts), words.hashes.tobytes())
-    assert fingerprints == b"".join(map(paragraph_fingerprint, normalized))
-    assert digest == text_hash(words.text)
+    assert list(body.normalized) == normalized
+    assert (body.words.counts, body.words.hashes.tobytes()) == (
+        words.counts,
+        words.hashes.tobytes(),
+    )
+    assert body.words.text == words.text
+    assert body.fingerprints == b"".join(map(paragraph_fingerprint, normalized))
+    assert body.digest == text_hash(words.text)
+    near = agreeing_pairs(paragraph_sketches(words), SKETCH_AGREEMENT) if paragraphs else []
+    assert list(body.near_pairs) == near
+    assert list(body.keys) == reference_keys(normalized, words.counts)
+    step_by_step = BodyMinHash.of(words, DEFAULT_HASHER)
+    assert body.minhash.size == step_by_step.size
+    assert body.minhash.signature.tolist() == step_by_step.signature.tolist()
+    assert body.minhash.band_keys == step_by_step.band_keys
 
 
 # With ASCII in a class; without (the byte pre-check of `any` then applies), as the tag

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import compress
 from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
@@ -17,17 +16,13 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
-from workers.dedupe.core import Article, Thresholds, decide, text_hash, unmatched
-from workers.dedupe.internal import (
-    InternalDuplication,
-    internal_duplication,
-    is_substantial,
-)
-from workers.dedupe.minhash import MinHasher, Words, compact, signature_bytes
-from workers.dedupe.normalize import FINGERPRINT_BYTES, normalize_body, normalize_paragraphs
+from workers.dedupe.body import Body
+from workers.dedupe.core import Article, Thresholds, decide, unmatched
+from workers.dedupe.internal import InternalDuplication, internal_duplication
+from workers.dedupe.minhash import MinHasher
+from workers.dedupe.normalize import normalize_paragraphs
 from workers.runner import Outcome, attempt
 
-MAX_PARAGRAPH_KEYS = 24
 logger = logging.getLogger(__name__)
 
 
@@ -37,47 +32,6 @@ class DedupeIndex(Protocol):
     ) -> list[Observation]: ...
 
     def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None: ...
-
-
-@dataclass(frozen=True)
-class Body:
-    """Paragraphs with their normalized forms, words and fingerprints, computed once for
-    every fingerprint of the body."""
-
-    paragraphs: tuple[str, ...]
-    normalized: tuple[str, ...]
-    words: Words
-    fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
-    digest: str  # text_hash of its words: the exact-duplicate key ("" when it has none)
-
-    @classmethod
-    def of(cls, paragraphs: Sequence[str]) -> Body:
-        normalized, hashes, counts, fingerprints, digest = normalize_body(paragraphs)
-        words = Words.packed(" ".join(p for p in normalized if p), hashes, counts)
-        return cls(tuple(paragraphs), tuple(normalized), words, fingerprints, digest)
-
-    def fingerprint(self, i: int) -> bytes:
-        return self.fingerprints[i * FINGERPRINT_BYTES : (i + 1) * FINGERPRINT_BYTES]
-
-    def without(self, indexes: set[int]) -> Body:
-        if not indexes:
-            return self
-        keep = [i for i in range(len(self.paragraphs)) if i not in indexes]
-        normalized = [self.normalized[i] for i in keep]
-        words = Words.of(normalized)
-        return Body(
-            tuple(self.paragraphs[i] for i in keep), tuple(normalized), words,
-            b"".join(self.fingerprint(i) for i in keep), text_hash(words.text),
-        )  # fmt: skip
-
-    def paragraph_keys(self) -> list[bytes]:
-        """Fingerprints of the substantial paragraphs, at most MAX_PARAGRAPH_KEYS: a partial
-        reprint shares whole paragraphs, which LSH over the whole body can miss."""
-        size, all_of = FINGERPRINT_BYTES, self.fingerprints
-        fingerprints = (all_of[i : i + size] for i in range(0, len(all_of), size))
-        substantial = map(is_substantial, self.words.counts, map(len, self.normalized))
-        keys = dict.fromkeys(compress(fingerprints, substantial))  # first occurrences, in order
-        return list(keys)[:MAX_PARAGRAPH_KEYS]
 
 
 def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
@@ -93,7 +47,7 @@ def duplication_report(
 ) -> tuple[InternalDuplication, InternalDuplicationReport]:
     """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
     paragraphs that made it into the body (a menu repeated in header and footer is not)."""
-    in_body = internal_duplication(body.paragraphs, body.normalized, body.words)
+    in_body = internal_duplication(body.paragraphs, body.normalized, body.words, body.near_pairs)
     kept = set(body.normalized)
     page_normalized = _normalize_page(page, body)
     in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
@@ -211,23 +165,21 @@ class DedupeStage:
         return self.index.observe_many(lookups, window_s=self.window_s, slot_s=self.slot_s)
 
     def prepare(self, article: dict[str, Any]) -> Prepared:
-        body = Body.of(article["paragraphs"])
+        body = Body.of(article["paragraphs"], self.hasher)
         in_body, report = duplication_report(body, article.get("page_paragraphs", []))
         repaired = body.without({r.index for r in in_body.repeats})
         slot = int(parse_iso(article["seen_at"]).timestamp() // self.slot_s)
         digest = repaired.digest
         if not digest:
             return Prepared(article, repaired, report, slot)
-        hashes = repaired.words.shingles()
-        keys = repaired.paragraph_keys()
-        signature = self.hasher.signature(hashes)
+        minhash, keys = repaired.minhash, repaired.keys
         me = Article(
-            article["article_id"], article["outlet"], digest, compact(signature),
-            int(hashes.size), len(keys),
+            article["article_id"], article["outlet"], digest, minhash.signature, minhash.size,
+            len(keys),
         )  # fmt: skip
         probe = Probe(
-            me.article_id, me.outlet, digest, signature_bytes(me.signature), me.size,
-            self.hasher.band_keys(signature), keys,
+            me.article_id, me.outlet, digest, minhash.signature_bytes, me.size,
+            minhash.band_keys, keys,
         )  # fmt: skip
         return Prepared(article, repaired, report, slot, me, probe)
 

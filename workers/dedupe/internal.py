@@ -75,10 +75,16 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 SKETCH_AGREEMENT = 8
 
 
-def _near_candidates(words: Words) -> dict[int, set[int]]:
-    """i -> earlier paragraphs j whose sketches agree enough to be worth an exact check."""
+NearPairs = Sequence[tuple[int, int]]  # (i, j), j < i: paragraphs whose sketches agree
+
+
+def _near_candidates(words: Words, near_pairs: NearPairs | None) -> dict[int, set[int]]:
+    """i -> earlier paragraphs j whose sketches agree enough to be worth an exact check
+    (`near_pairs`: those pairs, when the caller has them)."""
+    if near_pairs is None:
+        near_pairs = agreeing_pairs(paragraph_sketches(words), SKETCH_AGREEMENT)
     candidates: dict[int, set[int]] = {}
-    for i, j in agreeing_pairs(paragraph_sketches(words), SKETCH_AGREEMENT):
+    for i, j in near_pairs:
         candidates.setdefault(i, set()).add(j)
     return candidates
 
@@ -111,11 +117,11 @@ class PairCache:
 
 
 def _substantial_repeats(
-    paragraphs: Sequence[str], words: Words, distinct: bool
+    paragraphs: Sequence[str], words: Words, distinct: bool, near_pairs: NearPairs | None
 ) -> tuple[Repeat, ...]:
     """`distinct`: no two of the paragraphs are equal."""
     near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
-    candidates = _near_candidates(words) if near_pass else {}
+    candidates = _near_candidates(words, near_pairs) if near_pass else {}
     if distinct and not candidates:
         return ()  # no exact repeat, and no pair alike enough to check (most bodies)
     first_seen: dict[str, int] = {}
@@ -139,12 +145,14 @@ def _substantial_repeats(
     return tuple(repeats)
 
 
-def find_repeats(normalized: Sequence[str], words: Words | None = None) -> tuple[Repeat, ...]:
-    """Repeats among paragraphs already passed through normalize_text (`words`: their
-    Words, when the caller has them)."""
+def find_repeats(
+    normalized: Sequence[str], words: Words | None = None, near_pairs: NearPairs | None = None
+) -> tuple[Repeat, ...]:
+    """Repeats among paragraphs already passed through normalize_text (`words`, `near_pairs`:
+    their Words and the pairs of their sketches that agree, when the caller has them)."""
     distinct = len(set(normalized)) == len(normalized)
     words = Words.of(normalized) if words is None else words
-    repeats = _substantial_repeats(normalized, words, distinct)
+    repeats = _substantial_repeats(normalized, words, distinct, near_pairs)
     if not repeats and distinct:
         return ()  # no two lines are equal either: no block of short lines repeats (most bodies)
     repeats = _with_short_line_blocks(normalized, repeats)
@@ -238,13 +246,16 @@ def classify_pattern(repeats: Sequence[Repeat], paragraph_count: int) -> Pattern
 
 
 def internal_duplication(
-    paragraphs: Sequence[str], normalized: Sequence[str] | None = None, words: Words | None = None
+    paragraphs: Sequence[str],
+    normalized: Sequence[str] | None = None,
+    words: Words | None = None,
+    near_pairs: NearPairs | None = None,
 ) -> InternalDuplication:
-    """`normalized`, `words`: the paragraphs through normalize_paragraphs and their Words,
-    when the caller has them."""
+    """`normalized`, `words`, `near_pairs`: the paragraphs through normalize_paragraphs, their
+    Words and their sketches' agreeing pairs, when the caller has them."""
     if normalized is None:
         normalized = normalize_paragraphs(paragraphs)
-    repeats = find_repeats(normalized, words)
+    repeats = find_repeats(normalized, words, near_pairs)
     if not repeats:
         return InternalDuplication("none", (), 0.0, tuple(paragraphs))
     repeated = {r.index for r in repeats}

@@ -55,7 +55,7 @@ class Words:
 
     @classmethod
     def packed(cls, text: str, hashes: bytes, counts: Sequence[int]) -> Words:
-        """From what normalize_body gives: the hashes as little-endian u64 bytes."""
+        """From what body.py's compiled pass gives: the hashes as little-endian u64 bytes."""
         return cls(text, np.frombuffer(hashes, dtype="<u8"), tuple(counts))
 
     def no_spaces_script(self) -> bool:
@@ -105,6 +105,11 @@ class MinHasher:
     def num_perm(self) -> int:
         return self.bands * self.rows
 
+    @property
+    def permutations(self) -> tuple[bytes, bytes]:
+        """a and b, as u64 bytes, for compiled passes that hash as `signature` does."""
+        return self._a, self._b
+
     def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
         """K minimums of the permuted hashes; an empty set gets all-ones (it must never match
         anything)."""
@@ -142,21 +147,22 @@ def signature_from_bytes(raw: bytes) -> CompactSignature:
 
 
 SKETCH_SEED = 611
+SKETCH_VALUES = 16
 
 
 @cache
-def _sketch_hasher(k: int) -> MinHasher:
+def sketch_hasher(k: int = SKETCH_VALUES) -> MinHasher:
+    """The permutations of paragraph_sketches (a band per value)."""
     return MinHasher(bands=k, rows=1, seed=SKETCH_SEED)
 
 
-def paragraph_sketches(words: Words, k: int = 16) -> npt.NDArray[np.uint32]:
+def paragraph_sketches(words: Words, k: int = SKETCH_VALUES) -> npt.NDArray[np.uint32]:
     """A k-value MinHash of each paragraph's word pairs (hash pairs times _MIX[0] and
     _MIX[1], summed), one row per paragraph: a cheap way to find which paragraph pairs may be
     near-exact copies. A paragraph with fewer than two words gets all-ones (it matches
     nothing)."""
-    hasher = _sketch_hasher(k)
     raw = native.paragraph_sketches(
-        words.hashes.tobytes(), list(words.counts), hasher._a, hasher._b
+        words.hashes.tobytes(), list(words.counts), *sketch_hasher(k).permutations
     )
     return np.frombuffer(raw, dtype="<u4").reshape(len(words.counts), k)
 

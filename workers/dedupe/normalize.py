@@ -141,16 +141,16 @@ def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) ->
     return _folded(_folder(casefold).normalize_paragraphs, _joined(paragraphs))
 
 
-def normalize_body(
-    paragraphs: Sequence[str],
-) -> tuple[list[str], bytes, list[int], bytes, str]:
-    """normalize_paragraphs (case folded), and in the same pass what minhash.Words keeps of
-    them: the crc32 (u64 bytes) of each word of the non-empty paragraphs joined by spaces,
-    and the words per paragraph; each normalized paragraph's paragraph_fingerprint, joined;
-    and the content hash of the joined words (core.text_hash)."""
-    if not paragraphs:
-        return [], b"", [], b"", ""
-    return _folded(_folder(True).normalize_body, _joined(paragraphs))
+def body_folder() -> Folder:
+    """The folder of every fingerprint of a body (case folded), for compiled passes that
+    fold as normalize_paragraphs does and go on from there (body.py)."""
+    return _folder(True)
+
+
+def fold_joined(fold: Callable[[str], T], paragraphs: Sequence[str]) -> T:
+    """fold(the paragraphs in NFKC, joined by PARAGRAPH_MARK): how a body crosses to a
+    compiled pass that starts from body_folder(). `paragraphs` must not be empty."""
+    return _folded(fold, _joined(paragraphs))
 
 
 FINGERPRINT_BYTES = 8
@@ -158,7 +158,7 @@ FINGERPRINT_BYTES = 8
 
 def paragraph_fingerprint(normalized: str) -> bytes:
     """What identifies a paragraph word for word in the dedupe index: BLAKE2b-64 of its
-    normalized text (normalize_body computes the same bytes, compiled)."""
+    normalized text (body.py's compiled pass computes the same bytes)."""
     return hashlib.blake2b(normalized.encode("utf-8"), digest_size=FINGERPRINT_BYTES).digest()
 
 

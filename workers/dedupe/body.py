@@ -1,0 +1,112 @@
+"""A body and every fingerprint the dedupe stage takes of it, computed once (pure).
+
+What each fingerprint is, and why, is said where its rule lives: the folding in
+normalize.py, the word hashes, shingles, MinHash and paragraph sketches in minhash.py, what
+a substantial paragraph is in internal.py. Here they are taken together, in one compiled
+pass over the body (native BodyPrinter): made one at a time, with numpy arrays built and
+read between them, the crossings cost more than the steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from newsflow_native import BodyPrinter
+
+from workers.dedupe.internal import (
+    MAX_NEAR_PARAGRAPHS,
+    MIN_CHARS_WITHOUT_SPACES,
+    MIN_TOKENS,
+    SKETCH_AGREEMENT,
+)
+from workers.dedupe.minhash import (
+    CompactSignature,
+    MinHasher,
+    Words,
+    compact,
+    signature_bytes,
+    sketch_hasher,
+)
+from workers.dedupe.normalize import body_folder, fold_joined
+
+# A partial reprint shares whole paragraphs, which LSH over the whole body can miss: the
+# index also keeps this many of a body's paragraph fingerprints.
+MAX_PARAGRAPH_KEYS = 24
+DEFAULT_HASHER = MinHasher()
+
+
+@dataclass(frozen=True)
+class BodyMinHash:
+    size: int  # distinct shingles
+    signature: CompactSignature
+    band_keys: tuple[bytes, ...]  # one 8-byte LSH key per band
+
+    @classmethod
+    def of(cls, words: Words, hasher: MinHasher) -> BodyMinHash:
+        """Step by step, as minhash.py says: for what the compiled pass leaves to Python
+        (scripts written without spaces, whose shingles are characters)."""
+        shingles = words.shingles()
+        signature = hasher.signature(shingles)
+        return cls(int(shingles.size), compact(signature), tuple(hasher.band_keys(signature)))
+
+    @property
+    def signature_bytes(self) -> bytes:
+        return signature_bytes(self.signature)
+
+
+@dataclass(frozen=True)
+class Body:
+    """Paragraphs with their normalized forms and fingerprints."""
+
+    paragraphs: tuple[str, ...]
+    normalized: tuple[str, ...]
+    words: Words
+    fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
+    digest: str  # text_hash of its words: the exact-duplicate key ("" when it has none)
+    # (i, j), j < i: paragraphs whose sketches agree enough to be checked as near-exact
+    # repeats (internal.SKETCH_AGREEMENT); none beyond MAX_NEAR_PARAGRAPHS paragraphs.
+    near_pairs: tuple[tuple[int, int], ...]
+    # Fingerprints of the substantial paragraphs, first occurrences in order, at most
+    # MAX_PARAGRAPH_KEYS.
+    keys: tuple[bytes, ...]
+    minhash: BodyMinHash  # of its word 3-grams
+    hasher: MinHasher = field(default=DEFAULT_HASHER, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, paragraphs: Sequence[str], hasher: MinHasher = DEFAULT_HASHER) -> Body:
+        if not paragraphs:
+            words = Words.of([])
+            return cls((), (), words, b"", "", (), (), BodyMinHash.of(words, hasher), hasher)
+        normalized, hashes, counts, fingerprints, digest, near, keys, minhash = fold_joined(
+            _printer(hasher).fingerprint, paragraphs
+        )
+        words = Words.packed(" ".join(p for p in normalized if p), hashes, counts)
+        if minhash is None:
+            made = BodyMinHash.of(words, hasher)
+        else:
+            size, low_bits, band_keys = minhash
+            made = BodyMinHash(size, np.frombuffer(low_bits, dtype="<u2"), tuple(band_keys))
+        return cls(
+            tuple(paragraphs), tuple(normalized), words, fingerprints, digest, tuple(near),
+            tuple(keys), made, hasher,
+        )  # fmt: skip
+
+    def without(self, indexes: set[int]) -> Body:
+        """The body with those paragraphs left out (a repair: rare), fingerprinted anew."""
+        if not indexes:
+            return self
+        kept = [p for i, p in enumerate(self.paragraphs) if i not in indexes]
+        return Body.of(kept, self.hasher)
+
+
+@cache
+def _printer(hasher: MinHasher) -> BodyPrinter:
+    sketches = sketch_hasher()
+    return BodyPrinter(
+        body_folder(), *hasher.permutations, hasher.rows, *sketches.permutations,
+        SKETCH_AGREEMENT, MAX_NEAR_PARAGRAPHS, MIN_TOKENS, MIN_CHARS_WITHOUT_SPACES,
+        MAX_PARAGRAPH_KEYS,
+    )  # fmt: skip
