@@ -408,21 +408,46 @@ fn word_shingles<'py>(py: Python<'py>, hashes: &[u8]) -> PyResult<Bound<'py, PyB
 }
 
 fn shingles_of(words: Vec<u64>) -> Vec<u64> {
-    let mut shingles: Vec<u64> = if words.len() < 3 {
-        words
-    } else {
-        words
-            .windows(3)
-            .map(|w| {
-                w[0].wrapping_mul(MIX[0])
-                    .wrapping_add(w[1].wrapping_mul(MIX[1]))
-                    .wrapping_add(w[2].wrapping_mul(MIX[2]))
-            })
-            .collect()
-    };
+    let mut shingles = every_shingle(words);
     shingles.sort_unstable();
     shingles.dedup();
     shingles
+}
+
+/// The hashes of word 3-grams (the words themselves when there are fewer), repeats kept.
+fn every_shingle(words: Vec<u64>) -> Vec<u64> {
+    if words.len() < 3 {
+        return words;
+    }
+    words
+        .windows(3)
+        .map(|w| {
+            w[0].wrapping_mul(MIX[0])
+                .wrapping_add(w[1].wrapping_mul(MIX[1]))
+                .wrapping_add(w[2].wrapping_mul(MIX[2]))
+        })
+        .collect()
+}
+
+/// How many distinct values there are, by an open-addressing table of at least twice as
+/// many slots: sorting them to count (as shingles_of does) took four times the instructions.
+fn distinct_count(values: &[u64]) -> usize {
+    let bits = (values.len() * 2).max(8).next_power_of_two().trailing_zeros();
+    let mut slots = vec![0u64; 1 << bits];
+    let mask = slots.len() - 1;
+    let mut count = usize::from(values.contains(&0)); // 0 marks an empty slot
+    for &v in values.iter().filter(|&&v| v != 0) {
+        // Fibonacci hashing: the top bits of v times 2^64 / golden ratio pick the slot.
+        let mut at = (v.wrapping_mul(MIX[0]) >> (64 - bits)) as usize;
+        while slots[at] != 0 && slots[at] != v {
+            at = (at + 1) & mask;
+        }
+        if slots[at] == 0 {
+            slots[at] = v;
+            count += 1;
+        }
+    }
+    count
 }
 
 /// For each permutation k, the minimum over `values` of the top 32 bits of a[k]*v + b[k]
@@ -733,13 +758,14 @@ impl BodyPrinter {
     }
 
     fn minhash<'py>(&self, py: Python<'py>, hashes: &[u64]) -> MinHashParts<'py> {
-        let shingles = shingles_of(hashes.to_vec());
+        // A repeated shingle changes no minimum: only the count needs them distinct.
+        let shingles = every_shingle(hashes.to_vec());
         let mut signature = vec![0u32; self.a.len()];
         minimums(&shingles, &self.a, &self.b, &mut signature);
         let low: Vec<u8> = signature.iter().flat_map(|&m| (m as u16).to_le_bytes()).collect();
         let bands = mixed_bands(&signature, self.rows);
         let bands = bands.iter().map(|key| PyBytes::new(py, &key.to_le_bytes())).collect();
-        (shingles.len(), PyBytes::new(py, &low), bands)
+        (distinct_count(&shingles), PyBytes::new(py, &low), bands)
     }
 }
 
