@@ -46,6 +46,15 @@ class Run:
     redis_bytes_second_half: int  # growth over the second half: the marginal cost
     second_half_articles: int
 
+    def __add__(self, other: Run) -> Run:
+        return Run(
+            self.name, self.articles + other.articles, self.wall_s + other.wall_s,
+            self.cpu_s + other.cpu_s, self.redis_cpu_s + other.redis_cpu_s,
+            self.redis_bytes + other.redis_bytes,
+            self.redis_bytes_second_half + other.redis_bytes_second_half,
+            self.second_half_articles + other.second_half_articles,
+        )  # fmt: skip
+
     @property
     def per_core(self) -> float:
         """Articles per second of this process's CPU: one worker on one core."""
@@ -107,22 +116,49 @@ def measure(
 ) -> Run:  # fmt: skip
     """`batch`: articles handed over at once, as a stage's poll hands them over; `flush`:
     empty the Redis first (off when the Redis holds someone else's keys)."""
+    [run] = measure_in_turns(client, articles, [(name, step, batch)], rounds=2, flush=flush)
+    return run
+
+
+Contender = tuple[str, Step, int]  # name, step, batch
+
+
+def measure_in_turns(
+    client: redis.Redis, articles: Sequence[Any], contenders: Sequence[Contender], *,
+    rounds: int, flush: bool = True,
+) -> list[Run]:  # fmt: skip
+    """Each contender on the same articles, in `rounds` slices taken in turns (the one to go
+    first changes each round): a slow spell of the machine, which lasts minutes here, then
+    falls on every contender alike instead of on whichever ran during it. Each contender
+    must keep its own keys. The second half of the rounds gives the marginal bytes."""
     if flush:
         client.flushall()
-    memory, redis_cpu = _used_memory(client), _redis_cpu(client)
     numbered = list(enumerate(articles))
-    batches = [numbered[i : i + batch] for i in range(0, len(numbered), batch)]
-    half = len(batches) // 2
-    wall, cpu, middle = time.perf_counter(), time.process_time(), 0
-    for b, chunk in enumerate(batches):
-        if b == half:
-            middle = _used_memory(client)  # one INFO call: noise next to thousands of steps
+    size = -(-len(numbered) // rounds)
+    pieces = [numbered[i : i + size] for i in range(0, len(numbered), size)]
+    totals: dict[str, Run] = {}
+    for r, piece in enumerate(pieces):
+        first = r % len(contenders)
+        for name, step, batch in [*contenders[first:], *contenders[:first]]:
+            batches = [piece[i : i + batch] for i in range(0, len(piece), batch)]
+            run = _measured_slice(name, client, batches, step, r >= len(pieces) // 2)
+            totals[name] = totals[name] + run if name in totals else run
+    return [totals[name] for name, _, _ in contenders]
+
+
+def _measured_slice(
+    name: str, client: redis.Redis, batches: Sequence[Sequence[tuple[int, Any]]], step: Step,
+    second_half: bool,
+) -> Run:  # fmt: skip
+    memory, redis_cpu = _used_memory(client), _redis_cpu(client)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for chunk in batches:
         step(chunk)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    end = _used_memory(client)
+    grown, count = _used_memory(client) - memory, sum(map(len, batches))
     return Run(
-        name, len(articles), wall, cpu, _redis_cpu(client) - redis_cpu, end - memory,
-        end - middle, sum(map(len, batches[half:])),
+        name, count, wall, cpu, _redis_cpu(client) - redis_cpu, grown,
+        grown if second_half else 0, count if second_half else 0,
     )  # fmt: skip
 
 
@@ -130,9 +166,10 @@ def _used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def ours(client: redis.Redis, window_s: int, bucket_bits: int) -> Step:
-    index = RedisDedupeIndex(client, "bench:ours:", bucket_bits=bucket_bits)
+def ours(client: redis.Redis, window_s: int, bucket_bits: int, prefix: str = "bench:ours:") -> Step:
+    index = RedisDedupeIndex(client, prefix, bucket_bits=bucket_bits)
     stage = DedupeStage(index, Topics(), window_s=window_s)
+    stage.warm_up()  # the folding table is built before the clock starts
 
     def step(chunk: Sequence[tuple[int, Any]]) -> None:
         inputs = [(m, InRecord("news.articles.v1", 0, n, None, b"")) for n, m in chunk]
@@ -190,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="articles per poll: a stage with a backlog polls about 100 of these (the broker's"
         " 1 MB per partition fetch); a caught-up stage polls one at a time, also measured",
     )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=int, default=10,
+        help="slices of the articles, each measured for every method in turn",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="also show where the time goes")
     parser.add_argument("--out", type=Path, default=Path("results/bench-dedupe.json"))
     args = parser.parse_args(argv)
@@ -200,13 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = start_redis(cfg)
         try:
             client = connect_redis(cfg.url)
-            stage = ours(client, WEEK_S, args.bucket_bits)
-            runs = [
-                measure(f"newsflow, batches of {args.batch}", client, articles, stage,
-                        batch=args.batch),
-                measure("newsflow, one at a time", client, articles, stage),
-                measure("datasketch MinHashLSH", client, articles, baseline(cfg.port)),
+            contenders = [
+                (f"newsflow, batches of {args.batch}",
+                 ours(client, WEEK_S, args.bucket_bits, "bench:batches:"), args.batch),
+                ("newsflow, one at a time",
+                 ours(client, WEEK_S, args.bucket_bits, "bench:one:"), 1),
+                ("datasketch MinHashLSH", baseline(cfg.port), 1),
             ]  # fmt: skip
+            runs = measure_in_turns(client, articles, contenders, rounds=args.rounds)
             profile = (
                 profile_ours(client, articles, args.bucket_bits, args.batch) if args.profile else {}
             )
