@@ -1,10 +1,15 @@
 """Internal duplication on the project's own fixtures (not the shared seed file)."""
 
+import os
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workers.dedupe.body import Body
-from workers.dedupe.handler import duplication_report
+from workers.dedupe.handler import body_on_page, duplication_report
 from workers.dedupe.internal import internal_duplication
+from workers.dedupe.normalize import normalize_paragraphs
 
 P = [
     "The ferry operator said on Saturday that the first crossing would leave at seven.",
@@ -88,3 +93,22 @@ def test_page_sequence_reveals_what_extraction_collapsed() -> None:
 def test_clean_body_and_page_report_nothing() -> None:
     _, report = duplication_report(Body.of(P), ["Home", *P, "Home"])
     assert not report["detected"] and report["found_in"] == "none" and report["repeats"] == []
+
+
+# Pages around a body: lines of their own, the body's paragraphs (some as another case,
+# which normalizes to the same), in any order, so that the body is sometimes on the page
+# word for word and sometimes not.
+PAGE_LINES = st.sampled_from(["Home", "HOME", "", "...", P[0], P[0].upper(), P[1], P[2], P[3]])
+
+
+@settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI") == "true")
+@given(st.lists(PAGE_LINES, max_size=5), st.lists(PAGE_LINES, max_size=5), st.booleans())
+def test_the_pages_body_paragraphs_are_found_however_the_page_holds_them(
+    before: list[str], after: list[str], whole_body: bool
+) -> None:
+    body = Body.of([P[0], P[1], "", P[2]])
+    page = [*before, *(body.paragraphs if whole_body else ()), *after]
+    kept = set(body.normalized)
+    normalized = normalize_paragraphs(page)
+    expected = [i for i, text in enumerate(normalized) if text in kept]
+    assert body_on_page(page, body, kept) == (expected, [normalized[i] for i in expected])

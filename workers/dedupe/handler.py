@@ -42,16 +42,40 @@ def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
     return [known[p] for p in page]
 
 
+def body_on_page(page: Sequence[str], body: Body, kept: set[str]) -> tuple[list[int], list[str]]:
+    """The page paragraphs whose normalized form is one of the body's (`kept`): their
+    indexes and their normalized forms."""
+    start = _body_run(page, body.paragraphs)
+    if start is not None:
+        # The usual page: the body word for word, among lines that are no body paragraph;
+        # only those lines need normalizing (hashing the whole page to look it up cost more).
+        end = start + len(body.paragraphs)
+        others = [*page[:start], *page[end:]]
+        if not others or kept.isdisjoint(normalize_paragraphs(others)):
+            return list(range(start, end)), list(body.normalized)
+    page_normalized = _normalize_page(page, body)
+    in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
+    return in_page_idx, [page_normalized[i] for i in in_page_idx]
+
+
+def _body_run(page: Sequence[str], paragraphs: Sequence[str]) -> int | None:
+    """Where the page holds `paragraphs` in a row, from the first place that could."""
+    if not paragraphs:
+        return 0
+    try:
+        start = page.index(paragraphs[0])
+    except ValueError:
+        return None
+    return start if list(page[start : start + len(paragraphs)]) == list(paragraphs) else None
+
+
 def duplication_report(
     body: Body, page: Sequence[str]
 ) -> tuple[InternalDuplication, InternalDuplicationReport]:
     """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
     paragraphs that made it into the body (a menu repeated in header and footer is not)."""
     in_body = internal_duplication(body.paragraphs, body.normalized, body.words, body.near_pairs)
-    kept = set(body.normalized)
-    page_normalized = _normalize_page(page, body)
-    in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
-    in_page_normalized = [page_normalized[i] for i in in_page_idx]
+    in_page_idx, in_page_normalized = body_on_page(page, body, set(body.normalized))
     # The usual page: its body paragraphs are the body itself, and so are their repeats.
     in_page = (
         in_body
