@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,34 +117,35 @@ def measure(
 ) -> Run:  # fmt: skip
     """`batch`: articles handed over at once, as a stage's poll hands them over; `flush`:
     empty the Redis first (off when the Redis holds someone else's keys)."""
-    [run] = measure_in_turns(client, articles, [(name, step, batch)], rounds=2, flush=flush)
+    [run] = measure_in_turns(articles, [(name, step, batch, client)], rounds=2, flush=flush)
     return run
 
 
-Contender = tuple[str, Step, int]  # name, step, batch
+Contender = tuple[str, Step, int, redis.Redis]  # name, step, batch, its own Redis
 
 
 def measure_in_turns(
-    client: redis.Redis, articles: Sequence[Any], contenders: Sequence[Contender], *,
-    rounds: int, flush: bool = True,
-) -> list[Run]:  # fmt: skip
+    articles: Sequence[Any], contenders: Sequence[Contender], *, rounds: int, flush: bool = True
+) -> list[Run]:
     """Each contender on the same articles, in `rounds` slices taken in turns (the one to go
     first changes each round): a slow spell of the machine, which lasts minutes here, then
     falls on every contender alike instead of on whichever ran during it. Each contender
-    must keep its own keys. The second half of the rounds gives the marginal bytes."""
+    has a Redis server of its own, so that its memory and CPU are its own. The second half
+    of the rounds gives the marginal bytes."""
     if flush:
-        client.flushall()
+        for *_, client in contenders:
+            client.flushall()
     numbered = list(enumerate(articles))
     size = -(-len(numbered) // rounds)
     pieces = [numbered[i : i + size] for i in range(0, len(numbered), size)]
     totals: dict[str, Run] = {}
     for r, piece in enumerate(pieces):
         first = r % len(contenders)
-        for name, step, batch in [*contenders[first:], *contenders[:first]]:
+        for name, step, batch, client in [*contenders[first:], *contenders[:first]]:
             batches = [piece[i : i + batch] for i in range(0, len(piece), batch)]
             run = _measured_slice(name, client, batches, step, r >= len(pieces) // 2)
             totals[name] = totals[name] + run if name in totals else run
-    return [totals[name] for name, _, _ in contenders]
+    return [totals[name] for name, *_ in contenders]
 
 
 def _measured_slice(
@@ -166,8 +168,8 @@ def _used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def ours(client: redis.Redis, window_s: int, bucket_bits: int, prefix: str = "bench:ours:") -> Step:
-    index = RedisDedupeIndex(client, prefix, bucket_bits=bucket_bits)
+def ours(client: redis.Redis, window_s: int, bucket_bits: int) -> Step:
+    index = RedisDedupeIndex(client, "bench:ours:", bucket_bits=bucket_bits)
     stage = DedupeStage(index, Topics(), window_s=window_s)
     stage.warm_up()  # the folding table is built before the clock starts
 
@@ -236,24 +238,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     articles = long_articles(read_corpus(args.data), args.articles, args.words)
     words = sum(len(a["body"].split()) for a in articles) / len(articles)
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = RedisConfig(port=free_port(), data_dir=Path(tmp), persistent=False)
-        server = start_redis(cfg)
-        try:
-            client = connect_redis(cfg.url)
-            contenders = [
-                (f"newsflow, batches of {args.batch}",
-                 ours(client, WEEK_S, args.bucket_bits, "bench:batches:"), args.batch),
-                ("newsflow, one at a time",
-                 ours(client, WEEK_S, args.bucket_bits, "bench:one:"), 1),
-                ("datasketch MinHashLSH", baseline(cfg.port), 1),
-            ]  # fmt: skip
-            runs = measure_in_turns(client, articles, contenders, rounds=args.rounds)
-            profile = (
-                profile_ours(client, articles, args.bucket_bits, args.batch) if args.profile else {}
-            )
-        finally:
-            server.stop()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+        clients, ports = [], []
+        for n in range(3):
+            cfg = RedisConfig(port=free_port(), data_dir=Path(tmp) / str(n), persistent=False)
+            servers.callback(start_redis(cfg).stop)
+            clients.append(connect_redis(cfg.url))
+            ports.append(cfg.port)
+        contenders = [
+            (f"newsflow, batches of {args.batch}",
+             ours(clients[0], WEEK_S, args.bucket_bits), args.batch, clients[0]),
+            ("newsflow, one at a time", ours(clients[1], WEEK_S, args.bucket_bits), 1, clients[1]),
+            ("datasketch MinHashLSH", baseline(ports[2]), 1, clients[2]),
+        ]  # fmt: skip
+        runs = measure_in_turns(articles, contenders, rounds=args.rounds)
+        profile = (
+            profile_ours(clients[0], articles, args.bucket_bits, args.batch) if args.profile else {}
+        )
     print(f"{len(articles)} articles of {words:.0f} words on average; data: {CITATION}")
     header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B", "marginal B")
     print(f"{'':<27}" + "".join(f"{h:>11}" for h in header))
