@@ -3,9 +3,11 @@
 //! calls of one pass each, plus numpy's per-call overhead on arrays of a few hundred values).
 //!
 //! Every decision stays in Python (workers/dedupe/normalize.py and minhash.py say what is
-//! folded and hashed, and why); this module only runs the loops. The folding table comes
-//! from Python's own `unicodedata`, so a code point folds here exactly as the Python
-//! reference folds it, in the Unicode version of the running interpreter.
+//! folded and hashed, and why); this module only runs the loops. One rule is restated here,
+//! with Python's thresholds passed in: which paragraphs are substantial enough to be keys
+//! (internal.is_substantial; the property tests hold the two to the same answers). The
+//! folding table comes from Python's own `unicodedata`, so a code point folds here exactly
+//! as the Python reference folds it, in the Unicode version of the running interpreter.
 //!
 //! Arrays cross the boundary as little-endian bytes (u64 hashes, u32 minimums), which numpy
 //! reads without a copy.
