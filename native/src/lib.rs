@@ -148,7 +148,8 @@ impl Folder {
         let mut at = 0;
         // bytes[run..at]: characters that fold to themselves, not yet copied. Most of a text
         // is such runs (a word of letters), and one copy per run instead of per character
-        // took a fifth off the loop's instructions (callgrind: 229k to 187k for an article of 3,700 characters).
+        // took a fifth off the loop's instructions (callgrind: 229k to 187k for an article
+        // of 3,700 characters).
         let mut run = 0;
         while at < bytes.len() {
             if mark_ends && bytes[at] == PARAGRAPH_MARK as u8 {
