@@ -32,7 +32,7 @@ class BodyPrinter:
         str,
         list[tuple[int, int]],
         list[bytes],
-        tuple[int, bytes, list[bytes]] | None,
+        tuple[int, bytes, list[bytes]],
     ]: ...
 
 class CharClasses:

@@ -407,10 +407,10 @@ fn word_hashes<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyBytes> {
 /// Distinct hashes of word 3-grams (the words themselves when there are fewer), sorted.
 #[pyfunction]
 fn word_shingles<'py>(py: Python<'py>, hashes: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    Ok(pack::<u64>(py, &shingles_of(unpack::<u64>(hashes)?)))
+    Ok(pack::<u64>(py, &shingles_of(&unpack::<u64>(hashes)?)))
 }
 
-fn shingles_of(words: Vec<u64>) -> Vec<u64> {
+fn shingles_of(words: &[u64]) -> Vec<u64> {
     let mut shingles = every_shingle(words);
     shingles.sort_unstable();
     shingles.dedup();
@@ -418,9 +418,9 @@ fn shingles_of(words: Vec<u64>) -> Vec<u64> {
 }
 
 /// The hashes of word 3-grams (the words themselves when there are fewer), repeats kept.
-fn every_shingle(words: Vec<u64>) -> Vec<u64> {
+fn every_shingle(words: &[u64]) -> Vec<u64> {
     if words.len() < 3 {
-        return words;
+        return words.to_vec();
     }
     words
         .windows(3)
@@ -635,7 +635,7 @@ struct BodyPrinter {
     max_keys: usize,
 }
 
-/// What crosses back: a body's MinHash when it has one (see BodyPrinter::fingerprint).
+/// What crosses back of a body's MinHash (see BodyPrinter::fingerprint).
 type MinHashParts<'py> = (usize, Bound<'py, PyBytes>, Vec<Bound<'py, PyBytes>>);
 
 #[pymethods]
@@ -677,8 +677,8 @@ impl BodyPrinter {
     /// paragraphs whose sketches agree on min_agree values (none beyond max_near
     /// paragraphs); the keys: fingerprints of the substantial paragraphs, first occurrences
     /// in order, at most max_keys; and the MinHash of the word 3-grams: how many distinct,
-    /// the low 16 bits of each minimum (u16 bytes) and one 8-byte key per band. No MinHash
-    /// for a script written without spaces: its shingles are characters, made in Python.
+    /// the low 16 bits of each minimum (u16 bytes) and one 8-byte key per band. For a script
+    /// written without spaces Python takes character shingles instead and drops this one.
     #[allow(clippy::type_complexity)]
     fn fingerprint<'py>(
         &self,
@@ -692,7 +692,7 @@ impl BodyPrinter {
         String,
         Vec<(usize, usize)>,
         Vec<Bound<'py, PyBytes>>,
-        Option<MinHashParts<'py>>,
+        MinHashParts<'py>,
     )> {
         let paragraphs = self.folder.get().paragraphs(joined);
         let counts: Vec<usize> = paragraphs.iter().map(|p| p.words).collect();
@@ -715,11 +715,7 @@ impl BodyPrinter {
             .into_iter()
             .map(|key| PyBytes::new(py, key))
             .collect();
-        let minhash = if no_spaces_script(&text, hashes.len()) {
-            None
-        } else {
-            Some(self.minhash(py, &hashes))
-        };
+        let minhash = self.minhash(py, &hashes);
         let normalized = paragraphs
             .iter()
             .map(|p| py_str(py, &p.text))
@@ -762,7 +758,7 @@ impl BodyPrinter {
 
     fn minhash<'py>(&self, py: Python<'py>, hashes: &[u64]) -> MinHashParts<'py> {
         // A repeated shingle changes no minimum: only the count needs them distinct.
-        let shingles = every_shingle(hashes.to_vec());
+        let shingles = every_shingle(hashes);
         let mut signature = vec![0u32; self.a.len()];
         minimums(&shingles, &self.a, &self.b, &mut signature);
         let low: Vec<u8> = signature.iter().flat_map(|&m| (m as u16).to_le_bytes()).collect();
@@ -770,11 +766,6 @@ impl BodyPrinter {
         let bands = bands.iter().map(|key| PyBytes::new(py, &key.to_le_bytes())).collect();
         (distinct_count(&shingles), PyBytes::new(py, &low), bands)
     }
-}
-
-/// minhash.Words.no_spaces_script: over 20 characters per word on average.
-fn no_spaces_script(text: &str, words: usize) -> bool {
-    words > 0 && text.chars().count() - (words - 1) > 20 * words
 }
 
 /// A word's 64-bit key in tables that hold hashes instead of words.

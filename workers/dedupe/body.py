@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
 from newsflow_native import BodyPrinter
 
 from workers.dedupe.internal import (
@@ -28,6 +27,7 @@ from workers.dedupe.minhash import (
     Words,
     compact,
     signature_bytes,
+    signature_from_bytes,
     sketch_hasher,
 )
 from workers.dedupe.normalize import body_folder, fold_joined
@@ -41,20 +41,23 @@ DEFAULT_HASHER = MinHasher()
 @dataclass(frozen=True)
 class BodyMinHash:
     size: int  # distinct shingles
-    signature: CompactSignature
+    signature_bytes: bytes  # the compact signature, as the index stores it
     band_keys: tuple[bytes, ...]  # one 8-byte LSH key per band
 
     @classmethod
     def of(cls, words: Words, hasher: MinHasher) -> BodyMinHash:
-        """Step by step, as minhash.py says: for what the compiled pass leaves to Python
+        """Step by step, as minhash.py says: for what the compiled pass does not cover
         (scripts written without spaces, whose shingles are characters)."""
         shingles = words.shingles()
         signature = hasher.signature(shingles)
-        return cls(int(shingles.size), compact(signature), tuple(hasher.band_keys(signature)))
+        return cls(
+            int(shingles.size), signature_bytes(compact(signature)),
+            tuple(hasher.band_keys(signature)),
+        )  # fmt: skip
 
     @property
-    def signature_bytes(self) -> bytes:
-        return signature_bytes(self.signature)
+    def signature(self) -> CompactSignature:
+        return signature_from_bytes(self.signature_bytes)
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,11 @@ class Body:
             _printer(hasher).fingerprint, paragraphs
         )
         words = Words.packed(" ".join(p for p in normalized if p), hashes, counts)
-        if minhash is None:
+        if words.no_spaces_script():  # the compiled pass took word shingles: not these
             made = BodyMinHash.of(words, hasher)
         else:
             size, low_bits, band_keys = minhash
-            made = BodyMinHash(size, np.frombuffer(low_bits, dtype="<u2"), tuple(band_keys))
+            made = BodyMinHash(size, low_bits, tuple(band_keys))
         return cls(
             tuple(paragraphs), tuple(normalized), words, fingerprints, digest, tuple(near),
             tuple(keys), made, hasher,
