@@ -25,7 +25,7 @@ class BodyPrinter:
     def fingerprint(
         self, joined: str
     ) -> tuple[
-        list[str],
+        int,
         bytes,
         list[int],
         bytes,

@@ -289,22 +289,33 @@ impl Folder {
         py: Python<'py>,
         joined: &str,
     ) -> PyResult<Vec<Bound<'py, PyString>>> {
+        let mut units = Vec::new();
         self.paragraphs(joined)
             .iter()
-            .map(|p| py_str(py, &p.text))
+            .map(|p| py_str_with(py, &p.text, &mut units))
             .collect()
     }
 }
 
 /// A Python str of `text`, handed to CPython as UTF-16 (or as it is when ASCII): CPython
 /// builds a str from UTF-16 about three times faster than from UTF-8 when the text is
-/// Arabic (7 against 19 us for 4,000 characters, `bytes.decode`), and every article's
-/// folded paragraphs cross back this way.
+/// Arabic (7 against 19 us for 4,000 characters, `bytes.decode`).
 fn py_str<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+    py_str_with(py, text, &mut Vec::new())
+}
+
+/// py_str, the UTF-16 written into `units`: a buffer reused for every paragraph of a body,
+/// where one collected anew per paragraph was reallocated as it grew.
+fn py_str_with<'py>(
+    py: Python<'py>,
+    text: &str,
+    units: &mut Vec<u16>,
+) -> PyResult<Bound<'py, PyString>> {
     if text.is_ascii() {
         return Ok(PyString::new(py, text));
     }
-    let units: Vec<u16> = text.encode_utf16().collect();
+    units.clear();
+    units.extend(text.encode_utf16());
     let mut order: std::os::raw::c_int = if cfg!(target_endian = "little") { -1 } else { 1 };
     // SAFETY: `units` is valid UTF-16 (from a str) of the length given, in native byte order,
     // as `order` says; CPython copies it and returns a new reference, or NULL with an error.
@@ -670,9 +681,10 @@ impl BodyPrinter {
         })
     }
 
-    /// `joined`: paragraphs joined by U+001E, in NFKC. Gives: the folded paragraphs
-    /// (Folder.normalize_paragraphs); every word's crc32 (u64 bytes) of the non-empty ones
-    /// joined by single spaces; the words of each; each one's fingerprint, 8 bytes apiece;
+    /// `joined`: paragraphs joined by U+001E, in NFKC. Of the folded paragraphs
+    /// (Folder.normalize_paragraphs, which Python asks for only when it needs their text)
+    /// gives: the characters of the non-empty ones joined by single spaces; every word's
+    /// crc32 (u64 bytes) in that text; the words of each; each one's fingerprint, 8 bytes apiece;
     /// the content hash of the joined words ("" for none); the pairs (i, j), j < i, of
     /// paragraphs whose sketches agree on min_agree values (none beyond max_near
     /// paragraphs); the keys: fingerprints of the substantial paragraphs, first occurrences
@@ -685,7 +697,7 @@ impl BodyPrinter {
         py: Python<'py>,
         joined: &str,
     ) -> PyResult<(
-        Vec<Bound<'py, PyString>>,
+        usize,
         Bound<'py, PyBytes>,
         Vec<usize>,
         Bound<'py, PyBytes>,
@@ -716,12 +728,8 @@ impl BodyPrinter {
             .map(|key| PyBytes::new(py, key))
             .collect();
         let minhash = self.minhash(py, &hashes);
-        let normalized = paragraphs
-            .iter()
-            .map(|p| py_str(py, &p.text))
-            .collect::<PyResult<_>>()?;
         Ok((
-            normalized,
+            text.chars().count(),
             pack::<u64>(py, &hashes),
             counts,
             PyBytes::new(py, fingerprints.as_flattened()),

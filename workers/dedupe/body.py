@@ -10,8 +10,8 @@ read between them, the crossings cost more than the steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
 
 from newsflow_native import BodyPrinter
 
@@ -29,8 +29,14 @@ from workers.dedupe.minhash import (
     signature_bytes,
     signature_from_bytes,
     sketch_hasher,
+    written_without_spaces,
 )
-from workers.dedupe.normalize import body_folder, fold_joined
+from workers.dedupe.normalize import (
+    FINGERPRINT_BYTES,
+    body_folder,
+    fold_joined,
+    normalize_paragraphs,
+)
 
 # A partial reprint shares whole paragraphs, which LSH over the whole body can miss: the
 # index also keeps this many of a body's paragraph fingerprints.
@@ -62,11 +68,11 @@ class BodyMinHash:
 
 @dataclass(frozen=True)
 class Body:
-    """Paragraphs with their normalized forms and fingerprints."""
+    """Paragraphs with their fingerprints; their normalized text when asked for."""
 
     paragraphs: tuple[str, ...]
-    normalized: tuple[str, ...]
-    words: Words
+    hashes: bytes  # every word's hash, as Words.hashes holds them (little-endian u64)
+    counts: tuple[int, ...]  # words per paragraph
     fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
     digest: str  # text_hash of its words: the exact-duplicate key ("" when it has none)
     # (i, j), j < i: paragraphs whose sketches agree enough to be checked as near-exact
@@ -82,20 +88,43 @@ class Body:
     def of(cls, paragraphs: Sequence[str], hasher: MinHasher = DEFAULT_HASHER) -> Body:
         if not paragraphs:
             words = Words.of([])
-            return cls((), (), words, b"", "", (), (), BodyMinHash.of(words, hasher), hasher)
-        normalized, hashes, counts, fingerprints, digest, near, keys, minhash = fold_joined(
+            return cls((), b"", (), b"", "", (), (), BodyMinHash.of(words, hasher), hasher)
+        chars, hashes, counts, fingerprints, digest, near, keys, minhash = fold_joined(
             _printer(hasher).fingerprint, paragraphs
         )
-        words = Words.packed(" ".join(p for p in normalized if p), hashes, counts)
-        if words.no_spaces_script():  # the compiled pass took word shingles: not these
-            made = BodyMinHash.of(words, hasher)
-        else:
-            size, low_bits, band_keys = minhash
-            made = BodyMinHash(size, low_bits, tuple(band_keys))
-        return cls(
-            tuple(paragraphs), tuple(normalized), words, fingerprints, digest, tuple(near),
-            tuple(keys), made, hasher,
+        body = cls(
+            tuple(paragraphs), hashes, tuple(counts), fingerprints, digest, tuple(near),
+            tuple(keys), BodyMinHash(minhash[0], minhash[1], tuple(minhash[2])), hasher,
         )  # fmt: skip
+        if written_without_spaces(chars, len(hashes) // 8):
+            # The compiled pass took word shingles: these take characters instead.
+            return replace(body, minhash=BodyMinHash.of(body.words, hasher))
+        return body
+
+    @cached_property
+    def normalized(self) -> tuple[str, ...]:
+        """The paragraphs through normalize_paragraphs, folded again when first asked for:
+        most bodies never need their text again once fingerprinted (they repeat nothing and
+        their page holds them word for word), and each paragraph's str cost more to make
+        than what the compiled pass does with it."""
+        return tuple(normalize_paragraphs(self.paragraphs))
+
+    @cached_property
+    def words(self) -> Words:
+        text = " ".join(p for p in self.normalized if p)
+        return Words.packed(text, self.hashes, self.counts)
+
+    @cached_property
+    def distinct(self) -> bool:
+        """No two paragraphs are equal after normalization (by their fingerprints)."""
+        return len(self.fingerprint_set) == len(self.paragraphs)
+
+    @cached_property
+    def fingerprint_set(self) -> frozenset[bytes]:
+        size = FINGERPRINT_BYTES
+        return frozenset(
+            self.fingerprints[i : i + size] for i in range(0, len(self.fingerprints), size)
+        )
 
     def without(self, indexes: set[int]) -> Body:
         """The body with those paragraphs left out (a repair: rare), fingerprinted anew."""

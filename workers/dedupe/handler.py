@@ -18,9 +18,13 @@ from schemas.topics import Topics
 from workers.codec import encode
 from workers.dedupe.body import Body
 from workers.dedupe.core import Article, Thresholds, decide, unmatched
-from workers.dedupe.internal import InternalDuplication, internal_duplication
+from workers.dedupe.internal import (
+    InternalDuplication,
+    internal_duplication,
+    nothing_can_repeat,
+)
 from workers.dedupe.minhash import MinHasher
-from workers.dedupe.normalize import normalize_paragraphs
+from workers.dedupe.normalize import normalize_paragraphs, paragraph_fingerprint
 from workers.runner import Outcome, attempt
 
 logger = logging.getLogger(__name__)
@@ -42,17 +46,21 @@ def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
     return [known[p] for p in page]
 
 
-def body_on_page(page: Sequence[str], body: Body, kept: set[str]) -> tuple[list[int], list[str]]:
-    """The page paragraphs whose normalized form is one of the body's (`kept`): their
-    indexes and their normalized forms."""
+def body_on_page(page: Sequence[str], body: Body) -> tuple[list[int], list[str] | None]:
+    """The page paragraphs whose normalized form is one of the body's paragraphs': their
+    indexes and their normalized forms, or None for those when they are the body itself,
+    word for word (the usual page)."""
     start = _body_run(page, body.paragraphs)
     if start is not None:
-        # The usual page: the body word for word, among lines that are no body paragraph;
-        # only those lines need normalizing (hashing the whole page to look it up cost more).
+        # Only the lines around the body need normalizing, and their fingerprints told
+        # apart from the body's (hashing the whole page to look it up cost more).
         end = start + len(body.paragraphs)
-        others = [*page[:start], *page[end:]]
-        if not others or kept.isdisjoint(normalize_paragraphs(others)):
-            return list(range(start, end)), list(body.normalized)
+        others = normalize_paragraphs([*page[:start], *page[end:]])
+        if body.fingerprint_set.isdisjoint(map(paragraph_fingerprint, others)):
+            return list(range(start, end)), None
+    if not page:
+        return [], []
+    kept = set(body.normalized)
     page_normalized = _normalize_page(page, body)
     in_page_idx = [i for i, text in enumerate(page_normalized) if text in kept]
     return in_page_idx, [page_normalized[i] for i in in_page_idx]
@@ -69,17 +77,28 @@ def _body_run(page: Sequence[str], paragraphs: Sequence[str]) -> int | None:
     return start if list(page[start : start + len(paragraphs)]) == list(paragraphs) else None
 
 
+def body_repeats(body: Body) -> InternalDuplication:
+    """internal_duplication of the body, without its normalized text when it has to be none."""
+    if nothing_can_repeat(body.distinct, body.near_pairs):
+        return InternalDuplication.none(body.paragraphs)
+    return internal_duplication(body.paragraphs, body.normalized, body.words, body.near_pairs)
+
+
 def duplication_report(
     body: Body, page: Sequence[str]
 ) -> tuple[InternalDuplication, InternalDuplicationReport]:
     """Repeats in the extracted body, and in the page's own paragraph sequence restricted to
     paragraphs that made it into the body (a menu repeated in header and footer is not)."""
-    in_body = internal_duplication(body.paragraphs, body.normalized, body.words, body.near_pairs)
-    in_page_idx, in_page_normalized = body_on_page(page, body, set(body.normalized))
+    in_body = body_repeats(body)
+    in_page_idx, in_page_normalized = body_on_page(page, body)
     # The usual page: its body paragraphs are the body itself, and so are their repeats.
+    same = in_page_normalized is None or (
+        len(in_page_normalized) == len(body.paragraphs)
+        and in_page_normalized == list(body.normalized)
+    )
     in_page = (
         in_body
-        if in_page_normalized == list(body.normalized)
+        if same
         else internal_duplication([page[i] for i in in_page_idx], in_page_normalized)
     )
     found_in = {

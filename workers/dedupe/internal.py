@@ -11,7 +11,7 @@ and repair the body by keeping each first occurrence in order. Short lines (a da
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +52,10 @@ class InternalDuplication:
     def detected(self) -> bool:
         return bool(self.repeats)
 
+    @classmethod
+    def none(cls, paragraphs: Sequence[str]) -> InternalDuplication:
+        return cls("none", (), 0.0, tuple(paragraphs))
+
 
 def is_substantial(words: int, chars: int) -> bool:
     """A normalized paragraph of `words` words and `chars` characters is body text, not a
@@ -76,6 +80,13 @@ SKETCH_AGREEMENT = 8
 
 
 NearPairs = Sequence[tuple[int, int]]  # (i, j), j < i: paragraphs whose sketches agree
+
+
+def nothing_can_repeat(distinct: bool, near: Collection[object]) -> bool:
+    """`distinct`: no two paragraphs are equal after normalization; `near`: the pairs whose
+    sketches agree (or the candidates made of them). With neither, no repeat of any kind
+    can be found (most bodies), which a caller can tell without the paragraphs' text."""
+    return distinct and not near
 
 
 def _near_candidates(words: Words, near_pairs: NearPairs | None) -> dict[int, set[int]]:
@@ -122,8 +133,8 @@ def _substantial_repeats(
     """`distinct`: no two of the paragraphs are equal."""
     near_pass = 1 < len(paragraphs) <= MAX_NEAR_PARAGRAPHS
     candidates = _near_candidates(words, near_pairs) if near_pass else {}
-    if distinct and not candidates:
-        return ()  # no exact repeat, and no pair alike enough to check (most bodies)
+    if nothing_can_repeat(distinct, candidates):
+        return ()
     first_seen: dict[str, int] = {}
     earlier: list[int] = []
     repeats: list[Repeat] = []
@@ -257,7 +268,7 @@ def internal_duplication(
         normalized = normalize_paragraphs(paragraphs)
     repeats = find_repeats(normalized, words, near_pairs)
     if not repeats:
-        return InternalDuplication("none", (), 0.0, tuple(paragraphs))
+        return InternalDuplication.none(paragraphs)
     repeated = {r.index for r in repeats}
     total = sum(map(len, paragraphs))
     share = sum(len(paragraphs[i]) for i in repeated) / total if total else 0.0

@@ -59,10 +59,7 @@ class Words:
         return cls(text, np.frombuffer(hashes, dtype="<u8"), tuple(counts))
 
     def no_spaces_script(self) -> bool:
-        """Chinese, Japanese, Thai...: a "word" is a whole sentence (over 20 characters on
-        average), so shingles are taken from characters instead."""
-        n = len(self.hashes)
-        return n > 0 and (len(self.text) - (n - 1)) / n > 20
+        return written_without_spaces(len(self.text), len(self.hashes))
 
     def shingles(self) -> npt.NDArray[np.uint64]:
         """Distinct 64-bit hashes of the text's shingles: word 3-grams, each the sum of its
@@ -77,6 +74,13 @@ class Words:
             }
             return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64)
         return np.frombuffer(native.word_shingles(words.tobytes()), dtype="<u8")
+
+
+def written_without_spaces(chars: int, words: int) -> bool:
+    """A text of `chars` characters, its `words` words joined by single spaces, is Chinese,
+    Japanese, Thai...: a "word" is a whole sentence (over 20 characters on average), so
+    shingles are taken from characters instead."""
+    return words > 0 and (chars - (words - 1)) / words > 20
 
 
 def shingle_hashes(tokens: Sequence[str]) -> npt.NDArray[np.uint64]:
