@@ -7,6 +7,9 @@ class Folder:
     def normalize(self, text: str) -> str: ...
     def normalize_paragraphs(self, joined: str) -> list[str]: ...
 
+class FoldedParagraphs:
+    def texts(self) -> list[str]: ...
+
 class BodyPrinter:
     def __init__(
         self,
@@ -25,6 +28,7 @@ class BodyPrinter:
     def fingerprint(
         self, joined: str
     ) -> tuple[
+        FoldedParagraphs,
         int,
         bytes,
         list[int],

@@ -627,6 +627,21 @@ fn pairs_agreeing(values: &[u32], k: usize, min_agree: usize) -> Vec<(usize, usi
 /// Every fingerprint of a body in one pass, for the dedupe stage (workers/dedupe/body.py says
 /// what each is and why): crossing to Python between the steps, with numpy arrays built and
 /// read at each, cost more than the steps. The rules come from Python as numbers.
+/// A body's folded paragraphs, made into Python strs only when asked for: most bodies are
+/// done with once fingerprinted, and making the strs cost more than folding them.
+#[pyclass(frozen)]
+struct FoldedParagraphs {
+    texts: Vec<String>,
+}
+
+#[pymethods]
+impl FoldedParagraphs {
+    fn texts<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyString>>> {
+        let mut units = Vec::new();
+        self.texts.iter().map(|text| py_str_with(py, text, &mut units)).collect()
+    }
+}
+
 #[pyclass(frozen)]
 struct BodyPrinter {
     folder: Py<Folder>,
@@ -681,9 +696,9 @@ impl BodyPrinter {
         })
     }
 
-    /// `joined`: paragraphs joined by U+001E, in NFKC. Of the folded paragraphs
-    /// (Folder.normalize_paragraphs, which Python asks for only when it needs their text)
-    /// gives: the characters of the non-empty ones joined by single spaces; every word's
+    /// `joined`: paragraphs joined by U+001E, in NFKC. Gives the folded paragraphs
+    /// (Folder.normalize_paragraphs), kept on this side until Python asks for their text, and
+    /// of them: the characters of the non-empty ones joined by single spaces; every word's
     /// crc32 (u64 bytes) in that text; the words of each; each one's fingerprint, 8 bytes apiece;
     /// the content hash of the joined words ("" for none); the pairs (i, j), j < i, of
     /// paragraphs whose sketches agree on min_agree values (none beyond max_near
@@ -697,6 +712,7 @@ impl BodyPrinter {
         py: Python<'py>,
         joined: &str,
     ) -> PyResult<(
+        FoldedParagraphs,
         usize,
         Bound<'py, PyBytes>,
         Vec<usize>,
@@ -728,12 +744,16 @@ impl BodyPrinter {
             .map(|key| PyBytes::new(py, key))
             .collect();
         let minhash = self.minhash(py, &hashes);
+        let chars = text.chars().count();
+        let hash = content_hash(&text);
+        let folded = FoldedParagraphs { texts: paragraphs.into_iter().map(|p| p.text).collect() };
         Ok((
-            text.chars().count(),
+            folded,
+            chars,
             pack::<u64>(py, &hashes),
             counts,
             PyBytes::new(py, fingerprints.as_flattened()),
-            content_hash(&text),
+            hash,
             near,
             keys,
             minhash,
@@ -1128,6 +1148,7 @@ impl LanguageModel {
 fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Folder>()?;
     m.add_class::<BodyPrinter>()?;
+    m.add_class::<FoldedParagraphs>()?;
     m.add_class::<CharClasses>()?;
     m.add_class::<PhraseIndex>()?;
     m.add_class::<TermFilter>()?;

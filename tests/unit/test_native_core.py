@@ -213,6 +213,7 @@ def test_a_bodys_one_pass_fingerprints_are_the_rules_step_by_step(paragraphs: li
     body = Body.of(paragraphs)
     normalized = normalize_paragraphs(paragraphs)
     words = Words.of(normalized)
+    assert list(body.normalized) == normalized
     assert (body.counts, body.hashes) == (words.counts, words.hashes.tobytes())
     assert body.distinct == (len(set(normalized)) == len(normalized))
     assert body.fingerprints == b"".join(map(paragraph_fingerprint, normalized))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 
-from newsflow_native import BodyPrinter
+from newsflow_native import BodyPrinter, FoldedParagraphs
 
 from workers.dedupe.internal import (
     MAX_NEAR_PARAGRAPHS,
@@ -32,10 +32,9 @@ from workers.dedupe.minhash import (
     written_without_spaces,
 )
 from workers.dedupe.normalize import (
-    FINGERPRINT_BYTES,
     body_folder,
+    fingerprint_values,
     fold_joined,
-    normalize_paragraphs,
 )
 
 # A partial reprint shares whole paragraphs, which LSH over the whole body can miss: the
@@ -82,19 +81,22 @@ class Body:
     # MAX_PARAGRAPH_KEYS.
     keys: tuple[bytes, ...]
     minhash: BodyMinHash  # of its word 3-grams
+    folded: FoldedParagraphs | None = field(repr=False, compare=False)  # None: no paragraphs
     hasher: MinHasher = field(default=DEFAULT_HASHER, repr=False, compare=False)
 
     @classmethod
     def of(cls, paragraphs: Sequence[str], hasher: MinHasher = DEFAULT_HASHER) -> Body:
         if not paragraphs:
             words = Words.of([])
-            return cls((), b"", (), b"", "", (), (), BodyMinHash.of(words, hasher), hasher)
-        chars, hashes, counts, fingerprints, digest, near, keys, minhash = fold_joined(
-            _printer(hasher).fingerprint, paragraphs
+            minhash = BodyMinHash.of(words, hasher)
+            return cls((), b"", (), b"", "", (), (), minhash, None, hasher)
+        folded, chars, hashes, counts, fingerprints, digest, near, keys, minhash_parts = (
+            fold_joined(_printer(hasher).fingerprint, paragraphs)
         )
+        minhash = BodyMinHash(minhash_parts[0], minhash_parts[1], tuple(minhash_parts[2]))
         body = cls(
             tuple(paragraphs), hashes, tuple(counts), fingerprints, digest, tuple(near),
-            tuple(keys), BodyMinHash(minhash[0], minhash[1], tuple(minhash[2])), hasher,
+            tuple(keys), minhash, folded, hasher,
         )  # fmt: skip
         if written_without_spaces(chars, len(hashes) // 8):
             # The compiled pass took word shingles: these take characters instead.
@@ -103,28 +105,24 @@ class Body:
 
     @cached_property
     def normalized(self) -> tuple[str, ...]:
-        """The paragraphs through normalize_paragraphs, folded again when first asked for:
-        most bodies never need their text again once fingerprinted (they repeat nothing and
-        their page holds them word for word), and each paragraph's str cost more to make
-        than what the compiled pass does with it."""
-        return tuple(normalize_paragraphs(self.paragraphs))
+        """The paragraphs through normalize_paragraphs, made into strs when first asked for:
+        most bodies never need their text once fingerprinted (they repeat nothing and their
+        page holds them word for word)."""
+        return tuple(self.folded.texts()) if self.folded else ()
 
     @cached_property
     def words(self) -> Words:
         text = " ".join(p for p in self.normalized if p)
         return Words.packed(text, self.hashes, self.counts)
 
-    @cached_property
+    @property
     def distinct(self) -> bool:
         """No two paragraphs are equal after normalization (by their fingerprints)."""
         return len(self.fingerprint_set) == len(self.paragraphs)
 
     @cached_property
-    def fingerprint_set(self) -> frozenset[bytes]:
-        size = FINGERPRINT_BYTES
-        return frozenset(
-            self.fingerprints[i : i + size] for i in range(0, len(self.fingerprints), size)
-        )
+    def fingerprint_set(self) -> frozenset[int]:
+        return fingerprint_values(self.fingerprints)
 
     def without(self, indexes: set[int]) -> Body:
         """The body with those paragraphs left out (a repair: rare), fingerprinted anew."""

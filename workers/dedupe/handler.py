@@ -24,7 +24,11 @@ from workers.dedupe.internal import (
     nothing_can_repeat,
 )
 from workers.dedupe.minhash import MinHasher
-from workers.dedupe.normalize import normalize_paragraphs, paragraph_fingerprint
+from workers.dedupe.normalize import (
+    fingerprint_values,
+    normalize_paragraphs,
+    paragraph_fingerprint,
+)
 from workers.runner import Outcome, attempt
 
 logger = logging.getLogger(__name__)
@@ -56,7 +60,8 @@ def body_on_page(page: Sequence[str], body: Body) -> tuple[list[int], list[str] 
         # apart from the body's (hashing the whole page to look it up cost more).
         end = start + len(body.paragraphs)
         others = normalize_paragraphs([*page[:start], *page[end:]])
-        if body.fingerprint_set.isdisjoint(map(paragraph_fingerprint, others)):
+        around = b"".join(map(paragraph_fingerprint, others))
+        if body.fingerprint_set.isdisjoint(fingerprint_values(around)):
             return list(range(start, end)), None
     if not page:
         return [], []
