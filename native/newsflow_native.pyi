@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 class Folder:
-    def __init__(self, table: bytes, extra: dict[int, str]) -> None: ...
+    def __init__(self, table: bytes, extra: dict[int, str], raw: bytes | None = None) -> None: ...
     def normalize(self, text: str) -> str: ...
     def normalize_paragraphs(self, joined: str) -> list[str]: ...
 
@@ -26,18 +26,21 @@ class BodyPrinter:
         max_keys: int,
     ) -> None: ...
     def fingerprint(
-        self, joined: str
-    ) -> tuple[
-        FoldedParagraphs,
-        int,
-        bytes,
-        list[int],
-        bytes,
-        str,
-        list[tuple[int, int]],
-        list[bytes],
-        tuple[int, bytes, list[bytes]],
-    ]: ...
+        self, joined: str, raw: bool = False
+    ) -> (
+        tuple[
+            FoldedParagraphs,
+            int,
+            bytes,
+            list[int],
+            bytes,
+            str,
+            list[tuple[int, int]],
+            list[bytes],
+            tuple[int, bytes, list[bytes]],
+        ]
+        | None
+    ): ...
 
 class CharClasses:
     def __init__(

@@ -99,6 +99,9 @@ const SEPARATE: u32 = 1;
 const LOOK_UP: u32 = 2;
 /// In an entry's top byte beside the length: the character folds to itself.
 const UNCHANGED: u32 = 0x8000_0000;
+/// In an entry's top byte: text holding the character must go through NFKC before it is
+/// folded (its table entry folds it as it reads only in NFKC text; normalize.reads_raw).
+const NEEDS_NFKC: u32 = 0x4000_0000;
 
 /// A table entry of Folder::encoded for code point `cp`.
 fn encoded_entry(cp: usize, value: u32) -> u32 {
@@ -134,6 +137,7 @@ fn decode_utf8(bytes: &[u8]) -> (u32, usize) {
 struct Paragraph {
     text: String,
     words: usize,
+    read_raw: bool, // no character of it needs NFKC first (Folder::new's `raw`)
 }
 
 impl Folder {
@@ -151,6 +155,7 @@ impl Folder {
         // took a fifth off the loop's instructions (callgrind: 229k to 187k for an article
         // of 3,700 characters).
         let mut run = 0;
+        let mut needs_nfkc = 0;
         while at < bytes.len() {
             if mark_ends && bytes[at] == PARAGRAPH_MARK as u8 {
                 rest = Some(&text[at + 1..]); // the mark is one byte in UTF-8
@@ -159,8 +164,10 @@ impl Folder {
             let (code, width) = decode_utf8(&bytes[at..]);
             let entry = match self.encoded.get(code as usize) {
                 Some(&entry) => entry,
-                None => LOOK_UP, // beyond the BMP
+                None => LOOK_UP | NEEDS_NFKC, // beyond the BMP
             };
+            needs_nfkc |= entry;
+            let entry = entry & !NEEDS_NFKC;
             if entry & UNCHANGED != 0 {
                 at += width;
                 continue;
@@ -202,7 +209,8 @@ impl Folder {
         // replacement strings, whole characters of `text` and spaces. (Checking it again,
         // String::from_utf8, cost a third as much as the folding.)
         let text = unsafe { String::from_utf8_unchecked(out) };
-        (Paragraph { text, words }, rest)
+        let read_raw = needs_nfkc & NEEDS_NFKC == 0;
+        (Paragraph { text, words, read_raw }, rest)
     }
 
     fn paragraphs(&self, joined: &str) -> Vec<Paragraph> {
@@ -243,10 +251,14 @@ impl Folder {
     /// `table`: 65,536 little-endian u32, one per BMP code point: the code point it becomes,
     /// 0xFFFFFFFF to drop it, 0xFFFFFFFE to make it a word separator, 0xFFFFFFFD to look it
     /// up in `extra` (code point -> its folded string).
+    /// `raw`, when given: 65,536 bytes, one per BMP code point, 1 where text holding it
+    /// may be folded before NFKC with the same result (every other one, and every code
+    /// point beyond the BMP, sends such text through NFKC first).
     #[new]
-    fn new(table: &[u8], extra: HashMap<u32, String>) -> PyResult<Self> {
+    #[pyo3(signature = (table, extra, raw=None))]
+    fn new(table: &[u8], extra: HashMap<u32, String>, raw: Option<&[u8]>) -> PyResult<Self> {
         let table = unpack::<u32>(table)?;
-        if table.len() != BMP {
+        if table.len() != BMP || raw.is_some_and(|r| r.len() != BMP) {
             return Err(PyValueError::new_err(
                 "folding table: need one entry per BMP code point",
             ));
@@ -274,7 +286,12 @@ impl Folder {
                 extra.insert(cp as u32, c.to_string());
             }
         }
-        let encoded = table.iter().enumerate().map(|(cp, &v)| encoded_entry(cp, v)).collect();
+        let needs_nfkc = |cp: usize| if raw.is_some_and(|r| r[cp] == 1) { 0 } else { NEEDS_NFKC };
+        let encoded = table
+            .iter()
+            .enumerate()
+            .map(|(cp, &v)| encoded_entry(cp, v) | needs_nfkc(cp))
+            .collect();
         Ok(Folder { encoded, extra })
     }
 
@@ -696,7 +713,8 @@ impl BodyPrinter {
         })
     }
 
-    /// `joined`: paragraphs joined by U+001E, in NFKC. Gives the folded paragraphs
+    /// `joined`: paragraphs joined by U+001E, in NFKC, or as they are when `raw` (then None
+    /// when a character needs NFKC first: Folder::new's `raw`). Gives the folded paragraphs
     /// (Folder.normalize_paragraphs), kept on this side until Python asks for their text, and
     /// of them: the characters of the non-empty ones joined by single spaces; every word's
     /// crc32 (u64 bytes) in that text; the words of each; each one's fingerprint, 8 bytes apiece;
@@ -707,11 +725,13 @@ impl BodyPrinter {
     /// the low 16 bits of each minimum (u16 bytes) and one 8-byte key per band. For a script
     /// written without spaces Python takes character shingles instead and drops this one.
     #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (joined, raw=false))]
     fn fingerprint<'py>(
         &self,
         py: Python<'py>,
         joined: &str,
-    ) -> PyResult<(
+        raw: bool,
+    ) -> PyResult<Option<(
         FoldedParagraphs,
         usize,
         Bound<'py, PyBytes>,
@@ -721,8 +741,11 @@ impl BodyPrinter {
         Vec<(usize, usize)>,
         Vec<Bound<'py, PyBytes>>,
         MinHashParts<'py>,
-    )> {
+    )>> {
         let paragraphs = self.folder.get().paragraphs(joined);
+        if raw && !paragraphs.iter().all(|p| p.read_raw) {
+            return Ok(None);
+        }
         let counts: Vec<usize> = paragraphs.iter().map(|p| p.words).collect();
         let text = paragraphs
             .iter()
@@ -747,7 +770,7 @@ impl BodyPrinter {
         let chars = text.chars().count();
         let hash = content_hash(&text);
         let folded = FoldedParagraphs { texts: paragraphs.into_iter().map(|p| p.text).collect() };
-        Ok((
+        Ok(Some((
             folded,
             chars,
             pack::<u64>(py, &hashes),
@@ -757,7 +780,7 @@ impl BodyPrinter {
             near,
             keys,
             minhash,
-        ))
+        )))
     }
 }
 

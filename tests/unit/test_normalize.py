@@ -1,12 +1,19 @@
 import os
-import sys
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.dedupe.normalize import body_folder, fold_char, normalize_text, tokens
+from workers.dedupe.body import DEFAULT_HASHER, Body, printer_for
+from workers.dedupe.normalize import (
+    body_folder,
+    composing_onto_the_one_before,
+    fold_char,
+    normalize_paragraphs,
+    normalize_text,
+    tokens,
+)
 
 CASES = [
     ("case-and-punctuation", "Hello, World!  Again…", "hello world again"),
@@ -47,49 +54,59 @@ def test_text_of_only_punctuation_has_no_tokens() -> None:
 HARAKAT = [chr(c) for c in (*range(0x064B, 0x0653), 0x0670)]
 
 
-def _second_characters_of_compositions() -> dict[str, int]:
-    """Every character that NFC composes onto the one before it, with its combining class:
-    the second of each canonical pair decomposition whose composite NFC keeps."""
-    seconds = {}
-    for cp in range(sys.maxunicode + 1):
-        decomposition = unicodedata.decomposition(chr(cp)).split()
-        canonical_pair = len(decomposition) == 2 and not decomposition[0].startswith("<")
-        if canonical_pair and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
-            second = chr(int(decomposition[1], 16))
-            seconds[second] = unicodedata.combining(second)
-    return seconds
-
-
 def test_what_folding_vowelled_text_without_its_harakat_rests_on() -> None:
     # normalize._nfkc drops the harakat before NFKC when the rest is NFKC; that folds as
     # the NFKC form does only while these hold in the running Python's unicodedata.
     classes = {unicodedata.combining(h) for h in HARAKAT}
     assert classes <= set(range(27, 36))
     assert all(unicodedata.decomposition(h) == "" for h in HARAKAT)
-    seconds = _second_characters_of_compositions()
-    assert not set(HARAKAT) & set(seconds)
-    assert not {c for c, ccc in seconds.items() if ccc in classes}
+    seconds = composing_onto_the_one_before()
+    assert not set(HARAKAT) & seconds
+    assert not {c for c in seconds if unicodedata.combining(c) in classes}
     assert all(fold_char(h) == "" for h in HARAKAT)
 
 
 # Characters after which NFKC reorders, composes or decomposes: Arabic letters, Latin,
 # Hangul jamo (composed algorithmically), compatibility jamo, presentation forms, kana...
-BASES = st.sampled_from([
+BASE_CHARS = [
     "ب", "ا", "و", "ي", "ه", "e", "=", "\u1100", "\u1161", "\u314f", "\uac00", "\u304b",
-    "\ufe70", "\ufc5e", "\ufef7", " ", "\u00a0", "\u00e9",
-])  # fmt: skip
+    "\ufe70", "\ufc5e", "\ufef7", " ", "\u00a0", "\u00e9", "…", "ﬁ", "™", "Ａ", "½", "😀",
+]  # fmt: skip
 # ...followed by marks: the harakat, the Arabic marks that compose, others that compose
 # (accents, an overlay, a kana voicing mark) or that are starters composing (jamo).
-MARKS = st.sampled_from([
+MARK_CHARS = [
     *HARAKAT, "\u0653", "\u0654", "\u0655", "\u0618", "\u0301", "\u0327", "\u0338",
     "\u3099", "\u1161", "\u11a8",
-])  # fmt: skip
-LETTERS_WITH_MARKS = st.tuples(BASES, st.lists(MARKS, max_size=4)).map(
-    lambda t: t[0] + "".join(t[1])
-)
+]  # fmt: skip
+LETTERS_WITH_MARKS = st.tuples(
+    st.sampled_from(BASE_CHARS), st.lists(st.sampled_from(MARK_CHARS), max_size=4)
+).map(lambda t: t[0] + "".join(t[1]))
 
 
 @settings(max_examples=500, deadline=None, derandomize=os.environ.get("CI") == "true")
 @given(st.lists(LETTERS_WITH_MARKS, max_size=5).map("".join))
 def test_text_folds_as_its_nfkc_form_does(text: str) -> None:
     assert normalize_text(text) == body_folder().normalize(unicodedata.normalize("NFKC", text))
+
+
+def test_a_body_read_before_nfkc_folds_as_after_it() -> None:
+    # Body.of folds the paragraphs as they are when every character reads_raw: every pair
+    # of the characters above, side by side and with a haraka between (the edges where
+    # NFKC composes, reorders or is blocked), as one paragraph each.
+    chars = sorted({*BASE_CHARS, *MARK_CHARS})
+    pairs = [a + b for a in chars for b in chars]
+    texts = [*pairs, *(a + h + b for a in chars for b in chars for h in HARAKAT[::4])]
+    assert [Body.of([t]).normalized[0] for t in texts] == normalize_paragraphs(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "read_raw"),
+    [
+        ("قالَ المتحدّثُ… إنّ\u00a0الاجتماع", True),  # harakat out of order, NBSP, ellipsis
+        ("ﻷ ﺍﻟﻌﺮﺑﻴﺔ ﬁnal ＡＢＣ", True),  # presentation forms, ligature, fullwidth
+        ("cafe\u0301", False),  # a combining accent composes onto the letter before it
+        ("news 😀", False),  # beyond the BMP
+    ],
+)
+def test_which_bodies_are_read_before_nfkc(text: str, read_raw: bool) -> None:
+    assert (printer_for(DEFAULT_HASHER).fingerprint(text, True) is not None) == read_raw

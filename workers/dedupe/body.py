@@ -91,7 +91,7 @@ class Body:
             minhash = BodyMinHash.of(words, hasher)
             return cls((), b"", (), b"", "", (), (), minhash, None, hasher)
         folded, chars, hashes, counts, fingerprints, digest, near, keys, minhash_parts = (
-            fold_joined(_printer(hasher).fingerprint, paragraphs)
+            fold_joined(printer_for(hasher).fingerprint, paragraphs)
         )
         minhash = BodyMinHash(minhash_parts[0], minhash_parts[1], tuple(minhash_parts[2]))
         body = cls(
@@ -133,7 +133,7 @@ class Body:
 
 
 @cache
-def _printer(hasher: MinHasher) -> BodyPrinter:
+def printer_for(hasher: MinHasher) -> BodyPrinter:
     sketches = sketch_hasher()
     return BodyPrinter(
         body_folder(), *hasher.permutations, hasher.rows, *sketches.permutations,
