@@ -8,6 +8,8 @@ KAFKA_LIBS := .kafka/libs
 KAFKA_POM := tools/kafka-runtime/pom.xml
 PYTEST_ARGS ?=
 DATA ?= ../shared/data
+# Options for a benchmark or evaluation command, e.g. ARGS="--articles 20000 --profile".
+ARGS ?=
 # rustup puts cargo here; the native extension (native/) is built with it.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs) \
@@ -69,28 +71,28 @@ test-e2e: deps ## end-to-end tests (the whole pipeline against a local HTTP serv
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 bench: deps ## the whole pipeline: throughput, latency at 50/s, per-stage CPU, scaling, memory, plots (DATA=...)
-	$(BIN)/python -m evaluation.bench_pipeline $(DATA)
+	$(BIN)/python -m evaluation.bench_pipeline $(DATA) $(ARGS)
 
 bench-broker: deps ## the broker's CPU per record: flush and commit after every record or after many
-	$(BIN)/python -m evaluation.bench_broker
+	$(BIN)/python -m evaluation.bench_broker $(ARGS)
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
-	$(BIN)/python -m evaluation.bench_poll
+	$(BIN)/python -m evaluation.bench_poll $(ARGS)
 
 eval-extraction: deps ## extraction quality on the scrapinghub benchmark vs plain trafilatura (DATA=...)
-	$(BIN)/python -m evaluation.eval_extraction $(DATA)
+	$(BIN)/python -m evaluation.eval_extraction $(DATA) $(ARGS)
 
 eval-dedupe: deps ## dedupe quality on the ANT corpus vs datasketch (DATA=shared data folder)
-	$(BIN)/python -m evaluation.eval_dedupe $(DATA)
+	$(BIN)/python -m evaluation.eval_dedupe $(DATA) $(ARGS)
 
 bench-dedupe: deps ## dedupe throughput and Redis memory vs datasketch (DATA=shared data folder)
-	$(BIN)/python -m evaluation.bench_dedupe $(DATA)
+	$(BIN)/python -m evaluation.bench_dedupe $(DATA) $(ARGS)
 
 eval-tags: deps ## tag precision/recall on the hand-labelled set; language accuracy on the corpora (DATA=...)
-	$(BIN)/python -m evaluation.eval_tags $(DATA)
+	$(BIN)/python -m evaluation.eval_tags $(DATA) $(ARGS)
 
 bench-tag: deps ## tag stage articles/s per core on 600-word articles (DATA=shared data folder)
-	$(BIN)/python -m evaluation.bench_tag $(DATA)
+	$(BIN)/python -m evaluation.bench_tag $(DATA) $(ARGS)
 
 test-faults: deps ## fault injection: 2,000 articles while stages are killed and Redis freezes and restarts
 	$(BIN)/pytest -m faults -s $(PYTEST_ARGS)
