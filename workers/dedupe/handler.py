@@ -164,7 +164,7 @@ class DedupeStage:
 
     def warm_up(self) -> None:
         """Fingerprints the contract's example article, looking nothing up: the folding
-        table (about 0.2 s to build) is then ready before the first real article."""
+        table (about 0.5 s to build) is then ready before the first real article."""
         self.prepare(example("article.v1"))
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
