@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from workers.dedupe.body import DEFAULT_HASHER, Body, printer_for
 from workers.dedupe.normalize import (
+    HARAKAT_CHARS,
     body_folder,
     composing_onto_the_one_before,
     fold_char,
@@ -51,7 +52,7 @@ def test_text_of_only_punctuation_has_no_tokens() -> None:
     assert tokens("… — ! ؟ «»") == []
 
 
-HARAKAT = [chr(c) for c in (*range(0x064B, 0x0653), 0x0670)]
+HARAKAT = sorted(HARAKAT_CHARS)
 
 
 def test_what_folding_vowelled_text_without_its_harakat_rests_on() -> None:
