@@ -13,10 +13,13 @@ same moment see each other in a fixed order: exactly one of them is the original
 
 Keys (prefix P; ids and hashes as raw bytes; every key has a TTL, so memory is bounded by
 the window):
-  {P dedupe}:v3:seq               the sequence counter
-  {P dedupe}:v3:r:<seq>           the article's record, packed (see Record)
-  {P dedupe}:v3:i:<slot>:<bucket> hash: "a"+id, "x"+content hash, band value, paragraph
+  {P dedupe}:v4:seq               the sequence counter
+  {P dedupe}:v4:r:<seq>           the article's record, packed (see Record)
+  {P dedupe}:v4:i:<slot>:<bucket> hash: "a"+id, "x"+content hash, band value, paragraph
                                 fingerprint -> sequence number of the first article with it
+Layout v4 writes paragraph fingerprints and content hashes in XXH3 (v3: BLAKE2b). A worker
+reads only its own layout's keys: across an upgrade, stories seen before it are not matched,
+and the old keys expire with their TTL.
 Index entries hold a sequence number (a small integer) and live in hashes bucketed by the
 field's bytes, so that a small hash (Redis "listpack" encoding) stores each entry in about
 15 bytes instead of a key of its own (about 90). Keep a bucket under Redis's
@@ -39,6 +42,9 @@ from adapters.errors import TransientError
 from adapters.redis_client import DirectScript, refused_for_now
 
 logger = logging.getLogger(__name__)
+
+# The keys' layout version (module docstring); its fingerprints are pinned by a unit test.
+LAYOUT = "v4"
 
 SLOTS = 4  # time slots searched: the current one and the three before it
 FIELD_BYTES = 8  # an LSH band value, a paragraph fingerprint
@@ -227,7 +233,7 @@ class RedisDedupeIndex:
         self._observe = DirectScript(self.client, _OBSERVE)
         # One hash tag for every dedupe key: on Redis Cluster they all live in one slot, as a
         # script's keys must (the state then lives on one shard; Kafka spreads the workers).
-        self.base = f"{{{self.prefix}dedupe}}:v3:"
+        self.base = f"{{{self.prefix}dedupe}}:{LAYOUT}:"
 
     def observe_many(
         self, lookups: Sequence[tuple[Probe, int]], *, window_s: int, slot_s: int

@@ -128,7 +128,7 @@ def test_every_key_expires(redis_url: str, namespace: Namespace) -> None:
     client = connect_redis(redis_url)
     keys = list(client.scan_iter(match=f"{{{namespace.redis_prefix}dedupe}}*"))
     assert keys
-    assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b":v3:seq"))
+    assert all(client.ttl(k) > 0 for k in keys if not k.endswith(b":v4:seq"))
 
 
 def test_the_script_survives_a_script_flush_and_a_dropped_connection(

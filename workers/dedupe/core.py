@@ -13,9 +13,10 @@ number are returned), so it gets the same verdict; it is never a duplicate of it
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import xxhash
 
 from adapters.dedupe_index import Earlier, Observation
 from schemas.messages import DedupeVerdict, Relation
@@ -66,7 +67,7 @@ def text_hash(text: str) -> str:
     """content_hash of the tokens joined by single spaces (as Words.text holds them)."""
     if not text:
         return ""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
 def unmatched(article_id: str, digest: str) -> DedupeVerdict:

@@ -11,7 +11,6 @@ same passes (a regex per rule, then split and join) cost about 240 us of a 600-w
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 import unicodedata
@@ -20,6 +19,7 @@ from functools import cache
 from typing import TypeVar
 
 import numpy as np
+import xxhash
 from newsflow_native import Folder
 
 # Harakat and Quranic marks U+064B-U+065F, superscript alef U+0670, tatweel U+0640.
@@ -229,9 +229,10 @@ FINGERPRINT_BYTES = 8
 
 
 def paragraph_fingerprint(normalized: str) -> bytes:
-    """What identifies a paragraph word for word in the dedupe index: BLAKE2b-64 of its
-    normalized text (body.py's compiled pass computes the same bytes)."""
-    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=FINGERPRINT_BYTES).digest()
+    """What identifies a paragraph word for word in the dedupe index: XXH3-64 of its
+    normalized text (body.py's compiled pass computes the same bytes; lib.rs says why not a
+    cryptographic hash)."""
+    return xxhash.xxh3_64_digest(normalized.encode("utf-8"))
 
 
 def fingerprint_values(fingerprints: bytes) -> frozenset[int]:
