@@ -26,7 +26,7 @@ class BodyPrinter:
         max_keys: int,
     ) -> None: ...
     def fingerprint(
-        self, joined: str, raw: bool = False
+        self, paragraphs: Sequence[str], raw: bool = False
     ) -> (
         tuple[
             FoldedParagraphs,

@@ -697,8 +697,11 @@ impl BodyPrinter {
         })
     }
 
-    /// `joined`: paragraphs joined by U+001E, in NFKC, or as they are when `raw` (then None
-    /// when a character needs NFKC first: Folder::new's `raw`). Gives the folded paragraphs
+    /// `paragraphs`: in NFKC, or as they are when `raw` (then None when a character needs
+    /// NFKC first: Folder::new's `raw`); a U+001E inside one is a word separator, as
+    /// Folder.normalize_paragraphs reads it. Each str is read as CPython's UTF-8 of it, which
+    /// CPython keeps: orjson writes the same strs later without encoding them again (the
+    /// paragraphs joined into one new str were encoded twice). Gives the folded paragraphs
     /// (Folder.normalize_paragraphs), kept on this side until Python asks for their text, and
     /// of them: the characters of the non-empty ones joined by single spaces; every word's
     /// crc32 (u64 bytes) in that text; the words of each; each one's fingerprint, 8 bytes apiece;
@@ -709,11 +712,11 @@ impl BodyPrinter {
     /// the low 16 bits of each minimum (u16 bytes) and one 8-byte key per band. For a script
     /// written without spaces Python takes character shingles instead and drops this one.
     #[allow(clippy::type_complexity)]
-    #[pyo3(signature = (joined, raw=false))]
+    #[pyo3(signature = (paragraphs, raw=false))]
     fn fingerprint<'py>(
         &self,
         py: Python<'py>,
-        joined: &str,
+        paragraphs: Vec<Bound<'py, PyString>>,
         raw: bool,
     ) -> PyResult<Option<(
         FoldedParagraphs,
@@ -726,7 +729,12 @@ impl BodyPrinter {
         Vec<Bound<'py, PyBytes>>,
         MinHashParts<'py>,
     )>> {
-        let paragraphs = self.folder.get().paragraphs(joined);
+        let folder = self.folder.get();
+        let mut folded = Vec::with_capacity(paragraphs.len());
+        for paragraph in &paragraphs {
+            folded.push(folder.fold_paragraph(paragraph.to_str()?, false).0);
+        }
+        let paragraphs = folded;
         if raw && !paragraphs.iter().all(|p| p.read_raw) {
             return Ok(None);
         }

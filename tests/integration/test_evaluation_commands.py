@@ -72,7 +72,7 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
     ]
     assert bench_dedupe.main(args) == 0
     result = json.loads(out.read_text())
-    assert {"observe_many", "fold_joined", "encode"} <= set(result["profile_us_per_article"])
+    assert {"observe_many", "fold_body", "encode"} <= set(result["profile_us_per_article"])
     runs = result["runs"]
     assert set(runs) == {
         "newsflow, batches of 8", "newsflow, one at a time", "datasketch MinHashLSH",

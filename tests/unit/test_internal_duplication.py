@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.dedupe.body import Body
-from workers.dedupe.handler import body_on_page, body_repeats, duplication_report
+from workers.dedupe.handler import (
+    body_on_page,
+    body_repeats,
+    duplication_report,
+    page_sharing_body,
+)
 from workers.dedupe.internal import internal_duplication
 from workers.dedupe.normalize import normalize_paragraphs
 
@@ -116,6 +121,27 @@ def test_the_pages_body_paragraphs_are_found_however_the_page_holds_them(
     if found_normalized is None:  # said to be the body itself
         found_normalized = normalize_paragraphs(body.paragraphs)
     assert found_normalized == [normalized[i] for i in expected]
+
+
+@pytest.mark.parametrize(
+    ("page", "shared"),
+    [
+        (["Home", "P0", "P1", "Footer"], [1, 2]),  # the body word for word: its strs
+        (["P0", "P1"], [0, 1]),
+        (["P1", "P0", "P1"], [1, 2]),  # from the first place that holds it whole
+        (["P0", "Home", "P1"], []),  # not in a row: the page as it was
+        (["P1"], []),
+        ([], []),
+    ],
+)
+def test_the_page_written_out_shares_the_bodys_strs_and_keeps_its_text(
+    page: list[str], shared: list[int]
+) -> None:
+    # Made at run time, so that equal texts are distinct objects, as JSON decodes them.
+    body = ["".join(["P", "0"]), "".join(["P", "1"])]
+    written = page_sharing_body(page, body)
+    assert written == page
+    assert [i for i, text in enumerate(written) if any(text is b for b in body)] == shared
 
 
 # Bodies that may repeat themselves: paragraphs drawn from a few, some near-exact copies.

@@ -74,6 +74,7 @@ def test_paragraphs_fold_one_by_one_even_when_one_holds_the_separator(
 
 def test_a_lone_surrogate_is_a_word_break_not_an_error() -> None:
     assert normalize_text("abc\ud800def") == "abc def"
+    assert Body.of(["abc\ud800def", "x"]).normalized == ("abc def", "x")
     assert normalize_paragraphs(["x\udfffy", "z"]) == ["x y", "z"]
 
 

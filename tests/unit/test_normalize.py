@@ -110,4 +110,4 @@ def test_a_body_read_before_nfkc_folds_as_after_it() -> None:
     ],
 )
 def test_which_bodies_are_read_before_nfkc(text: str, read_raw: bool) -> None:
-    assert (printer_for(DEFAULT_HASHER).fingerprint(text, True) is not None) == read_raw
+    assert (printer_for(DEFAULT_HASHER).fingerprint([text], True) is not None) == read_raw

@@ -34,7 +34,7 @@ from workers.dedupe.minhash import (
 from workers.dedupe.normalize import (
     body_folder,
     fingerprint_values,
-    fold_joined,
+    fold_body,
 )
 
 # A partial reprint shares whole paragraphs, which LSH over the whole body can miss: the
@@ -90,8 +90,8 @@ class Body:
             words = Words.of([])
             minhash = BodyMinHash.of(words, hasher)
             return cls((), b"", (), b"", "", (), (), minhash, None, hasher)
-        folded, chars, hashes, counts, fingerprints, digest, near, keys, minhash_parts = (
-            fold_joined(printer_for(hasher).fingerprint, paragraphs)
+        folded, chars, hashes, counts, fingerprints, digest, near, keys, minhash_parts = fold_body(
+            printer_for(hasher).fingerprint, paragraphs
         )
         minhash = BodyMinHash(minhash_parts[0], minhash_parts[1], tuple(minhash_parts[2]))
         body = cls(

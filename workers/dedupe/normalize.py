@@ -44,6 +44,7 @@ LETTER_FORMS = {
 HARAKAT_CHARS = frozenset(chr(c) for c in (*range(0x064B, 0x0653), 0x0670))
 HARAKAT = re.compile(f"[{''.join(sorted(HARAKAT_CHARS))}]")
 T = TypeVar("T")
+Text = TypeVar("Text", str, Sequence[str])  # a text, or a body's paragraphs
 PARAGRAPH_MARK = "\x1e"  # record separator: paragraphs cross to the folder joined by it
 
 # What a folding table entry says besides "becomes this one character" (native/src/lib.rs).
@@ -176,14 +177,20 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def _folded(fold: Callable[[str], T], text: str) -> T:
-    """fold(text), where a lone surrogate (JSON allows "\\ud800"), which is no text and
-    cannot cross to the folder as UTF-8, becomes "?": a word separator, as the folding table
-    says of surrogates."""
+def _folded(fold: Callable[[Text], T], text: Text) -> T:
+    """fold(text) (a str or paragraphs), where a lone surrogate (JSON allows "\\ud800"),
+    which is no text and cannot cross to the folder as UTF-8, becomes "?": a word separator,
+    as the folding table says of surrogates."""
     try:
         return fold(text)
     except UnicodeEncodeError:
-        return fold(text.encode("utf-8", errors="replace").decode("utf-8"))
+        if isinstance(text, str):
+            return fold(_without_surrogates(text))
+        return fold([_without_surrogates(t) for t in text])
+
+
+def _without_surrogates(text: str) -> str:
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def normalize_text(text: str, *, casefold: bool = True) -> str:
@@ -211,15 +218,15 @@ def body_folder() -> Folder:
     return _folder(True)
 
 
-def fold_joined(fold: Callable[[str, bool], T | None], paragraphs: Sequence[str]) -> T:
-    """fold(the paragraphs joined by PARAGRAPH_MARK, raw=True), which reads them as they are
-    (folding_table's last part); when that gives None, some character needs NFKC first:
-    fold(the same in NFKC, raw=False). How a body crosses to a compiled pass that starts
-    from body_folder(); `paragraphs` must not be empty."""
-    marked = _marked(paragraphs)
-    done = _folded(lambda text: fold(text, True), marked)
+def fold_body(fold: Callable[[Sequence[str], bool], T | None], paragraphs: Sequence[str]) -> T:
+    """fold(the paragraphs, raw=True), which reads them as they are (folding_table's last
+    part); when that gives None, some character needs NFKC first: fold(the same in NFKC,
+    raw=False). How a body crosses to a compiled pass that starts from body_folder() and
+    reads each paragraph as normalize_paragraphs does; `paragraphs` must not be empty."""
+    done = _folded(lambda texts: fold(texts, True), paragraphs)
     if done is None:
-        done = _folded(lambda text: fold(text, False), _nfkc(marked))
+        in_nfkc = _joined(paragraphs).split(PARAGRAPH_MARK)
+        done = _folded(lambda texts: fold(texts, False), in_nfkc)
     if done is None:
         raise ValueError("a fold of NFKC text gave None")
     return done
