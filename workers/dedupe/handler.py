@@ -89,7 +89,7 @@ def page_sharing_body(page: Sequence[str], body: Sequence[str]) -> list[str]:
     `body`, `paragraphs` and `page_paragraphs`; 13 of its 34 us with no str encoded yet,
     one-off script over bench-dedupe's articles)."""
     start = _body_run(page, body)
-    if start is None or not body:
+    if start is None:
         return list(page)
     return [*page[:start], *body, *page[start + len(body) :]]
 
