@@ -39,4 +39,3 @@ def configure_logging(level: str, fmt: str, stage: str) -> None:
         logging.WARNING if level.upper() == "DEBUG" else logging.CRITICAL
     )
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)  # a line per new connection

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from adapters.address_policy import parse_networks
 from adapters.dedupe_index import RedisDedupeIndex
@@ -143,11 +143,9 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
 
 
 def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> RunningStage:
-    limits = fetch_limits(settings, settings.max_feed_bytes)
-    # Feeds polled at once, by threads that share the fetcher: each may need a connection of
-    # its own to one address (names of one address share its connections).
-    at_once = max(1, settings.poll_concurrency)
-    fetcher = HttpFetcher(replace(limits, connections_per_destination=at_once))
+    # Feeds polled at once, by threads that share the fetcher (each thread its own
+    # connections: adapters/http_fetch.py).
+    fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
     redis_client = connect_redis(settings.redis_url)
     sink = KafkaSink.connect(settings.kafka_bootstrap)
     sink.know([topics.entries])
@@ -162,7 +160,7 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         max_interval_s=settings.poll_max_interval_s,
         unconditional_every_s=settings.poll_unconditional_every_s,
         stop=stop,
-        concurrency=at_once,
+        concurrency=max(1, settings.poll_concurrency),
         hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),
     )
 

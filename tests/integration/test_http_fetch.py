@@ -17,7 +17,13 @@ import pytest
 import trustme
 
 from adapters.address_policy import parse_networks
-from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse, HttpFetcher
+from adapters.http_fetch import (
+    Destination,
+    FetchFailure,
+    FetchLimits,
+    FetchResponse,
+    HttpFetcher,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +46,9 @@ class Misbehaving(BaseHTTPRequestHandler):
             "/host": lambda: self._send(200, (self.headers.get("Host") or "").encode(), {}),
             "/twice": self._header_twice,
         }
+        if self.path.startswith("/echo/"):
+            self._send(200, self.path.encode("ascii"), {})  # the request target as it came
+            return
         routes.get(self.path, lambda: self._send(404, b"", {}))()
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
@@ -162,6 +171,25 @@ def test_the_checked_address_is_the_one_connected_to(
     assert asked.count("pinned.invalid") == 1
 
 
+def test_a_link_with_arabic_in_it_goes_percent_encoded(base_url: str) -> None:
+    result = _fetcher().get(base_url + "/echo/أخبار?q=مصر 1")
+    assert isinstance(result, FetchResponse) and result.status == 200, result
+    assert result.body == b"/echo/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1?q=%D9%85%D8%B5%D8%B1%201"
+
+
+def test_libcurl_cannot_connect_elsewhere_than_the_checked_address(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should libcurl ever read the URL otherwise than the check did and go to another
+    address, its socket is not opened: the pinned name is made to point elsewhere here."""
+    port = int(base_url.rsplit(":", 1)[1])
+    _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
+    monkeypatch.setattr(Destination, "pinned", lambda self: [f"pinned.invalid:{port}:127.0.0.2"])
+    result = _fetcher().get(f"http://pinned.invalid:{port}/ok")
+    assert isinstance(result, FetchFailure) and result.kind == "refused", result
+    assert "127.0.0.2" in result.reason
+
+
 def _resolve_every_name_to(
     monkeypatch: pytest.MonkeyPatch, addresses: tuple[str, ...], port: int
 ) -> None:
@@ -230,3 +258,44 @@ def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
     result = _fetcher().get(f"https://{name}:{port}/ok")
     assert isinstance(result, FetchFailure) and result.kind == "network", result
     assert "certificate" in result.reason.lower() or "hostname" in result.reason.lower()
+
+
+@pytest.fixture
+def closes_reused_connections() -> Iterator[str]:
+    """A server that answers the first request of each connection, keeping it alive, and
+    closes the connection without a word at the second: the race of a kept-alive connection
+    that the server drops just as a request goes out on it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    answered: list[int] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            for number in (1, 2):
+                if not conn.recv(65536):
+                    return
+                if number == 2:
+                    return  # read, never answered: the client sees the connection close
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                answered.append(1)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_request_on_a_kept_alive_connection_the_server_dropped_goes_again(
+    closes_reused_connections: str,
+) -> None:
+    fetcher = _fetcher()
+    first = fetcher.get(closes_reused_connections + "/a")
+    second = fetcher.get(closes_reused_connections + "/b")
+    assert isinstance(first, FetchResponse) and first.body == b"ok", first
+    assert isinstance(second, FetchResponse) and second.body == b"ok", second

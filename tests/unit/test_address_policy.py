@@ -62,7 +62,6 @@ def test_allowlist_lets_local_servers_through() -> None:
     allow = parse_networks(["127.0.0.1", "10.0.0.0/8"])
     destination = _check_destination("http://127.0.0.1:8765/feed.xml?x=1", allow)
     assert destination.path() == "/feed.xml?x=1"
-    assert destination.host_header() == "127.0.0.1:8765"
     assert refusal_reason(ipaddress.ip_address("10.2.3.4"), allow) is None
     assert refusal_reason(ipaddress.ip_address("192.168.0.1"), allow) is not None
 

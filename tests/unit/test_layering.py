@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-IO_CLIENTS = {"kafka", "redis", "httpx", "requests", "urllib3", "socket"}
+IO_CLIENTS = {"kafka", "redis", "httpx", "requests", "urllib3", "pycurl", "socket"}
 PROJECT = {"adapters", "ingest", "workers", "schemas", "newsflow", "services"}
 
 
