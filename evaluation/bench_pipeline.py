@@ -440,6 +440,14 @@ class Report:
         if all(rates.values()) and sum(rates[1]):
             ratios["extract_scaling_2_vs_1"] = round(sum(rates[2]) / sum(rates[1]), 2)
         ref = self.references
+        if ref.get("trafilatura.extract"):
+            # The same stage where the poller and the broker are its only neighbours: how
+            # much of its ratio the other stages' share of the two cores takes.
+            alone = [runs[n]["stage_articles_per_s_per_core"].get("extract")
+                     for _, n in EXTRACT_RUNS if n in runs]  # fmt: skip
+            ratios["extract_stage_alone_vs_trafilatura_per_core"] = [
+                round(rate / ref["trafilatura.extract"], 2) for rate in alone if rate
+            ]
         if one:
             per_core = one["stage_articles_per_s_per_core"]
             if per_core.get("extract") and ref.get("trafilatura.extract"):

@@ -131,6 +131,8 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     runs = figures["runs"]
     assert len(runs) == 7 and all(r["articles"] == 12 for r in runs.values())
     assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
+    alone = figures["ratios"]["extract_stage_alone_vs_trafilatura_per_core"]
+    assert len(alone) == 4 and all(r > 0 for r in alone)
     steady = runs["steady 12/s, 2 workers"]
     assert 0 < steady["latency_ms"]["p50"] <= steady["latency_ms"]["p99"]
     # Each record's hop is part of its whole latency, so no hop's p99 can exceed the whole's.
