@@ -17,3 +17,10 @@ def cpu_seconds(pid: int | None) -> float:
 
 def resident_mb(pid: int) -> float:
     return round(float(psutil.Process(pid).memory_info().rss) / 2**20, 1)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent on anything but idling, all cores together:
+    over a run, divided by its length, how many of the cores were busy."""
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))

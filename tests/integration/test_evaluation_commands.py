@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 from pathlib import Path
 
@@ -133,6 +134,10 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
     alone = figures["ratios"]["extract_stage_alone_vs_trafilatura_per_core"]
     assert len(alone) == 4 and all(r > 0 for r in alone)
+    # The machine was busy with the run (the stages at least), and never more than its cores.
+    cores = os.cpu_count() or 1
+    assert all(0 < r["machine_cores_busy"] <= cores * 1.05 for r in runs.values())
+    assert all(r["harness_cpu_ms_per_article"] > 0 for r in runs.values())
     steady = runs["steady 12/s, 2 workers"]
     assert 0 < steady["latency_ms"]["p50"] <= steady["latency_ms"]["p99"]
     # Each record's hop is part of its whole latency, so no hop's p99 can exceed the whole's.
