@@ -1,15 +1,23 @@
-"""The extract stage: an entry from the poller -> fetch its page -> extract -> an article."""
+"""The extract stage: an entry from the poller -> fetch its page -> extract -> an article.
+
+A batch's pages are fetched ahead of their turn by a few threads while the stage's own
+thread extracts them in order: fetched one at a time, a stage reading sites 200 ms away
+would spend most of its time waiting (five pages a second), whatever its CPU.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page, page_text
+from ingest.politeness import host_of
 from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example
@@ -18,6 +26,7 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
+from workers.runner import Outcome, attempt
 
 Fetch = Callable[[str], FetchResponse | FetchFailure]
 
@@ -76,12 +85,22 @@ def build_article(
     }
 
 
+Fetched = FetchResponse | FetchFailure
+
+
 @dataclass
 class ExtractStage:
     fetch: Fetch
     topics: Topics
     budget_s: float = 10.0
     robots: RobotsPolicy | None = None  # None: robots.txt is not read (tests, replays)
+    # Pages fetched or waiting for their turn at once, and how many of them from one host
+    # (a batch is often one outlet's: politeness caps what its site sees from us).
+    fetches_at_once: int = 1
+    per_host: int = 1
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _host_slots: dict[str, threading.Semaphore] = field(default_factory=dict, init=False)
+    _slots_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def warm_up(self) -> None:
         """Extracts a page made of the contract's example article, fetching nothing, so that
@@ -94,13 +113,69 @@ class ExtractStage:
         _page_of(fetched, self.budget_s)
 
     def handle(self, entry: dict[str, Any], record: InRecord) -> list[OutRecord]:
+        [outcome] = self.handle_batch([(entry, record)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def handle_batch(self, inputs: Sequence[tuple[dict[str, Any], InRecord]]) -> list[Outcome]:
+        """Each entry's article, in order. Its page is fetched ahead, at most fetches_at_once
+        pages in flight or fetched and not yet extracted (so at most that many bodies held),
+        while this thread extracts the one whose turn it is, within its time budget."""
+        to_fetch = [attempt(self._page_url, entry) for entry, _ in inputs]
+        ahead: dict[int, Future[Fetched]] = {}
+        queued = 0
+        outcomes: list[Outcome] = []
+        for i, (entry, _) in enumerate(inputs):
+            while queued < len(inputs) and len(ahead) < max(1, self.fetches_at_once):
+                url = to_fetch[queued]
+                if isinstance(url, str):
+                    ahead[queued] = self._fetch_pool().submit(self._fetch_politely, url)
+                queued += 1
+            url = to_fetch[i]
+            if isinstance(url, Exception):
+                outcomes.append(url)
+            elif url is None:
+                outcomes.append(attempt(self._disallowed, entry))
+            else:
+                outcomes.append(attempt(self._fetched_article, entry, ahead.pop(i)))
+        return outcomes
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _page_url(self, entry: dict[str, Any]) -> str | None:
+        """The page to fetch, or None when robots.txt disallows it (read here, in turn: a
+        site's rules are fetched once, then kept)."""
         robots = self.robots if entry.get("obey_robots_txt", True) else None
         if robots is not None and not robots.allows(entry["url"]):
-            article = build_article(entry, None, None, "robots.txt disallows the page")
-            article["robots_disallowed"] = True
-        else:
-            fetched = self.fetch(entry["url"])
-            page, note = _page_of(fetched, self.budget_s)
-            fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
-            article = build_article(entry, page, fetched_url, note)
+            return None
+        url: str = entry["url"]
+        return url
+
+    def _disallowed(self, entry: dict[str, Any]) -> list[OutRecord]:
+        article = build_article(entry, None, None, "robots.txt disallows the page")
+        article["robots_disallowed"] = True
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]
+
+    def _fetched_article(self, entry: dict[str, Any], fetch: Future[Fetched]) -> list[OutRecord]:
+        fetched = fetch.result()
+        page, note = _page_of(fetched, self.budget_s)
+        fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
+        article = build_article(entry, page, fetched_url, note)
+        return [encode(self.topics.articles, article["article_id"], article, "article.v1")]
+
+    def _fetch_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            workers = max(1, self.fetches_at_once)
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="page-fetch")
+        return self._pool
+
+    def _fetch_politely(self, url: str) -> Fetched:
+        with self._slots_lock:
+            slot = self._host_slots.setdefault(
+                host_of(url), threading.Semaphore(max(1, self.per_host))
+            )
+        with slot:
+            return self.fetch(url)

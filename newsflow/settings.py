@@ -100,6 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_redirects", int, 5, "redirects followed per fetch"),
     Setting("extract_budget_s", float, 10.0, "time one page's extraction may take; 0: no limit"),
     Setting(
+        "page_fetch_concurrency",
+        int,
+        8,
+        "article pages an extract process fetches ahead at once, while it extracts the one before",
+    ),
+    Setting("page_host_concurrency", int, 2, "of those, requests in flight to one host at most"),
+    Setting(
         "fetch_allow_networks",
         list,
         [],
@@ -152,6 +159,8 @@ class Settings:
     max_page_bytes: int
     max_redirects: int
     extract_budget_s: float
+    page_fetch_concurrency: int
+    page_host_concurrency: int
     fetch_allow_networks: list[str]
     user_agent: str
     state_dir: Path

@@ -114,13 +114,19 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
         robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
         extract = ExtractStage(
-            lambda url: fetcher.get(url), topics, settings.extract_budget_s, robots
-        )
+            lambda url: fetcher.get(url), topics, settings.extract_budget_s, robots,
+            fetches_at_once=settings.page_fetch_concurrency,
+            per_host=settings.page_host_concurrency,
+        )  # fmt: skip
         warm_up(stage, extract.warm_up)
-        handler = one_at_a_time(extract.handle)
+
+        def close_extract() -> None:
+            extract.close()
+            fetcher.close()
+
         return _worker(
-            settings, stage, topics.entries, "entry.v1", handler, stop, [topics.articles],
-            fetcher.close,
+            settings, stage, topics.entries, "entry.v1", extract.handle_batch, stop,
+            [topics.articles], close_extract,
         )  # fmt: skip
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
