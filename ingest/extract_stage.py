@@ -28,12 +28,11 @@ from schemas.topics import Topics
 from workers.codec import encode
 from workers.runner import Outcome, attempt
 
-Fetch = Callable[[str], FetchResponse | FetchFailure]
+Fetched = FetchResponse | FetchFailure
+Fetch = Callable[[str], Fetched]
 
 
-def _page_of(
-    fetched: FetchResponse | FetchFailure, budget_s: float
-) -> tuple[Extraction | None, str]:
+def _page_of(fetched: Fetched, budget_s: float) -> tuple[Extraction | None, str]:
     """The extraction (None when there is no page) and a note on how the fetch went."""
     if isinstance(fetched, FetchFailure):
         return None, f"fetch failed ({fetched.kind}): {fetched.reason}"
@@ -83,9 +82,6 @@ def build_article(
         "seen_at": entry["seen_at"],
         "extracted_at": utc_now_iso(),
     }
-
-
-Fetched = FetchResponse | FetchFailure
 
 
 @dataclass
@@ -173,9 +169,10 @@ class ExtractStage:
         return self._pool
 
     def _fetch_politely(self, url: str) -> Fetched:
+        host = host_of(url)
         with self._slots_lock:
-            slot = self._host_slots.setdefault(
-                host_of(url), threading.Semaphore(max(1, self.per_host))
-            )
+            if host not in self._host_slots:
+                self._host_slots[host] = threading.Semaphore(max(1, self.per_host))
+            slot = self._host_slots[host]
         with slot:
             return self.fetch(url)
