@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from services.process import free_port, port_is_open
+from services.process import port_is_open
 
 
 def _get(port: int, path: str) -> str:
@@ -25,17 +27,31 @@ def _get(port: int, path: str) -> str:
 pytestmark = pytest.mark.e2e
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _ports(*names: str) -> dict[str, int]:
-    """Free ports by name; the local broker's controller takes the port after "kafka", so
-    none of the others may be that one (a collision once failed this test)."""
-    while port_is_open((kafka := free_port()) + 1):
-        pass
-    ports = {"kafka": kafka}
-    for name in names:
-        while (port := free_port()) in (kafka, kafka + 1, *ports.values()):
-            pass
-        ports[name] = port
-    return ports
+    """Free ports by name, below Linux's ephemeral range (32768 and up by default): a port
+    the kernel hands out for outgoing connections can be taken, between the choice and the
+    server's bind, by any client on the machine (the broker's controller port, the one after
+    "kafka", once was). Each is an even port whose next one is free too: the broker's
+    controller listens on the port after "kafka"."""
+    chosen: dict[str, int] = {}
+    candidates = random.sample(range(20000, 32000, 2), 200)
+    for name, port in zip(
+        ("kafka", *names),
+        (p for p in candidates if _bindable(p) and _bindable(p + 1)),
+        strict=False,
+    ):
+        chosen[name] = port
+    assert len(chosen) == len(names) + 1, "no free ports below the ephemeral range"
+    return chosen
 
 
 def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) -> None:
