@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page, page_text
-from ingest.politeness import host_of
+from ingest.politeness import HostLimiter, host_of
 from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example
@@ -95,8 +96,15 @@ class ExtractStage:
     fetches_at_once: int = 1
     per_host: int = 1
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _host_slots: dict[str, threading.Semaphore] = field(default_factory=dict, init=False)
-    _slots_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _hosts: HostLimiter = field(init=False, repr=False)
+    _hosts_changed: threading.Condition = field(
+        default_factory=threading.Condition, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # The poller's rule of how hard we hit one host, with no pause between two page
+        # requests: a free slot at the host is all a fetch waits for.
+        self._hosts = HostLimiter(max(1, self.per_host), delay_s=0.0)
 
     def warm_up(self) -> None:
         """Extracts a page made of the contract's example article, fetching nothing, so that
@@ -120,10 +128,10 @@ class ExtractStage:
         while this thread extracts the one whose turn it is, within its time budget."""
         to_fetch = [attempt(self._page_url, entry) for entry, _ in inputs]
         ahead: dict[int, Future[Fetched]] = {}
-        queued = 0
+        queued, window = 0, max(1, self.fetches_at_once)
         outcomes: list[Outcome] = []
         for i, (entry, _) in enumerate(inputs):
-            while queued < len(inputs) and len(ahead) < max(1, self.fetches_at_once):
+            while queued < len(inputs) and len(ahead) < window:
                 url = to_fetch[queued]
                 if isinstance(url, str):
                     ahead[queued] = self._fetch_pool().submit(self._fetch_politely, url)
@@ -170,9 +178,12 @@ class ExtractStage:
 
     def _fetch_politely(self, url: str) -> Fetched:
         host = host_of(url)
-        with self._slots_lock:
-            if host not in self._host_slots:
-                self._host_slots[host] = threading.Semaphore(max(1, self.per_host))
-            slot = self._host_slots[host]
-        with slot:
+        with self._hosts_changed:
+            self._hosts_changed.wait_for(lambda: self._hosts.may_start(host, time.monotonic()))
+            self._hosts.started(host, time.monotonic())
+        try:
             return self.fetch(url)
+        finally:
+            with self._hosts_changed:
+                self._hosts.finished(host)
+                self._hosts_changed.notify_all()
