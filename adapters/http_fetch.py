@@ -59,7 +59,9 @@ class FetchFailure:
     status: int | None = None
 
 
-class _Abort(Exception):
+class FetchAbort(Exception):
+    """Why a fetch ended without a response; FetchFailure carries it to the caller."""
+
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind, self.reason = kind, reason
@@ -125,27 +127,27 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _check_destination(url: str, allowlist: Sequence[IPNetwork]) -> Destination:
+def check_destination(url: str, allowlist: Sequence[IPNetwork]) -> Destination:
     """Every address the name resolves to must be allowed (an attacker's DNS can answer
     with a public and a private address at once); the first one is used."""
     parts = urlsplit(url)
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
-        raise _Abort("refused", f"only http(s) URLs are fetched: {url}")
+        raise FetchAbort("refused", f"only http(s) URLs are fetched: {url}")
     # With an allowlist the resolved addresses decide, as for any other name.
     if not allowlist and (reason := name_refusal_reason(parts.hostname)) is not None:
-        raise _Abort("refused", reason)
+        raise FetchAbort("refused", reason)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise _Abort("network", f"cannot resolve {parts.hostname}: {exc}") from exc
+        raise FetchAbort("network", f"cannot resolve {parts.hostname}: {exc}") from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         reason = refusal_reason(address, allowlist)
         if reason is not None:
-            raise _Abort("refused", f"{parts.hostname} resolves to {reason}")
+            raise FetchAbort("refused", f"{parts.hostname} resolves to {reason}")
     if not addresses:
-        raise _Abort("network", f"{parts.hostname} resolves to no address")
+        raise FetchAbort("network", f"{parts.hostname} resolves to no address")
     return Destination(url, parts.hostname, str(addresses[0]))
 
 
@@ -213,6 +215,90 @@ class _CheckedSocket:
 
 
 @dataclass
+class RedirectChain:
+    """One fetch's way through its redirects, each hop checked anew by the caller."""
+
+    current: str  # the URL of the hop to make next, or of the last one made
+    deadline: float  # time.monotonic() by which the whole chain must be done
+    redirects: int = 0
+    all_permanent: bool = True
+    permanent: str | None = None
+
+    def answered(
+        self, status: int, headers: dict[str, str], body: bytes, max_redirects: int
+    ) -> FetchResponse | None:
+        """The response, or None when it redirects: `current` is then the next hop."""
+        location = headers.get("location")
+        if status not in REDIRECT_CODES or not location:
+            return FetchResponse(status, self.current, headers, body, self.permanent)
+        self.redirects += 1
+        if self.redirects > max_redirects:
+            raise FetchAbort("too_many_redirects", f"more than {max_redirects} redirects")
+        self.current = urljoin(self.current, location)
+        # Only a chain of permanent redirects may rewrite a stored feed URL.
+        self.all_permanent = self.all_permanent and status in (301, 308)
+        self.permanent = self.current if self.all_permanent else None
+        return None
+
+
+@dataclass
+class Hop:
+    """One request of a chain on a libcurl handle: what it is sent and what comes back."""
+
+    destination: Destination
+    body: _Body
+    received: _Headers
+    opener: _CheckedSocket
+
+    @classmethod
+    def to(cls, destination: Destination, limits: FetchLimits) -> Hop:
+        body = _Body(limits.max_bytes)
+        return cls(destination, body, _Headers(), _CheckedSocket(destination.address))
+
+    def configure(
+        self, handle: pycurl.Curl, limits: FetchLimits, headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> None:  # fmt: skip
+        remaining_ms = math.ceil((deadline - time.monotonic()) * 1000)
+        if remaining_ms <= 0:
+            raise FetchAbort("timeout", f"over {limits.total_timeout_s}s in total")
+        destination = self.destination
+        sent = {"User-Agent": limits.user_agent, "Accept": "*/*", **(headers or {})}
+        handle.setopt(pycurl.URL, destination.request_url())
+        handle.setopt(pycurl.RESOLVE, destination.pinned())
+        # ISO-8859-1 both ways: a validator goes back byte for byte as it came (_Headers.line).
+        lines = [f"{name}: {value}".encode("iso-8859-1", "replace") for name, value in sent.items()]
+        handle.setopt(pycurl.HTTPHEADER, lines)
+        handle.setopt(pycurl.TIMEOUT_MS, remaining_ms)  # the total deadline, redirects included
+        handle.setopt(pycurl.WRITEFUNCTION, self.body.write)
+        handle.setopt(pycurl.HEADERFUNCTION, self.received.line)
+        handle.setopt(pycurl.OPENSOCKETFUNCTION, self.opener.open)
+        if destination.url.startswith("https:"):
+            # Read per request, as Python's ssl module reads them per context: SSL_CERT_FILE
+            # and SSL_CERT_DIR may name another store than the system's.
+            paths = ssl.get_default_verify_paths()
+            for option, path in ((pycurl.CAINFO, paths.cafile), (pycurl.CAPATH, paths.capath)):
+                if path:
+                    handle.setopt(option, path)
+                else:
+                    handle.unsetopt(option)
+
+    def answer(self, handle: pycurl.Curl) -> tuple[int, dict[str, str], bytes]:
+        code = int(handle.getinfo(pycurl.RESPONSE_CODE))
+        return code, self.received.fields(), b"".join(self.body.chunks)
+
+    def failure(self, exc: pycurl.error, limits: FetchLimits) -> FetchAbort:
+        code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        if self.body.over:
+            return FetchAbort("too_large", f"body over {limits.max_bytes} bytes")
+        if self.opener.refused is not None:
+            return FetchAbort("refused", self.opener.refused)
+        if code == pycurl.E_OPERATION_TIMEDOUT:
+            return FetchAbort("timeout", f"timed out: {message}")
+        return FetchAbort("network", f"curl error {code}: {message}")
+
+
+@dataclass
 class HttpFetcher:
     """libcurl through pycurl, one handle (with its connections, kept alive) per calling
     thread: the poller's threads share one fetcher. urllib3 (with http.client), used
@@ -240,73 +326,37 @@ class HttpFetcher:
     def get(
         self, url: str, headers: Mapping[str, str] | None = None
     ) -> FetchResponse | FetchFailure:
-        deadline = time.monotonic() + self.limits.total_timeout_s
-        current, permanent, all_permanent = url, None, True
+        chain = RedirectChain(url, time.monotonic() + self.limits.total_timeout_s)
         try:
-            for _hop in range(self.limits.max_redirects + 1):
-                destination = _check_destination(current, self.limits.allowlist)
-                status, response_headers, body = self._one_request(destination, headers, deadline)
-                location = response_headers.get("location")
-                if status in REDIRECT_CODES and location:
-                    current = urljoin(current, location)
-                    # Only a chain of permanent redirects may rewrite a stored feed URL.
-                    all_permanent = all_permanent and status in (301, 308)
-                    permanent = current if all_permanent else None
-                    continue
-                return FetchResponse(status, current, response_headers, body, permanent)
-            raise _Abort("too_many_redirects", f"more than {self.limits.max_redirects} redirects")
-        except _Abort as exc:
-            return FetchFailure(current, exc.reason, exc.kind)
-
-    def _one_request(
-        self, destination: Destination, headers: Mapping[str, str] | None, deadline: float
-    ) -> tuple[int, dict[str, str], bytes]:
-        remaining_ms = math.ceil((deadline - time.monotonic()) * 1000)
-        if remaining_ms <= 0:
-            raise _Abort("timeout", f"over {self.limits.total_timeout_s}s in total")
-        handle = self._handle()
-        body, received = _Body(self.limits.max_bytes), _Headers()
-        opener = _CheckedSocket(destination.address)
-        sent = {"User-Agent": self.limits.user_agent, "Accept": "*/*", **(headers or {})}
-        handle.setopt(pycurl.URL, destination.request_url())
-        handle.setopt(pycurl.RESOLVE, destination.pinned())
-        # ISO-8859-1 both ways: a validator goes back byte for byte as it came (_Headers.line).
-        lines = [f"{name}: {value}".encode("iso-8859-1", "replace") for name, value in sent.items()]
-        handle.setopt(pycurl.HTTPHEADER, lines)
-        handle.setopt(pycurl.TIMEOUT_MS, remaining_ms)  # the total deadline, redirects included
-        handle.setopt(pycurl.WRITEFUNCTION, body.write)
-        handle.setopt(pycurl.HEADERFUNCTION, received.line)
-        handle.setopt(pycurl.OPENSOCKETFUNCTION, opener.open)
-        if destination.url.startswith("https:"):
-            # Read per request, as Python's ssl module reads them per context: SSL_CERT_FILE
-            # and SSL_CERT_DIR may name another store than the system's.
-            paths = ssl.get_default_verify_paths()
-            for option, path in ((pycurl.CAINFO, paths.cafile), (pycurl.CAPATH, paths.capath)):
-                if path:
-                    handle.setopt(option, path)
-                else:
-                    handle.unsetopt(option)
-        try:
-            handle.perform()
-        except pycurl.error as exc:
-            raise _failure(exc, body, opener, self.limits) from exc
-        return int(handle.getinfo(pycurl.RESPONSE_CODE)), received.fields(), b"".join(body.chunks)
+            while True:
+                hop = Hop.to(check_destination(chain.current, self.limits.allowlist), self.limits)
+                handle = self._handle()
+                hop.configure(handle, self.limits, headers, chain.deadline)
+                try:
+                    handle.perform()
+                except pycurl.error as exc:
+                    raise hop.failure(exc, self.limits) from exc
+                done = chain.answered(*hop.answer(handle), self.limits.max_redirects)
+                if done is not None:
+                    return done
+        except FetchAbort as exc:
+            return FetchFailure(chain.current, exc.reason, exc.kind)
 
     def _handle(self) -> pycurl.Curl:
         handle: pycurl.Curl | None = getattr(self._local, "handle", None)
         if handle is None:
-            handle = _new_handle(self.limits)
+            handle = new_handle(self.limits)
             self._local.handle = handle
             with self._lock:
                 self._handles.append(handle)
         return handle
 
 
-def _new_handle(limits: FetchLimits) -> pycurl.Curl:
+def new_handle(limits: FetchLimits) -> pycurl.Curl:
     handle = pycurl.Curl()
-    handle.setopt(pycurl.NOSIGNAL, 1)  # timeouts without SIGALRM: callers are threads
+    handle.setopt(pycurl.NOSIGNAL, 1)  # timeouts without SIGALRM: callers may be threads
     handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
-    handle.setopt(pycurl.FOLLOWLOCATION, 0)  # each redirect hop is checked by get()
+    handle.setopt(pycurl.FOLLOWLOCATION, 0)  # each hop is checked anew (RedirectChain)
     handle.setopt(pycurl.PROXY, "")  # no proxy from the environment (http_proxy and the like)
     handle.setopt(pycurl.ACCEPT_ENCODING, "")  # every encoding libcurl decodes, decoded
     handle.setopt(pycurl.CONNECTTIMEOUT_MS, math.ceil(limits.connect_timeout_s * 1000))
@@ -315,14 +365,3 @@ def _new_handle(limits: FetchLimits) -> pycurl.Curl:
     handle.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(limits.read_timeout_s)))
     handle.setopt(pycurl.MAXCONNECTS, 32)  # the most recently used destinations stay connected
     return handle
-
-
-def _failure(exc: pycurl.error, body: _Body, opener: _CheckedSocket, limits: FetchLimits) -> _Abort:
-    code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-    if body.over:
-        return _Abort("too_large", f"body over {limits.max_bytes} bytes")
-    if opener.refused is not None:
-        return _Abort("refused", opener.refused)
-    if code == pycurl.E_OPERATION_TIMEDOUT:
-        return _Abort("timeout", f"timed out: {message}")
-    return _Abort("network", f"curl error {code}: {message}")

@@ -1,24 +1,22 @@
 """The extract stage: an entry from the poller -> fetch its page -> extract -> an article.
 
-A batch's pages are fetched ahead of their turn by a few threads while the stage's own
-thread extracts them in order: fetched one at a time, a stage reading sites 200 ms away
-would spend most of its time waiting (five pages a second), whatever its CPU.
+A batch's pages are fetched ahead of their turn while the stage extracts them in order:
+fetched one at a time, a stage reading sites 200 ms away would spend most of its time
+waiting (five pages a second), whatever its CPU. The stage only starts pages and asks for
+their results (PageFetches); the service hands it adapters/page_fetches.py, which moves
+all of a batch's transfers on in the stage's own thread.
 """
 
 from __future__ import annotations
 
 import html
-import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from adapters.errors import PoisonMessage
 from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.extract import Extraction, choose_body, extract_page, page_text
-from ingest.politeness import HostLimiter, host_of
 from ingest.robots import RobotsPolicy
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example
@@ -31,6 +29,31 @@ from workers.runner import Outcome, attempt
 
 Fetched = FetchResponse | FetchFailure
 Fetch = Callable[[str], Fetched]
+Started = TypeVar("Started")
+
+
+class PageFetches(Protocol[Started]):
+    """Pages started ahead of their turn; a result is asked for once, in the order started."""
+
+    def start(self, url: str) -> Started: ...
+    def result(self, started: Started) -> Fetched: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class OneAtATime:
+    """A fetch function as PageFetches: each page is fetched when its result is asked for."""
+
+    fetch: Fetch
+
+    def start(self, url: str) -> str:
+        return url
+
+    def result(self, started: str) -> Fetched:
+        return self.fetch(started)
+
+    def close(self) -> None:
+        pass
 
 
 def _page_of(fetched: Fetched, budget_s: float) -> tuple[Extraction | None, str]:
@@ -87,24 +110,13 @@ def build_article(
 
 @dataclass
 class ExtractStage:
-    fetch: Fetch
+    pages: PageFetches[Any]
     topics: Topics
     budget_s: float = 10.0
     robots: RobotsPolicy | None = None  # None: robots.txt is not read (tests, replays)
-    # Pages fetched or waiting for their turn at once, and how many of them from one host
-    # (a batch is often one outlet's: politeness caps what its site sees from us).
+    # Pages started and not yet extracted, at most: so at most that many bodies held. How
+    # many of them go to one host at once is the fetcher's politeness rule.
     fetches_at_once: int = 1
-    per_host: int = 1
-    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _hosts: HostLimiter = field(init=False, repr=False)
-    _hosts_changed: threading.Condition = field(
-        default_factory=threading.Condition, init=False, repr=False
-    )
-
-    def __post_init__(self) -> None:
-        # The poller's rule of how hard we hit one host, with no pause between two page
-        # requests: a free slot at the host is all a fetch waits for.
-        self._hosts = HostLimiter(max(1, self.per_host), delay_s=0.0)
 
     def warm_up(self) -> None:
         """Extracts a page made of the contract's example article, fetching nothing, so that
@@ -123,31 +135,31 @@ class ExtractStage:
         return outcome
 
     def handle_batch(self, inputs: Sequence[tuple[dict[str, Any], InRecord]]) -> list[Outcome]:
-        """Each entry's article, in order. Its page is fetched ahead, at most fetches_at_once
-        pages in flight or fetched and not yet extracted (so at most that many bodies held),
-        while this thread extracts the one whose turn it is, within its time budget."""
+        """Each entry's article, in order. Its page is started ahead, at most fetches_at_once
+        pages started and not yet extracted, and extracted in its turn within its budget."""
         to_fetch = [attempt(self._page_url, entry) for entry, _ in inputs]
-        ahead: dict[int, Future[Fetched]] = {}
+        ahead: dict[int, Any] = {}
         queued, window = 0, max(1, self.fetches_at_once)
         outcomes: list[Outcome] = []
         for i, (entry, _) in enumerate(inputs):
             while queued < len(inputs) and len(ahead) < window:
                 url = to_fetch[queued]
                 if isinstance(url, str):
-                    ahead[queued] = self._fetch_pool().submit(self._fetch_politely, url)
+                    ahead[queued] = attempt(self.pages.start, url)
                 queued += 1
-            url = to_fetch[i]
+            url, started = to_fetch[i], ahead.pop(i, None)
             if isinstance(url, Exception):
                 outcomes.append(url)
+            elif isinstance(started, Exception):
+                outcomes.append(started)
             elif url is None:
                 outcomes.append(attempt(self._disallowed, entry))
             else:
-                outcomes.append(attempt(self._fetched_article, entry, ahead.pop(i)))
+                outcomes.append(attempt(self._fetched_article, entry, started))
         return outcomes
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.pages.close()
 
     def _page_url(self, entry: dict[str, Any]) -> str | None:
         """The page to fetch, or None when robots.txt disallows it (read here, in turn: a
@@ -163,27 +175,9 @@ class ExtractStage:
         article["robots_disallowed"] = True
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]
 
-    def _fetched_article(self, entry: dict[str, Any], fetch: Future[Fetched]) -> list[OutRecord]:
-        fetched = fetch.result()
+    def _fetched_article(self, entry: dict[str, Any], started: Any) -> list[OutRecord]:
+        fetched = self.pages.result(started)
         page, note = _page_of(fetched, self.budget_s)
         fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
         article = build_article(entry, page, fetched_url, note)
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]
-
-    def _fetch_pool(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            workers = max(1, self.fetches_at_once)
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="page-fetch")
-        return self._pool
-
-    def _fetch_politely(self, url: str) -> Fetched:
-        host = host_of(url)
-        with self._hosts_changed:
-            self._hosts_changed.wait_for(lambda: self._hosts.may_start(host, time.monotonic()))
-            self._hosts.started(host, time.monotonic())
-        try:
-            return self.fetch(url)
-        finally:
-            with self._hosts_changed:
-                self._hosts.finished(host)
-                self._hosts_changed.notify_all()

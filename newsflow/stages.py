@@ -19,6 +19,7 @@ from adapters.dedupe_index import RedisDedupeIndex
 from adapters.feed_state import RedisFeedState
 from adapters.http_fetch import FetchLimits, HttpFetcher
 from adapters.kafka_client import KafkaSink, KafkaSource
+from adapters.page_fetches import PageFetches
 from adapters.redis_client import connect_redis
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
@@ -113,11 +114,12 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
     if stage == "extract":
         fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
         robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
-        extract = ExtractStage(
-            lambda url: fetcher.get(url), topics, settings.extract_budget_s, robots,
-            fetches_at_once=settings.page_fetch_concurrency,
-            per_host=settings.page_host_concurrency,
-        )  # fmt: skip
+        # The poller's rule of how hard we hit one host, with no pause between two page
+        # requests: a free slot at the host is all a page waits for.
+        hosts = HostLimiter(max(1, settings.page_host_concurrency), delay_s=0.0)
+        pages = PageFetches(fetch_limits(settings, settings.max_page_bytes), hosts)
+        extract = ExtractStage(pages, topics, settings.extract_budget_s, robots,
+                               fetches_at_once=settings.page_fetch_concurrency)  # fmt: skip
         warm_up(stage, extract.warm_up)
 
         def close_extract() -> None:

@@ -1,5 +1,7 @@
 """The fetcher against a local server that misbehaves on purpose: redirects into private
-addresses, redirect loops, gzip bombs, bodies over the cap, servers that trickle bytes."""
+addresses, redirect loops, gzip bombs, bodies over the cap, servers that trickle bytes. Each
+test runs twice: with HttpFetcher (one request at a time, the poller's and robots.txt's) and
+with PageFetches (many at once in one thread, the extract stage's), which share every check."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import trustme
@@ -25,6 +28,8 @@ from adapters.http_fetch import (
     FetchResponse,
     HttpFetcher,
 )
+from adapters.page_fetches import PageFetches
+from ingest.politeness import HostLimiter
 
 pytestmark = pytest.mark.integration
 
@@ -102,65 +107,97 @@ def base_url() -> Iterator[str]:
     server.shutdown()
 
 
-def _fetcher(**limits: Any) -> HttpFetcher:
+class Fetcher(Protocol):
+    def get(self, url: str) -> FetchResponse | FetchFailure: ...
+
+
+@dataclass
+class ManyAtOnce:
+    """PageFetches asked for one page at a time, as HttpFetcher is."""
+
+    pages: PageFetches
+
+    def get(self, url: str) -> FetchResponse | FetchFailure:
+        return self.pages.result(self.pages.start(url))
+
+
+MakeFetcher = Callable[..., Fetcher]
+
+
+def limits_for_tests(**limits: Any) -> FetchLimits:
     # Only the test server's own address is allowed: everything else keeps the default refusal.
-    return HttpFetcher(FetchLimits(allowlist=parse_networks(["127.0.0.1/32"]), **limits))
+    return FetchLimits(allowlist=parse_networks(["127.0.0.1/32"]), **limits)
+
+
+@pytest.fixture(params=["HttpFetcher", "PageFetches"])
+def make_fetcher(request: pytest.FixtureRequest) -> MakeFetcher:
+    if request.param == "HttpFetcher":
+        return lambda **limits: HttpFetcher(limits_for_tests(**limits))
+    return lambda **limits: ManyAtOnce(PageFetches(limits_for_tests(**limits), HostLimiter(2, 0.0)))
 
 
 @pytest.mark.parametrize("path", ["/to-private", "/to-ipv6-loopback", "/to-metadata", "/to-file"])
-def test_a_redirect_into_a_refused_address_is_refused(base_url: str, path: str) -> None:
-    result = _fetcher().get(base_url + path)
+def test_a_redirect_into_a_refused_address_is_refused(
+    base_url: str, path: str, make_fetcher: MakeFetcher
+) -> None:
+    result = make_fetcher().get(base_url + path)
     assert isinstance(result, FetchFailure) and result.kind == "refused", result
 
 
-def test_redirect_loops_stop_at_the_cap(base_url: str) -> None:
-    result = _fetcher(max_redirects=3).get(base_url + "/loop")
+def test_redirect_loops_stop_at_the_cap(base_url: str, make_fetcher: MakeFetcher) -> None:
+    result = make_fetcher(max_redirects=3).get(base_url + "/loop")
     assert isinstance(result, FetchFailure) and result.kind == "too_many_redirects"
 
 
-def test_a_permanent_redirect_is_reported_for_the_feed_url(base_url: str) -> None:
-    result = _fetcher().get(base_url + "/moved")
+def test_a_permanent_redirect_is_reported_for_the_feed_url(
+    base_url: str, make_fetcher: MakeFetcher
+) -> None:
+    result = make_fetcher().get(base_url + "/moved")
     assert isinstance(result, FetchResponse) and result.status == 200
     assert result.permanent_redirect == base_url + "/ok"
 
 
-def test_a_header_sent_twice_reads_as_both_values(base_url: str) -> None:
-    result = _fetcher().get(base_url + "/twice")
+def test_a_header_sent_twice_reads_as_both_values(base_url: str, make_fetcher: MakeFetcher) -> None:
+    result = make_fetcher().get(base_url + "/twice")
     assert isinstance(result, FetchResponse)
     assert result.headers["link"] == (
         "<https://hub.example/>; rel=hub, <https://news.example/feed>; rel=self"
     )
 
 
-def test_a_gzip_bomb_stops_at_the_decompressed_cap(base_url: str) -> None:
+def test_a_gzip_bomb_stops_at_the_decompressed_cap(
+    base_url: str, make_fetcher: MakeFetcher
+) -> None:
     started = time.monotonic()
-    result = _fetcher(max_bytes=1024 * 1024).get(base_url + "/bomb")
+    result = make_fetcher(max_bytes=1024 * 1024).get(base_url + "/bomb")
     assert isinstance(result, FetchFailure) and result.kind == "too_large"
     assert time.monotonic() - started < 5
 
 
-def test_a_body_over_the_cap_is_refused(base_url: str) -> None:
-    result = _fetcher(max_bytes=1024 * 1024).get(base_url + "/huge")
+def test_a_body_over_the_cap_is_refused(base_url: str, make_fetcher: MakeFetcher) -> None:
+    result = make_fetcher(max_bytes=1024 * 1024).get(base_url + "/huge")
     assert isinstance(result, FetchFailure) and result.kind == "too_large"
 
 
-def test_a_trickling_server_hits_the_total_deadline(base_url: str) -> None:
+def test_a_trickling_server_hits_the_total_deadline(
+    base_url: str, make_fetcher: MakeFetcher
+) -> None:
     started = time.monotonic()
-    result = _fetcher(total_timeout_s=1.0, read_timeout_s=5.0).get(base_url + "/trickle")
+    result = make_fetcher(total_timeout_s=1.0, read_timeout_s=5.0).get(base_url + "/trickle")
     assert isinstance(result, FetchFailure) and result.kind == "timeout"
     assert time.monotonic() - started < 3
 
 
-def test_a_closed_port_is_a_network_failure(base_url: str) -> None:
+def test_a_closed_port_is_a_network_failure(base_url: str, make_fetcher: MakeFetcher) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, never listening
-        result = _fetcher(connect_timeout_s=1.0).get(f"http://127.0.0.1:{port}/")
+        result = make_fetcher(connect_timeout_s=1.0).get(f"http://127.0.0.1:{port}/")
     assert isinstance(result, FetchFailure) and result.kind == "network"
 
 
 def test_the_checked_address_is_the_one_connected_to(
-    base_url: str, monkeypatch: pytest.MonkeyPatch
+    base_url: str, monkeypatch: pytest.MonkeyPatch, make_fetcher: MakeFetcher
 ) -> None:
     """The name is looked up once, by the check; the connection goes to the address that was
     checked (the client is handed an IP literal), and the server still sees the name as Host."""
@@ -174,27 +211,29 @@ def test_the_checked_address_is_the_one_connected_to(
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    result = _fetcher().get(f"http://pinned.invalid:{port}/host")
+    result = make_fetcher().get(f"http://pinned.invalid:{port}/host")
     assert isinstance(result, FetchResponse) and result.body == f"pinned.invalid:{port}".encode()
     assert result.url == f"http://pinned.invalid:{port}/host"
     assert asked.count("pinned.invalid") == 1
 
 
-def test_a_link_with_arabic_in_it_goes_percent_encoded(base_url: str) -> None:
-    result = _fetcher().get(base_url + "/echo/أخبار?q=مصر 1")
+def test_a_link_with_arabic_in_it_goes_percent_encoded(
+    base_url: str, make_fetcher: MakeFetcher
+) -> None:
+    result = make_fetcher().get(base_url + "/echo/أخبار?q=مصر 1")
     assert isinstance(result, FetchResponse) and result.status == 200, result
     assert result.body == b"/echo/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1?q=%D9%85%D8%B5%D8%B1%201"
 
 
 def test_libcurl_cannot_connect_elsewhere_than_the_checked_address(
-    base_url: str, monkeypatch: pytest.MonkeyPatch
+    base_url: str, monkeypatch: pytest.MonkeyPatch, make_fetcher: MakeFetcher
 ) -> None:
     """Should libcurl ever read the URL otherwise than the check did and go to another
     address, its socket is not opened: the pinned name is made to point elsewhere here."""
     port = int(base_url.rsplit(":", 1)[1])
     _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
     monkeypatch.setattr(Destination, "pinned", lambda self: [f"pinned.invalid:{port}:127.0.0.2"])
-    result = _fetcher().get(f"http://pinned.invalid:{port}/ok")
+    result = make_fetcher().get(f"http://pinned.invalid:{port}/ok")
     assert isinstance(result, FetchFailure) and result.kind == "refused", result
     assert "127.0.0.2" in result.reason
 
@@ -210,9 +249,10 @@ def _resolve_every_name_to(
 
 def test_a_name_with_one_private_address_among_public_ones_is_refused(
     monkeypatch: pytest.MonkeyPatch,
+    make_fetcher: MakeFetcher,
 ) -> None:
     _resolve_every_name_to(monkeypatch, ("93.184.216.34", "10.0.0.5"), 80)
-    result = _fetcher().get("http://mixed.invalid/feed.xml")
+    result = make_fetcher().get("http://mixed.invalid/feed.xml")
     assert (
         isinstance(result, FetchFailure)
         and result.kind == "refused"
@@ -239,7 +279,7 @@ def tls_server() -> Iterator[tuple[int, trustme.CA, list[str]]]:
 
 def test_tls_goes_to_the_checked_address_and_verifies_the_name(
     tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    tmp_path: Path, make_fetcher: MakeFetcher,
 ) -> None:  # fmt: skip
     """Connected to the address, the client still sends the name as SNI and Host, and checks
     the certificate against the name (the CA trusted through OpenSSL's SSL_CERT_FILE)."""
@@ -247,7 +287,7 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_name(
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
     _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
-    result = _fetcher().get(f"https://pinned.invalid:{port}/host")
+    result = make_fetcher().get(f"https://pinned.invalid:{port}/host")
     assert isinstance(result, FetchResponse), result
     assert result.body == f"pinned.invalid:{port}".encode()
     assert names[-1] == "pinned.invalid"
@@ -256,7 +296,7 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_name(
 @pytest.mark.parametrize("trusted", [True, False])
 def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
     tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, trusted: bool,
+    tmp_path: Path, trusted: bool, make_fetcher: MakeFetcher,
 ) -> None:  # fmt: skip
     port, ca, _names = tls_server
     if trusted:
@@ -264,7 +304,7 @@ def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
         monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
     _resolve_every_name_to(monkeypatch, ("127.0.0.1",), port)
     name = "other.invalid" if trusted else "pinned.invalid"
-    result = _fetcher().get(f"https://{name}:{port}/ok")
+    result = make_fetcher().get(f"https://{name}:{port}/ok")
     assert isinstance(result, FetchFailure) and result.kind == "network", result
     assert "certificate" in result.reason.lower() or "hostname" in result.reason.lower()
 
@@ -302,8 +342,9 @@ def closes_reused_connections() -> Iterator[str]:
 
 def test_a_request_on_a_kept_alive_connection_the_server_dropped_goes_again(
     closes_reused_connections: str,
+    make_fetcher: MakeFetcher,
 ) -> None:
-    fetcher = _fetcher()
+    fetcher = make_fetcher()
     first = fetcher.get(closes_reused_connections + "/a")
     second = fetcher.get(closes_reused_connections + "/b")
     assert isinstance(first, FetchResponse) and first.body == b"ok", first

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 
 from adapters.address_policy import parse_networks, refusal_reason
-from adapters.http_fetch import _Abort, _check_destination
+from adapters.http_fetch import FetchAbort, check_destination
 
 REFUSED_URLS = [
     ("loopback", "http://127.0.0.1/"),
@@ -48,8 +48,8 @@ REFUSED_URLS = [
 
 @pytest.mark.parametrize("url", [u for _, u in REFUSED_URLS], ids=[n for n, _ in REFUSED_URLS])
 def test_destination_is_refused(url: str) -> None:
-    with pytest.raises(_Abort) as refused:
-        _check_destination(url, ())
+    with pytest.raises(FetchAbort) as refused:
+        check_destination(url, ())
     assert refused.value.kind == "refused"
 
 
@@ -60,7 +60,7 @@ def test_public_addresses_pass(address: str) -> None:
 
 def test_allowlist_lets_local_servers_through() -> None:
     allow = parse_networks(["127.0.0.1", "10.0.0.0/8"])
-    destination = _check_destination("http://127.0.0.1:8765/feed.xml?x=1", allow)
+    destination = check_destination("http://127.0.0.1:8765/feed.xml?x=1", allow)
     assert destination.path() == "/feed.xml?x=1"
     assert refusal_reason(ipaddress.ip_address("10.2.3.4"), allow) is None
     assert refusal_reason(ipaddress.ip_address("192.168.0.1"), allow) is not None

@@ -1,16 +1,15 @@
-"""The extract stage fetches a batch's pages ahead of their turn, a few at once and politely
-per host, and still answers each entry in order with its own outcome."""
+"""The extract stage starts a batch's pages ahead of their turn, a window at a time, and
+still answers each entry in order with its own outcome. How the pages then travel at once,
+politely per host, is the fetcher's (tests/integration/test_page_fetches.py)."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract_stage import ExtractStage
+from ingest.extract_stage import ExtractStage, OneAtATime
 from schemas.contracts import example
 from schemas.records import InRecord
 from schemas.topics import Topics
@@ -32,41 +31,44 @@ def _inputs(urls: list[str]) -> list[tuple[dict[str, Any], InRecord]]:
     return [(entry, record(b"{}")) for entry in entries]
 
 
-def test_pages_of_a_batch_are_fetched_at_the_same_time_and_answered_in_order() -> None:
-    # Each fetch waits until four are in flight: fetched one at a time, none would return.
-    together = threading.Barrier(4, timeout=10)
+@dataclass
+class Recorded:
+    """PageFetches that answers at once and writes down what the stage asked, in order."""
 
-    def fetch(url: str) -> FetchResponse:
-        together.wait()
-        return _page(url)
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
-    urls = [f"https://site{n}.example/story" for n in range(4)]
-    stage = ExtractStage(fetch, Topics(), fetches_at_once=4, per_host=1)
+    def start(self, url: str) -> str:
+        self.calls.append(("start", url))
+        return url
+
+    def result(self, started: str) -> FetchResponse:
+        self.calls.append(("result", started))
+        return _page(started)
+
+    def close(self) -> None:
+        self.calls.append(("close", ""))
+
+
+def test_pages_are_started_a_window_ahead_and_answered_in_order() -> None:
+    urls = [f"https://site{n}.example/story" for n in range(5)]
+    pages = Recorded()
+    stage = ExtractStage(pages, Topics(), fetches_at_once=3)
     outcomes = stage.handle_batch(_inputs(urls))
-    stage.close()
     assert [json.loads(o[0].value)["url"] for o in outcomes if isinstance(o, list)] == urls
+    # Three pages started before the first is extracted; one more after each extraction.
+    assert pages.calls == [
+        ("start", urls[0]), ("start", urls[1]), ("start", urls[2]), ("result", urls[0]),
+        ("start", urls[3]), ("result", urls[1]), ("start", urls[4]), ("result", urls[2]),
+        ("result", urls[3]), ("result", urls[4]),
+    ]  # fmt: skip
 
 
-def test_no_more_pages_than_allowed_are_in_flight_to_one_host() -> None:
-    in_flight, most = Counter[str](), Counter[str]()
-    lock = threading.Lock()
-
-    def fetch(url: str) -> FetchResponse:
-        host = url.split("/")[2]
-        with lock:
-            in_flight[host] += 1
-            most[host] = max(most[host], in_flight[host])
-        time.sleep(0.05)
-        with lock:
-            in_flight[host] -= 1
-        return _page(url)
-
-    urls = [f"https://one.example/{n}" for n in range(8)] + ["https://other.example/x"]
-    stage = ExtractStage(fetch, Topics(), fetches_at_once=8, per_host=2)
-    outcomes = stage.handle_batch(_inputs(urls))
-    stage.close()
-    assert all(isinstance(o, list) for o in outcomes)
-    assert most == {"one.example": 2, "other.example": 1}
+def test_one_at_a_time_by_default() -> None:
+    urls = ["https://a.example/1", "https://a.example/2"]
+    pages = Recorded()
+    ExtractStage(pages, Topics()).handle_batch(_inputs(urls))
+    assert pages.calls == [("start", urls[0]), ("result", urls[0]),
+                           ("start", urls[1]), ("result", urls[1])]  # fmt: skip
 
 
 def test_a_failing_fetch_is_its_entrys_outcome_alone() -> None:
@@ -78,7 +80,7 @@ def test_a_failing_fetch_is_its_entrys_outcome_alone() -> None:
         return _page(url)
 
     urls = ["https://a.example/ok", "https://a.example/bug", "https://a.example/down"]
-    stage = ExtractStage(fetch, Topics(), fetches_at_once=3, per_host=3)
+    stage = ExtractStage(OneAtATime(fetch), Topics(), fetches_at_once=3)
     first, second, third = stage.handle_batch(_inputs(urls))
     stage.close()
     assert isinstance(first, list) and json.loads(first[0].value)["body_source"] == "page"

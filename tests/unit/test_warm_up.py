@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.dedupe_index import Observation, Probe
 from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract_stage import ExtractStage
+from ingest.extract_stage import ExtractStage, OneAtATime
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
 from workers.tag.language import LanguageDetector
@@ -39,7 +39,7 @@ def test_dedupe_warm_up_looks_nothing_up() -> None:
 
 
 def test_extract_warm_up_fetches_nothing() -> None:
-    ExtractStage(Untouchable().fetch, Topics()).warm_up()
+    ExtractStage(OneAtATime(Untouchable().fetch), Topics()).warm_up()
 
 
 def _article(title: str, paragraphs: list[str]) -> dict[str, Any]:
