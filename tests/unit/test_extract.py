@@ -120,6 +120,7 @@ PAYWALLS = [
         True,
     ),
     ("id-marker", b'<html><body><div id="paywall">Subscribe</div></body></html>', True),
+    ("word-in-text-only", b"<html><body><p>Why we have no PAYWALL</p></body></html>", False),
     (
         "free-page",
         b'<html><body><script>{"isAccessibleForFree": true}</script><p>x</p></body></html>',
