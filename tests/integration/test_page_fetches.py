@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 class Counting(ThreadingHTTPServer):
     """Answers /wait/* after every party of `together` has arrived (or breaks the barrier
-    after 5 s and answers 503), and /slow/* after 50 ms; counts requests in flight per Host."""
+    after 5 s and answers 503), /slow/* after 50 ms and /slower/* after 0.6 s; counts requests in flight per Host."""
 
     daemon_threads = True
 
@@ -51,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.together.wait()
             elif self.path.startswith("/slow/"):
                 time.sleep(0.05)
+            elif self.path.startswith("/slower/"):
+                time.sleep(0.6)
         except threading.BrokenBarrierError:
             status = 503
         finally:
@@ -87,8 +89,10 @@ def two_names(monkeypatch: pytest.MonkeyPatch, server: Counting) -> tuple[str, s
     return f"http://one.invalid:{port}", f"http://two.invalid:{port}"
 
 
-def _pages(per_host: int) -> PageFetches:
-    limits = FetchLimits(allowlist=parse_networks(["127.0.0.1/32"]), total_timeout_s=10.0)
+def _pages(per_host: int, total_timeout_s: float = 10.0) -> PageFetches:
+    limits = FetchLimits(
+        allowlist=parse_networks(["127.0.0.1/32"]), total_timeout_s=total_timeout_s
+    )
     return PageFetches(limits, HostLimiter(per_host, delay_s=0.0))
 
 
@@ -131,3 +135,13 @@ def test_each_page_gets_its_own_answer_in_any_order(server: Counting) -> None:
     assert isinstance(first, FetchResponse) and first.body == b"/slow/a"
     assert isinstance(failed, FetchFailure) and failed.kind == "network", failed
     assert [r.body for r in rest if isinstance(r, FetchResponse)] == [b"/slow/b", b"/slow/c"]
+
+
+def test_a_page_waiting_for_its_host_does_not_spend_its_deadline(server: Counting) -> None:
+    # Each page takes 0.6 s of a 1 s deadline; the second waits 0.6 s for the first first.
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    pages = _pages(per_host=1, total_timeout_s=1.0)
+    started = [pages.start(f"{base}/slower/{n}") for n in range(2)]
+    results = [pages.result(page) for page in started]
+    pages.close()
+    assert all(isinstance(r, FetchResponse) and r.status == 200 for r in results), results
