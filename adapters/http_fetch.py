@@ -116,6 +116,13 @@ def _is_address(host: str) -> bool:
     return True
 
 
+def names_a_host(url: str) -> bool:
+    """Whether the URL's host is a name, which the check must look up in DNS (an IP literal
+    needs no lookup)."""
+    hostname = urlsplit(url).hostname
+    return bool(hostname) and not _is_address(hostname or "")
+
+
 def _ascii_name(hostname: str) -> str:
     try:
         return hostname.encode("idna").decode("ascii")

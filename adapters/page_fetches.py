@@ -14,14 +14,17 @@ in all) that takes three extractions in a row stopped at the budget.
 
 Every hop goes through the same checks as HttpFetcher.get (adapters/http_fetch.py): the
 SSRF policy after DNS resolution, the connection pinned to the checked address, the body
-cap, the total deadline.
+cap, the total deadline. The DNS lookups of those checks run in a few threads of their own
+(getaddrinfo blocks, and a resolver can take a while to answer): one GIL handover a hop,
+not eight. A URL whose host is an IP literal is checked in place.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -29,6 +32,7 @@ from urllib.parse import urlsplit
 import pycurl
 
 from adapters.http_fetch import (
+    Destination,
     FetchAbort,
     FetchFailure,
     FetchLimits,
@@ -36,11 +40,15 @@ from adapters.http_fetch import (
     Hop,
     RedirectChain,
     check_destination,
+    names_a_host,
     new_handle,
 )
 
-# The longest one wait for sockets lasts before libcurl's own timers are looked at again.
+# The longest one wait for sockets lasts before libcurl's own timers are looked at again,
+# and while DNS lookups are out, before their threads are looked at again.
 _MAX_WAIT_S = 0.05
+_LOOKUP_POLL_S = 0.002
+_LOOKUP_THREADS = 4
 
 
 class HostSlots(Protocol):
@@ -53,13 +61,14 @@ class HostSlots(Protocol):
 
 @dataclass(eq=False)
 class PageFetch:
-    """One page on its way: waiting for its host, in transfer, or done."""
+    """One page on its way: waiting for its host, being looked up, in transfer, or done."""
 
     chain: RedirectChain
     headers: Mapping[str, str] | None
     hop: Hop | None = None
     gone_out: bool = False  # its first request was made: the chain's deadline is set
     result: FetchResponse | FetchFailure | None = None
+    error: Exception | None = None  # a bug met on its way, raised to whoever asks for it
 
     @property
     def host(self) -> str:
@@ -74,6 +83,10 @@ class PageFetches:
     _idle: list[pycurl.Curl] = field(default_factory=list, init=False, repr=False)
     _waiting: deque[PageFetch] = field(default_factory=deque, init=False, repr=False)
     _running: dict[pycurl.Curl, PageFetch] = field(default_factory=dict, init=False, repr=False)
+    _looking_up: dict[Future[Destination], PageFetch] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _lookups: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._multi.setopt(pycurl.M_MAXCONNECTS, 32)  # kept-alive connections, all handles
@@ -89,8 +102,11 @@ class PageFetches:
 
     def result(self, fetch: PageFetch) -> FetchResponse | FetchFailure:
         """The page's response, moving every transfer on until this one is done."""
-        while fetch.result is None:
+        while fetch.result is None and fetch.error is None:
             self._progress(_MAX_WAIT_S)
+        if fetch.error is not None:
+            raise fetch.error
+        assert fetch.result is not None
         return fetch.result
 
     def close(self) -> None:
@@ -102,16 +118,15 @@ class PageFetches:
         self._running.clear()
         self._idle.clear()
         self._multi.close()
+        if self._lookups is not None:
+            self._lookups.shutdown(wait=False, cancel_futures=True)
 
     def _progress(self, wait_s: float) -> None:
         self._begin_waiting()
-        if wait_s and not self._running:
-            time.sleep(min(wait_s, 0.01))  # nothing in transfer: waiting hosts are resting
-        elif wait_s:
-            timeout_ms = self._multi.timeout()  # libcurl's next timer, -1 when it has none
-            wait = _MAX_WAIT_S if timeout_ms < 0 else min(wait_s, timeout_ms / 1000)
-            if self._multi.select(wait) == -1:
-                time.sleep(min(wait, 0.001))  # no socket to wait on yet
+        if wait_s:
+            self._wait(wait_s)
+        for looked_up in [future for future in self._looking_up if future.done()]:
+            self._go_out(self._looking_up.pop(looked_up), looked_up.result)
         while self._multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
             pass
         while True:
@@ -123,6 +138,20 @@ class PageFetches:
             if not queued:
                 break
         self._begin_waiting()
+
+    def _wait(self, wait_s: float) -> None:
+        """Until a socket is ready, a lookup is done or libcurl's next timer, at most wait_s."""
+        if self._running:
+            timeout_ms = self._multi.timeout()  # libcurl's next timer, -1 when it has none
+            wait_s = wait_s if timeout_ms < 0 else min(wait_s, timeout_ms / 1000)
+            if self._looking_up:
+                wait_s = min(wait_s, _LOOKUP_POLL_S)
+            if self._multi.select(wait_s) == -1:
+                time.sleep(min(wait_s, 0.001))  # no socket to wait on yet
+        elif self._looking_up:
+            wait(list(self._looking_up), timeout=wait_s, return_when=FIRST_COMPLETED)
+        else:
+            time.sleep(min(wait_s, 0.01))  # nothing under way: waiting hosts are resting
 
     def _begin_waiting(self) -> None:
         """Starts the waiting pages whose hosts allow it, keeping their order per host."""
@@ -136,24 +165,39 @@ class PageFetches:
         self._waiting = still
 
     def _begin(self, fetch: PageFetch) -> None:
+        """The hop's check, then its transfer; the host's slot is held from the check on."""
         if not fetch.gone_out:
             fetch.chain.deadline = time.monotonic() + self.limits.total_timeout_s
             fetch.gone_out = True
-        try:
-            fetch.hop = Hop.to(check_destination(fetch.chain.current, self.limits.allowlist),
-                               self.limits)  # fmt: skip
-            handle = self._idle.pop() if self._idle else new_handle(self.limits)
-            try:
-                fetch.hop.configure(handle, self.limits, fetch.headers, fetch.chain.deadline)
-            except FetchAbort:
-                self._idle.append(handle)
-                raise
-        except FetchAbort as exc:
-            fetch.result = FetchFailure(fetch.chain.current, exc.reason, exc.kind)
-            return
         self.hosts.started(fetch.host, time.monotonic())
+        url, allowlist = fetch.chain.current, self.limits.allowlist
+        if names_a_host(url):
+            self._looking_up[self._lookup_pool().submit(check_destination, url, allowlist)] = fetch
+        else:
+            self._go_out(fetch, lambda: check_destination(url, allowlist))
+
+    def _go_out(self, fetch: PageFetch, checked: Callable[[], Destination]) -> None:
+        handle: pycurl.Curl | None = None
+        try:
+            fetch.hop = Hop.to(checked(), self.limits)
+            handle = self._idle.pop() if self._idle else new_handle(self.limits)
+            fetch.hop.configure(handle, self.limits, fetch.headers, fetch.chain.deadline)
+        except Exception as exc:  # the page's own outcome, FetchAbort or a bug
+            self.hosts.finished(fetch.host)
+            if handle is not None:
+                self._idle.append(handle)
+            if isinstance(exc, FetchAbort):
+                fetch.result = FetchFailure(fetch.chain.current, exc.reason, exc.kind)
+            else:
+                fetch.error = exc
+            return
         self._running[handle] = fetch
         self._multi.add_handle(handle)
+
+    def _lookup_pool(self) -> ThreadPoolExecutor:
+        if self._lookups is None:
+            self._lookups = ThreadPoolExecutor(_LOOKUP_THREADS, thread_name_prefix="page-lookup")
+        return self._lookups
 
     def _finished(self, handle: pycurl.Curl, error: pycurl.error | None) -> None:
         fetch = self._running.pop(handle)

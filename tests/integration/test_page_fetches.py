@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from adapters import page_fetches
 from adapters.address_policy import parse_networks
-from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse
+from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse, check_destination
 from adapters.page_fetches import PageFetches
 from ingest.politeness import HostLimiter
 
@@ -145,3 +146,24 @@ def test_a_page_waiting_for_its_host_does_not_spend_its_deadline(server: Countin
     results = [pages.result(page) for page in started]
     pages.close()
     assert all(isinstance(r, FetchResponse) and r.status == 200 for r in results), results
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "one.invalid"])  # checked in place / looked up
+def test_a_bug_in_one_pages_check_is_raised_for_that_page_alone(
+    server: Counting, two_names: tuple[str, str], monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+
+    def check(url: str, allowlist: Any) -> Any:
+        if "/bug" in url:
+            raise RuntimeError("a bug in the check")
+        return check_destination(url, allowlist)
+
+    monkeypatch.setattr(page_fetches, "check_destination", check)  # as page_fetches reads it
+    base = f"http://{host}:{server.server_address[1]}"
+    pages = _pages(per_host=2)
+    bug, fine = pages.start(f"{base}/bug"), pages.start(f"{base}/slow/ok")
+    with pytest.raises(RuntimeError, match="a bug in the check"):
+        pages.result(bug)
+    result = pages.result(fine)
+    pages.close()
+    assert isinstance(result, FetchResponse) and result.body == b"/slow/ok"
