@@ -112,12 +112,13 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
     if stage == "poller":
         return _poller(settings, topics, stop)
     if stage == "extract":
-        fetcher = HttpFetcher(fetch_limits(settings, settings.max_page_bytes))
+        limits = fetch_limits(settings, settings.max_page_bytes)
+        fetcher = HttpFetcher(limits)  # robots.txt, one at a time
         robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
         # The poller's rule of how hard we hit one host, with no pause between two page
         # requests: a free slot at the host is all a page waits for.
         hosts = HostLimiter(max(1, settings.page_host_concurrency), delay_s=0.0)
-        pages = PageFetches(fetch_limits(settings, settings.max_page_bytes), hosts)
+        pages = PageFetches(limits, hosts)
         extract = ExtractStage(pages, topics, settings.extract_budget_s, robots,
                                fetches_at_once=settings.page_fetch_concurrency)  # fmt: skip
         warm_up(stage, extract.warm_up)

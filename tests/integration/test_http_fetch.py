@@ -130,10 +130,21 @@ def limits_for_tests(**limits: Any) -> FetchLimits:
 
 
 @pytest.fixture(params=["HttpFetcher", "PageFetches"])
-def make_fetcher(request: pytest.FixtureRequest) -> MakeFetcher:
-    if request.param == "HttpFetcher":
-        return lambda **limits: HttpFetcher(limits_for_tests(**limits))
-    return lambda **limits: ManyAtOnce(PageFetches(limits_for_tests(**limits), HostLimiter(2, 0.0)))
+def make_fetcher(request: pytest.FixtureRequest) -> Iterator[MakeFetcher]:
+    made: list[HttpFetcher | PageFetches] = []
+
+    def make(**limits: Any) -> Fetcher:
+        if request.param == "HttpFetcher":
+            fetcher = HttpFetcher(limits_for_tests(**limits))
+            made.append(fetcher)
+            return fetcher
+        pages = PageFetches(limits_for_tests(**limits), HostLimiter(2, 0.0))
+        made.append(pages)
+        return ManyAtOnce(pages)
+
+    yield make
+    for each in made:
+        each.close()
 
 
 @pytest.mark.parametrize("path", ["/to-private", "/to-ipv6-loopback", "/to-metadata", "/to-file"])
