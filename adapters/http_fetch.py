@@ -66,6 +66,9 @@ class FetchAbort(Exception):
         super().__init__(reason)
         self.kind, self.reason = kind, reason
 
+    def failure_at(self, url: str) -> FetchFailure:
+        return FetchFailure(url, self.reason, self.kind)
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -347,7 +350,7 @@ class HttpFetcher:
                 if done is not None:
                     return done
         except FetchAbort as exc:
-            return FetchFailure(chain.current, exc.reason, exc.kind)
+            return exc.failure_at(chain.current)
 
     def _handle(self) -> pycurl.Curl:
         handle: pycurl.Curl | None = getattr(self._local, "handle", None)

@@ -187,7 +187,7 @@ class PageFetches:
             if handle is not None:
                 self._idle.append(handle)
             if isinstance(exc, FetchAbort):
-                fetch.result = FetchFailure(fetch.chain.current, exc.reason, exc.kind)
+                fetch.result = exc.failure_at(fetch.chain.current)
             else:
                 fetch.error = exc
             return
@@ -212,6 +212,6 @@ class PageFetches:
             fetch.result = fetch.chain.answered(*hop.answer(handle), self.limits.max_redirects)
             fetch.hop = None  # its body, joined into the result or let go for the next hop
         except FetchAbort as exc:
-            fetch.result = FetchFailure(fetch.chain.current, exc.reason, exc.kind)
+            fetch.result = exc.failure_at(fetch.chain.current)
         if fetch.result is None:
             self._waiting.appendleft(fetch)  # the next hop, checked anew, before later pages
