@@ -1,0 +1,145 @@
+import lxml.html
+import pytest
+import trafilatura.xpaths
+from lxml.etree import XPath
+
+from ingest.extract import extract_page
+from ingest.xpath_guards import (
+    EXSLT_REGEXP,
+    guarded_path,
+    install_guards,
+    matches_nothing_empty,
+    unguarded,
+)
+from services.replay_server import Outlet, Story, render_page
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("//p[re:test(@class, 'author')]", "//p[((@class) and re:test(@class, 'author'))]"),
+        (
+            "//*[re:test(@id|@class, '^comment[s-]')]",
+            "//*[((@id|@class) and re:test(@id|@class, '^comment[s-]'))]",
+        ),
+        (
+            "//div[re:test(@class, 'fulltext', 'i')]",
+            "//div[((@class) and re:test(@class, 'fulltext', 'i'))]",
+        ),
+        ('//a[re:test(@data-x, "by")]', '//a[((@data-x) and re:test(@data-x, "by"))]'),
+        (
+            "//a[re:test(@id, 'a') or re:test(@class, 'b')]",
+            "//a[((@id) and re:test(@id, 'a')) or ((@class) and re:test(@class, 'b'))]",
+        ),
+        # Patterns that match the empty string select elements without the attribute too.
+        ("//p[re:test(@class, '^')]", "//p[re:test(@class, '^')]"),
+        ("//p[re:test(@class, 'x?')]", "//p[re:test(@class, 'x?')]"),
+        (
+            "//p[re:test(@class, '(^|\\s)link(\\s|$)|')]",
+            "//p[re:test(@class, '(^|\\s)link(\\s|$)|')]",
+        ),
+        # Not an attribute: its string is the text, which may be empty for other reasons.
+        ("//p[re:test(., 'x')]", "//p[re:test(., 'x')]"),
+        ("//p[re:test(text(), 'x')]", "//p[re:test(text(), 'x')]"),
+        # Python's re rejects it: left for lxml to report, as it would.
+        ("//p[re:test(@class, '(')]", "//p[re:test(@class, '(')]"),
+        ("//p[@class='author']", "//p[@class='author']"),
+    ],
+)
+def test_guarded_path(path: str, expected: str) -> None:
+    assert guarded_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [("author", "", True), ("^$", "", False), ("a*", "", False), ("[A-Z]+", "i", True)],
+)
+def test_matches_nothing_empty(pattern: str, flags: str, expected: bool) -> None:
+    assert matches_nothing_empty(pattern, flags) is expected
+
+
+# Our own page of the attribute shapes the expressions look at: none at all, empty values,
+# classes and ids that their patterns match and near misses, in body, byline, comment,
+# teaser and navigation roles.
+FIXTURE = """<!DOCTYPE html><html><head><title>Port news | Gazette</title>
+<meta name="author" content="Desk"></head><body>
+<div id="main-content" class="article-body"><article class="post">
+<h1 class="entry-title">Breakwater</h1>
+<p>A plain paragraph with no attributes at all, as most are.</p>
+<p class="">An empty class.</p><p id="">An empty id.</p>
+<p class="byline">By A. Writer</p><span class="author-name">A. Writer</span>
+<a rel="author" href="/w">Writer</a><div class="AuthorName">Writer</div>
+<div id="story" class="fulltext">The story itself, long enough to be a body.</div>
+<div class="FullText">Case-blind class.</div>
+<div class="post-meta"><a href="/c/port">Port</a></div><p class="tags"><a href="/t/sea">Sea</a></p>
+<div class="comments-area" id="comments"><ol class="commentlist"><li>First!</li></ol></div>
+<div class="sidebar hidden" style="display:none">Hidden</div><div class="hide-print">x</div>
+<section class="related teaser"><a href="/x">More</a></section>
+<div class="infinite-scroll">y</div><div class="cookie-consent">Cookies</div>
+<time class="date">2026-12-01</time><figure class="wp-block-image"><img src="a.jpg"></figure>
+<footer class="bottom links"><p class="copyright">(c) Gazette</p></footer>
+</article></div></body></html>"""
+
+
+def _selections(expression: XPath, tree: lxml.html.HtmlElement) -> list[str]:
+    root = tree.getroottree()
+    return [root.getpath(e) if hasattr(e, "tag") else repr(e) for e in expression(tree)]
+
+
+def test_guarded_expressions_select_what_trafilaturas_own_do() -> None:
+    install_guards()
+    tree = lxml.html.fromstring(FIXTURE)
+    with unguarded():
+        lists = {
+            name: list(value)
+            for name, value in vars(trafilatura.xpaths).items()
+            if isinstance(value, list) and value and isinstance(value[0], XPath)
+        }
+    compared, selecting = 0, 0
+    for name, originals in lists.items():
+        guarded = getattr(trafilatura.xpaths, name)
+        for original, mine in zip(originals, guarded, strict=True):
+            assert _selections(mine, tree) == _selections(original, tree), (name, original.path)
+            compared += mine is not original
+            selecting += bool(_selections(mine, tree)) and mine is not original
+    # The comparison means something: many expressions were rewritten, and many of those
+    # select elements of the fixture.
+    assert compared >= 15 and selecting >= 8
+
+
+def test_a_missing_attribute_is_the_empty_string_to_re_test() -> None:
+    """What the guard relies on (lxml's EXSLT functions), and why a pattern that matches the
+    empty string is left alone."""
+    tree = lxml.html.fromstring("<div><p>none</p><p class='x'>x</p></div>")
+    ns = {"re": EXSLT_REGEXP}
+    assert [p.text for p in XPath("//p[re:test(@class, '^')]", namespaces=ns)(tree)] == [
+        "none",
+        "x",
+    ]
+    assert [p.text for p in XPath("//p[re:test(@class, 'x')]", namespaces=ns)(tree)] == ["x"]
+
+
+def _author_xpaths() -> list[XPath]:
+    return list(trafilatura.xpaths.AUTHOR_XPATHS)
+
+
+def test_install_twice_is_once_and_unguarded_restores_both_ways() -> None:
+    install_guards()
+    guarded = _author_xpaths()
+    install_guards()
+    assert _author_xpaths() == guarded
+    with unguarded():
+        assert all("((@" not in x.path for x in _author_xpaths())
+    assert _author_xpaths() == guarded
+    assert any("((@" in x.path for x in guarded)
+
+
+def test_extract_page_gives_the_same_with_and_without_guards() -> None:
+    outlet = Outlet("gazette", "Gazette", "en")
+    story = Story("gazette", "port", "Port news", "2026-12-01T07:00:00Z", ("One para.",) * 3)
+    for html in (FIXTURE.encode(), render_page(outlet, story).encode()):
+        guarded = extract_page(html, "https://gazette.example/port")
+        with unguarded():
+            plain = extract_page(html, "https://gazette.example/port")
+        assert guarded == plain
+    assert extract_page(FIXTURE.encode(), "https://gazette.example/port").author
