@@ -51,6 +51,7 @@ from evaluation.process_usage import cpu_seconds, machine_busy_seconds, resident
 from evaluation.results import write_results
 from ingest.extract import extract_page
 from ingest.xpath_guards import unguarded
+from newsflow.settings import DEFAULT_TOPIC_PARTITIONS
 from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from services.kafka_broker import DEFAULT_LIBS, BrokerConfig, start_broker
@@ -305,7 +306,7 @@ def run_pipeline(
     last stage (the processed topic for the whole pipeline, the articles topic for extract)."""
     prefix = f"bench{int(time.time() * 1000) % 10**9}-{re.sub(r'[^a-z0-9]', '', name)}."
     topics = Topics(prefix)
-    ensure_topics(svc.kafka, topics.all(), partitions=3)
+    ensure_topics(svc.kafka, topics.all(), partitions=DEFAULT_TOPIC_PARTITIONS)
     window = feeds_shown.window or len(stories.stories)
     replay = ReplayServer.start(stories, release=Release(window=window))
     feeds = workdir / f"{prefix}feeds.toml"
@@ -483,13 +484,13 @@ class Report:
 
 def print_report(figures: dict[str, Any]) -> None:
     header = ("run", "articles", "art/s", "p50 ms", "p95 ms", "p99 ms", "cores busy", "bench ms")
-    print("{:28} {:>8} {:>7} {:>8} {:>8} {:>8} {:>10} {:>8}".format(*header))
+    print("{:32} {:>8} {:>7} {:>8} {:>8} {:>8} {:>10} {:>8}".format(*header))
     for name, r in figures["runs"].items():
         lat = r["latency_ms"]
         cells = (r["articles_per_s"] or 0, lat.get("p50", 0), lat.get("p95", 0), lat.get("p99", 0),
                  r["machine_cores_busy"] or 0, r["harness_cpu_ms_per_article"])  # fmt: skip
         row = "{:7.1f} {:8.0f} {:8.0f} {:8.0f} {:10.2f} {:8.2f}".format(*cells)
-        print(f"{name:28} {r['articles']:8} " + row)
+        print(f"{name:32} {r['articles']:8} " + row)
     one = figures["runs"].get("saturation, 1 worker")
     if one:
         print("per stage, saturation with 1 worker: CPU ms/article, articles/s per core, and the")

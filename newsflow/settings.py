@@ -17,6 +17,10 @@ from urllib.parse import urlsplit, urlunsplit
 ENV_PREFIX = "NEWSFLOW_"
 MIB = 1024 * 1024
 REPO = Path(__file__).resolve().parents[1]
+# Six partitions split evenly among 1, 2, 3 or 6 processes of a stage. With three, two
+# processes got two partitions and one (a group gives each member whole partitions), so
+# the busier one set the pace and two processes did at most 1.5 times the work of one.
+DEFAULT_TOPIC_PARTITIONS = 6
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("group_prefix", str, "", "prefix for every consumer group name"),
     Setting("redis_key_prefix", str, "newsflow:", "prefix for every Redis key"),
-    Setting("topic_partitions", int, 3, "partitions of the topics newsflow creates"),
+    Setting(
+        "topic_partitions",
+        int,
+        DEFAULT_TOPIC_PARTITIONS,
+        "partitions of the topics newsflow creates",
+    ),
     Setting(
         "commit_interval_s",
         float,

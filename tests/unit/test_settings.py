@@ -7,7 +7,7 @@ from newsflow.settings import SETTINGS, Settings, SettingsError, mask_url_passwo
 
 def test_defaults_without_file_or_environment() -> None:
     settings = Settings.load({})
-    assert settings.kafka_bootstrap == "" and settings.topic_partitions == 3
+    assert settings.kafka_bootstrap == "" and settings.topic_partitions == 6
     assert settings.feeds_file == Path("feeds.toml")
 
 
