@@ -10,18 +10,21 @@ class at all (a missing attribute is the empty string to it). Most elements of a
 `(@class and re:test(@class, P))` selects the same elements whenever P cannot match the
 empty string: without the attribute both are false, and XPath 1.0 (section 3.4) does not
 evaluate the right operand of `and` when the left is false. guarded_path writes that form,
-and only where it holds; install_guards puts the guarded expressions in trafilatura's own
-lists, in place, so that its functions use them. unguarded() puts the originals back for a
-while: the benchmark measures plain trafilatura against the extract stage.
+and only where it holds; install_guards puts the guarded expressions where trafilatura's
+functions find them (its modules' lists, in place, and its one lone expression). unguarded()
+puts the originals back for a while: the benchmark measures plain trafilatura against the
+extract stage.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 
-import trafilatura.xpaths
+import trafilatura  # noqa: F401  # loads the modules whose expressions are guarded
 from lxml.etree import XPath
 
 # EXSLT's namespace for regular expressions, as trafilatura declares it (xpaths.REGEXP_NS).
@@ -35,8 +38,9 @@ _RE_TEST = re.compile(
     rf"(?:\s*,\s*(?P<flags>{_LITERAL}))?\s*\)"
 )
 
-# trafilatura's list name -> its original expressions, while the guarded ones are in.
-_originals: dict[str, list[XPath]] = {}
+# (module, name) -> the original value there (an expression or a list of them), while the
+# guarded ones are in.
+_originals: dict[tuple[ModuleType, str], XPath | list[XPath]] = {}
 
 
 def matches_nothing_empty(pattern: str, flags: str = "") -> bool:
@@ -63,13 +67,19 @@ def guarded_path(path: str) -> str:
     return _RE_TEST.sub(guard, path)
 
 
-def _expression_lists() -> dict[str, list[XPath]]:
-    """trafilatura.xpaths' module-level lists of compiled expressions, by name."""
-    return {
-        name: value
-        for name, value in vars(trafilatura.xpaths).items()
-        if isinstance(value, list) and value and all(isinstance(x, XPath) for x in value)
-    }
+def _held_expressions() -> dict[tuple[ModuleType, str], XPath | list[XPath]]:
+    """Every module-level expression of trafilatura's modules, and every list of them, by
+    (module, name): most live in lists in trafilatura.xpaths, one (BASIC_CLEAN_XPATH) alone
+    in trafilatura.settings and, imported by name, in trafilatura.baseline."""
+    held: dict[tuple[ModuleType, str], XPath | list[XPath]] = {}
+    modules = [m for n, m in sys.modules.items() if n.split(".")[0] == "trafilatura"]
+    for module in modules:
+        for name, value in vars(module).items():
+            if isinstance(value, XPath) or (
+                isinstance(value, list) and value and all(isinstance(x, XPath) for x in value)
+            ):
+                held[module, name] = value
+    return held
 
 
 def _guarded(expression: XPath) -> XPath:
@@ -79,30 +89,48 @@ def _guarded(expression: XPath) -> XPath:
     return XPath(path, namespaces={"re": EXSLT_REGEXP})
 
 
+def _put(module: ModuleType, name: str, value: XPath | list[XPath]) -> None:
+    """Lists are changed in place (trafilatura's functions hold them by their module's
+    name or import them by name); a lone expression is set where it was found."""
+    held = vars(module)[name]
+    if isinstance(held, list) and isinstance(value, list):
+        held[:] = value
+    else:
+        setattr(module, name, value)
+
+
 def install_guards() -> None:
-    """Guard trafilatura's expressions, in its own lists (its functions read them from there
-    at every call). Twice is once."""
+    """Guard trafilatura's expressions where it keeps them. Twice is once."""
     if _originals:
         return
-    for name, expressions in _expression_lists().items():
-        _originals[name] = list(expressions)
-        expressions[:] = [_guarded(x) for x in expressions]
+    lists_done: set[int] = set()  # a list imported by name is held by several modules
+    for (module, name), value in _held_expressions().items():
+        if isinstance(value, list):
+            if id(value) in lists_done:
+                continue
+            lists_done.add(id(value))
+        _originals[module, name] = list(value) if isinstance(value, list) else value
+        guarded = [_guarded(x) for x in value] if isinstance(value, list) else _guarded(value)
+        _put(module, name, guarded)
 
 
 @contextmanager
 def unguarded() -> Iterator[None]:
     """trafilatura's original expressions for the duration (the guarded ones after, if they
-    were in before). For measuring trafilatura as it ships, in one thread: the lists are
-    the process's own, so another thread extracting meanwhile would use the originals too."""
+    were in before). For measuring trafilatura as it ships, in one thread: the expressions
+    are the process's own, so another thread extracting meanwhile would use the originals too."""
     if not _originals:
         yield
         return
-    lists = _expression_lists()
-    guarded = {name: list(lists[name]) for name in _originals}
-    for name, expressions in _originals.items():
-        lists[name][:] = expressions
+    guarded = {
+        (module, name): (list(value) if isinstance(value, list) else value)
+        for (module, name), value in _held_expressions().items()
+        if (module, name) in _originals
+    }
+    for (module, name), value in _originals.items():
+        _put(module, name, value)
     try:
         yield
     finally:
-        for name, expressions in guarded.items():
-            lists[name][:] = expressions
+        for (module, name), value in guarded.items():
+            _put(module, name, value)
