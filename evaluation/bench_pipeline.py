@@ -415,6 +415,35 @@ def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[st
     return {name: round(rate, 1) for name, rate in best.items()}
 
 
+class BesideRuns:
+    """Plain trafilatura, one pass over the same pages just before and just after each run
+    that an extract ratio is taken of: the machine's speed drifts by a fifth within minutes
+    here, so the reference measured at the end (reference_extract) can fall in another
+    spell than the run. Its rate for a run is the mean of the two passes."""
+
+    def __init__(self, stories: StorySet, pages: int) -> None:
+        from services.replay_server import render_page
+
+        outlets = {o.slug: o for o in stories.outlets}
+        self.html = [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
+        self.rates: dict[str, float] = {}
+        self._pass()  # warm-up: trafilatura's one-time set-up
+
+    def _pass(self) -> float:
+        with unguarded():
+            started = time.process_time()
+            for page in self.html:
+                trafilatura.extract(page)
+            return len(self.html) / (time.process_time() - started)
+
+    def around(self, name: str, *run_args: Any, **run_kwargs: Any) -> RunResult:
+        """run_pipeline(name, *run_args, **run_kwargs), with a pass before and after."""
+        before = self._pass()
+        result = run_pipeline(name, *run_args, **run_kwargs)
+        self.rates[name] = round((before + self._pass()) / 2, 1)
+        return result
+
+
 def reference_dedupe(svc: Services, articles: Sequence[CorpusArticle]) -> float:
     """datasketch MinHashLSH with Redis storage, articles/s per core (this process)."""
     client = connect_redis(svc.redis)
@@ -468,6 +497,14 @@ class Report:
             ratios["extract_stage_alone_vs_trafilatura_per_core"] = [
                 round(rate / ref["trafilatura.extract"], 2) for rate in alone if rate
             ]
+        beside = ref.get("trafilatura.extract beside each run", {})
+        if beside:
+            # Each run against plain trafilatura measured just before and after it.
+            ratios["extract_stage_vs_trafilatura_beside_run"] = {
+                name: round(rate / beside[name], 2)
+                for name in beside
+                if (rate := runs[name]["stage_articles_per_s_per_core"].get("extract"))
+            }
         if one:
             per_core = one["stage_articles_per_s_per_core"]
             if per_core.get("extract") and ref.get("trafilatura.extract"):
@@ -539,15 +576,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = Report()
     with tempfile.TemporaryDirectory() as tmp, services(args.kafka, args.redis) as svc:
         work = Path(tmp)
+        beside = BesideRuns(saturation[0], min(300, args.articles))
         for workers, stories in zip((1, 2), saturation, strict=True):
             name = f"saturation, {workers} worker{'s' if workers > 1 else ''}"
-            report.runs[name] = run_pipeline(name, svc, stories, workers, None, work)
+            report.runs[name] = beside.around(name, svc, stories, workers, None, work)
             print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
         # The same stories each time, in turns (1, 2, 1, 2): on this shared machine two runs
         # of the same code minutes apart differed by half (173 and 274 articles/s).
         for workers, name in EXTRACT_RUNS:
-            report.runs[name] = run_pipeline(name, svc, saturation[0], workers, None, work,
-                                             stages=("extract",))  # fmt: skip
+            report.runs[name] = beside.around(
+                name, svc, saturation[0], workers, None, work, stages=("extract",)
+            )
         name = f"steady {args.rate:g}/s, 2 workers"
         report.runs[name] = run_pipeline(name, svc, steady, 2, args.rate, work,
                                          feeds_shown=STEADY_FEEDS)  # fmt: skip
@@ -556,6 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         size = int(report.runs["saturation, 1 worker"].mean_message_bytes)
         references["producer_records_per_s"] = reference_producer(svc, size, args.producer_records)
         references["producer_record_bytes"] = size
+        references["trafilatura.extract beside each run"] = beside.rates
         report.references = references
     figures = report.figures()
     print_report(figures)

@@ -134,6 +134,11 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     assert figures["ratios"]["extract_scaling_2_vs_1"] > 0
     alone = figures["ratios"]["extract_stage_alone_vs_trafilatura_per_core"]
     assert len(alone) == 4 and all(r > 0 for r in alone)
+    # Each ratio run against plain trafilatura measured beside it: the two saturation runs
+    # and the four extract-alone ones.
+    beside = figures["ratios"]["extract_stage_vs_trafilatura_beside_run"]
+    assert set(beside) == {n for n in runs if not n.startswith("steady")}
+    assert all(r > 0 for r in beside.values())
     # The machine was busy with the run (the stages at least), and never more than its cores.
     cores = os.cpu_count() or 1
     assert all(0 < r["machine_cores_busy"] <= cores * 1.05 for r in runs.values())
