@@ -57,7 +57,7 @@ from schemas.topics import Topics
 from services.kafka_broker import DEFAULT_LIBS, BrokerConfig, start_broker
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
-from services.replay_server import Outlet, Release, ReplayServer, Story, StorySet
+from services.replay_server import Outlet, Release, ReplayServer, Story, StorySet, render_page
 
 WORKER_STAGES = ("extract", "dedupe", "tag")
 # The last stage run -> the topic its output goes to and the field that says when.
@@ -383,16 +383,19 @@ def _between(message: dict[str, Any], start: str, end: str) -> float:
     return (parse_iso(message[end]) - parse_iso(message[start])).total_seconds()
 
 
+def rendered_pages(stories: StorySet, pages: int) -> list[bytes]:
+    """The first `pages` stories as the replay server renders them."""
+    outlets = {o.slug: o for o in stories.outlets}
+    return [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
+
+
 def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[str, float]:
     """Plain trafilatura.extract and our extract_page, per core, on the same rendered pages:
     each warmed up first (the first calls pay about 0.13 s of one-time set-up here, a third
     of a 300-page pass, which once made the reference look a quarter slower than it is),
     then the best of `rounds` passes, the two taking turns. The reference runs trafilatura
     as it ships, without the XPath guards that extract_page has (ingest/xpath_guards.py)."""
-    from services.replay_server import render_page
-
-    outlets = {o.slug: o for o in stories.outlets}
-    html = [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
+    html = rendered_pages(stories, pages)
     extractors: dict[str, Callable[[bytes], object]] = {
         "trafilatura.extract": trafilatura.extract,
         "newsflow extract_page": lambda page: extract_page(page, "http://bench.invalid/"),
@@ -422,10 +425,7 @@ class BesideRuns:
     spell than the run. Its rate for a run is the mean of the two passes."""
 
     def __init__(self, stories: StorySet, pages: int) -> None:
-        from services.replay_server import render_page
-
-        outlets = {o.slug: o for o in stories.outlets}
-        self.html = [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
+        self.html = rendered_pages(stories, pages)
         self.rates: dict[str, float] = {}
         self._pass()  # warm-up: trafilatura's one-time set-up
 
