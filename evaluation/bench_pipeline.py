@@ -34,7 +34,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -389,6 +389,28 @@ def rendered_pages(stories: StorySet, pages: int) -> list[bytes]:
     return [render_page(outlets[s.outlet], s).encode() for s in stories.stories[:pages]]
 
 
+# What trafilatura's expressions are during a pass: nullcontext (ours, guarded) or unguarded.
+Expressions = Callable[[], AbstractContextManager[None]]
+
+
+def _bench_extract_page(page: bytes) -> object:
+    return extract_page(page, "http://bench.invalid/")
+
+
+def pages_per_core(
+    extract: Callable[[bytes], object],
+    html: Sequence[bytes],
+    expressions: Expressions = nullcontext,
+) -> float:
+    """Pages per CPU second of one pass, with trafilatura's expressions as `expressions` has
+    them (unguarded: as trafilatura ships)."""
+    with expressions():
+        started = time.process_time()
+        for page in html:
+            extract(page)
+        return len(html) / (time.process_time() - started)
+
+
 def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[str, float]:
     """Plain trafilatura.extract and our extract_page, per core, on the same rendered pages:
     each warmed up first (the first calls pay about 0.13 s of one-time set-up here, a third
@@ -396,25 +418,16 @@ def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[st
     then the best of `rounds` passes, the two taking turns. The reference runs trafilatura
     as it ships, without the XPath guards that extract_page has (ingest/xpath_guards.py)."""
     html = rendered_pages(stories, pages)
-    extractors: dict[str, Callable[[bytes], object]] = {
-        "trafilatura.extract": trafilatura.extract,
-        "newsflow extract_page": lambda page: extract_page(page, "http://bench.invalid/"),
+    extractors: dict[str, tuple[Callable[[bytes], object], Expressions]] = {
+        "trafilatura.extract": (trafilatura.extract, unguarded),
+        "newsflow extract_page": (_bench_extract_page, nullcontext),
     }
-    # Plain trafilatura is trafilatura's own expressions, without our guards.
-    as_shipped = {"trafilatura.extract": unguarded}
-    for name, extract in extractors.items():
-        with as_shipped.get(name, nullcontext)():
-            for page in html[:50]:
-                extract(page)
+    for extract, expressions in extractors.values():
+        pages_per_core(extract, html[:50], expressions)
     best: dict[str, float] = {}
     for _ in range(rounds):
-        for name, extract in extractors.items():
-            with as_shipped.get(name, nullcontext)():
-                started = time.process_time()
-                for page in html:
-                    extract(page)
-                rate = len(html) / (time.process_time() - started)
-            best[name] = max(best.get(name, 0.0), rate)
+        for name, (extract, expressions) in extractors.items():
+            best[name] = max(best.get(name, 0.0), pages_per_core(extract, html, expressions))
     return {name: round(rate, 1) for name, rate in best.items()}
 
 
@@ -430,11 +443,7 @@ class BesideRuns:
         self._pass()  # warm-up: trafilatura's one-time set-up
 
     def _pass(self) -> float:
-        with unguarded():
-            started = time.process_time()
-            for page in self.html:
-                trafilatura.extract(page)
-            return len(self.html) / (time.process_time() - started)
+        return pages_per_core(trafilatura.extract, self.html, unguarded)
 
     def around(self, name: str, *run_args: Any, **run_kwargs: Any) -> RunResult:
         """run_pipeline(name, *run_args, **run_kwargs), with a pass before and after."""
