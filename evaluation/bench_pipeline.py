@@ -412,15 +412,17 @@ def pages_per_core(
 
 
 def reference_extract(stories: StorySet, pages: int, rounds: int = 3) -> dict[str, float]:
-    """Plain trafilatura.extract and our extract_page, per core, on the same rendered pages:
-    each warmed up first (the first calls pay about 0.13 s of one-time set-up here, a third
-    of a 300-page pass, which once made the reference look a quarter slower than it is),
-    then the best of `rounds` passes, the two taking turns. The reference runs trafilatura
-    as it ships, without the XPath guards that extract_page has (ingest/xpath_guards.py)."""
+    """Plain trafilatura.extract and our extract_page, with and without the XPath guards
+    (ingest/xpath_guards.py), per core, on the same rendered pages: each warmed up first (the
+    first calls pay about 0.13 s of one-time set-up here, a third of a 300-page pass, which
+    once made the reference look a quarter slower than it is), then the best of `rounds`
+    passes, taking turns. The reference runs trafilatura as it ships, unguarded."""
     html = rendered_pages(stories, pages)
     extractors: dict[str, tuple[Callable[[bytes], object], Expressions]] = {
         "trafilatura.extract": (trafilatura.extract, unguarded),
         "newsflow extract_page": (_bench_extract_page, nullcontext),
+        # What the XPath guards are worth, in the same passes.
+        "newsflow extract_page unguarded": (_bench_extract_page, unguarded),
     }
     for extract, expressions in extractors.values():
         pages_per_core(extract, html[:50], expressions)

@@ -157,6 +157,7 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
         "tag",
     }
     assert figures["references"]["trafilatura.extract"] > 0
+    assert figures["references"]["newsflow extract_page unguarded"] > 0
     assert figures["references"]["producer_records_per_s"] > 0
     assert all(
         (out / name).stat().st_size > 0

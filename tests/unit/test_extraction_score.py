@@ -74,4 +74,5 @@ def test_the_command_runs_on_a_tiny_benchmark(
     assert eval_extraction.main([str(tmp_path), "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["newsflow extract_page"]["f1"] > 0.9
+    assert result["same_body_without_xpath_guards"] == 2
     assert "trafilatura.extract" in capsys.readouterr().out
