@@ -51,34 +51,44 @@ FIELD_BYTES = 8  # an LSH band value, a paragraph fingerprint
 
 _OBSERVE = """
 local id, digest, record = ARGV[1], ARGV[2], ARGV[3]
-local ttl, bucket_ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- Numbers that only go back to Redis stay strings: Lua 5.1 turns a number into a string
+-- with sprintf("%.14g"), and formatting floats was a fifth of the script's CPU (perf).
+local ttl, bucket_ttl = ARGV[4], ARGV[5]
 local nb, np, ns, base = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local slot, nbuckets = tonumber(ARGV[10]), tonumber(ARGV[11])
 -- Every entry of the index (id -> seq, content hash -> seq, band -> seq, paragraph -> seq)
 -- lives in a hash bucket of a time slot. Bucket names are built here rather than sent: a few
--- hundred names per article cost more to send and parse than the lookups themselves.
-local function bucket(field, s)
-  local n = (string.byte(field, 2) * 256 + string.byte(field, 3)) % nbuckets
-  return base .. 'i:' .. (slot - s) .. ':' .. n
+-- hundred names per article cost more to send and parse than the lookups themselves. Each
+-- slot's part of the name is made once, and each field's bucket number once, with '%d'.
+local slots = {}
+for s = 0, ns - 1 do slots[s] = base .. 'i:' .. string.format('%d', slot - s) .. ':' end
+local function bucket(field)
+  return string.format('%d', (string.byte(field, 2) * 256 + string.byte(field, 3)) % nbuckets)
 end
-local function find(field)
+local function find(field, b)
   for s = 0, ns - 1 do
-    local value = redis.call('HGET', bucket(field, s), field)
+    local value = redis.call('HGET', slots[s] .. b, field)
     if value then return value end
   end
   return false
 end
-local function put(field, value)
-  local key = bucket(field, 0)
-  redis.call('HSETNX', key, field, value)
+-- Claims the field in the current slot unless it is there already (then false). The TTL is
+-- set when the claim may have made the bucket: one the field was found in has had its TTL
+-- since this script made it, in the same atomic step.
+local function claim(field, value, b)
+  local key = slots[0] .. b
+  if redis.call('HSETNX', key, field, value) == 0 then return false end
   redis.call('EXPIRE', key, bucket_ttl, 'NX')
+  return true
 end
-local seq = find('a' .. id)
+local id_field = 'a' .. id
+local id_bucket = bucket(id_field)
+local seq = find(id_field, id_bucket)
 local mine = false
 if seq then mine = redis.call('GET', base .. 'r:' .. seq) end
 if not mine then
   seq = seq or tostring(redis.call('INCR', base .. 'seq'))
-  put('a' .. id, seq)
+  claim(id_field, seq, id_bucket)
   redis.call('SET', base .. 'r:' .. seq, record, 'EX', ttl)
   mine = record
 else
@@ -86,8 +96,10 @@ else
 end
 local exact_owner = ''
 if digest ~= '' then
-  exact_owner = find('x' .. digest) or ''
-  if exact_owner == '' then put('x' .. digest, seq) end
+  local field = 'x' .. digest
+  local b = bucket(field)
+  exact_owner = find(field, b) or ''
+  if exact_owner == '' then claim(field, seq, b) end
 end
 local found, shared = {}, {}
 local function note(owner)
@@ -103,15 +115,18 @@ local fields = ARGV[12]
 for k = 1, nb + np do
   local field = string.sub(fields, k * 8 - 7, k * 8)
   local seen_in = {}
+  local b = bucket(field)
+  -- The claim first: most fields are new, and a new one needs no lookup in the current slot.
+  local owner = false
+  if not claim(field, seq, b) then owner = redis.call('HGET', slots[0] .. b, field) end
   for s = 0, ns - 1 do
-    local owner = redis.call('HGET', bucket(field, s), field)
+    if s > 0 then owner = redis.call('HGET', slots[s] .. b, field) end
     if owner and owner ~= seq and not seen_in[owner] then
       seen_in[owner] = true
       note(owner)
       if k > nb then shared[owner] = shared[owner] + 1 end
     end
   end
-  put(field, seq)
 end
 local out = {seq, mine, exact_owner}
 for _, other in ipairs(found) do

@@ -79,6 +79,7 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
         "newsflow, batches of 8", "newsflow, one at a time", "datasketch MinHashLSH",
     }  # fmt: skip
     assert all(r["articles"] == 20 and r["articles_per_s_per_core"] > 0 for r in runs.values())
+    assert result["ratio_worker_and_redis_cpu"] > 0
 
 
 def test_bench_poll_prints_and_writes_both_servers(tmp_path: Path) -> None:
