@@ -3,11 +3,12 @@
 One Lua script call per article (a poll's batch of calls pipelined in one round trip) does,
 atomically:
   1. give the article a sequence number the first time its id is seen (kept on replays);
-  2. claim its exact content hash (SET NX GET), returning the article that claimed it first;
-  3. look up its LSH band keys and its paragraph fingerprints in the window's time slots,
-     returning the earlier articles that share one, with their signatures and how many of
-     this article's paragraphs they carry;
-  4. add its own keys (HSETNX: a key stays with the first article that had it).
+  2. look its exact content hash up in the window's time slots, returning the first article
+     in the window that carried it, and claim it in the current slot;
+  3. claim each of its LSH band keys and paragraph fingerprints in the current slot (HSETNX:
+     a key stays with the first article that had it) and look them up in the older slots,
+     returning the earlier articles that hold one, with their signatures and how many of
+     this article's paragraphs they carry.
 Because Redis runs one script at a time, two workers handling two copies of one story at the
 same moment see each other in a fixed order: exactly one of them is the original.
 
@@ -65,8 +66,11 @@ for s = 0, ns - 1 do slots[s] = base .. 'i:' .. string.format('%d', slot - s) ..
 local function bucket(field)
   return string.format('%d', (string.byte(field, 2) * 256 + string.byte(field, 3)) % nbuckets)
 end
-local function find(field, b)
-  for s = 0, ns - 1 do
+-- The value of the field in the newest slot that holds it, or with `oldest` in the oldest.
+local function find(field, b, oldest)
+  local first, last, step = 0, ns - 1, 1
+  if oldest then first, last, step = ns - 1, 0, -1 end
+  for s = first, last, step do
     local value = redis.call('HGET', slots[s] .. b, field)
     if value then return value end
   end
@@ -98,8 +102,10 @@ local exact_owner = ''
 if digest ~= '' then
   local field = 'x' .. digest
   local b = bucket(field)
-  exact_owner = find(field, b) or ''
-  if exact_owner == '' then claim(field, seq, b) end
+  -- The first article in the window that carried it; and the claim in the current slot, so
+  -- that copies keep finding an exact owner after the first one has left the window.
+  exact_owner = find(field, b, true) or ''
+  claim(field, seq, b)
 end
 local found, shared = {}, {}
 local function note(owner)

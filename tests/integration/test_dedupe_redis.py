@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from adapters.errors import TransientError
 from adapters.redis_client import connect_redis
 from schemas.contracts import example
 from schemas.messages import DedupeVerdict
+from schemas.timestamps import iso_utc, parse_iso
 from schemas.topics import Topics
 from tests.conftest import Namespace
 from tests.fakes import record
@@ -96,6 +98,36 @@ def test_new_content_at_the_same_url_is_an_update(redis_url: str, namespace: Nam
     verdict = _verdict(stage, changed)
     assert verdict["relation"] == "update" and verdict["duplicate_of"] == _id(7)
     assert _verdict(stage, changed) == verdict
+
+
+def test_the_window_spans_the_older_slots_and_ends(redis_url: str, namespace: Namespace) -> None:
+    """The script claims a field in the current time slot and looks it up in the three
+    before: copies two slots later are matched by every field kind (the content hash, the
+    bands, the paragraphs); four slots later the window has moved past the first article."""
+    stage = _stage(redis_url, namespace)  # window 3600 s: slots of 1200 s
+    start = parse_iso(example("article.v1")["seen_at"])
+
+    def seen(article: dict[str, Any], slots_later: int) -> dict[str, Any]:
+        return dict(article, seen_at=iso_utc(start + timedelta(seconds=1200 * slots_later)))
+
+    edited = [p.replace("nine hours", "eight hours") for p in STORY]
+    assert _verdict(stage, _article(_id(21), "Gazette", STORY))["relation"] == "original"
+    later = {
+        "exact_duplicate": _article(_id(22), "Wire", STORY),
+        "near_duplicate": _article(_id(23), "Wire", edited),
+        "partial_reprint": _article(_id(24), "Daily", STORY[:5]),
+    }
+    for relation, article in later.items():
+        verdict = _verdict(stage, seen(article, 2))
+        assert (verdict["relation"], verdict["duplicate_of"]) == (relation, _id(21))
+    # The copies two slots later claimed their fields in their own slot: four slots after
+    # the first article, a new copy finds the exact copy among them, no longer the first.
+    verdict = _verdict(stage, seen(_article(_id(25), "Post", STORY), 4))
+    assert (verdict["relation"], verdict["duplicate_of"]) == ("exact_duplicate", _id(22))
+    assert verdict["cluster_id"] == _id(21)
+    assert _verdict(stage, seen(_article(_id(26), "Post", OTHER), 5))["relation"] == "original"
+    verdict = _verdict(stage, seen(_article(_id(27), "Post", OTHER), 9))
+    assert verdict["relation"] == "original"
 
 
 def _race(args: tuple[str, str, int, threading.Barrier]) -> DedupeVerdict:
