@@ -2,7 +2,8 @@
 
 One Lua script call per article (a poll's batch of calls pipelined in one round trip) does,
 atomically:
-  1. give the article a sequence number the first time its id is seen (kept on replays);
+  1. give the article a sequence number the first time its id is seen (kept on replays, and
+     for as long as the id keeps coming back);
   2. look its exact content hash up in the window's time slots, returning the first article
      in the window that carried it, and claim it in the current slot;
   3. claim each of its LSH band keys and paragraph fingerprints in the current slot (HSETNX:
@@ -92,12 +93,15 @@ local mine = false
 if seq then mine = redis.call('GET', base .. 'r:' .. seq) end
 if not mine then
   seq = seq or tostring(redis.call('INCR', base .. 'seq'))
-  claim(id_field, seq, id_bucket)
   redis.call('SET', base .. 'r:' .. seq, record, 'EX', ttl)
   mine = record
 else
   redis.call('EXPIRE', base .. 'r:' .. seq, ttl)
 end
+-- In the current slot too: an article that keeps coming back (new versions of its URL)
+-- keeps its sequence number beyond the window, and so never meets its own earlier fields
+-- as another article's.
+claim(id_field, seq, id_bucket)
 local exact_owner = ''
 if digest ~= '' then
   local field = 'x' .. digest

@@ -130,6 +130,26 @@ def test_the_window_spans_the_older_slots_and_ends(redis_url: str, namespace: Na
     assert verdict["relation"] == "original"
 
 
+def test_an_article_seen_again_and_again_is_never_a_duplicate_of_itself(
+    redis_url: str, namespace: Namespace
+) -> None:
+    """Versions of one URL two slots apart, for longer than the window: each is an update
+    of the article, never a duplicate of its own earlier version."""
+    stage = _stage(redis_url, namespace)  # window 3600 s: slots of 1200 s
+    start = parse_iso(example("article.v1")["seen_at"])
+    relations = []
+    for version in range(4):
+        paragraphs = [*STORY[:-1], f"{STORY[-1]} Updated {version} times."]
+        article = dict(
+            _article(_id(31), "Gazette", paragraphs),
+            seen_at=iso_utc(start + timedelta(seconds=2400 * version)),
+        )
+        verdict = _verdict(stage, article)
+        relations.append((verdict["relation"], verdict["duplicate_of"], verdict["cluster_id"]))
+    assert relations[0] == ("original", None, _id(31))
+    assert relations[1:] == [("update", _id(31), _id(31))] * 3
+
+
 def _race(args: tuple[str, str, int, threading.Barrier]) -> DedupeVerdict:
     url, prefix, n, barrier = args
     stage = _stage(url, Namespace(prefix))

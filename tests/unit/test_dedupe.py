@@ -83,6 +83,10 @@ CASES = [
      _seen(_earlier(OLD, OTHER, 3, paragraphs=1, shared=1)), "original", None, ME),
     ("same-id-new-content-is-an-update",
      _seen(first_hash="f" * 32, cluster=OLDER), "update", ME, OLDER),
+    ("its-own-earlier-record-is-no-duplicate",
+     _seen(_earlier(ME, STORY, 3), exact_owner=ME), "original", None, ME),
+    ("its-own-earlier-record-beside-another",
+     _seen(_earlier(ME, STORY, 2), _earlier(OLD, EDITED, 3)), "near_duplicate", OLD, OLD),
 ]  # fmt: skip
 
 

@@ -119,7 +119,9 @@ def best_match(matches: Sequence[Match]) -> Match | None:
 def decide(me: Article, seen: Observation, th: Thresholds) -> DedupeVerdict:
     if seen.first_hash not in ("", me.digest):
         return _update(me, seen)
-    found = [classify(me, e, seen.exact_owner, th) for e in seen.earlier]
+    # An article is never a duplicate of itself, whatever the index returns.
+    others = [e for e in seen.earlier if e.article_id != me.article_id]
+    found = [classify(me, e, seen.exact_owner, th) for e in others]
     match = best_match([m for m in found if m is not None])
     if match is None:
         return {**unmatched(me.article_id, me.digest), "cluster_id": seen.cluster or me.article_id}
