@@ -67,13 +67,20 @@ for s = 0, ns - 1 do slots[s] = base .. 'i:' .. string.format('%d', slot - s) ..
 local function bucket(field)
   return string.format('%d', (string.byte(field, 2) * 256 + string.byte(field, 3)) % nbuckets)
 end
--- The value of the field in the newest slot that holds it, or with `oldest` in the oldest.
-local function find(field, b, oldest)
-  local first, last, step = 0, ns - 1, 1
-  if oldest then first, last, step = ns - 1, 0, -1 end
-  for s = first, last, step do
+-- The value of the field in the newest slot that holds it.
+local function find(field, b)
+  for s = 0, ns - 1 do
     local value = redis.call('HGET', slots[s] .. b, field)
     if value then return value end
+  end
+  return false
+end
+-- The article of the oldest slot that holds the field and whose record is still kept: a
+-- slot is searched for a third of the window longer than its articles' records live.
+local function first_kept(field, b)
+  for s = ns - 1, 0, -1 do
+    local owner = redis.call('HGET', slots[s] .. b, field)
+    if owner and redis.call('EXISTS', base .. 'r:' .. owner) == 1 then return owner end
   end
   return false
 end
@@ -108,7 +115,7 @@ if digest ~= '' then
   local b = bucket(field)
   -- The first article in the window that carried it; and the claim in the current slot, so
   -- that copies keep finding an exact owner after the first one has left the window.
-  exact_owner = find(field, b, true) or ''
+  exact_owner = first_kept(field, b) or ''
   claim(field, seq, b)
 end
 local found, shared = {}, {}
