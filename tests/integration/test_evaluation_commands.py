@@ -158,6 +158,8 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
         "tag",
     }
     assert figures["references"]["trafilatura.extract"] > 0
+    # Every goal judged on this run's own figures.
+    assert all(v["figure"] is not None for v in figures["goals"].values())
     assert figures["references"]["newsflow extract_page unguarded"] > 0
     assert figures["references"]["producer_records_per_s"] > 0
     assert all(

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from evaluation.ant_corpus import CorpusArticle
+from evaluation.bench_goals import goal_lines, goal_verdicts
 from evaluation.dedupe_set import PERTURBATIONS, build_cases, clean_base
 from evaluation.scoring import Outcome, overall_score, relation_score
 from evaluation.step_cpu import per_article_us, step_cpu
@@ -123,3 +124,41 @@ def test_step_cpu_times_each_step_and_puts_it_back() -> None:
     assert spent["work"] > 0
     assert _Steps.__dict__["work"] is original
     assert per_article_us(spent, 2)["work"] == round(spent["work"] / 2 / 1e3, 1)
+
+
+RATIOS = {
+    "extract_stage_vs_trafilatura_beside_run": {"saturation, 1 worker": 1.1, "alone": 0.95},
+    "extract_stage_vs_trafilatura_per_core": 0.93,
+    "extract_stage_alone_vs_trafilatura_per_core": [1.0, 0.89],
+    "dedupe_stage_vs_datasketch_per_core": 6.1,
+    "extract_scaling_2_vs_1": 1.46,
+}
+
+
+@pytest.mark.parametrize(
+    ("latency", "ratios", "expected"),
+    [
+        ({"p50": 55, "p99": 193}, RATIOS, {
+            "latency_p50_ms": (55, True), "latency_p99_ms": (193, True),
+            "extract_vs_trafilatura_beside_run": (0.95, True),
+            "extract_vs_trafilatura_at_end": (0.89, False),
+            "dedupe_vs_datasketch": (6.1, False), "extract_scaling_2_vs_1": (1.46, False)}),
+        ({"p50": 151, "p99": 1000}, {"dedupe_stage_vs_datasketch_per_core": 20.0,
+                                     "extract_scaling_2_vs_1": 1.8}, {
+            "latency_p50_ms": (151, False), "latency_p99_ms": (1000, True),
+            "extract_vs_trafilatura_beside_run": (None, None),
+            "extract_vs_trafilatura_at_end": (None, None),
+            "dedupe_vs_datasketch": (20.0, True), "extract_scaling_2_vs_1": (1.8, True)}),
+    ],
+)  # fmt: skip
+def test_goal_verdicts(
+    latency: dict[str, float], ratios: dict[str, object], expected: dict[str, tuple[object, object]]
+) -> None:
+    runs = {"saturation, 1 worker": {"latency_ms": {"p50": 9000, "p99": 9999}},
+            "steady 50/s, 2 workers": {"latency_ms": latency}}  # fmt: skip
+    verdicts = goal_verdicts(runs, ratios)
+    assert {k: (v["figure"], v["met"]) for k, v in verdicts.items()} == expected
+    lines = goal_lines(verdicts)
+    assert len(lines) == 6 and sum("NOT met" in line for line in lines) == sum(
+        met is False for _, met in expected.values()
+    )
