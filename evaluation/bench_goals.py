@@ -24,7 +24,8 @@ def goal_verdicts(runs: Mapping[str, Any], ratios: Mapping[str, Any]) -> dict[st
     steady = next((r for name, r in runs.items() if name.startswith("steady")), None)
     latency = steady["latency_ms"] if steady else {}
     beside = list(ratios.get("extract_stage_vs_trafilatura_beside_run", {}).values())
-    end = [ratios[k] for k in ("extract_stage_vs_trafilatura_per_core",) if k in ratios]
+    pipeline = ratios.get("extract_stage_vs_trafilatura_per_core")
+    end = [pipeline] if pipeline is not None else []
     end += ratios.get("extract_stage_alone_vs_trafilatura_per_core", [])
     table: list[tuple[str, str, float | None, Callable[[float], bool]]] = [
         ("latency_p50_ms", "p50 <= 150 ms at the steady load", latency.get("p50"),

@@ -21,7 +21,7 @@ from trafilatura.settings import Extractor, set_date_params
 from ingest.xpath_guards import install_guards
 from schemas.messages import BodySource
 
-# The same extraction in about a tenth less CPU (xpath_guards.py says how and why).
+# The same extraction in about a fifth less CPU (xpath_guards.py says how and why).
 install_guards()
 
 # Shorter than this, an extracted body is a teaser or a cookie banner, not the article.

@@ -161,7 +161,7 @@ def unioned_path(path: str) -> str:
     name tests, where that changes no result (module docstring)."""
     out, done = [], 0
     for step in _NAME_TEST_STEP.finditer(path):
-        if step.start() < done or not _STARTS_AFTER.search(path[: step.start()]):
+        if not _STARTS_AFTER.search(path[: step.start()]):
             continue
         predicates = _predicates_at(path, step.end())
         if not all(position_free_boolean(p) for p in predicates):
