@@ -200,6 +200,8 @@ class Record:
     signature: bytes
 
     CLUSTER_OFFSET = 32
+    _COUNTS_OFFSET = 48  # shingles, paragraphs, outlet length
+    _OUTLET_OFFSET = 55
 
     def pack(self) -> bytes:
         outlet = self.outlet.encode("utf-8")[:255]
@@ -210,11 +212,23 @@ class Record:
 
     @classmethod
     def unpack(cls, raw: bytes) -> Record:
-        size, paragraphs, outlet_length = struct.unpack_from("<IHB", raw, 48)
-        outlet_end = 55 + outlet_length
+        size, paragraphs, outlet_length = struct.unpack_from("<IHB", raw, cls._COUNTS_OFFSET)
+        outlet_end = cls._OUTLET_OFFSET + outlet_length
+        first_hash, cluster, signature = cls.history(raw)
         return cls(
-            raw[:16].hex(), _id_text(raw[16:32]), _id_text(raw[32:48]), size, paragraphs,
-            raw[55:outlet_end].decode("utf-8", errors="replace"), raw[outlet_end:],
+            raw[:16].hex(), first_hash, cluster, size, paragraphs,
+            raw[cls._OUTLET_OFFSET : outlet_end].decode("utf-8", errors="replace"), signature,
+        )  # fmt: skip
+
+    @classmethod
+    def history(cls, raw: bytes) -> tuple[str, str, bytes]:
+        """First content hash, cluster and signature alone: what a lookup needs of the
+        article's own record (unpacking the whole of it took longer than the rest of the
+        reply, which for most articles holds no earlier one: 0.26 on bench-dedupe's)."""
+        outlet_end = cls._OUTLET_OFFSET + raw[cls._COUNTS_OFFSET + 6]
+        return (
+            _id_text(raw[16 : cls.CLUSTER_OFFSET]),
+            _id_text(raw[cls.CLUSTER_OFFSET : cls._COUNTS_OFFSET]), raw[outlet_end:],
         )  # fmt: skip
 
 
@@ -244,7 +258,7 @@ class Probe:
     article_id: str
     outlet: str
     digest: str  # content hash of the normalized body
-    signature: bytes  # MinHash signature, little-endian uint32s
+    signature: bytes  # compact MinHash signature, little-endian uint16s
     size: int  # number of shingles
     band_keys: Sequence[bytes]  # LSH band values
     paragraph_keys: Sequence[bytes]  # fingerprints of its substantial paragraphs
@@ -327,7 +341,8 @@ class RedisDedupeIndex:
 
 
 def _observation(reply: list[bytes | int]) -> Observation:
-    seq, mine, exact_owner_seq = int(reply[0]), Record.unpack(_raw(reply[1])), _raw(reply[2])
+    seq, exact_owner_seq = int(reply[0]), _raw(reply[2])
+    first_hash, cluster, own_signature = Record.history(_raw(reply[1]))
     rest = reply[3:]
     records = [(int(rest[i]), Record.unpack(_raw(rest[i + 1])), int(rest[i + 2]))
                for i in range(0, len(rest), 3)]  # fmt: skip
@@ -341,4 +356,4 @@ def _observation(reply: list[bytes | int]) -> Observation:
         (r.article_id for other_seq, r, _ in records if str(other_seq).encode() == exact_owner_seq),
         "",
     )
-    return Observation(seq, mine.first_hash, mine.cluster, mine.signature, exact_owner, earlier)
+    return Observation(seq, first_hash, cluster, own_signature, exact_owner, earlier)

@@ -4,6 +4,9 @@ alone serves its own. Names follow Prometheus conventions: unit suffixes, _total
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 from prometheus_client import Counter, Histogram
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -41,3 +44,9 @@ INTERNAL_DUPLICATION = Counter(
 )
 FEED_POLLS = Counter("newsflow_feed_polls", "Feed polls, by result", ["status"])
 FEED_ENTRIES = Counter("newsflow_feed_entries", "New or changed feed entries sent to Kafka")
+
+
+def remembered_children(counter: Counter) -> Callable[..., Counter]:
+    """counter.labels, each labelled child looked up once: labels() validates the values and
+    takes a lock, 2.6 µs a call here (`timeit`), for a child that never changes."""
+    return cache(counter.labels)

@@ -5,7 +5,6 @@ its Redis storage on the same articles, in the same run. Prints figures; asserts
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from workers.dedupe.body import Body
 from workers.dedupe.handler import DedupeStage
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
+from workers.process_gc import settle_after_start_up
 
 SEEN_AT = "2018-03-01T12:00:00.000Z"
 WEEK_S = 7 * 24 * 3600
@@ -257,10 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     articles = long_articles(read_corpus(args.data), args.articles, args.words)
     words = sum(len(a["body"].split()) for a in articles) / len(articles)
     # The articles are the bench's input, held all run long; a stage holds only the batch
-    # it is on. Frozen, they are not walked by every full collection of the garbage
-    # collector, which cost the newsflow stage about 8 µs an article here (timed with
-    # gc.callbacks).
-    gc.freeze()
+    # it is on. Frozen with what start-up built, as a stage process freezes that, they are
+    # not walked by every full collection of the garbage collector, which cost the newsflow
+    # stage about 8 µs an article here (timed with gc.callbacks).
+    settle_after_start_up()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
         clients, ports = [], []
         for n in range(3):

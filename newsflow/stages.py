@@ -7,7 +7,6 @@ any stage --news.dlq.v1--> (inputs it could not handle, with the reason)
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from ingest.robots import RobotsPolicy
 from newsflow.settings import Settings
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
+from workers.process_gc import settle_after_start_up
 from workers.runner import BatchHandler, WorkerLoop, one_at_a_time
 from workers.tag.handler import TagStage
 from workers.tag.language import LanguageDetector
@@ -76,9 +76,7 @@ def warm_up(stage: str, work: Callable[[], None]) -> None:
     (`make bench`: the first articles of the steady run took about 1 s, the rest 0.1 s)."""
     started = time.perf_counter()
     work()
-    # What start-up built (modules, tables, the stage) lives as long as the process: frozen,
-    # it is no longer walked by each full collection of the garbage collector.
-    gc.freeze()
+    settle_after_start_up()
     logger.info("stage warmed up stage=%s seconds=%.3f", stage, time.perf_counter() - started)
 
 

@@ -35,9 +35,8 @@ def _signature(text: str) -> CompactSignature:
 def _me(text: str = STORY, outlet: str = "Gazette") -> Article:
     words = tokens(text)
     hashes = shingle_hashes(words)
-    return Article(
-        ME, outlet, content_hash(words), compact(HASHER.signature(hashes)), int(hashes.size), 12
-    )
+    signature = signature_bytes(compact(HASHER.signature(hashes)))
+    return Article(ME, outlet, content_hash(words), signature, int(hashes.size), 12)
 
 
 def _earlier(

@@ -22,12 +22,10 @@ from workers.dedupe.internal import (
     SKETCH_AGREEMENT,
 )
 from workers.dedupe.minhash import (
-    CompactSignature,
     MinHasher,
     Words,
     compact,
     signature_bytes,
-    signature_from_bytes,
     sketch_hasher,
     written_without_spaces,
 )
@@ -59,10 +57,6 @@ class BodyMinHash:
             int(shingles.size), signature_bytes(compact(signature)),
             tuple(hasher.band_keys(signature)),
         )  # fmt: skip
-
-    @property
-    def signature(self) -> CompactSignature:
-        return signature_from_bytes(self.signature_bytes)
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,7 @@ import xxhash
 
 from adapters.dedupe_index import Earlier, Observation
 from schemas.messages import DedupeVerdict, Relation
-from workers.dedupe.minhash import (
-    CompactSignature,
-    estimate_containment,
-    estimate_jaccard,
-    signature_from_bytes,
-)
+from workers.dedupe.minhash import estimate_containment, estimate_jaccard
 
 PRECEDENCE: tuple[Relation, ...] = ("exact_duplicate", "near_duplicate", "partial_reprint")
 
@@ -45,7 +40,7 @@ class Article:
     article_id: str
     outlet: str
     digest: str
-    signature: CompactSignature
+    signature: bytes  # compact MinHash signature, as minhash.signature_bytes packs it
     size: int  # shingles
     paragraphs: int  # paragraph fingerprints
 
@@ -90,7 +85,7 @@ def paragraph_containment(me: Article, earlier: Earlier) -> float:
 
 
 def classify(me: Article, earlier: Earlier, exact_owner: str, th: Thresholds) -> Match | None:
-    jaccard = estimate_jaccard(me.signature, signature_from_bytes(earlier.signature))
+    jaccard = estimate_jaccard(me.signature, earlier.signature)
     inside = max(
         estimate_containment(jaccard, me.size, earlier.size),
         estimate_containment(jaccard, earlier.size, me.size),
@@ -138,8 +133,8 @@ def decide(me: Article, seen: Observation, th: Thresholds) -> DedupeVerdict:
 
 
 def _update(me: Article, seen: Observation) -> DedupeVerdict:
-    previous = signature_from_bytes(seen.first_signature) if seen.first_signature else None
-    similarity = estimate_jaccard(me.signature, previous) if previous is not None else 0.0
+    previous = seen.first_signature
+    similarity = estimate_jaccard(me.signature, previous) if previous else 0.0
     return {
         "relation": "update",
         "duplicate_of": me.article_id,

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from adapters.dedupe_index import SLOTS, Observation, Probe
 from adapters.errors import TransientError
-from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION
+from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION, remembered_children
 from schemas.contracts import example
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
@@ -32,6 +32,8 @@ from workers.dedupe.normalize import (
 from workers.runner import Outcome, attempt
 
 logger = logging.getLogger(__name__)
+VERDICTS = remembered_children(DEDUPE_VERDICTS)
+REPEAT_PATTERNS = remembered_children(INTERNAL_DUPLICATION)
 
 
 class DedupeIndex(Protocol):
@@ -234,8 +236,8 @@ class DedupeStage:
             return Prepared(article, repaired, report, slot)
         minhash, keys = repaired.minhash, repaired.keys
         me = Article(
-            article["article_id"], article["outlet"], digest, minhash.signature, minhash.size,
-            len(keys),
+            article["article_id"], article["outlet"], digest, minhash.signature_bytes,
+            minhash.size, len(keys),
         )  # fmt: skip
         probe = Probe(
             me.article_id, me.outlet, digest, minhash.signature_bytes, me.size,
@@ -247,9 +249,9 @@ class DedupeStage:
         self, p: Prepared, seen: Observation | None, clusters: dict[int, str]
     ) -> list[OutRecord]:
         verdict = self._verdict(p, seen, clusters)
-        DEDUPE_VERDICTS.labels(verdict["relation"]).inc()
+        VERDICTS(verdict["relation"]).inc()
         if p.report["detected"]:
-            INTERNAL_DUPLICATION.labels(p.report["pattern"]).inc()
+            REPEAT_PATTERNS(p.report["pattern"]).inc()
         message = {
             **p.article,
             "body": "\n\n".join(p.repaired.paragraphs),

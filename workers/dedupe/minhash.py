@@ -130,8 +130,11 @@ def compact(signature: Signature) -> CompactSignature:
     return (signature & np.uint32(0xFFFF)).astype(np.uint16)
 
 
-def estimate_jaccard(a: CompactSignature, b: CompactSignature) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
+def estimate_jaccard(a: bytes, b: bytes) -> float:
+    """The share of equal values of two compact signatures, as signature_bytes packs them
+    (as the index keeps them: an article's own is unpacked only when it has a match)."""
+    equal = signature_from_bytes(a) == signature_from_bytes(b)
+    return float(np.count_nonzero(equal)) / len(equal)
 
 
 def estimate_containment(jaccard: float, size_a: int, size_b: int) -> float:
