@@ -9,7 +9,14 @@ import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 
-from adapters.dedupe_index import Earlier, LookupFailed, Observation, Probe, RedisDedupeIndex
+from adapters.dedupe_index import (
+    Earlier,
+    LookupFailed,
+    Observation,
+    Probe,
+    Record,
+    RedisDedupeIndex,
+)
 from adapters.errors import TransientError
 from workers.dedupe.core import Article, Thresholds, content_hash, decide
 from workers.dedupe.minhash import (
@@ -194,3 +201,20 @@ def test_a_lookup_error_stalls_the_batch_only_when_retrying_can_help(
     expected = TransientError if transient else LookupFailed
     with pytest.raises(expected):
         index.observe_many([(probe, 0)], window_s=60, slot_s=10)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        Record("ab" * 16, "cd" * 16, "ef" * 16, 700, 20, "Wire", bytes(range(120))),
+        Record("01" * 16, "", "", 0, 0, "", b""),  # no text yet, no cluster, no outlet
+        Record("02" * 16, "cd" * 16, "", 5, 1, "الجزيرة نت" * 30, b"\x01\x02"),  # cut at 255
+    ],
+)
+def test_a_records_history_is_what_unpacking_it_whole_gives(record: Record) -> None:
+    raw = record.pack()
+    whole = Record.unpack(raw)
+    assert Record.history(raw) == (whole.first_hash, whole.cluster, whole.signature)
+    assert (whole.first_hash, whole.cluster, whole.signature) == (
+        record.first_hash, record.cluster, record.signature,
+    )  # fmt: skip
