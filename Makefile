@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-poll eval-tags bench-tag test-faults
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-tags bench-tag test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench: deps ## the whole pipeline: throughput, latency at 50/s, per-stage CPU, s
 
 bench-broker: deps ## the broker's CPU per record: flush and commit after every record or after many
 	$(BIN)/python -m evaluation.bench_broker $(ARGS)
+
+bench-compression: deps ## bytes and CPU an article message for each producer codec (DATA=...)
+	$(BIN)/python -m evaluation.bench_compression $(DATA) $(ARGS)
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
 	$(BIN)/python -m evaluation.bench_poll $(ARGS)

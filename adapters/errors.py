@@ -2,7 +2,8 @@
 
 PipelineError
 ├── TransientError     a server is unreachable or timed out: pause, rewind, retry later
-└── PoisonMessage      this one input can never be handled: dead-letter it and go on
+├── PoisonMessage      this one input can never be handled: dead-letter it and go on
+└── Interrupted        the stage was told to stop mid-batch: hand the batch back untouched
 ConfigFileError        an operator's file (feeds, tag rules) is wrong: every problem at once
 """
 
@@ -26,6 +27,12 @@ class PoisonMessage(PipelineError):
         super().__init__(reason)
         self.reason = reason
         self.error_type = error_type
+
+
+class Interrupted(PipelineError):
+    """The stage was told to stop while it handled a batch (a slow page in transfer): the
+    batch is handed back whole, neither sent nor committed, and handled after the restart,
+    so that a stop takes seconds and changes no output."""
 
 
 class ConfigFileError(ValueError):

@@ -39,6 +39,11 @@ class Validators:
         return headers
 
 
+# Room for a whole error with its context (a URL, a parser's message); the cap only keeps
+# a runaway message (a whole response body in an exception) out of Redis.
+LAST_ERROR_MAX_CHARS = 2000
+
+
 @dataclass(frozen=True)
 class FeedHealth:
     """What `newsflow status` shows of a feed; times are ISO 8601 UTC, "" when never."""
@@ -49,13 +54,23 @@ class FeedHealth:
     errors_in_a_row: int = 0
     last_error: str = ""
     next_poll_at: str = ""
+    # Entries of the last poll that became no message, by reason, as
+    # ingest/entries.py skip_summary writes them: "invalid_link=1 no_link_no_text=2".
+    skipped_entries: str = ""
 
     def fields(self) -> list[str]:
         return [
             "last_poll_at", self.last_poll_at, "last_status", self.last_status,
             "last_success_at", self.last_success_at, "errors_in_a_row", str(self.errors_in_a_row),
-            "last_error", self.last_error[:500], "next_poll_at", self.next_poll_at,
+            "last_error", self.last_error[:LAST_ERROR_MAX_CHARS], "next_poll_at", self.next_poll_at,
+            "skipped_entries", self.skipped_entries,
         ]  # fmt: skip
+
+    @property
+    def skipped_count(self) -> int:
+        """How many entries the last poll skipped, whatever the reasons."""
+        counts = (part.rpartition("=")[2] for part in self.skipped_entries.split())
+        return sum(int(n) for n in counts if n.isdigit())
 
 
 @dataclass
@@ -103,6 +118,7 @@ class RedisFeedState:
             errors_in_a_row=int(text.get("errors_in_a_row", "0") or 0),
             last_error=text.get("last_error", ""),
             next_poll_at=text.get("next_poll_at", ""),
+            skipped_entries=text.get("skipped_entries", ""),
         )
 
     def _health_key(self, feed_url: str) -> str:

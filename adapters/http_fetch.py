@@ -3,7 +3,10 @@
 - every hop of a redirect chain is checked by the SSRF policy after DNS resolution;
 - connect/read timeouts plus a total deadline; a body cap counted on decompressed bytes
   (a gzip bomb stops at the cap); a redirect cap;
-- conditional GET: validators are sent back exactly as received (RFC 9110 section 13.1).
+- conditional GET: validators are sent back exactly as received (RFC 9110 section 13.1);
+- a stop (the process told to end) aborts a transfer in progress, even one a server trickles
+  within its timeouts: the fetch ends as kind "aborted", which raise_if_aborted turns into
+  Interrupted, so that the caller hands its work back instead of taking it for a failure.
 """
 
 from __future__ import annotations
@@ -25,10 +28,14 @@ from adapters.address_policy import (
     ALLOWED_SCHEMES,
     IPNetwork,
     name_refusal_reason,
+    port_refusal_reason,
     refusal_reason,
 )
+from adapters.errors import Interrupted
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# FetchFailure.kind of a fetch cut short by a stop: not the server's doing.
+ABORTED = "aborted"
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ class FetchResponse:
 class FetchFailure:
     url: str
     reason: str
-    kind: str  # refused | timeout | too_large | too_many_redirects | network | http_status
+    # refused | timeout | too_large | too_many_redirects | network | http_status | aborted
+    kind: str
     status: int | None = None
 
 
@@ -68,6 +76,15 @@ class FetchAbort(Exception):
 
     def failure_at(self, url: str) -> FetchFailure:
         return FetchFailure(url, self.reason, self.kind)
+
+
+def raise_if_aborted(fetched: FetchResponse | FetchFailure) -> FetchResponse | FetchFailure:
+    """The fetch's outcome, or Interrupted when a stop cut it short: a feed or page that
+    was not read because the process stops must not count as the server's failure (a feed
+    error, an article made of the feed's text, a robots.txt taken as "disallow all")."""
+    if isinstance(fetched, FetchFailure) and fetched.kind == ABORTED:
+        raise Interrupted(f"fetch of {fetched.url} stopped: {fetched.reason}")
+    return fetched
 
 
 @dataclass(frozen=True)
@@ -121,8 +138,11 @@ def _is_address(host: str) -> bool:
 
 def names_a_host(url: str) -> bool:
     """Whether the URL's host is a name, which the check must look up in DNS (an IP literal
-    needs no lookup)."""
-    hostname = urlsplit(url).hostname
+    needs no lookup). A URL urllib cannot split names none: the check, in place, refuses it."""
+    try:
+        hostname = urlsplit(url).hostname
+    except ValueError:
+        return False
     return bool(hostname) and not _is_address(hostname or "")
 
 
@@ -139,26 +159,35 @@ def _bracketed(host: str) -> str:
 
 def check_destination(url: str, allowlist: Sequence[IPNetwork]) -> Destination:
     """Every address the name resolves to must be allowed (an attacker's DNS can answer
-    with a public and a private address at once); the first one is used."""
-    parts = urlsplit(url)
-    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
+    with a public and a private address at once); the first one is used. Whatever a URL
+    holds (a feed's link, a redirect's Location), a refusal is a FetchAbort, never another
+    exception: urllib raises ValueError on '[::1' or on port 99999."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise FetchAbort("refused", f"{url} cannot be parsed: {exc}") from exc
+    if parts.scheme not in ALLOWED_SCHEMES or not hostname:
         raise FetchAbort("refused", f"only http(s) URLs are fetched: {url}")
-    # With an allowlist the resolved addresses decide, as for any other name.
-    if not allowlist and (reason := name_refusal_reason(parts.hostname)) is not None:
+    # Refused by name before any lookup, allowlist or not (RFC 6761 section 6.3).
+    if (reason := name_refusal_reason(hostname)) is not None:
+        raise FetchAbort("refused", reason)
+    # Checked before urllib reads the port: it reads 0 as no port (so 80) and raises on 99999.
+    if (reason := port_refusal_reason(url)) is not None:
         raise FetchAbort("refused", reason)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchAbort("network", f"cannot resolve {parts.hostname}: {exc}") from exc
+        raise FetchAbort("network", f"cannot resolve {hostname}: {exc}") from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         reason = refusal_reason(address, allowlist)
         if reason is not None:
-            raise FetchAbort("refused", f"{parts.hostname} resolves to {reason}")
+            raise FetchAbort("refused", f"{hostname} resolves to {reason}")
     if not addresses:
-        raise FetchAbort("network", f"{parts.hostname} resolves to no address")
-    return Destination(url, parts.hostname, str(addresses[0]))
+        raise FetchAbort("network", f"{hostname} resolves to no address")
+    return Destination(url, hostname, str(addresses[0]))
 
 
 class _Body:
@@ -244,7 +273,12 @@ class RedirectChain:
         self.redirects += 1
         if self.redirects > max_redirects:
             raise FetchAbort("too_many_redirects", f"more than {max_redirects} redirects")
-        self.current = urljoin(self.current, location)
+        try:
+            next_hop = urljoin(self.current, location)
+        except ValueError as exc:  # 'http://[::1/x': the server's word, refused like any hop
+            raise FetchAbort("refused", f"redirect to {location!r}: {exc}") from exc
+        # The next hop, port included, is checked by check_destination before it is made.
+        self.current = next_hop
         # Only a chain of permanent redirects may rewrite a stored feed URL.
         self.all_permanent = self.all_permanent and status in (301, 308)
         self.permanent = self.current if self.all_permanent else None
@@ -299,6 +333,8 @@ class Hop:
 
     def failure(self, exc: pycurl.error, limits: FetchLimits) -> FetchAbort:
         code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        if code == pycurl.E_ABORTED_BY_CALLBACK:  # only HttpFetcher's stop check aborts so
+            return FetchAbort(ABORTED, "stopped in transfer")
         if self.body.over:
             return FetchAbort("too_large", f"body over {limits.max_bytes} bytes")
         if self.opener.refused is not None:
@@ -316,9 +352,14 @@ class HttpFetcher:
     200 and 223 (one-off script, the same 600 pages, in turns). No proxy is read from the
     environment: the SSRF check decides where a request goes. Certificates are checked
     against the name, with the trust store Python's ssl module would use (SSL_CERT_FILE and
-    SSL_CERT_DIR included)."""
+    SSL_CERT_DIR included). Once `stop` is set, no request goes out and the one in
+    transfer is aborted (kind "aborted"): libcurl calls the progress callback often while
+    data moves and about once a second while none does, so a server that trickles a page
+    within its timeouts holds a stopping process for a second, not up to the total
+    deadline."""
 
     limits: FetchLimits
+    stop: threading.Event = field(default_factory=threading.Event)
     _local: threading.local = field(init=False, repr=False)
     _handles: list[pycurl.Curl] = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False)
@@ -339,6 +380,8 @@ class HttpFetcher:
         chain = RedirectChain(url, time.monotonic() + self.limits.total_timeout_s)
         try:
             while True:
+                if self.stop.is_set():
+                    raise FetchAbort(ABORTED, "stopped before the request")
                 hop = Hop.to(check_destination(chain.current, self.limits.allowlist), self.limits)
                 handle = self._handle()
                 hop.configure(handle, self.limits, headers, chain.deadline)
@@ -356,10 +399,18 @@ class HttpFetcher:
         handle: pycurl.Curl | None = getattr(self._local, "handle", None)
         if handle is None:
             handle = new_handle(self.limits)
+            # The progress callback is libcurl's one way out of a transfer in progress.
+            handle.setopt(pycurl.NOPROGRESS, 0)
+            handle.setopt(pycurl.XFERINFOFUNCTION, self._go_on)
             self._local.handle = handle
             with self._lock:
                 self._handles.append(handle)
         return handle
+
+    def _go_on(self, *_progress: int) -> int:
+        """libcurl's XFERINFOFUNCTION: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK,
+        which Hop.failure reads as "aborted")."""
+        return 1 if self.stop.is_set() else 0
 
 
 def new_handle(limits: FetchLimits) -> pycurl.Curl:

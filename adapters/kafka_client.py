@@ -7,10 +7,11 @@ consumer groups; a failed bootstrap raises KafkaTimeoutError.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -19,8 +20,10 @@ from kafka.errors import KafkaError, NoError, TopicAlreadyExistsError
 from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
+from adapters.error_classes import kafka_error_class
 from adapters.errors import PipelineError, TransientError
-from schemas.records import InRecord, OutRecord
+from schemas.limits import MAX_RECORD_BYTES, payload_bytes
+from schemas.records import InRecord, OutRecord, RefusedRecord
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,12 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None
     with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000) as admin:
         existing = set(admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=partitions, replication_factor=1)
+            NewTopic(
+                name,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
+            )
             for name in names
             if name not in existing
         ]
@@ -254,27 +262,40 @@ def _in_record(msg: Any) -> InRecord:
     )
 
 
+def _stage_producer(bootstrap: str) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=5,
+        # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds
+        # one 10 KB article: the broker's cost is per batch (`make bench-broker`).
+        batch_size=512 * 1024,
+        # An article carries its text about three times; zstd packs a batch of them to
+        # about a ninth for little CPU (`make bench-compression`).
+        compression_type="zstd",
+        max_request_size=MAX_RECORD_BYTES,
+    )
+
+
 @dataclass
 class KafkaSink:
-    """Producer side of the worker loop: send JSON records, then flush before any commit."""
+    """Producer side of the worker loop: send JSON records, then flush before any commit.
+
+    A record the producer or the broker refuses for good comes back as a RefusedRecord (from
+    `send` at once, or from `flush` once the broker answered), never as a transient error: a
+    retry would meet the same refusal, forever. Only transient failures raise."""
 
     producer: KafkaProducer
+    # Makes a new producer like this one: kafka-python's idempotent producer stops for good
+    # at the first refusal from the broker, failing every batch it holds with that error.
+    reopen: Callable[[], KafkaProducer] | None = None
+    _in_flight: list[tuple[OutRecord, Any]] = field(default_factory=list)
 
     @classmethod
     def connect(cls, bootstrap: str) -> KafkaSink:
-        producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
-            acks="all",
-            linger_ms=5,
-            # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds
-            # one 10 KB article: the broker's cost is per batch (`make bench-broker`: 245 µs
-            # of its CPU per record at 16 KB, 30 µs at 512 KB, flushing every 100 records).
-            batch_size=512 * 1024,
-            compression_type=None,
-        )
-        return cls(producer)
+        return cls(_stage_producer(bootstrap), functools.partial(_stage_producer, bootstrap))
 
-    def know(self, topics: Sequence[str]) -> None:
+    def prefetch_metadata(self, topics: Sequence[str]) -> None:
         """Fetch the topics' metadata now: otherwise the first send to each waits for it."""
         try:
             for topic in topics:
@@ -282,25 +303,74 @@ class KafkaSink:
         except KafkaError as exc:
             raise TransientError(f"kafka metadata of {', '.join(topics)}: {exc!r}") from exc
 
-    def send(self, record: OutRecord) -> None:
+    def send(self, record: OutRecord) -> RefusedRecord | None:
+        """None once the record is on its way; a RefusedRecord when the producer refuses it."""
         try:
-            self.producer.send(
+            future = self.producer.send(
                 record.topic,
                 key=record.key.encode("utf-8"),
                 value=record.value,
                 headers=list(record.headers),
             )
         except KafkaError as exc:
-            raise TransientError(f"kafka send to {record.topic} failed: {exc!r}") from exc
+            refused = _refused(record, exc)
+            if refused is None:
+                raise TransientError(f"kafka send to {record.topic} failed: {exc!r}") from exc
+            return refused
+        self._in_flight.append((record, future))
+        return None
 
-    def flush(self, timeout_s: float = 30.0) -> None:
+    def flush(self, timeout_s: float = 30.0) -> list[RefusedRecord]:
+        """Wait until every record sent is acknowledged or failed: the ones refused for good;
+        TransientError when any failed for the moment (its batch must be sent again)."""
+        failed = self._flushed(timeout_s)
+        if not failed:
+            return []
+        if any(_refused(record, error) is None for record, error in failed):
+            raise TransientError(f"kafka send to {failed[0][0].topic} failed: {failed[0][1]!r}")
+        # The producer stopped at the refusal and failed its neighbours with the same error:
+        # each failed record goes again alone, on a new producer, to learn which was refused.
+        refused: list[RefusedRecord] = []
+        self._reopen()
+        for record, _ in failed:
+            again = self.send(record) or next(iter(self._retried(timeout_s)), None)
+            if again is not None:
+                refused.append(again)
+                self._reopen()
+        return refused
+
+    def _flushed(self, timeout_s: float) -> list[tuple[OutRecord, BaseException]]:
         try:
             self.producer.flush(timeout=timeout_s)
         except KafkaError as exc:
             raise TransientError(f"kafka flush failed: {exc!r}") from exc
+        in_flight, self._in_flight = self._in_flight, []
+        return [(record, future.exception) for record, future in in_flight if future.failed()]
+
+    def _retried(self, timeout_s: float) -> list[RefusedRecord]:
+        failed = self._flushed(timeout_s)
+        for record, error in failed:
+            if _refused(record, error) is None:
+                raise TransientError(f"kafka send to {record.topic} failed: {error!r}")
+        return [refusal for record, error in failed if (refusal := _refused(record, error))]
+
+    def _reopen(self) -> None:
+        if self.reopen is None:
+            raise TransientError("the kafka producer stopped after a refusal and cannot reopen")
+        self.producer.close(timeout=10)
+        self.producer = self.reopen()
 
     def close(self) -> None:
         self.producer.close(timeout=10)
+
+
+def _refused(record: OutRecord, error: BaseException) -> RefusedRecord | None:
+    """The refusal, when the error is one no retry mends; None for a transient one."""
+    error_class = kafka_error_class(error)
+    if error_class == "transient":
+        return None
+    reason = f"{record.topic} refused a record of {payload_bytes(record):,} bytes: {error!r}"
+    return RefusedRecord(record, error_class, reason)
 
 
 def read_topic(

@@ -44,6 +44,11 @@ INTERNAL_DUPLICATION = Counter(
 )
 FEED_POLLS = Counter("newsflow_feed_polls", "Feed polls, by result", ["status"])
 FEED_ENTRIES = Counter("newsflow_feed_entries", "New or changed feed entries sent to Kafka")
+FEED_ENTRIES_SKIPPED = Counter(
+    "newsflow_feed_entries_skipped",
+    "Feed entries that became no message, by reason (ingest/entries.py SkipReason)",
+    ["reason"],
+)  # fmt: skip
 
 
 def remembered_children(counter: Counter) -> Callable[..., Counter]:

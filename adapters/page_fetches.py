@@ -17,10 +17,16 @@ SSRF policy after DNS resolution, the connection pinned to the checked address, 
 cap, the total deadline. The DNS lookups of those checks run in a few threads of their own
 (getaddrinfo blocks, and a resolver can take a while to answer): one GIL handover a hop,
 not eight. A URL whose host is an IP literal is checked in place.
+
+Once `stop` is set (the process is told to end), a result asked for is not waited for:
+every page not yet done, in transfer, being looked up or waiting for its host, ends as kind
+"aborted" (adapters/http_fetch.py), its transfer removed from the multi handle, within one
+wait (_MAX_WAIT_S) of the stop; a page started after it ends so at once.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -32,6 +38,7 @@ from urllib.parse import urlsplit
 import pycurl
 
 from adapters.http_fetch import (
+    ABORTED,
     Destination,
     FetchAbort,
     FetchFailure,
@@ -72,13 +79,19 @@ class PageFetch:
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.chain.current).hostname or "").lower()
+        """The host its politeness slot is counted under; "" for a URL urllib cannot split
+        (an unclosed "[" of an IPv6 host), which the address check then refuses."""
+        try:
+            return (urlsplit(self.chain.current).hostname or "").lower()
+        except ValueError:
+            return ""
 
 
 @dataclass
 class PageFetches:
     limits: FetchLimits
     hosts: HostSlots
+    stop: threading.Event = field(default_factory=threading.Event)
     _multi: pycurl.CurlMulti = field(default_factory=pycurl.CurlMulti, init=False, repr=False)
     _idle: list[pycurl.Curl] = field(default_factory=list, init=False, repr=False)
     _waiting: deque[PageFetch] = field(default_factory=deque, init=False, repr=False)
@@ -96,13 +109,20 @@ class PageFetches:
         # The deadline is set when the page goes out (_begin): waiting for its host is not
         # the server's slowness.
         fetch = PageFetch(RedirectChain(url, deadline=0.0), headers)
+        if self.stop.is_set():
+            fetch.result = _aborted(fetch, "stopped before the request")
+            return fetch
         self._waiting.append(fetch)
         self._progress(0.0)
         return fetch
 
     def result(self, fetch: PageFetch) -> FetchResponse | FetchFailure:
-        """The page's response, moving every transfer on until this one is done."""
+        """The page's response, moving every transfer on until this one is done or `stop`
+        is set, which aborts every page not yet done."""
         while fetch.result is None and fetch.error is None:
+            if self.stop.is_set():
+                self._abort_all()
+                break
             self._progress(_MAX_WAIT_S)
         if fetch.error is not None:
             raise fetch.error
@@ -120,6 +140,25 @@ class PageFetches:
         self._multi.close()
         if self._lookups is not None:
             self._lookups.shutdown(wait=False, cancel_futures=True)
+
+    def _abort_all(self) -> None:
+        """Every page not yet done ends "aborted", its host's slot given back: in transfer
+        (removed from the multi handle, which closes its connection), being looked up (the
+        lookup's answer is dropped) or waiting for its host."""
+        for handle, fetch in list(self._running.items()):
+            self._multi.remove_handle(handle)
+            self._idle.append(handle)
+            self.hosts.finished(fetch.host)
+            fetch.result = _aborted(fetch, "stopped in transfer")
+        for future, fetch in self._looking_up.items():
+            future.cancel()
+            self.hosts.finished(fetch.host)
+            fetch.result = _aborted(fetch, "stopped while its host was looked up")
+        for fetch in self._waiting:
+            fetch.result = _aborted(fetch, "stopped while waiting for its host")
+        self._running.clear()
+        self._looking_up.clear()
+        self._waiting.clear()
 
     def _progress(self, wait_s: float) -> None:
         self._begin_waiting()
@@ -215,3 +254,7 @@ class PageFetches:
             fetch.result = exc.failure_at(fetch.chain.current)
         if fetch.result is None:
             self._waiting.appendleft(fetch)  # the next hop, checked anew, before later pages
+
+
+def _aborted(fetch: PageFetch, reason: str) -> FetchFailure:
+    return FetchFailure(fetch.chain.current, reason, ABORTED)

@@ -9,18 +9,11 @@ from typing import Any
 import hiredis
 import redis
 from redis.connection import Connection
-from redis.exceptions import (
-    ClusterDownError,
-    NoScriptError,
-    OutOfMemoryError,
-    ReadOnlyError,
-    RedisError,
-    ResponseError,
-    TryAgainError,
-)
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.error_classes import redis_error_class
 from adapters.errors import TransientError
 
 
@@ -38,18 +31,10 @@ def ping_redis(url: str) -> None:
         client.close()
 
 
-# Error replies that mean "not now", not "this call is wrong": memory full (maxmemory with
-# noeviction), a replica that is read-only after a failover, a cluster re-sharding or down,
-# and, without classes of their own in redis-py, a script still running (BUSY), a failed
-# snapshot refusing writes (MISCONF) and too few replicas (NOREPLICAS).
-_NOT_NOW = (OutOfMemoryError, ReadOnlyError, TryAgainError, ClusterDownError)
-_NOT_NOW_CODES = frozenset({"BUSY", "MISCONF", "NOREPLICAS"})
-
-
 def refused_for_now(error: ResponseError) -> bool:
     """Whether the server's error reply says to try again later (every other reply, such as
     a script's runtime error, would say the same again)."""
-    return isinstance(error, _NOT_NOW) or str(error).split(" ", 1)[0] in _NOT_NOW_CODES
+    return redis_error_class(error) == "transient"
 
 
 Calls = Sequence[Sequence[bytes | str | int]]  # one script call's arguments, per call

@@ -27,7 +27,7 @@ from adapters.redis_client import connect_redis
 from evaluation.results import write_results
 from ingest.feeds import FeedConfig
 from ingest.poller import Poller
-from schemas.records import OutRecord
+from schemas.records import OutRecord, RefusedRecord
 from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
@@ -80,11 +80,12 @@ class NullSink:
 
     sent = 0
 
-    def send(self, record: OutRecord) -> None:
+    def send(self, record: OutRecord) -> RefusedRecord | None:
         self.sent += 1
+        return None
 
-    def flush(self) -> None:
-        pass
+    def flush(self) -> list[RefusedRecord]:
+        return []
 
 
 def timed(checks: int, step: Callable[[], object]) -> dict[str, float]:

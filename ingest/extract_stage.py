@@ -10,14 +10,16 @@ all of a batch's transfers on in the stage's own thread.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from adapters.errors import PoisonMessage
-from adapters.http_fetch import FetchFailure, FetchResponse
+from adapters.http_fetch import FetchFailure, FetchResponse, raise_if_aborted
 from ingest.extract import Extraction, choose_body, extract_page, page_text
 from ingest.robots import RobotsPolicy
+from ingest.text_caps import MAX_TITLE_BYTES, cap_paragraphs, cut_text
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example
 from schemas.messages import ArticleMessage
@@ -25,9 +27,13 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
+from workers.process_gc import give_back_freed_memory
 from workers.runner import Outcome, attempt
 
 Fetched = FetchResponse | FetchFailure
+DEFAULT_MAX_BODY_BYTES = 512 * 1024  # the settings' max_body_bytes
+# A page this big leaves a parse tree of tens of megabytes behind it in the C heap.
+LARGE_PAGE_BYTES = 1024 * 1024
 Fetch = Callable[[str], Fetched]
 Started = TypeVar("Started")
 
@@ -56,14 +62,17 @@ class OneAtATime:
         pass
 
 
-def _page_of(fetched: Fetched, budget_s: float) -> tuple[Extraction | None, str]:
-    """The extraction (None when there is no page) and a note on how the fetch went."""
+def _page_of(
+    fetched: Fetched, budget_s: float, stop: threading.Event | None = None
+) -> tuple[Extraction | None, str]:
+    """The extraction (None when there is no page) and a note on how the fetch went.
+    Interrupted when `stop` is set before or during the extraction."""
     if isinstance(fetched, FetchFailure):
         return None, f"fetch failed ({fetched.kind}): {fetched.reason}"
     if fetched.status != 200:
         return None, f"fetch answered HTTP {fetched.status}"
     try:
-        with time_budget(budget_s):
+        with time_budget(budget_s, stop):
             text = page_text(fetched.body, fetched.headers.get("content-type"))
             return extract_page(text, fetched.url), "fetched"
     except OverBudget as exc:
@@ -71,33 +80,38 @@ def _page_of(fetched: Fetched, budget_s: float) -> tuple[Extraction | None, str]
 
 
 def build_article(
-    entry: dict[str, Any], page: Extraction | None, fetched_url: str | None, fetch_note: str
-) -> ArticleMessage:
-    body = choose_body(page, entry.get("content"), entry.get("summary"))
-    if body is None:
+    entry: dict[str, Any], page: Extraction | None, fetched_url: str | None, fetch_note: str,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> ArticleMessage:  # fmt: skip
+    """The article of an entry: the page's body (else the feed's text) within max_body_bytes;
+    the page's paragraphs within the same cap."""
+    chosen = choose_body(page, entry.get("content"), entry.get("summary"))
+    if chosen is None:
         raise PoisonMessage(
             f"no article text for {entry['url']}: {fetch_note}, and the feed has no text",
             error_type="extraction_empty",
         )
+    body = cap_paragraphs(chosen.paragraphs, max_body_bytes)
+    on_page = cap_paragraphs(page.page_paragraphs, max_body_bytes) if page else None
     title = (page.title if page and page.title else None) or entry["title"]
-    return {
+    article: ArticleMessage = {
         "schema_version": 1,
         "article_id": entry["article_id"],
         "url": entry["url"],
         "fetched_url": fetched_url,
         "feed_url": entry["feed_url"],
         "outlet": entry["outlet"],
-        "title": title,
+        "title": cut_text(title, MAX_TITLE_BYTES),
         "body": "\n\n".join(body.paragraphs),
         "paragraphs": list(body.paragraphs),
-        "body_source": body.source,
+        "body_source": chosen.source,
         "author": page.author if page else None,
         "site_name": page.site_name if page else None,
         "published": entry.get("published"),
         "language_hint": entry.get("language_hint"),
         "feed_tags": entry.get("feed_tags", []),
         "page_language": page.page_language if page else None,
-        "page_paragraphs": list(page.page_paragraphs) if page else [],
+        "page_paragraphs": list(on_page.paragraphs) if on_page else [],
         "page_canonical_url": page.canonical_url if page else None,
         "image": page.image if page else None,
         "page_categories": list(page.categories) if page else [],
@@ -106,6 +120,12 @@ def build_article(
         "seen_at": entry["seen_at"],
         "extracted_at": utc_now_iso(),
     }
+    if body.truncated:
+        article["truncated"] = True
+        article["original_body_bytes"] = body.original_bytes
+    elif chosen.source != "page" and entry.get("truncated"):
+        article["truncated"] = True  # the poller cut the feed's text
+    return article
 
 
 @dataclass
@@ -117,6 +137,10 @@ class ExtractStage:
     # Pages started and not yet extracted, at most: so at most that many bodies held. How
     # many of them go to one host at once is the fetcher's politeness rule.
     fetches_at_once: int = 1
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Set when the stage stops: an aborted fetch or an extraction in progress raises
+    # Interrupted, and the runner hands the batch back. None: never stops (tests, replays).
+    stop: threading.Event | None = None
 
     def warm_up(self) -> None:
         """Extracts a page made of the contract's example article, fetching nothing, so that
@@ -162,8 +186,11 @@ class ExtractStage:
         self.pages.close()
 
     def _page_url(self, entry: dict[str, Any]) -> str | None:
-        """The page to fetch, or None when robots.txt disallows it (read here, in turn: a
-        site's rules are fetched once, then kept)."""
+        """The page to fetch, or None when there is none: the entry has no link to fetch
+        (entry.v1 `fetch` false), or robots.txt disallows it (read here, in turn: a site's
+        rules are fetched once, then kept)."""
+        if entry.get("fetch", True) is False:
+            return None
         robots = self.robots if entry.get("obey_robots_txt", True) else None
         if robots is not None and not robots.allows(entry["url"]):
             return None
@@ -171,13 +198,19 @@ class ExtractStage:
         return url
 
     def _disallowed(self, entry: dict[str, Any]) -> list[OutRecord]:
-        article = build_article(entry, None, None, "robots.txt disallows the page")
-        article["robots_disallowed"] = True
+        linkless = entry.get("fetch", True) is False  # the feed's text is the article
+        note = "the entry has no link to fetch" if linkless else "robots.txt disallows the page"
+        article = build_article(entry, None, None, note, self.max_body_bytes)
+        if not linkless:
+            article["robots_disallowed"] = True
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]
 
     def _fetched_article(self, entry: dict[str, Any], started: Any) -> list[OutRecord]:
-        fetched = self.pages.result(started)
-        page, note = _page_of(fetched, self.budget_s)
+        # Aborted by a stop: handed back whole, not made into an article of the feed's text.
+        fetched = raise_if_aborted(self.pages.result(started))
+        page, note = _page_of(fetched, self.budget_s, self.stop)
         fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
-        article = build_article(entry, page, fetched_url, note)
+        article = build_article(entry, page, fetched_url, note, self.max_body_bytes)
+        if isinstance(fetched, FetchResponse) and len(fetched.body) > LARGE_PAGE_BYTES:
+            give_back_freed_memory()  # once the page's tree is gone, its memory goes too
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]

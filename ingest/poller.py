@@ -17,19 +17,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from adapters.errors import TransientError
+import orjson
+
+from adapters.errors import Interrupted, PoisonMessage, TransientError
 from adapters.feed_state import FeedHealth, Validators
 from adapters.http_fetch import FetchFailure, FetchResponse
-from adapters.metrics import FEED_ENTRIES, FEED_POLLS
-from ingest.entries import entry_fingerprint, entry_message
+from adapters.metrics import DEAD_LETTERS, FEED_ENTRIES, FEED_ENTRIES_SKIPPED, FEED_POLLS
+from ingest.entries import EntryBatch, entry_messages
 from ingest.feeds import FeedConfig
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
 from ingest.schedule import Bounds, adapt_interval, next_poll_s, unconditional_due
-from schemas.records import OutRecord
+from ingest.text_caps import cap_entry
+from schemas.limits import payload_bytes, too_large_reason
+from schemas.messages import EntryMessage
+from schemas.records import OutRecord, RefusedRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
 from schemas.topics import Topics
-from workers.codec import encode
+from workers.codec import encode, entry_dead_letter
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +50,10 @@ class FeedState(Protocol):
 
 
 class EntrySink(Protocol):
-    def send(self, record: OutRecord) -> None: ...
-    def flush(self) -> None: ...
+    """As the worker loop's sink: a record refused for good comes back as a value."""
+
+    def send(self, record: OutRecord) -> RefusedRecord | None: ...
+    def flush(self) -> list[RefusedRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class PollResult:
     entries: int = 0
     headers: Mapping[str, str] = field(default_factory=dict)
     ttl_s: float | None = None
+    skipped_entries: str = ""  # by reason, as ingest/entries.py skip_summary writes them
 
 
 @dataclass
@@ -78,6 +86,7 @@ class Poller:
     concurrency: int = 16
     hosts: HostLimiter = field(default_factory=HostLimiter)
     unconditional_every_s: float = 6 * 3600.0  # 0: never
+    max_text_bytes: int = 512 * 1024  # an entry's summary and content each, at most
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         validators = self.state.validators(feed.url)
@@ -100,7 +109,7 @@ class Poller:
             return PollResult(feed.url, "error", error=parsed.reason)
         if parsed.warning:
             logger.info("feed parsed with warning feed=%s warning=%s", feed.url, parsed.warning)
-        sent, entries = self._send_new_entries(feed, parsed)
+        sent, entries, skipped = self._send_new_entries(feed, parsed)
         moved_to = fetched.permanent_redirect or validators.moved_to
         if fetched.permanent_redirect:
             logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
@@ -110,25 +119,58 @@ class Poller:
         )
         return PollResult(
             feed.url, "new_entries", sent=sent, entries=entries,
-            headers=fetched.headers, ttl_s=parsed.ttl_s,
+            headers=fetched.headers, ttl_s=parsed.ttl_s, skipped_entries=skipped,
         )  # fmt: skip
 
-    def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int]:
-        """Send the entries not sent before (or changed), then remember them. Returns
-        (sent, entries in the feed)."""
-        seen_at = utc_now_iso()
-        messages = {}
-        for entry in parsed.entries:
-            message = entry_message(feed, entry, parsed.language, seen_at)
-            if message is not None:
-                messages[message["article_id"]] = (message, entry_fingerprint(entry))
-        fingerprints = {i: fp for i, (_, fp) in messages.items()}
-        fresh = self.state.unseen(fingerprints)
+    def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int, str]:
+        """Send the entries not sent before (or changed), then remember them. Returns (sent,
+        entries in the feed, the skipped ones by reason). An entry too big to send even with
+        its text capped is dead-lettered and remembered like a sent one: it is not sent again
+        on every poll."""
+        batch = entry_messages(feed, parsed.entries, parsed.language, utc_now_iso())
+        self._count_skipped(feed, batch)
+        fresh = self.state.unseen(batch.fingerprints)
         for i in fresh:
-            self.sink.send(encode(self.topics.entries, i, messages[i][0], "entry.v1"))
-        self.sink.flush()
-        self.state.mark_seen({i: fingerprints[i] for i in fresh})
-        return len(fresh), len(messages)
+            message = cap_entry(batch.messages[i], self.max_text_bytes)
+            record = encode(self.topics.entries, i, message, "entry.v1")
+            if (too_large := too_large_reason(record)) is not None:
+                self._dead_letter(message, record, None, too_large)
+            elif (refused := self.sink.send(record)) is not None:
+                self._dead_letter(message, record, refused, None)
+        for refused in self.sink.flush():
+            entry: EntryMessage = orjson.loads(refused.record.value)
+            self._dead_letter(entry, refused.record, refused, None)
+        self._flush_dead_letters()
+        self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
+        return len(fresh), len(batch.messages), batch.skipped_summary()
+
+    def _dead_letter(
+        self, entry: EntryMessage, record: OutRecord, refused: RefusedRecord | None,
+        too_large: str | None,
+    ) -> None:  # fmt: skip
+        error_type = refused.error_type if refused is not None else "too_large"
+        reason = refused.reason if refused is not None else str(too_large)
+        logger.warning(
+            "entry dead-lettered feed=%s article_id=%s url=%s error_type=%s error=%s",
+            entry["feed_url"], entry["article_id"], entry["url"], error_type, reason,
+        )  # fmt: skip
+        poison = PoisonMessage(reason, error_type=error_type)
+        size = payload_bytes(record)
+        if self.sink.send(entry_dead_letter(entry, poison, self.topics.dead_letter, size)):
+            raise TransientError(f"the dead-letter topic refused an entry's dead letter: {reason}")
+        DEAD_LETTERS.labels("poller", error_type).inc()
+
+    def _flush_dead_letters(self) -> None:
+        if refused := self.sink.flush():
+            raise TransientError(f"the dead-letter topic refused a record: {refused[0].reason}")
+
+    def _count_skipped(self, feed: FeedConfig, batch: EntryBatch) -> None:
+        """Counted and logged once a poll: an entry with nothing to fetch and no text of its
+        own becomes no message, but never vanishes without trace."""
+        for reason, count in batch.skipped.items():
+            FEED_ENTRIES_SKIPPED.labels(reason).inc(count)
+        if batch.skipped:
+            logger.info("feed entries skipped feed=%s %s", feed.url, batch.skipped_summary())
 
     def bounds_of(self, feed: FeedConfig) -> Bounds:
         """The feed's own bounds, else the poller's; never so tight that the base is outside."""
@@ -190,6 +232,10 @@ class Poller:
         polled_at = utc_now_iso()
         try:
             result = self.poll_feed(feed)
+        except Interrupted:
+            # The poller stops mid-fetch: not the feed's failure; it is polled after the restart.
+            logger.info("feed poll interrupted by the stop feed=%s", feed.url)
+            return 0.0
         except TransientError as exc:
             result = PollResult(feed.url, "error", error=f"transient: {exc}")
         except Exception as exc:
@@ -225,6 +271,7 @@ class Poller:
             errors_in_a_row=self.errors.get(feed.url, 0),
             last_error=result.error or "",
             next_poll_at=iso_utc(parse_iso(polled_at) + timedelta(seconds=delay)),
+            skipped_entries=result.skipped_entries,
         )
         try:
             self.state.record_health(feed.url, health)

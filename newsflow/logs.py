@@ -7,6 +7,10 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+# Third-party loggers that speak of one page at a time: trafilatura, and the libraries it
+# runs on a page (dates, URLs, boilerplate removal).
+PER_PAGE_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -38,4 +42,9 @@ def configure_logging(level: str, fmt: str, stage: str) -> None:
     logging.getLogger("kafka").setLevel(
         logging.WARNING if level.upper() == "DEBUG" else logging.CRITICAL
     )
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    # The extractor and its helpers log ERROR for an ordinary bad page (a PNG served as HTML:
+    # "parsed tree length: 0") and WARNING for what they catch and go on from; the extract
+    # stage reports each page's outcome in its own terms (body_source, the dead letter).
+    quiet = logging.WARNING if level.upper() == "DEBUG" else logging.CRITICAL
+    for name in PER_PAGE_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)

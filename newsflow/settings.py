@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from schemas.limits import MAX_RECORD_BYTES
+
 ENV_PREFIX = "NEWSFLOW_"
 MIB = 1024 * 1024
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 # processes got two partitions and one (a group gives each member whole partitions), so
 # the busier one set the pace and two processes did at most 1.5 times the work of one.
 DEFAULT_TOPIC_PARTITIONS = 6
+# An article message carries its text about three times (body, paragraphs, the page's
+# paragraphs) beside a few fields: a quarter of a record is the most its text may take.
+MAX_BODY_BYTES = MAX_RECORD_BYTES // 4
+MIN_BODY_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_feed_bytes", int, 15 * MIB, "largest feed body (decompressed)"),
     Setting("max_page_bytes", int, 10 * MIB, "largest article page (decompressed)"),
     Setting("max_redirects", int, 5, "redirects followed per fetch"),
+    Setting(
+        "max_body_bytes",
+        int,
+        512 * 1024,
+        "text an article carries at most (UTF-8); more is cut at a paragraph's end and the"
+        " message says `truncated`; a feed entry's summary and content are capped alike",
+    ),
     Setting("extract_budget_s", float, 10.0, "time one page's extraction may take; 0: no limit"),
     Setting(
         "page_fetch_concurrency",
@@ -167,6 +180,7 @@ class Settings:
     max_feed_bytes: int
     max_page_bytes: int
     max_redirects: int
+    max_body_bytes: int
     extract_budget_s: float
     page_fetch_concurrency: int
     page_host_concurrency: int
@@ -268,4 +282,9 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append("dedupe_bucket_bits must be between 4 and 16")
     if values["topic_partitions"] < 1:
         problems.append("topic_partitions must be at least 1")
+    if not MIN_BODY_BYTES <= values["max_body_bytes"] <= MAX_BODY_BYTES:
+        problems.append(
+            f"max_body_bytes must be between {MIN_BODY_BYTES} and {MAX_BODY_BYTES}: a message"
+            f" carries its text about three times and a record may hold {MAX_RECORD_BYTES} bytes"
+        )
     return problems

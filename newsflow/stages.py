@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from adapters.address_policy import parse_networks
 from adapters.dedupe_index import RedisDedupeIndex
 from adapters.feed_state import RedisFeedState
-from adapters.http_fetch import FetchLimits, HttpFetcher
+from adapters.http_fetch import FetchLimits, HttpFetcher, raise_if_aborted
 from adapters.kafka_client import KafkaSink, KafkaSource
 from adapters.page_fetches import PageFetches
 from adapters.redis_client import connect_redis
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
 from ingest.politeness import HostLimiter
-from ingest.poller import Poller
+from ingest.poller import FetchFeed, Poller
 from ingest.robots import RobotsPolicy
 from newsflow.settings import Settings
 from schemas.topics import Topics
@@ -60,6 +60,19 @@ def fetch_limits(settings: Settings, max_bytes: int) -> FetchLimits:
     )
 
 
+def robots_policy(fetcher: HttpFetcher, user_agent: str) -> RobotsPolicy:
+    """robots.txt read by `fetcher`. One aborted by the stop raises Interrupted, which hands
+    the batch back: read as "disallow all", it would make the page an article of the feed's
+    text, which a run that was not stopped would not send."""
+    return RobotsPolicy(lambda url: raise_if_aborted(fetcher.get(url)), user_agent)
+
+
+def feed_fetch(fetcher: HttpFetcher) -> FetchFeed:
+    """The poller's fetch. One aborted by the stop raises Interrupted: not the feed's error,
+    so neither counted in its health nor saved."""
+    return lambda url, headers: raise_if_aborted(fetcher.get(url, headers))
+
+
 @dataclass
 class RunningStage:
     """A stage ready to run in this process: `run()` blocks until `stop` is set."""
@@ -89,7 +102,7 @@ def _worker(
     topics = topics_of(settings)
     source = KafkaSource.connect(settings.kafka_bootstrap, group_of(settings, stage), [input_topic])
     sink = KafkaSink.connect(settings.kafka_bootstrap)
-    sink.know([*outputs, topics.dead_letter])
+    sink.prefetch_metadata([*outputs, topics.dead_letter])
     loop = WorkerLoop(
         stage, contract, topics.dead_letter, handle, source, sink, stop=stop,
         commit_interval_s=settings.commit_interval_s,
@@ -111,14 +124,16 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         return _poller(settings, topics, stop)
     if stage == "extract":
         limits = fetch_limits(settings, settings.max_page_bytes)
-        fetcher = HttpFetcher(limits)  # robots.txt, one at a time
-        robots = RobotsPolicy(lambda url: fetcher.get(url), settings.user_agent)
+        # `stop` aborts their transfers: a stop takes seconds, not a slow page's deadline.
+        fetcher = HttpFetcher(limits, stop)  # robots.txt, one at a time
+        robots = robots_policy(fetcher, settings.user_agent)
         # The poller's rule of how hard we hit one host, with no pause between two page
         # requests: a free slot at the host is all a page waits for.
         hosts = HostLimiter(max(1, settings.page_host_concurrency), delay_s=0.0)
-        pages = PageFetches(limits, hosts)
+        pages = PageFetches(limits, hosts, stop)
         extract = ExtractStage(pages, topics, settings.extract_budget_s, robots,
-                               fetches_at_once=settings.page_fetch_concurrency)  # fmt: skip
+                               fetches_at_once=settings.page_fetch_concurrency,
+                               max_body_bytes=settings.max_body_bytes, stop=stop)  # fmt: skip
         warm_up(stage, extract.warm_up)
 
         def close_extract() -> None:
@@ -152,13 +167,13 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
 def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> RunningStage:
     # Feeds polled at once, by threads that share the fetcher (each thread its own
     # connections: adapters/http_fetch.py).
-    fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes))
+    fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes), stop)
     redis_client = connect_redis(settings.redis_url)
     sink = KafkaSink.connect(settings.kafka_bootstrap)
-    sink.know([topics.entries])
+    sink.prefetch_metadata([topics.entries])
     poller = Poller(
         feeds=load_feeds(settings.feeds_file),
-        fetch=fetcher.get,
+        fetch=feed_fetch(fetcher),
         state=RedisFeedState(redis_client, settings.redis_key_prefix),
         sink=sink,
         topics=topics,
@@ -166,6 +181,7 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         min_interval_s=settings.poll_min_interval_s,
         max_interval_s=settings.poll_max_interval_s,
         unconditional_every_s=settings.poll_unconditional_every_s,
+        max_text_bytes=settings.max_body_bytes,
         stop=stop,
         concurrency=max(1, settings.poll_concurrency),
         hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),

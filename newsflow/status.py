@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -31,14 +32,40 @@ def _when(iso: str) -> str:
     return iso[11:19] if iso else "never"
 
 
-def format_feeds(feeds: Sequence[tuple[FeedConfig, FeedHealth]]) -> list[str]:
-    lines = [f"{'outlet':<24} {'status':<12} {'last ok':<8} {'errors':>6} {'next':<8}  last error"]
+STATUS_WIDTH = 100  # characters a line, the wrap of the feeds' errors
+_ERROR_LABEL = "  last error: "
+
+
+def _wrapped_error(error: str, width: int) -> list[str]:
+    """The whole error under its feed's row, wrapped to `width`, continuation lines aligned
+    after the label; the error's own line breaks kept (a parser's message may have some)."""
+    wrapper = textwrap.TextWrapper(
+        width=max(width, len(_ERROR_LABEL) + 20), initial_indent=_ERROR_LABEL,
+        subsequent_indent=" " * len(_ERROR_LABEL), break_on_hyphens=False,
+    )  # fmt: skip
+    lines: list[str] = []
+    for part in (line for line in error.splitlines() if line.strip()):
+        lines += wrapper.wrap(part)
+        wrapper.initial_indent = wrapper.subsequent_indent
+    return lines
+
+
+def format_feeds(
+    feeds: Sequence[tuple[FeedConfig, FeedHealth]], width: int = STATUS_WIDTH
+) -> list[str]:
+    """One row a feed; under it, its last error in full and the entries its last poll skipped."""
+    lines = [
+        f"{'outlet':<24} {'status':<12} {'last ok':<8} {'errors':>6} {'skipped':>7} {'next':<8}"
+    ]
     for feed, health in feeds:
         lines.append(
             f"{feed.outlet[:24]:<24} {health.last_status or 'not polled':<12} "
             f"{_when(health.last_success_at):<8} {health.errors_in_a_row:>6} "
-            f"{_when(health.next_poll_at):<8}  {health.last_error[:60]}"
+            f"{health.skipped_count:>7} {_when(health.next_poll_at):<8}"
         )
+        lines += _wrapped_error(health.last_error, width)
+        if health.skipped_entries:
+            lines.append(f"  skipped entries: {health.skipped_entries}")
     return lines
 
 

@@ -99,14 +99,17 @@ def _restart_if_dead(child: Child) -> None:
 
 
 def _stop_children(children: Sequence[Child]) -> None:
-    running = [c.proc for c in children if c.proc is not None and c.proc.poll() is None]
-    for proc in running:
+    """One SIGTERM each, then STOP_GRACE_S for all of them together. A stage aborts the
+    transfers it has in flight and hands back the batch it was handling, so a stop takes
+    seconds even inside a slow page; SIGKILL is for a stage that hangs."""
+    running = [(c.stage, c.proc) for c in children if c.proc is not None and c.proc.poll() is None]
+    for _, proc in running:
         proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_S
-    for proc in running:
+    for stage, proc in running:
         try:
             proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            logger.warning("stage did not stop in time, killing pid=%d", proc.pid)
+            logger.warning("stage did not stop in time, killing stage=%s pid=%d", stage, proc.pid)
             proc.kill()
             proc.wait()

@@ -30,6 +30,8 @@ class EntryMessage(TypedDict):
     language_hint: NotRequired[str | None]
     feed_tags: NotRequired[list[str]]
     obey_robots_txt: NotRequired[bool]
+    truncated: NotRequired[bool]
+    fetch: NotRequired[bool]
 
 
 class ArticleMessage(TypedDict):
@@ -53,6 +55,8 @@ class ArticleMessage(TypedDict):
     page_language: NotRequired[str | None]
     page_paragraphs: NotRequired[list[str]]
     robots_disallowed: NotRequired[bool]
+    truncated: NotRequired[bool]
+    original_body_bytes: NotRequired[int]
     page_canonical_url: NotRequired[str | None]
     image: NotRequired[str | None]
     page_categories: NotRequired[list[str]]
@@ -158,3 +162,7 @@ class DeadLetterMessage(TypedDict):
     key: NotRequired[str | None]
     value_text: NotRequired[str | None]
     value_base64: NotRequired[str | None]
+    article_id: NotRequired[str]
+    url: NotRequired[str]
+    size_bytes: NotRequired[int]
+    value_omitted_bytes: NotRequired[int]

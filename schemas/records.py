@@ -29,3 +29,13 @@ class OutRecord:
     key: str
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RefusedRecord:
+    """An output the broker or the producer refused for good (too large, invalid, not
+    authorized): no retry would send it, so the input it came from is dead-lettered."""
+
+    record: OutRecord
+    error_type: str  # too_large | rejected
+    reason: str

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from adapters.errors import TransientError
 from adapters.kafka_client import wait_for_kafka
+from schemas.limits import MAX_RECORD_BYTES
 from services.process import ManagedProcess, ServiceStartError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +89,8 @@ def server_properties(cfg: BrokerConfig) -> str:
         "num.io.threads": "4",
         "background.threads": "2",
         "group.coordinator.threads": "1",
+        # The largest record batch, for topics that set none of their own (schemas/limits.py).
+        "message.max.bytes": str(MAX_RECORD_BYTES),
         # The cleaner's dedupe buffer is on-heap (128 MiB by default).
         "log.cleaner.dedupe.buffer.size": "33554432",
     }

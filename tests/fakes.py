@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from adapters.errors import TransientError
 from adapters.feed_state import FeedHealth, Validators
 from adapters.http_fetch import FetchFailure, FetchResponse
-from schemas.records import InRecord, OutRecord
+from schemas.records import InRecord, OutRecord, RefusedRecord
 
 
 @dataclass
@@ -34,16 +34,25 @@ class FakeSink:
     fail_flushes: int = 0
     pending: list[OutRecord] = field(default_factory=list)
 
-    def send(self, record: OutRecord) -> None:
-        self.pending.append(record)
+    # Records the broker refuses for good once flushed (by topic), as a broker over its limit.
+    refuse_topics: frozenset[str] = frozenset()
 
-    def flush(self) -> None:
+    def send(self, record: OutRecord) -> RefusedRecord | None:
+        self.pending.append(record)
+        return None
+
+    def flush(self) -> list[RefusedRecord]:
         if self.fail_flushes:
             self.fail_flushes -= 1
             self.pending.clear()
             raise TransientError("broker unreachable (fake)")
-        self.sent.extend(self.pending)
+        refused = [
+            RefusedRecord(r, "rejected", f"{r.topic} refused it (fake)")
+            for r in self.pending if r.topic in self.refuse_topics
+        ]  # fmt: skip
+        self.sent.extend(r for r in self.pending if r.topic not in self.refuse_topics)
         self.pending.clear()
+        return refused
 
 
 @dataclass

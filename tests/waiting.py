@@ -6,10 +6,17 @@ import time
 from collections.abc import Callable
 
 
-def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+def holds_within(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    """Whether the predicate came true before the timeout: for a test that reports what it
+    saw after the wait, whichever way the wait ended."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():
-            return
+            return True
         time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+    return False
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+    if not holds_within(predicate, timeout_s):
+        raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")

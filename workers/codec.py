@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from adapters.errors import PoisonMessage
 from schemas.contracts import ContractViolation, check
-from schemas.messages import DeadLetterMessage
+from schemas.limits import too_large_reason
+from schemas.messages import DeadLetterMessage, EntryMessage
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
 
@@ -38,8 +40,31 @@ def encode(topic: str, key: str, message: Mapping[str, Any], contract: str) -> O
     return OutRecord(topic=topic, key=key, value=orjson.dumps(message))
 
 
-def dead_letter(record: InRecord, stage: str, error: PoisonMessage, topic: str) -> OutRecord:
-    """The input as it came, the reason and where it came from; nothing is lost."""
+@dataclass(frozen=True)
+class About:
+    """What a dead letter says of the article it concerns, where the stage knows it."""
+
+    article_id: str | None = None
+    url: str | None = None
+    size_bytes: int | None = None  # of the output that was too large or refused
+
+    @classmethod
+    def of(cls, message: Mapping[str, Any] | None, size_bytes: int | None = None) -> About:
+        message = message or {}
+        article_id, url = message.get("article_id"), message.get("url")
+        return cls(
+            article_id if isinstance(article_id, str) else None,
+            url if isinstance(url, str) else None,
+            size_bytes,
+        )
+
+
+def dead_letter(
+    record: InRecord, stage: str, error: PoisonMessage, topic: str, about: About = About()
+) -> OutRecord:
+    """The input as it came, the reason and where it came from; nothing is lost. An input
+    too big to travel inside a dead letter stays where it is (its topic, partition and
+    offset are named) and the dead letter says how big it was."""
     try:
         text: str | None = record.value.decode("utf-8")
         raw: str | None = None
@@ -59,4 +84,26 @@ def dead_letter(record: InRecord, stage: str, error: PoisonMessage, topic: str) 
         "value_base64": raw,
         "failed_at": utc_now_iso(),
     }
+    if about.article_id is not None:
+        message["article_id"] = about.article_id
+    if about.url is not None:
+        message["url"] = about.url
+    if about.size_bytes is not None:
+        message["size_bytes"] = about.size_bytes
+    out = encode(topic, key or "", message, "dead_letter.v1")
+    if too_large_reason(out) is None:
+        return out
+    message["value_text"], message["value_base64"] = None, None
+    message["value_omitted_bytes"] = len(record.value)
     return encode(topic, key or "", message, "dead_letter.v1")
+
+
+def entry_dead_letter(
+    entry: EntryMessage, error: PoisonMessage, topic: str, size: int
+) -> OutRecord:
+    """A feed entry the poller could not send: the poller reads no topic, so the dead letter
+    names the feed as its source (partition and offset 0) and carries the entry itself when
+    it fits."""
+    record = InRecord(entry["feed_url"], 0, 0, entry["article_id"].encode(), orjson.dumps(entry))
+    about = About(entry["article_id"], entry["url"], size)
+    return dead_letter(record, "poller", error, topic, about)

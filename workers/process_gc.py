@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import gc
+from collections.abc import Callable
 
 # A collection of the youngest generation once this many more container objects were made
 # than freed (CPython's default: 700). A stage makes tens of thousands an input batch, nearly
@@ -19,3 +23,20 @@ def settle_after_start_up() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
+
+
+@functools.cache
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    return trim if callable(trim) else None  # glibc has it; musl and macOS do not
+
+
+def give_back_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim). After a large
+    page, lxml's freed tree stays in the process's heap, fragmented, and the stage's resident
+    memory stays at its peak: a stage that met one 5 MB page kept about twice the memory it
+    ran with before."""
+    trim = _libc_malloc_trim()
+    if trim is not None:
+        trim(0)

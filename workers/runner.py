@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from adapters.errors import PoisonMessage, TransientError
+from adapters.errors import Interrupted, PoisonMessage, TransientError
 from adapters.metrics import (
     DEAD_LETTERS,
     STAGE_CPU_SECONDS,
@@ -37,9 +37,10 @@ from adapters.metrics import (
     STAGE_PAUSES,
 )
 from schemas.contracts import ContractViolation
-from schemas.records import InRecord, OutRecord
+from schemas.limits import payload_bytes, too_large_reason
+from schemas.records import InRecord, OutRecord, RefusedRecord
 from workers.backoff import Backoff
-from workers.codec import dead_letter, decode
+from workers.codec import About, dead_letter, decode
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,11 @@ T = TypeVar("T")
 def attempt(work: Callable[..., T], *args: Any) -> T | Exception:
     """work(*args), or the exception it raised: one input's bug or poison is its own
     outcome, dead-lettered by the loop, not its batch's. A TransientError (the broker or
-    Redis unreachable) is raised: it stops the whole batch, which is handled again."""
+    Redis unreachable) or Interrupted (the stage stops) is raised: it stops the whole batch,
+    which is handled again."""
     try:
         return work(*args)
-    except TransientError:
+    except (TransientError, Interrupted):
         raise
     except Exception as exc:
         return exc
@@ -83,8 +85,11 @@ class Source(Protocol):
 
 
 class Sink(Protocol):
-    def send(self, record: OutRecord) -> None: ...
-    def flush(self) -> None: ...
+    """Sends records; a record refused for good (too large, invalid) comes back as a value,
+    from `send` or from `flush`, and a transient failure raises TransientError."""
+
+    def send(self, record: OutRecord) -> RefusedRecord | None: ...
+    def flush(self) -> list[RefusedRecord]: ...
 
 
 @dataclass
@@ -104,6 +109,9 @@ class WorkerLoop:
     # Handled and sent, not yet committed: with their outcomes, counted once committed.
     _uncommitted: list[InRecord] = field(default_factory=list)
     _outcomes: list[str | None] = field(default_factory=list)
+    # Each output sent and not yet committed -> the position of its input in _uncommitted:
+    # an output the broker refuses for good dead-letters its input.
+    _sent_from: dict[int, tuple[OutRecord, int]] = field(default_factory=dict)
     _last_commit: float = field(default_factory=time.monotonic)
 
     def run(self) -> None:
@@ -131,7 +139,7 @@ class WorkerLoop:
             logger.warning("stage paused stage=%s error=%s retry_in_s=%.1f", self.stage, exc, delay)
             if self._uncommitted:
                 self.source.rewind(self._uncommitted)
-            self._uncommitted, self._outcomes = [], []
+            self._uncommitted, self._outcomes, self._sent_from = [], [], {}
             self.stop.wait(delay)
             return 0
 
@@ -139,19 +147,67 @@ class WorkerLoop:
         with self._cpu("kafka"):
             batch = self.source.poll(self.poll_timeout_s)
         self._uncommitted += batch  # rewound with the rest if anything below fails
-        with self._cpu("handle"):
-            outcomes = self._outcomes_of(batch)
+        try:
+            with self._cpu("handle"):
+                outcomes = self._outcomes_of(batch)
+        except Interrupted:
+            # Nothing of this batch was sent: it alone goes back, while what was handled
+            # before it is still committed by the last step after the stop.
+            del self._uncommitted[len(self._uncommitted) - len(batch) :]
+            self.source.rewind(batch)
+            logger.info("batch handed back on stop stage=%s inputs=%d", self.stage, len(batch))
+            return
         with self._cpu("kafka"):
-            for outputs, _ in outcomes:
-                for out in outputs:
-                    self.sink.send(out)
-        self._outcomes += [outcome for _, outcome in outcomes]
+            for record, (outputs, error_type) in zip(batch, outcomes, strict=True):
+                position = len(self._outcomes)
+                self._outcomes.append(error_type)
+                if error_type is None:
+                    self._send_outputs(record, position, outputs)
+                else:
+                    self._send_dead_letter(outputs[0])
+
+    def _send_outputs(self, record: InRecord, position: int, outputs: list[OutRecord]) -> None:
+        for out in outputs:
+            refused = self.sink.send(out)
+            if refused is not None:
+                self._dead_letter_input(position, refused)
+                return
+            self._sent_from[id(out)] = (out, position)
+
+    def _send_dead_letter(self, dead_letter: OutRecord) -> None:
+        refused = self.sink.send(dead_letter)
+        if refused is not None:
+            # Kept small (codec.dead_letter), a dead letter is refused only when the broker
+            # is set up wrong (ACLs, a topic's limit): nothing the input can be blamed for.
+            raise TransientError(f"the dead-letter topic refused a record: {refused.reason}")
+
+    def _dead_letter_input(self, position: int, refused: RefusedRecord) -> None:
+        """The input at `position` dead-lettered, as its output was refused for good (once,
+        however many of its outputs were)."""
+        if self._outcomes[position] is not None:
+            return
+        poison = PoisonMessage(refused.reason, error_type=refused.error_type)
+        self._outcomes[position] = poison.error_type
+        size = payload_bytes(refused.record)
+        self._send_dead_letter(self._dead_letter(self._uncommitted[position], poison, size=size))
+
+    def _flush(self) -> None:
+        """Flush until every output is acknowledged, the inputs of refused ones dead-lettered
+        (and those dead letters flushed too)."""
+        refused = self.sink.flush()
+        while refused:
+            for one in refused:
+                origin = self._sent_from.get(id(one.record))
+                if origin is None or origin[0] is not one.record:
+                    raise TransientError(f"the dead-letter topic refused a record: {one.reason}")
+                self._dead_letter_input(origin[1], one)
+            refused = self.sink.flush()
 
     def _commit(self) -> int:
         with self._cpu("kafka"):
-            self.sink.flush()
+            self._flush()
             self.source.commit(self._uncommitted)
-        committed, self._uncommitted = len(self._uncommitted), []
+        committed, self._uncommitted, self._sent_from = len(self._uncommitted), [], {}
         self._count(self._outcomes)
         self._outcomes, self._last_commit = [], time.monotonic()
         self.backoff.reset()
@@ -197,10 +253,21 @@ class WorkerLoop:
         handle_seconds = STAGE_HANDLE_SECONDS.labels(self.stage)
         for _ in batch:
             handle_seconds.observe(mean_s)
-        return [self._settled(record, outcomes[i]) for i, record in enumerate(batch)]
+        messages = dict(decoded)
+        return [
+            self._settled(record, outcomes[i], messages.get(i)) for i, record in enumerate(batch)
+        ]
 
-    def _settled(self, record: InRecord, outcome: Outcome) -> tuple[list[OutRecord], str | None]:
+    def _settled(
+        self, record: InRecord, outcome: Outcome, message: dict[str, Any] | None = None
+    ) -> tuple[list[OutRecord], str | None]:
         if isinstance(outcome, list):
+            for out in outcome:
+                # Size is the input's own property: no retry makes its output smaller.
+                if (too_large := too_large_reason(out)) is not None:
+                    poison = PoisonMessage(too_large, error_type="too_large")
+                    dead = self._dead_letter(record, poison, message, payload_bytes(out))
+                    return [dead], poison.error_type
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "handled stage=%s input=%s key=%s outputs=%d",
@@ -208,21 +275,25 @@ class WorkerLoop:
                 )  # fmt: skip
             return outcome, None
         if isinstance(outcome, PoisonMessage):
-            return [self._dead_letter(record, outcome)], outcome.error_type
+            return [self._dead_letter(record, outcome, message)], outcome.error_type
         if isinstance(outcome, ContractViolation):
             # Our own output broke its contract: a bug, but the input must not be lost.
             poison = PoisonMessage(str(outcome), error_type="invalid_output")
-            return [self._dead_letter(record, poison)], poison.error_type
+            return [self._dead_letter(record, poison, message)], poison.error_type
         # A bug in a handler, on this input: logged with its traceback here, once, and the
         # input kept on the dead-letter topic, so one bad article cannot stall a partition in
         # a crash-restart loop.
         logger.error("handler failed stage=%s input=%s", self.stage, record.where, exc_info=outcome)
         poison = PoisonMessage(f"{type(outcome).__name__}: {outcome}", error_type="handler_error")
-        return [self._dead_letter(record, poison)], poison.error_type
+        return [self._dead_letter(record, poison, message)], poison.error_type
 
-    def _dead_letter(self, record: InRecord, exc: PoisonMessage) -> OutRecord:
+    def _dead_letter(
+        self, record: InRecord, exc: PoisonMessage, message: dict[str, Any] | None = None,
+        size: int | None = None,
+    ) -> OutRecord:  # fmt: skip
         logger.warning(
             "dead-lettered stage=%s input=%s error_type=%s error=%s",
             self.stage, record.where, exc.error_type, exc.reason,
         )  # fmt: skip
-        return dead_letter(record, self.stage, exc, self.dead_letter_topic)
+        about = About.of(message, size)
+        return dead_letter(record, self.stage, exc, self.dead_letter_topic, about)

@@ -16,11 +16,10 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from adapters.kafka_client import ensure_topics, read_topic
+from adapters.kafka_client import ensure_topics
 from ingest.canonical_url import article_id, canonical_url
 from schemas.topics import Topics
 from services.kafka_broker import BrokerConfig, start_broker
@@ -28,6 +27,7 @@ from services.process import ManagedProcess, free_port
 from services.redis_server import RedisConfig, start_redis
 from services.replay_server import Outlet, ReplayServer, Story, StorySet
 from tests.conftest import Namespace
+from tests.e2e.pipeline_run import child_pids, topic_messages
 from tests.synthetic import sentence
 from tests.waiting import wait_until
 
@@ -61,19 +61,6 @@ def story_set(articles: int = STORIES + REPRINTS) -> tuple[StorySet, dict[str, i
     return StorySet(outlets, tuple(stories)), told
 
 
-def child_pids(parent: int) -> list[int]:
-    """Processes whose parent is `parent`, from /proc (field 4 of /proc/<pid>/stat)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[1]) == parent:
-            found.append(int(stat.parent.name))
-    return found
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[RedisConfig, ManagedProcess]]:
     """A Redis of this test's own, with AOF, so the test may freeze and restart it."""
@@ -85,16 +72,9 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[RedisConfig, ManagedProcess]]:
 
 def _wait_for_all(bootstrap: str, topic: str, count: int, timeout_s: float) -> None:
     def arrived() -> bool:
-        return len({m["article_id"] for m in _processed(bootstrap, topic)}) >= count
+        return len({m["article_id"] for m in topic_messages(bootstrap, topic)}) >= count
 
     wait_until(arrived, timeout_s, f"all {count} articles on the processed topic")
-
-
-def _processed(bootstrap: str, topic: str) -> list[dict[str, Any]]:
-    return [
-        json.loads(r.value)
-        for r in read_topic(bootstrap, topic, from_beginning=True, idle_timeout_s=3)
-    ]
 
 
 def test_nothing_lost_and_no_verdict_changes_under_faults(
@@ -148,7 +128,7 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
             restarted.stop()
     assert exit_code == 0
 
-    records = _processed(kafka_bootstrap, topics.processed)
+    records = topic_messages(kafka_bootstrap, topics.processed)
     story_of = {
         article_id(canonical_url(f"{replay.site.base_url}/{path}")): s for path, s in told.items()
     }
@@ -199,7 +179,7 @@ def test_nothing_lost_when_the_broker_restarts(
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     started = time.monotonic()
     try:
-        wait_until(lambda: len(_processed(cfg.bootstrap, topics.processed)) >= 200, 180,
+        wait_until(lambda: len(topic_messages(cfg.bootstrap, topics.processed)) >= 200, 180,
                    "the first 200 articles")  # fmt: skip
         assert broker is not None
         assert broker.stop() in (0, 143)
@@ -210,7 +190,7 @@ def test_nothing_lost_when_the_broker_restarts(
         run.send_signal(signal.SIGTERM)
         exit_code = run.wait(60)
         replay.stop()
-        records = _processed(cfg.bootstrap, topics.processed) if broker else []
+        records = topic_messages(cfg.bootstrap, topics.processed) if broker else []
         if broker is not None:
             broker.stop()
     assert exit_code == 0

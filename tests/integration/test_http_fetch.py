@@ -360,3 +360,53 @@ def test_a_request_on_a_kept_alive_connection_the_server_dropped_goes_again(
     second = fetcher.get(closes_reused_connections + "/b")
     assert isinstance(first, FetchResponse) and first.body == b"ok", first
     assert isinstance(second, FetchResponse) and second.body == b"ok", second
+
+
+# Where a hostile server's redirect points, with a distinctive part of the refusal's reason.
+HOSTILE_LOCATIONS = [
+    ("port-out-of-range", "http://127.0.0.1:99999/x", "port '99999'"),
+    ("port-zero", "http://127.0.0.1:0/x", "port '0'"),
+    ("port-negative", "http://127.0.0.1:-1/x", "port '-1'"),
+    ("port-letters", "http://127.0.0.1:abc/x", "port 'abc'"),
+    ("unclosed-bracket", "http://[::1/x", "http://[::1/x"),
+    ("ipv4-compatible-loopback", "http://[::127.0.0.1]/x", "embeds 127.0.0.1 which is loopback"),
+    ("nat64-metadata", "http://[64:ff9b::a9fe:a9fe]/x", "embeds 169.254.169.254"),
+    ("localhost-name", "http://localhost/x", "loopback name"),
+]
+
+
+class RedirectsAnywhere(BaseHTTPRequestHandler):
+    """Answers /<n> with a redirect to the n-th of HOSTILE_LOCATIONS."""
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", HOSTILE_LOCATIONS[int(self.path.strip("/"))][1])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def redirects_anywhere() -> Iterator[str]:
+    server = Server(("127.0.0.1", 0), RedirectsAnywhere)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("index", "reason"),
+    [(i, reason) for i, (_, _, reason) in enumerate(HOSTILE_LOCATIONS)],
+    ids=[name for name, _, _ in HOSTILE_LOCATIONS],
+)
+def test_a_redirect_to_a_bad_port_or_a_disguised_address_is_a_refusal(
+    redirects_anywhere: str, index: int, reason: str, make_fetcher: MakeFetcher
+) -> None:
+    """A failure the caller can fall back from (the feed's text), never an exception, even
+    with 127.0.0.1 allowlisted."""
+    result = make_fetcher().get(f"{redirects_anywhere}/{index}")
+    assert isinstance(result, FetchFailure) and result.kind == "refused", result
+    assert reason in result.reason, result

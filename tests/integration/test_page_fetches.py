@@ -167,3 +167,12 @@ def test_a_bug_in_one_pages_check_is_raised_for_that_page_alone(
     result = pages.result(fine)
     pages.close()
     assert isinstance(result, FetchResponse) and result.body == b"/slow/ok"
+
+
+def test_a_first_url_urllib_cannot_split_is_refused_not_raised() -> None:
+    pages = PageFetches(FetchLimits(allowlist=parse_networks(["127.0.0.1"])), HostLimiter(2))
+    try:
+        result = pages.result(pages.start("http://[::1/x"))
+    finally:
+        pages.close()
+    assert isinstance(result, FetchFailure) and result.kind == "refused"

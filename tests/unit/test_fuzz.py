@@ -57,7 +57,7 @@ def test_any_json_feed_shape_parses_to_a_feed_or_a_per_feed_error(
     result = parse_feed(body, {}, "https://feeds.example/feed.json")
     assert isinstance(result, ParsedFeed | FeedParseError)
     if isinstance(result, ParsedFeed):
-        assert all(entry.link for entry in result.entries)
+        assert all(entry.link is None or entry.link.strip() for entry in result.entries)
 
 
 @BUDGET

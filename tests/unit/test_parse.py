@@ -29,9 +29,15 @@ def _ok(body: bytes, url: str = "https://example.org/feed") -> ParsedFeed:
     return parsed
 
 
-def test_rss_entries_with_relative_links_resolved_and_linkless_entries_dropped() -> None:
+def test_rss_entries_with_relative_links_resolved_and_linkless_entries_kept() -> None:
     feed = _ok(RSS)
-    assert [e.link for e in feed.entries] == ["https://example.org/1", "https://example.org/2"]
+    # What becomes of an entry without a link is ingest/entries.py's decision, not the parser's.
+    assert [e.link for e in feed.entries] == [
+        "https://example.org/1",
+        "https://example.org/2",
+        None,
+    ]
+    assert feed.entries[2].title == "No link at all"
     first = feed.entries[0]
     assert (first.title, first.guid, first.published) == ("One", "g-1", "2026-11-28T07:30:00.000Z")
     assert feed.language == "en-GB"
@@ -92,7 +98,7 @@ def test_json_feed_items_become_entries() -> None:
     parsed = parse_feed(JSON_FEED_11, {"Content-Type": "application/feed+json"}, "https://x/f")
     assert isinstance(parsed, ParsedFeed)
     assert (parsed.title, parsed.language) == ("Desk", "ar")
-    one, two = parsed.entries
+    one, two, three = parsed.entries
     assert (one.link, one.guid, one.title, one.content) == (
         "https://news.example.org/one",
         "1",
@@ -106,6 +112,7 @@ def test_json_feed_items_become_entries() -> None:
         "Two",
         None,  # the id is the URL; a bad date dropped
     )
+    assert (three.link, three.guid, three.title) == (None, "3", "nothing to fetch")
 
 
 @pytest.mark.parametrize(
@@ -116,3 +123,36 @@ def test_json_feed_items_become_entries() -> None:
 )  # fmt: skip
 def test_broken_json_feed_is_a_feed_error(body: bytes) -> None:
     assert isinstance(parse_feed(body, {}, "https://x/f"), FeedParseError)
+
+
+def _billion_laughs(title: str, summary: str) -> bytes:
+    levels = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">{levels}]>'
+        f'<rss version="2.0"><channel><title>Desk &lol9; news</title><item><title>{title}</title>'
+        f"<link>https://example.org/1</link><description>{summary}</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_references_a_refused_entity_bomb_leaves_are_removed_and_the_text_kept() -> None:
+    body = _billion_laughs(
+        "Harbour &lol9; reopens: AT&amp;T &amp; port &lt;news&gt;",
+        "&lt;p&gt;Ships &lol3;back &amp;copy;&lt;/p&gt; &lol5;",
+    )
+    feed = _ok(body)
+    entry = feed.entries[0]
+    assert feed.title == "Desk news"
+    assert entry.title == "Harbour reopens: AT&T & port <news>"
+    assert entry.summary is not None and "lol" not in entry.summary
+    assert entry.summary.strip() == "<p>Ships back &copy;</p>"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("AT&amp;T &amp; Verizon", "AT&T & Verizon"), ("Caf&#233; &amp;amp; &copy;", "Café &amp; ©"),
+     ("&lol9;", "")],
+    ids=["ampersands", "character-and-html-references", "nothing-but-a-reference"],
+)  # fmt: skip
+def test_known_references_stay_expanded_beside_a_bomb(title: str, expected: str) -> None:
+    assert _ok(_billion_laughs(title, "text")).entries[0].title == expected
