@@ -1,4 +1,5 @@
-"""newsflow's text hot paths in Rust (see src/lib.rs). Arrays are little-endian bytes."""
+"""newsflow's text hot paths in Rust (src/lib.rs maps the modules). Arrays are little-endian
+bytes."""
 
 from collections.abc import Sequence
 
@@ -10,37 +11,50 @@ class Folder:
 class FoldedParagraphs:
     def texts(self) -> list[str]: ...
 
-class BodyPrinter:
+class BodyFingerprints:
+    """What BodyFingerprinter.fingerprint gives of a body; "the text" is the non-empty
+    folded paragraphs joined by single spaces."""
+
+    @property
+    def folded(self) -> FoldedParagraphs: ...
+    @property
+    def char_count(self) -> int: ...
+    @property
+    def word_hashes(self) -> bytes: ...  # each word's crc32 in the text, little-endian u64
+    @property
+    def word_counts(self) -> tuple[int, ...]: ...  # words per paragraph
+    @property
+    def paragraph_fingerprints(self) -> bytes: ...  # 8 bytes per paragraph, joined
+    @property
+    def content_hash(self) -> str: ...  # "" when the text has no words
+    @property
+    def near_pairs(self) -> tuple[tuple[int, int], ...]: ...  # (i, j), j < i
+    @property
+    def paragraph_keys(self) -> tuple[bytes, ...]: ...
+    @property
+    def distinct_shingles(self) -> int: ...  # of the word 3-grams
+    @property
+    def signature_bytes(self) -> bytes: ...  # low 16 bits of each minimum, little-endian
+    @property
+    def band_keys(self) -> tuple[bytes, ...]: ...  # 8 bytes per LSH band
+
+class BodyFingerprinter:
     def __init__(
         self,
+        *,
         folder: Folder,
-        a: bytes,
-        b: bytes,
-        rows: int,
-        sketch_a: bytes,
-        sketch_b: bytes,
-        min_agree: int,
-        max_near: int,
+        permutations: tuple[bytes, bytes],
+        rows_per_band: int,
+        sketch_permutations: tuple[bytes, bytes],
+        sketch_agreement: int,
+        max_near_paragraphs: int,
         min_words: int,
         min_chars_without_spaces: int,
         max_keys: int,
     ) -> None: ...
     def fingerprint(
         self, paragraphs: Sequence[str], raw: bool = False
-    ) -> (
-        tuple[
-            FoldedParagraphs,
-            int,
-            bytes,
-            list[int],
-            bytes,
-            str,
-            list[tuple[int, int]],
-            list[bytes],
-            tuple[int, bytes, list[bytes]],
-        ]
-        | None
-    ): ...
+    ) -> BodyFingerprints | None: ...
 
 class CharClasses:
     def __init__(

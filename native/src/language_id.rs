@@ -3,7 +3,7 @@
 //!
 //! Why not fastText itself: its pruned n-gram table is a `std::unordered_map`, and looking
 //! an n-gram up there (about 15 per word) missed the cache so often that language detection
-//! was a third of the tag stage (perf: `Dictionary::pushHash`). Here the same mapping is a
+//! was a large share of the tag stage (`Dictionary::pushHash`). Here the same mapping is a
 //! flat open-addressed table that fits in L2, n-gram hashes are extended a byte at a time,
 //! and words are found by the hash fastText computes anyway.
 //!
@@ -66,7 +66,10 @@ impl<'a> Reader<'a> {
     }
     fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>, ModelError> {
         let raw = self.take(n.saturating_mul(4), what)?;
-        Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+        Ok(raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect())
     }
     fn count(&mut self, what: &str, limit: usize) -> Result<usize, ModelError> {
         let n = self.i64(what)?;
@@ -105,13 +108,24 @@ impl Quantizer {
         if !(1..=4096).contains(&dim) || nsubq < 1 || dsub < 1 || lastdsub < 1 {
             return invalid(format!("quantizer shape {dim}/{nsubq}/{dsub}/{lastdsub}"));
         }
-        let (dim, nsubq, dsub, lastdsub) =
-            (dim as usize, nsubq as usize, dsub as usize, lastdsub as usize);
+        let (dim, nsubq, dsub, lastdsub) = (
+            dim as usize,
+            nsubq as usize,
+            dsub as usize,
+            lastdsub as usize,
+        );
         if (nsubq - 1) * dsub + lastdsub != dim {
-            return invalid(format!("quantizer of {nsubq} x {dsub} (+{lastdsub}) is not {dim}"));
+            return invalid(format!(
+                "quantizer of {nsubq} x {dsub} (+{lastdsub}) is not {dim}"
+            ));
         }
         let centroids = r.f32s(dim * KSUB, "quantizer centroids")?;
-        Ok(Quantizer { nsubq, dsub, lastdsub, centroids })
+        Ok(Quantizer {
+            nsubq,
+            dsub,
+            lastdsub,
+            centroids,
+        })
     }
 
     #[inline]
@@ -156,7 +170,12 @@ impl QuantizedRows {
         } else {
             None
         };
-        Ok(QuantizedRows { rows, codes: pq_codes, pq, norms })
+        Ok(QuantizedRows {
+            rows,
+            codes: pq_codes,
+            pq,
+            norms,
+        })
     }
 
     /// hidden += row `i` (fastText's QuantMatrix::addRowToVector: alpha * centroid, in f32).
@@ -187,7 +206,10 @@ struct PrunedBuckets {
 impl PrunedBuckets {
     fn new(pairs: &[(u32, u32)]) -> Self {
         let size = (pairs.len() * 2).next_power_of_two().max(16);
-        let mut table = PrunedBuckets { mask: size - 1, slots: vec![(0, NO_ROW); size] };
+        let mut table = PrunedBuckets {
+            mask: size - 1,
+            slots: vec![(0, NO_ROW); size],
+        };
         for &(bucket, row) in pairs {
             let mut at = table.slot(bucket);
             while table.slots[at].1 != NO_ROW && table.slots[at].0 != bucket {
@@ -256,7 +278,9 @@ impl Vocabulary {
             if word != EOS {
                 ngrams.rows(&word, &mut vocabulary.rows);
             }
-            vocabulary.row_bounds.push((start, vocabulary.rows.len() as u32));
+            vocabulary
+                .row_bounds
+                .push((start, vocabulary.rows.len() as u32));
         }
         vocabulary
     }
@@ -325,7 +349,14 @@ struct Node {
 
 fn huffman_tree(counts: &[i64]) -> Vec<Node> {
     let osz = counts.len();
-    let mut tree = vec![Node { left: -1, right: -1, count: 1_000_000_000_000_000 }; 2 * osz - 1];
+    let mut tree = vec![
+        Node {
+            left: -1,
+            right: -1,
+            count: 1_000_000_000_000_000
+        };
+        2 * osz - 1
+    ];
     for (node, &count) in tree.iter_mut().zip(counts) {
         node.count = count;
     }
@@ -379,12 +410,24 @@ fn read_args(r: &mut Reader<'_>) -> Result<Args, ModelError> {
     }
     let version = r.i32("version")?;
     if version != VERSION {
-        return invalid(format!("fastText file version {version}, this reads {VERSION}"));
+        return invalid(format!(
+            "fastText file version {version}, this reads {VERSION}"
+        ));
     }
     let mut values = [0i32; 12];
     for (value, name) in values.iter_mut().zip([
-        "dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn",
-        "maxn", "lrUpdateRate",
+        "dim",
+        "ws",
+        "epoch",
+        "minCount",
+        "neg",
+        "wordNgrams",
+        "loss",
+        "model",
+        "bucket",
+        "minn",
+        "maxn",
+        "lrUpdateRate",
     ]) {
         *value = r.i32(name)?;
     }
@@ -397,7 +440,9 @@ fn read_args(r: &mut Reader<'_>) -> Result<Args, ModelError> {
         ));
     }
     if !(1..=4096).contains(&dim) || bucket < 1 || minn < 1 || maxn < minn || maxn > 64 {
-        return invalid(format!("args dim {dim}, bucket {bucket}, minn {minn}, maxn {maxn}"));
+        return invalid(format!(
+            "args dim {dim}, bucket {bucket}, minn {minn}, maxn {maxn}"
+        ));
     }
     Ok(Args {
         dim: dim as usize,
@@ -445,11 +490,15 @@ impl Model {
         r.i64("token count")?;
         let pruneidx_size = r.i64("pruned bucket count")?;
         if size < 1 || nwords < 0 || nlabels < 1 || nwords.checked_add(nlabels) != Some(size) {
-            return invalid(format!("dictionary of {size}: {nwords} words, {nlabels} labels"));
+            return invalid(format!(
+                "dictionary of {size}: {nwords} words, {nlabels} labels"
+            ));
         }
         if size as usize > bytes.len() / 10 {
             // An entry is at least a NUL, a count and a type: 10 bytes.
-            return invalid(format!("a dictionary of {size} entries cannot fit in the file"));
+            return invalid(format!(
+                "a dictionary of {size} entries cannot fit in the file"
+            ));
         }
         let (size, nwords) = (size as usize, nwords as usize);
         let mut text = Vec::new();
@@ -467,7 +516,9 @@ impl Model {
             let count = r.i64("entry count")?;
             let is_label = r.u8("entry type")? == 1;
             if is_label != (i >= nwords) {
-                return invalid(format!("dictionary entry {i} is out of order (words, labels)"));
+                return invalid(format!(
+                    "dictionary entry {i} is out of order (words, labels)"
+                ));
             }
             if is_label {
                 counts.push(count);
@@ -488,13 +539,21 @@ impl Model {
         if r.bool("output quantization flag")? {
             return invalid("quantized output matrices (-qout) are not read");
         }
-        let (rows, cols) = (r.count("output rows", 1 << 20)?, r.count("output columns", 4096)?);
+        let (rows, cols) = (
+            r.count("output rows", 1 << 20)?,
+            r.count("output columns", 4096)?,
+        );
         if rows != nlabels as usize || cols != args.dim {
-            return invalid(format!("output matrix {rows} x {cols} for {nlabels} labels"));
+            return invalid(format!(
+                "output matrix {rows} x {cols} for {nlabels} labels"
+            ));
         }
         let output = r.f32s(rows * cols, "output matrix")?;
         if r.at != bytes.len() {
-            return invalid(format!("{} bytes after the output matrix", bytes.len() - r.at));
+            return invalid(format!(
+                "{} bytes after the output matrix",
+                bytes.len() - r.at
+            ));
         }
         // Every row an n-gram can reach must be in the input matrix: checked here, so that
         // prediction never indexes past it.
@@ -547,7 +606,10 @@ impl Model {
     /// the line, as in fastText.
     fn line_rows(&self, text: &str, rows: &mut Vec<u32>) {
         let blank = |c: char| c.is_whitespace() || matches!(c, '\0' | '\x1c'..='\x1f');
-        let tokens = text.split(blank).filter(|t| !t.is_empty()).map(str::as_bytes);
+        let tokens = text
+            .split(blank)
+            .filter(|t| !t.is_empty())
+            .map(str::as_bytes);
         for token in tokens.chain(std::iter::once(EOS)) {
             if token.starts_with(LABEL_PREFIX) {
                 continue;
@@ -607,7 +669,13 @@ impl Model {
             dot += w * h;
         }
         let f = (1.0 / (1.0 + (-dot).exp()) as f64) as f32;
-        self.descend(left as usize, score + std_log((1.0 - f as f64) as f32), floor, hidden, best);
+        self.descend(
+            left as usize,
+            score + std_log((1.0 - f as f64) as f32),
+            floor,
+            hidden,
+            best,
+        );
         self.descend(right as usize, score + std_log(f), floor, hidden, best);
     }
 }

@@ -1,4 +1,4 @@
-"""The compiled loops (native/src/lib.rs) against the rules as the Python modules state them:
+"""The compiled loops (native/src/) against the rules as the Python modules state them:
 normalization character by character, and the fingerprint arithmetic in numpy. Any text,
 any paragraph shape: the same words, hashes, shingles, signatures and sketches."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import unicodedata
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -15,24 +16,38 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.dedupe_index import LAYOUT
-from workers.dedupe.body import DEFAULT_HASHER, MAX_PARAGRAPH_KEYS, Body, BodyMinHash
-from workers.dedupe.core import text_hash
-from workers.dedupe.internal import SKETCH_AGREEMENT, is_substantial
+from workers.dedupe.body import (
+    DEFAULT_HASHER,
+    MAX_PARAGRAPH_KEYS,
+    Body,
+    BodyMinHash,
+    fingerprinter_for,
+)
+from workers.dedupe.internal_duplication import (
+    MAX_NEAR_PARAGRAPHS,
+    MIN_CHARS_WITHOUT_SPACES,
+    MIN_TOKENS,
+    SKETCH_AGREEMENT,
+    is_substantial,
+)
 from workers.dedupe.minhash import (
     _MIX,
     MinHasher,
     Words,
     agreeing_pairs,
     paragraph_sketches,
+    sketch_hasher,
 )
 from workers.dedupe.normalize import (
     ARABIC_MARKS,
     INVISIBLE,
+    body_folder,
     fold_char,
     normalize_paragraphs,
     normalize_text,
     paragraph_fingerprint,
 )
+from workers.dedupe.verdicts import text_hash
 
 BUDGET = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
@@ -156,6 +171,22 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
     assert agreeing_pairs(sketches, 3) == [(3, 0)]
 
 
+def fingerprinter_arguments(**changed: object) -> dict[str, object]:
+    """BodyFingerprinter's keyword arguments as body.py passes them, with `changed` instead."""
+    arguments: dict[str, object] = {
+        "folder": body_folder(),
+        "permutations": DEFAULT_HASHER.permutations,
+        "rows_per_band": DEFAULT_HASHER.rows,
+        "sketch_permutations": sketch_hasher().permutations,
+        "sketch_agreement": SKETCH_AGREEMENT,
+        "max_near_paragraphs": MAX_NEAR_PARAGRAPHS,
+        "min_words": MIN_TOKENS,
+        "min_chars_without_spaces": MIN_CHARS_WITHOUT_SPACES,
+        "max_keys": MAX_PARAGRAPH_KEYS,
+    }
+    return arguments | changed
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -169,6 +200,13 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         lambda native: native.CharClasses([[(0x61, 0x41)]]),
         lambda native: native.CharClasses([[(0x41, 0x10000)]]),
         lambda native: native.CharClasses([[(0x41, 0x5A)]], beyond_bmp=1),
+        lambda native: native.BodyFingerprinter(**fingerprinter_arguments(rows_per_band=7)),
+        lambda native: native.BodyFingerprinter(
+            **fingerprinter_arguments(sketch_permutations=(b"", b""))
+        ),
+        lambda native: native.BodyFingerprinter(
+            **fingerprinter_arguments(permutations=(b"\1" * 8, b""))
+        ),
     ],
     ids=[
         "odd-bytes",
@@ -181,6 +219,9 @@ def test_agreeing_pairs_lists_earlier_rows_in_row_order() -> None:
         "range-backwards",
         "range-beyond-the-bmp",
         "beyond-the-bmp-names-no-class",
+        "fingerprinter-not-bands-of-rows",
+        "fingerprinter-no-sketch-permutations",
+        "fingerprinter-a-and-b-differ",
     ],
 )
 def test_malformed_arrays_are_value_errors(call: object) -> None:
@@ -227,6 +268,37 @@ def test_a_bodys_one_pass_fingerprints_are_the_rules_step_by_step(paragraphs: li
     assert body.minhash.size == step_by_step.size
     assert body.minhash.signature_bytes == step_by_step.signature_bytes
     assert body.minhash.band_keys == step_by_step.band_keys
+
+
+def test_the_body_fingerprinter_takes_its_rules_by_keyword_only() -> None:
+    from newsflow_native import BodyFingerprinter
+
+    make: Callable[..., object] = BodyFingerprinter  # called as the stub forbids, below
+    arguments = fingerprinter_arguments()
+    assert isinstance(make(**arguments), BodyFingerprinter)
+    with pytest.raises(TypeError, match="positional"):
+        make(*arguments.values())
+
+
+def test_a_bodys_fingerprints_are_read_by_name_and_stay_as_made() -> None:
+    repeated = "one two three four five six seven eight"  # substantial: MIN_TOKENS words
+    paragraphs = [repeated, "x", repeated]
+    words = Words.of(paragraphs)
+    taken = fingerprinter_for(DEFAULT_HASHER).fingerprint(paragraphs)
+    assert taken is not None
+    assert taken.folded.texts() == paragraphs
+    assert taken.char_count == len(words.text)
+    assert taken.word_hashes == words.hashes.tobytes()
+    assert taken.word_counts == (8, 1, 8)
+    assert taken.paragraph_fingerprints == b"".join(map(paragraph_fingerprint, paragraphs))
+    assert taken.content_hash == text_hash(words.text)
+    assert taken.near_pairs == ((2, 0),)
+    assert taken.paragraph_keys == (paragraph_fingerprint(repeated),)
+    assert taken.distinct_shingles == 9  # of 15 word 3-grams, the last paragraph's 6 repeat
+    assert len(taken.signature_bytes) == 2 * DEFAULT_HASHER.bands * DEFAULT_HASHER.rows
+    assert len(taken.band_keys) == DEFAULT_HASHER.bands
+    with pytest.raises(AttributeError):
+        taken.content_hash = ""  # type: ignore[misc]
 
 
 def test_the_index_layouts_fingerprints_stay_what_its_keys_were_written_with() -> None:

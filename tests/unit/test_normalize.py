@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.dedupe.body import DEFAULT_HASHER, Body, printer_for
+from workers.dedupe.body import DEFAULT_HASHER, Body, fingerprinter_for
 from workers.dedupe.normalize import (
     HARAKAT_CHARS,
     body_folder,
@@ -110,4 +110,4 @@ def test_a_body_read_before_nfkc_folds_as_after_it() -> None:
     ],
 )
 def test_which_bodies_are_read_before_nfkc(text: str, read_raw: bool) -> None:
-    assert (printer_for(DEFAULT_HASHER).fingerprint([text], True) is not None) == read_raw
+    assert (fingerprinter_for(DEFAULT_HASHER).fingerprint([text], True) is not None) == read_raw

@@ -3,8 +3,8 @@
 What each fingerprint is, and why, is said where its rule lives: the folding in
 normalize.py, the word hashes, shingles, MinHash and paragraph sketches in minhash.py, what
 a substantial paragraph is in internal.py. Here they are taken together, in one compiled
-pass over the body (native BodyPrinter): made one at a time, with numpy arrays built and
-read between them, the crossings cost more than the steps.
+pass over the body (native BodyFingerprinter): made one at a time, with numpy arrays built
+and read between them, the crossings cost more than the steps.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 
-from newsflow_native import BodyPrinter, FoldedParagraphs
+from newsflow_native import BodyFingerprinter, BodyFingerprints, FoldedParagraphs
 
-from workers.dedupe.internal import (
+from workers.dedupe.internal_duplication import (
     MAX_NEAR_PARAGRAPHS,
     MIN_CHARS_WITHOUT_SPACES,
     MIN_TOKENS,
@@ -84,18 +84,35 @@ class Body:
             words = Words.of([])
             minhash = BodyMinHash.of(words, hasher)
             return cls((), b"", (), b"", "", (), (), minhash, None, hasher)
-        folded, chars, hashes, counts, fingerprints, digest, near, keys, minhash_parts = fold_body(
-            printer_for(hasher).fingerprint, paragraphs
-        )
-        minhash = BodyMinHash(minhash_parts[0], minhash_parts[1], tuple(minhash_parts[2]))
-        body = cls(
-            tuple(paragraphs), hashes, tuple(counts), fingerprints, digest, tuple(near),
-            tuple(keys), minhash, folded, hasher,
-        )  # fmt: skip
-        if written_without_spaces(chars, len(hashes) // 8):
+        taken = fold_body(fingerprinter_for(hasher).fingerprint, paragraphs)
+        body = cls._from_fingerprints(paragraphs, taken, hasher)
+        if written_without_spaces(taken.char_count, len(taken.word_hashes) // 8):
             # The compiled pass took word shingles: these take characters instead.
             return replace(body, minhash=BodyMinHash.of(body.words, hasher))
         return body
+
+    @classmethod
+    def _from_fingerprints(
+        cls, paragraphs: Sequence[str], taken: BodyFingerprints, hasher: MinHasher
+    ) -> Body:
+        """The body as the compiled pass fingerprinted it (its MinHash of word 3-grams)."""
+        minhash = BodyMinHash(
+            size=taken.distinct_shingles,
+            signature_bytes=taken.signature_bytes,
+            band_keys=taken.band_keys,
+        )
+        return cls(
+            paragraphs=tuple(paragraphs),
+            hashes=taken.word_hashes,
+            counts=taken.word_counts,
+            fingerprints=taken.paragraph_fingerprints,
+            digest=taken.content_hash,
+            near_pairs=taken.near_pairs,
+            keys=taken.paragraph_keys,
+            minhash=minhash,
+            folded=taken.folded,
+            hasher=hasher,
+        )
 
     @cached_property
     def normalized(self) -> tuple[str, ...]:
@@ -127,10 +144,15 @@ class Body:
 
 
 @cache
-def printer_for(hasher: MinHasher) -> BodyPrinter:
-    sketches = sketch_hasher()
-    return BodyPrinter(
-        body_folder(), *hasher.permutations, hasher.rows, *sketches.permutations,
-        SKETCH_AGREEMENT, MAX_NEAR_PARAGRAPHS, MIN_TOKENS, MIN_CHARS_WITHOUT_SPACES,
-        MAX_PARAGRAPH_KEYS,
-    )  # fmt: skip
+def fingerprinter_for(hasher: MinHasher) -> BodyFingerprinter:
+    return BodyFingerprinter(
+        folder=body_folder(),
+        permutations=hasher.permutations,
+        rows_per_band=hasher.rows,
+        sketch_permutations=sketch_hasher().permutations,
+        sketch_agreement=SKETCH_AGREEMENT,
+        max_near_paragraphs=MAX_NEAR_PARAGRAPHS,
+        min_words=MIN_TOKENS,
+        min_chars_without_spaces=MIN_CHARS_WITHOUT_SPACES,
+        max_keys=MAX_PARAGRAPH_KEYS,
+    )

@@ -1,0 +1,172 @@
+//! Keywords of the tag stage (workers/tag/keywords.py says which): the terms of an
+//! article's text, scored by TF-IDF against a window of the last articles.
+
+use std::collections::{HashMap, VecDeque};
+
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::hashing::word_key;
+use crate::words::words;
+
+/// Which words of a folded, case-folded text can be keywords, and how often each occurs:
+/// a leading Arabic article or preposition comes off when `min_chars` characters remain
+/// (الحكومة, والحكومة, بالحكومة are one term; الذي and التي stay stopwords); stopwords,
+/// numbers and words under `min_chars` characters are not terms.
+#[pyclass(frozen)]
+pub(crate) struct TermFilter {
+    stopwords: FxHashSet<Box<str>>,
+    digits: FxHashSet<char>,
+    min_chars: usize,
+    prefixes: Vec<Box<str>>,
+}
+
+impl TermFilter {
+    fn counts<'t>(&self, texts: &[&'t str]) -> FxHashMap<&'t str, u32> {
+        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+        for word in texts
+            .iter()
+            .flat_map(|&text| words(text))
+            .filter(|w| !w.is_empty())
+        {
+            let term = match self.prefixes.iter().find(|p| word.starts_with(&***p)) {
+                Some(p) if word[p.len()..].chars().count() >= self.min_chars => &word[p.len()..],
+                _ => word,
+            };
+            *counts.entry(term).or_insert(0) += 1;
+        }
+        counts.retain(|term, _| {
+            term.chars().count() >= self.min_chars
+                && !self.stopwords.contains(*term)
+                && !term.chars().all(|c| self.digits.contains(&c))
+        });
+        counts
+    }
+}
+
+#[pymethods]
+impl TermFilter {
+    /// `digits`: every character Python's str.isdigit accepts; `prefixes`: tried in order,
+    /// the first one a word starts with is the only one that may come off.
+    #[new]
+    fn new(stopwords: Vec<String>, digits: &str, min_chars: usize, prefixes: Vec<String>) -> Self {
+        TermFilter {
+            stopwords: stopwords.into_iter().map(String::into_boxed_str).collect(),
+            digits: digits.chars().collect(),
+            min_chars,
+            prefixes: prefixes.into_iter().map(String::into_boxed_str).collect(),
+        }
+    }
+
+    /// Term -> how often the text says it.
+    fn candidates(&self, text: &str) -> HashMap<String, u32> {
+        self.counts(&[text])
+            .into_iter()
+            .map(|(t, n)| (t.to_owned(), n))
+            .collect()
+    }
+}
+
+/// TF-IDF keywords against the last `size` articles' terms (document frequencies). Terms are
+/// kept as 64-bit hashes (no allocation per term); two terms whose hashes collided would only
+/// share a document frequency, which moves a keyword hint, never a verdict.
+#[pyclass]
+pub(crate) struct TermWindow {
+    size: usize,
+    documents: VecDeque<Vec<u64>>,
+    frequency: FxHashMap<u64, u32>,
+}
+
+impl TermWindow {
+    /// The k terms of highest tf-idf (ties by term), preferring terms said at least twice when
+    /// there are k of them; then the article's terms join the window.
+    fn choose(&mut self, counts: &FxHashMap<&str, u32>, k: usize) -> Vec<String> {
+        let n = self.documents.len() as f64;
+        let repeated = counts.values().filter(|&&c| c > 1).count();
+        let keys: Vec<u64> = counts.keys().map(|term| word_key(term)).collect();
+        let mut scored: Vec<(f64, &str)> = counts
+            .iter()
+            .zip(&keys)
+            .filter(|((_, &c), _)| repeated < k || c > 1)
+            .map(|((&term, &tf), key)| {
+                let df = f64::from(self.frequency.get(key).copied().unwrap_or(0));
+                (-f64::from(tf) * (((n + 1.0) / (df + 1.0)).ln() + 1.0), term)
+            })
+            .collect();
+        let order =
+            |a: &(f64, &str), b: &(f64, &str)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1));
+        if scored.len() > k && k > 0 {
+            scored.select_nth_unstable_by(k - 1, order); // the k best first, in no order
+            scored.truncate(k);
+        }
+        scored.sort_by(order);
+        let best = scored
+            .iter()
+            .take(k)
+            .map(|(_, t)| (*t).to_owned())
+            .collect();
+        self.remember(keys);
+        best
+    }
+
+    fn remember(&mut self, document: Vec<u64>) {
+        for key in &document {
+            *self.frequency.entry(*key).or_insert(0) += 1;
+        }
+        self.documents.push_back(document);
+        if self.documents.len() > self.size {
+            for key in self.documents.pop_front().unwrap_or_default() {
+                if let Some(count) = self.frequency.get_mut(&key) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.frequency.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl TermWindow {
+    #[new]
+    fn new(size: usize) -> Self {
+        TermWindow {
+            size,
+            documents: VecDeque::new(),
+            frequency: FxHashMap::default(),
+        }
+    }
+
+    /// Keywords of an article's term counts (as TermFilter.candidates gives them).
+    fn keywords(&mut self, counts: HashMap<String, u32>, k: usize) -> Vec<String> {
+        let borrowed: FxHashMap<&str, u32> = counts.iter().map(|(t, &n)| (t.as_str(), n)).collect();
+        self.choose(&borrowed, k)
+    }
+
+    /// Keywords of folded, case-folded texts (an article's title and paragraphs), their terms
+    /// found by `filter`. The texts come as they are, not joined: each was read as UTF-8
+    /// already (by the phrase search), which CPython keeps, where a joined copy would be
+    /// encoded again.
+    fn keywords_in(
+        &mut self,
+        filter: &TermFilter,
+        texts: Vec<PyBackedStr>,
+        k: usize,
+    ) -> Vec<String> {
+        let texts: Vec<&str> = texts.iter().map(|t| &**t).collect();
+        let counts = filter.counts(&texts);
+        self.choose(&counts, k)
+    }
+
+    /// Articles in the window.
+    fn __len__(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// In how many of the window's articles the term is.
+    fn frequency(&self, term: &str) -> u32 {
+        self.frequency.get(&word_key(term)).copied().unwrap_or(0)
+    }
+}
