@@ -22,7 +22,7 @@ import orjson
 from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 
 from evaluation.ant_corpus import read_corpus
-from evaluation.bench_dedupe import long_articles
+from evaluation.corpus_messages import long_articles
 from evaluation.results import write_results
 
 CODECS = {

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 
+from evaluation.run_result import RunResult
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from evaluation.bench_pipeline import RunResult
 
 
 def _save(figure: Figure, path: Path) -> Path:

@@ -17,8 +17,9 @@ from typing import Any
 
 import fasttext
 
+from adapters.metrics import bind_prometheus
 from evaluation.ant_corpus import CITATION, read_corpus
-from evaluation.bench_dedupe import long_articles
+from evaluation.corpus_messages import long_articles
 from evaluation.results import write_results
 from evaluation.step_cpu import per_article_us, step_cpu
 from schemas.records import InRecord
@@ -47,7 +48,7 @@ GOAL = "goal: >= 2,000 articles/s per core for 600-word articles"
 
 
 def deduped_messages(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """bench-dedupe's articles of about N words, as the tag stage receives them."""
+    """Articles of about N words (the same as bench-dedupe's), as the tag stage receives them."""
     template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     keep = ("article_id", "title", "paragraphs", "body")
     return [template | {k: a[k] for k in keep} | {"language_hint": None, "page_language": None}
@@ -75,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="also show where the time goes")
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-tag.json")
     args = parser.parse_args(argv)
+    bind_prometheus()  # the stage times its articles as it does in production
 
     messages = deduped_messages(long_articles(read_corpus(args.data), args.articles, args.words))
     records, n = _records(messages), len(messages)

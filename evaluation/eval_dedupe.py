@@ -27,7 +27,7 @@ from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
 from workers.dedupe.body import Body
 from workers.dedupe.handler import DedupeStage, duplication_report
-from workers.dedupe.internal import internal_duplication
+from workers.dedupe.internal_duplication import internal_duplication
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
 

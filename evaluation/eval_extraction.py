@@ -18,7 +18,7 @@ import trafilatura
 from evaluation.extraction_score import BenchmarkScore, benchmark_score
 from evaluation.results import write_results
 from ingest.extract import extract_page
-from ingest.xpath_guards import unguarded
+from ingest.xpath_guards import install_guards, unguarded
 
 BENCHMARK = Path("extraction") / "scrapinghub-2019"
 PUBLISHED = "published: trafilatura 2.0.0 F1 0.958 (P 0.938, R 0.978)"
@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--out", type=Path, default=Path("results/eval-extraction.json"))
     args = parser.parse_args(argv)
+    install_guards()  # extract_page as the extract stage runs it
     pages, truths = load(args.data / BENCHMARK)
     table: dict[str, Any] = {}
     outputs = {}

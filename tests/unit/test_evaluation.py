@@ -1,6 +1,12 @@
-"""The labelled-set builder and the scoring of the dedupe evaluation (pure)."""
+"""The labelled-set builder and the scoring of the dedupe evaluation (pure), and the layout of
+evaluation/: commands that share helpers, never each other, and stay out of the wheel."""
 
+import ast
 import random
+import re
+import tomllib
+from collections.abc import Mapping, Set
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -162,3 +168,163 @@ def test_goal_verdicts(
     assert len(lines) == 6 and sum("NOT met" in line for line in lines) == sum(
         met is False for _, met in expected.values()
     )
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EVALUATION = ROOT / "evaluation"
+
+
+def _evaluation_modules(folder: Path) -> dict[str, ast.Module]:
+    """The evaluation package's modules by dotted name, parsed (the package is flat)."""
+    return {
+        "evaluation" if path.stem == "__init__" else f"evaluation.{path.stem}": ast.parse(
+            path.read_text(encoding="utf-8")
+        )
+        for path in sorted(folder.glob("*.py"))
+    }
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    """Every dotted name an import of the module could load, guarded imports included: an
+    import under `if TYPE_CHECKING` still ties the two modules together for a reader."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            # Relative imports can only come from evaluation/ itself, which has no subpackage.
+            parts = ("evaluation", node.module) if node.level else (node.module,)
+            module = ".".join(part for part in parts if part)
+            names |= {module, *(f"{module}.{alias.name}" for alias in node.names)}
+    return names
+
+
+def _import_graph(modules: Mapping[str, ast.Module]) -> dict[str, set[str]]:
+    """Module -> the other evaluation modules it imports."""
+    return {
+        name: (_imported_names(tree) & modules.keys()) - {name} for name, tree in modules.items()
+    }
+
+
+def _is_command(tree: ast.Module) -> bool:
+    """A command has a top-level main() and runs it when executed (`python -m`)."""
+    has_main = any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body)
+    runs_main = any(
+        isinstance(n, ast.If) and ast.unparse(n.test) == "__name__ == '__main__'" for n in tree.body
+    )
+    return has_main and runs_main
+
+
+def _a_cycle(graph: Mapping[str, Set[str]]) -> list[str]:
+    """One cycle of the graph, as the path that closes it (its first node again at the end),
+    or [] when there is none: a depth-first walk that meets a node still on its path."""
+    finished: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in finished:
+            return []
+        path.append(node)
+        for successor in sorted(graph.get(node, ())):
+            if cycle := visit(successor):
+                return cycle
+        path.pop()
+        finished.add(node)
+        return []
+
+    for node in sorted(graph):
+        if cycle := visit(node):
+            return cycle
+    return []
+
+
+@pytest.mark.parametrize(
+    ("graph", "cycle"),
+    [
+        pytest.param({"a": {"b"}, "b": set()}, [], id="chain"),
+        pytest.param({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set()}, [], id="diamond"),
+        pytest.param({"a": {"a"}}, ["a", "a"], id="self-import"),
+        pytest.param({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"], id="two-modules"),
+        pytest.param({"x": {"a"}, "a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c", "a"],
+                     id="three-modules-behind-a-fourth"),
+    ],
+)  # fmt: skip
+def test_a_cycle_finds_a_cycle_only_when_there_is_one(
+    graph: dict[str, set[str]], cycle: list[str]
+) -> None:
+    assert _a_cycle(graph) == cycle
+
+
+@pytest.mark.parametrize(
+    ("source", "imported"),
+    [
+        pytest.param("import evaluation.results", {"evaluation.results"}, id="import"),
+        pytest.param("from evaluation import results",
+                     {"evaluation", "evaluation.results"}, id="from-package"),
+        pytest.param("from evaluation.results import write_results",
+                     {"evaluation.results", "evaluation.results.write_results"}, id="from-module"),
+        pytest.param("from .results import write_results",
+                     {"evaluation.results", "evaluation.results.write_results"}, id="relative"),
+        pytest.param("if TYPE_CHECKING:\n    from evaluation.run_result import RunResult",
+                     {"evaluation.run_result", "evaluation.run_result.RunResult"}, id="guarded"),
+    ],
+)  # fmt: skip
+def test_imported_names_reads_every_form_of_import(source: str, imported: set[str]) -> None:
+    assert _imported_names(ast.parse(source)) == imported
+
+
+def test_every_command_the_makefile_runs_is_seen_as_a_command() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run = {f"evaluation.{name}" for name in re.findall(r"-m evaluation\.(\w+)", makefile)}
+    modules = _evaluation_modules(EVALUATION)
+    assert run and run == {name for name, tree in modules.items() if _is_command(tree)}
+
+
+def test_no_evaluation_command_imports_another_command() -> None:
+    """What two commands share lives in a helper module: a command is run, never imported."""
+    modules = _evaluation_modules(EVALUATION)
+    commands = {name for name, tree in modules.items() if _is_command(tree)}
+    graph = _import_graph(modules)
+    assert {
+        name: sorted(graph[name] & commands) for name in commands if graph[name] & commands
+    } == {}
+
+
+def test_the_evaluation_import_graph_has_no_cycle() -> None:
+    assert _a_cycle(_import_graph(_evaluation_modules(EVALUATION))) == []
+
+
+def _wheel_packages() -> set[str]:
+    """The top-level packages setuptools puts in the wheel, by pyproject's find patterns (a
+    name is found when an include pattern matches it and no exclude pattern does)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    find = pyproject["tool"]["setuptools"]["packages"]["find"]
+
+    def found(name: str) -> bool:
+        return any(fnmatchcase(name, p) for p in find["include"]) and not any(
+            fnmatchcase(name, p) for p in find.get("exclude", [])
+        )
+
+    return {
+        d.name for d in ROOT.iterdir() if d.is_dir() and d.name.isidentifier() and found(d.name)
+    }
+
+
+def test_the_wheel_holds_the_pipeline_and_neither_evaluation_nor_tests() -> None:
+    """evaluation/ imports packages of the `evaluation` extra (datasketch, psutil, matplotlib,
+    fastText) at module top: shipped, it would fail to import where only the pipeline is."""
+    packages = _wheel_packages()
+    assert {"newsflow", "ingest", "workers", "schemas", "adapters", "services"} <= packages
+    assert not packages & {"evaluation", "tests"}
+
+
+@pytest.mark.parametrize("package", sorted(_wheel_packages()))
+def test_no_module_of_the_wheel_imports_evaluation_or_tests(package: str) -> None:
+    for path in sorted((ROOT / package).rglob("*.py")):
+        imported = {
+            name.split(".")[0]
+            for name in _imported_names(ast.parse(path.read_text(encoding="utf-8")))
+        }
+        assert not imported & {"evaluation", "tests"}, path
