@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +28,11 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-@pytest.fixture
-def replay() -> Iterator[ReplayServer]:
-    server = ReplayServer.start(load_story_set(FIXTURES / "stories.toml"))
-    yield server
-    server.stop()
+BRIDGE_ORIGINAL = "north-post/bridge-closed.html"
+BRIDGE_REPRINT = "river-wire/bridge-shut.html"
+ARABIC = "al-wadi/matar.html"
+DOUBLED = "north-post/market-moves.html"
+STAGES = ("extract", "dedupe", "tag")
 
 
 def _env(kafka: str, redis: str, ns: Namespace, feeds: Path, state: Path) -> dict[str, str]:
@@ -55,50 +55,120 @@ def _read_all(kafka: str, topic: str) -> list[dict[str, Any]]:
     return [json.loads(r.value) for r in records]
 
 
-def _id_of(replay: ReplayServer, path: str) -> str:
-    return article_id(canonical_url(f"{replay.site.base_url}/{path}"))
+@dataclass(frozen=True)
+class Commits:
+    """What a stage's consumer group committed on its input topic, and what that topic holds."""
+
+    consumed: int
+    on_topic: int
 
 
-def test_feeds_to_processed_topic(
-    kafka_bootstrap: str, redis_url: str, namespace: Namespace, replay: ReplayServer,
-    tmp_path: Path,
-) -> None:  # fmt: skip
-    topics = Topics(namespace.topic_prefix)
-    feeds = tmp_path / "feeds.toml"
-    feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
-    ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
-    # A poisoned input is waiting on the entries topic before the pipeline starts.
-    sink = KafkaSink.connect(kafka_bootstrap)
+@dataclass(frozen=True)
+class PipelineRun:
+    """What one `newsflow run` over the story fixtures left behind, read once it had stopped."""
+
+    exit_code: int
+    stop_s: float  # from SIGTERM to the exit
+    processed: list[dict[str, Any]]
+    dead_letters: list[dict[str, Any]]
+    commits: dict[str, Commits]  # by stage
+    env: dict[str, str]  # to run other commands against the same topics
+    site_url: str
+
+    def article(self, page: str) -> dict[str, Any]:
+        wanted = article_id(canonical_url(f"{self.site_url}/{page}"))
+        return {m["article_id"]: m for m in self.processed}[wanted]
+
+    def bridge_copies(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The two outlets' bridge stories as (the story, its duplicate): which came first
+        depends on polling order."""
+        copies = [self.article(BRIDGE_ORIGINAL), self.article(BRIDGE_REPRINT)]
+        first, second = sorted(copies, key=lambda m: m["dedupe"]["relation"] != "original")
+        return first, second
+
+    def explain(self, article: dict[str, Any]) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "newsflow", "explain", article["article_id"]],
+            env=self.env, capture_output=True, text=True, timeout=60, check=True,
+        ).stdout  # fmt: skip
+
+
+def _poison_entries(kafka: str, topics: Topics) -> None:
+    """A poisoned input waiting on the entries topic before the pipeline starts."""
+    sink = KafkaSink.connect(kafka)
     sink.send(OutRecord(topics.entries, "poison", b'{"schema_version": 1, "url": 42'))
     sink.flush()
     sink.close()
 
-    env = _env(kafka_bootstrap, redis_url, namespace, feeds, tmp_path / "state")
-    run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
+
+def _commits(kafka: str, namespace: Namespace, topics: Topics) -> dict[str, Commits]:
+    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
+    found = {}
+    for stage in STAGES:
+        topic = inputs[stage]
+        offsets = committed_offsets(kafka, f"{namespace.group_prefix}newsflow-{stage}-v1")
+        found[stage] = Commits(
+            consumed=sum(v for (t, _), v in offsets.items() if t == topic),
+            on_topic=len(list(read_topic(kafka, topic, from_beginning=True, idle_timeout_s=2))),
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+def run(
+    kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PipelineRun]:
+    """The pipeline run once, as a user runs it, until the four stories are processed."""
+    namespace = Namespace(uuid.uuid4().hex[:12])
+    topics = Topics(namespace.topic_prefix)
+    work = tmp_path_factory.mktemp("pipeline")
+    replay = ReplayServer.start(load_story_set(FIXTURES / "stories.toml"))
     try:
+        feeds = work / "feeds.toml"
+        feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
+        ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
+        _poison_entries(kafka_bootstrap, topics)
+        env = _env(kafka_bootstrap, redis_url, namespace, feeds, work / "state")
+        pipeline = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
         processed: list[dict[str, Any]] = []
+        try:
 
-        def four_processed() -> bool:
-            processed[:] = _read_all(kafka_bootstrap, topics.processed)
-            return len({m["article_id"] for m in processed}) >= 4
+            def four_processed() -> bool:
+                processed[:] = _read_all(kafka_bootstrap, topics.processed)
+                return len({m["article_id"] for m in processed}) >= 4
 
-        wait_until(four_processed, 90, "4 articles on the processed topic")
+            wait_until(four_processed, 90, "4 articles on the processed topic")
+        finally:
+            stopping = time.monotonic()
+            pipeline.send_signal(signal.SIGTERM)  # what systemd and docker send
+            exit_code = pipeline.wait(30)
+            stop_s = time.monotonic() - stopping
+        yield PipelineRun(
+            exit_code=exit_code,
+            stop_s=stop_s,
+            processed=processed,
+            dead_letters=_read_all(kafka_bootstrap, topics.dead_letter),
+            commits=_commits(kafka_bootstrap, namespace, topics),
+            env=env,
+            site_url=replay.site.base_url,
+        )
     finally:
-        stopping = time.monotonic()
-        run.send_signal(signal.SIGTERM)  # what systemd and docker send
-        exit_code = run.wait(30)
-    assert exit_code == 0
-    assert time.monotonic() - stopping < 12, "SIGTERM should stop the pipeline within 10 s"
+        replay.stop()
 
-    by_id = {m["article_id"]: m for m in processed}
-    assert all(problems("processed.v1", m) == [] for m in processed)
-    original = by_id[_id_of(replay, "north-post/bridge-closed.html")]
-    reprint = by_id[_id_of(replay, "river-wire/bridge-shut.html")]
-    arabic = by_id[_id_of(replay, "al-wadi/matar.html")]
-    doubled = by_id[_id_of(replay, "north-post/market-moves.html")]
 
-    # Which of the two bridge copies came first depends on polling order; one is the story.
-    first, second = sorted([original, reprint], key=lambda m: m["dedupe"]["relation"] != "original")
+def test_sigterm_stops_the_pipeline_cleanly_within_ten_seconds(run: PipelineRun) -> None:
+    assert run.exit_code == 0
+    assert run.stop_s < 12, "SIGTERM should stop the pipeline within 10 s"
+
+
+def test_every_processed_record_meets_its_contract(run: PipelineRun) -> None:
+    assert all(problems("processed.v1", m) == [] for m in run.processed)
+
+
+def test_a_reprint_by_another_outlet_is_an_exact_duplicate_of_the_first_copy(
+    run: PipelineRun,
+) -> None:
+    first, second = run.bridge_copies()
     assert first["dedupe"]["relation"] == "original"
     assert second["dedupe"] | {"content_hash": ""} == {
         "relation": "exact_duplicate",
@@ -110,12 +180,32 @@ def test_feeds_to_processed_topic(
         "cross_outlet": True,
         "containment": 1.0,
     }
-    assert (original["tags"]["language"], arabic["tags"]["language"]) == ("en", "ar")
+
+
+def test_each_article_is_tagged_with_the_language_it_is_written_in(run: PipelineRun) -> None:
+    languages = (run.article(BRIDGE_ORIGINAL)["tags"]["language"],
+                 run.article(ARABIC)["tags"]["language"])  # fmt: skip
+    assert languages == ("en", "ar")
+
+
+def test_an_arabic_article_keeps_its_outlet_title_and_vowelled_text(run: PipelineRun) -> None:
+    arabic = run.article(ARABIC)
     assert arabic["outlet"] == "الوادي" and "الأَمْطَارُ" in arabic["body"]
     assert arabic["tags"]["source"]["outlet"] == "الوادي"
-    assert (arabic["tags"]["script"], arabic["tags"]["direction"]) == ("Arab", "rtl")
     assert arabic["title"] == "أمطار غزيرة تغلق الطرق في الوادي"
-    # The page printed paragraphs 2-3 twice: flagged, with evidence, and repaired.
+
+
+def test_an_arabic_article_is_tagged_as_arabic_script_written_right_to_left(
+    run: PipelineRun,
+) -> None:
+    arabic = run.article(ARABIC)
+    assert (arabic["tags"]["script"], arabic["tags"]["direction"]) == ("Arab", "rtl")
+
+
+def test_a_page_printing_its_paragraphs_twice_is_flagged_with_evidence_and_repaired(
+    run: PipelineRun,
+) -> None:
+    doubled = run.article(DOUBLED)  # the page printed paragraphs 2-3 twice
     assert doubled["body_source"] == "page" and len(doubled["paragraphs"]) == 3
     assert doubled["internal_duplication"] | {"repeated_share": 0} == {
         "detected": True,
@@ -128,36 +218,45 @@ def test_feeds_to_processed_topic(
         "repeated_share": 0,
         "original_paragraph_count": 5,
     }
-    assert not original["internal_duplication"]["detected"]
-    assert original["url"].endswith("/north-post/bridge-closed.html")  # tracking param gone
 
-    # `newsflow explain` says why, from the processed topic alone.
-    explained = subprocess.run(
-        [sys.executable, "-m", "newsflow", "explain", second["article_id"]],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+
+def test_an_article_without_repeats_is_not_flagged_as_internally_duplicated(
+    run: PipelineRun,
+) -> None:
+    assert not run.article(BRIDGE_ORIGINAL)["internal_duplication"]["detected"]
+
+
+def test_the_tracking_parameter_is_dropped_from_the_article_url(run: PipelineRun) -> None:
+    assert run.article(BRIDGE_ORIGINAL)["url"].endswith("/north-post/bridge-closed.html")
+
+
+def test_explain_gives_a_duplicates_verdict_from_the_processed_topic_alone(
+    run: PipelineRun,
+) -> None:
+    first, second = run.bridge_copies()
+    explained = run.explain(second)
     assert f"verdict   exact_duplicate  cluster {first['article_id']}" in explained
     assert "shared    3 of 3 paragraphs word for word (the match has 3)" in explained
-    repeats = subprocess.run(
-        [sys.executable, "-m", "newsflow", "explain", doubled["article_id"]],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+
+
+def test_explain_describes_the_repeated_paragraphs_of_an_article(run: PipelineRun) -> None:
+    repeats = run.explain(run.article(DOUBLED))
     assert "repeats   whole_body_repeat in the body and page: 2 repeated paragraphs" in repeats
 
-    dead = _read_all(kafka_bootstrap, topics.dead_letter)
-    assert [(d["stage"], d["error_type"], d["key"]) for d in dead] == [
+
+def test_a_poisoned_entry_is_dead_lettered_by_the_extract_stage(run: PipelineRun) -> None:
+    assert [(d["stage"], d["error_type"], d["key"]) for d in run.dead_letters] == [
         ("extract", "invalid_json", "poison")
     ]
 
-    # Every stage committed everything it consumed: a restart would replay nothing.
-    for stage, topic in (("extract", topics.entries), ("dedupe", topics.articles),
-                         ("tag", topics.deduped)):  # fmt: skip
-        offsets = committed_offsets(kafka_bootstrap, f"{namespace.group_prefix}newsflow-{stage}-v1")
-        consumed = sum(v for (t, _), v in offsets.items() if t == topic)
-        on_topic = len(
-            list(read_topic(kafka_bootstrap, topic, from_beginning=True, idle_timeout_s=2))
-        )
-        assert consumed == on_topic, f"{stage} committed {consumed} of {on_topic}"
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_committed_everything_it_consumed(run: PipelineRun, stage: str) -> None:
+    # A restart would replay nothing.
+    commits = run.commits[stage]
+    assert commits.consumed == commits.on_topic, (
+        f"{stage} committed {commits.consumed} of {commits.on_topic}"
+    )
 
 
 def test_watch_prints_the_processed_records_as_json_and_as_lines(

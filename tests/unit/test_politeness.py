@@ -1,9 +1,9 @@
 import threading
-import time
 from collections.abc import Mapping
 
-from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.feed_health import FeedHealth
 from ingest.feeds import FeedConfig
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.politeness import HostLimiter, host_of
 from ingest.poller import Poller
 from schemas.topics import Topics
@@ -27,22 +27,45 @@ def test_host_of_ignores_case_port_and_path() -> None:
 
 SLOW, FAST = "http://slow.example/rss", "http://fast.example/rss"
 RSS = b'<rss version="2.0"><channel><title>X</title></channel></rss>'
+WAIT_S = 10.0  # only a broken poller takes this long; a working one answers in milliseconds
+
+
+class HealthWatch(InMemoryFeedState):
+    """Feed state that tells the test when the fast feed's poll has been recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fast_recorded = threading.Event()
+
+    def record_health(self, feed_url: str, health: FeedHealth) -> None:
+        super().record_health(feed_url, health)
+        if feed_url == FAST:
+            self.fast_recorded.set()
 
 
 def test_a_slow_server_holds_only_its_own_feed() -> None:
+    slow_started, release_slow = threading.Event(), threading.Event()
+
     def fetch(url: str, headers: Mapping[str, str] | None = None) -> FetchResponse | FetchFailure:
         if url == SLOW:
-            time.sleep(2.0)
+            slow_started.set()
+            # The slow server answers only when the test lets it: the fast feed's poll has to
+            # complete while this one is still in flight.
+            release_slow.wait(WAIT_S)
         return FetchResponse(200, url, {}, RSS)
 
-    state = InMemoryFeedState()
+    state = HealthWatch()
     feeds = [FeedConfig(SLOW, "Slow"), FeedConfig(FAST, "Fast")]
     poller = Poller(feeds, fetch, state, FakeSink(), Topics(), interval_s=0.2, min_interval_s=0.2)
     thread = threading.Thread(target=poller.run)
     thread.start()
-    time.sleep(1.0)
-    fast_polls = state.health.get(FAST)
-    slow_done = SLOW in state.health
-    poller.stop.set()
-    thread.join(10)
-    assert fast_polls is not None and not slow_done
+    try:
+        assert slow_started.wait(WAIT_S), "the slow feed was never fetched"
+        assert state.fast_recorded.wait(WAIT_S), "the fast feed waited for the slow one"
+        slow_done = SLOW in state.health
+    finally:
+        release_slow.set()
+        poller.stop.set()
+        thread.join(WAIT_S)
+    assert not thread.is_alive()
+    assert not slow_done
