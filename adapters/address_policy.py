@@ -143,11 +143,12 @@ def port_refusal_reason(url: str) -> str | None:
     if not port:
         return None  # no port, or an empty one: the scheme's default (RFC 3986 section 3.2.3)
     # isascii: str.isdigit is true of other scripts' digits, which int() would read; the
-    # length check keeps int() away from a megabyte of digits.
+    # length check keeps int() away from a megabyte of digits (leading zeros counted off).
+    digits = port.lstrip("0")
     if (
         not (port.isascii() and port.isdigit())
-        or len(port.lstrip("0")) > 5
-        or not 1 <= int(port) <= 65535
+        or len(digits) > 5
+        or not 1 <= int(digits or "0") <= 65535
     ):
         return f"port {port!r} of {url} is not a number from 1 to 65535"
     return None

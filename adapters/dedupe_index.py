@@ -40,16 +40,21 @@ from dataclasses import dataclass
 import redis
 from redis.exceptions import RedisError, ResponseError
 
-from adapters.errors import TransientError
 from adapters.redis_client import DirectScript, refused_for_now
+from workers.dedupe.index import (
+    SLOTS,
+    Earlier,
+    LookupFailed,
+    Observation,
+    Probe,
+)
+from workers.errors import TransientError
 
 logger = logging.getLogger(__name__)
 
 # The keys' layout version (module docstring); its fingerprints are pinned by a unit test.
 LAYOUT = "v4"
 
-SLOTS = 4  # time slots searched: the current one and the three before it
-FIELD_BYTES = 8  # an LSH band value, a paragraph fingerprint
 
 _OBSERVE = """
 local id, digest, record = ARGV[1], ARGV[2], ARGV[3]
@@ -161,30 +166,6 @@ return out
 
 
 @dataclass(frozen=True)
-class Earlier:
-    """An article seen before this one that may carry the same story."""
-
-    article_id: str
-    seq: int
-    outlet: str
-    cluster: str  # "" until its own verdict was recorded
-    size: int  # number of shingles
-    signature: bytes
-    paragraphs: int  # number of paragraph fingerprints it has
-    shared_paragraphs: int  # how many of this article's paragraph fingerprints it owns
-
-
-@dataclass(frozen=True)
-class Observation:
-    seq: int
-    first_hash: str  # content hash of this id's first version ("" if it had no text)
-    cluster: str  # this id's recorded cluster ("" on first sight)
-    first_signature: bytes  # signature of this id's first version
-    exact_owner: str  # the id that first carried this exact content ("" if none yet)
-    earlier: tuple[Earlier, ...]
-
-
-@dataclass(frozen=True)
 class Record:
     """What the index keeps of one article, packed into one string (a Redis hash of named
     fields cost about 700 bytes an article here; this is about 200):
@@ -214,18 +195,17 @@ class Record:
     def unpack(cls, raw: bytes) -> Record:
         size, paragraphs, outlet_length = struct.unpack_from("<IHB", raw, cls._COUNTS_OFFSET)
         outlet_end = cls._OUTLET_OFFSET + outlet_length
-        first_hash, cluster, signature = cls.history(raw)
+        first_hash, cluster, signature = cls.first_version_and_cluster(raw)
         return cls(
             raw[:16].hex(), first_hash, cluster, size, paragraphs,
             raw[cls._OUTLET_OFFSET : outlet_end].decode("utf-8", errors="replace"), signature,
         )  # fmt: skip
 
     @classmethod
-    def history(cls, raw: bytes) -> tuple[str, str, bytes]:
+    def first_version_and_cluster(cls, raw: bytes) -> tuple[str, str, bytes]:
         """First content hash, cluster and signature alone: what a lookup needs of the
         article's own record. Unpacked whole, it took longer than the rest of the reply,
-        which for most articles holds no earlier one (none in nearly 4 replies of 5 on
-        bench-dedupe's articles)."""
+        which for most articles holds no earlier one."""
         outlet_end = cls._OUTLET_OFFSET + raw[cls._OUTLET_OFFSET - 1]
         return (
             _id_text(raw[16 : cls.CLUSTER_OFFSET]),
@@ -245,29 +225,6 @@ def _raw(value: bytes | str | int) -> bytes:
     if isinstance(value, bytes):
         return value
     return str(value).encode("latin-1")
-
-
-class LookupFailed(Exception):
-    """Redis answered a lookup with an error that would come back on every retry (a script
-    error, a key of another type where the index expects its own)."""
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the dedupe stage asks about one article."""
-
-    article_id: str
-    outlet: str
-    digest: str  # content hash of the normalized body
-    signature: bytes  # compact MinHash signature, little-endian uint16s
-    size: int  # number of shingles
-    band_keys: Sequence[bytes]  # LSH band values
-    paragraph_keys: Sequence[bytes]  # fingerprints of its substantial paragraphs
-
-    def __post_init__(self) -> None:
-        # The script reads them as one string cut every FIELD_BYTES bytes.
-        if {*map(len, self.band_keys), *map(len, self.paragraph_keys)} - {FIELD_BYTES}:
-            raise ValueError(f"band keys and paragraph fingerprints are {FIELD_BYTES} bytes each")
 
 
 @dataclass
@@ -343,7 +300,7 @@ class RedisDedupeIndex:
 
 def _observation(reply: list[bytes | int]) -> Observation:
     seq, exact_owner_seq = int(reply[0]), _raw(reply[2])
-    first_hash, cluster, own_signature = Record.history(_raw(reply[1]))
+    first_hash, cluster, own_signature = Record.first_version_and_cluster(_raw(reply[1]))
     rest = reply[3:]
     records = [(int(rest[i]), Record.unpack(_raw(rest[i + 1])), int(rest[i + 2]))
                for i in range(0, len(rest), 3)]  # fmt: skip

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import redis
 from redis.exceptions import RedisError
 
-from adapters.errors import TransientError
+from ingest.feed_health import FeedHealth, Validators
+from workers.errors import TransientError
 
 SEEN_TTL_S = 30 * 24 * 3600  # longer than any feed keeps an entry
 
@@ -21,56 +22,6 @@ def _text(value: bytes | str | None) -> str | None:
     if not value:
         return None
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
-
-
-@dataclass(frozen=True)
-class Validators:
-    etag: str | None = None
-    last_modified: str | None = None
-    moved_to: str | None = None  # where a chain of permanent redirects led (fetched from now on)
-    full_fetch_at: str | None = None  # last 200 answer, ISO UTC (see schedule.unconditional_due)
-
-    def request_headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
-
-
-# Room for a whole error with its context (a URL, a parser's message); the cap only keeps
-# a runaway message (a whole response body in an exception) out of Redis.
-LAST_ERROR_MAX_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class FeedHealth:
-    """What `newsflow status` shows of a feed; times are ISO 8601 UTC, "" when never."""
-
-    last_poll_at: str = ""
-    last_status: str = ""
-    last_success_at: str = ""
-    errors_in_a_row: int = 0
-    last_error: str = ""
-    next_poll_at: str = ""
-    # Entries of the last poll that became no message, by reason, as
-    # ingest/entries.py skip_summary writes them: "invalid_link=1 no_link_no_text=2".
-    skipped_entries: str = ""
-
-    def fields(self) -> list[str]:
-        return [
-            "last_poll_at", self.last_poll_at, "last_status", self.last_status,
-            "last_success_at", self.last_success_at, "errors_in_a_row", str(self.errors_in_a_row),
-            "last_error", self.last_error[:LAST_ERROR_MAX_CHARS], "next_poll_at", self.next_poll_at,
-            "skipped_entries", self.skipped_entries,
-        ]  # fmt: skip
-
-    @property
-    def skipped_count(self) -> int:
-        """How many entries the last poll skipped, whatever the reasons."""
-        counts = (part.rpartition("=")[2] for part in self.skipped_entries.split())
-        return sum(int(n) for n in counts if n.isdigit())
 
 
 @dataclass

@@ -21,9 +21,9 @@ from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
 from adapters.error_classes import kafka_error_class
-from adapters.errors import PipelineError, TransientError
 from schemas.limits import MAX_RECORD_BYTES, payload_bytes
 from schemas.records import InRecord, OutRecord, RefusedRecord
+from workers.errors import PipelineError, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -270,8 +270,8 @@ def _stage_producer(bootstrap: str) -> KafkaProducer:
         # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds
         # one 10 KB article: the broker's cost is per batch (`make bench-broker`).
         batch_size=512 * 1024,
-        # An article carries its text about three times; zstd packs a batch of them to
-        # about a ninth for little CPU (`make bench-compression`).
+        # An article carries its text about three times; zstd packs a batch of them several
+        # times smaller for little CPU (`make bench-compression` compares the codecs).
         compression_type="zstd",
         max_request_size=MAX_RECORD_BYTES,
     )
@@ -283,7 +283,8 @@ class KafkaSink:
 
     A record the producer or the broker refuses for good comes back as a RefusedRecord (from
     `send` at once, or from `flush` once the broker answered), never as a transient error: a
-    retry would meet the same refusal, forever. Only transient failures raise."""
+    retry would meet the same refusal, forever. Only transient failures raise.
+    One sender at a time: `flush` judges every record sent since the last one."""
 
     producer: KafkaProducer
     # Makes a new producer like this one: kafka-python's idempotent producer stops for good
@@ -340,11 +341,13 @@ class KafkaSink:
         return refused
 
     def _flushed(self, timeout_s: float) -> list[tuple[OutRecord, BaseException]]:
+        # Taken first: a failed flush rewinds the caller's batch, whose records are then sent
+        # anew; the ones of this flush must not be judged again by the next.
+        in_flight, self._in_flight = self._in_flight, []
         try:
             self.producer.flush(timeout=timeout_s)
         except KafkaError as exc:
             raise TransientError(f"kafka flush failed: {exc!r}") from exc
-        in_flight, self._in_flight = self._in_flight, []
         return [(record, future.exception) for record, future in in_flight if future.failed()]
 
     def _retried(self, timeout_s: float) -> list[RefusedRecord]:
@@ -355,10 +358,16 @@ class KafkaSink:
         return [refusal for record, error in failed if (refusal := _refused(record, error))]
 
     def _reopen(self) -> None:
+        """A new producer in place of the stopped one; the old one closed only once the new
+        one exists, so that a broker out of reach leaves a sink that can try again."""
         if self.reopen is None:
             raise TransientError("the kafka producer stopped after a refusal and cannot reopen")
-        self.producer.close(timeout=10)
-        self.producer = self.reopen()
+        try:
+            fresh = self.reopen()
+        except KafkaError as exc:
+            raise TransientError(f"kafka producer not reopened: {exc!r}") from exc
+        stopped, self.producer = self.producer, fresh
+        stopped.close(timeout=10)
 
     def close(self) -> None:
         self.producer.close(timeout=10)

@@ -9,13 +9,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from adapters.errors import TransientError
 from adapters.kafka_client import consumer_lag
+from workers.errors import TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +57,8 @@ def supervisor_registry(metrics_dir: Path, lag: LagCollector) -> CollectorRegist
     MultiProcessCollector(registry, path=str(metrics_dir))  # type: ignore[no-untyped-call]
     registry.register(lag)
     return registry
+
+
+def process_registry() -> CollectorRegistry:
+    """This process's own metrics: what a stage run alone serves."""
+    return REGISTRY

@@ -3,8 +3,8 @@
 The extract stage fetches the next pages of a batch while it extracts the current one.
 With a thread per fetch, each of libcurl's callbacks (one per header line, one per body
 chunk: eight or so a page) has to take the GIL from the thread that is extracting, and
-every such handover costs both threads a switch: 0.40 ms of CPU a page fetched so against
-0.17 ms fetched one at a time (600 pages from the local replay server, one-off script). Here
+every such handover costs both threads a switch: more than twice the CPU a page of
+fetching one at a time (measured on the local replay server's pages). Here
 the transfers move on only when the caller asks for a result or starts another page, in
 its own thread; meanwhile the kernel keeps receiving what the servers send. A page's total
 deadline runs from the moment it goes out, so a page started behind several extractions
@@ -38,18 +38,16 @@ from urllib.parse import urlsplit
 import pycurl
 
 from adapters.http_fetch import (
-    ABORTED,
     Destination,
     FetchAbort,
-    FetchFailure,
     FetchLimits,
-    FetchResponse,
     Hop,
     RedirectChain,
     check_destination,
     names_a_host,
     new_handle,
 )
+from ingest.fetching import ABORTED, FetchFailure, FetchResponse
 
 # The longest one wait for sockets lasts before libcurl's own timers are looked at again,
 # and while DNS lookups are out, before their threads are looked at again.

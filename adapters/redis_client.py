@@ -14,7 +14,7 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.error_classes import redis_error_class
-from adapters.errors import TransientError
+from workers.errors import TransientError
 
 
 def connect_redis(url: str) -> redis.Redis:
@@ -43,9 +43,8 @@ Calls = Sequence[Sequence[bytes | str | int]]  # one script call's arguments, pe
 class DirectScript:
     """One Lua script called over a connection of its own, for a stage's call per article (a
     batch of them pipelined). redis-py's client layer (pool checkout and its timing hooks,
-    the retry wrapper, reply callbacks) cost more CPU than the round trip it wraps: a PING
-    took 100 us through the client and 46 us on a connection (`make bench-dedupe` measures
-    the whole stage).
+    the retry wrapper, reply callbacks) cost more CPU than the round trip it wraps, about
+    twice a PING's on a bare connection (`make bench-dedupe` measures the whole stage).
     The connection is redis-py's own (auth, TLS, hiredis parser); a Redis that forgot the
     script (restart, SCRIPT FLUSH) gets its source (EVAL, which caches it again). One
     connection: call it from one thread (a stage's worker thread)."""
@@ -92,7 +91,7 @@ class DirectScript:
         """Every call written at once, then every reply read, error replies as values (the
         connection stays in step with the server whatever a call answered)."""
         # hiredis's packer, called directly: redis-py's wrapper around it checks every
-        # argument in Python (20 us for the dedupe script's call, 6 us without).
+        # argument in Python, which cost more than the packing itself.
         # (hiredis's stub types the argument as a tuple of one: its own typo.)
         packed = [
             hiredis.pack_command((command, script, len(keys), *keys, *args))  # type: ignore[arg-type]

@@ -23,13 +23,18 @@ from ingest.parse import FeedEntry
 from schemas.messages import EntryMessage
 
 SkipReason = Literal[
-    "no_link_no_text",  # no link, and no guid with a summary or content to stand in
+    "no_link",  # no link, and no guid with a summary or content to stand in for the page
     "unsupported_link_scheme",  # javascript:, data:, file:, mailto:, ... and no text
-    "invalid_link",  # not an absolute URL, or a malformed http(s) one, and no text
+    "invalid_link",  # not an absolute URL, a malformed or overlong http(s) one, and no text
     "duplicate_in_feed",  # the same article as an earlier entry of the same feed
 ]
 
 _TAG = re.compile(r"<[^>]*>")
+# Longer than any link browsers and servers take (RFC 9110 section 4.1 asks for at least
+# 8,000 octets): a link this long is a feed's error or an attack, never an article.
+MAX_LINK_CHARS = 16_384
+# A guid longer than this names the entry by its hash in the URL that stands in for a link.
+MAX_GUID_IN_URL_CHARS = 512
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class EntryBatch:
 
 
 def skip_summary(skipped: Counter[SkipReason]) -> str:
-    """The form feed health stores and status shows: "invalid_link=1 no_link_no_text=2"."""
+    """The form feed health stores and status shows: "invalid_link=1 no_link=2"."""
     return " ".join(f"{reason}={skipped[reason]}" for reason in sorted(skipped) if skipped[reason])
 
 
@@ -67,7 +72,9 @@ class Unfetchable:
 def fetchable_url(link: str | None) -> str | Unfetchable:
     """The canonical http(s) URL of the link, or why there is none to fetch."""
     if link is None or not link.strip():
-        return Unfetchable("no_link_no_text")
+        return Unfetchable("no_link")
+    if len(link) > MAX_LINK_CHARS:
+        return Unfetchable("invalid_link")
     try:
         scheme = urlsplit(link.strip()).scheme.lower()
         if scheme and scheme not in ("http", "https"):
@@ -96,7 +103,10 @@ def feed_entry_url(feed_url: str, guid: str) -> str:
         base = canonical_url(feed_url)
     except ValueError:
         base = feed_url.strip()
-    return f"{base}#entry={quote(guid.strip(), safe='')}"
+    name = guid.strip()
+    if len(name) > MAX_GUID_IN_URL_CHARS:
+        name = "blake2b-" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+    return f"{base}#entry={quote(name, safe='')}"
 
 
 def entry_outcome(
@@ -112,7 +122,7 @@ def entry_outcome(
         "schema_version": 1,
         "article_id": article_id(url),
         "url": url,
-        "entry_url": entry.link or "",
+        "entry_url": (entry.link or "")[:MAX_LINK_CHARS],
         "feed_url": feed.url,
         "outlet": feed.outlet,
         "guid": entry.guid,

@@ -18,11 +18,7 @@ import trafilatura
 from lxml.etree import ParserError
 from trafilatura.settings import Extractor, set_date_params
 
-from ingest.xpath_guards import install_guards
 from schemas.messages import BodySource
-
-# The same extraction in about a fifth less CPU (xpath_guards.py says how and why).
-install_guards()
 
 # Shorter than this, an extracted body is a teaser or a cookie banner, not the article.
 MIN_BODY_CHARS = 200
@@ -156,9 +152,9 @@ def is_paywalled(html: bytes, tree: lxml.html.HtmlElement) -> bool:
     named for a paywall: the body may then be a teaser."""
     if _NOT_FREE.search(html):
         return True
-    # The XPath visits every element (about 0.5 ms on a large page); most pages never
-    # mention the word, which one scan of the bytes tells. bytes.lower() folds ASCII only,
-    # all the word needs: 4 us a 4.5 KB page against 31 us for a case-blind regex search.
+    # The XPath visits every element; most pages never mention the word, which one scan of
+    # the bytes tells. bytes.lower() folds ASCII only, all the word needs, and scans several
+    # times faster than a case-blind regex search.
     mentions = b"paywall" in html.lower()
     return mentions and bool(tree.xpath(f"//*[{_PAYWALL_MARKER}]"))
 

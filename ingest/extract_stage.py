@@ -15,23 +15,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from adapters.errors import PoisonMessage
-from adapters.http_fetch import FetchFailure, FetchResponse, raise_if_aborted
 from ingest.extract import Extraction, choose_body, extract_page, page_text
+from ingest.fetching import FetchFailure, FetchResponse, raise_if_aborted
 from ingest.robots import RobotsPolicy
-from ingest.text_caps import MAX_TITLE_BYTES, cap_paragraphs, cut_text
+from ingest.text_caps import DEFAULT_MAX_BODY_BYTES, MAX_TITLE_BYTES, cap_paragraphs
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example
+from schemas.limits import cut_text
 from schemas.messages import ArticleMessage
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
+from workers.errors import Interrupted, PoisonMessage
 from workers.process_gc import give_back_freed_memory
 from workers.runner import Outcome, attempt
 
 Fetched = FetchResponse | FetchFailure
-DEFAULT_MAX_BODY_BYTES = 512 * 1024  # the settings' max_body_bytes
 # A page this big leaves a parse tree of tens of megabytes behind it in the C heap.
 LARGE_PAGE_BYTES = 1024 * 1024
 Fetch = Callable[[str], Fetched]
@@ -47,7 +47,7 @@ class PageFetches(Protocol[Started]):
 
 
 @dataclass
-class OneAtATime:
+class FetchOnDemand:
     """A fetch function as PageFetches: each page is fetched when its result is asked for."""
 
     fetch: Fetch
@@ -74,9 +74,14 @@ def _page_of(
     try:
         with time_budget(budget_s, stop):
             text = page_text(fetched.body, fetched.headers.get("content-type"))
-            return extract_page(text, fetched.url), "fetched"
+            page = extract_page(text, fetched.url)
     except OverBudget as exc:
         return None, f"extraction stopped: {exc}"
+    if stop is not None and stop.is_set():
+        # trafilatura catches exceptions around whole steps, Interrupted too, and may finish
+        # on a fallback: an article of that would differ from the one an unstopped run makes.
+        raise Interrupted("stopped during the extraction")
+    return page, "fetched"
 
 
 def build_article(

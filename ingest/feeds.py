@@ -20,8 +20,8 @@ from typing import Any
 
 import tomli_w
 
-from adapters.errors import ConfigFileError
 from ingest.canonical_url import InvalidUrl, canonical_url
+from workers.errors import ConfigFileError
 
 
 class FeedsFileError(ConfigFileError):

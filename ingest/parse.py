@@ -219,7 +219,7 @@ def _as_utf8(text: str) -> bytes:
     The rest starts on a line of its own, as when feedparser adds a declaration: its
     DOCTYPE filter (which keeps only entity declarations that cannot expand) reads a
     DOCTYPE only at the start of a line; left on the declaration's line, a billion-laughs
-    DTD went to expat, which spent most of a second expanding it before giving up."""
+    DTD went to expat, which spent a long while expanding it before giving up."""
     declaration = _XML_DECLARATION.match(text)
     rest = text[declaration.end() :] if declaration else text
     return f"{UTF8_DECLARATION}\n{rest.lstrip()}".encode("utf-8", errors="replace")

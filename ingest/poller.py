@@ -15,26 +15,26 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 import orjson
 
-from adapters.errors import Interrupted, PoisonMessage, TransientError
-from adapters.feed_state import FeedHealth, Validators
-from adapters.http_fetch import FetchFailure, FetchResponse
-from adapters.metrics import DEAD_LETTERS, FEED_ENTRIES, FEED_ENTRIES_SKIPPED, FEED_POLLS
 from ingest.entries import EntryBatch, entry_messages
+from ingest.feed_health import FeedHealth, Validators
 from ingest.feeds import FeedConfig
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
 from ingest.schedule import Bounds, adapt_interval, next_poll_s, unconditional_due
-from ingest.text_caps import cap_entry
-from schemas.limits import payload_bytes, too_large_reason
+from ingest.text_caps import DEFAULT_MAX_BODY_BYTES, cap_entry
+from schemas.limits import cut_text, payload_bytes, too_large_reason
 from schemas.messages import EntryMessage
 from schemas.records import OutRecord, RefusedRecord
 from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode, entry_dead_letter
+from workers.errors import Interrupted, PoisonMessage, TransientError
+from workers.telemetry import DEAD_LETTERS, FEED_ENTRIES, FEED_ENTRIES_SKIPPED, FEED_POLLS
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +56,66 @@ class EntrySink(Protocol):
     def flush(self) -> list[RefusedRecord]: ...
 
 
+PollStatus = Literal["new_entries", "not_modified", "error", "gone"]
+
+
 @dataclass(frozen=True)
 class PollResult:
     feed_url: str
-    status: str  # new_entries | not_modified | error | gone
+    status: PollStatus
     sent: int = 0
     error: str | None = None
     entries: int = 0
     headers: Mapping[str, str] = field(default_factory=dict)
     ttl_s: float | None = None
     skipped_entries: str = ""  # by reason, as ingest/entries.py skip_summary writes them
+
+
+@dataclass(frozen=True)
+class FeedToSend:
+    """A fetch that gave a feed: its entries to send, then its validators to save."""
+
+    parsed: ParsedFeed
+    validators: Validators
+    headers: Mapping[str, str]
+    moved_to: str | None  # where a permanent redirect led this time, if it did
+
+
+def decide_poll(
+    feed_url: str, fetched: FetchResponse | FetchFailure, validators: Validators, now: datetime
+) -> PollResult | FeedToSend:
+    """What a fetch of a feed means: a result to record (not modified, gone, an error), or a
+    feed whose entries are to be sent, with the validators to save once they are."""
+    if isinstance(fetched, FetchFailure):
+        return PollResult(feed_url, "error", error=f"{fetched.kind}: {fetched.reason}")
+    if fetched.status == 304:
+        return PollResult(feed_url, "not_modified", headers=fetched.headers)
+    if fetched.status == 410:  # RFC 9110 15.5.11: gone for good
+        return PollResult(feed_url, "gone", error="HTTP 410 Gone", headers=fetched.headers)
+    if fetched.status != 200:
+        return PollResult(
+            feed_url, "error", error=f"HTTP {fetched.status}", headers=fetched.headers
+        )
+    parsed = parse_feed(fetched.body, fetched.headers, fetched.url)
+    if isinstance(parsed, FeedParseError):
+        return PollResult(feed_url, "error", error=parsed.reason)
+    saved = Validators(
+        etag=fetched.headers.get("etag"),
+        last_modified=fetched.headers.get("last-modified"),
+        moved_to=fetched.permanent_redirect or validators.moved_to,
+        full_fetch_at=iso_utc(now),
+    )
+    return FeedToSend(parsed, saved, fetched.headers, fetched.permanent_redirect)
+
+
+def request_headers(
+    validators: Validators, now: datetime, unconditional_every_s: float
+) -> dict[str, str]:
+    """The conditional GET's headers, or none when an unconditional fetch is due (servers
+    that answer 304 wrongly would otherwise hide new entries for good)."""
+    if unconditional_due(validators.full_fetch_at, now, unconditional_every_s):
+        return {}
+    return validators.request_headers()
 
 
 @dataclass
@@ -86,40 +136,33 @@ class Poller:
     concurrency: int = 16
     hosts: HostLimiter = field(default_factory=HostLimiter)
     unconditional_every_s: float = 6 * 3600.0  # 0: never
-    max_text_bytes: int = 512 * 1024  # an entry's summary and content each, at most
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # an entry's summary and content each
+    # The poll threads share the sink, whose flush judges every record sent since the last:
+    # one feed's entries are sent and flushed at a time.
+    _sending: threading.Lock = field(default_factory=threading.Lock)
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
+        """Fetch, decide, and for a feed with entries: send the new ones, then save the
+        validators (a crash before that fetches the feed whole again: nothing is lost)."""
         validators = self.state.validators(feed.url)
         now = datetime.now(UTC)
-        full = unconditional_due(validators.full_fetch_at, now, self.unconditional_every_s)
-        headers = {} if full else validators.request_headers()
+        headers = request_headers(validators, now, self.unconditional_every_s)
         fetched = self.fetch(validators.moved_to or feed.url, headers)
-        if isinstance(fetched, FetchFailure):
-            return PollResult(feed.url, "error", error=f"{fetched.kind}: {fetched.reason}")
-        if fetched.status == 304:
-            return PollResult(feed.url, "not_modified", headers=fetched.headers)
-        if fetched.status == 410:  # RFC 9110 15.5.11: gone for good
-            return PollResult(feed.url, "gone", error="HTTP 410 Gone", headers=fetched.headers)
-        if fetched.status != 200:
-            return PollResult(
-                feed.url, "error", error=f"HTTP {fetched.status}", headers=fetched.headers
+        decided = decide_poll(feed.url, fetched, validators, now)
+        if isinstance(decided, PollResult):
+            return decided
+        if decided.parsed.warning:
+            logger.info(
+                "feed parsed with warning feed=%s warning=%s", feed.url, decided.parsed.warning
             )
-        parsed = parse_feed(fetched.body, fetched.headers, fetched.url)
-        if isinstance(parsed, FeedParseError):
-            return PollResult(feed.url, "error", error=parsed.reason)
-        if parsed.warning:
-            logger.info("feed parsed with warning feed=%s warning=%s", feed.url, parsed.warning)
-        sent, entries, skipped = self._send_new_entries(feed, parsed)
-        moved_to = fetched.permanent_redirect or validators.moved_to
-        if fetched.permanent_redirect:
-            logger.info("feed moved feed=%s to=%s", feed.url, fetched.permanent_redirect)
-        etag, last_modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
-        self.state.save_validators(
-            feed.url, Validators(etag, last_modified, moved_to, iso_utc(now))
-        )
+        if decided.moved_to:
+            logger.info("feed moved feed=%s to=%s", feed.url, decided.moved_to)
+        with self._sending:
+            sent, entries, skipped = self._send_new_entries(feed, decided.parsed)
+        self.state.save_validators(feed.url, decided.validators)
         return PollResult(
-            feed.url, "new_entries", sent=sent, entries=entries,
-            headers=fetched.headers, ttl_s=parsed.ttl_s, skipped_entries=skipped,
+            feed.url, "new_entries", sent=sent, entries=entries, headers=decided.headers,
+            ttl_s=decided.parsed.ttl_s, skipped_entries=skipped,
         )  # fmt: skip
 
     def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int, str]:
@@ -130,35 +173,42 @@ class Poller:
         batch = entry_messages(feed, parsed.entries, parsed.language, utc_now_iso())
         self._count_skipped(feed, batch)
         fresh = self.state.unseen(batch.fingerprints)
+        dead: list[str] = []  # the error types of the entries dead-lettered
         for i in fresh:
-            message = cap_entry(batch.messages[i], self.max_text_bytes)
+            message = cap_entry(batch.messages[i], self.max_body_bytes)
             record = encode(self.topics.entries, i, message, "entry.v1")
             if (too_large := too_large_reason(record)) is not None:
-                self._dead_letter(message, record, None, too_large)
+                dead.append(self._dead_letter(message, record, None, too_large))
             elif (refused := self.sink.send(record)) is not None:
-                self._dead_letter(message, record, refused, None)
+                dead.append(self._dead_letter(message, record, refused, None))
         for refused in self.sink.flush():
+            if refused.record.topic == self.topics.dead_letter:
+                raise TransientError(f"the dead-letter topic refused a record: {refused.reason}")
             entry: EntryMessage = orjson.loads(refused.record.value)
-            self._dead_letter(entry, refused.record, refused, None)
+            dead.append(self._dead_letter(entry, refused.record, refused, None))
         self._flush_dead_letters()
         self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
+        for error_type in dead:  # counted once delivered: a poll that fails is done again
+            DEAD_LETTERS.labels("poller", error_type).inc()
         return len(fresh), len(batch.messages), batch.skipped_summary()
 
     def _dead_letter(
         self, entry: EntryMessage, record: OutRecord, refused: RefusedRecord | None,
         too_large: str | None,
-    ) -> None:  # fmt: skip
+    ) -> str:  # fmt: skip
+        """The entry sent to the dead-letter topic; its error type."""
         error_type = refused.error_type if refused is not None else "too_large"
         reason = refused.reason if refused is not None else str(too_large)
         logger.warning(
             "entry dead-lettered feed=%s article_id=%s url=%s error_type=%s error=%s",
-            entry["feed_url"], entry["article_id"], entry["url"], error_type, reason,
+            entry["feed_url"], entry["article_id"], cut_text(entry["url"], 200), error_type,
+            reason,
         )  # fmt: skip
         poison = PoisonMessage(reason, error_type=error_type)
         size = payload_bytes(record)
         if self.sink.send(entry_dead_letter(entry, poison, self.topics.dead_letter, size)):
             raise TransientError(f"the dead-letter topic refused an entry's dead letter: {reason}")
-        DEAD_LETTERS.labels("poller", error_type).inc()
+        return error_type
 
     def _flush_dead_letters(self) -> None:
         if refused := self.sink.flush():

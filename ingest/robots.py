@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.fetching import FetchFailure, FetchResponse
 
 RULES_TTL_S = 24 * 3600.0  # RFC 9309 2.4: SHOULD NOT use a cached copy for more than 24 h
 ERROR_RETRY_S = 600.0

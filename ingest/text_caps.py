@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from schemas.limits import cut_text
 from schemas.messages import EntryMessage
 
+DEFAULT_MAX_BODY_BYTES = 512 * 1024  # the settings' max_body_bytes
 # A title is a line: past this it is text that went into the wrong field.
 MAX_TITLE_BYTES = 2048
 # Bytes counted for the blank line between two paragraphs of `body`.
 _SEPARATOR_BYTES = 2
-# How far back a cut looks for a space to end on: past that, the text has no words to keep
-# whole (a run of digits, a language written without spaces).
-_WORD_BACK_OFF = 100
 
 
 @dataclass(frozen=True)
@@ -31,18 +30,6 @@ class CappedParagraphs:
 
 def utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
-
-
-def cut_text(text: str, max_bytes: int) -> str:
-    """The longest start of `text` within max_bytes of UTF-8, never cut inside a character,
-    and ended at a word's end when one is near the cut."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= max_bytes:
-        return text
-    head = encoded[:max_bytes].decode("utf-8", errors="ignore")
-    at_space = head.rfind(" ")
-    near = at_space > 0 and at_space > len(head) - _WORD_BACK_OFF
-    return head[:at_space].rstrip() if near else head
 
 
 def cap_paragraphs(paragraphs: Sequence[str], max_bytes: int) -> CappedParagraphs:

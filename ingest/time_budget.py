@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from adapters.errors import Interrupted
+from workers.errors import Interrupted
 
 # How long a stop may wait for the work to notice it; how soon a swallowed raise comes again.
 CHECK_S = 0.1
@@ -82,9 +82,11 @@ def time_budget(seconds: float, stop: threading.Event | None = None) -> Iterator
         yield
     finally:
         # In this order: an alarm handled once `active` is cleared re-arms nothing, so none
-        # is left to reach the previous handler (the default one ends the process).
+        # is left to reach the previous handler (the default one ends the process); one that
+        # came just before re-armed the timer and raised, so it is disarmed once more.
         try:
             active = False
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

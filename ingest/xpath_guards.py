@@ -16,8 +16,8 @@ and only where it holds.
 
 `//*[self::div or self::p][P]` visits every element and evaluates the `or` chain on each
 (libxml2's generic evaluator, an object pushed and popped per test), where `(//div|//p)[P]`
-has name tests of a step's own: the unions took a tenth off extract_page (README,
-Performance). The two select the same
+has name tests of a step's own, which libxml2 matches directly, with no predicate evaluated
+per element (docs/performance.md measures extract_page with and without). The two select the same
 elements in the same (document) order whenever P does not depend on the context position or
 size: position in the first counts among the siblings that passed the name test, in the
 second within the whole union (XPath 1.0 sections 2.4 and 3.3). unioned_path writes the

@@ -18,11 +18,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import REGISTRY
-
-from adapters.errors import PipelineError, TransientError
 from adapters.http_fetch import HttpFetcher
 from adapters.kafka_client import ensure_topics, read_topic
+from adapters.metrics_registry import (
+    MULTIPROCESS_ENV,
+    LagCollector,
+    fresh_multiprocess_dir,
+    process_registry,
+    supervisor_registry,
+)
+from adapters.ops_http import OpsServer
 from ingest.feeds import FeedsFileError
 from ingest.opml import OpmlError
 from newsflow.backfill import STAGE_INPUT, TARGETS, backfill, replay
@@ -35,13 +40,6 @@ from newsflow.local_services import (
     write_services_file,
 )
 from newsflow.logs import configure_logging
-from newsflow.metrics_registry import (
-    MULTIPROCESS_ENV,
-    LagCollector,
-    fresh_multiprocess_dir,
-    supervisor_registry,
-)
-from newsflow.ops_http import OpsServer
 from newsflow.settings import Settings, SettingsError
 from newsflow.stages import STAGES, build_stage, fetch_limits, group_of, topics_of
 from newsflow.status import status_lines
@@ -49,6 +47,7 @@ from newsflow.supervisor import Supervisor, install_stop_signals
 from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
+from workers.errors import PipelineError, TransientError
 
 logger = logging.getLogger("newsflow")
 
@@ -171,7 +170,9 @@ def _run_stage(settings: Settings, stage_name: str) -> int:
     stage = build_stage(settings, stage_name, stop)
     ops = None
     if settings.metrics_port:  # a stage run alone serves its own metrics
-        ops = OpsServer.start(settings.metrics_host, settings.metrics_port, REGISTRY, lambda: None)
+        ops = OpsServer.start(
+            settings.metrics_host, settings.metrics_port, process_registry(), lambda: None
+        )
     if os.environ.get(SUPERVISED_ENV) == "1":
         _stop_when_orphaned(stage.stop)
     try:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.discovery import Candidate, feed_candidates
 from ingest.feeds import FeedConfig, feeds_toml, load_feeds, merge_feeds
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.opml import feeds_from_opml, opml_from_feeds
 from ingest.parse import ParsedFeed, parse_feed
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from adapters.errors import TransientError
 from adapters.kafka_client import wait_for_kafka
 from adapters.redis_client import ping_redis
 from newsflow.settings import Settings
 from services.kafka_broker import BrokerConfig, start_broker
 from services.process import ManagedProcess, ServiceStartError, port_is_open
 from services.redis_server import RedisConfig, start_redis
+from workers.errors import TransientError
 
 logger = logging.getLogger(__name__)
 

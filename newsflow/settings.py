@@ -1,8 +1,9 @@
 """One settings object per process, from the config file (TOML) and NEWSFLOW_* variables.
 
-Every setting is declared once in SETTINGS (name, type, default, doc): the loader, the
-README table and tests/unit/test_settings.py all read that table. Loading is pure (the
-caller passes the environment and the file text) and reports every problem at once.
+Every setting is declared once in SETTINGS (name, type, default, doc): the loader, the table
+of docs/configuration.md and tests/unit/test_settings.py all read that table. Loading is
+pure (the caller passes the environment and the file text) and reports every problem at
+once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ingest.text_caps import DEFAULT_MAX_BODY_BYTES
 from schemas.limits import MAX_RECORD_BYTES
 
 ENV_PREFIX = "NEWSFLOW_"
@@ -42,7 +44,7 @@ class Setting:
 
     @property
     def shown_default(self) -> str:
-        """The default as README.md's settings table writes it."""
+        """The default as the settings table of docs/configuration.md writes it."""
         if self.default in ("", []):
             return "(empty)"
         if isinstance(self.default, Path) and self.default.is_relative_to(REPO):
@@ -116,7 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_body_bytes",
         int,
-        512 * 1024,
+        DEFAULT_MAX_BODY_BYTES,
         "text an article carries at most (UTF-8); more is cut at a paragraph's end and the"
         " message says `truncated`; a feed entry's summary and content are capped alike",
     ),

@@ -9,9 +9,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapters.feed_state import FeedHealth, RedisFeedState
+from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
 from adapters.redis_client import connect_redis
+from ingest.feed_health import FeedHealth
 from ingest.feeds import FeedConfig, load_feeds
 from newsflow.settings import Settings
 from newsflow.stages import group_of, topics_of

@@ -17,6 +17,9 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 # within every limit above, compressed or not.
 BATCH_OVERHEAD_BYTES = 1024
 MAX_PAYLOAD_BYTES = MAX_RECORD_BYTES - BATCH_OVERHEAD_BYTES
+# How far back a cut looks for a space to end on: past that, the text has no words to keep
+# whole (a run of digits, a language written without spaces).
+_WORD_BACK_OFF = 100
 
 
 def payload_bytes(record: OutRecord) -> int:
@@ -32,3 +35,15 @@ def too_large_reason(record: OutRecord, limit: int = MAX_PAYLOAD_BYTES) -> str |
     if size <= limit:
         return None
     return f"a record of {size:,} bytes for {record.topic}, over the limit of {limit:,} bytes"
+
+
+def cut_text(text: str, max_bytes: int) -> str:
+    """The longest start of `text` within max_bytes of UTF-8, never cut inside a character,
+    and ended at a word's end when one is near the cut."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    head = encoded[:max_bytes].decode("utf-8", errors="ignore")
+    at_space = head.rfind(" ")
+    near = at_space > 0 and at_space > len(head) - _WORD_BACK_OFF
+    return head[:at_space].rstrip() if near else head

@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.errors import TransientError
 from adapters.kafka_client import wait_for_kafka
 from schemas.limits import MAX_RECORD_BYTES
 from services.process import ManagedProcess, ServiceStartError
+from workers.errors import TransientError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LIBS = REPO_ROOT / ".kafka" / "libs"

@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.errors import TransientError
 from adapters.redis_client import connect_redis, ping_redis
 from services.process import ManagedProcess, ServiceStartError
+from workers.errors import TransientError
 
 
 @dataclass(frozen=True)

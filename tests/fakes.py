@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adapters.errors import TransientError
-from adapters.feed_state import FeedHealth, Validators
-from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.feed_health import FeedHealth, Validators
+from ingest.fetching import FetchFailure, FetchResponse
+from schemas.limits import too_large_reason
 from schemas.records import InRecord, OutRecord, RefusedRecord
+from workers.errors import TransientError
 
 
 @dataclass
@@ -38,6 +39,9 @@ class FakeSink:
     refuse_topics: frozenset[str] = frozenset()
 
     def send(self, record: OutRecord) -> RefusedRecord | None:
+        """As the real producer: a record over the limit is refused at once."""
+        if (too_large := too_large_reason(record)) is not None:
+            return RefusedRecord(record, "too_large", too_large)
         self.pending.append(record)
         return None
 

@@ -8,7 +8,7 @@ Afterwards every good article is on the processed topic exactly once, no entry w
 twice, each hostile input was processed as it should be or dead-lettered with its reason,
 no consumer group lags, no stage was restarted, and none holds more than 1.5 times the
 memory it held before. Every check is made and reported, then the test fails on those that
-did not hold. The figures are printed for the README's reliability section.
+did not hold. The figures are printed for docs/reliability.md.
 """
 
 from __future__ import annotations

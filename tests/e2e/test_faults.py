@@ -2,7 +2,7 @@
 `newsflow run` while stage processes are SIGKILLed ten times, Redis is frozen for ten
 seconds and then restarted (AOF on). Afterwards every article is on the processed topic
 (none lost), each with one verdict however often it was redelivered, and every story has
-exactly one `original`. The figures are printed for the README's reliability section."""
+exactly one `original`. The figures are printed for docs/reliability.md."""
 
 from __future__ import annotations
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from adapters.errors import TransientError
 from adapters.kafka_client import KafkaSink, ensure_topics, group_assignment, read_topic
 from schemas.contracts import example
 from schemas.records import OutRecord
 from schemas.topics import Topics
 from tests.conftest import Namespace
 from tests.waiting import wait_until
+from workers.errors import TransientError
 
 pytestmark = pytest.mark.e2e
 PARTITIONS = 4

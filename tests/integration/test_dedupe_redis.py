@@ -13,7 +13,6 @@ import pytest
 from redis import Redis
 
 from adapters.dedupe_index import Record, RedisDedupeIndex
-from adapters.errors import TransientError
 from adapters.redis_client import connect_redis
 from schemas.contracts import example
 from schemas.messages import DedupeVerdict
@@ -22,6 +21,7 @@ from schemas.topics import Topics
 from tests.conftest import Namespace
 from tests.fakes import record
 from workers.dedupe.handler import DedupeStage
+from workers.errors import TransientError
 
 pytestmark = pytest.mark.integration
 

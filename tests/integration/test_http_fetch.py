@@ -21,14 +21,9 @@ import pytest
 import trustme
 
 from adapters.address_policy import parse_networks
-from adapters.http_fetch import (
-    Destination,
-    FetchFailure,
-    FetchLimits,
-    FetchResponse,
-    HttpFetcher,
-)
+from adapters.http_fetch import Destination, FetchLimits, HttpFetcher
 from adapters.page_fetches import PageFetches
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.politeness import HostLimiter
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,9 @@ import pytest
 
 from adapters import page_fetches
 from adapters.address_policy import parse_networks
-from adapters.http_fetch import FetchFailure, FetchLimits, FetchResponse, check_destination
+from adapters.http_fetch import FetchLimits, check_destination
 from adapters.page_fetches import PageFetches
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.politeness import HostLimiter
 
 pytestmark = pytest.mark.integration

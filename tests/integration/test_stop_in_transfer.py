@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 
 from adapters.address_policy import parse_networks
-from adapters.errors import Interrupted
-from adapters.http_fetch import ABORTED, FetchFailure, FetchLimits, HttpFetcher
+from adapters.http_fetch import FetchLimits, HttpFetcher
 from adapters.page_fetches import PageFetches
 from ingest.extract_stage import ExtractStage
+from ingest.fetching import ABORTED, FetchFailure
 from ingest.politeness import HostLimiter
 from schemas.contracts import example
 from schemas.topics import Topics
 from tests.fakes import record
+from workers.errors import Interrupted
 
 pytestmark = pytest.mark.integration
 

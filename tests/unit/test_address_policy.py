@@ -242,3 +242,10 @@ def test_an_unparseable_redirect_location_is_refused() -> None:
 def test_reason_names_the_kind_of_address() -> None:
     reason = refusal_reason(ipaddress.ip_address("169.254.169.254"), ())
     assert reason is not None and "link-local" in reason
+
+
+def test_a_port_of_thousands_of_leading_zeros_is_refused_not_raised() -> None:
+    # int() refuses strings of more than 4,300 digits: the zeros are counted off first.
+    assert port_refusal_reason("http://example.com:" + "0" * 5000 + "80/") is None
+    reason = port_refusal_reason("http://example.com:" + "0" * 5000 + "99999/")
+    assert reason is not None and "1 to 65535" in reason

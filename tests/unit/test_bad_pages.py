@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from adapters.errors import PoisonMessage
-from adapters.http_fetch import FetchResponse
-from ingest.extract_stage import ExtractStage, OneAtATime
+from ingest.extract_stage import ExtractStage, FetchOnDemand
+from ingest.fetching import FetchResponse
 from ingest.time_budget import OverBudget, time_budget
 from schemas.contracts import example, problems
 from schemas.topics import Topics
 from tests.fakes import ScriptedFetch, record
+from workers.errors import PoisonMessage
 
 URL = "https://news.example.org/world/2026/11/29/harbour-reopens"
 ARABIC = (
@@ -50,7 +50,7 @@ def test_bad_pages_end_as_an_article_or_a_per_article_error(name: str) -> None:
     fetch = ScriptedFetch(
         {URL: FetchResponse(200, URL, {"content-type": "text/html"}, PAGES[name])}
     )
-    stage = ExtractStage(OneAtATime(fetch), Topics(), budget_s=5.0)
+    stage = ExtractStage(FetchOnDemand(fetch), Topics(), budget_s=5.0)
     started = time.monotonic()
     try:
         out = stage.handle(_entry(), record(b"{}"))
@@ -65,7 +65,7 @@ def test_undeclared_legacy_encoding_comes_out_right() -> None:
     page = PAGES["undeclared-windows-1256"]
     fetch = ScriptedFetch({URL: FetchResponse(200, URL, {"content-type": "text/html"}, page)})
     article = json.loads(
-        ExtractStage(OneAtATime(fetch), Topics()).handle(_entry(), record(b"{}"))[0].value
+        ExtractStage(FetchOnDemand(fetch), Topics()).handle(_entry(), record(b"{}"))[0].value
     )
     assert "أعلنت الحكومة اليوم" in article["body"]
 

@@ -9,16 +9,8 @@ import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 
-from adapters.dedupe_index import (
-    Earlier,
-    LookupFailed,
-    Observation,
-    Probe,
-    Record,
-    RedisDedupeIndex,
-)
-from adapters.errors import TransientError
-from workers.dedupe.core import Article, Thresholds, content_hash, decide
+from adapters.dedupe_index import Record, RedisDedupeIndex
+from workers.dedupe.index import Earlier, LookupFailed, Observation, Probe
 from workers.dedupe.minhash import (
     CompactSignature,
     MinHasher,
@@ -27,6 +19,8 @@ from workers.dedupe.minhash import (
     signature_bytes,
 )
 from workers.dedupe.normalize import tokens
+from workers.dedupe.verdicts import Article, Thresholds, content_hash, decide
+from workers.errors import TransientError
 
 ME, OLD, OLDER = "a" * 32, "b" * 32, "c" * 32
 HASHER = MinHasher()
@@ -211,10 +205,16 @@ def test_a_lookup_error_stalls_the_batch_only_when_retrying_can_help(
         Record("02" * 16, "cd" * 16, "", 5, 1, "الجزيرة نت" * 30, b"\x01\x02"),  # cut at 255
     ],
 )
-def test_a_records_history_is_what_unpacking_it_whole_gives(record: Record) -> None:
+def test_first_version_and_cluster_read_alone_is_what_unpacking_it_whole_gives(
+    record: Record,
+) -> None:
     raw = record.pack()
     whole = Record.unpack(raw)
-    assert Record.history(raw) == (whole.first_hash, whole.cluster, whole.signature)
+    assert Record.first_version_and_cluster(raw) == (
+        whole.first_hash,
+        whole.cluster,
+        whole.signature,
+    )
     assert (whole.first_hash, whole.cluster, whole.signature) == (
         record.first_hash, record.cluster, record.signature,
     )  # fmt: skip

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from adapters.http_fetch import FetchFailure, FetchResponse
 from ingest.discovery import COMMON_PATHS, feed_candidates
+from ingest.fetching import FetchFailure, FetchResponse
 from newsflow.feeds_command import discover, discover_lines
 
 HOME = b"""<html><head>

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from adapters.http_fetch import FetchResponse
 from ingest.canonical_url import article_id, canonical_url
 from ingest.entries import entry_messages, entry_outcome, feed_entry_url, skip_summary
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import FeedConfig
+from ingest.fetching import FetchResponse
 from ingest.parse import FeedEntry
 from schemas.contracts import problems
 from schemas.topics import Topics
@@ -37,10 +37,10 @@ CASES = [
     ("no-link-with-guid-and-summary", _entry(None, summary=TEXT), "feed text"),
     ("no-link-with-guid-and-content", _entry(None, content=TEXT), "feed text"),
     ("javascript-link-with-text", _entry("javascript:void(0)", summary=TEXT), "feed text"),
-    ("no-link-no-text", _entry(None), "no_link_no_text"),
-    ("blank-link-no-text", _entry("   "), "no_link_no_text"),
-    ("no-link-text-but-no-guid", _entry(None, guid=None, summary=TEXT), "no_link_no_text"),
-    ("no-link-markup-but-no-words", _entry(None, summary="<p><img src='x.png'></p>&nbsp;"), "no_link_no_text"),
+    ("no-link", _entry(None), "no_link"),
+    ("blank-link-no-text", _entry("   "), "no_link"),
+    ("no-link-text-but-no-guid", _entry(None, guid=None, summary=TEXT), "no_link"),
+    ("no-link-markup-but-no-words", _entry(None, summary="<p><img src='x.png'></p>&nbsp;"), "no_link"),
     ("javascript-link", _entry("javascript:void(0)"), "unsupported_link_scheme"),
     ("data-link", _entry("data:text/html,<p>hi</p>"), "unsupported_link_scheme"),
     ("file-link", _entry("file:///etc/passwd"), "unsupported_link_scheme"),
@@ -99,11 +99,11 @@ def test_a_batch_counts_what_it_skipped_by_reason() -> None:
     batch = entry_messages(FEED, entries, "en", SEEN_AT)
     assert len(batch.messages) == 2 and batch.messages.keys() == batch.fingerprints.keys()
     assert batch.skipped == Counter(
-        no_link_no_text=2, unsupported_link_scheme=1, invalid_link=1, duplicate_in_feed=1
+        no_link=2, unsupported_link_scheme=1, invalid_link=1, duplicate_in_feed=1
     )
     assert sum(batch.skipped.values()) + len(batch.messages) == len(entries)
     assert batch.skipped_summary() == (
-        "duplicate_in_feed=1 invalid_link=1 no_link_no_text=2 unsupported_link_scheme=1"
+        "duplicate_in_feed=1 invalid_link=1 no_link=2 unsupported_link_scheme=1"
     )
 
 

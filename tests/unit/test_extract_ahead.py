@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract_stage import ExtractStage, OneAtATime
+from ingest.extract_stage import ExtractStage, FetchOnDemand
+from ingest.fetching import FetchFailure, FetchResponse
 from schemas.contracts import example
 from schemas.records import InRecord
 from schemas.topics import Topics
@@ -80,7 +80,7 @@ def test_a_failing_fetch_is_its_entrys_outcome_alone() -> None:
         return _page(url)
 
     urls = ["https://a.example/ok", "https://a.example/bug", "https://a.example/down"]
-    stage = ExtractStage(OneAtATime(fetch), Topics(), fetches_at_once=3)
+    stage = ExtractStage(FetchOnDemand(fetch), Topics(), fetches_at_once=3)
     first, second, third = stage.handle_batch(_inputs(urls))
     stage.close()
     assert isinstance(first, list) and json.loads(first[0].value)["body_source"] == "page"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ingest.canonical_url import InvalidUrl, canonical_url
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
-from workers.dedupe.internal import internal_duplication
+from workers.dedupe.internal_duplication import internal_duplication
 from workers.dedupe.normalize import normalize_paragraphs, normalize_text, tokens
 
 # In CI the examples are fixed (derandomized), so a submission cannot fail on a new random

@@ -13,7 +13,7 @@ from workers.dedupe.handler import (
     duplication_report,
     page_sharing_body,
 )
-from workers.dedupe.internal import internal_duplication
+from workers.dedupe.internal_duplication import internal_duplication
 from workers.dedupe.normalize import normalize_paragraphs
 
 P = [

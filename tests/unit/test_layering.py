@@ -1,42 +1,132 @@
-"""The layout is the architecture: only adapters/ talks to Kafka, Redis and HTTP, and the
-contracts import nothing from the rest of the project."""
+"""The layout is the architecture, checked over the whole import graph of the project.
+
+- The core (ingest/, workers/, schemas/) decides: none of its modules, nor any project module
+  they import, directly or through others, talks to Kafka, Redis, HTTP or Prometheus, nor
+  imports adapters/, services/ or the command (newsflow/).
+- adapters/ (and services/, which starts local servers) talk to them and implement what the
+  core defines: they may import the core, never the command.
+- The command (newsflow/) wires them: its modules use the clients only through adapters/ or
+  services/ (the walk stops there).
+- The contracts (schemas/) import nothing else of the project.
+"""
 
 import ast
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-IO_CLIENTS = {"kafka", "redis", "httpx", "requests", "urllib3", "pycurl", "socket"}
-PROJECT = {"adapters", "ingest", "workers", "schemas", "newsflow", "services"}
+PACKAGES = ("adapters", "ingest", "workers", "schemas", "newsflow", "services", "evaluation")
+CORE = ("ingest", "workers", "schemas")
+OUTER = ("adapters", "services")  # where the clients may be used
+# Client libraries and the standard library's own network and server modules.
+CLIENTS = (
+    "kafka", "redis", "hiredis", "pycurl", "prometheus_client", "urllib3", "requests", "httpx",
+    "aiohttp", "socket", "ssl", "http.client", "http.server", "socketserver", "urllib.request",
+)  # fmt: skip
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {
+    _module_name(path): path
+    for package in PACKAGES
+    for path in sorted((ROOT / package).rglob("*.py"))
+}
+
+
+@cache
+def direct_imports(module: str) -> frozenset[str]:
+    """Every module `module` imports by absolute name (a `from a.b import c` counts a.b and
+    a.b.c, as c may be a module)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return frozenset(names)
 
 
-def _modules(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def _project(name: str) -> str | None:
+    """The project module that an imported name is (or lives in), if any."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
 
 
-@pytest.mark.parametrize("package", ["ingest", "workers", "schemas"])
-def test_only_adapters_import_io_clients(package: str) -> None:
-    for module in _modules(package):
-        assert not (_imports(module) & IO_CLIENTS), f"{module} imports an I/O client"
+def reachable(start: str, stop_at: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(importer, imported name) for every import made by `start` or by a project module it
+    reaches through imports, not walking into packages of `stop_at`."""
+    seen, todo = {start}, [start]
+    while todo:
+        module = todo.pop()
+        for name in direct_imports(module):
+            yield module, name
+            found = _project(name)
+            if found and found not in seen and found.split(".")[0] not in stop_at:
+                seen.add(found)
+                todo.append(found)
 
 
-def test_schemas_import_nothing_from_the_project() -> None:
-    for module in _modules("schemas"):
-        assert not (_imports(module) & (PROJECT - {"schemas"})), module
+def _is_client(name: str) -> bool:
+    return any(name == client or name.startswith(client + ".") for client in CLIENTS)
 
 
-def test_adapters_import_neither_stages_nor_the_command() -> None:
-    for module in _modules("adapters"):
-        assert not (_imports(module) & {"ingest", "workers", "newsflow", "services"}), module
+def _in(name: str, packages: tuple[str, ...]) -> bool:
+    return name.split(".")[0] in packages
+
+
+def test_the_graph_is_read() -> None:
+    assert len(MODULES) > 80
+    assert "workers.runner" in MODULES and "adapters.kafka_client" in MODULES
+    assert any(_is_client(name) for name in direct_imports("adapters.kafka_client"))
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, CORE)))
+def test_the_core_reaches_no_client_and_no_outer_module(module: str) -> None:
+    wrong = sorted(
+        f"{importer} imports {name}"
+        for importer, name in reachable(module)
+        if _is_client(name) or _in(name, ("adapters", "services", "newsflow", "evaluation"))
+    )
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, ("newsflow",))))
+def test_the_command_uses_clients_only_through_adapters(module: str) -> None:
+    wrong = sorted(
+        f"{importer} imports {name}"
+        for importer, name in reachable(module, stop_at=OUTER)
+        if _is_client(name) and not _in(importer, OUTER)
+    )
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, OUTER)))
+def test_adapters_and_services_never_import_the_command(module: str) -> None:
+    wrong = sorted(
+        f"{importer} imports {name}"
+        for importer, name in reachable(module)
+        if _in(name, ("newsflow", "evaluation"))
+    )
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, ("schemas",))))
+def test_the_contracts_import_nothing_else_of_the_project(module: str) -> None:
+    wrong = [
+        name
+        for name in direct_imports(module)
+        if _in(name, PACKAGES) and not _in(name, ("schemas",))
+    ]
+    assert not wrong, wrong

@@ -3,15 +3,17 @@ refuses for good, dead-letters its input once and the stage moves on (never a re
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
-from adapters.errors import Interrupted
 from schemas.contracts import example
-from schemas.limits import MAX_PAYLOAD_BYTES
+from schemas.limits import MAX_PAYLOAD_BYTES, MAX_RECORD_BYTES
 from schemas.records import InRecord, OutRecord
+from services.kafka_broker import BrokerConfig, server_properties
 from tests.fakes import FakeSink, FakeSource, record
 from workers.backoff import Backoff
 from workers.codec import encode
+from workers.errors import Interrupted, PoisonMessage
 from workers.runner import WorkerLoop, one_at_a_time
 
 ARTICLE = example("article.v1")
@@ -104,3 +106,24 @@ def test_a_stop_mid_batch_hands_that_batch_back_and_commits_the_one_before() -> 
     assert loop.step(commit_now=True) == 2
     assert source.committed == first and source.rewound == second
     assert [o.topic for o in sink.sent] == ["out", "out"] and loop.dead_lettered == 0
+
+
+def test_a_dead_letter_fits_whatever_its_error_and_input_say() -> None:
+    def fails_with_a_huge_reason(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
+        raise PoisonMessage("bad field: " + "z" * MAX_PAYLOAD_BYTES, error_type="invalid_field")
+
+    big_input = json.dumps({**ARTICLE, "body": "b" * (MAX_PAYLOAD_BYTES // 2)}).encode()
+    source, sink = FakeSource([[record(big_input, 3)]]), FakeSink()
+    assert _loop(source, sink, fails_with_a_huge_reason).step() == 1
+    [dead] = [json.loads(o.value) for o in sink.sent]
+    assert dead["error_type"] == "invalid_field" and dead["value_omitted_bytes"] == len(big_input)
+    assert len(dead["error"].encode()) <= 16 * 1024
+
+
+def test_every_broker_newsflow_describes_takes_the_same_record_limit() -> None:
+    """The broker the project starts and the one docker-compose.yml runs refuse no record
+    the producers accept (schemas/limits.py is the one place the number is set)."""
+    compose = (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
+    assert f"KAFKA_MESSAGE_MAX_BYTES: {MAX_RECORD_BYTES}" in compose
+    properties = server_properties(BrokerConfig(port=1, controller_port=2, data_dir=Path("x")))
+    assert f"message.max.bytes={MAX_RECORD_BYTES}\n" in properties

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from adapters.feed_state import Validators
-from adapters.http_fetch import FetchFailure, FetchResponse
+from ingest.feed_health import Validators
 from ingest.feeds import FeedConfig
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.poller import Poller
 from schemas.contracts import problems
 from schemas.topics import Topics

@@ -3,8 +3,8 @@ URL and size; its neighbours are sent once, and the feed keeps being polled."""
 
 import json
 
-from adapters.http_fetch import FetchResponse
 from ingest.feeds import FeedConfig
+from ingest.fetching import FetchResponse
 from ingest.poller import Poller
 from schemas.contracts import problems
 from schemas.topics import Topics
@@ -24,10 +24,10 @@ def _feed(*items: str) -> FetchResponse:
     return FetchResponse(200, FEED_URL, {}, body.encode())
 
 
-def _poll_twice(feed: FetchResponse, max_text_bytes: int) -> tuple[FakeSink, InMemoryFeedState]:
+def _poll_twice(feed: FetchResponse, max_body_bytes: int) -> tuple[FakeSink, InMemoryFeedState]:
     sink, state = FakeSink(), InMemoryFeedState()
     poller = Poller([FeedConfig(FEED_URL, "Example")], ScriptedFetch({FEED_URL: feed}), state,
-                    sink, Topics(), interval_s=60, max_text_bytes=max_text_bytes)  # fmt: skip
+                    sink, Topics(), interval_s=60, max_body_bytes=max_body_bytes)  # fmt: skip
     for _ in range(2):
         assert poller.poll_feed(poller.feeds[0]).status == "new_entries"
     return sink, state
@@ -44,14 +44,14 @@ def test_an_entry_with_two_megabytes_of_text_goes_out_once_capped() -> None:
 
 
 def test_an_entry_still_too_big_is_dead_lettered_once_and_remembered() -> None:
-    # A link of 5 MB: no text field to cap, so the entry cannot be sent.
-    huge_link = "https://example.org/" + "p" * (5 * 1024 * 1024)
-    sink, state = _poll_twice(_feed(_item("a"), _item("huge", link=huge_link)), 64 * 1024)
+    # A guid of 5 MB: no text field to cap, so the entry cannot be sent.
+    huge = _item("huge").replace("<guid>huge</guid>", f"<guid>{'g' * 5 * 1024 * 1024}</guid>")
+    sink, state = _poll_twice(_feed(_item("a"), huge), 64 * 1024)
     topics = [o.topic for o in sink.sent]
     assert topics.count("news.entries.v1") == 1 and topics.count("news.dlq.v1") == 1
     [dead] = [json.loads(o.value) for o in sink.sent if o.topic == "news.dlq.v1"]
     assert (dead["stage"], dead["error_type"]) == ("poller", "too_large")
-    assert dead["url"].startswith("https://example.org/ppp") and dead["size_bytes"] > 10_000_000
+    assert dead["url"] == "https://example.org/huge" and dead["size_bytes"] > 5_000_000
     assert dead["source_topic"] == FEED_URL and dead["value_text"] is None
     assert problems("dead_letter.v1", dead) == []
     assert len(state.seen) == 2
@@ -65,5 +65,15 @@ def test_entries_with_nothing_to_fetch_and_no_text_are_counted_in_the_feed_healt
                     sink, Topics(), interval_s=60)  # fmt: skip
     poller._poll_and_log(poller.feeds[0])
     health = state.health[FEED_URL]
-    assert health.skipped_entries == "no_link_no_text=1 unsupported_link_scheme=1"
+    assert health.skipped_entries == "no_link=1 unsupported_link_scheme=1"
     assert len(sink.sent) == 1
+
+
+def test_a_link_of_megabytes_is_no_link_to_fetch() -> None:
+    huge_link = "https://example.org/" + "p" * (5 * 1024 * 1024)
+    sink, _ = _poll_twice(_feed(_item("a"), _item("huge", link=huge_link)), 64 * 1024)
+    entries = [json.loads(o.value) for o in sink.sent]
+    assert [o.topic for o in sink.sent] == ["news.entries.v1", "news.entries.v1"]
+    [huge] = [e for e in entries if e["title"] == "huge"]
+    assert huge["fetch"] is False and huge["url"].startswith(FEED_URL + "#entry=")
+    assert len(huge["entry_url"]) <= 16_384

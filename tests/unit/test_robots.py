@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract_stage import ExtractStage, OneAtATime
+from ingest.extract_stage import ExtractStage, FetchOnDemand
+from ingest.fetching import FetchFailure, FetchResponse
 from ingest.robots import ERROR_RETRY_S, RULES_TTL_S, RobotsPolicy, rules_from
 from schemas.contracts import example
 from schemas.topics import Topics
@@ -120,7 +120,7 @@ def _entry(**extra: object) -> dict[str, object]:
 
 def test_a_disallowed_page_is_not_fetched_and_the_feed_text_is_used() -> None:
     fetch = ScriptedFetch({"https://news.example.org/robots.txt": _answer(200, ROBOTS)})
-    stage = ExtractStage(OneAtATime(fetch), Topics(), robots=RobotsPolicy(fetch, UA))
+    stage = ExtractStage(FetchOnDemand(fetch), Topics(), robots=RobotsPolicy(fetch, UA))
     [out] = stage.handle(_entry(), record(b""))
     article = json.loads(out.value)
     assert article["robots_disallowed"] is True
@@ -130,7 +130,7 @@ def test_a_disallowed_page_is_not_fetched_and_the_feed_text_is_used() -> None:
 
 def test_a_feed_can_switch_robots_txt_off() -> None:
     fetch = ScriptedFetch({"https://news.example.org/robots.txt": _answer(200, ROBOTS)})
-    stage = ExtractStage(OneAtATime(fetch), Topics(), robots=RobotsPolicy(fetch, UA))
+    stage = ExtractStage(FetchOnDemand(fetch), Topics(), robots=RobotsPolicy(fetch, UA))
     [out] = stage.handle(_entry(obey_robots_txt=False), record(b""))
     assert "robots_disallowed" not in json.loads(out.value)
     assert [url for url, _ in fetch.requests] == ["https://news.example.org/members/story"]

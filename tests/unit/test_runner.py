@@ -2,12 +2,12 @@ import json
 import random
 from typing import Any
 
-from adapters.errors import PoisonMessage, TransientError
 from schemas.contracts import example
 from schemas.records import InRecord, OutRecord
 from tests.fakes import FakeSink, FakeSource, record
 from workers.backoff import Backoff
 from workers.codec import encode
+from workers.errors import PoisonMessage, TransientError
 from workers.runner import Outcome, WorkerLoop, one_at_a_time
 
 GOOD = json.dumps(example("article.v1")).encode()

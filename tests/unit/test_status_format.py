@@ -3,7 +3,7 @@ its last poll skipped; feed health keeps errors long enough to be worth showing.
 
 import pytest
 
-from adapters.feed_state import LAST_ERROR_MAX_CHARS, FeedHealth
+from ingest.feed_health import LAST_ERROR_MAX_CHARS, FeedHealth
 from ingest.feeds import FeedConfig
 from newsflow.status import format_feeds
 
@@ -57,8 +57,8 @@ def test_line_breaks_of_an_error_are_kept() -> None:
 @pytest.mark.parametrize(
     ("health", "extra"),
     [(_health(last_status="new_entries", errors_in_a_row=0), []),
-     (_health(last_status="new_entries", skipped_entries="invalid_link=1 no_link_no_text=2"),
-      ["  skipped entries: invalid_link=1 no_link_no_text=2"]),
+     (_health(last_status="new_entries", skipped_entries="invalid_link=1 no_link=2"),
+      ["  skipped entries: invalid_link=1 no_link=2"]),
      (FeedHealth(), [])],
     ids=["healthy", "skipped-entries", "never-polled"],
 )  # fmt: skip
@@ -70,7 +70,7 @@ def test_rows_of_feeds_without_errors(health: FeedHealth, extra: list[str]) -> N
 
 @pytest.mark.parametrize(
     ("stored", "count"),
-    [("", 0), ("no_link_no_text=2", 2), ("invalid_link=1 no_link_no_text=2", 3)],
+    [("", 0), ("no_link=2", 2), ("invalid_link=1 no_link=2", 3)],
     ids=["none", "one-reason", "two-reasons"],
 )
 def test_skipped_count_adds_up_the_reasons(stored: str, count: int) -> None:

@@ -18,21 +18,12 @@ from typing import Any
 import pycurl
 import pytest
 
-from adapters.errors import Interrupted
-from adapters.http_fetch import (
-    ABORTED,
-    Destination,
-    FetchFailure,
-    FetchLimits,
-    FetchResponse,
-    Hop,
-    HttpFetcher,
-    raise_if_aborted,
-)
+from adapters.http_fetch import Destination, FetchLimits, Hop, HttpFetcher
 from ingest import extract_stage
 from ingest.extract import extract_page, page_text
-from ingest.extract_stage import ExtractStage, OneAtATime
+from ingest.extract_stage import ExtractStage, FetchOnDemand
 from ingest.feeds import FeedConfig
+from ingest.fetching import ABORTED, FetchFailure, FetchResponse, raise_if_aborted
 from ingest.poller import Poller
 from ingest.time_budget import CHECK_S, OverBudget, cut_short, next_alarm_s, time_budget
 from newsflow.logs import configure_logging
@@ -41,6 +32,7 @@ from schemas.contracts import example
 from schemas.topics import Topics
 from tests.fakes import FakeSink, FakeSource, InMemoryFeedState, ScriptedFetch, record
 from workers.backoff import Backoff
+from workers.errors import Interrupted
 from workers.runner import WorkerLoop
 
 URL = "https://news.example.org/world/harbour-reopens"
@@ -194,14 +186,14 @@ def test_no_alarm_is_left_after_the_budget() -> None:
 
 
 def test_an_aborted_page_hands_the_batch_back_not_the_feeds_text() -> None:
-    stage = ExtractStage(OneAtATime(ScriptedFetch({URL: ABORTED_FETCH})), Topics())
+    stage = ExtractStage(FetchOnDemand(ScriptedFetch({URL: ABORTED_FETCH})), Topics())
     with pytest.raises(Interrupted):
         stage.handle_batch([(_entry(), record(b"{}"))])
 
 
 def test_a_failed_page_still_takes_the_feeds_text() -> None:
     failed = FetchFailure(URL, "curl error 7", "network")
-    stage = ExtractStage(OneAtATime(ScriptedFetch({URL: failed})), Topics())
+    stage = ExtractStage(FetchOnDemand(ScriptedFetch({URL: failed})), Topics())
     [outcome] = stage.handle_batch([(_entry(), record(b"{}"))])
     assert isinstance(outcome, list)
     assert json.loads(outcome[0].value)["body_source"] != "page"
@@ -211,7 +203,7 @@ def test_an_aborted_robots_txt_is_not_taken_for_disallow_all() -> None:
     # Once stopped, the fetcher sends nothing: no network is needed.
     robots = robots_policy(HttpFetcher(FetchLimits(), _stopped()), "newsflow-test")
     page = FetchResponse(200, URL, {"content-type": "text/html"}, PAGE)
-    stage = ExtractStage(OneAtATime(ScriptedFetch({URL: page})), Topics(), robots=robots)
+    stage = ExtractStage(FetchOnDemand(ScriptedFetch({URL: page})), Topics(), robots=robots)
     with pytest.raises(Interrupted):
         stage.handle_batch([(_entry(), record(b"{}"))])
 
@@ -224,7 +216,7 @@ def test_a_stop_cuts_an_extraction_in_progress_short(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(extract_stage, "extract_page", slow_extraction)
     stop = threading.Event()
     page = FetchResponse(200, URL, {"content-type": "text/html"}, PAGE)
-    stage = ExtractStage(OneAtATime(ScriptedFetch({URL: page})), Topics(), 30.0, stop=stop)
+    stage = ExtractStage(FetchOnDemand(ScriptedFetch({URL: page})), Topics(), 30.0, stop=stop)
     timer = _set_later(stop, 0.2)
     started = time.monotonic()
     with pytest.raises(Interrupted):
@@ -249,7 +241,7 @@ def test_the_loop_commits_what_was_handled_and_hands_back_the_aborted_batch() ->
     first = record(json.dumps(_entry()).encode(), offset=0)
     second = record(json.dumps(_entry(second_url, 1)).encode(), offset=1)
     source, sink = FakeSource([[first], [second]]), FakeSink()
-    stage = ExtractStage(OneAtATime(fetch), Topics(), stop=stop)
+    stage = ExtractStage(FetchOnDemand(fetch), Topics(), stop=stop)
     loop = WorkerLoop(
         "extract", "entry.v1", "dlq", stage.handle_batch, source, sink, stop=stop,
         backoff=Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1)), commit_interval_s=60.0,

@@ -6,8 +6,9 @@ import pytest
 
 from ingest.extract import Extraction
 from ingest.extract_stage import build_article
-from ingest.text_caps import MAX_TITLE_BYTES, cap_entry, cap_paragraphs, cut_text
+from ingest.text_caps import MAX_TITLE_BYTES, cap_entry, cap_paragraphs
 from schemas.contracts import check, example
+from schemas.limits import cut_text
 
 CAP_CASES = [
     ("all fit", ["aaaa", "bbbb"], 10, ["aaaa", "bbbb"], False, 10),

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.dedupe_index import Observation, Probe
-from adapters.http_fetch import FetchFailure, FetchResponse
-from ingest.extract_stage import ExtractStage, OneAtATime
+from ingest.extract_stage import ExtractStage, FetchOnDemand
+from ingest.fetching import FetchFailure, FetchResponse
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
+from workers.dedupe.index import Observation, Probe
 from workers.tag.language import LanguageDetector
 from workers.tag.rules_file import RulesFile
 from workers.tag.tagger import Tagger
@@ -39,7 +39,7 @@ def test_dedupe_warm_up_looks_nothing_up() -> None:
 
 
 def test_extract_warm_up_fetches_nothing() -> None:
-    ExtractStage(OneAtATime(Untouchable().fetch), Topics()).warm_up()
+    ExtractStage(FetchOnDemand(Untouchable().fetch), Topics()).warm_up()
 
 
 def _article(title: str, paragraphs: list[str]) -> dict[str, Any]:

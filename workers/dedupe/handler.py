@@ -5,11 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
-from adapters.dedupe_index import SLOTS, Observation, Probe
-from adapters.errors import TransientError
-from adapters.metrics import DEDUPE_VERDICTS, INTERNAL_DUPLICATION, remembered_children
 from schemas.contracts import example
 from schemas.messages import DedupeVerdict, InternalDuplicationReport
 from schemas.records import InRecord, OutRecord
@@ -17,8 +14,8 @@ from schemas.timestamps import parse_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.dedupe.body import Body
-from workers.dedupe.core import Article, Thresholds, decide, unmatched
-from workers.dedupe.internal import (
+from workers.dedupe.index import SLOTS, DedupeIndex, Observation, Probe
+from workers.dedupe.internal_duplication import (
     InternalDuplication,
     internal_duplication,
     nothing_can_repeat,
@@ -29,19 +26,12 @@ from workers.dedupe.normalize import (
     normalize_paragraphs,
     paragraph_fingerprint,
 )
+from workers.dedupe.verdicts import Article, Thresholds, decide, unmatched
+from workers.errors import TransientError
 from workers.runner import Outcome, attempt
+from workers.telemetry import DEDUPE_VERDICTS, INTERNAL_DUPLICATION, labelled_once
 
 logger = logging.getLogger(__name__)
-VERDICTS = remembered_children(DEDUPE_VERDICTS)
-REPEAT_PATTERNS = remembered_children(INTERNAL_DUPLICATION)
-
-
-class DedupeIndex(Protocol):
-    def observe_many(
-        self, lookups: Sequence[tuple[Probe, int]], *, window_s: int, slot_s: int
-    ) -> list[Observation]: ...
-
-    def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None: ...
 
 
 def _normalize_page(page: Sequence[str], body: Body) -> list[str]:
@@ -88,8 +78,8 @@ def page_sharing_body(page: Sequence[str], body: Sequence[str]) -> list[str]:
     """The page, its run of the body's paragraphs (when it holds them word for word) being
     the body's own strs: orjson then writes the UTF-8 that the compiled pass made of those,
     instead of encoding the same text again (the deduped message carries the text in
-    `body`, `paragraphs` and `page_paragraphs`; 13 of its 34 us with no str encoded yet,
-    one-off script over bench-dedupe's articles)."""
+    `body`, `paragraphs` and `page_paragraphs`: encoding it was a third of the message's
+    serialization)."""
     start = _body_run(page, body)
     if start is None:
         return list(page)
@@ -172,6 +162,11 @@ class DedupeStage:
     thresholds: Thresholds = field(default_factory=Thresholds)
     hasher: MinHasher = field(default_factory=MinHasher)
 
+    def __post_init__(self) -> None:
+        # Made with the stage, after the process bound its metrics (workers/telemetry.py).
+        self._verdicts = labelled_once(DEDUPE_VERDICTS)
+        self._repeat_patterns = labelled_once(INTERNAL_DUPLICATION)
+
     @property
     def slot_s(self) -> int:
         return max(1, self.window_s // (SLOTS - 1))
@@ -249,9 +244,9 @@ class DedupeStage:
         self, p: Prepared, seen: Observation | None, clusters: dict[int, str]
     ) -> list[OutRecord]:
         verdict = self._verdict(p, seen, clusters)
-        VERDICTS(verdict["relation"]).inc()
+        self._verdicts(verdict["relation"]).inc()
         if p.report["detected"]:
-            REPEAT_PATTERNS(p.report["pattern"]).inc()
+            self._repeat_patterns(p.report["pattern"]).inc()
         message = {
             **p.article,
             "body": "\n\n".join(p.repaired.paragraphs),

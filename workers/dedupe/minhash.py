@@ -8,7 +8,7 @@ Jaccard similarity of the shingle sets (Broder 1997). Bands of R rows are the LS
 two articles share a band with probability 1 - (1 - J^R)^B.
 
 The arithmetic is said here (and in numpy where it runs once); the per-article loops run
-compiled in native/src/lib.rs, which computes the same values bit for bit: numpy's overhead
+compiled in native/src/minhash.rs, which computes the same values bit for bit: numpy's overhead
 per call outweighed the work on arrays of a few hundred hashes.
 """
 
@@ -31,7 +31,7 @@ CompactSignature = npt.NDArray[np.uint16]
 
 SHINGLE_WORDS = 3
 SHINGLE_CHARS = 4
-# Odd 64-bit multipliers for combining token hashes into a shingle hash (native/src/lib.rs
+# Odd 64-bit multipliers for combining token hashes into a shingle hash (native/src/minhash.rs
 # holds the same three).
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 

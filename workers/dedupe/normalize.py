@@ -5,8 +5,8 @@ punctuation, and in Arabic optional vowel marks, tatweel, alef and yeh variants,
 shapes and invisible direction marks. All of those are folded away here.
 
 What each code point becomes is decided here, from Python's own unicodedata, as one table;
-the loop that applies it to every article runs compiled (native/src/lib.rs): in Python the
-same passes (a regex per rule, then split and join) cost about 240 us of a 600-word article.
+the loop that applies it to every article runs compiled (the native module): in Python the
+same passes (a regex per rule, then split and join) were most of the stage's own CPU.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ T = TypeVar("T")
 Text = TypeVar("Text", str, Sequence[str])  # a text, or a body's paragraphs
 PARAGRAPH_MARK = "\x1e"  # record separator: paragraphs cross to the folder joined by it
 
-# What a folding table entry says besides "becomes this one character" (native/src/lib.rs).
+# What a folding table entry says besides "becomes this one character" (native/src/fold.rs).
 _DROP = 0xFFFFFFFF
 _SEPARATOR = 0xFFFFFFFE
 _EXTRA = 0xFFFFFFFD  # becomes the string in the table's extra map
@@ -105,8 +105,8 @@ def _reads_raw_table() -> bytes:
 
 def reads_raw(char: str) -> bool:
     """Text that holds only such characters folds the same read as it is, each folded as its
-    NFKC form, as after NFKC: most text (all of bench-dedupe's 3,000 ANT articles), which
-    then skips unicodedata's NFKC (1.43M -> 1.31M instructions an article in the stage).
+    NFKC form, as after NFKC: most text (all of the ANT articles bench-dedupe reads), which
+    then skips unicodedata's NFKC.
     Such a character's NFKC form is made of harakat and characters that start clean. The
     NFKC form of a text is that of the text with each character replaced by its own (the two
     decompose alike); with those forms, the text is harakat among clean starters, which are
@@ -156,15 +156,15 @@ def _folder(casefold: bool) -> Folder:
 def _nfkc(text: str) -> str:
     """A text whose folding is that of text's NFKC form (the NFKC form itself, or that
     without its harakat): every caller folds what this returns."""
-    # A no-break space sends unicodedata's NFKC down its slow path for the whole text (4
-    # in 10 ANT articles have one; 125 us instead of 10 for 600 words); its NFKC form is a
-    # plain space, and a space starts no composition, so replacing it first changes nothing.
+    # A no-break space sends unicodedata's NFKC down its slow path for the whole text (many
+    # ANT articles have one; an order of magnitude slower); its NFKC form is a plain space,
+    # and a space starts no composition, so replacing it first changes nothing.
     text = text.replace("\xa0", " ")
     if unicodedata.is_normalized("NFKC", text):
         return text
     # Vowelled Arabic is not NFKC when a shadda comes before its vowel (NFKC orders marks
-    # by combining class), and unicodedata then rebuilds the whole text: 204 us for 3,800
-    # characters, 55 this way (66 of bench-dedupe's 3,000 articles are such). When the
+    # by combining class), and unicodedata then rebuilds the whole text, several times
+    # slower than the way below (a few percent of ANT articles are such). When the
     # text without its harakat is NFKC, that text folds as the NFKC form does: NFKC only
     # moves a haraka among the marks beside it (a stable sort, which leaves the others in
     # their order), and a haraka can stop only a composition of a mark of its own class
@@ -237,15 +237,14 @@ FINGERPRINT_BYTES = 8
 
 def paragraph_fingerprint(normalized: str) -> bytes:
     """What identifies a paragraph word for word in the dedupe index: XXH3-64 of its
-    normalized text (body.py's compiled pass computes the same bytes; lib.rs says why not a
+    normalized text (body.py's compiled pass computes the same bytes; hashing.rs says why not a
     cryptographic hash)."""
     return xxhash.xxh3_64_digest(normalized.encode("utf-8"))
 
 
 def fingerprint_values(fingerprints: bytes) -> frozenset[int]:
     """Paragraph fingerprints joined, as the set of the 64-bit numbers they are, in this
-    machine's byte order (for 22 of them 1.45 us, against 3.13 for a set of 8-byte slices:
-    `python -m timeit`)."""
+    machine's byte order (half the time of a set of 8-byte slices)."""
     return frozenset(memoryview(fingerprints).cast("Q"))
 
 

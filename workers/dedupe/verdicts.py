@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import xxhash
 
-from adapters.dedupe_index import Earlier, Observation
 from schemas.messages import DedupeVerdict, Relation
+from workers.dedupe.index import Earlier, Observation
 from workers.dedupe.minhash import estimate_containment, estimate_jaccard
 
 PRECEDENCE: tuple[Relation, ...] = ("exact_duplicate", "near_duplicate", "partial_reprint")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.metrics import END_TO_END_SECONDS
 from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.tag.tagger import Tagger
+from workers.telemetry import END_TO_END_SECONDS
 
 
 @dataclass

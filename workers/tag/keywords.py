@@ -39,8 +39,8 @@ def stopwords(language: str | None) -> frozenset[str]:
 
 @functools.cache
 def term_filter(language: str | None) -> TermFilter:
-    """The terms of a language's texts (native/src/lib.rs: in Python, counting them and
-    keeping the window took about 450 us of a 600-word article)."""
+    """The terms of a language's texts (counted and windowed in the native module: in
+    Python that was the largest part of tagging a long article)."""
     stop = sorted(stopwords(language))
     return TermFilter(stop, _digits(), MIN_KEYWORD_CHARS, list(ARABIC_ARTICLES))
 

@@ -4,10 +4,10 @@ Texts are folded (workers.dedupe.normalize), so words are separated by single sp
 For scripts that separate words, a phrase is a run of whole words: the matcher looks up
 each word in a table of first words, and at the few words that start a phrase tries the
 longest run first, so the longest phrase wins ("Papua New Guinea", not "Guinea"; "New
-York", not "York"). Measured on 530-word Arabic articles against 200,000 place forms: about
-5x faster than one Aho-Corasick automaton over the characters, whose trie outgrows the CPU
-caches. The word loop runs compiled (native/src/lib.rs, PhraseIndex): in Python the four
-matchers of the tag stage took about 420 us of a 600-word article.
+York", not "York"). On Arabic articles against 200,000 place forms this was several times
+faster than one Aho-Corasick automaton over the characters, whose trie outgrows the CPU
+caches. The word loop runs compiled (the native module's PhraseIndex): in Python the four
+matchers were the largest part of tagging an article.
 
 Scripts written without spaces (Chinese, Japanese) are searched inside runs, with an
 Aho-Corasick automaton (pyahocorasick) of their phrases only.
@@ -24,7 +24,7 @@ from newsflow_native import PhraseIndex
 from workers.tag.name_forms import UNSPACED_LETTERS, is_cjk
 
 
-class Hit(NamedTuple):  # a tuple: a frozen dataclass cost 1 us to build, two dozen an article
+class Hit(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass, dozens an article
     keys: tuple[str, ...]  # what the caller registered the form under
     text: str  # the form found, as folded
     paragraph: int  # index into the texts searched (the tag stage: 0 = title)

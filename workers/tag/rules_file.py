@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adapters.errors import ConfigFileError
+from workers.errors import ConfigFileError
 
 log = logging.getLogger(__name__)
 

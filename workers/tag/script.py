@@ -19,7 +19,7 @@ _SCRIPTS: dict[str, list[tuple[int, int]]] = {
     "Hani": [(0x3400, 0x9FFF)],
     "Hang": [(0xAC00, 0xD7AF)],
 }
-_LETTERS = CharClasses(list(_SCRIPTS.values()))  # compiled: a regex per script cost 26 us
+_LETTERS = CharClasses(list(_SCRIPTS.values()))  # compiled: one pass, not a regex per script
 _RIGHT_TO_LEFT = frozenset({"Arab", "Hebr"})
 SAMPLE_CHARS = 200  # letters enough to tell
 
