@@ -186,10 +186,16 @@ class Record:
 
     def pack(self) -> bytes:
         outlet = self.outlet.encode("utf-8")[:255]
-        return b"".join((
-            bytes.fromhex(self.article_id), _id_bytes(self.first_hash), _id_bytes(self.cluster),
-            struct.pack("<IHB", self.size, self.paragraphs, len(outlet)), outlet, self.signature,
-        ))  # fmt: skip
+        return b"".join(
+            (
+                bytes.fromhex(self.article_id),
+                _id_bytes(self.first_hash),
+                _id_bytes(self.cluster),
+                struct.pack("<IHB", self.size, self.paragraphs, len(outlet)),
+                outlet,
+                self.signature,
+            )
+        )
 
     @classmethod
     def unpack(cls, raw: bytes) -> Record:
@@ -197,9 +203,14 @@ class Record:
         outlet_end = cls._OUTLET_OFFSET + outlet_length
         first_hash, cluster, signature = cls.first_version_and_cluster(raw)
         return cls(
-            raw[:16].hex(), first_hash, cluster, size, paragraphs,
-            raw[cls._OUTLET_OFFSET : outlet_end].decode("utf-8", errors="replace"), signature,
-        )  # fmt: skip
+            article_id=raw[:16].hex(),
+            first_hash=first_hash,
+            cluster=cluster,
+            size=size,
+            paragraphs=paragraphs,
+            outlet=raw[cls._OUTLET_OFFSET : outlet_end].decode("utf-8", errors="replace"),
+            signature=signature,
+        )
 
     @classmethod
     def first_version_and_cluster(cls, raw: bytes) -> tuple[str, str, bytes]:
@@ -209,8 +220,9 @@ class Record:
         outlet_end = cls._OUTLET_OFFSET + raw[cls._OUTLET_OFFSET - 1]
         return (
             _id_text(raw[16 : cls.CLUSTER_OFFSET]),
-            _id_text(raw[cls.CLUSTER_OFFSET : cls._COUNTS_OFFSET]), raw[outlet_end:],
-        )  # fmt: skip
+            _id_text(raw[cls.CLUSTER_OFFSET : cls._COUNTS_OFFSET]),
+            raw[outlet_end:],
+        )
 
 
 def _id_bytes(hex_id: str) -> bytes:
@@ -263,15 +275,29 @@ class RedisDedupeIndex:
 
     def _args(self, probe: Probe, slot: int, window_s: int, slot_s: int) -> list[bytes | str | int]:
         record = Record(
-            probe.article_id, probe.digest, "", probe.size, len(probe.paragraph_keys),
-            probe.outlet, probe.signature,
-        )  # fmt: skip
+            article_id=probe.article_id,
+            first_hash=probe.digest,
+            cluster="",
+            size=probe.size,
+            paragraphs=len(probe.paragraph_keys),
+            outlet=probe.outlet,
+            signature=probe.signature,
+        )
         fields = b"".join((*probe.band_keys, *probe.paragraph_keys))
         return [
-            bytes.fromhex(probe.article_id), _id_bytes(probe.digest), record.pack(),
-            window_s, window_s + slot_s, len(probe.band_keys), len(probe.paragraph_keys), SLOTS,
-            self.base, slot, 2**self.bucket_bits, fields,
-        ]  # fmt: skip
+            bytes.fromhex(probe.article_id),
+            _id_bytes(probe.digest),
+            record.pack(),
+            window_s,
+            window_s + slot_s,
+            len(probe.band_keys),
+            len(probe.paragraph_keys),
+            SLOTS,
+            self.base,
+            slot,
+            2**self.bucket_bits,
+            fields,
+        ]
 
     def record_clusters(self, clusters: Sequence[tuple[int, str]]) -> None:
         """Remember each article's cluster (sequence number, cluster id), once: later copies
@@ -286,8 +312,9 @@ class RedisDedupeIndex:
                 replies = pipe.execute(raise_on_error=False)
         except RedisError as exc:
             raise TransientError(f"redis write of clusters failed: {exc}") from exc
-        refused = [(key, r) for key, r in zip(keys, replies, strict=True)
-                   if isinstance(r, ResponseError)]  # fmt: skip
+        refused = [
+            (key, r) for key, r in zip(keys, replies, strict=True) if isinstance(r, ResponseError)
+        ]
         for_now = [error for _, error in refused if refused_for_now(error)]
         if for_now:  # the batch's writes go again: SETRANGE twice leaves the same bytes
             raise TransientError(f"redis refused the cluster writes for now: {for_now[0]}")
@@ -302,8 +329,10 @@ def _observation(reply: list[bytes | int]) -> Observation:
     seq, exact_owner_seq = int(reply[0]), _raw(reply[2])
     first_hash, cluster, own_signature = Record.first_version_and_cluster(_raw(reply[1]))
     rest = reply[3:]
-    records = [(int(rest[i]), Record.unpack(_raw(rest[i + 1])), int(rest[i + 2]))
-               for i in range(0, len(rest), 3)]  # fmt: skip
+    records = [
+        (int(rest[i]), Record.unpack(_raw(rest[i + 1])), int(rest[i + 2]))
+        for i in range(0, len(rest), 3)
+    ]
     earlier = tuple(
         Earlier(
             r.article_id, other_seq, r.outlet, r.cluster, r.size, r.signature, r.paragraphs, shared

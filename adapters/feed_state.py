@@ -35,16 +35,21 @@ class RedisFeedState:
         except RedisError as exc:
             raise TransientError(f"redis read of feed state failed: {exc}") from exc
         return Validators(
-            _text(raw.get(b"etag")), _text(raw.get(b"last_modified")), _text(raw.get(b"moved_to")),
-            _text(raw.get(b"full_fetch_at")),
-        )  # fmt: skip
+            etag=_text(raw.get(b"etag")),
+            last_modified=_text(raw.get(b"last_modified")),
+            moved_to=_text(raw.get(b"moved_to")),
+            full_fetch_at=_text(raw.get(b"full_fetch_at")),
+        )
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
-        fields = [
-            "etag", validators.etag or "", "last_modified", validators.last_modified or "",
-            "moved_to", validators.moved_to or "", "full_fetch_at", validators.full_fetch_at or "",
-        ]  # fmt: skip
+        named = (
+            ("etag", validators.etag or ""),
+            ("last_modified", validators.last_modified or ""),
+            ("moved_to", validators.moved_to or ""),
+            ("full_fetch_at", validators.full_fetch_at or ""),
+        )
+        fields = [item for pair in named for item in pair]
         try:
             self.client.hset(key, items=fields)
         except RedisError as exc:

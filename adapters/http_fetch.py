@@ -271,9 +271,12 @@ class Hop:
         return cls(destination, body, _Headers(), _CheckedSocket(destination.address))
 
     def configure(
-        self, handle: pycurl.Curl, limits: FetchLimits, headers: Mapping[str, str] | None,
+        self,
+        handle: pycurl.Curl,
+        limits: FetchLimits,
+        headers: Mapping[str, str] | None,
         deadline: float,
-    ) -> None:  # fmt: skip
+    ) -> None:
         remaining_ms = math.ceil((deadline - time.monotonic()) * 1000)
         if remaining_ms <= 0:
             raise FetchAbort("timeout", f"over {limits.total_timeout_s}s in total")

@@ -121,9 +121,10 @@ def _consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[Par
         metadata = admin.describe_topics(list(topics))
         partitions = [
             TopicPartition(t["name"], p["partition_index"])
-            for t in metadata if not t.get("error_code")
+            for t in metadata
+            if not t.get("error_code")
             for p in t["partitions"]
-        ]  # fmt: skip
+        ]
         ends = admin.list_partition_offsets(
             dict.fromkeys(partitions, OffsetSpec.LATEST),
             isolation_level=IsolationLevel.READ_COMMITTED,
@@ -383,9 +384,13 @@ def _refused(record: OutRecord, error: BaseException) -> RefusedRecord | None:
 
 
 def read_topic(
-    bootstrap: str, topic: str, *, from_beginning: bool, idle_timeout_s: float | None,
+    bootstrap: str,
+    topic: str,
+    *,
+    from_beginning: bool,
+    idle_timeout_s: float | None,
     since_ms: int | None = None,
-) -> Iterator[InRecord]:  # fmt: skip
+) -> Iterator[InRecord]:
     """Yield records of one topic, as a consumer without a group: it commits nothing and
     never joins (or disturbs) the pipeline's groups. Starts at the beginning, the end, or
     the first record at or after `since_ms`; ends after idle_timeout_s without a record."""

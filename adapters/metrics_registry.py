@@ -31,9 +31,10 @@ class LagCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
-            "newsflow_consumer_lag", "Records on a topic not yet committed by its consumer group",
+            "newsflow_consumer_lag",
+            "Records on a topic not yet committed by its consumer group",
             labels=["group", "topic", "partition"],
-        )  # fmt: skip
+        )
         for group, topic in self.groups:
             try:
                 lags = consumer_lag(self.bootstrap, group, [topic])

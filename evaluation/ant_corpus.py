@@ -44,7 +44,11 @@ def read_corpus(data_dir: Path) -> Iterator[CorpusArticle]:
         for line in lines:
             raw = json.loads(line)
             yield CorpusArticle(
-                docno=raw["docno"], url=raw["url"], source=raw["source"],
-                category=raw["category"], title=raw["title"], published=raw["published"],
+                docno=raw["docno"],
+                url=raw["url"],
+                source=raw["source"],
+                category=raw["category"],
+                title=raw["title"],
+                published=raw["published"],
                 paragraphs=tuple(raw["paragraphs"]),
-            )  # fmt: skip
+            )

@@ -114,8 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name, ratio in ratios.items():
         print(f"  {name}: " + (f"{ratio:.1f}x" if ratio else "too little CPU to tell"))
-    write_results(args.out, {"record_bytes": args.bytes, "records": n,
-                             "broker_cpu_us_per_record": runs, "ratios": ratios})  # fmt: skip
+    write_results(
+        args.out,
+        {
+            "record_bytes": args.bytes,
+            "records": n,
+            "broker_cpu_us_per_record": runs,
+            "ratios": ratios,
+        },
+    )
     return 0
 
 

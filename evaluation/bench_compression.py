@@ -50,9 +50,14 @@ def batches_of(values: Sequence[bytes]) -> list[list[bytes]]:
 
 def build(batch: Sequence[bytes], codec: int) -> bytes:
     builder = DefaultRecordBatchBuilder(
-        magic=2, compression_type=codec, is_transactional=False,
-        producer_id=-1, producer_epoch=-1, base_sequence=-1, batch_size=2**31 - 1,
-    )  # fmt: skip
+        magic=2,
+        compression_type=codec,
+        is_transactional=False,
+        producer_id=-1,
+        producer_epoch=-1,
+        base_sequence=-1,
+        batch_size=2**31 - 1,
+    )
     for offset, value in enumerate(batch):
         builder.append(offset, timestamp=0, key=None, value=value, headers=[])
     return bytes(builder.build())

@@ -39,11 +39,17 @@ def profile_ours(
     client.flushall()
     step = newsflow_step(client, WEEK_S, bucket_bits)
     steps = [
-        (body, "fold_body"), (Body, "of"), (Body, "without"), (handler, "duplication_report"),
+        (body, "fold_body"),
+        (Body, "of"),
+        (Body, "without"),
+        (handler, "duplication_report"),
         (DedupeStage, "prepare"),
-        (RedisDedupeIndex, "observe_many"), (handler, "decide"),
-        (RedisDedupeIndex, "record_clusters"), (handler, "encode"), (DedupeStage, "handle_batch"),
-    ]  # fmt: skip
+        (RedisDedupeIndex, "observe_many"),
+        (handler, "decide"),
+        (RedisDedupeIndex, "record_clusters"),
+        (handler, "encode"),
+        (DedupeStage, "handle_batch"),
+    ]
     numbered = [(n, as_decoded(a)) for n, a in enumerate(articles)]
     with step_cpu(steps) as spent:
         for i in range(0, len(numbered), batch):
@@ -58,14 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=600, help="words per article")
     parser.add_argument("--bucket-bits", type=int, default=14, help="dedupe_bucket_bits")
     parser.add_argument(
-        "--batch", type=int, default=100,
+        "--batch",
+        type=int,
+        default=100,
         help="articles per poll: a stage with a backlog polls about 100 of these (the broker's"
         " 1 MB per partition fetch); a caught-up stage polls one at a time, also measured",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--rounds", type=int, default=10,
+        "--rounds",
+        type=int,
+        default=10,
         help="slices of the articles, each measured for every method in turn",
-    )  # fmt: skip
+    )
     parser.add_argument("--profile", action="store_true", help="also show where the time goes")
     parser.add_argument("--out", type=Path, default=Path("results/bench-dedupe.json"))
     args = parser.parse_args(argv)
@@ -85,12 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             clients.append(connect_redis(cfg.url))
             ports.append(cfg.port)
         contenders = [
-            (f"newsflow, batches of {args.batch}",
-             newsflow_step(clients[0], WEEK_S, args.bucket_bits), args.batch, clients[0]),
-            ("newsflow, one at a time",
-             newsflow_step(clients[1], WEEK_S, args.bucket_bits), 1, clients[1]),
+            (
+                f"newsflow, batches of {args.batch}",
+                newsflow_step(clients[0], WEEK_S, args.bucket_bits),
+                args.batch,
+                clients[0],
+            ),
+            (
+                "newsflow, one at a time",
+                newsflow_step(clients[1], WEEK_S, args.bucket_bits),
+                1,
+                clients[1],
+            ),
             ("datasketch MinHashLSH", datasketch_step(ports[2]), 1, clients[2]),
-        ]  # fmt: skip
+        ]
         runs = measure_in_turns(articles, contenders, rounds=args.rounds)
         profile = (
             profile_ours(clients[0], articles, args.bucket_bits, args.batch) if args.profile else {}
@@ -101,10 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for run in runs:
         f = run.figures()
         cells = (
-            f["articles_per_s_per_core"], f["articles_per_s_wall"], f["worker_cpu_us_per_article"],
-            f["redis_cpu_us_per_article"], f["redis_bytes_per_article"],
+            f["articles_per_s_per_core"],
+            f["articles_per_s_wall"],
+            f["worker_cpu_us_per_article"],
+            f["redis_cpu_us_per_article"],
+            f["redis_bytes_per_article"],
             f["redis_marginal_bytes_per_article"],
-        )  # fmt: skip
+        )
         print(f"{run.name:<27}" + "".join(f"{c:>11.0f}" for c in cells))
     ratio = runs[0].per_core / runs[-1].per_core
     single = runs[1].per_core / runs[-1].per_core
@@ -116,11 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, micros in profile.items():
             print(f"  {name:<22}{micros:>8.0f}")
     result = {
-        "words": words, "batch": args.batch, "runs": {r.name: r.figures() for r in runs},
-        "ratio_per_core": ratio, "ratio_per_core_one_at_a_time": single,
+        "words": words,
+        "batch": args.batch,
+        "runs": {r.name: r.figures() for r in runs},
+        "ratio_per_core": ratio,
+        "ratio_per_core_one_at_a_time": single,
         "ratio_worker_and_redis_cpu": with_redis,
         "profile_us_per_article": {k: round(v, 1) for k, v in profile.items()},
-    }  # fmt: skip
+    }
     write_results(args.out, result)
     return 0
 

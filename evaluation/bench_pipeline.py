@@ -79,9 +79,11 @@ class Feeds:
 
 # The poller and extract stage alone, with 1 and 2 extract processes, twice each in turns.
 EXTRACT_RUNS = (
-    (1, "extract alone, 1 worker"), (2, "extract alone, 2 workers"),
-    (1, "extract alone, 1 worker, again"), (2, "extract alone, 2 workers, again"),
-)  # fmt: skip
+    (1, "extract alone, 1 worker"),
+    (2, "extract alone, 2 workers"),
+    (1, "extract alone, 1 worker, again"),
+    (2, "extract alone, 2 workers, again"),
+)
 
 # Saturation: every story visible at once, polled often so that the run is not waiting for it.
 SATURATION_FEEDS = Feeds(window=None, poll_s=(0.2, 0.5))
@@ -98,13 +100,21 @@ def corpus_stories(articles: Sequence[CorpusArticle]) -> StorySet:
     sources = sorted({a.source for a in articles})
     outlets = tuple(
         Outlet(f"{source}-{k}", f"{source} {k}", "ar")
-        for source in sources for k in range(FEEDS_PER_SOURCE)
-    )  # fmt: skip
+        for source in sources
+        for k in range(FEEDS_PER_SOURCE)
+    )
     stories = []
     for n, article in enumerate(articles):
         outlet = f"{article.source}-{n % FEEDS_PER_SOURCE}"
-        stories.append(Story(outlet, f"a{n}", article.title or f"story {n}",
-                             _iso(article.published), article.paragraphs))  # fmt: skip
+        stories.append(
+            Story(
+                outlet=outlet,
+                slug=f"a{n}",
+                title=article.title or f"story {n}",
+                published=_iso(article.published),
+                paragraphs=article.paragraphs,
+            )
+        )
     return StorySet(outlets, tuple(stories))
 
 
@@ -127,7 +137,7 @@ class Services:
 def services(kafka: str | None, redis_url: str | None) -> Iterator[Services]:
     """The servers given, or a broker and a redis-server of our own on free ports."""
     if kafka and redis_url:
-        yield Services(kafka, redis_url, None, None)
+        yield Services(kafka=kafka, redis=redis_url, broker_pid=None, redis_pid=None)
         return
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -135,8 +145,12 @@ def services(kafka: str | None, redis_url: str | None) -> Iterator[Services]:
         redis_cfg = RedisConfig(port=free_port(), data_dir=Path(tmp) / "redis", persistent=False)
         redis_server = start_redis(redis_cfg)
         try:
-            yield Services(f"127.0.0.1:{port}", redis_cfg.url, broker.proc.pid,
-                           redis_server.proc.pid)  # fmt: skip
+            yield Services(
+                kafka=f"127.0.0.1:{port}",
+                redis=redis_cfg.url,
+                broker_pid=broker.proc.pid,
+                redis_pid=redis_server.proc.pid,
+            )
         finally:
             redis_server.stop()
             broker.stop()
@@ -149,19 +163,27 @@ class StageProcess:
     metrics_port: int
 
 
-def _env(svc: Services, prefix: str, feeds: Path, state: Path, poll_s: tuple[float, float]
-         ) -> dict[str, str]:  # fmt: skip
+def _env(
+    svc: Services, prefix: str, feeds: Path, state: Path, poll_s: tuple[float, float]
+) -> dict[str, str]:
     shortest, longest = (str(s) for s in poll_s)
     return {
         **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": svc.kafka, "NEWSFLOW_REDIS_URL": svc.redis,
-        "NEWSFLOW_TOPIC_PREFIX": prefix, "NEWSFLOW_GROUP_PREFIX": prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": prefix, "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_STATE_DIR": str(state), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_POLL_INTERVAL_S": shortest, "NEWSFLOW_POLL_MIN_INTERVAL_S": shortest,
-        "NEWSFLOW_POLL_MAX_INTERVAL_S": longest, "NEWSFLOW_POLL_HOST_CONCURRENCY": "32",
-        "NEWSFLOW_POLL_HOST_DELAY_S": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "NEWSFLOW_KAFKA_BOOTSTRAP": svc.kafka,
+        "NEWSFLOW_REDIS_URL": svc.redis,
+        "NEWSFLOW_TOPIC_PREFIX": prefix,
+        "NEWSFLOW_GROUP_PREFIX": prefix,
+        "NEWSFLOW_REDIS_KEY_PREFIX": prefix,
+        "NEWSFLOW_FEEDS_FILE": str(feeds),
+        "NEWSFLOW_STATE_DIR": str(state),
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_POLL_INTERVAL_S": shortest,
+        "NEWSFLOW_POLL_MIN_INTERVAL_S": shortest,
+        "NEWSFLOW_POLL_MAX_INTERVAL_S": longest,
+        "NEWSFLOW_POLL_HOST_CONCURRENCY": "32",
+        "NEWSFLOW_POLL_HOST_DELAY_S": "0",
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
 
 
 def _start(stage: str, env: dict[str, str]) -> StageProcess:
@@ -169,7 +191,7 @@ def _start(stage: str, env: dict[str, str]) -> StageProcess:
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsflow", "run", "--stage", stage],
         env={**env, "NEWSFLOW_METRICS_PORT": str(port)},
-    )  # fmt: skip
+    )
     return StageProcess(stage, proc, port)
 
 
@@ -218,9 +240,15 @@ def _redis_counters(url: str) -> tuple[float, int]:
 
 
 def run_pipeline(
-    name: str, svc: Services, stories: StorySet, workers: int, rate: float | None,
-    workdir: Path, stages: Sequence[str] = WORKER_STAGES, feeds_shown: Feeds = SATURATION_FEEDS,
-) -> RunResult:  # fmt: skip
+    name: str,
+    svc: Services,
+    stories: StorySet,
+    workers: int,
+    rate: float | None,
+    workdir: Path,
+    stages: Sequence[str] = WORKER_STAGES,
+    feeds_shown: Feeds = SATURATION_FEEDS,
+) -> RunResult:
     """The poller and `workers` processes of each of `stages`; measured on the output of the
     last stage (the processed topic for the whole pipeline, the articles topic for extract)."""
     prefix = f"bench{int(time.time() * 1000) % 10**9}-{re.sub(r'[^a-z0-9]', '', name)}."
@@ -292,10 +320,23 @@ def run_pipeline(
         ]
     last = max(processed) - released_wall if processed else elapsed
     return RunResult(
-        name, len(seen), last, latencies, hops, sorted(t - released_wall for t in processed),
-        stage_cpu, parts, rss, broker_cpu, redis_cpu - redis_cpu0, redis_mem - redis_mem0,
-        sum(sizes) / len(sizes) if sizes else 0.0, harness_cpu, machine_busy, elapsed,
-    )  # fmt: skip
+        name=name,
+        articles=len(seen),
+        seconds=last,
+        latencies_s=latencies,
+        hops_s=hops,
+        processed_times=sorted(t - released_wall for t in processed),
+        stage_cpu_s=stage_cpu,
+        stage_parts_s=parts,
+        rss_mb=rss,
+        broker_cpu_s=broker_cpu,
+        redis_cpu_s=redis_cpu - redis_cpu0,
+        redis_bytes=redis_mem - redis_mem0,
+        mean_message_bytes=sum(sizes) / len(sizes) if sizes else 0.0,
+        harness_cpu_s=harness_cpu,
+        machine_busy_s=machine_busy,
+        elapsed_s=elapsed,
+    )
 
 
 def _between(message: dict[str, Any], start: str, end: str) -> float:
@@ -378,8 +419,10 @@ def reference_dedupe(svc: Services, articles: Sequence[CorpusArticle]) -> float:
     """datasketch MinHashLSH with Redis storage, articles/s per core (this process)."""
     client = connect_redis(svc.redis)
     port = int(svc.redis.rsplit(":", 1)[1].split("/")[0])
-    messages = [{"article_id": f"{n:032x}", "body": "\n\n".join(a.paragraphs)}
-                for n, a in enumerate(articles)]  # fmt: skip
+    messages = [
+        {"article_id": f"{n:032x}", "body": "\n\n".join(a.paragraphs)}
+        for n, a in enumerate(articles)
+    ]
     run = measure("datasketch", client, messages, datasketch_step(port), flush=False)
     return round(run.per_core, 1)
 
@@ -392,11 +435,22 @@ def reference_producer(svc: Services, record_bytes: int, records: int) -> float 
     topic = f"bench-producer-{int(time.time())}"
     ensure_topics(svc.kafka, [topic], partitions=3)
     command = [
-        "java", "-cp", ":".join(str(j) for j in jars),
-        "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
-        "--num-records", str(records), "--record-size", str(max(record_bytes, 1)),
-        "--throughput", "-1", "--producer-props", f"bootstrap.servers={svc.kafka}", "acks=all",
-    ]  # fmt: skip
+        "java",
+        "-cp",
+        ":".join(str(j) for j in jars),
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        str(records),
+        "--record-size",
+        str(max(record_bytes, 1)),
+        "--throughput",
+        "-1",
+        "--producer-props",
+        f"bootstrap.servers={svc.kafka}",
+        "acks=all",
+    ]
     out = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     found = re.findall(r"([\d.]+) records/sec", out.stdout)
     return float(found[-1]) if found else None
@@ -414,16 +468,21 @@ class Report:
         if one and two and one["articles_per_s"]:
             scaling = two["articles_per_s"] / one["articles_per_s"]
             ratios["pipeline_scaling_2_vs_1"] = round(scaling, 2)
-        rates = {w: [runs[n]["articles_per_s"] for ww, n in EXTRACT_RUNS if ww == w and n in runs]
-                 for w in (1, 2)}  # fmt: skip
+        rates = {
+            w: [runs[n]["articles_per_s"] for ww, n in EXTRACT_RUNS if ww == w and n in runs]
+            for w in (1, 2)
+        }
         if all(rates.values()) and sum(rates[1]):
             ratios["extract_scaling_2_vs_1"] = round(sum(rates[2]) / sum(rates[1]), 2)
         ref = self.references
         if ref.get("trafilatura.extract"):
             # The same stage where the poller and the broker are its only neighbours: how
             # much of its ratio the other stages' share of the two cores takes.
-            alone = [runs[n]["stage_articles_per_s_per_core"].get("extract")
-                     for _, n in EXTRACT_RUNS if n in runs]  # fmt: skip
+            alone = [
+                runs[n]["stage_articles_per_s_per_core"].get("extract")
+                for _, n in EXTRACT_RUNS
+                if n in runs
+            ]
             ratios["extract_stage_alone_vs_trafilatura_per_core"] = [
                 round(rate / ref["trafilatura.extract"], 2) for rate in alone if rate
             ]
@@ -439,15 +498,22 @@ class Report:
             per_core = one["stage_articles_per_s_per_core"]
             if per_core.get("extract") and ref.get("trafilatura.extract"):
                 ratios["extract_stage_vs_trafilatura_per_core"] = round(
-                    per_core["extract"] / ref["trafilatura.extract"], 2)  # fmt: skip
+                    per_core["extract"] / ref["trafilatura.extract"], 2
+                )
             if per_core.get("dedupe") and ref.get("datasketch_per_core"):
                 ratios["dedupe_stage_vs_datasketch_per_core"] = round(
-                    per_core["dedupe"] / ref["datasketch_per_core"], 2)  # fmt: skip
+                    per_core["dedupe"] / ref["datasketch_per_core"], 2
+                )
             if one["articles_per_s"] and ref.get("producer_records_per_s"):
                 ratios["pipeline_vs_broker_ceiling"] = round(
-                    one["articles_per_s"] / ref["producer_records_per_s"], 4)  # fmt: skip
-        return {"runs": runs, "references": ref, "ratios": ratios,
-                "goals": goal_verdicts(runs, ratios)}  # fmt: skip
+                    one["articles_per_s"] / ref["producer_records_per_s"], 4
+                )
+        return {
+            "runs": runs,
+            "references": ref,
+            "ratios": ratios,
+            "goals": goal_verdicts(runs, ratios),
+        }
 
 
 def print_report(figures: dict[str, Any]) -> None:
@@ -455,8 +521,14 @@ def print_report(figures: dict[str, Any]) -> None:
     print("{:32} {:>8} {:>7} {:>8} {:>8} {:>8} {:>10} {:>8}".format(*header))
     for name, r in figures["runs"].items():
         lat = r["latency_ms"]
-        cells = (r["articles_per_s"] or 0, lat.get("p50", 0), lat.get("p95", 0), lat.get("p99", 0),
-                 r["machine_cores_busy"] or 0, r["harness_cpu_ms_per_article"])  # fmt: skip
+        cells = (
+            r["articles_per_s"] or 0,
+            lat.get("p50", 0),
+            lat.get("p95", 0),
+            lat.get("p99", 0),
+            r["machine_cores_busy"] or 0,
+            r["harness_cpu_ms_per_article"],
+        )
         row = "{:7.1f} {:8.0f} {:8.0f} {:8.0f} {:10.2f} {:8.2f}".format(*cells)
         print(f"{name:32} {r['articles']:8} " + row)
     one = figures["runs"].get("saturation, 1 worker")
@@ -504,8 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = iter(read_corpus(args.data))
     need = 2 * args.articles + args.latency_articles
     articles = [a for _, a in zip(range(need), (a for a in corpus if a.paragraphs), strict=False)]
-    saturation = [corpus_stories(articles[: args.articles]),
-                  corpus_stories(articles[args.articles : 2 * args.articles])]  # fmt: skip
+    saturation = [
+        corpus_stories(articles[: args.articles]),
+        corpus_stories(articles[args.articles : 2 * args.articles]),
+    ]
     steady = corpus_stories(articles[2 * args.articles :])
     report = Report()
     with tempfile.TemporaryDirectory() as tmp, services(args.kafka, args.redis) as svc:
@@ -522,8 +596,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 name, svc, saturation[0], workers, None, work, stages=("extract",)
             )
         name = f"steady {args.rate:g}/s, 2 workers"
-        report.runs[name] = run_pipeline(name, svc, steady, 2, args.rate, work,
-                                         feeds_shown=STEADY_FEEDS)  # fmt: skip
+        report.runs[name] = run_pipeline(
+            name=name,
+            svc=svc,
+            stories=steady,
+            workers=2,
+            rate=args.rate,
+            workdir=work,
+            feeds_shown=STEADY_FEEDS,
+        )
         references: dict[str, Any] = reference_extract(saturation[0], min(600, args.articles))
         references["datasketch_per_core"] = reference_dedupe(svc, articles[: args.articles])
         size = int(report.runs["saturation, 1 worker"].mean_message_bytes)

@@ -34,8 +34,9 @@ def _latency(runs: Mapping[str, RunResult], out: Path) -> Path:
         ms = sorted(t * 1000 for t in run.latencies_s)
         histogram.hist(ms, bins=50, alpha=0.7, label=name)
         cdf.plot(ms, [(i + 1) / len(ms) for i in range(len(ms))], label=name)
-    histogram.set(title="End-to-end latency", xlabel="ms (entry seen -> processed)",
-                  ylabel="articles")  # fmt: skip
+    histogram.set(
+        title="End-to-end latency", xlabel="ms (entry seen -> processed)", ylabel="articles"
+    )
     cdf.set(title="Latency CDF", xlabel="ms", ylabel="share of articles", ylim=(0, 1.01))
     for axes in (histogram, cdf):
         axes.legend(fontsize="small")
@@ -49,8 +50,11 @@ def _throughput(runs: Mapping[str, RunResult], out: Path) -> Path:
         if per_second:
             seconds = range(max(per_second) + 1)
             axes.plot(list(seconds), [per_second.get(s, 0) for s in seconds], label=name)
-    axes.set(title="Throughput over time", xlabel="seconds after release",
-             ylabel="articles processed per second")  # fmt: skip
+    axes.set(
+        title="Throughput over time",
+        xlabel="seconds after release",
+        ylabel="articles processed per second",
+    )
     axes.legend(fontsize="small")
     return _save(figure, out / "throughput.png")
 

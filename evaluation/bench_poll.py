@@ -93,8 +93,11 @@ def timed(checks: int, step: Callable[[], object]) -> dict[str, float]:
     for _ in range(checks):
         step()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"checks_per_s": round(checks / wall, 1), "checks_per_min": round(checks / wall * 60),
-            "cpu_us_per_check": round(cpu / checks * 1e6, 1)}  # fmt: skip
+    return {
+        "checks_per_s": round(checks / wall, 1),
+        "checks_per_min": round(checks / wall * 60),
+        "cpu_us_per_check": round(cpu / checks * 1e6, 1),
+    }
 
 
 def _bare_get(url: str) -> pycurl.Curl:
@@ -152,8 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'':<22}{'poller /min':>12}{'µs CPU':>9}{'bare GET /min':>15}{'ratio':>7}")
     for name, r in results.items():
         ratio = r["poller"]["checks_per_s"] / r["bare_http_get"]["checks_per_s"]
-        print(f"{name:<22}{r['poller']['checks_per_min']:>12}{r['poller']['cpu_us_per_check']:>9.0f}"
-              f"{r['bare_http_get']['checks_per_min']:>15}{ratio:>7.2f}")  # fmt: skip
+        print(
+            f"{name:<22}{r['poller']['checks_per_min']:>12}{r['poller']['cpu_us_per_check']:>9.0f}"
+            f"{r['bare_http_get']['checks_per_min']:>15}{ratio:>7.2f}"
+        )
     write_results(args.out, results)
     return 0
 

@@ -36,11 +36,19 @@ from workers.tag.tagger import LANGUAGE_SAMPLE_CHARS, RuleMatchers, Tagger
 
 # The stage's steps, where it calls them, for --profile.
 STEPS = (
-    (sys.modules[__name__], "decode"), (TagStage, "handle"), (Tagger, "tag"),
-    (LanguageDetector, "detect"), (tagger, "script_of"), (tagger, "normalize_paragraphs"),
-    (PhraseMatcher, "find"), (tagger, "place_tags"), (tagger, "entity_tags"),
-    (RuleMatchers, "topic_tags"), (KeywordWindow, "keywords_in"), (handler, "encode"),
-)  # fmt: skip
+    (sys.modules[__name__], "decode"),
+    (TagStage, "handle"),
+    (Tagger, "tag"),
+    (LanguageDetector, "detect"),
+    (tagger, "script_of"),
+    (tagger, "normalize_paragraphs"),
+    (PhraseMatcher, "find"),
+    (tagger, "place_tags"),
+    (tagger, "entity_tags"),
+    (RuleMatchers, "topic_tags"),
+    (KeywordWindow, "keywords_in"),
+    (handler, "encode"),
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "schemas" / "examples" / "deduped.v1.json"
 RULES = Path(__file__).resolve().parents[1] / "config" / "tag-rules.toml"
@@ -51,21 +59,33 @@ def deduped_messages(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Articles of about N words (the same as bench-dedupe's), as the tag stage receives them."""
     template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     keep = ("article_id", "title", "paragraphs", "body")
-    return [template | {k: a[k] for k in keep} | {"language_hint": None, "page_language": None}
-            for a in articles]  # fmt: skip
+    return [
+        template | {k: a[k] for k in keep} | {"language_hint": None, "page_language": None}
+        for a in articles
+    ]
 
 
 def _records(messages: list[dict[str, Any]]) -> list[InRecord]:
-    return [InRecord("bench", 0, i, m["article_id"].encode(), json.dumps(m).encode())
-            for i, m in enumerate(messages)]  # fmt: skip
+    return [
+        InRecord(
+            topic="bench",
+            partition=0,
+            offset=i,
+            key=m["article_id"].encode(),
+            value=json.dumps(m).encode(),
+        )
+        for i, m in enumerate(messages)
+    ]
 
 
 def _per_core(work: Callable[[], object], count: int) -> dict[str, float]:
     started = time.process_time()
     work()
     cpu = time.process_time() - started
-    return {"articles_per_s_per_core": round(count / cpu, 1),
-            "cpu_us_per_article": round(cpu / count * 1e6, 1)}  # fmt: skip
+    return {
+        "articles_per_s_per_core": round(count / cpu, 1),
+        "cpu_us_per_article": round(cpu / count * 1e6, 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,8 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         tags = the_tagger.tag(messages[0])
         for record in records:
             message = decode(record, "deduped.v1")
-            encode("processed", message["article_id"], message | {"tags": tags,
-                   "processed_at": message["extracted_at"]}, "processed.v1")  # fmt: skip
+            encode(
+                "processed",
+                message["article_id"],
+                message | {"tags": tags, "processed_at": message["extracted_at"]},
+                "processed.v1",
+            )
 
     def normalization_only() -> None:
         for m in messages:
@@ -127,10 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{n} articles of {words:.0f} words on average (consecutive ANT corpus paragraphs)")
     print(f"{'run':44} {'articles/s/core':>16} {'CPU us/article':>15}")
     for name, figures in runs.items():
-        print(f"{name:44} {figures['articles_per_s_per_core']:16,.0f} "
-              f"{figures['cpu_us_per_article']:15,.0f}")  # fmt: skip
-    ratio = runs["tag stage (decode, tag, encode)"]["articles_per_s_per_core"] / runs[
-        "reference: fastText language detection only"]["articles_per_s_per_core"]  # fmt: skip
+        print(
+            f"{name:44} {figures['articles_per_s_per_core']:16,.0f} "
+            f"{figures['cpu_us_per_article']:15,.0f}"
+        )
+    ratio = (
+        runs["tag stage (decode, tag, encode)"]["articles_per_s_per_core"]
+        / runs["reference: fastText language detection only"]["articles_per_s_per_core"]
+    )
     print(f"tag stage / fastText language detection only: {ratio:.2f}x")
     if profile:
         print(
@@ -140,9 +168,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {name:<22}{micros:>8.0f}")
     print(GOAL)
     print(f"corpus: {CITATION}")
-    write_results(args.out, {"articles": n, "mean_words": round(words), "runs": runs,
-                             "ratio_to_fasttext_language_only": round(ratio, 3),
-                             "profile_us_per_article": profile})  # fmt: skip
+    write_results(
+        args.out,
+        {
+            "articles": n,
+            "mean_words": round(words),
+            "runs": runs,
+            "ratio_to_fasttext_language_only": round(ratio, 3),
+            "profile_us_per_article": profile,
+        },
+    )
     return 0
 
 

@@ -33,12 +33,19 @@ def article_message(n: int, paragraphs: Sequence[str]) -> dict[str, Any]:
     the replay server renders a page) beside the extracted body."""
     page = (f"outlet-{n % 5} desk", *paragraphs, f"© outlet-{n % 5}. All rights reserved.")
     return {
-        "schema_version": 1, "article_id": f"{n:032x}", "url": f"https://bench.invalid/{n}",
-        "feed_url": "https://bench.invalid/feed", "outlet": f"outlet-{n % 5}", "title": f"t{n}",
-        "body": "\n\n".join(paragraphs), "paragraphs": list(paragraphs), "body_source": "page",
+        "schema_version": 1,
+        "article_id": f"{n:032x}",
+        "url": f"https://bench.invalid/{n}",
+        "feed_url": "https://bench.invalid/feed",
+        "outlet": f"outlet-{n % 5}",
+        "title": f"t{n}",
+        "body": "\n\n".join(paragraphs),
+        "paragraphs": list(paragraphs),
+        "body_source": "page",
         "page_paragraphs": list(page),
-        "seen_at": SEEN_AT, "extracted_at": SEEN_AT,
-    }  # fmt: skip
+        "seen_at": SEEN_AT,
+        "extracted_at": SEEN_AT,
+    }
 
 
 def as_decoded(message: dict[str, Any]) -> dict[str, Any]:

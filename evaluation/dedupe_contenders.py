@@ -35,12 +35,15 @@ class Run:
 
     def __add__(self, other: Run) -> Run:
         return Run(
-            self.name, self.articles + other.articles, self.wall_s + other.wall_s,
-            self.cpu_s + other.cpu_s, self.redis_cpu_s + other.redis_cpu_s,
-            self.redis_bytes + other.redis_bytes,
-            self.redis_bytes_second_half + other.redis_bytes_second_half,
-            self.second_half_articles + other.second_half_articles,
-        )  # fmt: skip
+            name=self.name,
+            articles=self.articles + other.articles,
+            wall_s=self.wall_s + other.wall_s,
+            cpu_s=self.cpu_s + other.cpu_s,
+            redis_cpu_s=self.redis_cpu_s + other.redis_cpu_s,
+            redis_bytes=self.redis_bytes + other.redis_bytes,
+            redis_bytes_second_half=self.redis_bytes_second_half + other.redis_bytes_second_half,
+            second_half_articles=self.second_half_articles + other.second_half_articles,
+        )
 
     @property
     def per_core(self) -> float:
@@ -56,7 +59,8 @@ class Run:
 
     def figures(self) -> dict[str, float]:
         return {
-            "articles": self.articles, "wall_s": round(self.wall_s, 3),
+            "articles": self.articles,
+            "wall_s": round(self.wall_s, 3),
             "articles_per_s_wall": round(self.articles / self.wall_s, 1),
             "articles_per_s_per_core": round(self.per_core, 1),
             "worker_cpu_us_per_article": round(self.cpu_s / self.articles * 1e6, 1),
@@ -65,7 +69,7 @@ class Run:
             "redis_marginal_bytes_per_article": round(
                 self.redis_bytes_second_half / max(1, self.second_half_articles), 1
             ),
-        }  # fmt: skip
+        }
 
 
 Step = Callable[[Sequence[tuple[int, Any]]], None]  # a batch of (n, article)
@@ -82,9 +86,14 @@ def _used_memory(client: redis.Redis) -> int:
 
 
 def measure(
-    name: str, client: redis.Redis, articles: Sequence[Any], step: Step, *, batch: int = 1,
+    name: str,
+    client: redis.Redis,
+    articles: Sequence[Any],
+    step: Step,
+    *,
+    batch: int = 1,
     flush: bool = True,
-) -> Run:  # fmt: skip
+) -> Run:
     """`batch`: articles handed over at once, as a stage's poll hands them over; `flush`:
     empty the Redis first (off when the Redis holds someone else's keys)."""
     [run] = measure_in_turns(articles, [(name, step, batch, client)], rounds=2, flush=flush)
@@ -116,9 +125,12 @@ def measure_in_turns(
 
 
 def _measured_slice(
-    name: str, client: redis.Redis, batches: Sequence[Sequence[tuple[int, Any]]], step: Step,
+    name: str,
+    client: redis.Redis,
+    batches: Sequence[Sequence[tuple[int, Any]]],
+    step: Step,
     second_half: bool,
-) -> Run:  # fmt: skip
+) -> Run:
     batches = [[(n, as_decoded(m)) for n, m in chunk] for chunk in batches]
     memory, redis_cpu = _used_memory(client), _redis_cpu(client)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -127,9 +139,15 @@ def _measured_slice(
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     grown, count = _used_memory(client) - memory, sum(map(len, batches))
     return Run(
-        name, count, wall, cpu, _redis_cpu(client) - redis_cpu, grown,
-        grown if second_half else 0, count if second_half else 0,
-    )  # fmt: skip
+        name=name,
+        articles=count,
+        wall_s=wall,
+        cpu_s=cpu,
+        redis_cpu_s=_redis_cpu(client) - redis_cpu,
+        redis_bytes=grown,
+        redis_bytes_second_half=grown if second_half else 0,
+        second_half_articles=count if second_half else 0,
+    )
 
 
 def newsflow_step(client: redis.Redis, window_s: int, bucket_bits: int) -> Step:
@@ -150,10 +168,13 @@ def newsflow_step(client: redis.Redis, window_s: int, bucket_bits: int) -> Step:
 def datasketch_step(port: int) -> Step:
     """datasketch's MinHashLSH (its defaults) with its Redis storage on 127.0.0.1:`port`, fed
     the same word shingles of the same normalized text as ours: a query, then an insert."""
-    lsh = MinHashLSH(storage_config={
-        "type": "redis", "basename": b"bench:datasketch",
-        "redis": {"host": "127.0.0.1", "port": port},
-    })  # fmt: skip
+    lsh = MinHashLSH(
+        storage_config={
+            "type": "redis",
+            "basename": b"bench:datasketch",
+            "redis": {"host": "127.0.0.1", "port": port},
+        }
+    )
 
     def step(chunk: Sequence[tuple[int, Any]]) -> None:
         for _, message in chunk:

@@ -37,12 +37,18 @@ SEEN_AT = "2018-03-01T12:00:00.000Z"  # one moment: the whole set sits in one wi
 
 def article_message(case: Case) -> dict[str, Any]:
     return {
-        "schema_version": 1, "article_id": case.article_id,
-        "url": f"https://eval.invalid/{case.article_id}", "feed_url": "https://eval.invalid/feed",
-        "outlet": case.outlet, "title": case.title, "body": "\n\n".join(case.paragraphs),
-        "paragraphs": list(case.paragraphs), "body_source": "page", "seen_at": SEEN_AT,
+        "schema_version": 1,
+        "article_id": case.article_id,
+        "url": f"https://eval.invalid/{case.article_id}",
+        "feed_url": "https://eval.invalid/feed",
+        "outlet": case.outlet,
+        "title": case.title,
+        "body": "\n\n".join(case.paragraphs),
+        "paragraphs": list(case.paragraphs),
+        "body_source": "page",
+        "seen_at": SEEN_AT,
         "extracted_at": SEEN_AT,
-    }  # fmt: skip
+    }
 
 
 def run_ours(cases: Sequence[Case], redis_url: str) -> list[Outcome]:
@@ -65,10 +71,13 @@ def baseline_shingles(case: Case) -> list[bytes]:
 
 
 def run_baseline(cases: Sequence[Case], redis_port: int) -> list[Outcome]:
-    lsh = MinHashLSH(storage_config={
-        "type": "redis", "basename": b"eval:datasketch",
-        "redis": {"host": "127.0.0.1", "port": redis_port},
-    })  # fmt: skip
+    lsh = MinHashLSH(
+        storage_config={
+            "type": "redis",
+            "basename": b"eval:datasketch",
+            "redis": {"host": "127.0.0.1", "port": redis_port},
+        }
+    )
     outcomes = []
     for n, case in enumerate(cases):
         signature = MinHash()
@@ -120,8 +129,12 @@ def report(
 
 
 def _figures(score: Score) -> dict[str, float]:
-    return {"support": score.support, "precision": round(score.precision, 4),
-            "recall": round(score.recall, 4), "f1": round(score.f1, 4)}  # fmt: skip
+    return {
+        "support": score.support,
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "f1": round(score.f1, 4),
+    }
 
 
 def _kind_recall(
@@ -136,8 +149,11 @@ def _kind_recall(
         return named and o.predicted_cluster == o.expected_cluster
 
     n = len(idx) or 1
-    return {"n": len(idx), "ours": sum(right(ours[i]) for i in idx) / n,
-            "datasketch": sum(right(theirs[i]) for i in idx) / n}  # fmt: skip
+    return {
+        "n": len(idx),
+        "ours": sum(right(ours[i]) for i in idx) / n,
+        "datasketch": sum(right(theirs[i]) for i in idx) / n,
+    }
 
 
 SEED_STORY = Path("seed") / "internal-duplicate-ar.txt"
@@ -153,11 +169,13 @@ def seed_check(data: Path) -> dict[str, Any] | None:
     repaired = Body.of(paragraphs).without({r["index"] for r in report["repeats"]}).paragraphs
     distinct = list(dict.fromkeys(paragraphs))
     result = {
-        "paragraphs": len(paragraphs), "detected": report["detected"],
-        "pattern": report["pattern"], "repeats": len(report["repeats"]),
+        "paragraphs": len(paragraphs),
+        "detected": report["detected"],
+        "pattern": report["pattern"],
+        "repeats": len(report["repeats"]),
         "repaired_paragraphs": len(repaired),
         "repaired_is_the_distinct_paragraphs_in_order": list(repaired) == distinct,
-    }  # fmt: skip
+    }
     print(f"\nseed story ({path.name}): " + ", ".join(f"{k} {v}" for k, v in result.items()))
     return result
 

@@ -68,10 +68,13 @@ def load(folder: Path) -> tuple[dict[str, tuple[bytes, str]], dict[str, str]]:
 
 def figures(score: BenchmarkScore, seconds: float) -> dict[str, float]:
     return {
-        "f1": round(score.f1, 4), "precision": round(score.precision, 4),
-        "recall": round(score.recall, 4), "accuracy": round(score.accuracy, 4),
-        "empty": score.empty_predictions, "cpu_ms_per_page": round(seconds / score.pages * 1000, 1),
-    }  # fmt: skip
+        "f1": round(score.f1, 4),
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "accuracy": round(score.accuracy, 4),
+        "empty": score.empty_predictions,
+        "cpu_ms_per_page": round(seconds / score.pages * 1000, 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

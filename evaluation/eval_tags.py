@@ -75,8 +75,13 @@ class Tally:
     def figures(self) -> dict[str, float | int]:
         precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        return {"precision": round(precision, 3), "recall": round(recall, 3),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}  # fmt: skip
+        return {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 def load_cases(folder: Path = CASES) -> list[Case]:
@@ -84,8 +89,16 @@ def load_cases(folder: Path = CASES) -> list[Case]:
     for path in sorted(folder.glob("articles-*.toml")):
         for raw in tomllib.loads(path.read_text(encoding="utf-8"))["article"]:
             paragraphs = tuple(p.strip() for p in raw["body"].split("\n\n") if p.strip())
-            cases.append(Case(raw["id"], raw["language"], raw["title"], paragraphs,
-                              frozenset(raw["places"]), frozenset(raw["entities"])))  # fmt: skip
+            cases.append(
+                Case(
+                    id=raw["id"],
+                    language=raw["language"],
+                    title=raw["title"],
+                    paragraphs=paragraphs,
+                    places=frozenset(raw["places"]),
+                    entities=frozenset(raw["entities"]),
+                )
+            )
     return cases
 
 
@@ -93,8 +106,12 @@ def score_cases(tagger: Tagger, cases: Sequence[Case]) -> dict[str, Any]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     right_language = 0
     for case in cases:
-        article = {"title": case.title, "paragraphs": list(case.paragraphs),
-                   "body": "\n\n".join(case.paragraphs), "outlet": "eval"}  # fmt: skip
+        article = {
+            "title": case.title,
+            "paragraphs": list(case.paragraphs),
+            "body": "\n\n".join(case.paragraphs),
+            "outlet": "eval",
+        }
         tags = tagger.tag(article)
         countries = {p["id"] for p in tags.get("places", []) if p["kind"] == "country"}
         entities = {e["name"] for e in tags.get("entities", [])}
@@ -125,8 +142,11 @@ def _accuracy(detector: LanguageDetector, labelled: Iterable[tuple[str, str]]) -
             right += 1
         else:
             confusions[f"{expected}->{language}"] += 1
-    return {"texts": total, "accuracy": round(right / total, 4) if total else None,
-            "confusions": dict(confusions.most_common(10))}  # fmt: skip
+    return {
+        "texts": total,
+        "accuracy": round(right / total, 4) if total else None,
+        "confusions": dict(confusions.most_common(10)),
+    }
 
 
 def ant_bodies(data: Path) -> Iterable[tuple[str, str]]:
@@ -151,12 +171,16 @@ def seed_check(data: Path) -> dict[str, Any]:
     """The story the project started from, with the bundled tag rules (the issue's bar)."""
     paragraphs = [line for line in (data / SEED).read_text(encoding="utf-8").splitlines() if line]
     tagger = Tagger(LanguageDetector(), RulesFile(SEED_RULES))
-    tags = tagger.tag({"title": "", "paragraphs": paragraphs, "body": "\n\n".join(paragraphs),
-                       "outlet": "seed"})  # fmt: skip
+    tags = tagger.tag(
+        {"title": "", "paragraphs": paragraphs, "body": "\n\n".join(paragraphs), "outlet": "seed"}
+    )
     places = sorted(p["id"] for p in tags.get("places", []) if p["kind"] == "country")
     entities = sorted(e["name"] for e in tags.get("entities", []))
-    ok = (tags["language"] == SEED_LANGUAGE and set(places) >= SEED_PLACES
-          and set(entities) >= SEED_ENTITIES)  # fmt: skip
+    ok = (
+        tags["language"] == SEED_LANGUAGE
+        and set(places) >= SEED_PLACES
+        and set(entities) >= SEED_ENTITIES
+    )
     found = {"language": tags["language"], "places": places, "entities": entities}
     return {"found": found, "meets_the_issue": ok}
 
@@ -167,8 +191,10 @@ def _print_cases(figures: dict[str, Any]) -> None:
         f"{'tag type / language':24} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}"
     )
     for name, s in figures["scores"].items():
-        print(f"{name:24} {s['precision']:9.3f} {s['recall']:7.3f} "
-              f"{s['tp']:4} {s['fp']:4} {s['fn']:4}")  # fmt: skip
+        print(
+            f"{name:24} {s['precision']:9.3f} {s['recall']:7.3f} "
+            f"{s['tp']:4} {s['fp']:4} {s['fn']:4}"
+        )
     print(f"language of the set's articles: {figures['language_accuracy']:.1%}")
     for name, errors in figures["errors"].items():
         for error in errors:
@@ -192,13 +218,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpora = {"ant": (CORPUS, ant_bodies), "scrapinghub": (SCRAPINGHUB, scrapinghub_bodies)}
         figures["language"] = {
             name: _accuracy(detector, bodies(args.data))
-            for name, (path, bodies) in corpora.items() if (args.data / path).exists()
-        }  # fmt: skip
-        print(f"language detection, bodies of {MIN_BODY_CHARS}+ characters, "
-              f"first {LANGUAGE_SAMPLE_CHARS} characters read:")  # fmt: skip
+            for name, (path, bodies) in corpora.items()
+            if (args.data / path).exists()
+        }
+        print(
+            f"language detection, bodies of {MIN_BODY_CHARS}+ characters, "
+            f"first {LANGUAGE_SAMPLE_CHARS} characters read:"
+        )
         for name, result in figures["language"].items():
-            print(f"  {name:12} {result['accuracy']:.2%} of {result['texts']} "
-                  f"(errors: {result['confusions'] or 'none'})")  # fmt: skip
+            print(
+                f"  {name:12} {result['accuracy']:.2%} of {result['texts']} "
+                f"(errors: {result['confusions'] or 'none'})"
+            )
         if (args.data / SEED).exists():
             figures["seed"] = seed_check(args.data)
             verdict = "as expected" if figures["seed"]["meets_the_issue"] else "NOT as expected"

@@ -50,8 +50,12 @@ def _mean(values: list[float]) -> float:
 def page_score(prediction: str, truth: str) -> PageScore:
     p, t = shingles(prediction), shingles(truth)
     tp = sum((p & t).values())
-    return PageScore(tp, sum((p - t).values()), sum((t - p).values()),
-                     TOKEN.findall(prediction) == TOKEN.findall(truth))  # fmt: skip
+    return PageScore(
+        tp=tp,
+        fp=sum((p - t).values()),
+        fn=sum((t - p).values()),
+        exact=TOKEN.findall(prediction) == TOKEN.findall(truth),
+    )
 
 
 @dataclass(frozen=True)

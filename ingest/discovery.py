@@ -15,13 +15,28 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-FEED_TYPES = frozenset({
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml",
-    "application/feed+json", "application/json", "text/xml", "application/xml",
-})  # fmt: skip
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+        "text/xml",
+        "application/xml",
+    }
+)
 _FEEDISH = re.compile(r"(?:/feed/?$|/rss/?$|rss\.xml$|atom\.xml$|feed\.xml$|\.rss$|/atom/?$)", re.I)
-COMMON_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
-                "/feeds/posts/default", "/feed.json")  # fmt: skip
+COMMON_PATHS = (
+    "/feed",
+    "/rss",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/feeds/posts/default",
+    "/feed.json",
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +58,12 @@ def feed_candidates(html: bytes, page_url: str) -> list[Candidate]:
             rel = (link.get("rel") or "").lower().split()
             kind = (link.get("type") or "").lower().split(";")[0].strip()
             if "alternate" in rel and kind in FEED_TYPES and link.get("href"):
-                _add(found, urljoin(page_url, link.get("href").strip()), link.get("title"),
-                     "declared")  # fmt: skip
+                _add(
+                    found,
+                    urljoin(page_url, link.get("href").strip()),
+                    link.get("title"),
+                    "declared",
+                )
         for anchor in root.iter("a"):
             href = (anchor.get("href") or "").strip()
             if href and _FEEDISH.search(urlsplit(href).path):

@@ -57,8 +57,12 @@ def skip_summary(skipped: Counter[SkipReason]) -> str:
 def entry_fingerprint(entry: FeedEntry) -> str:
     """Changes when the feed says the entry changed: a new title, summary or updated time."""
     parts = (
-        entry.guid or "", entry.link or "", entry.title, entry.updated or "", entry.summary or ""
-    )  # fmt: skip
+        entry.guid or "",
+        entry.link or "",
+        entry.title,
+        entry.updated or "",
+        entry.summary or "",
+    )
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -85,9 +85,12 @@ def _page_of(
 
 
 def build_article(
-    entry: dict[str, Any], page: Extraction | None, fetched_url: str | None, fetch_note: str,
+    entry: dict[str, Any],
+    page: Extraction | None,
+    fetched_url: str | None,
+    fetch_note: str,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-) -> ArticleMessage:  # fmt: skip
+) -> ArticleMessage:
     """The article of an entry: the page's body (else the feed's text) within max_body_bytes;
     the page's paragraphs within the same cap."""
     chosen = choose_body(page, entry.get("content"), entry.get("summary"))

@@ -57,11 +57,15 @@ def json_feed_items(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]] 
         link = _text(item.get("url")) or _text(item.get("external_url"))
         if link is None and guid and guid.startswith(("http://", "https://")):
             link = guid  # 1.1: id may be the URL when url is absent
-        entries.append({
-            "link": link, "id": guid, "title": _text(item.get("title")),
-            "summary": _text(item.get("summary")),
-            "content": _text(item.get("content_html")) or _text(item.get("content_text")),
-            "published": _when(item.get("date_published")),
-            "updated": _when(item.get("date_modified")),
-        })  # fmt: skip
+        entries.append(
+            {
+                "link": link,
+                "id": guid,
+                "title": _text(item.get("title")),
+                "summary": _text(item.get("summary")),
+                "content": _text(item.get("content_html")) or _text(item.get("content_text")),
+                "published": _when(item.get("date_published")),
+                "updated": _when(item.get("date_modified")),
+            }
+        )
     return feed, entries

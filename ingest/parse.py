@@ -64,10 +64,12 @@ class FeedEncoding:
 
 # Byte-order marks; UTF-32 before UTF-16, whose little-endian mark is a prefix of UTF-32's.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
-)  # fmt: skip
+)
 # XML 1.0 appendix F: "<?" in UTF-16 without a byte-order mark.
 _UTF16_WITHOUT_BOM = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 # WHATWG Encoding: the decoders browsers use for these labels (by Python's codec name).
@@ -76,31 +78,88 @@ _UTF16_WITHOUT_BOM = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")
 # comes to the same, and its repair of UTF-8 text labelled ISO-8859-1 (re-decoding a field
 # whose ISO-8859-1 bytes are valid UTF-8) only works on text read that way.
 _AS_BROWSERS_READ = {
-    "ascii": "iso-8859-1", "iso8859-9": "windows-1254", "iso8859-11": "cp874",
-    "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949",
+    "ascii": "iso-8859-1",
+    "iso8859-9": "windows-1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
     "shift_jis": "cp932",
-}  # fmt: skip
+}
 # WHATWG Encoding's encodings, by Python codec name: all a browser's detector can choose.
-_WEB_ENCODINGS = frozenset(codecs.lookup(label).name for label in (
-    "utf-8", "utf-16-be", "utf-16-le", "ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4",
-    "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10", "iso-8859-13",
-    "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "mac-roman",
-    "mac-cyrillic", "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
-    "cp1256", "cp1257", "cp1258", "gbk", "gb18030", "big5", "big5hkscs", "euc-jp",
-    "iso-2022-jp", "shift_jis", "cp932", "euc-kr", "cp949",
-))  # fmt: skip
+_WEB_ENCODINGS = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8",
+        "utf-16-be",
+        "utf-16-le",
+        "ibm866",
+        "iso-8859-2",
+        "iso-8859-3",
+        "iso-8859-4",
+        "iso-8859-5",
+        "iso-8859-6",
+        "iso-8859-7",
+        "iso-8859-8",
+        "iso-8859-10",
+        "iso-8859-13",
+        "iso-8859-14",
+        "iso-8859-15",
+        "iso-8859-16",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "mac-cyrillic",
+        "cp874",
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "gbk",
+        "gb18030",
+        "big5",
+        "big5hkscs",
+        "euc-jp",
+        "iso-2022-jp",
+        "shift_jis",
+        "cp932",
+        "euc-kr",
+        "cp949",
+    )
+)
 # Single-byte code pages of the Latin script. A detector tells them apart little better
 # than chance on a feed's text (undeclared French came out as cp1250, Portuguese as cp1257),
 # so a guess among them gives way to the default, windows-1252 (by far the most common).
-_LATIN_CODE_PAGES = frozenset(codecs.lookup(label).name for label in (
-    "cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "iso-8859-2", "iso-8859-3",
-    "iso-8859-4", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16",
-    "mac-roman",
-))  # fmt: skip
+_LATIN_CODE_PAGES = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "cp1250",
+        "cp1252",
+        "cp1254",
+        "cp1257",
+        "cp1258",
+        "iso-8859-2",
+        "iso-8859-3",
+        "iso-8859-4",
+        "iso-8859-10",
+        "iso-8859-13",
+        "iso-8859-14",
+        "iso-8859-15",
+        "iso-8859-16",
+        "mac-roman",
+    )
+)
 # Python codecs that are no character encoding of the web: escape-sequence interpreters,
 # host-name codecs, and UTF-7, which browsers refuse because it hides markup (XSS).
-_NOT_WEB_ENCODINGS = frozenset({"unicode-escape", "raw-unicode-escape", "undefined", "idna",
-                                "punycode", "utf-7"})  # fmt: skip
+_NOT_WEB_ENCODINGS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "undefined", "idna", "punycode", "utf-7"}
+)
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _DECLARED_ENCODING = re.compile(
     rb"\A\s*<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']", re.IGNORECASE
@@ -311,11 +370,17 @@ def _json_feed(body: bytes) -> ParsedFeed | FeedParseError:
         return FeedParseError(read)
     feed, items = read
     entries = tuple(
-        FeedEntry(link=item["link"], title=item["title"] or "", guid=item["id"],
-                  summary=item["summary"], content=item["content"],
-                  published=item["published"], updated=item["updated"])
+        FeedEntry(
+            link=item["link"],
+            title=item["title"] or "",
+            guid=item["id"],
+            summary=item["summary"],
+            content=item["content"],
+            published=item["published"],
+            updated=item["updated"],
+        )
         for item in items
-    )  # fmt: skip
+    )
     return ParsedFeed(title=feed["title"], language=feed["language"], entries=entries, warning=None)
 
 

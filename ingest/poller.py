@@ -161,9 +161,14 @@ class Poller:
             sent, entries, skipped = self._send_new_entries(feed, decided.parsed)
         self.state.save_validators(feed.url, decided.validators)
         return PollResult(
-            feed.url, "new_entries", sent=sent, entries=entries, headers=decided.headers,
-            ttl_s=decided.parsed.ttl_s, skipped_entries=skipped,
-        )  # fmt: skip
+            feed.url,
+            "new_entries",
+            sent=sent,
+            entries=entries,
+            headers=decided.headers,
+            ttl_s=decided.parsed.ttl_s,
+            skipped_entries=skipped,
+        )
 
     def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int, str]:
         """Send the entries not sent before (or changed), then remember them. Returns (sent,
@@ -193,17 +198,23 @@ class Poller:
         return len(fresh), len(batch.messages), batch.skipped_summary()
 
     def _dead_letter(
-        self, entry: EntryMessage, record: OutRecord, refused: RefusedRecord | None,
+        self,
+        entry: EntryMessage,
+        record: OutRecord,
+        refused: RefusedRecord | None,
         too_large: str | None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """The entry sent to the dead-letter topic; its error type."""
         error_type = refused.error_type if refused is not None else "too_large"
         reason = refused.reason if refused is not None else str(too_large)
         logger.warning(
             "entry dead-lettered feed=%s article_id=%s url=%s error_type=%s error=%s",
-            entry["feed_url"], entry["article_id"], cut_text(entry["url"], 200), error_type,
+            entry["feed_url"],
+            entry["article_id"],
+            cut_text(entry["url"], 200),
+            error_type,
             reason,
-        )  # fmt: skip
+        )
         poison = PoisonMessage(reason, error_type=error_type)
         size = payload_bytes(record)
         if self.sink.send(entry_dead_letter(entry, poison, self.topics.dead_letter, size)):
@@ -235,12 +246,15 @@ class Poller:
             interval = adapt_interval(interval, result.sent, result.entries, bounds)
             self.intervals[feed.url] = interval
         return next_poll_s(
-            interval_s=interval, bounds=bounds,
+            interval_s=interval,
+            bounds=bounds,
             status=result.status if result else "not_modified",
-            errors=self.errors.get(feed.url, 0), headers=result.headers if result else {},
-            feed_ttl_s=result.ttl_s if result else None, now=datetime.now(UTC),
+            errors=self.errors.get(feed.url, 0),
+            headers=result.headers if result else {},
+            feed_ttl_s=result.ttl_s if result else None,
+            now=datetime.now(UTC),
             jitter=self.rng.random(),
-        )  # fmt: skip
+        )
 
     def run(self) -> None:
         """Polls due feeds on a pool of threads, so one slow server holds only its own feeds;
@@ -249,8 +263,10 @@ class Poller:
         in_flight: dict[str, Future[float]] = {}
         logger.info(
             "poller started feeds=%d interval_s=%.0f concurrency=%d",
-            len(self.feeds), self.interval_s, self.concurrency,
-        )  # fmt: skip
+            len(self.feeds),
+            self.interval_s,
+            self.concurrency,
+        )
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="poll") as pool:
             while not self.stop.is_set():
                 self._collect(in_flight, due)
@@ -299,8 +315,10 @@ class Poller:
             self.errors[feed.url] = self.errors.get(feed.url, 0) + 1
             logger.warning(
                 "feed poll failed feed=%s errors=%d error=%s",
-                feed.url, self.errors[feed.url], result.error,
-            )  # fmt: skip
+                feed.url,
+                self.errors[feed.url],
+                result.error,
+            )
         else:
             self.errors.pop(feed.url, None)
             self.last_success[feed.url] = polled_at

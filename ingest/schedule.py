@@ -69,9 +69,16 @@ def server_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
 
 
 def next_poll_s(
-    *, interval_s: float, bounds: Bounds, status: str, errors: int, headers: Mapping[str, str],
-    feed_ttl_s: float | None, now: datetime, jitter: float,
-) -> float:  # fmt: skip
+    *,
+    interval_s: float,
+    bounds: Bounds,
+    status: str,
+    errors: int,
+    headers: Mapping[str, str],
+    feed_ttl_s: float | None,
+    now: datetime,
+    jitter: float,
+) -> float:
     """`jitter` in [0, 1): the delay is spread over +-10 % of its value."""
     if status == "gone":
         return GONE_PROBE_S

@@ -284,9 +284,11 @@ def _explain(settings: Settings, args: argparse.Namespace) -> int:
     """Reads the processed topic from the start for the article and the one it matched."""
     versions: dict[str, list[dict[str, Any]]] = {}
     records = read_topic(
-        settings.kafka_bootstrap, topics_of(settings).processed,
-        from_beginning=True, idle_timeout_s=args.idle_exit_s,
-    )  # fmt: skip
+        settings.kafka_bootstrap,
+        topics_of(settings).processed,
+        from_beginning=True,
+        idle_timeout_s=args.idle_exit_s,
+    )
     for record in records:
         message = json.loads(record.value)
         versions.setdefault(message["article_id"], []).append(message)

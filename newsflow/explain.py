@@ -48,9 +48,11 @@ def _where(evidence: dict[str, Any]) -> str:
 def tag_lines(tags: dict[str, Any]) -> list[str]:
     """Each tag with the words that gave it and where they are."""
     lines = []
-    labelled = (("places", "place", lambda t: f"{t['id']} {t['name']}"),
-                ("entities", "name", lambda t: f"{t['name']} ({t['kind']})"),
-                ("topics", "topic", lambda t: t["id"]))  # fmt: skip
+    labelled = (
+        ("places", "place", lambda t: f"{t['id']} {t['name']}"),
+        ("entities", "name", lambda t: f"{t['name']} ({t['kind']})"),
+        ("topics", "topic", lambda t: t["id"]),
+    )
     for key, label, title in labelled:
         for tag in tags.get(key, []):
             found = ", ".join(_where(e) for e in tag["evidence"])

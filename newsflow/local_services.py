@@ -42,9 +42,13 @@ class LocalServices:
 
 
 def _reuse_or_start(
-    name: str, port: int, address: str, probe: Callable[[], None],
-    start: Callable[[], ManagedProcess], started: list[ManagedProcess],
-) -> str:  # fmt: skip
+    name: str,
+    port: int,
+    address: str,
+    probe: Callable[[], None],
+    start: Callable[[], ManagedProcess],
+    started: list[ManagedProcess],
+) -> str:
     """A server already answering on our port is reused (a second `newsflow run`, or one
     the user started); a port held by something else is an error; else we start one."""
     if port_is_open(port):
@@ -70,14 +74,26 @@ def _local_kafka(settings: Settings, started: list[ManagedProcess]) -> str:
         partitions=settings.topic_partitions,
     )
     probe = partial(wait_for_kafka, cfg.bootstrap, timeout_s=10)
-    return _reuse_or_start("Kafka broker", cfg.port, cfg.bootstrap, probe,
-                           partial(start_broker, cfg), started)  # fmt: skip
+    return _reuse_or_start(
+        name="Kafka broker",
+        port=cfg.port,
+        address=cfg.bootstrap,
+        probe=probe,
+        start=partial(start_broker, cfg),
+        started=started,
+    )
 
 
 def _local_redis(settings: Settings, started: list[ManagedProcess]) -> str:
     cfg = RedisConfig(port=settings.local_redis_port, data_dir=settings.state_dir / "redis")
-    return _reuse_or_start("Redis server", cfg.port, cfg.url, partial(ping_redis, cfg.url),
-                           partial(start_redis, cfg), started)  # fmt: skip
+    return _reuse_or_start(
+        name="Redis server",
+        port=cfg.port,
+        address=cfg.url,
+        probe=partial(ping_redis, cfg.url),
+        start=partial(start_redis, cfg),
+        started=started,
+    )
 
 
 def ensure_services(settings: Settings) -> LocalServices:

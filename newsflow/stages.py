@@ -97,9 +97,15 @@ def warm_up(stage: str, work: Callable[[], None]) -> None:
 
 
 def _worker(
-    settings: Settings, stage: str, input_topic: str, contract: str, handle: BatchHandler,
-    stop: threading.Event, outputs: Sequence[str], extra_close: Callable[[], None] = lambda: None,
-) -> RunningStage:  # fmt: skip
+    settings: Settings,
+    stage: str,
+    input_topic: str,
+    contract: str,
+    handle: BatchHandler,
+    stop: threading.Event,
+    outputs: Sequence[str],
+    extra_close: Callable[[], None] = lambda: None,
+) -> RunningStage:
     """`outputs`: the topics it sends to, whose metadata the producer fetches before the
     first send."""
     topics = topics_of(settings)
@@ -107,9 +113,15 @@ def _worker(
     sink = KafkaSink.connect(settings.kafka_bootstrap)
     sink.prefetch_metadata([*outputs, topics.dead_letter])
     loop = WorkerLoop(
-        stage, contract, topics.dead_letter, handle, source, sink, stop=stop,
+        stage=stage,
+        input_contract=contract,
+        dead_letter_topic=topics.dead_letter,
+        handle=handle,
+        source=source,
+        sink=sink,
+        stop=stop,
         commit_interval_s=settings.commit_interval_s,
-    )  # fmt: skip
+    )
 
     def close() -> None:
         source.close()
@@ -138,9 +150,15 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         # requests: a free slot at the host is all a page waits for.
         hosts = HostLimiter(max(1, settings.page_host_concurrency), delay_s=0.0)
         pages = PageFetches(limits, hosts, stop)
-        extract = ExtractStage(pages, topics, settings.extract_budget_s, robots,
-                               fetches_at_once=settings.page_fetch_concurrency,
-                               max_body_bytes=settings.max_body_bytes, stop=stop)  # fmt: skip
+        extract = ExtractStage(
+            pages=pages,
+            topics=topics,
+            budget_s=settings.extract_budget_s,
+            robots=robots,
+            fetches_at_once=settings.page_fetch_concurrency,
+            max_body_bytes=settings.max_body_bytes,
+            stop=stop,
+        )
         warm_up(stage, extract.warm_up)
 
         def close_extract() -> None:
@@ -148,9 +166,15 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
             fetcher.close()
 
         return _worker(
-            settings, stage, topics.entries, "entry.v1", extract.handle_batch, stop,
-            [topics.articles], close_extract,
-        )  # fmt: skip
+            settings=settings,
+            stage=stage,
+            input_topic=topics.entries,
+            contract="entry.v1",
+            handle=extract.handle_batch,
+            stop=stop,
+            outputs=[topics.articles],
+            extra_close=close_extract,
+        )
     if stage == "dedupe":
         redis_client = connect_redis(settings.redis_url)
         index = RedisDedupeIndex(
@@ -159,15 +183,28 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         dedupe = DedupeStage(index, topics, settings.dedupe_window_s)
         warm_up(stage, dedupe.warm_up)
         return _worker(
-            settings, stage, topics.articles, "article.v1", dedupe.handle_batch, stop,
-            [topics.deduped], redis_client.close,
-        )  # fmt: skip
+            settings=settings,
+            stage=stage,
+            input_topic=topics.articles,
+            contract="article.v1",
+            handle=dedupe.handle_batch,
+            stop=stop,
+            outputs=[topics.deduped],
+            extra_close=redis_client.close,
+        )
     if stage == "tag":
         tag = TagStage(Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file)), topics)
         warm_up(stage, tag.warm_up)
         handler = one_at_a_time(tag.handle)
-        return _worker(settings, stage, topics.deduped, "deduped.v1", handler, stop,
-                       [topics.processed])  # fmt: skip
+        return _worker(
+            settings=settings,
+            stage=stage,
+            input_topic=topics.deduped,
+            contract="deduped.v1",
+            handle=handler,
+            stop=stop,
+            outputs=[topics.processed],
+        )
     raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 
 

@@ -41,9 +41,11 @@ def _wrapped_error(error: str, width: int) -> list[str]:
     """The whole error under its feed's row, wrapped to `width`, continuation lines aligned
     after the label; the error's own line breaks kept (a parser's message may have some)."""
     wrapper = textwrap.TextWrapper(
-        width=max(width, len(_ERROR_LABEL) + 20), initial_indent=_ERROR_LABEL,
-        subsequent_indent=" " * len(_ERROR_LABEL), break_on_hyphens=False,
-    )  # fmt: skip
+        width=max(width, len(_ERROR_LABEL) + 20),
+        initial_indent=_ERROR_LABEL,
+        subsequent_indent=" " * len(_ERROR_LABEL),
+        break_on_hyphens=False,
+    )
     lines: list[str] = []
     for part in (line for line in error.splitlines() if line.strip()):
         lines += wrapper.wrap(part)
@@ -99,8 +101,13 @@ def gather_recent(settings: Settings, window_s: int) -> Recent:
     topics = topics_of(settings)
 
     def records(topic: str) -> list[bytes]:
-        found = read_topic(settings.kafka_bootstrap, topic, from_beginning=False,
-                           idle_timeout_s=2.0, since_ms=since_ms)  # fmt: skip
+        found = read_topic(
+            settings.kafka_bootstrap,
+            topic,
+            from_beginning=False,
+            idle_timeout_s=2.0,
+            since_ms=since_ms,
+        )
         return [r.value for r in found]
 
     relations = Counter(json.loads(v)["dedupe"]["relation"] for v in records(topics.processed))

@@ -29,8 +29,14 @@ class WatchFilter:
 
 
 # What a user types -> where it is in `tags`. Structured tags match on any of these fields.
-TAG_NAMES = {"place": "places", "entity": "entities", "person": "entities",
-             "org": "entities", "topic": "topics", "keyword": "keywords"}  # fmt: skip
+TAG_NAMES = {
+    "place": "places",
+    "entity": "entities",
+    "person": "entities",
+    "org": "entities",
+    "topic": "topics",
+    "keyword": "keywords",
+}
 _MATCHED_FIELDS = ("id", "country", "name")
 
 

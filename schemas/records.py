@@ -6,6 +6,7 @@ Plain data, no client types, so handlers and the loop are tested without a broke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,15 @@ class OutRecord:
     headers: tuple[tuple[str, bytes], ...] = field(default=())
 
 
+# Why a record was refused for good: over a size limit, or anything else no retry mends.
+Refusal = Literal["too_large", "rejected"]
+
+
 @dataclass(frozen=True)
 class RefusedRecord:
     """An output the broker or the producer refused for good (too large, invalid, not
     authorized): no retry would send it, so the input it came from is dead-lettered."""
 
     record: OutRecord
-    error_type: str  # too_large | rejected
+    error_type: Refusal
     reason: str

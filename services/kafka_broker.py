@@ -121,9 +121,16 @@ def _format_storage(cfg: BrokerConfig, props: Path) -> None:
     if (cfg.data_dir / "log" / "meta.properties").exists():
         return
     cmd = _java_cmd(
-        cfg, "256m", "kafka.tools.StorageTool",
-        "format", "--standalone", "-t", new_cluster_id(), "-c", str(props),
-    )  # fmt: skip
+        cfg,
+        "256m",
+        "kafka.tools.StorageTool",
+        "format",
+        "--standalone",
+        "-t",
+        new_cluster_id(),
+        "-c",
+        str(props),
+    )
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
         raise ServiceStartError(f"kafka storage format failed:\n{done.stdout}\n{done.stderr}")

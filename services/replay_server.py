@@ -166,8 +166,13 @@ class ReplaySite:
     def feeds_toml(self) -> str:
         lines = []
         for outlet, url in self.feed_urls():
-            lines += ["[[feed]]", f'url = "{url}"', f'outlet = "{outlet.name}"',
-                      f'language = "{outlet.language}"', ""]  # fmt: skip
+            lines += [
+                "[[feed]]",
+                f'url = "{url}"',
+                f'outlet = "{outlet.name}"',
+                f'language = "{outlet.language}"',
+                "",
+            ]
         return "\n".join(lines)
 
 

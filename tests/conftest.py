@@ -32,9 +32,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def _server(
-    variable: str, what: str, start: Callable[[], ManagedProcess], address: str,
+    variable: str,
+    what: str,
+    start: Callable[[], ManagedProcess],
+    address: str,
     describe: Callable[[ManagedProcess], str],
-) -> Iterator[str]:  # fmt: skip
+) -> Iterator[str]:
     """A running server named by `variable`, or one started here for the whole session."""
     if given := os.environ.get(variable):
         SERVICES_USED.append(f"{what} given by {variable}: {given}")
@@ -56,15 +59,25 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cfg = BrokerConfig(
         port=free_port(), controller_port=free_port(), data_dir=tmp_path_factory.mktemp("kafka")
     )
-    yield from _server("NEWSFLOW_TEST_KAFKA", "Kafka broker", partial(start_broker, cfg),
-                       cfg.bootstrap, lambda _: f"Kafka {kafka_version(cfg.libs)} broker")  # fmt: skip
+    yield from _server(
+        variable="NEWSFLOW_TEST_KAFKA",
+        what="Kafka broker",
+        start=partial(start_broker, cfg),
+        address=cfg.bootstrap,
+        describe=lambda _: f"Kafka {kafka_version(cfg.libs)} broker",
+    )
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cfg = RedisConfig(port=free_port(), data_dir=tmp_path_factory.mktemp("redis"), persistent=False)
-    yield from _server("NEWSFLOW_TEST_REDIS", "Redis server", partial(start_redis, cfg),
-                       cfg.url, lambda _: f"redis-server {redis_version(cfg.url)}")  # fmt: skip
+    yield from _server(
+        variable="NEWSFLOW_TEST_REDIS",
+        what="Redis server",
+        start=partial(start_redis, cfg),
+        address=cfg.url,
+        describe=lambda _: f"redis-server {redis_version(cfg.url)}",
+    )
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ class FakeSink:
             raise TransientError("broker unreachable (fake)")
         refused = [
             RefusedRecord(r, "rejected", f"{r.topic} refused it (fake)")
-            for r in self.pending if r.topic in self.refuse_topics
-        ]  # fmt: skip
+            for r in self.pending
+            if r.topic in self.refuse_topics
+        ]
         self.sent.extend(r for r in self.pending if r.topic not in self.refuse_topics)
         self.pending.clear()
         return refused

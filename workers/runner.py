@@ -121,8 +121,10 @@ class WorkerLoop:
         self.step(commit_now=True)  # what was handled before the stop signal
         logger.info(
             "worker stopped stage=%s handled=%d dead_lettered=%d",
-            self.stage, self.handled, self.dead_lettered,
-        )  # fmt: skip
+            self.stage,
+            self.handled,
+            self.dead_lettered,
+        )
 
     def step(self, *, commit_now: bool = False) -> int:
         """One batch handled and sent, then everything uncommitted flushed and committed when
@@ -271,8 +273,11 @@ class WorkerLoop:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "handled stage=%s input=%s key=%s outputs=%d",
-                    self.stage, record.where, record.key, len(outcome),
-                )  # fmt: skip
+                    self.stage,
+                    record.where,
+                    record.key,
+                    len(outcome),
+                )
             return outcome, None
         if isinstance(outcome, PoisonMessage):
             return [self._dead_letter(record, outcome, message)], outcome.error_type
@@ -288,12 +293,18 @@ class WorkerLoop:
         return [self._dead_letter(record, poison, message)], poison.error_type
 
     def _dead_letter(
-        self, record: InRecord, exc: PoisonMessage, message: dict[str, Any] | None = None,
+        self,
+        record: InRecord,
+        exc: PoisonMessage,
+        message: dict[str, Any] | None = None,
         size: int | None = None,
-    ) -> OutRecord:  # fmt: skip
+    ) -> OutRecord:
         logger.warning(
             "dead-lettered stage=%s input=%s error_type=%s error=%s",
-            self.stage, record.where, exc.error_type, exc.reason,
-        )  # fmt: skip
+            self.stage,
+            record.where,
+            exc.error_type,
+            exc.reason,
+        )
         about = About.of(message, size)
         return dead_letter(record, self.stage, exc, self.dead_letter_topic, about)

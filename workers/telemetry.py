@@ -63,54 +63,87 @@ class Metric:
 
 
 STAGE_MESSAGES = Metric(
-    "newsflow_stage_messages", "Inputs a stage handled, by outcome (ok or dead_letter)",
-    "counter", ("stage", "outcome"),
-)  # fmt: skip
+    name="newsflow_stage_messages",
+    doc="Inputs a stage handled, by outcome (ok or dead_letter)",
+    kind="counter",
+    label_names=("stage", "outcome"),
+)
 DEAD_LETTERS = Metric(
-    "newsflow_dead_letters", "Inputs sent to the dead-letter topic, by reason",
-    "counter", ("stage", "error_type"),
-)  # fmt: skip
+    name="newsflow_dead_letters",
+    doc="Inputs sent to the dead-letter topic, by reason",
+    kind="counter",
+    label_names=("stage", "error_type"),
+)
 STAGE_HANDLE_SECONDS = Metric(
-    "newsflow_stage_handle_seconds",
-    "Time a stage spent on one input (decode to encode; its batch's mean per input)",
-    "histogram", ("stage",), LATENCY_BUCKETS_S,
-)  # fmt: skip
+    name="newsflow_stage_handle_seconds",
+    doc="Time a stage spent on one input (decode to encode; its batch's mean per input)",
+    kind="histogram",
+    label_names=("stage",),
+    buckets=LATENCY_BUCKETS_S,
+)
 STAGE_CPU_SECONDS = Metric(
-    "newsflow_stage_cpu_seconds",
-    "CPU time of a stage's worker thread, by part: kafka (poll, send, flush, commit in the"
+    name="newsflow_stage_cpu_seconds",
+    doc="CPU time of a stage's worker thread, by part: kafka (poll, send, flush, commit in the"
     " worker's thread; the producer's own I/O thread is not counted) or handle",
-    "counter", ("stage", "part"),
-)  # fmt: skip
+    kind="counter",
+    label_names=("stage", "part"),
+)
 STAGE_PAUSES = Metric(
-    "newsflow_stage_pauses", "Batches rewound because a server was unreachable",
-    "counter", ("stage",),
-)  # fmt: skip
+    name="newsflow_stage_pauses",
+    doc="Batches rewound because a server was unreachable",
+    kind="counter",
+    label_names=("stage",),
+)
 END_TO_END_SECONDS = Metric(
-    "newsflow_end_to_end_seconds", "Feed entry seen by the poller to article processed",
-    "histogram", (), END_TO_END_BUCKETS_S,
-)  # fmt: skip
+    name="newsflow_end_to_end_seconds",
+    doc="Feed entry seen by the poller to article processed",
+    kind="histogram",
+    label_names=(),
+    buckets=END_TO_END_BUCKETS_S,
+)
 DEDUPE_VERDICTS = Metric(
-    "newsflow_dedupe_verdicts", "Dedupe verdicts, by relation", "counter", ("relation",)
+    name="newsflow_dedupe_verdicts",
+    doc="Dedupe verdicts, by relation",
+    kind="counter",
+    label_names=("relation",),
 )
 INTERNAL_DUPLICATION = Metric(
-    "newsflow_internal_duplication", "Articles whose body repeated its own paragraphs",
-    "counter", ("pattern",),
-)  # fmt: skip
-FEED_POLLS = Metric("newsflow_feed_polls", "Feed polls, by result", "counter", ("status",))
+    name="newsflow_internal_duplication",
+    doc="Articles whose body repeated its own paragraphs",
+    kind="counter",
+    label_names=("pattern",),
+)
+FEED_POLLS = Metric(
+    name="newsflow_feed_polls",
+    doc="Feed polls, by result",
+    kind="counter",
+    label_names=("status",),
+)
 FEED_ENTRIES = Metric(
-    "newsflow_feed_entries", "New or changed feed entries sent to Kafka", "counter"
+    name="newsflow_feed_entries",
+    doc="New or changed feed entries sent to Kafka",
+    kind="counter",
 )
 FEED_ENTRIES_SKIPPED = Metric(
-    "newsflow_feed_entries_skipped",
-    "Feed entries that became no message, by reason (ingest/entries.py SkipReason)",
-    "counter", ("reason",),
-)  # fmt: skip
+    name="newsflow_feed_entries_skipped",
+    doc="Feed entries that became no message, by reason (ingest/entries.py SkipReason)",
+    kind="counter",
+    label_names=("reason",),
+)
 
 METRICS = (
-    STAGE_MESSAGES, DEAD_LETTERS, STAGE_HANDLE_SECONDS, STAGE_CPU_SECONDS, STAGE_PAUSES,
-    END_TO_END_SECONDS, DEDUPE_VERDICTS, INTERNAL_DUPLICATION, FEED_POLLS, FEED_ENTRIES,
+    STAGE_MESSAGES,
+    DEAD_LETTERS,
+    STAGE_HANDLE_SECONDS,
+    STAGE_CPU_SECONDS,
+    STAGE_PAUSES,
+    END_TO_END_SECONDS,
+    DEDUPE_VERDICTS,
+    INTERNAL_DUPLICATION,
+    FEED_POLLS,
+    FEED_ENTRIES,
     FEED_ENTRIES_SKIPPED,
-)  # fmt: skip
+)
 
 
 def labelled_once(metric: Metric) -> Callable[..., Recorder]:

@@ -158,10 +158,14 @@ def oversized_entry_problem(
 
 def entry_outcome(entries: Sequence[Message], letters: Sequence[Message]) -> str:
     """Where an entry ended, in words, as `outcome` says it of an article."""
-    said = [
-        f"on the entries topic {len(entries)} time(s) (truncated: {entries[0].get('truncated')},"
-        f" {_text_bytes(entries[0])} bytes of text)"
-    ] if entries else ["not on the entries topic"]  # fmt: skip
+    said = (
+        [
+            f"on the entries topic {len(entries)} time(s) (truncated: {entries[0].get('truncated')},"
+            f" {_text_bytes(entries[0])} bytes of text)"
+        ]
+        if entries
+        else ["not on the entries topic"]
+    )
     if letters:
         said.append(_letters_said(letters))
     return "; ".join(said)

@@ -99,9 +99,13 @@ class HostileContent:
 
 
 def rss_item(
-    title: str, link: str | None, guid: str, *, description: str | None = None,
+    title: str,
+    link: str | None,
+    guid: str,
+    *,
+    description: str | None = None,
     content: str | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """One RSS 2.0 item. The guid is not a permalink, so that a feed reader never takes it
     for the link the item lacks."""
     parts = [f"<title>{html.escape(title)}</title>"]
@@ -167,10 +171,14 @@ def _huge_page_feed(site: HostileContent, rng: random.Random) -> HostileFeed:
     site.huge_page = article_id(canonical_url(link))
     items = [
         site.neighbour("huge", 1),
-        rss_item("The longest report ever filed", link, "huge-1",
-                 description="A report that runs to five megabytes."),
+        rss_item(
+            "The longest report ever filed",
+            link,
+            "huge-1",
+            description="A report that runs to five megabytes.",
+        ),
         site.neighbour("huge", 2),
-    ]  # fmt: skip
+    ]
     return HostileFeed("hostile-huge", "Hostile huge", "en", utf8_feed("Huge", "en", items))
 
 
@@ -307,9 +315,14 @@ class HostileServer:
     def feeds_toml(self) -> str:
         lines = []
         for feed in self.content.feeds:
-            lines += ["[[feed]]", f'url = "{self.content.url(f"/feeds/{feed.slug}.xml")}"',
-                      f'outlet = "{feed.outlet}"', f'language = "{feed.language}"',
-                      f"max_interval_s = {HOSTILE_MAX_INTERVAL_S}", ""]  # fmt: skip
+            lines += [
+                "[[feed]]",
+                f'url = "{self.content.url(f"/feeds/{feed.slug}.xml")}"',
+                f'outlet = "{feed.outlet}"',
+                f'language = "{feed.language}"',
+                f"max_interval_s = {HOSTILE_MAX_INTERVAL_S}",
+                "",
+            ]
         return "\n".join(lines)
 
     def stop(self) -> None:

@@ -40,20 +40,39 @@ def test_backfill_then_replay_gives_the_same_verdicts(
         paragraphs = [
             f"Story {story}: the harbour board met on day {story} and approved plan number {story} with changes."
         ]
-        lines.append(json.dumps(dict(example("article.v1"), article_id=f"{n:032x}", outlet=f"Outlet {n}",
-                                     paragraphs=paragraphs, body=paragraphs[0])))  # fmt: skip
+        lines.append(
+            json.dumps(
+                dict(
+                    example("article.v1"),
+                    article_id=f"{n:032x}",
+                    outlet=f"Outlet {n}",
+                    paragraphs=paragraphs,
+                    body=paragraphs[0],
+                )
+            )
+        )
     lines.insert(3, "not json")
     backlog = tmp_path / "articles.jsonl"
     backlog.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {
-        **os.environ, "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSFLOW_REDIS_URL": redis_url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix, "NEWSFLOW_METRICS_PORT": "0",
-    }  # fmt: skip
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSFLOW_REDIS_URL": redis_url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
+        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
+        "NEWSFLOW_METRICS_PORT": "0",
+    }
     newsflow = [sys.executable, "-m", "newsflow"]
 
-    loaded = subprocess.run([*newsflow, "backfill", str(backlog), "--topic", "articles"],
-                            env=env, capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    loaded = subprocess.run(
+        [*newsflow, "backfill", str(backlog), "--topic", "articles"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "backfill: 10 sent, 1 invalid lines skipped" in loaded.stdout
 
     def run_dedupe_until(count: int) -> None:
@@ -71,14 +90,30 @@ def test_backfill_then_replay_gives_the_same_verdicts(
     run_dedupe_until(10)
     busy = subprocess.Popen([*newsflow, "run", "--stage", "dedupe"], env=env)
     try:
-        wait_until(lambda: "has running members" in subprocess.run(
-            [*newsflow, "replay", "--stage", "dedupe", "--since", "1h"],
-            env=env, capture_output=True, text=True, timeout=60).stderr, 60, "replay to refuse a running stage")  # fmt: skip
+        wait_until(
+            lambda: (
+                "has running members"
+                in subprocess.run(
+                    [*newsflow, "replay", "--stage", "dedupe", "--since", "1h"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                ).stderr
+            ),
+            60,
+            "replay to refuse a running stage",
+        )
     finally:
         busy.send_signal(signal.SIGTERM)
         busy.wait(30)
-    moved = subprocess.run([*newsflow, "replay", "--stage", "dedupe", "--since", "1h"],
-                           env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    moved = subprocess.run(
+        [*newsflow, "replay", "--stage", "dedupe", "--since", "1h"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert moved.returncode == 0, moved.stderr[-2000:]
     assert "will resume at partition 0 -> 0, partition 1 -> 0" in moved.stdout
     run_dedupe_until(20)

@@ -76,8 +76,15 @@ def good_stories() -> StorySet:
     for n in range(GOOD_ARTICLES):
         rng = random.Random(n)
         paragraphs = tuple(f"Report {n}-{k}: {sentence(rng, 18, 30)}." for k in range(4))
-        stories.append(Story(outlets[n % OUTLETS].slug, f"a{n}", f"Headline {n}",
-                             "2026-11-28T07:30:00Z", paragraphs))  # fmt: skip
+        stories.append(
+            Story(
+                outlet=outlets[n % OUTLETS].slug,
+                slug=f"a{n}",
+                title=f"Headline {n}",
+                published="2026-11-28T07:30:00Z",
+                paragraphs=paragraphs,
+            )
+        )
     return StorySet(outlets, tuple(stories))
 
 
@@ -110,19 +117,24 @@ def pipeline_env(
 ) -> dict[str, str]:
     return {
         **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka, "NEWSFLOW_REDIS_URL": redis,
-        "NEWSFLOW_TOPIC_PREFIX": ns.topic_prefix, "NEWSFLOW_GROUP_PREFIX": ns.group_prefix,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka,
+        "NEWSFLOW_REDIS_URL": redis,
+        "NEWSFLOW_TOPIC_PREFIX": ns.topic_prefix,
+        "NEWSFLOW_GROUP_PREFIX": ns.group_prefix,
         "NEWSFLOW_REDIS_KEY_PREFIX": ns.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(state), "NEWSFLOW_POLL_INTERVAL_S": "3",
+        "NEWSFLOW_FEEDS_FILE": str(feeds),
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_STATE_DIR": str(state),
+        "NEWSFLOW_POLL_INTERVAL_S": "3",
         # Fifteen feeds on one host: a short pause between two of them, so that each is
         # polled about as often as its interval asks.
         "NEWSFLOW_POLL_HOST_DELAY_S": "0.2",
         # The 5 MB page must meet the size limits, not the time budget: its extraction takes
         # seconds on a busy machine.
         "NEWSFLOW_EXTRACT_BUDGET_S": "60",
-        "NEWSFLOW_METRICS_PORT": str(metrics_port), "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "NEWSFLOW_METRICS_PORT": str(metrics_port),
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
 
 
 def group_lags(settings: Settings) -> dict[str, list[PartitionLag]]:
@@ -187,16 +199,26 @@ def log_context(stderr: str) -> list[str]:
 
 
 def test_hostile_input_is_handled_while_good_articles_flow(
-    kafka_bootstrap: str, redis_url: str, namespace: Namespace, tmp_path: Path,
-    replay: ReplayServer, hostile: HostileServer,
-) -> None:  # fmt: skip
+    kafka_bootstrap: str,
+    redis_url: str,
+    namespace: Namespace,
+    tmp_path: Path,
+    replay: ReplayServer,
+    hostile: HostileServer,
+) -> None:
     site = hostile.content
     good = good_article_ids(replay, site)
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(replay.site.feeds_toml() + "\n" + hostile.feeds_toml(), encoding="utf-8")
     metrics_port = free_port()
-    env = pipeline_env(kafka_bootstrap, redis_url, namespace, feeds, tmp_path / "state",
-                       metrics_port)  # fmt: skip
+    env = pipeline_env(
+        kafka=kafka_bootstrap,
+        redis=redis_url,
+        ns=namespace,
+        feeds=feeds,
+        state=tmp_path / "state",
+        metrics_port=metrics_port,
+    )
     settings = Settings.load(env)  # the pipeline's own names of its topics and groups
     topics = topics_of(settings)
     ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
@@ -207,9 +229,10 @@ def test_hostile_input_is_handled_while_good_articles_flow(
     replay.site.start_release(RELEASE_PER_S)
     try:
         wait_until(
-            lambda: articles_processed(kafka_bootstrap, topics) >= SETTLED_AT, 240,
+            lambda: articles_processed(kafka_bootstrap, topics) >= SETTLED_AT,
+            240,
             f"the first {SETTLED_AT} good articles, before any hostile input",
-        )  # fmt: skip
+        )
         pids_before = stage_pids(run.pid)
         assert set(pids_before) == set(STAGES), f"stage processes running: {pids_before}"
         rss_before = {s: kib for s, pid in pids_before.items() if (kib := resident_kib(pid))}
@@ -240,8 +263,9 @@ def test_hostile_input_is_handled_while_good_articles_flow(
     letters = flow.dead_letters
     huge = [m for m in flow.processed if m["article_id"] == site.huge_page]
     big = [m for m in flow.entries if m["article_id"] == site.big_entry]
-    titled = {t.title: [m for m in flow.processed if m.get("title") == t.title]
-              for t in site.by_feed_text}  # fmt: skip
+    titled = {
+        t.title: [m for m in flow.processed if m.get("title") == t.title] for t in site.by_feed_text
+    }
     figures = {
         "good articles": len(good),
         "good articles processed": len(good & {m["article_id"] for m in flow.processed}),
@@ -291,6 +315,8 @@ def test_hostile_input_is_handled_while_good_articles_flow(
     }
     failed = [f"{check}: {problem}" for check, problem in problems.items() if problem]
     if not accounted:
-        failed.append(f"(not every input was processed or dead-lettered {accounted_s}s after"
-                      " the hostile feeds were armed)")  # fmt: skip
+        failed.append(
+            f"(not every input was processed or dead-lettered {accounted_s}s after"
+            " the hostile feeds were armed)"
+        )
     assert not failed, "\n".join([*failed, *log_context(stderr_text)])

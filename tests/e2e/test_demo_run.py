@@ -85,9 +85,14 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
             )
             lines = shown.stdout.splitlines()
         status = subprocess.run(
-            [sys.executable, "-m", "newsflow", "status"], env=env, cwd=tmp_path,
-            capture_output=True, text=True, timeout=90, check=True,
-        ).stdout  # fmt: skip
+            [sys.executable, "-m", "newsflow", "status"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=True,
+        ).stdout
         metrics = _get(ports["metrics"], "/metrics")
         ready = _get(ports["metrics"], "/readyz")
     finally:

@@ -78,9 +78,11 @@ def _wait_for_all(bootstrap: str, topic: str, count: int, timeout_s: float) -> N
 
 
 def test_nothing_lost_and_no_verdict_changes_under_faults(
-    kafka_bootstrap: str, own_redis: tuple[RedisConfig, ManagedProcess], namespace: Namespace,
+    kafka_bootstrap: str,
+    own_redis: tuple[RedisConfig, ManagedProcess],
+    namespace: Namespace,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     redis_cfg, first_redis = own_redis
     stories, told = story_set()
     replay = ReplayServer.start(stories)
@@ -90,12 +92,17 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
     env = {
         **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSFLOW_REDIS_URL": redis_cfg.url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"), "NEWSFLOW_POLL_INTERVAL_S": "3",
-        "NEWSFLOW_METRICS_PORT": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSFLOW_REDIS_URL": redis_cfg.url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
+        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_FEEDS_FILE": str(feeds),
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
+        "NEWSFLOW_POLL_INTERVAL_S": "3",
+        "NEWSFLOW_METRICS_PORT": "0",
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     rng = random.Random(11)
     faults: Counter[str] = Counter()
@@ -142,13 +149,16 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
     for a, v in verdicts.items():
         clusters[story_of[a]].add(next(iter(v))[1])
     figures = {
-        "articles": len(story_of), "records on the processed topic": len(records),
-        "redeliveries": len(records) - len(verdicts), **faults, "lost": len(lost),
+        "articles": len(story_of),
+        "records on the processed topic": len(records),
+        "redeliveries": len(records) - len(verdicts),
+        **faults,
+        "lost": len(lost),
         "conflicting verdicts": len(conflicting),
         "stories with more than one original": sum(c > 1 for c in originals.values()),
         "stories split over clusters": sum(len(c) > 1 for c in clusters.values()),
         "seconds": round(time.monotonic() - started),
-    }  # fmt: skip
+    }
     print("\nfault injection: " + json.dumps(figures))
     assert not lost and not conflicting
     assert set(originals) == set(range(STORIES)) and max(originals.values()) == 1
@@ -169,18 +179,26 @@ def test_nothing_lost_when_the_broker_restarts(
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
     env = {
         **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": cfg.bootstrap, "NEWSFLOW_REDIS_URL": redis_url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_KAFKA_BOOTSTRAP": cfg.bootstrap,
+        "NEWSFLOW_REDIS_URL": redis_url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
+        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
         "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds), "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"), "NEWSFLOW_POLL_INTERVAL_S": "3",
-        "NEWSFLOW_METRICS_PORT": "0", "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "NEWSFLOW_FEEDS_FILE": str(feeds),
+        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
+        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
+        "NEWSFLOW_POLL_INTERVAL_S": "3",
+        "NEWSFLOW_METRICS_PORT": "0",
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     started = time.monotonic()
     try:
-        wait_until(lambda: len(topic_messages(cfg.bootstrap, topics.processed)) >= 200, 180,
-                   "the first 200 articles")  # fmt: skip
+        wait_until(
+            lambda: len(topic_messages(cfg.bootstrap, topics.processed)) >= 200,
+            180,
+            "the first 200 articles",
+        )
         assert broker is not None
         assert broker.stop() in (0, 143)
         time.sleep(5)
@@ -198,9 +216,12 @@ def test_nothing_lost_when_the_broker_restarts(
     for m in records:
         verdicts[m["article_id"]].add((m["dedupe"]["relation"], m["dedupe"]["cluster_id"]))
     figures = {
-        "articles": len(told), "records": len(records), "broker restarts": 1,
-        "lost": len(told) - len(verdicts), "conflicting verdicts": sum(len(v) > 1 for v in verdicts.values()),
+        "articles": len(told),
+        "records": len(records),
+        "broker restarts": 1,
+        "lost": len(told) - len(verdicts),
+        "conflicting verdicts": sum(len(v) > 1 for v in verdicts.values()),
         "seconds": round(time.monotonic() - started),
-    }  # fmt: skip
+    }
     print("\nbroker restart: " + json.dumps(figures))
     assert figures["lost"] == 0 and figures["conflicting verdicts"] == 0

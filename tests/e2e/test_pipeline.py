@@ -89,8 +89,12 @@ class PipelineRun:
     def explain(self, article: dict[str, Any]) -> str:
         return subprocess.run(
             [sys.executable, "-m", "newsflow", "explain", article["article_id"]],
-            env=self.env, capture_output=True, text=True, timeout=60, check=True,
-        ).stdout  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
 
 
 def _poison_entries(kafka: str, topics: Topics) -> None:
@@ -183,8 +187,10 @@ def test_a_reprint_by_another_outlet_is_an_exact_duplicate_of_the_first_copy(
 
 
 def test_each_article_is_tagged_with_the_language_it_is_written_in(run: PipelineRun) -> None:
-    languages = (run.article(BRIDGE_ORIGINAL)["tags"]["language"],
-                 run.article(ARABIC)["tags"]["language"])  # fmt: skip
+    languages = (
+        run.article(BRIDGE_ORIGINAL)["tags"]["language"],
+        run.article(ARABIC)["tags"]["language"],
+    )
     assert languages == ("en", "ar")
 
 

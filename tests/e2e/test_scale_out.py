@@ -34,8 +34,16 @@ def _articles(first: int, count: int) -> list[dict[str, Any]]:
             f"Story {story} paragraph {k}: the council met on day {story} and voted on item {k} of the agenda."
             for k in range(4)
         ]
-        out.append(dict(example("article.v1"), article_id=f"{n:032x}", outlet=f"Outlet {n % 3}",
-                        paragraphs=paragraphs, body="\n\n".join(paragraphs), page_paragraphs=[]))  # fmt: skip
+        out.append(
+            dict(
+                example("article.v1"),
+                article_id=f"{n:032x}",
+                outlet=f"Outlet {n % 3}",
+                paragraphs=paragraphs,
+                body="\n\n".join(paragraphs),
+                page_paragraphs=[],
+            )
+        )
     return out
 
 
@@ -69,11 +77,14 @@ def test_two_dedupe_processes_split_partitions_and_survive_a_kill(
     ensure_topics(kafka_bootstrap, topics.all(), partitions=PARTITIONS)
     env = {
         **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "NEWSFLOW_REDIS_URL": redis_url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix, "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix, "NEWSFLOW_METRICS_PORT": "0",
+        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSFLOW_REDIS_URL": redis_url,
+        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
+        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
+        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
+        "NEWSFLOW_METRICS_PORT": "0",
         "NEWSFLOW_TOPIC_PARTITIONS": str(PARTITIONS),
-    }  # fmt: skip
+    }
     command = [sys.executable, "-m", "newsflow", "run", "--stage", "dedupe"]
     first, second = subprocess.Popen(command, env=env), subprocess.Popen(command, env=env)
     try:
@@ -84,8 +95,11 @@ def test_two_dedupe_processes_split_partitions_and_survive_a_kill(
 
         wait_until(split_between_two, 60, "both processes to hold partitions")
         _send(kafka_bootstrap, topics.articles, _articles(0, 40))
-        wait_until(lambda: len({m["article_id"] for m in _deduped(kafka_bootstrap, topics.deduped)}) == 40,
-                   60, "the first 40 articles")  # fmt: skip
+        wait_until(
+            lambda: len({m["article_id"] for m in _deduped(kafka_bootstrap, topics.deduped)}) == 40,
+            60,
+            "the first 40 articles",
+        )
 
         first.kill()  # no goodbye: the coordinator notices when the session times out
         first.wait(10)
@@ -96,8 +110,11 @@ def test_two_dedupe_processes_split_partitions_and_survive_a_kill(
             return len(assignment) == 1 and len(next(iter(assignment.values()))) == PARTITIONS
 
         wait_until(all_on_the_survivor, 90, "the survivor to take every partition")
-        wait_until(lambda: len({m["article_id"] for m in _deduped(kafka_bootstrap, topics.deduped)}) == 80,
-                   90, "all 80 articles")  # fmt: skip
+        wait_until(
+            lambda: len({m["article_id"] for m in _deduped(kafka_bootstrap, topics.deduped)}) == 80,
+            90,
+            "all 80 articles",
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(30) == 0

@@ -149,8 +149,9 @@ def test_sigterm_inside_slow_transfers_stops_the_pipeline_in_time(
     assert took_s < STOP_GRACE_S, f"stopping took {took_s:.1f} s"
     # The entry whose page was in transfer went back: no article, no committed offset.
     assert "batch handed back on stop stage=extract" in output, output[-4000:]
-    articles = list(read_topic(kafka_bootstrap, topics.articles, from_beginning=True,
-                               idle_timeout_s=2))  # fmt: skip
+    articles = list(
+        read_topic(kafka_bootstrap, topics.articles, from_beginning=True, idle_timeout_s=2)
+    )
     assert articles == []
     extract_group = f"{namespace.group_prefix}newsflow-extract-v1"
     committed = committed_offsets(kafka_bootstrap, extract_group)

@@ -49,9 +49,13 @@ def _stage(redis_url: str, ns: Namespace) -> DedupeStage:
 
 def _article(article_id: str, outlet: str, paragraphs: list[str]) -> dict[str, Any]:
     return dict(
-        example("article.v1"), article_id=article_id, outlet=outlet,
-        paragraphs=paragraphs, body="\n\n".join(paragraphs), page_paragraphs=[],
-    )  # fmt: skip
+        example("article.v1"),
+        article_id=article_id,
+        outlet=outlet,
+        paragraphs=paragraphs,
+        body="\n\n".join(paragraphs),
+        page_paragraphs=[],
+    )
 
 
 def _verdict(stage: DedupeStage, article: dict[str, Any]) -> DedupeVerdict:
@@ -78,9 +82,12 @@ def test_relations_and_replays(redis_url: str, namespace: Namespace) -> None:
     }
     first = {name: _verdict(stage, a) for name, a in articles.items()}
     assert {k: v["relation"] for k, v in first.items()} == {
-        "first": "original", "exact": "exact_duplicate", "near": "near_duplicate",
-        "partial": "partial_reprint", "other": "original",
-    }  # fmt: skip
+        "first": "original",
+        "exact": "exact_duplicate",
+        "near": "near_duplicate",
+        "partial": "partial_reprint",
+        "other": "original",
+    }
     for name in ("exact", "near", "partial"):
         assert first[name]["duplicate_of"] == _id(1) and first[name]["cluster_id"] == _id(1)
         assert first[name]["cross_outlet"] is True
@@ -132,9 +139,10 @@ def test_the_window_spans_the_older_slots_and_ends(redis_url: str, namespace: Na
     # (as its TTL would have it), the exact owner is the next copy that is still kept.
     client = connect_redis(redis_url)
     [first_copy] = [
-        k for k in client.scan_iter(match=f"{{{namespace.redis_prefix}dedupe}}:v4:r:*")
+        k
+        for k in client.scan_iter(match=f"{{{namespace.redis_prefix}dedupe}}:v4:r:*")
         if _stored(client, k).article_id == _id(22)
-    ]  # fmt: skip
+    ]
     client.delete(first_copy)
     verdict = _verdict(stage, seen(_article(_id(28), "Post", STORY), 5))
     assert (verdict["relation"], verdict["duplicate_of"]) == ("exact_duplicate", _id(25))
@@ -230,8 +238,12 @@ def test_a_batch_gets_the_verdicts_of_its_articles_one_at_a_time(
     batched = [json.loads(outs[0].value)["dedupe"] for outs in outcomes[:-1]]  # type: ignore[index]
     assert batched == expected
     assert [v["relation"] for v in batched] == [
-        "original", "partial_reprint", "exact_duplicate", "original", "partial_reprint",
-    ]  # fmt: skip
+        "original",
+        "partial_reprint",
+        "exact_duplicate",
+        "original",
+        "partial_reprint",
+    ]
     assert batched[2]["duplicate_of"] == _id(2) and batched[2]["cluster_id"] == _id(1)
 
 

@@ -34,10 +34,16 @@ def _synthetic_corpus(folder: Path, articles: int) -> Path:
         for n in range(articles):
             paragraphs = [sentence(rng, 14, 30) for _ in range(rng.randint(3, 9))]
             doc = {
-                "docno": f"SYN-{n}", "url": f"https://synthetic.invalid/{n}", "source": "syn",
-                "category": "test", "title": f"story {n}", "published": "", "author": "",
-                "abstract": "", "paragraphs": paragraphs,
-            }  # fmt: skip
+                "docno": f"SYN-{n}",
+                "url": f"https://synthetic.invalid/{n}",
+                "source": "syn",
+                "category": "test",
+                "title": f"story {n}",
+                "published": "",
+                "author": "",
+                "abstract": "",
+                "paragraphs": paragraphs,
+            }
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     return folder
 
@@ -76,8 +82,10 @@ def test_bench_dedupe_prints_and_writes_both_methods(tmp_path: Path) -> None:
     assert {"observe_many", "fold_body", "encode"} <= set(result["profile_us_per_article"])
     runs = result["runs"]
     assert set(runs) == {
-        "newsflow, batches of 8", "newsflow, one at a time", "datasketch MinHashLSH",
-    }  # fmt: skip
+        "newsflow, batches of 8",
+        "newsflow, one at a time",
+        "datasketch MinHashLSH",
+    }
     assert all(r["articles"] == 20 and r["articles_per_s_per_core"] > 0 for r in runs.values())
     assert result["ratio_worker_and_redis_cpu"] > 0
 
@@ -125,9 +133,23 @@ def test_bench_runs_the_whole_pipeline_on_a_tiny_corpus(
     """`make bench` cannot rot: every run, reference and plot on 12 articles a run."""
     data = _synthetic_corpus(tmp_path / "data", 40)
     out = tmp_path / "bench"
-    args = [str(data), "--articles", "12", "--latency-articles", "12", "--rate", "12",
-            "--producer-records", "2000", "--kafka", kafka_bootstrap, "--redis", redis_url,
-            "--out", str(out)]  # fmt: skip
+    args = [
+        str(data),
+        "--articles",
+        "12",
+        "--latency-articles",
+        "12",
+        "--rate",
+        "12",
+        "--producer-records",
+        "2000",
+        "--kafka",
+        kafka_bootstrap,
+        "--redis",
+        redis_url,
+        "--out",
+        str(out),
+    ]
     assert bench_pipeline.main(args) == 0
     figures = json.loads((out / "bench.json").read_text())
     runs = figures["runs"]

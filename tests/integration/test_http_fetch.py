@@ -284,9 +284,11 @@ def tls_server() -> Iterator[tuple[int, trustme.CA, list[str]]]:
 
 
 def test_tls_goes_to_the_checked_address_and_verifies_the_name(
-    tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, make_fetcher: MakeFetcher,
-) -> None:  # fmt: skip
+    tls_server: tuple[int, trustme.CA, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    make_fetcher: MakeFetcher,
+) -> None:
     """Connected to the address, the client still sends the name as SNI and Host, and checks
     the certificate against the name (the CA trusted through OpenSSL's SSL_CERT_FILE)."""
     port, ca, names = tls_server
@@ -301,9 +303,12 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_name(
 
 @pytest.mark.parametrize("trusted", [True, False])
 def test_tls_refuses_a_certificate_for_another_name_or_from_an_unknown_issuer(
-    tls_server: tuple[int, trustme.CA, list[str]], monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, trusted: bool, make_fetcher: MakeFetcher,
-) -> None:  # fmt: skip
+    tls_server: tuple[int, trustme.CA, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    trusted: bool,
+    make_fetcher: MakeFetcher,
+) -> None:
     port, ca, _names = tls_server
     if trusted:
         ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))

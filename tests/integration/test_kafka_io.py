@@ -71,10 +71,25 @@ def test_independent_client_reads_our_json(kafka_bootstrap: str, namespace: Name
     sink.flush()
     sink.close()
     done = subprocess.run(
-        [kcat, "-C", "-b", kafka_bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-         "-f", "%k\t%s\n"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        [
+            kcat,
+            "-C",
+            "-b",
+            kafka_bootstrap,
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%k\t%s\n",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert done.stdout.strip() == 'k1\t{"title": "خبر"}'
     ours = list(read_topic(kafka_bootstrap, topic, from_beginning=True, idle_timeout_s=5))
     assert [json.loads(r.value) for r in ours] == [{"title": "خبر"}]

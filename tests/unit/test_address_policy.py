@@ -178,10 +178,19 @@ def test_public_destination_passes(url: str) -> None:
         ("http://[::1/", "cannot be parsed"),
     ],
     ids=[
-        "none", "empty", "https-default", "user-info", "v6", "zero", "too-big",
-        "five-thousand-digits", "v6-empty", "v6-letters", "unclosed-bracket",
+        "none",
+        "empty",
+        "https-default",
+        "user-info",
+        "v6",
+        "zero",
+        "too-big",
+        "five-thousand-digits",
+        "v6-empty",
+        "v6-letters",
+        "unclosed-bracket",
     ],
-)  # fmt: skip
+)
 def test_port_refusal_reason(url: str, expected: str | None) -> None:
     reason = port_refusal_reason(url)
     if expected is None:

@@ -28,11 +28,20 @@ from tests.e2e.pipeline_run import stage_of
 A, B = "a" * 32, "b" * 32
 
 
-def letter(error_type: str, key: str | None = A, carried: dict[str, Any] | None = None,
-           stage: str = "extract") -> dict[str, Any]:  # fmt: skip
+def letter(
+    error_type: str,
+    key: str | None = A,
+    carried: dict[str, Any] | None = None,
+    stage: str = "extract",
+) -> dict[str, Any]:
     text = json.dumps(carried) if carried is not None else "not json"
-    return {"stage": stage, "error_type": error_type, "error": "why", "key": key,
-            "value_text": text}  # fmt: skip
+    return {
+        "stage": stage,
+        "error_type": error_type,
+        "error": "why",
+        "key": key,
+        "value_text": text,
+    }
 
 
 def article(

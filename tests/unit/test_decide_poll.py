@@ -12,16 +12,18 @@ URL = "https://feeds.example/rss"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 RSS = b'<rss version="2.0"><channel><title>X</title><item><title>a</title><link>https://x.example/a</link></item></channel></rss>'
 OLD = Validators('"v0"', "Fri, 04 Dec 2026", "https://moved.example/rss", "2026-12-06T00:00:00Z")
+PRIVATE = "10.0.0.1 is private"
+IMAGE_HEADERS = {"content-type": "image/png"}
 
 RESULTS = [
-    ("refused fetch", FetchFailure(URL, "10.0.0.1 is private", "refused"), "error", "refused: 10.0.0.1 is private"),
+    ("refused fetch", FetchFailure(URL, PRIVATE, "refused"), "error", f"refused: {PRIVATE}"),
     ("timeout", FetchFailure(URL, "over 30s", "timeout"), "error", "timeout: over 30s"),
     ("not modified", FetchResponse(304, URL, {}, b""), "not_modified", None),
     ("gone for good", FetchResponse(410, URL, {}, b""), "gone", "HTTP 410 Gone"),
     ("server error", FetchResponse(503, URL, {}, b""), "error", "HTTP 503"),
     ("not found", FetchResponse(404, URL, {}, b""), "error", "HTTP 404"),
-    ("not a feed", FetchResponse(200, URL, {"content-type": "image/png"}, b"\x89PNG\r\n\x1a\n"), "error", None),
-]  # fmt: skip
+    ("not a feed", FetchResponse(200, URL, IMAGE_HEADERS, b"\x89PNG\r\n\x1a\n"), "error", None),
+]
 
 
 @pytest.mark.parametrize(
@@ -58,12 +60,15 @@ def test_a_permanent_redirect_is_remembered() -> None:
     assert decided.validators.etag is None
 
 
+# The conditional request OLD's validators make.
+CONDITIONAL = {"If-None-Match": '"v0"', "If-Modified-Since": "Fri, 04 Dec 2026"}
+
 HEADERS = [
-    ("conditional", OLD, 24 * 3600.0, {"If-None-Match": '"v0"', "If-Modified-Since": "Fri, 04 Dec 2026"}),
+    ("conditional", OLD, 24 * 3600.0, CONDITIONAL),
     ("unconditional due", OLD, 3600.0, {}),
-    ("never unconditional", OLD, 0.0, {"If-None-Match": '"v0"', "If-Modified-Since": "Fri, 04 Dec 2026"}),
+    ("never unconditional", OLD, 0.0, CONDITIONAL),
     ("nothing to send back", Validators(full_fetch_at="2026-12-06T11:00:00Z"), 6 * 3600.0, {}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,14 @@ def _me(text: str = STORY, outlet: str = "Gazette") -> Article:
 
 
 def _earlier(
-    article_id: str, text: str, seq: int, outlet: str = "Wire", cluster: str = "",
-    paragraphs: int = 0, shared: int = 0,
-) -> Earlier:  # fmt: skip
+    article_id: str,
+    text: str,
+    seq: int,
+    outlet: str = "Wire",
+    cluster: str = "",
+    paragraphs: int = 0,
+    shared: int = 0,
+) -> Earlier:
     hashes = shingle_hashes(tokens(text))
     signature = signature_bytes(_signature(text))
     return Earlier(
@@ -98,8 +103,10 @@ CASES = [
 def test_decide(seen: Observation, relation: str, duplicate_of: str | None, cluster: str) -> None:
     verdict = decide(_me(), seen, Thresholds())
     assert (verdict["relation"], verdict["duplicate_of"], verdict["cluster_id"]) == (
-        relation, duplicate_of, cluster,
-    )  # fmt: skip
+        relation,
+        duplicate_of,
+        cluster,
+    )
 
 
 def test_replay_of_the_first_version_is_original_again() -> None:
@@ -216,5 +223,7 @@ def test_first_version_and_cluster_read_alone_is_what_unpacking_it_whole_gives(
         whole.signature,
     )
     assert (whole.first_hash, whole.cluster, whole.signature) == (
-        record.first_hash, record.cluster, record.signature,
-    )  # fmt: skip
+        record.first_hash,
+        record.cluster,
+        record.signature,
+    )

@@ -57,12 +57,14 @@ def _fetch(pages: dict[str, bytes]):  # type: ignore[no-untyped-def]
 
 
 def test_discover_keeps_what_parses_as_a_feed_with_entries() -> None:
-    fetch = _fetch({
-        "https://news.example.org/": HOME,
-        "https://news.example.org/world/rss.xml": RSS,
-        "https://news.example.org/atom.xml": b"<html>not a feed</html>",
-        "https://news.example.org/feed.json": JSON_FEED,
-    })  # fmt: skip
+    fetch = _fetch(
+        {
+            "https://news.example.org/": HOME,
+            "https://news.example.org/world/rss.xml": RSS,
+            "https://news.example.org/atom.xml": b"<html>not a feed</html>",
+            "https://news.example.org/feed.json": JSON_FEED,
+        }
+    )
     found = discover("https://news.example.org/", fetch)
     assert not isinstance(found, str)
     assert [(f.url, f.title, f.entries) for f in found] == [
@@ -72,8 +74,9 @@ def test_discover_keeps_what_parses_as_a_feed_with_entries() -> None:
 
 
 def test_discover_falls_back_to_common_paths_and_adds_to_the_feeds_file(tmp_path: Path) -> None:
-    fetch = _fetch({"https://blog.example.net/": b"<html></html>",
-                    "https://blog.example.net/feed": RSS})  # fmt: skip
+    fetch = _fetch(
+        {"https://blog.example.net/": b"<html></html>", "https://blog.example.net/feed": RSS}
+    )
     feeds_file = tmp_path / "feeds.toml"
     lines = discover_lines(feeds_file, "https://blog.example.net/", fetch, add=True)
     assert lines[0] == "1 feeds at https://blog.example.net/"

@@ -23,11 +23,19 @@ from tests.fakes import record
 FEED = FeedConfig("https://news.example.org/rss", "Example News", language="en")
 SEEN_AT = "2026-11-29T07:41:03.512Z"
 TEXT = "<p>The port authority lifted the closure on Sunday morning, after a week of storms.</p>"
+MARKUP_WITHOUT_WORDS = "<p><img src='x.png'></p>&nbsp;"
 
 
 def _entry(link: str | None, guid: str | None = "g-1", **text: str | None) -> FeedEntry:
-    return FeedEntry(link=link, title="Harbour reopens", guid=guid, summary=text.get("summary"),
-                     content=text.get("content"), published=None, updated=None)  # fmt: skip
+    return FeedEntry(
+        link=link,
+        title="Harbour reopens",
+        guid=guid,
+        summary=text.get("summary"),
+        content=text.get("content"),
+        published=None,
+        updated=None,
+    )
 
 
 # (name, entry, the skip reason or "fetched" or "feed text")
@@ -40,7 +48,7 @@ CASES = [
     ("no-link", _entry(None), "no_link"),
     ("blank-link-no-text", _entry("   "), "no_link"),
     ("no-link-text-but-no-guid", _entry(None, guid=None, summary=TEXT), "no_link"),
-    ("no-link-markup-but-no-words", _entry(None, summary="<p><img src='x.png'></p>&nbsp;"), "no_link"),
+    ("no-link-markup-but-no-words", _entry(None, summary=MARKUP_WITHOUT_WORDS), "no_link"),
     ("javascript-link", _entry("javascript:void(0)"), "unsupported_link_scheme"),
     ("data-link", _entry("data:text/html,<p>hi</p>"), "unsupported_link_scheme"),
     ("file-link", _entry("file:///etc/passwd"), "unsupported_link_scheme"),
@@ -49,7 +57,7 @@ CASES = [
     ("http-without-host", _entry("http:///harbour"), "invalid_link"),
     ("bad-port", _entry("https://news.example.org:99999/a"), "invalid_link"),
     ("malformed-ipv6-host", _entry("http://[::1/a"), "invalid_link"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("entry", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -75,7 +83,9 @@ def test_an_entry_without_a_link_is_known_by_its_feed_and_guid() -> None:
     again = entry_outcome(FEED, _entry(None, guid="urn:x:1 /?#", summary=TEXT), None, SEEN_AT)
     other_guid = entry_outcome(FEED, _entry(None, guid="urn:x:2", summary=TEXT), None, SEEN_AT)
     other_feed = replace(FEED, url="https://other.example.org/rss")
-    same_guid_elsewhere = entry_outcome(other_feed, _entry(None, guid="urn:x:1 /?#", summary=TEXT), None, SEEN_AT)  # fmt: skip
+    same_guid_elsewhere = entry_outcome(
+        other_feed, _entry(None, guid="urn:x:1 /?#", summary=TEXT), None, SEEN_AT
+    )
     assert isinstance(one, dict) and isinstance(again, dict)
     assert isinstance(other_guid, dict) and isinstance(same_guid_elsewhere, dict)
     assert one["article_id"] == again["article_id"]

@@ -144,24 +144,39 @@ RATIOS = {
 @pytest.mark.parametrize(
     ("latency", "ratios", "expected"),
     [
-        ({"p50": 55, "p99": 193}, RATIOS, {
-            "latency_p50_ms": (55, True), "latency_p99_ms": (193, True),
-            "extract_vs_trafilatura_beside_run": (0.95, True),
-            "extract_vs_trafilatura_at_end": (0.89, False),
-            "dedupe_vs_datasketch": (6.1, False), "extract_scaling_2_vs_1": (1.46, False)}),
-        ({"p50": 151, "p99": 1000}, {"dedupe_stage_vs_datasketch_per_core": 20.0,
-                                     "extract_scaling_2_vs_1": 1.8}, {
-            "latency_p50_ms": (151, False), "latency_p99_ms": (1000, True),
-            "extract_vs_trafilatura_beside_run": (None, None),
-            "extract_vs_trafilatura_at_end": (None, None),
-            "dedupe_vs_datasketch": (20.0, True), "extract_scaling_2_vs_1": (1.8, True)}),
+        (
+            {"p50": 55, "p99": 193},
+            RATIOS,
+            {
+                "latency_p50_ms": (55, True),
+                "latency_p99_ms": (193, True),
+                "extract_vs_trafilatura_beside_run": (0.95, True),
+                "extract_vs_trafilatura_at_end": (0.89, False),
+                "dedupe_vs_datasketch": (6.1, False),
+                "extract_scaling_2_vs_1": (1.46, False),
+            },
+        ),
+        (
+            {"p50": 151, "p99": 1000},
+            {"dedupe_stage_vs_datasketch_per_core": 20.0, "extract_scaling_2_vs_1": 1.8},
+            {
+                "latency_p50_ms": (151, False),
+                "latency_p99_ms": (1000, True),
+                "extract_vs_trafilatura_beside_run": (None, None),
+                "extract_vs_trafilatura_at_end": (None, None),
+                "dedupe_vs_datasketch": (20.0, True),
+                "extract_scaling_2_vs_1": (1.8, True),
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_goal_verdicts(
     latency: dict[str, float], ratios: dict[str, object], expected: dict[str, tuple[object, object]]
 ) -> None:
-    runs = {"saturation, 1 worker": {"latency_ms": {"p50": 9000, "p99": 9999}},
-            "steady 50/s, 2 workers": {"latency_ms": latency}}  # fmt: skip
+    runs = {
+        "saturation, 1 worker": {"latency_ms": {"p50": 9000, "p99": 9999}},
+        "steady 50/s, 2 workers": {"latency_ms": latency},
+    }
     verdicts = goal_verdicts(runs, ratios)
     assert {k: (v["figure"], v["met"]) for k, v in verdicts.items()} == expected
     lines = goal_lines(verdicts)
@@ -247,10 +262,13 @@ def _a_cycle(graph: Mapping[str, Set[str]]) -> list[str]:
         pytest.param({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set()}, [], id="diamond"),
         pytest.param({"a": {"a"}}, ["a", "a"], id="self-import"),
         pytest.param({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"], id="two-modules"),
-        pytest.param({"x": {"a"}, "a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c", "a"],
-                     id="three-modules-behind-a-fourth"),
+        pytest.param(
+            {"x": {"a"}, "a": {"b"}, "b": {"c"}, "c": {"a"}},
+            ["a", "b", "c", "a"],
+            id="three-modules-behind-a-fourth",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_cycle_finds_a_cycle_only_when_there_is_one(
     graph: dict[str, set[str]], cycle: list[str]
 ) -> None:
@@ -261,16 +279,28 @@ def test_a_cycle_finds_a_cycle_only_when_there_is_one(
     ("source", "imported"),
     [
         pytest.param("import evaluation.results", {"evaluation.results"}, id="import"),
-        pytest.param("from evaluation import results",
-                     {"evaluation", "evaluation.results"}, id="from-package"),
-        pytest.param("from evaluation.results import write_results",
-                     {"evaluation.results", "evaluation.results.write_results"}, id="from-module"),
-        pytest.param("from .results import write_results",
-                     {"evaluation.results", "evaluation.results.write_results"}, id="relative"),
-        pytest.param("if TYPE_CHECKING:\n    from evaluation.run_result import RunResult",
-                     {"evaluation.run_result", "evaluation.run_result.RunResult"}, id="guarded"),
+        pytest.param(
+            "from evaluation import results",
+            {"evaluation", "evaluation.results"},
+            id="from-package",
+        ),
+        pytest.param(
+            "from evaluation.results import write_results",
+            {"evaluation.results", "evaluation.results.write_results"},
+            id="from-module",
+        ),
+        pytest.param(
+            "from .results import write_results",
+            {"evaluation.results", "evaluation.results.write_results"},
+            id="relative",
+        ),
+        pytest.param(
+            "if TYPE_CHECKING:\n    from evaluation.run_result import RunResult",
+            {"evaluation.run_result", "evaluation.run_result.RunResult"},
+            id="guarded",
+        ),
     ],
-)  # fmt: skip
+)
 def test_imported_names_reads_every_form_of_import(source: str, imported: set[str]) -> None:
     assert _imported_names(ast.parse(source)) == imported
 

@@ -57,18 +57,29 @@ def test_pages_are_started_a_window_ahead_and_answered_in_order() -> None:
     assert [json.loads(o[0].value)["url"] for o in outcomes if isinstance(o, list)] == urls
     # Three pages started before the first is extracted; one more after each extraction.
     assert pages.calls == [
-        ("start", urls[0]), ("start", urls[1]), ("start", urls[2]), ("result", urls[0]),
-        ("start", urls[3]), ("result", urls[1]), ("start", urls[4]), ("result", urls[2]),
-        ("result", urls[3]), ("result", urls[4]),
-    ]  # fmt: skip
+        ("start", urls[0]),
+        ("start", urls[1]),
+        ("start", urls[2]),
+        ("result", urls[0]),
+        ("start", urls[3]),
+        ("result", urls[1]),
+        ("start", urls[4]),
+        ("result", urls[2]),
+        ("result", urls[3]),
+        ("result", urls[4]),
+    ]
 
 
 def test_one_at_a_time_by_default() -> None:
     urls = ["https://a.example/1", "https://a.example/2"]
     pages = Recorded()
     ExtractStage(pages, Topics()).handle_batch(_inputs(urls))
-    assert pages.calls == [("start", urls[0]), ("result", urls[0]),
-                           ("start", urls[1]), ("result", urls[1])]  # fmt: skip
+    assert pages.calls == [
+        ("start", urls[0]),
+        ("result", urls[0]),
+        ("start", urls[1]),
+        ("result", urls[1]),
+    ]
 
 
 def test_a_failing_fetch_is_its_entrys_outcome_alone() -> None:

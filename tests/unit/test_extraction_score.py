@@ -12,8 +12,12 @@ from services.replay_server import Outlet, Story, render_page
 
 
 def test_shingles_are_4_token_multisets_and_short_texts_give_one() -> None:
-    assert shingles("a b c d a b c d") == {("a", "b", "c", "d"): 2, ("b", "c", "d", "a"): 1,
-                                            ("c", "d", "a", "b"): 1, ("d", "a", "b", "c"): 1}  # fmt: skip
+    assert shingles("a b c d a b c d") == {
+        ("a", "b", "c", "d"): 2,
+        ("b", "c", "d", "a"): 1,
+        ("c", "d", "a", "b"): 1,
+        ("d", "a", "b", "c"): 1,
+    }
     assert shingles("one two") == {("one", "two"): 1}
     assert shingles("...") == {}
 

@@ -18,14 +18,32 @@ from workers.dedupe.normalize import normalize_paragraphs, normalize_text, token
 # In CI the examples are fixed (derandomized), so a submission cannot fail on a new random
 # draw; a developer's runs explore new ones and keep failures in .hypothesis/.
 BUDGET = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=os.environ.get("CI") == "true",
-)  # fmt: skip
-FEED_PIECES = st.sampled_from([
-    b"<?xml version='1.0'?>", b"<rss version='2.0'>", b"<channel>", b"<item>", b"</item>",
-    b"<title>", b"</title>", b"<link>http://x.example/a</link>", b"<![CDATA[", b"]]>",
-    b"&amp;", b"&bogus;", b"&#xD800;", b"\x00", b"\xff\xfe", b"<entry>", b"<feed xmlns='http://www.w3.org/2005/Atom'>",
-])  # fmt: skip
+)
+FEED_PIECES = st.sampled_from(
+    [
+        b"<?xml version='1.0'?>",
+        b"<rss version='2.0'>",
+        b"<channel>",
+        b"<item>",
+        b"</item>",
+        b"<title>",
+        b"</title>",
+        b"<link>http://x.example/a</link>",
+        b"<![CDATA[",
+        b"]]>",
+        b"&amp;",
+        b"&bogus;",
+        b"&#xD800;",
+        b"\x00",
+        b"\xff\xfe",
+        b"<entry>",
+        b"<feed xmlns='http://www.w3.org/2005/Atom'>",
+    ]
+)
 
 
 @BUDGET
@@ -37,16 +55,32 @@ def test_any_bytes_parse_to_a_feed_or_a_per_feed_error(pieces: list[bytes]) -> N
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=20,
-)  # fmt: skip
-JSON_FEED_KEYS = st.sampled_from(["title", "items", "language", "url", "id", "content_html",
-                                  "content_text", "date_published", "date_modified", "external_url"])  # fmt: skip
+)
+JSON_FEED_KEYS = st.sampled_from(
+    [
+        "title",
+        "items",
+        "language",
+        "url",
+        "id",
+        "content_html",
+        "content_text",
+        "date_published",
+        "date_modified",
+        "external_url",
+    ]
+)
 
 
 @BUDGET
-@given(st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6), st.lists(
-    st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6), max_size=4))  # fmt: skip
+@given(
+    st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6),
+    st.lists(st.dictionaries(JSON_FEED_KEYS, JSON_VALUES, max_size=6), max_size=4),
+)
 def test_any_json_feed_shape_parses_to_a_feed_or_a_per_feed_error(
     top: dict[str, object], items: list[dict[str, object]]
 ) -> None:
@@ -95,8 +129,10 @@ def test_repair_keeps_first_occurrences_and_never_grows(paragraphs: list[str]) -
 
 def test_an_entity_expansion_bomb_in_a_feed_is_bounded() -> None:
     levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    bomb = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]>'
-            f'<rss version="2.0"><channel><title>&l9;</title></channel></rss>').encode()  # fmt: skip
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]>'
+        f'<rss version="2.0"><channel><title>&l9;</title></channel></rss>'
+    ).encode()
     started = time.monotonic()
     result = parse_feed(bomb, {}, "https://feeds.example/bomb")
     assert time.monotonic() - started < 5

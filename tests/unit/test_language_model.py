@@ -91,9 +91,11 @@ TEXT = st.text(
 
 
 @settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=os.environ.get("CI") == "true",
-)  # fmt: skip
+)
 @given(TEXT)
 def test_any_text_as_fasttext(
     native: LanguageModel, reference: fasttext.FastText._FastText, text: str

@@ -23,9 +23,22 @@ CORE = ("ingest", "workers", "schemas")
 OUTER = ("adapters", "services")  # where the clients may be used
 # Client libraries and the standard library's own network and server modules.
 CLIENTS = (
-    "kafka", "redis", "hiredis", "pycurl", "prometheus_client", "urllib3", "requests", "httpx",
-    "aiohttp", "socket", "ssl", "http.client", "http.server", "socketserver", "urllib.request",
-)  # fmt: skip
+    "kafka",
+    "redis",
+    "hiredis",
+    "pycurl",
+    "prometheus_client",
+    "urllib3",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "socket",
+    "ssl",
+    "http.client",
+    "http.server",
+    "socketserver",
+    "urllib.request",
+)
 
 
 def _module_name(path: Path) -> str:

@@ -50,9 +50,11 @@ from workers.dedupe.normalize import (
 from workers.dedupe.verdicts import text_hash
 
 BUDGET = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=os.environ.get("CI") == "true",
-)  # fmt: skip
+)
 # Text that exercises every rule: Arabic letters, marks, alef forms and digits; Latin with
 # case; punctuation; invisible controls; CJK; characters beyond the BMP (emoji, Deseret).
 TEXT = st.text(

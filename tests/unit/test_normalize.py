@@ -70,15 +70,46 @@ def test_what_folding_vowelled_text_without_its_harakat_rests_on() -> None:
 # Characters after which NFKC reorders, composes or decomposes: Arabic letters, Latin,
 # Hangul jamo (composed algorithmically), compatibility jamo, presentation forms, kana...
 BASE_CHARS = [
-    "ب", "ا", "و", "ي", "ه", "e", "=", "\u1100", "\u1161", "\u314f", "\uac00", "\u304b",
-    "\ufe70", "\ufc5e", "\ufef7", " ", "\u00a0", "\u00e9", "…", "ﬁ", "™", "Ａ", "½", "😀",
-]  # fmt: skip
+    "ب",
+    "ا",
+    "و",
+    "ي",
+    "ه",
+    "e",
+    "=",
+    "\u1100",
+    "\u1161",
+    "\u314f",
+    "\uac00",
+    "\u304b",
+    "\ufe70",
+    "\ufc5e",
+    "\ufef7",
+    " ",
+    "\u00a0",
+    "\u00e9",
+    "…",
+    "ﬁ",
+    "™",
+    "Ａ",
+    "½",
+    "😀",
+]
 # ...followed by marks: the harakat, the Arabic marks that compose, others that compose
 # (accents, an overlay, a kana voicing mark) or that are starters composing (jamo).
 MARK_CHARS = [
-    *HARAKAT, "\u0653", "\u0654", "\u0655", "\u0618", "\u0301", "\u0327", "\u0338",
-    "\u3099", "\u1161", "\u11a8",
-]  # fmt: skip
+    *HARAKAT,
+    "\u0653",
+    "\u0654",
+    "\u0655",
+    "\u0618",
+    "\u0301",
+    "\u0327",
+    "\u0338",
+    "\u3099",
+    "\u1161",
+    "\u11a8",
+]
 LETTERS_WITH_MARKS = st.tuples(
     st.sampled_from(BASE_CHARS), st.lists(st.sampled_from(MARK_CHARS), max_size=4)
 ).map(lambda t: t[0] + "".join(t[1]))

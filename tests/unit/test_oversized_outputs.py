@@ -30,8 +30,15 @@ def _blown_up(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
 
 def _loop(source: FakeSource, sink: FakeSink, handle: Any = _blown_up) -> WorkerLoop:
     backoff = Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1))
-    return WorkerLoop("test", "article.v1", "dlq", one_at_a_time(handle), source, sink,
-                      backoff=backoff)  # fmt: skip
+    return WorkerLoop(
+        stage="test",
+        input_contract="article.v1",
+        dead_letter_topic="dlq",
+        handle=one_at_a_time(handle),
+        source=source,
+        sink=sink,
+        backoff=backoff,
+    )
 
 
 def test_an_output_over_the_record_limit_dead_letters_its_input_with_id_url_and_size() -> None:

@@ -117,10 +117,13 @@ def test_json_feed_items_become_entries() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"version": "https://jsonfeed.org/version/1", "items": {}}',
-     b'{"version": "https://jsonfeed.org/version/1", "items": [', b"\xff{ jsonfeed.org/version/"],
+    [
+        b'{"version": "https://jsonfeed.org/version/1", "items": {}}',
+        b'{"version": "https://jsonfeed.org/version/1", "items": [',
+        b"\xff{ jsonfeed.org/version/",
+    ],
     ids=["items-not-a-list", "truncated", "not-utf8"],
-)  # fmt: skip
+)
 def test_broken_json_feed_is_a_feed_error(body: bytes) -> None:
     assert isinstance(parse_feed(body, {}, "https://x/f"), FeedParseError)
 
@@ -150,9 +153,12 @@ def test_references_a_refused_entity_bomb_leaves_are_removed_and_the_text_kept()
 
 @pytest.mark.parametrize(
     ("title", "expected"),
-    [("AT&amp;T &amp; Verizon", "AT&T & Verizon"), ("Caf&#233; &amp;amp; &copy;", "Café &amp; ©"),
-     ("&lol9;", "")],
+    [
+        ("AT&amp;T &amp; Verizon", "AT&T & Verizon"),
+        ("Caf&#233; &amp;amp; &copy;", "Café &amp; ©"),
+        ("&lol9;", ""),
+    ],
     ids=["ampersands", "character-and-html-references", "nothing-but-a-reference"],
-)  # fmt: skip
+)
 def test_known_references_stay_expanded_beside_a_bomb(title: str, expected: str) -> None:
     assert _ok(_billion_laughs(title, "text")).entries[0].title == expected

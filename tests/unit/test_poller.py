@@ -193,7 +193,13 @@ def test_an_article_in_two_feeds_of_one_outlet_is_sent_once() -> None:
     state, sink = InMemoryFeedState(), FakeSink()
     world, europe = "https://example.org/world.xml", "https://example.org/europe.xml"
     fetch = ScriptedFetch({world: _ok(_rss("a", "b")), europe: _ok(_rss("b", "c"))})
-    poller = Poller([FeedConfig(world, "Example"), FeedConfig(europe, "Example")], fetch, state,
-                    sink, Topics(), interval_s=60)  # fmt: skip
+    poller = Poller(
+        feeds=[FeedConfig(world, "Example"), FeedConfig(europe, "Example")],
+        fetch=fetch,
+        state=state,
+        sink=sink,
+        topics=Topics(),
+        interval_s=60,
+    )
     sent = [poller.poll_feed(feed).sent for feed in poller.feeds]
     assert sent == [2, 1]  # b was sent with the first feed

@@ -15,8 +15,10 @@ FEED_URL = "http://feeds.example/rss"
 
 def _item(name: str, description: str = "short", link: str | None = None) -> str:
     link = link if link is not None else f"https://example.org/{name}"
-    return (f"<item><title>{name}</title><link>{link}</link><guid>{name}</guid>"
-            f"<description>{description}</description></item>")  # fmt: skip
+    return (
+        f"<item><title>{name}</title><link>{link}</link><guid>{name}</guid>"
+        f"<description>{description}</description></item>"
+    )
 
 
 def _feed(*items: str) -> FetchResponse:
@@ -26,8 +28,15 @@ def _feed(*items: str) -> FetchResponse:
 
 def _poll_twice(feed: FetchResponse, max_body_bytes: int) -> tuple[FakeSink, InMemoryFeedState]:
     sink, state = FakeSink(), InMemoryFeedState()
-    poller = Poller([FeedConfig(FEED_URL, "Example")], ScriptedFetch({FEED_URL: feed}), state,
-                    sink, Topics(), interval_s=60, max_body_bytes=max_body_bytes)  # fmt: skip
+    poller = Poller(
+        feeds=[FeedConfig(FEED_URL, "Example")],
+        fetch=ScriptedFetch({FEED_URL: feed}),
+        state=state,
+        sink=sink,
+        topics=Topics(),
+        interval_s=60,
+        max_body_bytes=max_body_bytes,
+    )
     for _ in range(2):
         assert poller.poll_feed(poller.feeds[0]).status == "new_entries"
     return sink, state
@@ -59,10 +68,19 @@ def test_an_entry_still_too_big_is_dead_lettered_once_and_remembered() -> None:
 
 def test_entries_with_nothing_to_fetch_and_no_text_are_counted_in_the_feed_health() -> None:
     sink, state = FakeSink(), InMemoryFeedState()
-    feed = _feed(_item("a"), "<item><title>no link, no text</title></item>",
-                 _item("js", "", link="javascript:alert(1)"))  # fmt: skip
-    poller = Poller([FeedConfig(FEED_URL, "Example")], ScriptedFetch({FEED_URL: feed}), state,
-                    sink, Topics(), interval_s=60)  # fmt: skip
+    feed = _feed(
+        _item("a"),
+        "<item><title>no link, no text</title></item>",
+        _item("js", "", link="javascript:alert(1)"),
+    )
+    poller = Poller(
+        feeds=[FeedConfig(FEED_URL, "Example")],
+        fetch=ScriptedFetch({FEED_URL: feed}),
+        state=state,
+        sink=sink,
+        topics=Topics(),
+        interval_s=60,
+    )
     poller._poll_and_log(poller.feeds[0])
     health = state.health[FEED_URL]
     assert health.skipped_entries == "no_link=1 unsupported_link_scheme=1"

@@ -6,9 +6,17 @@ from services.replay_server import Outlet, Release, ReplaySite, Story, StorySet
 
 STORIES = StorySet(
     (Outlet("a", "A", "en"), Outlet("b", "B", "en")),
-    tuple(Story("a" if n % 2 else "b", f"s{n}", f"Story {n}", "2026-11-29T08:00:00Z", ("x",))
-          for n in range(6)),
-)  # fmt: skip
+    tuple(
+        Story(
+            outlet="a" if n % 2 else "b",
+            slug=f"s{n}",
+            title=f"Story {n}",
+            published="2026-11-29T08:00:00Z",
+            paragraphs=("x",),
+        )
+        for n in range(6)
+    ),
+)
 
 # (name, release, seconds after release, stories out)
 COUNTS = [

@@ -163,8 +163,9 @@ def test_a_batch_handler_gives_each_input_its_own_outcome() -> None:
     assert loop.step() == 4
     dead = [json.loads(o.value) for o in sink.sent if o.topic == "dlq"]
     assert [(d["error_type"], d["source_offset"]) for d in dead] == [
-        ("invalid_json", 1), ("handler_error", 1),
-    ]  # fmt: skip
+        ("invalid_json", 1),
+        ("handler_error", 1),
+    ]
     assert [o.topic for o in sink.sent] == ["out", "dlq", "dlq", "out"]  # in input order
 
 

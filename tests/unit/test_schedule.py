@@ -57,8 +57,16 @@ def test_adapt_interval(interval: float, new: int, total: int, expected: float) 
 def _next(
     status: str, errors: int = 0, headers: dict[str, str] | None = None, ttl: float | None = None
 ) -> float:
-    return next_poll_s(interval_s=600, bounds=BOUNDS, status=status, errors=errors,
-                       headers=headers or {}, feed_ttl_s=ttl, now=NOW, jitter=0.5)  # fmt: skip
+    return next_poll_s(
+        interval_s=600,
+        bounds=BOUNDS,
+        status=status,
+        errors=errors,
+        headers=headers or {},
+        feed_ttl_s=ttl,
+        now=NOW,
+        jitter=0.5,
+    )
 
 
 NEXT = [

@@ -56,12 +56,16 @@ def test_line_breaks_of_an_error_are_kept() -> None:
 
 @pytest.mark.parametrize(
     ("health", "extra"),
-    [(_health(last_status="new_entries", errors_in_a_row=0), []),
-     (_health(last_status="new_entries", skipped_entries="invalid_link=1 no_link=2"),
-      ["  skipped entries: invalid_link=1 no_link=2"]),
-     (FeedHealth(), [])],
+    [
+        (_health(last_status="new_entries", errors_in_a_row=0), []),
+        (
+            _health(last_status="new_entries", skipped_entries="invalid_link=1 no_link=2"),
+            ["  skipped entries: invalid_link=1 no_link=2"],
+        ),
+        (FeedHealth(), []),
+    ],
     ids=["healthy", "skipped-entries", "never-polled"],
-)  # fmt: skip
+)
 def test_rows_of_feeds_without_errors(health: FeedHealth, extra: list[str]) -> None:
     _, row, *rest = format_feeds([(FEED, health)])
     assert rest == extra

@@ -243,9 +243,16 @@ def test_the_loop_commits_what_was_handled_and_hands_back_the_aborted_batch() ->
     source, sink = FakeSource([[first], [second]]), FakeSink()
     stage = ExtractStage(FetchOnDemand(fetch), Topics(), stop=stop)
     loop = WorkerLoop(
-        "extract", "entry.v1", "dlq", stage.handle_batch, source, sink, stop=stop,
-        backoff=Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1)), commit_interval_s=60.0,
-    )  # fmt: skip
+        stage="extract",
+        input_contract="entry.v1",
+        dead_letter_topic="dlq",
+        handle=stage.handle_batch,
+        source=source,
+        sink=sink,
+        stop=stop,
+        backoff=Backoff(base_s=0.0, cap_s=0.0, rng=random.Random(1)),
+        commit_interval_s=60.0,
+    )
     loop.run()
     assert source.committed == [first]
     assert [json.loads(out.value)["url"] for out in sink.sent] == [URL]
@@ -267,9 +274,14 @@ def test_a_feed_fetch_aborted_by_the_stop_is_no_feed_error() -> None:
 
     state = InMemoryFeedState()
     poller = Poller(
-        [FeedConfig(feed_url, "Example")], fetch, state, FakeSink(), Topics(), interval_s=60,
+        feeds=[FeedConfig(feed_url, "Example")],
+        fetch=fetch,
+        state=state,
+        sink=FakeSink(),
+        topics=Topics(),
+        interval_s=60,
         stop=stop,
-    )  # fmt: skip
+    )
     running = threading.Thread(target=poller.run)
     running.start()
     assert in_transfer.wait(10)

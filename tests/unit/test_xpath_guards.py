@@ -69,8 +69,10 @@ def test_matches_nothing_empty(pattern: str, flags: str, expected: bool) -> None
         ("//*[self::a or self::div][@id='x']", "(//a|//div)[@id='x']"),
         (".//*[(self::p or self::li)][@class]//a[@href]", "(.//p|.//li)[@class]//a[@href]"),
         ("(.//*[self::div][@a='1'])[1]|(.//main)[1]", "((.//div)[@a='1'])[1]|(.//main)[1]"),
-        (".//*[self::div or self::p][\n  not(.//h1) or re:test(@id, 'x')][contains(@c, ']')]",
-         "(.//div|.//p)[\n  not(.//h1) or re:test(@id, 'x')][contains(@c, ']')]"),
+        (
+            ".//*[self::div or self::p][\n  not(.//h1) or re:test(@id, 'x')][contains(@c, ']')]",
+            "(.//div|.//p)[\n  not(.//h1) or re:test(@id, 'x')][contains(@c, ']')]",
+        ),
         ("//*[self::h1 or self::h2]", "(//h1|//h2)"),
         ("not(.//*[self::a or self::b])", "not((.//a|.//b))"),
         # A position among the siblings that passed the name test: left as it is.
@@ -82,7 +84,7 @@ def test_matches_nothing_empty(pattern: str, flags: str, expected: bool) -> None
         ("//body//*[self::a or self::p]", "//body//*[self::a or self::p]"),
         ("//*[self::a or @id]", "//*[self::a or @id]"),
     ],
-)  # fmt: skip
+)
 def test_unioned_path(path: str, expected: str) -> None:
     assert unioned_path(path) == expected
 
@@ -90,13 +92,24 @@ def test_unioned_path(path: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("predicate", "expected"),
     [
-        ("@class='x' or @id", True), ("contains(@a, 'b')", True), ("not(.//h1)", True),
-        ("@id|@class", True), (".//h1", True), ("(@a)", True), ("string-length(.) > 3", True),
+        ("@class='x' or @id", True),
+        ("contains(@a, 'b')", True),
+        ("not(.//h1)", True),
+        ("@id|@class", True),
+        (".//h1", True),
+        ("(@a)", True),
+        ("string-length(.) > 3", True),
         ("re:test(@class, 'a|b')", True),
-        ("1", False), ("last()", False), ("position() = 1", False), ("count(.//p)", False),
-        ("string-length(.)", False), ("@a * @b", False), ("@a*@b", False), ("@a - 1", False),
+        ("1", False),
+        ("last()", False),
+        ("position() = 1", False),
+        ("count(.//p)", False),
+        ("string-length(.)", False),
+        ("@a * @b", False),
+        ("@a*@b", False),
+        ("@a - 1", False),
     ],
-)  # fmt: skip
+)
 def test_position_free_boolean(predicate: str, expected: bool) -> None:
     assert position_free_boolean(predicate) is expected
 

@@ -54,9 +54,10 @@ class BodyMinHash:
         shingles = words.shingles()
         signature = hasher.signature(shingles)
         return cls(
-            int(shingles.size), signature_bytes(compact(signature)),
+            int(shingles.size),
+            signature_bytes(compact(signature)),
             tuple(hasher.band_keys(signature)),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)

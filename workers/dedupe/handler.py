@@ -111,9 +111,11 @@ def duplication_report(
         else internal_duplication([page[i] for i in in_page_idx], in_page_normalized)
     )
     found_in = {
-        (True, True): "body_and_page", (True, False): "body", (False, True): "page",
+        (True, True): "body_and_page",
+        (True, False): "body",
+        (False, True): "page",
         (False, False): "none",
-    }[(in_body.detected, in_page.detected)]  # fmt: skip
+    }[(in_body.detected, in_page.detected)]
     shown = in_body if in_body.detected or not in_page.detected else in_page
     report: InternalDuplicationReport = {
         "detected": in_body.detected or in_page.detected,
@@ -231,13 +233,22 @@ class DedupeStage:
             return Prepared(article, repaired, report, slot)
         minhash, keys = repaired.minhash, repaired.keys
         me = Article(
-            article["article_id"], article["outlet"], digest, minhash.signature_bytes,
-            minhash.size, len(keys),
-        )  # fmt: skip
+            article_id=article["article_id"],
+            outlet=article["outlet"],
+            digest=digest,
+            signature=minhash.signature_bytes,
+            size=minhash.size,
+            paragraphs=len(keys),
+        )
         probe = Probe(
-            me.article_id, me.outlet, digest, minhash.signature_bytes, me.size,
-            minhash.band_keys, keys,
-        )  # fmt: skip
+            article_id=me.article_id,
+            outlet=me.outlet,
+            digest=digest,
+            signature=minhash.signature_bytes,
+            size=me.size,
+            band_keys=minhash.band_keys,
+            paragraph_keys=keys,
+        )
         return Prepared(article, repaired, report, slot, me, probe)
 
     def _output(

@@ -55,19 +55,38 @@ _OFFICIAL = frozenset({"official", "de_facto_official", "official_regional"})
 # The adjectives of the two countries whose language is everybody's (see above), which
 # news uses every day.
 EXTRA_ADJECTIVES: dict[str, dict[str, tuple[str, ...]]] = {
-    "US": {"fr": ("américain",), "es": ("estadounidense", "norteamericano"),
-           "de": ("amerikanisch",), "ru": ("американский",), "it": ("americano",),
-           "pt": ("americano", "norte-americano")},
-    "GB": {"fr": ("britannique",), "es": ("británico",), "de": ("britisch",),
-           "ru": ("британский",), "it": ("britannico",), "pt": ("britânico",)},
-}  # fmt: skip
+    "US": {
+        "fr": ("américain",),
+        "es": ("estadounidense", "norteamericano"),
+        "de": ("amerikanisch",),
+        "ru": ("американский",),
+        "it": ("americano",),
+        "pt": ("americano", "norte-americano"),
+    },
+    "GB": {
+        "fr": ("britannique",),
+        "es": ("británico",),
+        "de": ("britisch",),
+        "ru": ("британский",),
+        "it": ("britannico",),
+        "pt": ("britânico",),
+    },
+}
 
 # Forms that news uses every day and CLDR's standard names do not include.
 SHORT_NAMES: dict[str, tuple[str, ...]] = {
-    "US": ("US", "U.S.", "USA", "America", "أمريكا", "أميركا", "Америка", "США", "EEUU",
-           "EE.UU."),
-    "GB": ("UK", "Britain", "Great Britain", "بريطانيا", "Великобритания", "Grande-Bretagne",
-           "Gran Bretaña", "Großbritannien", "Britannien"),
+    "US": ("US", "U.S.", "USA", "America", "أمريكا", "أميركا", "Америка", "США", "EEUU", "EE.UU."),
+    "GB": (
+        "UK",
+        "Britain",
+        "Great Britain",
+        "بريطانيا",
+        "Великобритания",
+        "Grande-Bretagne",
+        "Gran Bretaña",
+        "Großbritannien",
+        "Britannien",
+    ),
     "AE": ("UAE", "الإمارات", "ОАЭ", "EAU"),
     "SA": ("السعودية",),
     "NL": ("Holland", "هولندا"),
@@ -75,7 +94,7 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "RU": ("Russian Federation",),
     "KP": ("North Korea", "كوريا الشمالية"),
     "KR": ("South Korea", "كوريا الجنوبية"),
-}  # fmt: skip
+}
 
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
 # "financial", المدينة (Medina) "the city", بحري (Bahri) "naval"; Georgia is as often the
@@ -127,8 +146,13 @@ def _country_forms(
     forms: dict[str, set[str]] = defaultdict(set)
     local: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
 
-    def add(code: str, kind: str, name: str, language: str | None = None,
-            into: dict[str, set[str]] = forms) -> None:  # fmt: skip
+    def add(
+        code: str,
+        kind: str,
+        name: str,
+        language: str | None = None,
+        into: dict[str, set[str]] = forms,
+    ) -> None:
         folded = _fold_name(name)
         if folded and folded not in AMBIGUOUS_FORMS:
             for form in written_forms(folded, language=language):
@@ -265,9 +289,10 @@ def _unambiguous(candidates: list[City]) -> City | None:
 
 def _arabic_speaking() -> frozenset[str]:
     return frozenset(
-        territory for territory, languages in get_global("territory_languages").items()
+        territory
+        for territory, languages in get_global("territory_languages").items()
         if languages.get("ar", {}).get("official_status") in _OFFICIAL
-    )  # fmt: skip
+    )
 
 
 def _city_forms(
@@ -290,8 +315,12 @@ def _city_forms(
         own = _fold_name(raw["name"])
         forms = set(written_forms(own)) if _usable_city_name(own) else set()
         for other in {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}:
-            if (_usable_city_name(other) and len(other) >= 4 and other.casefold() not in stop
-                    and (arabic_ok or not is_arabic(other))):  # fmt: skip
+            if (
+                _usable_city_name(other)
+                and len(other) >= 4
+                and other.casefold() not in stop
+                and (arabic_ok or not is_arabic(other))
+            ):
                 forms |= {f for f in written_forms(other) if f == other or not f.isupper()}
         for form in forms - taken - AMBIGUOUS_FORMS:
             by_form[form].append(city)

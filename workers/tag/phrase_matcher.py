@@ -62,10 +62,12 @@ class PhraseMatcher:
 
     def _find_unspaced(self, text: str, paragraph: int) -> list[Hit]:
         spans = sorted(
-            ((end - len(form) + 1, end, form, keys)
-             for end, (form, keys) in self._unspaced.iter(text)),
+            (
+                (end - len(form) + 1, end, form, keys)
+                for end, (form, keys) in self._unspaced.iter(text)
+            ),
             key=lambda span: (span[0], span[0] - span[1]),
-        )  # fmt: skip
+        )
         hits, taken_until = [], -1
         for start, end, form, keys in spans:
             if start > taken_until:

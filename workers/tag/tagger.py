@@ -91,8 +91,14 @@ def _mention(tag: PlaceTag | EntityTag, hit: Hit, matched_as: MatchedAs) -> None
 
 
 def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: str) -> PlaceTag:
-    return {"id": tag_id, "kind": kind, "name": name, "country": country, "mentions": 0,
-            "evidence": []}  # fmt: skip
+    return {
+        "id": tag_id,
+        "kind": kind,
+        "name": name,
+        "country": country,
+        "mentions": 0,
+        "evidence": [],
+    }
 
 
 def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
@@ -125,8 +131,12 @@ def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
             index = int(key.partition(":")[2])
             if index not in found:
                 entry = rules.watch[index]
-                found[index] = {"name": entry.name, "kind": entry.kind, "mentions": 0,
-                                "evidence": []}  # fmt: skip
+                found[index] = {
+                    "name": entry.name,
+                    "kind": entry.kind,
+                    "mentions": 0,
+                    "evidence": [],
+                }
             _mention(found[index], hit, "alias")
     return sorted(found.values(), key=lambda t: (-t["mentions"], t["name"]))
 
