@@ -24,7 +24,7 @@ from evaluation.results import write_results
 from evaluation.step_cpu import per_article_us, step_cpu
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
-from workers.dedupe import body, handler
+from workers.dedupe import body, handler, prepared
 from workers.dedupe.body import Body
 from workers.dedupe.handler import DedupeStage
 from workers.process_gc import freeze_start_up_and_tune_gc
@@ -42,7 +42,7 @@ def profile_ours(
         (body, "fold_body"),
         (Body, "of"),
         (Body, "without"),
-        (handler, "duplication_report"),
+        (prepared, "duplication_report"),
         (DedupeStage, "prepare"),
         (RedisDedupeIndex, "observe_many"),
         (handler, "decide"),

@@ -26,10 +26,11 @@ from schemas.topics import Topics
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
 from workers.dedupe.body import Body
-from workers.dedupe.handler import DedupeStage, duplication_report
+from workers.dedupe.handler import DedupeStage
 from workers.dedupe.internal_duplication import internal_duplication
 from workers.dedupe.minhash import shingle_hashes
 from workers.dedupe.normalize import tokens
+from workers.dedupe.prepared import duplication_report
 
 RELATIONS = ("original", "exact_duplicate", "near_duplicate", "partial_reprint", "update")
 SEEN_AT = "2018-03-01T12:00:00.000Z"  # one moment: the whole set sits in one window

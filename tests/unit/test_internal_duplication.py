@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.dedupe.body import Body
-from workers.dedupe.handler import (
+from workers.dedupe.internal_duplication import internal_duplication
+from workers.dedupe.normalize import normalize_paragraphs
+from workers.dedupe.prepared import (
     body_on_page,
     body_repeats,
     duplication_report,
     page_sharing_body,
 )
-from workers.dedupe.internal_duplication import internal_duplication
-from workers.dedupe.normalize import normalize_paragraphs
 
 P = [
     "The ferry operator said on Saturday that the first crossing would leave at seven.",

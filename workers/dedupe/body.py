@@ -2,8 +2,8 @@
 
 What each fingerprint is, and why, is said where its rule lives: the folding in
 normalize.py, the word hashes, shingles, MinHash and paragraph sketches in minhash.py, what
-a substantial paragraph is in internal.py. Here they are taken together, in one compiled
-pass over the body (native BodyFingerprinter): made one at a time, with numpy arrays built
+a substantial paragraph is in internal_duplication.py. Here they are taken together, in one
+compiled pass over the body (native BodyFingerprinter): made one at a time, with numpy arrays built
 and read between them, the crossings cost more than the steps.
 """
 
@@ -70,7 +70,7 @@ class Body:
     fingerprints: bytes  # paragraph_fingerprint of each normalized paragraph, joined
     digest: str  # text_hash of its words: the exact-duplicate key ("" when it has none)
     # (i, j), j < i: paragraphs whose sketches agree enough to be checked as near-exact
-    # repeats (internal.SKETCH_AGREEMENT); none beyond MAX_NEAR_PARAGRAPHS paragraphs.
+    # repeats (internal_duplication.SKETCH_AGREEMENT); none beyond MAX_NEAR_PARAGRAPHS paragraphs.
     near_pairs: tuple[tuple[int, int], ...]
     # Fingerprints of the substantial paragraphs, first occurrences in order, at most
     # MAX_PARAGRAPH_KEYS.
