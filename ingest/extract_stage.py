@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ingest.extract import Extraction, choose_body, extract_page, page_text
@@ -149,6 +149,8 @@ class ExtractStage:
     # Set when the stage stops: an aborted fetch or an extraction in progress raises
     # Interrupted, and the runner hands the batch back. None: never stops (tests, replays).
     stop: threading.Event | None = None
+    # A page over LARGE_PAGE_BYTES was extracted in this batch: its heap is given back after.
+    _large_page_seen: bool = field(default=False, init=False, repr=False)
 
     def warm_up(self) -> None:
         """Extracts a page made of the contract's example article, fetching nothing, so that
@@ -188,6 +190,10 @@ class ExtractStage:
                 outcomes.append(attempt(self._disallowed, entry))
             else:
                 outcomes.append(attempt(self._fetched_article, entry, started))
+        if self._large_page_seen:
+            # Once the batch's pages, their text and trees are gone, their memory goes too.
+            self._large_page_seen = False
+            give_back_freed_memory()
         return outcomes
 
     def close(self) -> None:
@@ -220,5 +226,5 @@ class ExtractStage:
         fetched_url = fetched.url if isinstance(fetched, FetchResponse) else None
         article = build_article(entry, page, fetched_url, note, self.max_body_bytes)
         if isinstance(fetched, FetchResponse) and len(fetched.body) > LARGE_PAGE_BYTES:
-            give_back_freed_memory()  # once the page's tree is gone, its memory goes too
+            self._large_page_seen = True
         return [encode(self.topics.articles, article["article_id"], article, "article.v1")]

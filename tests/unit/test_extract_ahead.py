@@ -8,6 +8,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
+from ingest import extract_stage
 from ingest.extract_stage import ExtractStage, FetchOnDemand
 from ingest.fetching import FetchFailure, FetchResponse
 from schemas.contracts import example
@@ -98,3 +101,23 @@ def test_a_failing_fetch_is_its_entrys_outcome_alone() -> None:
     assert isinstance(second, RuntimeError)
     # No page and no text in the feed: a per-article error, as when fetched one at a time.
     assert isinstance(third, Exception) and "connection refused" in str(third)
+
+
+def test_the_heap_is_given_back_once_after_a_batch_with_a_large_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(extract_stage, "give_back_freed_memory", lambda: trims.append(1))
+    large = "<html><body><article>" + BODY * 4_000 + "</article></body></html>"
+
+    def fetch(url: str) -> FetchResponse:
+        html = large if "large" in url else f"<html><body><article>{BODY}</article></body></html>"
+        return FetchResponse(200, url, {"content-type": "text/html"}, html.encode())
+
+    stage = ExtractStage(FetchOnDemand(fetch), Topics())
+    stage.handle_batch(_inputs(["https://a.example/small", "https://a.example/small2"]))
+    assert trims == []
+    stage.handle_batch(_inputs(["https://a.example/large", "https://a.example/small"]))
+    assert trims == [1]
+    stage.handle_batch(_inputs(["https://a.example/small"]))
+    assert trims == [1]
