@@ -335,7 +335,14 @@ def _observation(reply: list[bytes | int]) -> Observation:
     ]
     earlier = tuple(
         Earlier(
-            r.article_id, other_seq, r.outlet, r.cluster, r.size, r.signature, r.paragraphs, shared
+            article_id=r.article_id,
+            seq=other_seq,
+            outlet=r.outlet,
+            cluster=r.cluster,
+            size=r.size,
+            signature=r.signature,
+            paragraphs=r.paragraphs,
+            shared_paragraphs=shared,
         )
         for other_seq, r, shared in records
     )
@@ -343,4 +350,11 @@ def _observation(reply: list[bytes | int]) -> Observation:
         (r.article_id for other_seq, r, _ in records if str(other_seq).encode() == exact_owner_seq),
         "",
     )
-    return Observation(seq, first_hash, cluster, own_signature, exact_owner, earlier)
+    return Observation(
+        seq=seq,
+        first_hash=first_hash,
+        cluster=cluster,
+        first_signature=own_signature,
+        exact_owner=exact_owner,
+        earlier=earlier,
+    )

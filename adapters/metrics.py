@@ -8,7 +8,7 @@ from typing import cast
 
 from prometheus_client import Counter, Histogram
 
-from workers.telemetry import METRICS, NOTHING, BoundMetric, Metric
+from workers.telemetry import METRICS, BoundMetric, Metric
 
 
 def _prometheus(metric: Metric) -> BoundMetric:
@@ -23,5 +23,5 @@ def bind_prometheus() -> None:
     """Every metric of the core recorded by Prometheus from now on, in this process (a
     second call finds them bound and changes nothing)."""
     for metric in METRICS:
-        if metric.bound is NOTHING:
+        if not metric.is_bound:
             metric.bound = _prometheus(metric)

@@ -23,6 +23,7 @@ import pycurl
 from adapters.address_policy import parse_networks
 from adapters.feed_state import RedisFeedState
 from adapters.http_fetch import FetchLimits, HttpFetcher
+from adapters.metrics import bind_prometheus
 from adapters.redis_client import connect_redis
 from evaluation.results import write_results
 from ingest.feeds import FeedConfig
@@ -130,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checks", type=int, default=3000)
     parser.add_argument("--out", type=Path, default=Path("results/bench-poll.json"))
     args = parser.parse_args(argv)
+    bind_prometheus()  # the poller counts its polls as it does in production
     servers = {
         "304 not modified": ThreadingHTTPServer(("127.0.0.1", 0), _handler(feed_body(50), True)),
         "200 with 50 entries": ThreadingHTTPServer(

@@ -88,9 +88,8 @@ def page_text(body: bytes, content_type: str | None) -> bytes | str:
 @cache
 def _base_options() -> Extractor:
     # fast=True: no second opinion from trafilatura's fallback extractors (its readability
-    # and jusText ports). On the scrapinghub benchmark it scored F1 0.965 against 0.962
-    # without (`make eval-extraction`) in about three quarters of the CPU: the fallbacks
-    # rarely win on news pages, and choose_body already falls back to the feed's own text.
+    # and jusText ports), which cost CPU on every page and rarely win on news pages;
+    # choose_body already falls back to the feed's own text.
     return Extractor(
         output_format="python", fast=True, comments=False, tables=True, with_metadata=True
     )

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ingest.extract import Extraction, choose_body, extract_page, page_text
-from ingest.fetching import FetchFailure, FetchResponse, raise_if_aborted
+from ingest.fetching import Fetch, Fetched, FetchFailure, FetchResponse, raise_if_aborted
 from ingest.robots import RobotsPolicy
 from ingest.text_caps import DEFAULT_MAX_BODY_BYTES, MAX_TITLE_BYTES, cap_paragraphs
 from ingest.time_budget import OverBudget, time_budget
@@ -31,10 +31,8 @@ from workers.errors import Interrupted, PoisonMessage
 from workers.process_gc import give_back_freed_memory
 from workers.runner import Outcome, attempt
 
-Fetched = FetchResponse | FetchFailure
 # A page this big leaves a parse tree of tens of megabytes behind it in the C heap.
 LARGE_PAGE_BYTES = 1024 * 1024
-Fetch = Callable[[str], Fetched]
 Started = TypeVar("Started")
 
 

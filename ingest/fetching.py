@@ -6,7 +6,7 @@ and robots.txt decide with them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,6 +37,7 @@ class FetchFailure:
 
 
 Fetched = FetchResponse | FetchFailure
+Fetch = Callable[[str], Fetched]  # a URL's fetch, one at a time
 
 
 def raise_if_aborted(fetched: Fetched) -> Fetched:

@@ -20,13 +20,11 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from ingest.fetching import FetchFailure, FetchResponse
+from ingest.fetching import Fetch, FetchFailure, FetchResponse
 
 RULES_TTL_S = 24 * 3600.0  # RFC 9309 2.4: SHOULD NOT use a cached copy for more than 24 h
 ERROR_RETRY_S = 600.0
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least the first 500 KiB
-
-Fetch = Callable[[str], FetchResponse | FetchFailure]
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.discovery import Candidate, feed_candidates
 from ingest.feeds import FeedConfig, feeds_toml, load_feeds, merge_feeds
-from ingest.fetching import FetchFailure, FetchResponse
+from ingest.fetching import Fetch, FetchFailure
 from ingest.opml import feeds_from_opml, opml_from_feeds
 from ingest.parse import ParsedFeed, parse_feed
-
-Fetch = Callable[[str], FetchResponse | FetchFailure]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.xpath_guards import install_guards
 from services.kafka_broker import BrokerConfig, kafka_version, start_broker
 from services.process import ManagedProcess, ServiceStartError, free_port
 from services.redis_server import RedisConfig, redis_version, start_redis
@@ -107,3 +108,10 @@ def namespace() -> Namespace:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def extraction_as_the_stage_runs_it() -> None:
+    """trafilatura's XPath expressions guarded for the whole run, as the extract stage
+    installs them: a test's extraction does not depend on which tests ran before it."""
+    install_guards()

@@ -25,19 +25,26 @@ class BoundMetric(Recorder, Protocol):
 
 
 class _Nothing:
-    """Records nothing: a metric that no implementation was bound to."""
+    """Records nothing: a metric that no implementation was bound to. It refuses what a
+    bound one would (a counter observed, a histogram counted), so that a unit test run
+    without Prometheus meets the same mistakes."""
+
+    def __init__(self, kind: Literal["counter", "histogram"]) -> None:
+        self.kind = kind
 
     def inc(self, amount: float = 1) -> None:
-        pass
+        if self.kind != "counter":
+            raise AttributeError(f"a {self.kind} is observed, not counted")
 
     def observe(self, amount: float) -> None:
-        pass
+        if self.kind != "histogram":
+            raise AttributeError(f"a {self.kind} is counted, not observed")
 
     def labels(self, *values: str) -> _Nothing:
         return self
 
 
-NOTHING = _Nothing()
+NOTHING = _Nothing("counter")  # what bind_prometheus replaces; a Metric starts with its kind's
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 END_TO_END_BUCKETS_S = (0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -52,7 +59,17 @@ class Metric:
     buckets: tuple[float, ...] = ()
     bound: BoundMetric = field(default=NOTHING, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.bound is NOTHING:
+            self.bound = _Nothing(self.kind)
+
+    @property
+    def is_bound(self) -> bool:
+        return not isinstance(self.bound, _Nothing)
+
     def labels(self, *values: str) -> Recorder:
+        if len(values) != len(self.label_names):
+            raise ValueError(f"{self.name} takes labels {self.label_names}, got {values}")
         return self.bound.labels(*values)
 
     def inc(self, amount: float = 1) -> None:

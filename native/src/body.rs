@@ -1,7 +1,7 @@
 //! Every fingerprint of a body in one pass, for the dedupe stage (workers/dedupe/body.py says
 //! what each is and why). One rule is restated here, with Python's thresholds passed in:
-//! which paragraphs are substantial enough to be keys (internal.is_substantial; the property
-//! tests hold the two to the same answers).
+//! which paragraphs are substantial enough to be keys (internal_duplication.is_substantial;
+//! the property tests hold the two to the same answers).
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -77,7 +77,8 @@ pub(crate) struct BodyFingerprinter {
     sketch_b: Vec<u64>,
     min_agree: usize,
     max_near: usize,
-    // What a substantial paragraph is (internal.is_substantial), and how many keys at most.
+    // What a substantial paragraph is (internal_duplication.is_substantial), and how many
+    // keys at most.
     min_words: usize,
     min_chars_without_spaces: usize,
     max_keys: usize,

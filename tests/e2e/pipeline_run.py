@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from adapters.kafka_client import read_topic
+from tests.conftest import Namespace
 
 PROC = Path("/proc")
 
@@ -65,3 +68,22 @@ def topic_messages(bootstrap: str, topic: str, idle_timeout_s: float = 3) -> lis
         json.loads(r.value)
         for r in read_topic(bootstrap, topic, from_beginning=True, idle_timeout_s=idle_timeout_s)
     ]
+
+
+def pipeline_env(
+    kafka: str, redis: str, ns: Namespace, feeds: Path, state: Path, **more: str
+) -> dict[str, str]:
+    """The environment of a `newsflow run` on the test's broker, Redis and feeds, in the
+    test's own topics, groups and keys; `more`: further settings by name (poll_interval_s=)."""
+    settings: Mapping[str, str] = {
+        "kafka_bootstrap": kafka,
+        "redis_url": redis,
+        "topic_prefix": ns.topic_prefix,
+        "group_prefix": ns.group_prefix,
+        "redis_key_prefix": ns.redis_prefix,
+        "feeds_file": str(feeds),
+        "fetch_allow_networks": "127.0.0.1",
+        "state_dir": str(state),
+        **more,
+    }
+    return {**os.environ, **{f"NEWSFLOW_{name.upper()}": value for name, value in settings.items()}}

@@ -14,7 +14,6 @@ did not hold. The figures are printed for docs/reliability.md.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -53,7 +52,7 @@ from tests.e2e.bad_input_checks import (
     skipped_entry_problem,
 )
 from tests.e2e.hostile_site import BIG_SUMMARY_BYTES, HostileContent, HostileServer
-from tests.e2e.pipeline_run import resident_kib, stage_pids, topic_messages
+from tests.e2e.pipeline_run import pipeline_env, resident_kib, stage_pids, topic_messages
 from tests.synthetic import sentence
 from tests.waiting import holds_within, wait_until
 
@@ -110,31 +109,6 @@ def replay() -> Iterator[ReplayServer]:
     server = ReplayServer.start(good_stories(), release=Release())
     yield server
     server.stop()
-
-
-def pipeline_env(
-    kafka: str, redis: str, ns: Namespace, feeds: Path, state: Path, metrics_port: int
-) -> dict[str, str]:
-    return {
-        **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka,
-        "NEWSFLOW_REDIS_URL": redis,
-        "NEWSFLOW_TOPIC_PREFIX": ns.topic_prefix,
-        "NEWSFLOW_GROUP_PREFIX": ns.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": ns.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(state),
-        "NEWSFLOW_POLL_INTERVAL_S": "3",
-        # Fifteen feeds on one host: a short pause between two of them, so that each is
-        # polled about as often as its interval asks.
-        "NEWSFLOW_POLL_HOST_DELAY_S": "0.2",
-        # The 5 MB page must meet the size limits, not the time budget: its extraction takes
-        # seconds on a busy machine.
-        "NEWSFLOW_EXTRACT_BUDGET_S": "60",
-        "NEWSFLOW_METRICS_PORT": str(metrics_port),
-        "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }
 
 
 def group_lags(settings: Settings) -> dict[str, list[PartitionLag]]:
@@ -217,7 +191,15 @@ def test_hostile_input_is_handled_while_good_articles_flow(
         ns=namespace,
         feeds=feeds,
         state=tmp_path / "state",
-        metrics_port=metrics_port,
+        poll_interval_s="3",
+        # Fifteen feeds on one host: a short pause between two of them, so that each is
+        # polled about as often as its interval asks.
+        poll_host_delay_s="0.2",
+        # The 5 MB page must meet the size limits, not the time budget: its extraction takes
+        # seconds on a busy machine.
+        extract_budget_s="60",
+        metrics_port=str(metrics_port),
+        log_level="WARNING",
     )
     settings = Settings.load(env)  # the pipeline's own names of its topics and groups
     topics = topics_of(settings)

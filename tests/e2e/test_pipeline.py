@@ -24,6 +24,7 @@ from schemas.records import OutRecord
 from schemas.topics import Topics
 from services.replay_server import ReplayServer, load_story_set
 from tests.conftest import Namespace
+from tests.e2e.pipeline_run import pipeline_env
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -33,21 +34,6 @@ BRIDGE_REPRINT = "river-wire/bridge-shut.html"
 ARABIC = "al-wadi/matar.html"
 DOUBLED = "north-post/market-moves.html"
 STAGES = ("extract", "dedupe", "tag")
-
-
-def _env(kafka: str, redis: str, ns: Namespace, feeds: Path, state: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka,
-        "NEWSFLOW_REDIS_URL": redis,
-        "NEWSFLOW_TOPIC_PREFIX": ns.topic_prefix,
-        "NEWSFLOW_GROUP_PREFIX": ns.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": ns.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(state),
-        "NEWSFLOW_POLL_INTERVAL_S": "2",
-    }
 
 
 def _read_all(kafka: str, topic: str) -> list[dict[str, Any]]:
@@ -132,7 +118,9 @@ def run(
         feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
         ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
         _poison_entries(kafka_bootstrap, topics)
-        env = _env(kafka_bootstrap, redis_url, namespace, feeds, work / "state")
+        env = pipeline_env(
+            kafka_bootstrap, redis_url, namespace, feeds, work / "state", poll_interval_s="2"
+        )
         pipeline = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
         processed: list[dict[str, Any]] = []
         try:
