@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from ingest.feed_health import FeedHealth, Validators
 from workers.errors import TransientError
@@ -43,21 +44,21 @@ class RedisFeedState:
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
-        named = (
-            ("etag", validators.etag or ""),
-            ("last_modified", validators.last_modified or ""),
-            ("moved_to", validators.moved_to or ""),
-            ("full_fetch_at", validators.full_fetch_at or ""),
-        )
-        fields = [item for pair in named for item in pair]
+        fields: dict[FieldT, EncodableT] = {
+            "etag": validators.etag or "",
+            "last_modified": validators.last_modified or "",
+            "moved_to": validators.moved_to or "",
+            "full_fetch_at": validators.full_fetch_at or "",
+        }
         try:
-            self.client.hset(key, items=fields)
+            self.client.hset(key, mapping=fields)
         except RedisError as exc:
             raise TransientError(f"redis write of feed state failed: {exc}") from exc
 
     def record_health(self, feed_url: str, health: FeedHealth) -> None:
         try:
-            self.client.hset(self._health_key(feed_url), items=health.fields())
+            fields: dict[FieldT, EncodableT] = dict(health.fields().items())
+            self.client.hset(self._health_key(feed_url), mapping=fields)
         except RedisError as exc:
             raise TransientError(f"redis write of feed health failed: {exc}") from exc
 

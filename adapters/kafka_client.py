@@ -325,21 +325,21 @@ class KafkaSink:
     def flush(self, timeout_s: float = 30.0) -> list[RefusedRecord]:
         """Wait until every record sent is acknowledged or failed: the ones refused for good;
         TransientError when any failed for the moment (its batch must be sent again)."""
-        failed = self._flushed(timeout_s)
-        if not failed:
+        refused = self._judged(self._flushed(timeout_s))
+        if not refused:
             return []
-        if any(_refused(record, error) is None for record, error in failed):
-            raise TransientError(f"kafka send to {failed[0][0].topic} failed: {failed[0][1]!r}")
         # The producer stopped at the refusal and failed its neighbours with the same error:
         # each failed record goes again alone, on a new producer, to learn which was refused.
-        refused: list[RefusedRecord] = []
         self._reopen()
-        for record, _ in failed:
-            again = self.send(record) or next(iter(self._retried(timeout_s)), None)
+        confirmed: list[RefusedRecord] = []
+        for one in refused:
+            again = self.send(one.record) or next(
+                iter(self._judged(self._flushed(timeout_s))), None
+            )
             if again is not None:
-                refused.append(again)
+                confirmed.append(again)
                 self._reopen()
-        return refused
+        return confirmed
 
     def _flushed(self, timeout_s: float) -> list[tuple[OutRecord, BaseException]]:
         # Taken first: a failed flush rewinds the caller's batch, whose records are then sent
@@ -351,12 +351,17 @@ class KafkaSink:
             raise TransientError(f"kafka flush failed: {exc!r}") from exc
         return [(record, future.exception) for record, future in in_flight if future.failed()]
 
-    def _retried(self, timeout_s: float) -> list[RefusedRecord]:
-        failed = self._flushed(timeout_s)
+    @staticmethod
+    def _judged(failed: list[tuple[OutRecord, BaseException]]) -> list[RefusedRecord]:
+        """The refusals among the failed records; TransientError when any failed for the
+        moment (its batch must be sent again)."""
+        refused: list[RefusedRecord] = []
         for record, error in failed:
-            if _refused(record, error) is None:
+            refusal = _refused(record, error)
+            if refusal is None:
                 raise TransientError(f"kafka send to {record.topic} failed: {error!r}")
-        return [refusal for record, error in failed if (refusal := _refused(record, error))]
+            refused.append(refusal)
+        return refused
 
     def _reopen(self) -> None:
         """A new producer in place of the stopped one; the old one closed only once the new

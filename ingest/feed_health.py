@@ -41,18 +41,17 @@ class FeedHealth:
     # ingest/entries.py skip_summary writes them: "invalid_link=1 no_link=2".
     skipped_entries: str = ""
 
-    def fields(self) -> list[str]:
-        """Name, value, name, value...: the flat list a Redis hash is written from."""
-        named = (
-            ("last_poll_at", self.last_poll_at),
-            ("last_status", self.last_status),
-            ("last_success_at", self.last_success_at),
-            ("errors_in_a_row", str(self.errors_in_a_row)),
-            ("last_error", self.last_error[:LAST_ERROR_MAX_CHARS]),
-            ("next_poll_at", self.next_poll_at),
-            ("skipped_entries", self.skipped_entries),
-        )
-        return [item for pair in named for item in pair]
+    def fields(self) -> dict[str, str]:
+        """What is stored of it, by field name (a Redis hash)."""
+        return {
+            "last_poll_at": self.last_poll_at,
+            "last_status": self.last_status,
+            "last_success_at": self.last_success_at,
+            "errors_in_a_row": str(self.errors_in_a_row),
+            "last_error": self.last_error[:LAST_ERROR_MAX_CHARS],
+            "next_poll_at": self.next_poll_at,
+            "skipped_entries": self.skipped_entries,
+        }
 
     @property
     def skipped_count(self) -> int:

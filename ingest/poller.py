@@ -182,44 +182,42 @@ class Poller:
         for i in fresh:
             message = cap_entry(batch.messages[i], self.max_body_bytes)
             record = encode(self.topics.entries, i, message, "entry.v1")
-            if (too_large := too_large_reason(record)) is not None:
-                dead.append(self._dead_letter(message, record, None, too_large))
-            elif (refused := self.sink.send(record)) is not None:
-                dead.append(self._dead_letter(message, record, refused, None))
+            too_large = too_large_reason(record)
+            refused = (
+                RefusedRecord(record, "too_large", too_large)
+                if too_large is not None
+                else self.sink.send(record)
+            )
+            if refused is not None:
+                dead.append(self._dead_letter(message, refused))
         for refused in self.sink.flush():
             if refused.record.topic == self.topics.dead_letter:
                 raise TransientError(f"the dead-letter topic refused a record: {refused.reason}")
             entry: EntryMessage = orjson.loads(refused.record.value)
-            dead.append(self._dead_letter(entry, refused.record, refused, None))
+            dead.append(self._dead_letter(entry, refused))
         self._flush_dead_letters()
         self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
         for error_type in dead:  # counted once delivered: a poll that fails is done again
             DEAD_LETTERS.labels("poller", error_type).inc()
         return len(fresh), len(batch.messages), batch.skipped_summary()
 
-    def _dead_letter(
-        self,
-        entry: EntryMessage,
-        record: OutRecord,
-        refused: RefusedRecord | None,
-        too_large: str | None,
-    ) -> str:
-        """The entry sent to the dead-letter topic; its error type."""
-        error_type = refused.error_type if refused is not None else "too_large"
-        reason = refused.reason if refused is not None else str(too_large)
+    def _dead_letter(self, entry: EntryMessage, refused: RefusedRecord) -> str:
+        """The entry whose record was refused, sent to the dead-letter topic; its error type."""
         logger.warning(
             "entry dead-lettered feed=%s article_id=%s url=%s error_type=%s error=%s",
             entry["feed_url"],
             entry["article_id"],
             cut_text(entry["url"], 200),
-            error_type,
-            reason,
+            refused.error_type,
+            refused.reason,
         )
-        poison = PoisonMessage(reason, error_type=error_type)
-        size = payload_bytes(record)
+        poison = PoisonMessage(refused.reason, error_type=refused.error_type)
+        size = payload_bytes(refused.record)
         if self.sink.send(entry_dead_letter(entry, poison, self.topics.dead_letter, size)):
-            raise TransientError(f"the dead-letter topic refused an entry's dead letter: {reason}")
-        return error_type
+            raise TransientError(
+                f"the dead-letter topic refused an entry's dead letter: {refused.reason}"
+            )
+        return refused.error_type
 
     def _flush_dead_letters(self) -> None:
         if refused := self.sink.flush():

@@ -44,8 +44,6 @@ class _Nothing:
         return self
 
 
-NOTHING = _Nothing("counter")  # what bind_prometheus replaces; a Metric starts with its kind's
-
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 END_TO_END_BUCKETS_S = (0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
 
@@ -57,11 +55,11 @@ class Metric:
     kind: Literal["counter", "histogram"]
     label_names: tuple[str, ...] = ()
     buckets: tuple[float, ...] = ()
-    bound: BoundMetric = field(default=NOTHING, repr=False)
+    # Records nothing until adapters/metrics.py binds the metric to an implementation.
+    bound: BoundMetric = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.bound is NOTHING:
-            self.bound = _Nothing(self.kind)
+        self.bound = _Nothing(self.kind)
 
     @property
     def is_bound(self) -> bool:

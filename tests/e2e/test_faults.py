@@ -27,7 +27,7 @@ from services.process import ManagedProcess, free_port
 from services.redis_server import RedisConfig, start_redis
 from services.replay_server import Outlet, ReplayServer, Story, StorySet
 from tests.conftest import Namespace
-from tests.e2e.pipeline_run import child_pids, topic_messages
+from tests.e2e.pipeline_run import child_pids, pipeline_env, topic_messages
 from tests.synthetic import sentence
 from tests.waiting import wait_until
 
@@ -90,19 +90,16 @@ def test_nothing_lost_and_no_verdict_changes_under_faults(
     ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
-    env = {
-        **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "NEWSFLOW_REDIS_URL": redis_cfg.url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
-        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
-        "NEWSFLOW_POLL_INTERVAL_S": "3",
-        "NEWSFLOW_METRICS_PORT": "0",
-        "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }
+    env = pipeline_env(
+        kafka_bootstrap,
+        redis_cfg.url,
+        namespace,
+        feeds,
+        tmp_path / "state",
+        poll_interval_s="3",
+        metrics_port="0",
+        log_level="WARNING",
+    )
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     rng = random.Random(11)
     faults: Counter[str] = Counter()
@@ -177,20 +174,16 @@ def test_nothing_lost_when_the_broker_restarts(
     topics = Topics(namespace.topic_prefix)
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
-    env = {
-        **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": cfg.bootstrap,
-        "NEWSFLOW_REDIS_URL": redis_url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
-        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
-        "NEWSFLOW_POLL_INTERVAL_S": "3",
-        "NEWSFLOW_METRICS_PORT": "0",
-        "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }
+    env = pipeline_env(
+        cfg.bootstrap,
+        redis_url,
+        namespace,
+        feeds,
+        tmp_path / "state",
+        poll_interval_s="3",
+        metrics_port="0",
+        log_level="WARNING",
+    )
     run = subprocess.Popen([sys.executable, "-m", "newsflow", "run"], env=env)
     started = time.monotonic()
     try:

@@ -6,7 +6,6 @@ feed cut short is no feed error."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from adapters.kafka_client import committed_offsets, ensure_topics, read_topic
 from newsflow.supervisor import STOP_GRACE_S
 from schemas.topics import Topics
 from tests.conftest import Namespace
+from tests.e2e.pipeline_run import pipeline_env
 
 pytestmark = pytest.mark.e2e
 
@@ -113,22 +113,18 @@ def test_sigterm_inside_slow_transfers_stops_the_pipeline_in_time(
         encoding="utf-8",
     )
     ensure_topics(kafka_bootstrap, topics.all(), partitions=3)
-    env = {
-        **os.environ,
-        "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "NEWSFLOW_REDIS_URL": redis_url,
-        "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
-        "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
-        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
-        "NEWSFLOW_FEEDS_FILE": str(feeds),
-        "NEWSFLOW_FETCH_ALLOW_NETWORKS": "127.0.0.1",
-        "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
-        "NEWSFLOW_METRICS_PORT": "0",
-        "NEWSFLOW_FETCH_TOTAL_TIMEOUT_S": "600",
+    env = pipeline_env(
+        kafka_bootstrap,
+        redis_url,
+        namespace,
+        feeds,
+        tmp_path / "state",
+        metrics_port="0",
+        fetch_total_timeout_s="600",
         # Both feeds are on the one test host: polled at once, not one after the other.
-        "NEWSFLOW_POLL_HOST_CONCURRENCY": "2",
-        "NEWSFLOW_POLL_HOST_DELAY_S": "0",
-    }
+        poll_host_concurrency="2",
+        poll_host_delay_s="0",
+    )
     log_path = tmp_path / "run.log"
     with log_path.open("wb") as log:
         run = subprocess.Popen(

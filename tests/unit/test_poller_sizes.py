@@ -6,6 +6,7 @@ import json
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchResponse
 from ingest.poller import Poller
+from ingest.text_caps import DEFAULT_MAX_BODY_BYTES
 from schemas.contracts import problems
 from schemas.topics import Topics
 from tests.fakes import FakeSink, InMemoryFeedState, ScriptedFetch
@@ -26,9 +27,13 @@ def _feed(*items: str) -> FetchResponse:
     return FetchResponse(200, FEED_URL, {}, body.encode())
 
 
-def _poll_twice(feed: FetchResponse, max_body_bytes: int) -> tuple[FakeSink, InMemoryFeedState]:
-    sink, state = FakeSink(), InMemoryFeedState()
-    poller = Poller(
+def _poller(
+    feed: FetchResponse,
+    state: InMemoryFeedState,
+    sink: FakeSink,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Poller:
+    return Poller(
         feeds=[FeedConfig(FEED_URL, "Example")],
         fetch=ScriptedFetch({FEED_URL: feed}),
         state=state,
@@ -37,6 +42,11 @@ def _poll_twice(feed: FetchResponse, max_body_bytes: int) -> tuple[FakeSink, InM
         interval_s=60,
         max_body_bytes=max_body_bytes,
     )
+
+
+def _poll_twice(feed: FetchResponse, max_body_bytes: int) -> tuple[FakeSink, InMemoryFeedState]:
+    sink, state = FakeSink(), InMemoryFeedState()
+    poller = _poller(feed, state, sink, max_body_bytes=max_body_bytes)
     for _ in range(2):
         assert poller.poll_feed(poller.feeds[0]).status == "new_entries"
     return sink, state
@@ -73,14 +83,7 @@ def test_entries_with_nothing_to_fetch_and_no_text_are_counted_in_the_feed_healt
         "<item><title>no link, no text</title></item>",
         _item("js", "", link="javascript:alert(1)"),
     )
-    poller = Poller(
-        feeds=[FeedConfig(FEED_URL, "Example")],
-        fetch=ScriptedFetch({FEED_URL: feed}),
-        state=state,
-        sink=sink,
-        topics=Topics(),
-        interval_s=60,
-    )
+    poller = _poller(feed, state, sink)
     poller._poll_and_log(poller.feeds[0])
     health = state.health[FEED_URL]
     assert health.skipped_entries == "no_link=1 unsupported_link_scheme=1"
