@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-stories story-pairs eval-tags bench-tag test-faults
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -91,8 +91,14 @@ eval-dedupe: deps ## dedupe quality on the ANT corpus vs datasketch (DATA=shared
 bench-dedupe: deps ## dedupe throughput and Redis memory vs datasketch (DATA=shared data folder)
 	$(BIN)/python -m evaluation.bench_dedupe $(DATA) $(ARGS)
 
-eval-stories: deps ## story identity: the reference on SemEval-2022 pairs and the hand-labelled ANT pairs (DATA=...)
+eval-stories: deps ## story level vs a TF-IDF reference: SemEval-2022 pairs, hand-labelled ANT pairs, a hand-grouped day (DATA=...)
 	$(BIN)/python -m evaluation.eval_stories $(DATA) $(ARGS)
+
+bench-stories: deps ## story step articles/s per core and Redis bytes per article, beside the dedupe stage (DATA=...)
+	$(BIN)/python -m evaluation.bench_stories $(DATA) $(ARGS)
+
+story-day: deps ## write a day of the ANT corpus to group by hand (ARGS="--day 2018-04-10 --texts FILE")
+	$(BIN)/python -m evaluation.story_day $(DATA) $(ARGS)
 
 story-pairs: deps ## draw the ANT pairs to label by hand (ARGS="--texts FILE" writes their leads to read)
 	$(BIN)/python -m evaluation.story_pairs $(DATA) $(ARGS)

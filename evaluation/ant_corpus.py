@@ -11,9 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 CORPUS = Path("arabic-news") / "ant-v2.1.jsonl.gz"
+LEAD_WORDS = 160  # what a person labelling a pair or a day reads of each article
 CITATION = "ANT Corpus v2.1, Chouigui, Ben Khiroun and Elayeb (https://antcorpus.github.io)"
 
 
@@ -52,3 +55,16 @@ def read_corpus(data_dir: Path) -> Iterator[CorpusArticle]:
                 published=raw["published"],
                 paragraphs=tuple(raw["paragraphs"]),
             )
+
+
+def published(article: CorpusArticle) -> datetime | None:
+    """When the article was published (RFC 822 in the corpus); None when unreadable."""
+    try:
+        return parsedate_to_datetime(article.published)
+    except (TypeError, ValueError):
+        return None
+
+
+def lead(article: CorpusArticle, words: int = LEAD_WORDS) -> str:
+    text = " ".join(article.paragraphs).split()
+    return " ".join(text[:words]) + (" …" if len(text) > words else "")

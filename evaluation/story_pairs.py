@@ -15,25 +15,15 @@ import argparse
 import random
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import numpy as np
 
-from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
+from evaluation.ant_corpus import CITATION, CorpusArticle, lead, published, read_corpus
 from evaluation.story_reference import TfIdf, text_of
 
 BANDS = ((0.05, 0.1), (0.1, 0.15), (0.15, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.55), (0.55, 1.01))
 WINDOW_DAYS = 2
-LEAD_WORDS = 160
-
-
-def published(article: CorpusArticle) -> datetime | None:
-    try:
-        return parsedate_to_datetime(article.published)
-    except (TypeError, ValueError):
-        return None
 
 
 def band_of(cosine: float) -> int | None:
@@ -94,11 +84,6 @@ def draw(
             drawn.append((a, b, cosine))
             taken += 1
     return drawn
-
-
-def lead(article: CorpusArticle) -> str:
-    text = " ".join(article.paragraphs).split()
-    return " ".join(text[:LEAD_WORDS]) + (" …" if len(text) > LEAD_WORDS else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -109,6 +109,18 @@ SETTINGS: tuple[Setting, ...] = (
         14,
         "the dedupe index spreads over 2^N Redis hashes per time slot (see Dedupe)",
     ),
+    Setting(
+        "story_window_s",
+        int,
+        72 * 3600,
+        "an article joins a story that grew within this time of it; stories are kept as long",
+    ),
+    Setting(
+        "story_bucket_bits",
+        int,
+        12,
+        "the story index spreads its keys over 2^N Redis hashes per time slot (see Stories)",
+    ),
     Setting("fetch_connect_timeout_s", float, 5.0, "HTTP connect timeout"),
     Setting("fetch_read_timeout_s", float, 10.0, "HTTP read timeout between two bytes"),
     Setting("fetch_total_timeout_s", float, 30.0, "HTTP total time for one fetch"),
@@ -176,6 +188,8 @@ class Settings:
     poll_host_delay_s: float
     dedupe_window_s: int
     dedupe_bucket_bits: int
+    story_window_s: int
+    story_bucket_bits: int
     fetch_connect_timeout_s: float
     fetch_read_timeout_s: float
     fetch_total_timeout_s: float
@@ -282,6 +296,8 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_format={values['log_format']!r}: use text or json")
     if not 4 <= values["dedupe_bucket_bits"] <= 16:
         problems.append("dedupe_bucket_bits must be between 4 and 16")
+    if not 4 <= values["story_bucket_bits"] <= 16:
+        problems.append("story_bucket_bits must be between 4 and 16")
     if values["topic_partitions"] < 1:
         problems.append("topic_partitions must be at least 1")
     if not MIN_BODY_BYTES <= values["max_body_bytes"] <= MAX_BODY_BYTES:

@@ -1,7 +1,8 @@
 """Wiring: build each stage of the pipeline from the settings and the real adapters.
 
 poller  --news.entries.v1-->  extract  --news.articles.v1-->  dedupe
-        --news.deduped.v1-->  tag  --news.processed.v1-->  (consumers)
+        --news.deduped.v1-->  tag (tags, then stories)  --news.processed.v1-->  (consumers)
+                                                      --news.stories.v1-->  (consumers)
 any stage --news.dlq.v1--> (inputs it could not handle, with the reason)
 """
 
@@ -21,6 +22,7 @@ from adapters.kafka_client import KafkaSink, KafkaSource
 from adapters.metrics import bind_prometheus
 from adapters.page_fetches import PageFetches
 from adapters.redis_client import connect_redis
+from adapters.story_index import RedisStoryIndex
 from ingest.extract_stage import ExtractStage
 from ingest.feeds import load_feeds
 from ingest.fetching import raise_if_aborted
@@ -32,7 +34,9 @@ from newsflow.settings import Settings
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
 from workers.process_gc import freeze_start_up_and_tune_gc
-from workers.runner import BatchHandler, WorkerLoop, one_at_a_time
+from workers.runner import BatchHandler, WorkerLoop
+from workers.story.features import StoryReader
+from workers.story.step import StoryStep
 from workers.tag.handler import TagStage
 from workers.tag.language import LanguageDetector
 from workers.tag.rules_file import RulesFile
@@ -135,7 +139,6 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
     """`stop` exists before the stage does, so that a signal during start-up is not lost."""
     bind_prometheus()  # before the stage is made: it may keep its metrics' children
     topics = topics_of(settings)
-    handler: BatchHandler
     if stage == "poller":
         return _poller(settings, topics, stop)
     if stage == "extract":
@@ -193,17 +196,28 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
             extra_close=redis_client.close,
         )
     if stage == "tag":
-        tag = TagStage(Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file)), topics)
+        redis_client = connect_redis(settings.redis_url)
+        story_index = RedisStoryIndex(
+            redis_client,
+            settings.redis_key_prefix,
+            window_s=settings.story_window_s,
+            bucket_bits=settings.story_bucket_bits,
+        )
+        tag = TagStage(
+            Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file)),
+            topics,
+            StoryStep(story_index, StoryReader(), settings.story_window_s),
+        )
         warm_up(stage, tag.warm_up)
-        handler = one_at_a_time(tag.handle)
         return _worker(
             settings=settings,
             stage=stage,
             input_topic=topics.deduped,
             contract="deduped.v1",
-            handle=handler,
+            handle=tag.handle_batch,
             stop=stop,
-            outputs=[topics.processed],
+            outputs=[topics.processed, topics.stories],
+            extra_close=redis_client.close,
         )
     raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 

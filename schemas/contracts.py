@@ -12,7 +12,14 @@ from typing import Any
 import jsonschema_rs
 
 SCHEMA_DIR = Path(__file__).resolve().parent
-CONTRACTS = ("entry.v1", "article.v1", "deduped.v1", "processed.v1", "dead_letter.v1")
+CONTRACTS = (
+    "entry.v1",
+    "article.v1",
+    "deduped.v1",
+    "processed.v1",
+    "story_event.v1",
+    "dead_letter.v1",
+)
 
 
 class ContractViolation(ValueError):

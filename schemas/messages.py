@@ -3,7 +3,7 @@
 # No `from __future__ import annotations` here: TypedDict must see NotRequired at runtime
 # to fill __required_keys__, which tests/unit/test_contracts.py compares with the schemas.
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 BodySource = Literal["page", "feed_content", "feed_summary"]
 Relation = Literal["original", "exact_duplicate", "near_duplicate", "partial_reprint", "update"]
@@ -145,9 +145,46 @@ class TagSet(TypedDict):
     source: NotRequired[SourceTags]
 
 
+StoryRole = Literal["first", "copy", "rewrite", "part"]
+
+
+class StoryMatch(TypedDict):
+    article_id: str
+    outlet: str
+    lead_similarity: float
+
+
+class StoryAssignment(TypedDict):
+    """The `story` of a processed article (docs/stories.md)."""
+
+    story_id: str
+    role: StoryRole
+    score: float
+    matched: list[StoryMatch]
+    evidence: dict[str, Any]
+    size: int
+    outlets: int
+    reason: Literal["no_text", "too_short"] | None
+
+
 class ProcessedMessage(DedupedMessage):
     tags: TagSet
     processed_at: str
+    story: NotRequired[StoryAssignment]
+
+
+class StoryEventMessage(TypedDict):
+    schema_version: Literal["story_event.v1"]
+    event: Literal["opened", "grew"]
+    story_id: str
+    article_id: str
+    role: StoryRole
+    size: int
+    outlets: int
+    outlet: str
+    title: str
+    url: NotRequired[str]
+    at: str
 
 
 class DeadLetterMessage(TypedDict):

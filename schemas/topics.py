@@ -8,6 +8,7 @@ ENTRIES = "news.entries.v1"
 ARTICLES = "news.articles.v1"
 DEDUPED = "news.deduped.v1"
 PROCESSED = "news.processed.v1"
+STORIES = "news.stories.v1"
 DEAD_LETTER = "news.dlq.v1"
 
 # Which contract each topic carries (schema file stem).
@@ -16,6 +17,7 @@ CONTRACT_OF_TOPIC = {
     ARTICLES: "article.v1",
     DEDUPED: "deduped.v1",
     PROCESSED: "processed.v1",
+    STORIES: "story_event.v1",
     DEAD_LETTER: "dead_letter.v1",
 }
 
@@ -44,6 +46,10 @@ class Topics:
     @property
     def processed(self) -> str:
         return self.name(PROCESSED)
+
+    @property
+    def stories(self) -> str:
+        return self.name(STORIES)
 
     @property
     def dead_letter(self) -> str:

@@ -11,6 +11,7 @@ TYPES = {
     "article.v1": messages.ArticleMessage,
     "deduped.v1": messages.DedupedMessage,
     "processed.v1": messages.ProcessedMessage,
+    "story_event.v1": messages.StoryEventMessage,
     "dead_letter.v1": messages.DeadLetterMessage,
 }
 

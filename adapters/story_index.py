@@ -1,0 +1,318 @@
+"""Redis: the story step's index of live stories (workers/story/index.py says the protocol).
+
+Two scripts, each run atomically, a batch's calls pipelined in one round trip:
+  read    the story an article got before (a redelivery), else the stories posted under
+          its keys (most shared keys first) with their states, and its original's story;
+  commit  refuses when the article has a story already (answers it), when a story not found
+          at the read is now under one of its keys, or when the joined story's version moved;
+          else writes the story's new state, posts the story under the article's keys, and
+          keeps the article's story object for its redeliveries.
+
+Keys (prefix P; each with a TTL, so memory is bounded by the window):
+  {P story}:v1:n                  the story counter
+  {P story}:v1:s:<seq>            hash: v version, h header (JSON), b/l/t centroids (packed)
+  {P story}:v1:a:<article id>     hash: s story number, o the article's story object (JSON)
+  {P story}:v1:p:<slot>:<bucket>  hash: key -> "seq,seq,..." the stories posted under it
+Postings live in time slots (window / 3 long; four searched) and in hash buckets, as the
+dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+import xxhash
+from redis.exceptions import RedisError, ResponseError
+
+from adapters.redis_client import DirectScript, refused_for_now
+from workers.errors import TransientError
+from workers.story.index import Commit, Committed, Lookup, Seen
+from workers.story.state import Member, StoryState
+from workers.story.vectors import Vector
+
+LAYOUT = "v1"
+SLOTS = 4
+MAX_CANDIDATES = 24  # stories read for one article: those sharing the most keys
+POSTED_PER_KEY = 16  # the latest stories under one key (a common name's list stays short)
+TERM = struct.Struct("<Ie")  # a centroid word: stem hash, weight (half precision)
+
+_LIB = """
+local base = ARGV[1]
+local slot, ns = tonumber(ARGV[2]), tonumber(ARGV[3])
+local function posting(s, b) return base .. 'p:' .. string.format('%d', slot - s) .. ':' .. b end
+-- Every story number under the keys (fields, buckets from ARGV[first..]), with how many
+-- keys name it, in first-found order.
+local function posted(first, nk)
+  local counts, order = {}, {}
+  for k = 0, nk - 1 do
+    local field, b = ARGV[first + 2 * k], ARGV[first + 2 * k + 1]
+    for s = 0, ns - 1 do
+      local v = redis.call('HGET', posting(s, b), field)
+      if v then
+        for seq in string.gmatch(v, '%d+') do
+          if not counts[seq] then counts[seq] = 0; order[#order + 1] = seq end
+          counts[seq] = counts[seq] + 1
+        end
+      end
+    end
+  end
+  return counts, order
+end
+"""
+
+_READ = (
+    _LIB
+    + """
+local id, copy_of, maxc, nk = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local mine = redis.call('HGET', base .. 'a:' .. id, 'o')
+if mine then return {mine} end
+local copy_seq = '0'
+if copy_of ~= '' then copy_seq = redis.call('HGET', base .. 'a:' .. copy_of, 's') or '0' end
+local counts, order = posted(8, nk)
+local ranked = {}
+for i, seq in ipairs(order) do ranked[i] = seq end
+table.sort(ranked, function(x, y)
+  if counts[x] ~= counts[y] then return counts[x] > counts[y] end
+  return tonumber(x) > tonumber(y)
+end)
+local out = {false, copy_seq, table.concat(order, ',')}
+local taken = 0
+local function add(seq)
+  local st = redis.call('HMGET', base .. 's:' .. seq, 'v', 'h', 'b', 'l', 't')
+  if st[1] then
+    out[#out + 1] = seq
+    for i = 1, 5 do out[#out + 1] = st[i] end
+  end
+end
+if copy_seq ~= '0' then add(copy_seq) end
+for _, seq in ipairs(ranked) do
+  if taken >= maxc then break end
+  if seq ~= copy_seq then
+    add(seq)
+    taken = taken + 1
+  end
+end
+return out
+"""
+)
+
+_COMMIT = (
+    _LIB
+    + """
+local id, seq, version, ttl, bucket_ttl = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local known, out = ARGV[9], ARGV[10]
+local h, b, l, t = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
+local keep, nk = tonumber(ARGV[15]), tonumber(ARGV[16])
+local akey = base .. 'a:' .. id
+local mine = redis.call('HGET', akey, 'o')
+if mine then return {'replay', mine} end
+local was = {}
+for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
+local _, order = posted(17, nk)
+for _, other in ipairs(order) do
+  if not was[other] then return {'conflict'} end
+end
+if seq == '0' then
+  seq = tostring(redis.call('INCR', base .. 'n'))
+  version = '0'
+elseif redis.call('HGET', base .. 's:' .. seq, 'v') ~= version then
+  return {'conflict'}
+end
+local skey = base .. 's:' .. seq
+redis.call('HSET', skey, 'v', tostring(tonumber(version) + 1), 'h', h, 'b', b, 'l', l, 't', t)
+redis.call('EXPIRE', skey, ttl)
+for k = 0, nk - 1 do
+  local field, bk = ARGV[17 + 2 * k], ARGV[18 + 2 * k]
+  local key = posting(0, bk)
+  local v = redis.call('HGET', key, field)
+  local list = {}
+  if v then
+    for other in string.gmatch(v, '%d+') do
+      if other ~= seq then list[#list + 1] = other end
+    end
+  end
+  list[#list + 1] = seq
+  while #list > keep do table.remove(list, 1) end
+  redis.call('HSET', key, field, table.concat(list, ','))
+  redis.call('EXPIRE', key, bucket_ttl)
+end
+redis.call('HSET', akey, 's', seq, 'o', out)
+redis.call('EXPIRE', akey, ttl)
+return {'written', seq}
+"""
+)
+
+
+def pack_vector(vector: Vector) -> bytes:
+    return b"".join(TERM.pack(t, w) for t, w in vector.items())
+
+
+def unpack_vector(raw: bytes) -> Vector:
+    return {t: float(w) for t, w in TERM.iter_unpack(raw)}
+
+
+def pack_header(state: StoryState) -> str:
+    return json.dumps(
+        {
+            "id": state.story_id,
+            "n": state.size,
+            "o": list(state.outlets),
+            "f": round(state.first_seen, 1),
+            "g": round(state.last_growth, 1),
+            "ti": state.title,
+            "nu": state.numbers,
+            "pl": state.places,
+            "m": [[m.article_id, m.outlet, pack_vector(m.lead).hex()] for m in state.members],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def unpack_state(seq: int, version: int, header: bytes, b: bytes, l: bytes, t: bytes) -> StoryState:  # noqa: E741
+    h = json.loads(header)
+    return StoryState(
+        seq=seq,
+        story_id=h["id"],
+        version=version,
+        size=h["n"],
+        outlets=tuple(h["o"]),
+        first_seen=h["f"],
+        last_growth=h["g"],
+        title=h["ti"],
+        body=unpack_vector(b),
+        lead=unpack_vector(l),
+        title_terms=unpack_vector(t),
+        numbers=h["nu"],
+        places=h["pl"],
+        members=tuple(Member(a, o, unpack_vector(bytes.fromhex(v))) for a, o, v in h["m"]),
+    )
+
+
+class RedisStoryIndex:
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str,
+        *,
+        window_s: int,
+        bucket_bits: int = 12,
+        clock: Any = time.time,
+    ) -> None:
+        self.client = client
+        self.base = f"{{{prefix}story}}:{LAYOUT}:"
+        self.window_s = window_s
+        self.slot_s = max(1, window_s // (SLOTS - 1))
+        self.buckets = 2**bucket_bits
+        self._clock = clock
+        self._read = DirectScript(client, _READ)
+        self._commit = DirectScript(client, _COMMIT)
+
+    def read_many(self, lookups: Sequence[Lookup]) -> list[Seen]:
+        if not lookups:
+            return []
+        slot = self._slot()
+        calls = [
+            [
+                *self._common(slot),
+                lookup.article_id,
+                lookup.copy_of,
+                MAX_CANDIDATES,
+                len(lookup.keys),
+                *self._fields(lookup.keys),
+            ]
+            for lookup in lookups
+        ]
+        return [_seen(reply) for reply in self._run(self._read, calls, "read")]
+
+    def commit_many(self, commits: Sequence[Commit]) -> list[Committed]:
+        if not commits:
+            return []
+        slot = self._slot()
+        calls = [
+            [
+                *self._common(slot),
+                c.article_id,
+                c.state.seq,
+                c.joined_version,
+                self.window_s,
+                self.window_s + self.slot_s,
+                ",".join(map(str, sorted(c.found))),
+                json.dumps(c.story, ensure_ascii=False, separators=(",", ":")),
+                pack_header(c.state),
+                pack_vector(c.state.body),
+                pack_vector(c.state.lead),
+                pack_vector(c.state.title_terms),
+                POSTED_PER_KEY,
+                len(c.keys),
+                *self._fields(c.keys),
+            ]
+            for c in commits
+        ]
+        return [_committed(reply) for reply in self._run(self._commit, calls, "write")]
+
+    def _common(self, slot: int) -> list[str | int]:
+        return [self.base, slot, SLOTS]
+
+    def _slot(self) -> int:
+        return int(self._clock() // self.slot_s)
+
+    def _fields(self, keys: Sequence[str]) -> list[str | int]:
+        out: list[str | int] = []
+        for key in keys:
+            out += [key, xxhash.xxh32_intdigest(key.encode()) % self.buckets]
+        return out
+
+    def _run(self, script: DirectScript, calls: list[list[Any]], what: str) -> list[Any]:
+        try:
+            return script.many(keys=[self.base + "n"], calls=calls)
+        except ResponseError as exc:
+            if refused_for_now(exc):
+                raise TransientError(f"redis refused the story {what} for now: {exc}") from exc
+            raise
+        except RedisError as exc:
+            raise TransientError(f"redis story {what} failed: {exc}") from exc
+
+    def live_stories(self, limit: int = 1000) -> list[StoryState]:
+        """Stories in the window, biggest first (a scan: for the operator's command)."""
+        states: list[StoryState] = []
+        for key in self.client.scan_iter(match=f"{self.base}s:*", count=1000):
+            version, header, body, lead, title = self.client.hmget(key, ["v", "h", "b", "l", "t"])
+            if not (
+                isinstance(version, bytes)
+                and isinstance(header, bytes)
+                and isinstance(body, bytes)
+                and isinstance(lead, bytes)
+                and isinstance(title, bytes)
+            ):
+                continue  # expired between the scan and the read
+            seq = int(key.decode().rsplit(":", 1)[1])
+            states.append(unpack_state(seq, int(version), header, body, lead, title))
+        states.sort(key=lambda s: (-s.size, -s.last_growth))
+        return states[:limit]
+
+
+def _seen(reply: list[Any]) -> Seen:
+    if len(reply) == 1:
+        return Seen(frozenset(), json.loads(reply[0]), (), 0)
+    found = frozenset(int(x) for x in reply[2].split(b",") if x) if reply[2] else frozenset()
+    rest = reply[3:]
+    candidates = [
+        unpack_state(int(rest[i]), int(rest[i + 1]), *rest[i + 2 : i + 6])
+        for i in range(0, len(rest), 6)
+    ]
+    return Seen(found, None, candidates, int(reply[1]))
+
+
+def _committed(reply: list[Any]) -> Committed:
+    outcome = reply[0].decode()
+    if outcome == "replay":
+        return Committed("replay", json.loads(reply[1]))
+    if outcome == "written":
+        return Committed("written", None)
+    return Committed("conflict", None)

@@ -1,0 +1,1 @@
+"""The story level: which articles report the same news item (pure decisions)."""

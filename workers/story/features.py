@@ -1,0 +1,132 @@
+"""What the story step reads of one article (pure): its words as weighted vectors (the whole
+text, the lead, the title), the numbers and places it names, when it was published.
+
+The lead matters apart from the body: a rewrite of a dispatch keeps its first sentence's news
+(who did what) while it reorders, cuts and pads the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.timestamps import parse_iso
+from workers.story.vectors import Vector, normalized, strongest, term
+from workers.story.weights import WordWeights
+from workers.story.words import Stemmer, is_number, split_words, telling_numbers
+
+MIN_WORDS = 20  # fewer words than this tell no story from another
+LEAD_WORDS = 30  # the lead: the title's words are apart, this is the body's first sentence
+BODY_TERMS = 40  # words of the whole text a vector keeps
+LEAD_TERMS = 16
+TITLE_TERMS = 12
+KEY_TERMS = 6  # of the lead and of the body each: the words a story is found by
+KEY_NUMBERS = 3
+COPY_RELATIONS = frozenset({"exact_duplicate", "near_duplicate", "partial_reprint"})
+# A wire agency's add-on to its own dispatch ("add-on one", "follows"): a part of the story.
+ADD_ON_MARKS = ("اضافه", "تابع", "يتبع")
+
+
+@dataclass(frozen=True)
+class StoryText:
+    article_id: str
+    outlet: str
+    title: str
+    at: float  # publication time, epoch seconds (seen time when the feed gave none)
+    words: int
+    body: Vector
+    lead: Vector
+    title_terms: Vector
+    numbers: frozenset[str]
+    places: frozenset[str]
+    surface: Mapping[int, str]  # the article's own word for each of its stems (evidence)
+    copy_of: str  # the article the dedupe stage found this one a copy of ("" if none)
+    add_on: bool
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """What its story is looked up by in the index: its heaviest words of the lead and of
+        the whole text, and its numbers (a toll, a score, an amount)."""
+        words = {*strongest(self.lead, KEY_TERMS), *strongest(self.body, KEY_TERMS)}
+        numbers = sorted(self.numbers, key=lambda n: (-len(n), n))[:KEY_NUMBERS]
+        return (*(f"w{t:x}" for t in sorted(words)), *(f"n{n}" for n in numbers))
+
+
+@dataclass(frozen=True)
+class TooShort:
+    article_id: str
+    reason: str  # "no_text" | "too_short"
+
+
+class StoryReader:
+    def __init__(self, weights: WordWeights | None = None, stemmer: Stemmer | None = None):
+        self._stemmer = stemmer or Stemmer()
+        self._weights = weights or WordWeights(self._stemmer)
+
+    def warm_up(self, languages: Sequence[str]) -> None:
+        for language in languages:
+            self._weights.table(language)
+
+    def read(self, article: Mapping[str, Any]) -> StoryText | TooShort:
+        body_words = split_words(str(article.get("body") or ""))
+        if not body_words:
+            return TooShort(article["article_id"], "no_text")
+        if len(body_words) < MIN_WORDS:
+            return TooShort(article["article_id"], "too_short")
+        tags = article.get("tags") or {}
+        table = self._weights.table(tags.get("language"))
+        title_words = split_words(str(article.get("title") or ""))
+        surface: dict[int, str] = {}
+        body = self._vector([*title_words, *body_words], table, surface)
+        lead = self._vector(body_words[:LEAD_WORDS], table, surface)
+        dedupe = article.get("dedupe") or {}
+        head = " ".join(title_words[:8] + body_words[:4])
+        return StoryText(
+            article_id=article["article_id"],
+            outlet=str(article.get("outlet") or ""),
+            title=str(article.get("title") or ""),
+            at=published_at(article),
+            words=len(body_words),
+            body=strongest(body, BODY_TERMS),
+            lead=strongest(lead, LEAD_TERMS),
+            title_terms=strongest(self._vector(title_words, table, surface), TITLE_TERMS),
+            numbers=telling_numbers([*title_words, *body_words]),
+            places=frozenset(p["id"] for p in tags.get("places") or ()),
+            surface=surface,
+            copy_of=(dedupe.get("duplicate_of") or "")
+            if dedupe.get("relation") in COPY_RELATIONS
+            else "",
+            add_on=any(mark in head for mark in ADD_ON_MARKS),
+        )
+
+    def _vector(self, words: list[str], table: dict[str, float], surface: dict[int, str]) -> Vector:
+        stems = [(self._stemmer(w), w) for w in words if not is_number(w)]
+        first_form: dict[str, str] = {}
+        for stem, word in stems:
+            first_form.setdefault(stem, word)
+        vector: Vector = {}
+        for stem, n in Counter(s for s, _ in stems).items():
+            weight = self._weights.weight(table, stem)
+            if weight > 0:
+                t = term(stem)
+                vector[t] = (1 + math.log(n)) * weight
+                surface.setdefault(t, first_form[stem])
+        return normalized(vector)
+
+
+def published_at(article: Mapping[str, Any]) -> float:
+    """The article's publication time; its seen time when the feed gave none, or a time after
+    it was seen (a wrong clock or time zone at the outlet)."""
+    seen = parse_iso(article["seen_at"])
+    published = article.get("published")
+    when: datetime = seen
+    if published:
+        try:
+            when = min(parse_iso(published), seen)
+        except ValueError:
+            when = seen
+    return when.timestamp()

@@ -1,0 +1,120 @@
+"""The story step: each article of a batch gets its story (workers/story/match.py decides),
+read from and written to the index in two round trips a batch, and once more for an article
+whose write was refused because the stories it was decided from changed meanwhile (index.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workers.errors import TransientError
+from workers.story.features import StoryReader, StoryText, TooShort
+from workers.story.index import Commit, Committed, Lookup, Seen, StoryIndex, StoryObject
+from workers.story.match import Decision, decide
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 8  # conflicts in a row for one article: only a storm of writers gets there
+
+
+class StoryConflicts(TransientError):
+    """An article's story write was refused MAX_RETRIES times in a row."""
+
+
+def own_story(short: TooShort) -> StoryObject:
+    """The story of an article with too little text to compare: its own, with the reason."""
+    return story_object(short.article_id, "first", 0.0, [], {}, 1, 1, short.reason)
+
+
+def story_object(
+    story_id: str,
+    role: str,
+    score: float,
+    matched: list[dict[str, object]],
+    evidence: dict[str, object],
+    size: int,
+    outlets: int,
+    reason: str | None = None,
+) -> StoryObject:
+    return {
+        "story_id": story_id,
+        "role": role,
+        "score": score,
+        "matched": matched,
+        "evidence": evidence,
+        "size": size,
+        "outlets": outlets,
+        "reason": reason,
+    }
+
+
+def object_of(decision: Decision) -> StoryObject:
+    state = decision.state
+    return story_object(
+        state.story_id,
+        decision.role,
+        decision.score,
+        decision.matched,
+        decision.evidence,
+        state.size,
+        state.outlet_count,
+    )
+
+
+@dataclass
+class StoryStep:
+    index: StoryIndex
+    reader: StoryReader
+    window_s: int
+
+    def assign_batch(self, articles: Sequence[Mapping[str, Any]]) -> list[StoryObject]:
+        """The batch's stories, in its order (a story opened by an article is there for the
+        batch's later ones)."""
+        texts = [self.reader.read(a) for a in articles]
+        comparable = [t for t in texts if isinstance(t, StoryText)]
+        seen = self.index.read_many([lookup_of(t) for t in comparable])
+        pending = [self._commit_of(t, s) for t, s in zip(comparable, seen, strict=True)]
+        written = self.index.commit_many([c for c in pending if isinstance(c, Commit)])
+        results: dict[str, StoryObject] = {}
+        outcomes = iter(written)
+        for text, commit in zip(comparable, pending, strict=True):
+            if isinstance(commit, Commit):
+                results[text.article_id] = self._settled(text, commit, next(outcomes))
+            else:
+                results[text.article_id] = commit
+        return [own_story(t) if isinstance(t, TooShort) else results[t.article_id] for t in texts]
+
+    def _commit_of(self, text: StoryText, seen: Seen) -> Commit | StoryObject:
+        """The write for the article's decision; the story it already has on a redelivery."""
+        if seen.assigned is not None:
+            return seen.assigned
+        decision = decide(text, seen.candidates, window_s=self.window_s, copy_story=seen.copy_story)
+        return Commit(
+            article_id=text.article_id,
+            found=seen.found,
+            keys=text.keys,
+            state=decision.state,
+            joined_version=decision.joined.version if decision.joined else 0,
+            story=object_of(decision),
+        )
+
+    def _settled(self, text: StoryText, commit: Commit, outcome: Committed) -> StoryObject:
+        for _ in range(MAX_RETRIES):
+            if outcome.outcome == "written":
+                return commit.story
+            if outcome.outcome == "replay" and outcome.story is not None:
+                return outcome.story
+            [seen] = self.index.read_many([lookup_of(text)])
+            again = self._commit_of(text, seen)
+            if not isinstance(again, Commit):
+                return again
+            commit = again
+            [outcome] = self.index.commit_many([commit])
+        raise StoryConflicts(f"story of {text.article_id} refused {MAX_RETRIES} times")
+
+
+def lookup_of(text: StoryText) -> Lookup:
+    return Lookup(text.article_id, text.copy_of, text.keys)
