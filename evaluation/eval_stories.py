@@ -18,18 +18,36 @@ import argparse
 import csv
 import gzip
 import sys
+import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluation.ant_corpus import CITATION, read_corpus
+from adapters.redis_client import connect_redis
+from adapters.story_index import RedisStoryIndex
+from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.results import write_results
 from evaluation.story_reference import LINK_COSINE, TfIdf, pearson, text_of
+from evaluation.story_sets import (
+    ANT_DAY,
+    ANT_PAIRS,
+    articles_of_day,
+    day_of_grouping,
+    read_grouping,
+    read_labels,
+)
+from evaluation.story_stream import b_cubed, batches, message_of, pair_score, text_message
+from services.process import free_port
+from services.redis_server import RedisConfig, start_redis
+from workers.story.features import StoryReader
+from workers.story.score import LINK_SCORE
+from workers.story.step import StoryStep
 
 SEMEVAL = Path("story-similarity") / "semeval2022-task8-train.csv.gz"
-ANT_PAIRS = Path(__file__).resolve().parent / "story_cases" / "ant-pairs.tsv"
+WINDOW_S = 72 * 3600
+BATCH = 50  # articles a poll hands the step, as the stage's batches are
 VERY_SIMILAR, UNRELATED = 1.5, 3.5
 LABELS = ("same", "related", "different")
 
@@ -66,43 +84,68 @@ class RatedFigures:
     unrelated_linked: float
 
 
-def rated_figures(overall: Sequence[float], scores: Sequence[float]) -> RatedFigures:
+def rated_figures(
+    overall: Sequence[float], scores: Sequence[float], threshold: float
+) -> RatedFigures:
     similar = [s for o, s in zip(overall, scores, strict=True) if o <= VERY_SIMILAR]
     unrelated = [s for o, s in zip(overall, scores, strict=True) if o >= UNRELATED]
     return RatedFigures(
         pairs=len(overall),
         abs_pearson=abs(pearson(overall, scores)),
         very_similar=len(similar),
-        very_similar_linked=linked_share(similar),
+        very_similar_linked=linked_share(similar, threshold),
         unrelated=len(unrelated),
-        unrelated_linked=linked_share(unrelated),
+        unrelated_linked=linked_share(unrelated, threshold),
     )
 
 
-def linked_share(scores: Sequence[float], threshold: float = LINK_COSINE) -> float:
+def linked_share(scores: Sequence[float], threshold: float) -> float:
     return sum(s >= threshold for s in scores) / len(scores) if scores else 0.0
 
 
-def semeval_table(pairs: Sequence[RatedPair]) -> dict[str, RatedFigures]:
-    """Figures per language pair, then for the same-language and cross-language pairs."""
+def semeval_scores(pairs: Sequence[RatedPair]) -> dict[str, list[float]]:
+    """Each pair's score by the reference and by the story step (the second text joining the
+    story the first opened)."""
     tfidf = TfIdf([text for p in pairs for text in (p.text_a, p.text_b)])
-    scores = tfidf.cosines((2 * i, 2 * i + 1) for i in range(len(pairs)))
+    reader = StoryReader()
+    ours = []
+    for n, p in enumerate(pairs):
+        first, second = p.languages.split("-")
+        a = text_message(f"a{n}", p.text_a, first)
+        b = text_message(f"b{n}", p.text_b, second)
+        ours.append(pair_score(reader, a, b))
+    return {
+        "reference": tfidf.cosines((2 * i, 2 * i + 1) for i in range(len(pairs))),
+        "stories": ours,
+    }
+
+
+THRESHOLDS = {"reference": LINK_COSINE, "stories": LINK_SCORE}
+
+
+def semeval_table(
+    pairs: Sequence[RatedPair], scores: dict[str, list[float]]
+) -> dict[str, dict[str, RatedFigures]]:
+    """Figures per method, per language pair, and for the same-language and cross-language
+    pairs."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, pair in enumerate(pairs):
         first, second = pair.languages.split("-")
         groups[pair.languages].append(i)
         groups["same language" if first == second else "across languages"].append(i)
         groups["all"].append(i)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return {
-        name: rated_figures([pairs[i].overall for i in members], [scores[i] for i in members])
-        for name, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        method: {
+            name: rated_figures(
+                [pairs[i].overall for i in members],
+                [values[i] for i in members],
+                THRESHOLDS[method],
+            )
+            for name, members in ordered
+        }
+        for method, values in scores.items()
     }
-
-
-def read_labels(path: Path) -> list[dict[str, str]]:
-    """Every labelled ANT pair: docno_a, docno_b, label, second_label ("" when labelled once)."""
-    with path.open(encoding="utf-8", newline="") as rows:
-        return list(csv.DictReader(rows, delimiter="\t"))
 
 
 def agreement(labelled: Sequence[dict[str, str]]) -> dict[str, float]:
@@ -120,28 +163,133 @@ def agreement(labelled: Sequence[dict[str, str]]) -> dict[str, float]:
     return {"pairs": len(both), "agreement": observed, "kappa": kappa}
 
 
-def ant_table(data: Path, labelled: Sequence[dict[str, str]]) -> dict[str, Any]:
-    articles = list(read_corpus(data))
+def ant_table(
+    articles: Sequence[CorpusArticle], labelled: Sequence[dict[str, str]]
+) -> dict[str, Any]:
+    """Per method and label, the share of pairs linked; the story step's weights were fitted
+    on the odd-numbered pairs, so its figures are given for those, the others, and all."""
     index = {a.docno: i for i, a in enumerate(articles)}
     tfidf = TfIdf([text_of(a) for a in articles])
-    by_label: dict[str, list[float]] = defaultdict(list)
-    for pair in labelled:
-        cosine = tfidf.cosine(index[pair["docno_a"]], index[pair["docno_b"]])
-        by_label[pair["label"]].append(cosine)
+    reader = StoryReader()
+    table: dict[str, Any] = {}
+    halves: dict[str, Callable[[int], bool]] = {
+        "reference": lambda n: True,
+        "stories, all": lambda n: True,
+        "stories, fitted on (odd)": lambda n: n % 2 == 1,
+        "stories, not fitted on (even)": lambda n: n % 2 == 0,
+    }
+    for method, keep in halves.items():
+        by_label: dict[str, list[bool]] = defaultdict(list)
+        for pair in labelled:
+            if not keep(int(pair["pair"])):
+                continue
+            a, b = index[pair["docno_a"]], index[pair["docno_b"]]
+            if method == "reference":
+                linked = tfidf.cosine(a, b) >= LINK_COSINE
+            else:
+                first, second = message_of(articles[a]), message_of(articles[b])
+                linked = pair_score(reader, first, second) >= LINK_SCORE
+            by_label[pair["label"]].append(linked)
+        table[method] = {
+            label: {"pairs": len(by_label[label]), "linked": _share(by_label[label])}
+            for label in LABELS
+        }
+    return table
+
+
+def _share(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def day_table(data: Path, grouping: Path) -> dict[str, Any]:
+    """B-cubed precision and recall of the story step streaming the hand-grouped day in
+    publication order (real Redis, batches as a poll's), of the reference (pairs at its
+    threshold joined into clusters, single link), and of the second grouping by hand."""
+    day = [a for _, a in articles_of_day(data, day_of_grouping(grouping))]
+    gold = read_grouping(grouping)
+    second = read_grouping_column(grouping, "second_story")
+    clusterings = {"stories": stream_day(day), "reference": reference_clusters(day)}
+    if second:
+        clusterings["second grouping"] = second
+    methods = {}
+    for name, found in clusterings.items():
+        precision, recall = b_cubed(found, gold)
+        methods[name] = {
+            "precision": precision,
+            "recall": recall,
+            "clusters": len(set(found.values())),
+        }
     return {
-        label: {"pairs": len(by_label[label]), "linked": linked_share(by_label[label])}
-        for label in LABELS
+        "day": str(day_of_grouping(grouping)),
+        "articles": len(day),
+        "stories by hand": len(set(gold.values())),
+        "methods": methods,
     }
 
 
-def print_semeval(table: dict[str, RatedFigures]) -> None:
-    print(f"SemEval-2022 Task 8 training pairs; reference: TF-IDF cosine >= {LINK_COSINE}")
-    print(f"{'pairs':<18} {'n':>5} {'|r|':>6} {'<=1.5 n':>8} {'linked':>7} {'>=3.5 n':>8} "
-          f"{'linked':>7}")  # fmt: skip
-    for name, f in table.items():
+def read_grouping_column(path: Path, column: str) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as rows:
+        return {
+            row["docno"]: row[column]
+            for row in csv.DictReader(rows, delimiter="\t")
+            if row.get(column)
+        }
+
+
+def stream_day(day: Sequence[CorpusArticle]) -> dict[str, str]:
+    """docno -> story id, the day streamed through the story step on a Redis of its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = RedisConfig(port=free_port(), data_dir=Path(tmp), persistent=False)
+        server = start_redis(cfg)
+        try:
+            client = connect_redis(cfg.url)
+            step = StoryStep(
+                RedisStoryIndex(client, "eval:", window_s=WINDOW_S), StoryReader(), WINDOW_S
+            )
+            found: dict[str, str] = {}
+            for batch in batches(list(day), BATCH):
+                stories = step.assign_batch([message_of(a) for a in batch])
+                for article, story in zip(batch, stories, strict=True):
+                    found[article.docno] = story["story_id"]
+            client.close()
+        finally:
+            server.stop()
+    return found
+
+
+def reference_clusters(day: Sequence[CorpusArticle]) -> dict[str, str]:
+    """The reference's clusters: articles joined when their cosine reaches its threshold,
+    and through any chain of such pairs (what one threshold on pairs gives)."""
+    tfidf = TfIdf([text_of(a) for a in day])
+    parent = list(range(len(day)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(day)):
+        for j in range(i):
+            if tfidf.cosine(i, j) >= LINK_COSINE:
+                parent[root(i)] = root(j)
+    return {a.docno: day[root(i)].docno for i, a in enumerate(day)}
+
+
+def print_semeval(table: dict[str, dict[str, RatedFigures]]) -> None:
+    print(
+        f"SemEval-2022 Task 8 training pairs; reference: TF-IDF cosine >= {LINK_COSINE}; "
+        f"stories: story score >= {LINK_SCORE}"
+    )
+    print(f"{'pairs':<18} {'n':>5}  {'|r| ref':>7} {'|r| ours':>8}  {'<=1.5 n':>7} "
+          f"{'ref':>6} {'ours':>6}  {'>=3.5 n':>7} {'ref':>6} {'ours':>6}")  # fmt: skip
+    ref, ours = table["reference"], table["stories"]
+    for name, f in ref.items():
+        o = ours[name]
         print(
-            f"{name:<18} {f.pairs:>5} {f.abs_pearson:>6.3f} {f.very_similar:>8} "
-            f"{f.very_similar_linked:>7.1%} {f.unrelated:>8} {f.unrelated_linked:>7.1%}"
+            f"{name:<18} {f.pairs:>5}  {f.abs_pearson:>7.3f} {o.abs_pearson:>8.3f}  "
+            f"{f.very_similar:>7} {f.very_similar_linked:>6.1%} {o.very_similar_linked:>6.1%}  "
+            f"{f.unrelated:>7} {f.unrelated_linked:>6.1%} {o.unrelated_linked:>6.1%}"
         )
 
 
@@ -151,29 +299,52 @@ def print_ant(table: dict[str, Any], agreed: dict[str, float], labels: Path) -> 
         f"labelled twice: {agreed['pairs']:.0f} pairs, the same label on "
         f"{agreed['agreement']:.1%} (Cohen's kappa {agreed['kappa']:.3f})"
     )
-    print(f"{'label':<10} {'n':>5} {'linked by the reference':>24}")
-    for label, row in table.items():
-        print(f"{label:<10} {row['pairs']:>5} {row['linked']:>24.1%}")
+    print(f"{'linked by':<32}" + "".join(f"{label:>16}" for label in LABELS))
+    for method, rows in table.items():
+        cells = "".join(
+            f"{rows[label]['linked']:>9.1%} of {rows[label]['pairs']:>3}" for label in LABELS
+        )
+        print(f"{method:<32}{cells}")
+
+
+def print_day(table: dict[str, Any]) -> None:
+    print(
+        f"\nA full day streamed in publication order ({table['day']}, {table['articles']} "
+        f"articles, {table['stories by hand']} stories grouped by hand): B-cubed"
+    )
+    print(f"{'clustering':<18} {'precision':>9} {'recall':>7} {'clusters':>8}")
+    for name, row in table["methods"].items():
+        print(f"{name:<18} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['clusters']:>8}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--labels", type=Path, default=ANT_PAIRS)
+    parser.add_argument("--day", type=Path, default=ANT_DAY, help="a grouping of one day")
     parser.add_argument("--out", type=Path, default=Path("results") / "eval-stories.json")
     args = parser.parse_args(argv)
-    semeval = semeval_table(read_semeval(args.data / SEMEVAL))
+    pairs = read_semeval(args.data / SEMEVAL)
+    semeval = semeval_table(pairs, semeval_scores(pairs))
     print_semeval(semeval)
     labelled = read_labels(args.labels)
-    ant, agreed = ant_table(args.data, labelled), agreement(labelled)
+    articles = list(read_corpus(args.data))
+    ant, agreed = ant_table(articles, labelled), agreement(labelled)
     print_ant(ant, agreed, args.labels)
+    day = day_table(args.data, args.day)
+    print_day(day)
     write_results(
         args.out,
         {
             "reference": f"tf-idf cosine >= {LINK_COSINE}",
-            "semeval": {name: vars(f) for name, f in semeval.items()},
+            "stories": f"story score >= {LINK_SCORE}",
+            "semeval": {
+                method: {name: vars(f) for name, f in rows.items()}
+                for method, rows in semeval.items()
+            },
             "ant": ant,
             "ant_agreement": agreed,
+            "day": day,
         },
     )
     return 0

@@ -2,6 +2,7 @@
 
 newsflow run [--demo] [--stage S]   the pipeline (all stages, or one)
 newsflow watch [--json] ...         a live view of the processed topic
+newsflow stories [--json] ...       the live stories, biggest first
 newsflow config                     the effective settings
 """
 
@@ -43,6 +44,14 @@ from newsflow.logs import configure_logging
 from newsflow.settings import Settings, SettingsError
 from newsflow.stages import STAGES, build_stage, fetch_limits, group_of, topics_of
 from newsflow.status import status_lines
+from newsflow.stories_command import (
+    DEFAULT_LIMIT,
+    DEFAULT_MIN_SIZE,
+    gather_stories,
+    shown_stories,
+    story_json,
+    story_lines,
+)
 from newsflow.supervisor import Supervisor, install_stop_signals
 from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
 from services.process import ServiceStartError
@@ -84,7 +93,19 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--status", help="only this dedupe relation (original, exact_duplicate...)")
     watch.add_argument("--source", help="only this outlet")
     watch.add_argument("--tag", help="only articles with this tag: NAME=VALUE, e.g. language=ar")
-    explain = sub.add_parser("explain", help="why an article got its verdict")
+    watch.add_argument("--story", help="only this story's articles (its id, or the first 8 hex)")
+    watch.add_argument(
+        "--min-story-size",
+        type=int,
+        help="only articles whose story had this many articles once they joined it",
+    )
+    stories = sub.add_parser("stories", help="the live stories, biggest first")
+    stories.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="stories shown")
+    stories.add_argument(
+        "--min-size", type=int, default=DEFAULT_MIN_SIZE, help="only stories of this many articles"
+    )
+    stories.add_argument("--json", action="store_true", help="one JSON object a story")
+    explain = sub.add_parser("explain", help="why an article got its verdict and story")
     explain.add_argument("article_id", help="the 32-hex article id (the record key)")
     explain.add_argument("--idle-exit-s", type=float, default=3.0, help="stop reading after this")
     status = sub.add_parser("status", help="feeds' health, consumer lag, recent flow")
@@ -126,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _watch(discover(settings), args)
         if args.command == "explain":
             return _explain(discover(settings), args)
+        if args.command == "stories":
+            return _stories(discover(settings), args)
         if args.command == "feeds":
             return _feeds(settings, args)
         if args.command == "backfill":
@@ -304,12 +327,31 @@ def _explain(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stories(settings: Settings, args: argparse.Namespace) -> int:
+    stories = gather_stories(settings)
+    if args.json:
+        for story in shown_stories(stories, args.min_size, args.limit):
+            print(json.dumps(story_json(story), ensure_ascii=False))
+    else:
+        print("\n".join(story_lines(stories, min_size=args.min_size, limit=args.limit)))
+    return 0
+
+
 def _watch(settings: Settings, args: argparse.Namespace) -> int:
     try:
         tag = parse_tag(args.tag) if args.tag else None
     except ValueError as exc:
         raise SettingsError([f"--tag: {exc}"]) from exc
-    wanted = WatchFilter(language=args.lang, relation=args.status, outlet=args.source, tag=tag)
+    if args.story is not None and not args.story.strip():
+        raise SettingsError(["--story: give a story id (or its first characters)"])
+    wanted = WatchFilter(
+        language=args.lang,
+        relation=args.status,
+        outlet=args.source,
+        tag=tag,
+        story=args.story,
+        min_story_size=args.min_story_size,
+    )
     try:
         start = since_ms(args.since, time.time()) if args.since else None
     except ValueError as exc:

@@ -174,6 +174,23 @@ def test_a_reprint_by_another_outlet_is_an_exact_duplicate_of_the_first_copy(
     }
 
 
+def test_a_reprint_and_its_first_copy_are_one_story(run: PipelineRun) -> None:
+    """The two copies can reach the tag stage in either order (they are keyed to different
+    partitions): whichever comes first opens the story, the other joins it."""
+    first, second = run.bridge_copies()
+    stories = [first["story"], second["story"]]
+    assert first["story"]["story_id"] == second["story"]["story_id"]
+    assert sorted(s["size"] for s in stories) == [1, 2]
+    opener, joiner = sorted(stories, key=lambda s: s["size"])
+    assert opener["role"] == "first"
+    assert joiner["role"] in ("copy", "rewrite")
+    assert joiner["score"] >= 0.7
+
+
+def test_every_processed_article_has_a_story(run: PipelineRun) -> None:
+    assert all(m["story"]["story_id"] for m in run.processed)
+
+
 def test_each_article_is_tagged_with_the_language_it_is_written_in(run: PipelineRun) -> None:
     languages = (
         run.article(BRIDGE_ORIGINAL)["tags"]["language"],

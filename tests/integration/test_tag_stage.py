@@ -68,7 +68,7 @@ def _processed(kafka: str, topic: str) -> dict[str, dict[str, Any]]:
 
 
 def test_tag_stage_tags_and_reloads_its_rules(
-    kafka_bootstrap: str, namespace: Namespace, tmp_path: Path
+    kafka_bootstrap: str, redis_url: str, namespace: Namespace, tmp_path: Path
 ) -> None:
     topics = Topics(namespace.topic_prefix)
     ensure_topics(kafka_bootstrap, topics.all(), partitions=1)
@@ -77,7 +77,8 @@ def test_tag_stage_tags_and_reloads_its_rules(
     env = {
         **os.environ,
         "NEWSFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "NEWSFLOW_REDIS_URL": "redis://127.0.0.1:1",  # the tag stage never uses Redis
+        "NEWSFLOW_REDIS_URL": redis_url,  # the story step's index
+        "NEWSFLOW_REDIS_KEY_PREFIX": namespace.redis_prefix,
         "NEWSFLOW_TOPIC_PREFIX": namespace.topic_prefix,
         "NEWSFLOW_GROUP_PREFIX": namespace.group_prefix,
         "NEWSFLOW_TAG_RULES_FILE": str(rules),
@@ -123,4 +124,14 @@ def test_tag_stage_tags_and_reloads_its_rules(
     assert tags["source"] == {"outlet": "Example News", "feed_tags": ["region:world"]}
     english_tags = out["b" * 32]["tags"]
     assert [t["id"] for t in english_tags["topics"]] == ["harbours"]
+    # Both are too short to tell one story from another: each is a story of its own, and
+    # each opened one on the story topic.
+    assert out["a" * 32]["story"]["story_id"] == "a" * 32
+    assert out["a" * 32]["story"]["reason"] == "too_short"
+    events = _records(kafka_bootstrap, topics.stories)
+    assert all(problems("story_event.v1", e) == [] for e in events)
+    assert {(e["story_id"], e["event"]) for e in events} == {
+        ("a" * 32, "opened"),
+        ("b" * 32, "opened"),
+    }
     assert [p["id"] for p in english_tags["places"]] == ["MA"]

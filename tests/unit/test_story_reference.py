@@ -14,10 +14,12 @@ from evaluation.eval_stories import (
     linked_share,
     rated_figures,
     read_semeval,
+    semeval_scores,
     semeval_table,
 )
 from evaluation.story_pairs import BANDS, band_of, draw
 from evaluation.story_reference import TfIdf, pearson, words
+from evaluation.story_stream import b_cubed
 
 DOCNOS = ("docno_a", "docno_b")
 
@@ -50,11 +52,11 @@ def test_pearson(xs: list[float], ys: list[float], expected: float) -> None:
 def test_rated_figures_count_links_among_very_similar_and_unrelated_pairs() -> None:
     overall = [1.0, 1.5, 2.0, 3.5, 4.0]
     scores = [0.9, 0.1, 0.5, 0.4, 0.0]
-    figures = rated_figures(overall, scores)
+    figures = rated_figures(overall, scores, 0.3)
     assert (figures.very_similar, figures.very_similar_linked) == (2, 0.5)
     assert (figures.unrelated, figures.unrelated_linked) == (2, 0.5)
     assert figures.abs_pearson > 0.5
-    assert linked_share([]) == 0.0
+    assert linked_share([], 0.3) == 0.0
 
 
 def test_semeval_pairs_are_read_and_grouped_by_language(tmp_path: Path) -> None:
@@ -70,7 +72,9 @@ def test_semeval_pairs_are_read_and_grouped_by_language(tmp_path: Path) -> None:
         writer.writerows(rows)
     pairs = read_semeval(path)
     assert [p.languages for p in pairs] == ["en-en", "en-en", "de-en"]
-    table = semeval_table(pairs)
+    scores = semeval_scores(pairs)
+    assert len(scores["reference"]) == len(scores["stories"]) == 3
+    table = semeval_table(pairs, scores)["reference"]
     assert table["all"].pairs == 3 and table["en-en"].pairs == 2
     assert table["same language"].very_similar_linked == 1.0
     assert table["same language"].unrelated_linked == 0.0
@@ -122,3 +126,20 @@ def test_agreement_of_the_two_labellers() -> None:
     agreed = agreement(pairs)
     assert agreed["pairs"] == 3 and agreed["agreement"] == pytest.approx(2 / 3)
     assert 0 < agreed["kappa"] < agreed["agreement"]
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        ({"a": "1", "b": "1", "c": "2", "d": "3"}, (1.0, 1.0)),  # the gold partition renamed
+        ({"a": "x", "b": "x", "c": "x", "d": "x"}, (0.375, 1.0)),  # everything in one
+        ({"a": "a", "b": "b", "c": "c", "d": "d"}, (1.0, 0.75)),  # everything alone
+        ({"a": "x", "b": "y", "c": "x", "d": "z"}, (0.75, 0.75)),  # one wrong join, one miss
+    ],
+    ids=["same", "one-cluster", "singletons", "swapped"],
+)
+def test_b_cubed_against_a_gold_grouping(
+    found: dict[str, str], expected: tuple[float, float]
+) -> None:
+    gold = {"a": "s", "b": "s", "c": "t", "d": "u"}
+    assert b_cubed(found, gold) == pytest.approx(expected)

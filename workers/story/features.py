@@ -28,7 +28,9 @@ KEY_TERMS = 6  # of the lead and of the body each: the words a story is found by
 KEY_NUMBERS = 3
 COPY_RELATIONS = frozenset({"exact_duplicate", "near_duplicate", "partial_reprint"})
 # A wire agency's add-on to its own dispatch ("add-on one", "follows"): a part of the story.
-ADD_ON_MARKS = ("اضافه", "تابع", "يتبع")
+# Whole folded words: folding keeps ة (إضافة is اضافة; some outlets write اضافه), and a mark
+# inside another word is none (التابعة "affiliated to" holds تابع).
+ADD_ON_MARKS = frozenset({"اضافة", "اضافه", "تابع", "يتبع"})
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,6 @@ class StoryReader:
         body = self._vector([*title_words, *body_words], table, surface)
         lead = self._vector(body_words[:LEAD_WORDS], table, surface)
         dedupe = article.get("dedupe") or {}
-        head = " ".join(title_words[:8] + body_words[:4])
         return StoryText(
             article_id=article["article_id"],
             outlet=str(article.get("outlet") or ""),
@@ -100,7 +101,7 @@ class StoryReader:
             copy_of=(dedupe.get("duplicate_of") or "")
             if dedupe.get("relation") in COPY_RELATIONS
             else "",
-            add_on=any(mark in head for mark in ADD_ON_MARKS),
+            add_on=not ADD_ON_MARKS.isdisjoint([*title_words[:8], *body_words[:4]]),
         )
 
     def _vector(self, words: list[str], table: dict[str, float], surface: dict[int, str]) -> Vector:

@@ -66,13 +66,13 @@ def decide(
         (
             (score(sig), -story.seq, story, sig)
             for story in candidates
-            if alive(story, text, window_s) or story.seq == copy_story
+            if alive(story, text, window_s) or is_original(story, copy_story)
             for sig in (signals_of(text, story),)
         ),
         key=lambda item: (item[0], item[1]),
         reverse=True,
     )
-    copied = next((item for item in scored if item[2].seq == copy_story), None)
+    copied = next((item for item in scored if is_original(item[2], copy_story)), None)
     best = copied or (scored[0] if scored and scored[0][0] >= LINK_SCORE else None)
     if best is None:
         nearest = scored[0][0] if scored else 0.0
@@ -87,6 +87,12 @@ def decide(
         matched=matched_members(text, story),
         evidence=evidence(text, story, sig),
     )
+
+
+def is_original(story: StoryState, copy_story: int) -> bool:
+    """Whether `story` is the copied article's: copy_story 0 says there is none, and must
+    not name a story the index has not numbered yet (seq 0, as opened_by makes one)."""
+    return copy_story != 0 and story.seq == copy_story
 
 
 def role_in(text: StoryText, story: StoryState, copy: bool) -> Role:

@@ -102,18 +102,23 @@ class StoryStep:
         )
 
     def _settled(self, text: StoryText, commit: Commit, outcome: Committed) -> StoryObject:
-        for _ in range(MAX_RETRIES):
+        refused = 0
+        while True:
             if outcome.outcome == "written":
                 return commit.story
             if outcome.outcome == "replay" and outcome.story is not None:
                 return outcome.story
+            refused += 1
+            # Raise before writing again, never after: a write that went through would leave
+            # the article a story in the index while the batch is retried as refused.
+            if refused == MAX_RETRIES:
+                raise StoryConflicts(f"story of {text.article_id} refused {MAX_RETRIES} times")
             [seen] = self.index.read_many([lookup_of(text)])
             again = self._commit_of(text, seen)
             if not isinstance(again, Commit):
                 return again
             commit = again
             [outcome] = self.index.commit_many([commit])
-        raise StoryConflicts(f"story of {text.article_id} refused {MAX_RETRIES} times")
 
 
 def lookup_of(text: StoryText) -> Lookup:

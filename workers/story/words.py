@@ -23,7 +23,8 @@ CONJUNCTION = "و"
 SUFFIXES = ("هما", "كما", "ها", "ان", "ات", "ون", "ين", "يه", "هم", "ه", "ي")
 MIN_STEM = 3  # an Arabic stem keeps at least three letters (most roots have three)
 # A conjunction is only taken off a word long enough that it cannot be part of its stem
-# (وزير "minister" keeps its و; وقال "and said" loses it).
+# (وزير "minister" keeps its و; واعلنت "and announced" loses it; وقال "and said" is as long
+# as وزير and keeps it too: no length rule tells those two apart).
 MIN_AFTER_CONJUNCTION = 4
 OTHER_STEM = 6
 MIN_WORD = 2
