@@ -8,8 +8,9 @@ Two scripts, each run atomically, a batch's calls pipelined in one round trip:
           else writes the story's new state, posts the story under the article's keys, and
           keeps the article's story object for its redeliveries.
 
-Keys (prefix P; each with a TTL, so memory is bounded by the window):
-  {P story}:v1:n                  the story counter
+Keys (prefix P; each but the counter with a TTL, so memory is bounded by the window):
+  {P story}:v1:n                  the story counter (kept: expired, it would number new
+                                  stories as live ones are numbered)
   {P story}:v1:s:<seq>            hash: v version, h header (JSON), b/l/t centroids (packed)
   {P story}:v1:a:<article id>     hash: s story number, o the article's story object (JSON)
   {P story}:v1:p:<slot>:<bucket>  hash: key -> "seq,seq,..." the stories posted under it
