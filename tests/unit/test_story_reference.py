@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from evaluation.eval_stories import (
-    ANT_PAIRS,
     LABELS,
     agreement,
     linked_share,
@@ -19,6 +18,7 @@ from evaluation.eval_stories import (
 )
 from evaluation.story_pairs import BANDS, band_of, draw
 from evaluation.story_reference import TfIdf, pearson, words
+from evaluation.story_sets import ANT_PAIRS
 from evaluation.story_stream import b_cubed
 
 DOCNOS = ("docno_a", "docno_b")
