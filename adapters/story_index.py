@@ -12,7 +12,7 @@ Keys (prefix P; each but the counter with a TTL, so memory is bounded by the win
   {P story}:v1:n                  the story counter (kept: expired, it would number new
                                   stories as live ones are numbered)
   {P story}:v1:s:<seq>            hash: v version, h header (JSON), b/l/t centroids (packed)
-  {P story}:v1:a:<article id>     hash: s story number, o the article's story object (JSON)
+  {P story}:v1:a:<article id>     "<story number>|<the article's story object (JSON)>"
   {P story}:v1:p:<slot>:<bucket>  hash: key -> "seq,seq,..." the stories posted under it
 Postings live in time slots (window / 3 long; four searched) and in hash buckets, as the
 dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact).
@@ -21,7 +21,6 @@ dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact).
 from __future__ import annotations
 
 import json
-import struct
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -34,13 +33,12 @@ from adapters.redis_client import DirectScript, refused_for_now
 from workers.errors import TransientError
 from workers.story.index import Commit, Committed, Lookup, Seen
 from workers.story.state import Member, StoryState
-from workers.story.vectors import Vector
+from workers.story.vectors import pack, unpack
 
 LAYOUT = "v1"
 SLOTS = 4
-MAX_CANDIDATES = 24  # stories read for one article: those sharing the most keys
+MAX_CANDIDATES = 10  # stories read for one article: those sharing the most keys
 POSTED_PER_KEY = 16  # the latest stories under one key (a common name's list stays short)
-TERM = struct.Struct("<Ie")  # a centroid word: stem hash, weight (half precision)
 
 _LIB = """
 local base = ARGV[1]
@@ -70,10 +68,13 @@ _READ = (
     _LIB
     + """
 local id, copy_of, maxc, nk = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local mine = redis.call('HGET', base .. 'a:' .. id, 'o')
-if mine then return {mine} end
+local mine = redis.call('GET', base .. 'a:' .. id)
+if mine then return {string.match(mine, '|(.*)$')} end
 local copy_seq = '0'
-if copy_of ~= '' then copy_seq = redis.call('HGET', base .. 'a:' .. copy_of, 's') or '0' end
+if copy_of ~= '' then
+  local original = redis.call('GET', base .. 'a:' .. copy_of)
+  if original then copy_seq = string.match(original, '^(%d+)|') end
+end
 local counts, order = posted(8, nk)
 local ranked = {}
 for i, seq in ipairs(order) do ranked[i] = seq end
@@ -110,8 +111,8 @@ local known, out = ARGV[9], ARGV[10]
 local h, b, l, t = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 local keep, nk = tonumber(ARGV[15]), tonumber(ARGV[16])
 local akey = base .. 'a:' .. id
-local mine = redis.call('HGET', akey, 'o')
-if mine then return {'replay', mine} end
+local mine = redis.call('GET', akey)
+if mine then return {'replay', string.match(mine, '|(.*)$')} end
 local was = {}
 for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
 local _, order = posted(17, nk)
@@ -142,19 +143,10 @@ for k = 0, nk - 1 do
   redis.call('HSET', key, field, table.concat(list, ','))
   redis.call('EXPIRE', key, bucket_ttl)
 end
-redis.call('HSET', akey, 's', seq, 'o', out)
-redis.call('EXPIRE', akey, ttl)
+redis.call('SET', akey, seq .. '|' .. out, 'EX', ttl)
 return {'written', seq}
 """
 )
-
-
-def pack_vector(vector: Vector) -> bytes:
-    return b"".join(TERM.pack(t, w) for t, w in vector.items())
-
-
-def unpack_vector(raw: bytes) -> Vector:
-    return {t: float(w) for t, w in TERM.iter_unpack(raw)}
 
 
 def pack_header(state: StoryState) -> str:
@@ -168,7 +160,7 @@ def pack_header(state: StoryState) -> str:
             "ti": state.title,
             "nu": state.numbers,
             "pl": state.places,
-            "m": [[m.article_id, m.outlet, pack_vector(m.lead).hex()] for m in state.members],
+            "m": [[m.article_id, m.outlet, m.packed_lead.hex()] for m in state.members],
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -186,12 +178,12 @@ def unpack_state(seq: int, version: int, header: bytes, b: bytes, l: bytes, t: b
         first_seen=h["f"],
         last_growth=h["g"],
         title=h["ti"],
-        body=unpack_vector(b),
-        lead=unpack_vector(l),
-        title_terms=unpack_vector(t),
+        body=unpack(b),
+        lead=unpack(l),
+        title_terms=unpack(t),
         numbers=h["nu"],
         places=h["pl"],
-        members=tuple(Member(a, o, unpack_vector(bytes.fromhex(v))) for a, o, v in h["m"]),
+        members=tuple(Member(a, o, bytes.fromhex(v)) for a, o, v in h["m"]),
     )
 
 
@@ -202,7 +194,7 @@ class RedisStoryIndex:
         prefix: str,
         *,
         window_s: int,
-        bucket_bits: int = 12,
+        bucket_bits: int = 10,
         clock: Any = time.time,
     ) -> None:
         self.client = client
@@ -246,9 +238,9 @@ class RedisStoryIndex:
                 ",".join(map(str, sorted(c.found))),
                 json.dumps(c.story, ensure_ascii=False, separators=(",", ":")),
                 pack_header(c.state),
-                pack_vector(c.state.body),
-                pack_vector(c.state.lead),
-                pack_vector(c.state.title_terms),
+                pack(c.state.body),
+                pack(c.state.lead),
+                pack(c.state.title_terms),
                 POSTED_PER_KEY,
                 len(c.keys),
                 *self._fields(c.keys),

@@ -118,7 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "story_bucket_bits",
         int,
-        12,
+        10,
         "the story index spreads its keys over 2^N Redis hashes per time slot (see Stories)",
     ),
     Setting("fetch_connect_timeout_s", float, 5.0, "HTTP connect timeout"),

@@ -17,6 +17,7 @@ from workers.story.features import StoryReader, StoryText
 from workers.story.match import MATCHED, Decision, decide, signals_of
 from workers.story.score import LINK_SCORE, Signals, score
 from workers.story.state import StoryState, grown_by, opened_by
+from workers.story.step import waves
 from workers.story.vectors import Vector, normalized, term
 from workers.story.words import split_words
 
@@ -382,3 +383,27 @@ def test_a_wire_add_on_is_told_by_whole_words_of_its_head(title: str, add_on: bo
     read = StoryReader(ListedWeights()).read(article("a", title, FILLER_AR, language="ar"))
     assert isinstance(read, StoryText)
     assert read.add_on == add_on
+
+
+@pytest.mark.parametrize(
+    ("batch", "expected"),
+    [
+        ([("a", ["storm"]), ("b", ["budget"]), ("c", ["ferry"])], [["a", "b", "c"]]),
+        ([("a", ["storm"]), ("b", ["storm"]), ("c", ["budget"])], [["a", "c"], ["b"]]),
+        ([("a", ["storm"]), ("b", ["storm"]), ("c", ["storm"])], [["a"], ["b"], ["c"]]),
+        # c shares nothing with b but a key with a: it only needs to come after a.
+        ([("a", ["storm"]), ("b", ["storm", "ferry"]), ("c", ["storm2"])], [["a", "c"], ["b"]]),
+        ([("a", ["storm"]), ("a", ["budget"])], [["a"], ["a"]]),  # one id twice
+    ],
+    ids=["disjoint", "one-shared-key", "chain", "only-what-it-shares", "same-id"],
+)
+def test_a_batch_is_cut_into_waves_of_articles_sharing_no_key(
+    batch: list[tuple[str, list[str]]], expected: list[list[str]]
+) -> None:
+    texts = [text(article_id, words) for article_id, words in batch]
+    assert [[t.article_id for t in wave] for wave in waves(texts)] == expected
+
+
+def test_a_copy_waits_for_the_wave_of_its_original() -> None:
+    original, copy = text("a", ["storm"]), text("b", ["ferry"], copy_of="a")
+    assert [[t.article_id for t in wave] for wave in waves([original, copy])] == [["a"], ["b"]]

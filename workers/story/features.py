@@ -82,9 +82,12 @@ class StoryReader:
         tags = article.get("tags") or {}
         table = self._weights.table(tags.get("language"))
         title_words = split_words(str(article.get("title") or ""))
+        # Every word stemmed and weighed once; the title, the lead and the whole text are
+        # counted from those.
+        title_stems, body_stems = self._stems(title_words), self._stems(body_words)
         surface: dict[int, str] = {}
-        body = self._vector([*title_words, *body_words], table, surface)
-        lead = self._vector(body_words[:LEAD_WORDS], table, surface)
+        body = self._vector([*title_stems, *body_stems], table, surface)
+        lead = self._vector(body_stems[:LEAD_WORDS], table, surface)
         dedupe = article.get("dedupe") or {}
         return StoryText(
             article_id=article["article_id"],
@@ -94,7 +97,7 @@ class StoryReader:
             words=len(body_words),
             body=strongest(body, BODY_TERMS),
             lead=strongest(lead, LEAD_TERMS),
-            title_terms=strongest(self._vector(title_words, table, surface), TITLE_TERMS),
+            title_terms=strongest(self._vector(title_stems, table, surface), TITLE_TERMS),
             numbers=telling_numbers([*title_words, *body_words]),
             places=frozenset(p["id"] for p in tags.get("places") or ()),
             surface=surface,
@@ -104,8 +107,14 @@ class StoryReader:
             add_on=not ADD_ON_MARKS.isdisjoint([*title_words[:8], *body_words[:4]]),
         )
 
-    def _vector(self, words: list[str], table: dict[str, float], surface: dict[int, str]) -> Vector:
-        stems = [(self._stemmer(w), w) for w in words if not is_number(w)]
+    def _stems(self, words: list[str]) -> list[tuple[str, str]]:
+        """(stem, word) of each word that is not a number."""
+        stem = self._stemmer
+        return [(stem(w), w) for w in words if not is_number(w)]
+
+    def _vector(
+        self, stems: list[tuple[str, str]], table: dict[str, float], surface: dict[int, str]
+    ) -> Vector:
         first_form: dict[str, str] = {}
         for stem, word in stems:
             first_form.setdefault(stem, word)

@@ -16,7 +16,7 @@ from typing import Literal
 from workers.story.features import StoryText
 from workers.story.score import LINK_SCORE, Signals, score
 from workers.story.state import StoryState, grown_by, opened_by
-from workers.story.vectors import cosine
+from workers.story.vectors import cosine, cosine_with_norms
 
 Role = Literal["first", "copy", "rewrite", "part"]
 MATCHED = 3
@@ -40,10 +40,12 @@ def signals_of(text: StoryText, story: StoryState) -> Signals:
         hours = 0.0
     else:
         hours = min(abs(text.at - story.first_seen), abs(text.at - story.last_growth)) / HOUR
+    # The article's vectors are normalized; the story's norms are computed once per story.
+    body_norm, lead_norm, title_norm = story.norms
     return Signals(
-        body=cosine(text.body, story.body),
-        lead=cosine(text.lead, story.lead),
-        title=cosine(text.title_terms, story.title_terms),
+        body=cosine_with_norms(text.body, 1.0, story.body, body_norm),
+        lead=cosine_with_norms(text.lead, 1.0, story.lead, lead_norm),
+        title=cosine_with_norms(text.title_terms, 1.0, story.title_terms, title_norm),
         numbers=len(text.numbers & story.majority(story.numbers)),
         hours=hours,
     )

@@ -4,24 +4,31 @@ the numbers and places most of them name, its span, its outlets, its latest memb
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from workers.story.features import BODY_TERMS, LEAD_TERMS, TITLE_TERMS, StoryText
-from workers.story.vectors import Vector, added, strongest
+from workers.story.vectors import Vector, added, norm, pack, strongest, unpack
 
 MEMBERS_KEPT = 8  # the latest members, for `matched`
-MEMBER_TERMS = 8  # of each member's lead
+MEMBER_TERMS = 6  # of each member's lead
 NUMBERS_KEPT = 12
 PLACES_KEPT = 8
 OUTLETS_KEPT = 32
-TITLE_CHARS = 160
+TITLE_CHARS = 80  # of its first title, for `newsflow stories`
 
 
 @dataclass(frozen=True)
 class Member:
     article_id: str
     outlet: str
-    lead: Vector
+    # Packed (vectors.pack): read only for the story an article joins, not for every
+    # candidate story the index returns.
+    packed_lead: bytes = field(repr=False)
+
+    @cached_property
+    def lead(self) -> Vector:
+        return unpack(self.packed_lead)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,11 @@ class StoryState:
     @property
     def outlet_count(self) -> int:
         return len(self.outlets)
+
+    @cached_property
+    def norms(self) -> tuple[float, float, float]:
+        """The norms of its body, lead and title centroids, for all its comparisons."""
+        return norm(self.body), norm(self.lead), norm(self.title_terms)
 
     def majority(self, counts: Mapping[str, int]) -> frozenset[str]:
         """What at least half its members name (all of a one-member story's)."""
@@ -91,7 +103,7 @@ def grown_by(story: StoryState, text: StoryText) -> StoryState:
 
 
 def member_of(text: StoryText) -> Member:
-    return Member(text.article_id, text.outlet, strongest(text.lead, MEMBER_TERMS))
+    return Member(text.article_id, text.outlet, pack(strongest(text.lead, MEMBER_TERMS)))
 
 
 def _counted(counts: Mapping[str, int], new: frozenset[str], keep: int) -> dict[str, int]:

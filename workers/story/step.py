@@ -75,17 +75,23 @@ class StoryStep:
         batch's later ones)."""
         texts = [self.reader.read(a) for a in articles]
         comparable = [t for t in texts if isinstance(t, StoryText)]
-        seen = self.index.read_many([lookup_of(t) for t in comparable])
-        pending = [self._commit_of(t, s) for t, s in zip(comparable, seen, strict=True)]
-        written = self.index.commit_many([c for c in pending if isinstance(c, Commit)])
         results: dict[str, StoryObject] = {}
-        outcomes = iter(written)
-        for text, commit in zip(comparable, pending, strict=True):
+        for wave in waves(comparable):
+            results |= self._assign_wave(wave)
+        return [own_story(t) if isinstance(t, TooShort) else results[t.article_id] for t in texts]
+
+    def _assign_wave(self, wave: Sequence[StoryText]) -> dict[str, StoryObject]:
+        """Articles that share no key: read together, decided, written together."""
+        seen = self.index.read_many([lookup_of(t) for t in wave])
+        pending = [self._commit_of(t, s) for t, s in zip(wave, seen, strict=True)]
+        written = iter(self.index.commit_many([c for c in pending if isinstance(c, Commit)]))
+        results: dict[str, StoryObject] = {}
+        for text, commit in zip(wave, pending, strict=True):
             if isinstance(commit, Commit):
-                results[text.article_id] = self._settled(text, commit, next(outcomes))
+                results[text.article_id] = self._settled(text, commit, next(written))
             else:
                 results[text.article_id] = commit
-        return [own_story(t) if isinstance(t, TooShort) else results[t.article_id] for t in texts]
+        return results
 
     def _commit_of(self, text: StoryText, seen: Seen) -> Commit | StoryObject:
         """The write for the article's decision; the story it already has on a redelivery."""
@@ -119,6 +125,26 @@ class StoryStep:
                 return again
             commit = again
             [outcome] = self.index.commit_many([commit])
+
+
+def waves(texts: Sequence[StoryText]) -> list[list[StoryText]]:
+    """The batch cut into waves, in its order: an article goes in the wave after the last one
+    holding an earlier article it shares a key with (or the article it copies, or its own id
+    again). Read and written together, a wave's articles cannot affect each other's
+    decisions; read in one round trip with an earlier one that could, an article would be
+    decided from a stale read and refused (index.py), then read again alone."""
+    out: list[list[StoryText]] = []
+    wave_of_key: dict[str, int] = {}
+    for text in texts:
+        marks = [*text.keys, f"id:{text.article_id}"]
+        after = [wave_of_key[k] for k in (*marks, f"id:{text.copy_of}") if k in wave_of_key]
+        wave = max(after) + 1 if after else 0
+        if wave == len(out):
+            out.append([])
+        out[wave].append(text)
+        for mark in marks:
+            wave_of_key[mark] = max(wave_of_key.get(mark, -1), wave)
+    return out
 
 
 def lookup_of(text: StoryText) -> Lookup:

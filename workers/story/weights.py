@@ -32,9 +32,11 @@ class WordWeights:
         self._top = top_words
         self._tables: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
+        # wordfreq looks its data folder up on every call: once is enough.
+        self._languages = frozenset(wordfreq.available_languages())
 
     def table(self, language: str | None) -> dict[str, float]:
-        key = language if language in wordfreq.available_languages() else UNKNOWN_LANGUAGE
+        key = language if language in self._languages else UNKNOWN_LANGUAGE
         table = self._tables.get(key)
         if table is None:
             with self._lock:
