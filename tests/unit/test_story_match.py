@@ -407,3 +407,20 @@ def test_a_batch_is_cut_into_waves_of_articles_sharing_no_key(
 def test_a_copy_waits_for_the_wave_of_its_original() -> None:
     original, copy = text("a", ["storm"]), text("b", ["ferry"], copy_of="a")
     assert [[t.article_id for t in wave] for wave in waves([original, copy])] == [["a"], ["b"]]
+
+
+def test_the_vectors_read_of_an_article_are_unit_vectors_once_cut() -> None:
+    """match.py compares them as norm 1: a vector cut to its heaviest words after it was
+    normalized would score every pair lower than its cosine."""
+    long_text = " ".join(f"word{n} " * (1 + n % 3) for n in range(120))
+    read = StoryReader(ListedWeights({})).read(
+        {
+            "article_id": "a" * 32,
+            "title": long_text,
+            "body": long_text,
+            "seen_at": "2024-01-01T00:00:00Z",
+        }
+    )
+    assert isinstance(read, StoryText)
+    for vector in (read.body, read.lead, read.title_terms):
+        assert math.fsum(w * w for w in vector.values()) == pytest.approx(1.0)

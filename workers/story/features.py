@@ -95,9 +95,12 @@ class StoryReader:
             title=str(article.get("title") or ""),
             at=published_at(article),
             words=len(body_words),
-            body=strongest(body, BODY_TERMS),
-            lead=strongest(lead, LEAD_TERMS),
-            title_terms=strongest(self._vector(title_stems, table, surface), TITLE_TERMS),
+            # Unit vectors once cut (match.py compares them knowing their norm is 1).
+            body=normalized(strongest(body, BODY_TERMS)),
+            lead=normalized(strongest(lead, LEAD_TERMS)),
+            title_terms=normalized(
+                strongest(self._vector(title_stems, table, surface), TITLE_TERMS)
+            ),
             numbers=telling_numbers([*title_words, *body_words]),
             places=frozenset(p["id"] for p in tags.get("places") or ()),
             surface=surface,
