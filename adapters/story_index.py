@@ -86,17 +86,20 @@ local out = {false, copy_seq, table.concat(order, ',')}
 local taken = 0
 local function add(seq)
   local st = redis.call('HMGET', base .. 's:' .. seq, 'v', 'h', 'b', 'l', 't')
-  if st[1] then
-    out[#out + 1] = seq
-    for i = 1, 5 do out[#out + 1] = st[i] end
-  end
+  if not st[1] then return false end
+  out[#out + 1] = seq
+  for i = 1, 5 do out[#out + 1] = st[i] end
+  return true
 end
 if copy_seq ~= '0' then add(copy_seq) end
+-- Postings outlive their stories by up to a slot: a story gone from the index takes no
+-- candidate's place, and the lookups stay bounded.
+local tried = 0
 for _, seq in ipairs(ranked) do
-  if taken >= maxc then break end
+  if taken >= maxc or tried >= 3 * maxc then break end
   if seq ~= copy_seq then
-    add(seq)
-    taken = taken + 1
+    tried = tried + 1
+    if add(seq) then taken = taken + 1 end
   end
 end
 return out
@@ -109,13 +112,17 @@ _COMMIT = (
 local id, seq, version, ttl, bucket_ttl = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local known, out = ARGV[9], ARGV[10]
 local h, b, l, t = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
-local keep, nk = tonumber(ARGV[15]), tonumber(ARGV[16])
+local keep, nk, first_id = tonumber(ARGV[15]), tonumber(ARGV[16]), ARGV[17]
 local akey = base .. 'a:' .. id
 local mine = redis.call('GET', akey)
 if mine then return {'replay', string.match(mine, '|(.*)$')} end
+if seq == '-' then  -- a story of its own, in no story's index: only the article's answer
+  redis.call('SET', akey, '0|' .. out, 'EX', ttl)
+  return {'written', '0'}
+end
 local was = {}
 for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
-local _, order = posted(17, nk)
+local _, order = posted(18, nk)
 for _, other in ipairs(order) do
   if not was[other] then return {'conflict'} end
 end
@@ -128,8 +135,11 @@ end
 local skey = base .. 's:' .. seq
 redis.call('HSET', skey, 'v', tostring(tonumber(version) + 1), 'h', h, 'b', b, 'l', l, 't', t)
 redis.call('EXPIRE', skey, ttl)
+-- The first article's answer lives as long as its story: redelivered while the story is
+-- kept, it keeps the story id it gave the story, which no other story may then take.
+redis.call('EXPIRE', base .. 'a:' .. first_id, ttl)
 for k = 0, nk - 1 do
-  local field, bk = ARGV[17 + 2 * k], ARGV[18 + 2 * k]
+  local field, bk = ARGV[18 + 2 * k], ARGV[19 + 2 * k]
   local key = posting(0, bk)
   local v = redis.call('HGET', key, field)
   local list = {}
@@ -227,27 +237,31 @@ class RedisStoryIndex:
         if not commits:
             return []
         slot = self._slot()
-        calls = [
-            [
-                *self._common(slot),
-                c.article_id,
-                c.state.seq,
-                c.joined_version,
-                self.window_s,
-                self.window_s + self.slot_s,
-                ",".join(map(str, sorted(c.found))),
-                json.dumps(c.story, ensure_ascii=False, separators=(",", ":")),
-                pack_header(c.state),
-                pack(c.state.body),
-                pack(c.state.lead),
-                pack(c.state.title_terms),
-                POSTED_PER_KEY,
-                len(c.keys),
-                *self._fields(c.keys),
-            ]
-            for c in commits
-        ]
+        calls = [self._commit_args(slot, c) for c in commits]
         return [_committed(reply) for reply in self._run(self._commit, calls, "write")]
+
+    def _commit_args(self, slot: int, c: Commit) -> list[Any]:
+        story = json.dumps(c.story, ensure_ascii=False, separators=(",", ":"))
+        ttls = [self.window_s, self.window_s + self.slot_s]
+        if c.state is None:  # a story of its own: the article's answer alone
+            return [*self._common(slot), c.article_id, "-", 0, *ttls, "", story]
+        return [
+            *self._common(slot),
+            c.article_id,
+            c.state.seq,
+            c.joined_version,
+            *ttls,
+            ",".join(map(str, sorted(c.found))),
+            story,
+            pack_header(c.state),
+            pack(c.state.body),
+            pack(c.state.lead),
+            pack(c.state.title_terms),
+            POSTED_PER_KEY,
+            len(c.keys),
+            c.state.story_id,
+            *self._fields(c.keys),
+        ]
 
     def _common(self, slot: int) -> list[str | int]:
         return [self.base, slot, SLOTS]

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -60,9 +60,11 @@ def read_corpus(data_dir: Path) -> Iterator[CorpusArticle]:
 def published(article: CorpusArticle) -> datetime | None:
     """When the article was published (RFC 822 in the corpus); None when unreadable."""
     try:
-        return parsedate_to_datetime(article.published)
+        when = parsedate_to_datetime(article.published)
     except (TypeError, ValueError):
         return None
+    # RFC 2822's "-0000" (no zone known) parses without one: read as UTC, not local time.
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def lead(article: CorpusArticle, words: int = LEAD_WORDS) -> str:

@@ -296,6 +296,8 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_format={values['log_format']!r}: use text or json")
     if not 4 <= values["dedupe_bucket_bits"] <= 16:
         problems.append("dedupe_bucket_bits must be between 4 and 16")
+    if values["story_window_s"] < 3600:
+        problems.append("story_window_s must be at least 3600: a story lives at least an hour")
     if not 4 <= values["story_bucket_bits"] <= 16:
         problems.append("story_bucket_bits must be between 4 and 16")
     if values["topic_partitions"] < 1:

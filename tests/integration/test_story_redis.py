@@ -296,3 +296,27 @@ def test_every_key_but_the_counter_expires_within_the_window(
             assert ttl == -1
         else:
             assert 0 < ttl <= WINDOW_S + slot_s, key
+
+
+def test_the_first_articles_answer_lives_as_long_as_its_story(
+    redis_url: str, namespace: Namespace, reader: StoryReader, client: Redis
+) -> None:
+    """Redelivered while its story is kept, the story's first article must keep the story
+    id: else it would open a second story under the same id."""
+    step = _step(redis_url, namespace.redis_prefix, reader)
+    step.assign_batch([storm(0, article_id(1), "Wire")])
+    first_answer = f"{{{namespace.redis_prefix}story}}:v1:a:{article_id(1)}"
+    client.expire(first_answer, 5)  # as if the story had grown long after it
+    step.assign_batch([storm(1, article_id(2), "Gazette")])
+    assert client.ttl(first_answer) > WINDOW_S // 2
+
+
+def test_a_short_version_first_then_the_full_text_keep_one_story_id(
+    redis_url: str, namespace: Namespace, reader: StoryReader
+) -> None:
+    step = _step(redis_url, namespace.redis_prefix, reader)
+    step.assign_batch([storm(0, article_id(1), "Wire")])
+    [short] = step.assign_batch([article(article_id(9), "Storm", "Ferries stop.")])
+    [full] = step.assign_batch([storm(1, article_id(9), "Courier")])
+    assert short["reason"] == "too_short"
+    assert full == short

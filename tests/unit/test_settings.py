@@ -57,3 +57,17 @@ def test_every_setting_is_documented_with_its_default(repo_root: Path) -> None:
 
 def test_dataclass_fields_and_the_settings_table_agree() -> None:
     assert list(Settings.__dataclass_fields__) == [s.name for s in SETTINGS]
+
+
+@pytest.mark.parametrize(
+    ("window_s", "refused"), [("0", True), ("3599", True), ("3600", False), ("259200", False)]
+)
+def test_a_story_window_under_an_hour_is_refused(window_s: str, refused: bool) -> None:
+    """A window of 0 would make every story write fail in Redis (EX 0): every article a dead
+    letter."""
+    env = {"NEWSFLOW_STORY_WINDOW_S": window_s}
+    if refused:
+        with pytest.raises(SettingsError, match="story_window_s"):
+            Settings.load(env, "")
+    else:
+        assert Settings.load(env, "").story_window_s == int(window_s)

@@ -8,12 +8,13 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
+from datetime import datetime
 
 import pytest
 
 from tests.story_articles import ListedWeights, article
 from workers.story import match
-from workers.story.features import StoryReader, StoryText
+from workers.story.features import StoryReader, StoryText, published_at
 from workers.story.match import MATCHED, Decision, decide, signals_of
 from workers.story.score import LINK_SCORE, Signals, score
 from workers.story.state import StoryState, grown_by, opened_by
@@ -424,3 +425,19 @@ def test_the_vectors_read_of_an_article_are_unit_vectors_once_cut() -> None:
     assert isinstance(read, StoryText)
     for vector in (read.body, read.lead, read.title_terms):
         assert math.fsum(w * w for w in vector.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2024-05-01T08:00:00Z", "2024-05-01T08:00:00+00:00"),
+        (None, "2024-05-01T10:00:00+00:00"),  # none given: seen
+        ("2024-05-01T12:00:00Z", "2024-05-01T10:00:00+00:00"),  # after it was seen
+        ("1970-01-01T00:00:00Z", "2024-05-01T10:00:00+00:00"),  # a placeholder
+        ("not a date", "2024-05-01T10:00:00+00:00"),
+    ],
+    ids=["published", "none", "future", "placeholder", "unreadable"],
+)
+def test_when_an_article_was_published(published: str | None, expected: str) -> None:
+    message = {"seen_at": "2024-05-01T10:00:00Z", "published": published}
+    assert published_at(message) == datetime.fromisoformat(expected).timestamp()

@@ -71,6 +71,9 @@ class MemoryStoryIndex:
     def _commit(self, commit: Commit) -> Committed:
         if commit.article_id in self.assigned:
             return Committed("replay", json.loads(self.assigned[commit.article_id][1]))
+        if commit.state is None:  # a story of its own: the answer alone, never refused
+            self.assigned[commit.article_id] = (0, json.dumps(commit.story))
+            return Committed("written", None)
         if self.refuse:
             self.refuse -= 1
             return Committed("conflict", None)
@@ -127,8 +130,23 @@ def test_an_article_too_short_to_compare_gets_a_story_of_its_own(body: str, reas
         "reason": reason,
     }
     assert stories[0]["story_id"] == article_id(1)
-    assert index.reads == [[article_id(1)]]  # the short one is never looked up or written
-    assert index.commits == [[article_id(1)]]
+    # The short one's answer is kept, in no story: no story holds it, none can find it.
+    assert index.reads == [[article_id(9)], [article_id(1)]]
+    assert index.commits == [[article_id(9)], [article_id(1)]]
+    assert index.assigned[article_id(9)][0] == 0
+    assert len(index.stories) == 1
+
+
+def test_a_later_version_with_text_keeps_the_story_its_short_version_had() -> None:
+    """An article's story id never changes once emitted: a feed summary first (too short),
+    the page's full text later under the same id, which would otherwise join the story."""
+    index = MemoryStoryIndex()
+    step = step_on(index)
+    step.assign_batch([storm(0, article_id(1), "Wire")])
+    [short] = step.assign_batch([article(article_id(9), "Storm closes harbour", "Ferries stop.")])
+    [full] = step.assign_batch([storm(1, article_id(9), "Courier")])
+    assert short["story_id"] == full["story_id"] == article_id(9)
+    assert full == short
 
 
 def test_rewrites_share_a_story_and_an_unrelated_article_opens_its_own() -> None:

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from schemas.timestamps import parse_iso
@@ -131,9 +131,14 @@ class StoryReader:
         return normalized(vector)
 
 
+# A publication time before this is a placeholder (a CMS's default date, 1970), not news:
+# the seen time says more. (An archive loaded with `newsflow backfill` keeps its real dates.)
+EARLIEST_PUBLISHED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def published_at(article: Mapping[str, Any]) -> float:
-    """The article's publication time; its seen time when the feed gave none, or a time after
-    it was seen (a wrong clock or time zone at the outlet)."""
+    """The article's publication time; its seen time when the feed gave none, a time after
+    it was seen (a wrong clock or time zone at the outlet) or a placeholder date."""
     seen = parse_iso(article["seen_at"])
     published = article.get("published")
     when: datetime = seen
@@ -141,5 +146,7 @@ def published_at(article: Mapping[str, Any]) -> float:
         try:
             when = min(parse_iso(published), seen)
         except ValueError:
+            when = seen
+        if when < EARLIEST_PUBLISHED:
             when = seen
     return when.timestamp()

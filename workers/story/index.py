@@ -2,9 +2,10 @@
 
 adapters/story_index.py implements StoryIndex on Redis. Reading and writing are two steps:
 the step decides in between, in Python, from what it read. A write says what it was decided
-from (the index's story counter at the read, each joined story's version); the index refuses
-it (`conflict`) when another article opened a story under one of the same keys since, or grew
-the story joined: the step then reads again and decides again. So two workers handling two
+from (the stories found under the article's keys, the joined story's version); the index
+refuses it (`conflict`) when a story not found then is now under one of those keys (opened
+since, or grown by an article that shares them), or when the story joined grew meanwhile:
+the step then reads again and decides again. So two workers handling two
 rewrites of one story at the same moment give one story, and no growth is lost.
 """
 
@@ -39,7 +40,9 @@ class Commit:
     article_id: str
     found: frozenset[int]  # as read: any other story under its keys is a conflict
     keys: Sequence[str]
-    state: StoryState  # the story after this article (seq 0: a new story)
+    # the story after this article (seq 0: a new story); None: the article is a story of
+    # its own that no other joins (too little text), and only its answer is kept
+    state: StoryState | None
     joined_version: int  # the joined story's version as read (0: a new story)
     story: StoryObject  # what the article is emitted with, kept for its redeliveries
 

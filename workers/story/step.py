@@ -75,10 +75,28 @@ class StoryStep:
         batch's later ones)."""
         texts = [self.reader.read(a) for a in articles]
         comparable = [t for t in texts if isinstance(t, StoryText)]
-        results: dict[str, StoryObject] = {}
+        results = self._own_stories([t for t in texts if isinstance(t, TooShort)])
         for wave in waves(comparable):
             results |= self._assign_wave(wave)
-        return [own_story(t) if isinstance(t, TooShort) else results[t.article_id] for t in texts]
+        return [results[t.article_id] for t in texts]
+
+    def _own_stories(self, shorts: Sequence[TooShort]) -> dict[str, StoryObject]:
+        """Articles too short to compare: the story each had before (an earlier version of
+        the article may have had text), else one of their own, kept as their answer so that
+        a later version with text keeps it too."""
+        if not shorts:
+            return {}
+        seen = self.index.read_many([Lookup(s.article_id, "", ()) for s in shorts])
+        results = {
+            s.article_id: v.assigned for s, v in zip(shorts, seen, strict=True) if v.assigned
+        }
+        new = [s for s in shorts if s.article_id not in results]
+        pins = [Commit(s.article_id, frozenset(), (), None, 0, own_story(s)) for s in new]
+        for pin, outcome in zip(pins, self.index.commit_many(pins), strict=True):
+            results[pin.article_id] = (
+                outcome.story if outcome.outcome == "replay" and outcome.story else pin.story
+            )
+        return results
 
     def _assign_wave(self, wave: Sequence[StoryText]) -> dict[str, StoryObject]:
         """Articles that share no key: read together, decided, written together."""

@@ -3,7 +3,8 @@ and each article's story event.
 
 The story step runs here, after the tags: it reads the article's language (which word
 weights to use) and places from them, and one stage less is one hop less of latency. A
-batch's stories cost the stage two Redis round trips (workers/story/step.py)."""
+batch's stories cost the stage two Redis round trips per wave of articles that share no key
+(workers/story/step.py)."""
 
 from __future__ import annotations
 
