@@ -76,13 +76,12 @@ if copy_of ~= '' then
   if original then copy_seq = string.match(original, '^(%d+)|') end
 end
 local counts, order = posted(8, nk)
-local ranked = {}
-for i, seq in ipairs(order) do ranked[i] = seq end
-table.sort(ranked, function(x, y)
+local out = {false, copy_seq, table.concat(order, ',')}  -- every story found, as the commit checks
+-- Then the most shared keys first, the newest story among equals.
+table.sort(order, function(x, y)
   if counts[x] ~= counts[y] then return counts[x] > counts[y] end
   return tonumber(x) > tonumber(y)
 end)
-local out = {false, copy_seq, table.concat(order, ',')}
 local taken = 0
 local function add(seq)
   local st = redis.call('HMGET', base .. 's:' .. seq, 'v', 'h', 'b', 'l', 't')
@@ -95,7 +94,7 @@ if copy_seq ~= '0' then add(copy_seq) end
 -- Postings outlive their stories by up to a slot: a story gone from the index takes no
 -- candidate's place, and the lookups stay bounded.
 local tried = 0
-for _, seq in ipairs(ranked) do
+for _, seq in ipairs(order) do
   if taken >= maxc or tried >= 3 * maxc then break end
   if seq ~= copy_seq then
     tried = tried + 1

@@ -19,7 +19,14 @@ from adapters.metrics import bind_prometheus
 from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, read_corpus
 from evaluation.corpus_messages import as_decoded, long_articles
-from evaluation.dedupe_contenders import datasketch_step, measure_in_turns, newsflow_step
+from evaluation.dedupe_contenders import (
+    MARGINAL_COLUMN,
+    RUN_COLUMNS,
+    datasketch_step,
+    measure_in_turns,
+    newsflow_step,
+    print_runs,
+)
 from evaluation.results import write_results
 from evaluation.step_cpu import per_article_us, step_cpu
 from services.process import free_port
@@ -114,19 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile_ours(clients[0], articles, args.bucket_bits, args.batch) if args.profile else {}
         )
     print(f"{len(articles)} articles of {words:.0f} words on average; data: {CITATION}")
-    header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B", "marginal B")
-    print(f"{'':<27}" + "".join(f"{h:>11}" for h in header))
-    for run in runs:
-        f = run.figures()
-        cells = (
-            f["articles_per_s_per_core"],
-            f["articles_per_s_wall"],
-            f["worker_cpu_us_per_article"],
-            f["redis_cpu_us_per_article"],
-            f["redis_bytes_per_article"],
-            f["redis_marginal_bytes_per_article"],
-        )
-        print(f"{run.name:<27}" + "".join(f"{c:>11.0f}" for c in cells))
+    print_runs(runs, name_width=27, cell_width=11, columns=(*RUN_COLUMNS, MARGINAL_COLUMN))
     ratio = runs[0].per_core / runs[-1].per_core
     single = runs[1].per_core / runs[-1].per_core
     print(f"ratio (per core, newsflow / datasketch): {ratio:.1f}x ({single:.1f}x one at a time)")

@@ -32,7 +32,7 @@ from adapters.redis_client import DirectScript, connect_redis
 from adapters.story_index import RedisStoryIndex
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.corpus_messages import article_message, as_decoded
-from evaluation.dedupe_contenders import Run, Step, measure_in_turns, newsflow_step
+from evaluation.dedupe_contenders import Run, Step, measure_in_turns, newsflow_step, print_runs
 from evaluation.results import write_results
 from evaluation.step_cpu import per_article_us, step_cpu
 from evaluation.story_stream import batches, message_of
@@ -370,18 +370,7 @@ def print_figures(result: dict[str, Any], runs: Sequence[Run]) -> None:
         f"{result['last_published'][:16]}, in that order, {result['words']:.0f} words on "
         f"average, batches of {result['batch']}; data: {CITATION}"
     )
-    header = ("art/s/core", "art/s wall", "worker µs", "redis µs", "redis B")
-    print(f"{'':<14}" + "".join(f"{h:>12}" for h in header))
-    for run in runs:
-        f = run.figures()
-        cells = (
-            f["articles_per_s_per_core"],
-            f["articles_per_s_wall"],
-            f["worker_cpu_us_per_article"],
-            f["redis_cpu_us_per_article"],
-            f["redis_bytes_per_article"],
-        )
-        print(f"{run.name:<14}" + "".join(f"{c:>12.0f}" for c in cells))
+    print_runs(runs, name_width=14, cell_width=12)
     ratio, with_redis = result["ratio_story_vs_dedupe_per_core"], runs[0].per_core_with_redis
     print(
         f"ratio (per core, story step / dedupe stage): {ratio:.2f}x; story step counting its"

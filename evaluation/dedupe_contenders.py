@@ -72,6 +72,32 @@ class Run:
         }
 
 
+# The columns of a table of runs: header, figures() key.
+RUN_COLUMNS = (
+    ("art/s/core", "articles_per_s_per_core"),
+    ("art/s wall", "articles_per_s_wall"),
+    ("worker µs", "worker_cpu_us_per_article"),
+    ("redis µs", "redis_cpu_us_per_article"),
+    ("redis B", "redis_bytes_per_article"),
+)
+MARGINAL_COLUMN = ("marginal B", "redis_marginal_bytes_per_article")
+
+
+def print_runs(
+    runs: Sequence[Run],
+    *,
+    name_width: int,
+    cell_width: int,
+    columns: Sequence[tuple[str, str]] = RUN_COLUMNS,
+) -> None:
+    """One line per run, its figures side by side under a header."""
+    print(f"{'':<{name_width}}" + "".join(f"{h:>{cell_width}}" for h, _ in columns))
+    for run in runs:
+        figures = run.figures()
+        cells = "".join(f"{figures[key]:>{cell_width}.0f}" for _, key in columns)
+        print(f"{run.name:<{name_width}}" + cells)
+
+
 Step = Callable[[Sequence[tuple[int, Any]]], None]  # a batch of (n, article)
 Contender = tuple[str, Step, int, redis.Redis]  # name, step, batch, its own Redis
 

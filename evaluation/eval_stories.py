@@ -207,7 +207,7 @@ def day_table(data: Path, grouping: Path) -> dict[str, Any]:
     threshold joined into clusters, single link), and of the second grouping by hand."""
     day = [a for _, a in articles_of_day(data, day_of_grouping(grouping))]
     gold = read_grouping(grouping)
-    second = read_grouping_column(grouping, "second_story")
+    second = read_grouping(grouping, "second_story")
     clusterings = {"stories": stream_day(day), "reference": reference_clusters(day)}
     if second:
         clusterings["second grouping"] = second
@@ -225,15 +225,6 @@ def day_table(data: Path, grouping: Path) -> dict[str, Any]:
         "stories by hand": len(set(gold.values())),
         "methods": methods,
     }
-
-
-def read_grouping_column(path: Path, column: str) -> dict[str, str]:
-    with path.open(encoding="utf-8", newline="") as rows:
-        return {
-            row["docno"]: row[column]
-            for row in csv.DictReader(rows, delimiter="\t")
-            if row.get(column)
-        }
 
 
 def stream_day(day: Sequence[CorpusArticle]) -> dict[str, str]:

@@ -20,10 +20,15 @@ def read_labels(path: Path = ANT_PAIRS) -> list[dict[str, str]]:
         return list(csv.DictReader(rows, delimiter="\t"))
 
 
-def read_grouping(path: Path = ANT_DAY) -> dict[str, str]:
-    """docno -> story label, from a grouping file (columns docno, story)."""
+def read_grouping(path: Path = ANT_DAY, column: str = "story") -> dict[str, str]:
+    """docno -> story label, from a grouping file (columns docno, story and, where a second
+    grouping was made, second_story); the articles the column labels."""
     with path.open(encoding="utf-8", newline="") as rows:
-        return {row["docno"]: row["story"] for row in csv.DictReader(rows, delimiter="\t")}
+        return {
+            row["docno"]: row[column]
+            for row in csv.DictReader(rows, delimiter="\t")
+            if row.get(column)
+        }
 
 
 def day_of_grouping(path: Path) -> date:

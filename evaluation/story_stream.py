@@ -32,8 +32,8 @@ def message_of(article: CorpusArticle, language: str = "ar") -> dict[str, Any]:
 
 
 def text_message(article_id: str, text: str, language: str) -> dict[str, Any]:
-    """A bare text (a SemEval pair's side) as the story step reads an article: no title, its
-    first line's words are its lead."""
+    """A bare text (a SemEval pair's side) as the story step reads an article: no title, no
+    time of its own (every pair reads as simultaneous)."""
     return {
         "article_id": article_id,
         "outlet": article_id,

@@ -54,6 +54,7 @@ BatchHandler = Callable[[Sequence[tuple[dict[str, Any], InRecord]]], list[Outcom
 
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def attempt(work: Callable[..., T], *args: Any) -> T | Exception:
@@ -67,6 +68,21 @@ def attempt(work: Callable[..., T], *args: Any) -> T | Exception:
         raise
     except Exception as exc:
         return exc
+
+
+def each_alone_if_the_batch_fails(
+    work: Callable[[Sequence[T]], Sequence[R]], items: Sequence[T], what: str
+) -> list[R | Exception]:
+    """work(items), one result per item; should that fail other than transiently (a bug met
+    on one item), work([item]) for each in turn, so that the item alone fails, not its
+    batch. Only for work that gives the same answer when done twice."""
+    try:
+        return list(work(items))
+    except (TransientError, Interrupted):
+        raise
+    except Exception:
+        logger.warning("%s failed for the batch, one by one", what, exc_info=True)
+        return [attempt(lambda one: work([one])[0], item) for item in items]
 
 
 def one_at_a_time(handle: Handler) -> BatchHandler:

@@ -53,7 +53,6 @@ def text(
         outlet=outlet or f"outlet-{article_id}",
         title=" ".join(weighted),
         at=at,
-        words=40,
         body=v,
         lead=v,
         title_terms=v,
@@ -144,7 +143,7 @@ def test_signals_of_an_article_against_a_story() -> None:
 def test_an_article_with_no_candidates_opens_a_story() -> None:
     first = text("a", STORM)
     decision = decide(first, [], window_s=WINDOW)
-    assert decision == Decision("first", None, opened_by(first), 0.0, None, [], {})
+    assert decision == Decision("first", None, opened_by(first), 0.0, [], {})
 
 
 def test_the_article_joins_the_story_it_scores_highest_against() -> None:

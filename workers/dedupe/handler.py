@@ -5,7 +5,6 @@ then a batch's lookups go to the index in one round trip, and each gets its verd
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,11 +18,8 @@ from workers.dedupe.index import SLOTS, DedupeIndex, Observation, Probe
 from workers.dedupe.minhash import MinHasher
 from workers.dedupe.prepared import Prepared, page_sharing_body, prepare_article
 from workers.dedupe.verdicts import Thresholds, decide, unmatched
-from workers.errors import TransientError
-from workers.runner import Outcome, attempt
+from workers.runner import Outcome, attempt, each_alone_if_the_batch_fails
 from workers.telemetry import DEDUPE_VERDICTS, INTERNAL_DUPLICATION, labelled_once
-
-logger = logging.getLogger(__name__)
 
 
 def with_batch_clusters(seen: Observation, clusters: Mapping[int, str]) -> Observation:
@@ -92,18 +88,11 @@ class DedupeStage:
         return outcomes
 
     def _observe_all(self, lookups: list[tuple[Probe, int]]) -> list[Observation | Exception]:
-        """The batch's lookups in one round trip; should that fail other than transiently (a
-        bug met on one article's reply), one by one, so that the article alone fails, not
-        its batch. Sending a lookup again is safe: the script answers the same twice."""
-        try:
-            return list(self._observe(lookups))
-        except TransientError:
-            raise
-        except Exception:
-            logger.warning("batch lookup failed, looking up one by one", exc_info=True)
-            return [attempt(lambda one: self._observe([one])[0], lookup) for lookup in lookups]
+        """The batch's lookups in one round trip (one by one should a bug meet one article's
+        reply). Sending a lookup again is safe: the script answers the same twice."""
+        return each_alone_if_the_batch_fails(self._observe, lookups, "dedupe lookup")
 
-    def _observe(self, lookups: list[tuple[Probe, int]]) -> list[Observation]:
+    def _observe(self, lookups: Sequence[tuple[Probe, int]]) -> list[Observation]:
         return self.index.observe_many(lookups, window_s=self.window_s, slot_s=self.slot_s)
 
     def prepare(self, article: dict[str, Any]) -> Prepared:

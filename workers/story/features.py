@@ -39,7 +39,6 @@ class StoryText:
     outlet: str
     title: str
     at: float  # publication time, epoch seconds (seen time when the feed gave none)
-    words: int
     body: Vector
     lead: Vector
     title_terms: Vector
@@ -94,7 +93,6 @@ class StoryReader:
             outlet=str(article.get("outlet") or ""),
             title=str(article.get("title") or ""),
             at=published_at(article),
-            words=len(body_words),
             # Unit vectors once cut (match.py compares them knowing their norm is 1).
             body=normalized(strongest(body, BODY_TERMS)),
             lead=normalized(strongest(lead, LEAD_TERMS)),

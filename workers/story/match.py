@@ -30,7 +30,6 @@ class Decision:
     joined: StoryState | None  # the story joined, as read (None: opens one)
     state: StoryState  # the story after this article
     score: float
-    signals: Signals | None
     matched: list[dict[str, object]]
     evidence: dict[str, object]
 
@@ -78,14 +77,13 @@ def decide(
     best = copied or (scored[0] if scored and scored[0][0] >= LINK_SCORE else None)
     if best is None:
         nearest = scored[0][0] if scored else 0.0
-        return Decision("first", None, opened_by(text), round(nearest, 3), None, [], {})
+        return Decision("first", None, opened_by(text), round(nearest, 3), [], {})
     value, _, story, sig = best
     return Decision(
         role=role_in(text, story, copied is not None),
         joined=story,
         state=grown_by(story, text),
         score=round(value, 3),
-        signals=sig,
         matched=matched_members(text, story),
         evidence=evidence(text, story, sig),
     )

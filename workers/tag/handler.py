@@ -8,7 +8,6 @@ batch's stories cost the stage two Redis round trips per wave of articles that s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,15 +16,12 @@ from schemas.records import InRecord, OutRecord
 from schemas.timestamps import parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
-from workers.errors import TransientError
-from workers.runner import Outcome, attempt
+from workers.runner import Outcome, attempt, each_alone_if_the_batch_fails
 from workers.story.events import story_event
 from workers.story.index import StoryObject
 from workers.story.step import StoryStep
 from workers.tag.tagger import Tagger
 from workers.telemetry import END_TO_END_SECONDS
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,18 +54,11 @@ class TagStage:
         return {**article, "tags": self.tagger.tag(article)}
 
     def _stories(self, articles: list[dict[str, Any]]) -> list[StoryObject | Exception | None]:
-        """The batch's stories in one go; should that fail other than transiently (a bug met
-        on one article), one by one, so that the article alone fails, not its batch."""
+        """The batch's stories in one go (one by one should a bug meet one article). Assigning
+        again is safe: a redelivered article gets the story it got."""
         if self.stories is None:
             return [None] * len(articles)
-        step = self.stories
-        try:
-            return list(step.assign_batch(articles))
-        except TransientError:
-            raise
-        except Exception:
-            logger.warning("batch story step failed, assigning one by one", exc_info=True)
-            return [attempt(lambda a: step.assign_batch([a])[0], a) for a in articles]
+        return [*each_alone_if_the_batch_fails(self.stories.assign_batch, articles, "story step")]
 
     def _output(
         self, article: dict[str, Any], story: StoryObject | Exception | None
