@@ -6,12 +6,15 @@ Two scripts, each run atomically, a batch's calls pipelined in one round trip:
   commit  refuses when the article has a story already (answers it), when a story not found
           at the read is now under one of its keys, or when the joined story's version moved;
           else writes the story's new state, posts the story under the article's keys, and
-          keeps the article's story object for its redeliveries.
+          keeps the article's story object for its redeliveries; when the article brings
+          two stories together, marks the absorbed one (refused if it moved meanwhile).
 
 Keys (prefix P; each but the counter with a TTL, so memory is bounded by the window):
   {P story}:v1:n                  the story counter (kept: expired, it would number new
                                   stories as live ones are numbered)
-  {P story}:v1:s:<seq>            hash: v version, h header (JSON), b/l/t centroids (packed)
+  {P story}:v1:s:<seq>            hash: v version, h header (JSON), b/l/t centroids (packed),
+                                  e its meaning (when matched across languages), i the
+                                  story it was merged into (read as that one)
   {P story}:v1:a:<article id>     "<story number>|<the article's story object (JSON)>"
   {P story}:v1:p:<slot>:<bucket>  hash: key -> "seq,seq,..." the stories posted under it
 Postings live in time slots (window / 3 long; four searched) and in hash buckets, as the
@@ -32,6 +35,7 @@ from redis.exceptions import RedisError, ResponseError
 from adapters.redis_client import DirectScript, refused_for_now
 from workers.errors import TransientError
 from workers.story.index import Commit, Committed, Lookup, Seen
+from workers.story.meaning import pack_meaning, unpack_meaning
 from workers.story.state import Member, StoryState
 from workers.story.vectors import pack, unpack
 
@@ -82,21 +86,31 @@ table.sort(order, function(x, y)
   if counts[x] ~= counts[y] then return counts[x] > counts[y] end
   return tonumber(x) > tonumber(y)
 end)
-local taken = 0
+local taken, given = 0, {}
+-- A story merged into another (field i) answers as that one, each story once.
 local function add(seq)
-  local st = redis.call('HMGET', base .. 's:' .. seq, 'v', 'h', 'b', 'l', 't')
-  if not st[1] then return false end
-  out[#out + 1] = seq
-  for i = 1, 5 do out[#out + 1] = st[i] end
-  return true
+  for _ = 1, 8 do
+    if given[seq] then return false end
+    local st = redis.call('HMGET', base .. 's:' .. seq, 'v', 'h', 'b', 'l', 't', 'e', 'i')
+    if not st[1] then return false end
+    if not st[7] then
+      given[seq] = true
+      out[#out + 1] = seq
+      for i = 1, 5 do out[#out + 1] = st[i] end
+      out[#out + 1] = st[6] or ''
+      return seq
+    end
+    seq = st[7]
+  end
+  return false
 end
-if copy_seq ~= '0' then add(copy_seq) end
+if copy_seq ~= '0' then out[2] = add(copy_seq) or '0' end
 -- Postings outlive their stories by up to a slot: a story gone from the index takes no
 -- candidate's place, and the lookups stay bounded.
 local tried = 0
 for _, seq in ipairs(order) do
   if taken >= maxc or tried >= 3 * maxc then break end
-  if seq ~= copy_seq then
+  if not given[seq] then
     tried = tried + 1
     if add(seq) then taken = taken + 1 end
   end
@@ -110,8 +124,9 @@ _COMMIT = (
     + """
 local id, seq, version, ttl, bucket_ttl = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local known, out = ARGV[9], ARGV[10]
-local h, b, l, t = ARGV[11], ARGV[12], ARGV[13], ARGV[14]
-local keep, nk, first_id = tonumber(ARGV[15]), tonumber(ARGV[16]), ARGV[17]
+local h, b, l, t, e = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
+local keep, nk, first_id = tonumber(ARGV[16]), tonumber(ARGV[17]), ARGV[18]
+local merged, merged_version = ARGV[19], ARGV[20]
 local akey = base .. 'a:' .. id
 local mine = redis.call('GET', akey)
 if mine then return {'replay', string.match(mine, '|(.*)$')} end
@@ -121,7 +136,7 @@ if seq == '-' then  -- a story of its own, in no story's index: only the article
 end
 local was = {}
 for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
-local _, order = posted(18, nk)
+local _, order = posted(21, nk)
 for _, other in ipairs(order) do
   if not was[other] then return {'conflict'} end
 end
@@ -131,14 +146,21 @@ if seq == '0' then
 elseif redis.call('HGET', base .. 's:' .. seq, 'v') ~= version then
   return {'conflict'}
 end
+if merged ~= '0' then  -- absorbed by the story joined: it answers as that one from now on
+  local mkey = base .. 's:' .. merged
+  if redis.call('HGET', mkey, 'v') ~= merged_version then return {'conflict'} end
+  redis.call('HSET', mkey, 'v', tostring(tonumber(merged_version) + 1), 'i', seq)
+  redis.call('EXPIRE', mkey, ttl)  -- its postings lead to the story it is part of now
+end
 local skey = base .. 's:' .. seq
 redis.call('HSET', skey, 'v', tostring(tonumber(version) + 1), 'h', h, 'b', b, 'l', l, 't', t)
+if e ~= '' then redis.call('HSET', skey, 'e', e) end
 redis.call('EXPIRE', skey, ttl)
 -- The first article's answer lives as long as its story: redelivered while the story is
 -- kept, it keeps the story id it gave the story, which no other story may then take.
 redis.call('EXPIRE', base .. 'a:' .. first_id, ttl)
 for k = 0, nk - 1 do
-  local field, bk = ARGV[18 + 2 * k], ARGV[19 + 2 * k]
+  local field, bk = ARGV[21 + 2 * k], ARGV[22 + 2 * k]
   local key = posting(0, bk)
   local v = redis.call('HGET', key, field)
   local list = {}
@@ -159,24 +181,31 @@ return {'written', seq}
 
 
 def pack_header(state: StoryState) -> str:
-    return json.dumps(
-        {
-            "id": state.story_id,
-            "n": state.size,
-            "o": list(state.outlets),
-            "f": round(state.first_seen, 1),
-            "g": round(state.last_growth, 1),
-            "ti": state.title,
-            "nu": state.numbers,
-            "pl": state.places,
-            "m": [[m.article_id, m.outlet, m.packed_lead.hex()] for m in state.members],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    header = {
+        "id": state.story_id,
+        "n": state.size,
+        "o": list(state.outlets),
+        "f": round(state.first_seen, 1),
+        "g": round(state.last_growth, 1),
+        "ti": state.title,
+        "nu": state.numbers,
+        "pl": state.places,
+        "m": [[m.article_id, m.outlet, m.packed_lead.hex()] for m in state.members],
+    }
+    if state.meaning:  # its languages matter only to compare meanings (across languages)
+        header["la"] = list(state.languages)
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
 
 
-def unpack_state(seq: int, version: int, header: bytes, b: bytes, l: bytes, t: bytes) -> StoryState:  # noqa: E741
+def unpack_state(
+    seq: int,
+    version: int,
+    header: bytes,
+    b: bytes,
+    l: bytes,  # noqa: E741
+    t: bytes,
+    e: bytes = b"",
+) -> StoryState:
     h = json.loads(header)
     return StoryState(
         seq=seq,
@@ -193,6 +222,8 @@ def unpack_state(seq: int, version: int, header: bytes, b: bytes, l: bytes, t: b
         numbers=h["nu"],
         places=h["pl"],
         members=tuple(Member(a, o, bytes.fromhex(v)) for a, o, v in h["m"]),
+        languages=tuple(h.get("la", ())),  # absent from stories written before it was kept
+        meaning=unpack_meaning(e) if e else (),
     )
 
 
@@ -256,9 +287,12 @@ class RedisStoryIndex:
             pack(c.state.body),
             pack(c.state.lead),
             pack(c.state.title_terms),
+            pack_meaning(c.state.meaning),
             POSTED_PER_KEY,
             len(c.keys),
             c.state.story_id,
+            c.merged_seq,
+            c.merged_version,
             *self._fields(c.keys),
         ]
 
@@ -288,17 +322,29 @@ class RedisStoryIndex:
         """Stories in the window, biggest first (a scan: for the operator's command)."""
         states: list[StoryState] = []
         for key in self.client.scan_iter(match=f"{self.base}s:*", count=1000):
-            version, header, body, lead, title = self.client.hmget(key, ["v", "h", "b", "l", "t"])
-            if not (
+            version, header, body, lead, title, meaning, into = self.client.hmget(
+                key, ["v", "h", "b", "l", "t", "e", "i"]
+            )
+            if into is not None or not (
                 isinstance(version, bytes)
                 and isinstance(header, bytes)
                 and isinstance(body, bytes)
                 and isinstance(lead, bytes)
                 and isinstance(title, bytes)
             ):
-                continue  # expired between the scan and the read
+                continue  # merged into another, or expired between the scan and the read
             seq = int(key.decode().rsplit(":", 1)[1])
-            states.append(unpack_state(seq, int(version), header, body, lead, title))
+            states.append(
+                unpack_state(
+                    seq,
+                    int(version),
+                    header,
+                    body,
+                    lead,
+                    title,
+                    meaning if isinstance(meaning, bytes) else b"",
+                )
+            )
         states.sort(key=lambda s: (-s.size, -s.last_growth))
         return states[:limit]
 
@@ -309,8 +355,8 @@ def _seen(reply: list[Any]) -> Seen:
     found = frozenset(int(x) for x in reply[2].split(b",") if x) if reply[2] else frozenset()
     rest = reply[3:]
     candidates = [
-        unpack_state(int(rest[i]), int(rest[i + 1]), *rest[i + 2 : i + 6])
-        for i in range(0, len(rest), 6)
+        unpack_state(int(rest[i]), int(rest[i + 1]), *rest[i + 2 : i + 7])
+        for i in range(0, len(rest), 7)
     ]
     return Seen(found, None, candidates, int(reply[1]))
 

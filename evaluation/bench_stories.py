@@ -29,6 +29,7 @@ from adapters import story_index
 from adapters.dedupe_index import RedisDedupeIndex
 from adapters.metrics import bind_prometheus
 from adapters.redis_client import DirectScript, connect_redis
+from adapters.sentence_encoder import UniversalSentenceEncoder
 from adapters.story_index import RedisStoryIndex
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.corpus_messages import article_message, as_decoded
@@ -46,6 +47,8 @@ from workers.process_gc import freeze_start_up_and_tune_gc
 from workers.story import features, match, step
 from workers.story.features import StoryReader
 from workers.story.index import Lookup, Seen
+from workers.story.match import MERGE_SCORE
+from workers.story.meaning import Encoder
 from workers.story.step import StoryStep
 from workers.story.weights import WordWeights
 
@@ -89,11 +92,13 @@ class StoryRoles:
 
     roles: Counter[str] = field(default_factory=Counter)
     largest: int = 0
+    merges: list[tuple[str, str]] = field(default_factory=list)  # (kept, absorbed) story ids
 
     def count(self, stories: Sequence[dict[str, Any]]) -> None:
         for story in stories:
             self.roles[story["role"]] += 1
             self.largest = max(self.largest, story["size"])
+            self.merges += [(story["story_id"], m) for m in story.get("merged", [])]
 
 
 def in_publication_order(
@@ -173,12 +178,17 @@ def story_index_of(client: redis.Redis, clock: list[float], bucket_bits: int) ->
     )
 
 
-def story_step(index: RedisStoryIndex, clock: list[float], roles: StoryRoles) -> Step:
+def story_step(
+    index: RedisStoryIndex,
+    clock: list[float],
+    roles: StoryRoles,
+    merge_score: float,
+    encoder: Encoder | None = None,
+) -> Step:
     """The story step whole, as the tag stage calls it on a poll's batch; the word table is
-    built before the clock starts, as the stage's warm-up builds it."""
-    reader = StoryReader()
-    reader.warm_up([LANGUAGE])
-    the_step = StoryStep(index, reader, STORY_WINDOW_S)
+    built (and the encoder loaded) before the clock starts, as the stage's warm-up does."""
+    the_step = StoryStep(index, StoryReader(), STORY_WINDOW_S, merge_score, encoder)
+    the_step.warm_up([LANGUAGE])
 
     def run(chunk: Sequence[tuple[int, Any]]) -> None:
         clock[0] = max(item["at"] for _, item in chunk)
@@ -248,7 +258,7 @@ def profile_story(
     client.flushall()
     clock = [0.0]
     index = story_index_of(client, clock, bucket_bits)
-    run = story_step(index, clock, StoryRoles())
+    run = story_step(index, clock, StoryRoles(), MERGE_SCORE)
     numbered = [(n, as_decoded(item)) for n, item in enumerate(items)]
     reads = candidates = 0
     with step_cpu(STEPS) as spent:
@@ -283,12 +293,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100, help="articles per poll")
     parser.add_argument("--bucket-bits", type=int, default=STORY_BUCKET_BITS)
     parser.add_argument(
+        "--merge-score",
+        type=float,
+        default=MERGE_SCORE,
+        help="two stories an article links are merged when they score this as wholes",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=6,
         help="slices of the articles, each measured for both stages in turn",
     )
     parser.add_argument("--profile", action="store_true", help="also show where the time goes")
+    parser.add_argument(
+        "--cross-language",
+        action="store_true",
+        help="the story step with story_cross_language on (its sentence encoder)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-stories.json")
     args = parser.parse_args(argv)
     bind_prometheus()  # the dedupe stage counts its verdicts as it does in production
@@ -309,7 +330,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock, roles = [0.0], StoryRoles()
         index = story_index_of(story_client, clock, args.bucket_bits)
         contenders = [
-            ("story step", story_step(index, clock, roles), args.batch, story_client),
+            (
+                "story step",
+                story_step(
+                    index,
+                    clock,
+                    roles,
+                    args.merge_score,
+                    UniversalSentenceEncoder() if args.cross_language else None,
+                ),
+                args.batch,
+                story_client,
+            ),
             ("dedupe stage", dedupe_step(dedupe_client), args.batch, dedupe_client),
         ]
         # The articles are the bench's input, held all run long; a stage holds only the
@@ -326,7 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.profile
             else ({}, {})
         )
+    titles = {item["story"]["article_id"]: item["story"]["title"] for item in items}
     result = figures_of(runs, grown, kinds, roles, relations, len(items)) | {
+        "merge_score": args.merge_score,
+        "story_merges": [
+            {"kept": kept, "absorbed": gone, "titles": [titles[kept], titles[gone]]}
+            for kept, gone in roles.merges
+        ],
         "articles": len(items),
         "words": round(words, 1),
         "since": args.since,
@@ -334,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "last_published": items[-1]["story"]["published"],
         "batch": args.batch,
         "bucket_bits": args.bucket_bits,
+        "cross_language": args.cross_language,
         "profile_us_per_article": profile,
         "profile_reads": reads,
     }
@@ -370,6 +409,8 @@ def print_figures(result: dict[str, Any], runs: Sequence[Run]) -> None:
         f"{result['last_published'][:16]}, in that order, {result['words']:.0f} words on "
         f"average, batches of {result['batch']}; data: {CITATION}"
     )
+    if result["cross_language"]:
+        print("story step with story_cross_language on: every article's meaning encoded")
     print_runs(runs, name_width=14, cell_width=12)
     ratio, with_redis = result["ratio_story_vs_dedupe_per_core"], runs[0].per_core_with_redis
     print(
@@ -380,8 +421,10 @@ def print_figures(result: dict[str, Any], runs: Sequence[Run]) -> None:
     roles = result["story_roles"]
     print(
         f"stories: {roles.get('first', 0)} opened; joined as copy {roles.get('copy', 0)}, "
-        f"rewrite {roles.get('rewrite', 0)}, part {roles.get('part', 0)}; largest "
-        f"{result['largest_story']} articles (dedupe relations: {result['dedupe_relations']})"
+        f"rewrite {roles.get('rewrite', 0)}, part {roles.get('part', 0)}; "
+        f"{len(result['story_merges'])} merged into another (at {result['merge_score']}); "
+        f"largest {result['largest_story']} articles "
+        f"(dedupe relations: {result['dedupe_relations']})"
     )
     print(
         f"story index in Redis: {result['story_redis_bytes_per_article']:.0f} B per article "

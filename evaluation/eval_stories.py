@@ -38,10 +38,18 @@ from evaluation.story_sets import (
     read_grouping,
     read_labels,
 )
-from evaluation.story_stream import b_cubed, batches, message_of, pair_score, text_message
+from evaluation.story_stream import (
+    b_cubed,
+    batches,
+    message_of,
+    pair_score,
+    pair_scores_across_languages,
+    text_message,
+)
 from services.process import free_port
 from services.redis_server import RedisConfig, start_redis
 from workers.story.features import StoryReader
+from workers.story.meaning import CROSS_LINK_COSINE, Encoder
 from workers.story.score import LINK_SCORE
 from workers.story.step import StoryStep
 
@@ -103,24 +111,41 @@ def linked_share(scores: Sequence[float], threshold: float) -> float:
     return sum(s >= threshold for s in scores) / len(scores) if scores else 0.0
 
 
-def semeval_scores(pairs: Sequence[RatedPair]) -> dict[str, list[float]]:
+def semeval_scores(pairs: Sequence[RatedPair], encoder: Encoder | None) -> dict[str, list[float]]:
     """Each pair's score by the reference and by the story step (the second text joining the
-    story the first opened)."""
+    story the first opened); with an encoder, also as the step scores them with
+    story_cross_language on (only pairs across languages differ)."""
     tfidf = TfIdf([text for p in pairs for text in (p.text_a, p.text_b)])
     reader = StoryReader()
-    ours = []
-    for n, p in enumerate(pairs):
-        first, second = p.languages.split("-")
-        a = text_message(f"a{n}", p.text_a, first)
-        b = text_message(f"b{n}", p.text_b, second)
-        ours.append(pair_score(reader, a, b))
-    return {
+    messages = [messages_of(n, p) for n, p in enumerate(pairs)]
+    ours = [pair_score(reader, a, b) for a, b in messages]
+    scores = {
         "reference": tfidf.cosines((2 * i, 2 * i + 1) for i in range(len(pairs))),
         "stories": ours,
     }
+    if encoder is not None:
+        across = [i for i, p in enumerate(pairs) if not same_language(p)]
+        values = pair_scores_across_languages(reader, encoder, [messages[i] for i in across])
+        with_meaning = list(ours)
+        for i, value in zip(across, values, strict=True):
+            with_meaning[i] = value
+        scores[ACROSS] = with_meaning
+    return scores
 
 
-THRESHOLDS = {"reference": LINK_COSINE, "stories": LINK_SCORE}
+def messages_of(n: int, pair: RatedPair) -> tuple[dict[str, Any], dict[str, Any]]:
+    first, second = pair.languages.split("-")
+    return text_message(f"a{n}", pair.text_a, first), text_message(f"b{n}", pair.text_b, second)
+
+
+def same_language(pair: RatedPair) -> bool:
+    first, second = pair.languages.split("-")
+    return first == second
+
+
+ACROSS = "stories across languages"
+FITTED, NOT_FITTED = "across, fitted on", "across, not fitted"
+THRESHOLDS = {"reference": LINK_COSINE, "stories": LINK_SCORE, ACROSS: LINK_SCORE}
 
 
 def semeval_table(
@@ -130,9 +155,13 @@ def semeval_table(
     pairs."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, pair in enumerate(pairs):
-        first, second = pair.languages.split("-")
         groups[pair.languages].append(i)
-        groups["same language" if first == second else "across languages"].append(i)
+        if same_language(pair):
+            groups["same language"].append(i)
+        else:
+            groups["across languages"].append(i)
+            # meaning.py's link cosine was fitted on the pairs at odd positions of the file
+            groups[FITTED if i % 2 else NOT_FITTED].append(i)
         groups["all"].append(i)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return {
@@ -228,7 +257,8 @@ def day_table(data: Path, grouping: Path) -> dict[str, Any]:
 
 
 def stream_day(day: Sequence[CorpusArticle]) -> dict[str, str]:
-    """docno -> story id, the day streamed through the story step on a Redis of its own."""
+    """docno -> story, the day streamed through the story step on a Redis of its own (a
+    merged story counted as the one it was merged into)."""
     with tempfile.TemporaryDirectory() as tmp:
         cfg = RedisConfig(port=free_port(), data_dir=Path(tmp), persistent=False)
         server = start_redis(cfg)
@@ -238,14 +268,23 @@ def stream_day(day: Sequence[CorpusArticle]) -> dict[str, str]:
                 RedisStoryIndex(client, "eval:", window_s=WINDOW_S), StoryReader(), WINDOW_S
             )
             found: dict[str, str] = {}
+            merged_into: dict[str, str] = {}
             for batch in batches(list(day), BATCH):
                 stories = step.assign_batch([message_of(a) for a in batch])
                 for article, story in zip(batch, stories, strict=True):
                     found[article.docno] = story["story_id"]
+                    merged_into |= dict.fromkeys(story.get("merged", []), story["story_id"])
             client.close()
         finally:
             server.stop()
-    return found
+    return {docno: latest(story, merged_into) for docno, story in found.items()}
+
+
+def latest(story_id: str, merged_into: dict[str, str]) -> str:
+    """The story a story id is part of now, through the merges news.stories.v1 announced."""
+    while story_id in merged_into:
+        story_id = merged_into[story_id]
+    return story_id
 
 
 def reference_clusters(day: Sequence[CorpusArticle]) -> dict[str, str]:
@@ -276,11 +315,37 @@ def print_semeval(table: dict[str, dict[str, RatedFigures]]) -> None:
           f"{'ref':>6} {'ours':>6}  {'>=3.5 n':>7} {'ref':>6} {'ours':>6}")  # fmt: skip
     ref, ours = table["reference"], table["stories"]
     for name, f in ref.items():
+        if name in (FITTED, NOT_FITTED):
+            continue
         o = ours[name]
         print(
             f"{name:<18} {f.pairs:>5}  {f.abs_pearson:>7.3f} {o.abs_pearson:>8.3f}  "
             f"{f.very_similar:>7} {f.very_similar_linked:>6.1%} {o.very_similar_linked:>6.1%}  "
             f"{f.unrelated:>7} {f.unrelated_linked:>6.1%} {o.unrelated_linked:>6.1%}"
+        )
+
+
+def print_across(table: dict[str, dict[str, RatedFigures]], pairs: Sequence[RatedPair]) -> None:
+    if ACROSS not in table:
+        print(f"\n{ACROSS}: not measured (pip install 'newsflow[cross-language]')")
+        return
+    print(
+        f"\nAcross languages with story_cross_language on (a multilingual sentence encoder; "
+        f"an article joins at cosine {CROSS_LINK_COSINE} of the meanings, fitted on the pairs "
+        "at odd positions): words alone beside words or meaning"
+    )
+    print(f"{'pairs':<18} {'n':>5}  {'|r| words':>9} {'meaning':>8}  {'<=1.5 n':>7} "
+          f"{'words':>6} {'meaning':>7}  {'>=3.5 n':>7} {'words':>6} {'meaning':>7}")  # fmt: skip
+    crossing = {p.languages for p in pairs if not same_language(p)}
+    words, meaning = table["stories"], table[ACROSS]
+    for name, f in words.items():
+        if name not in crossing and name not in ("across languages", FITTED, NOT_FITTED):
+            continue
+        m = meaning[name]
+        print(
+            f"{name:<18} {f.pairs:>5}  {f.abs_pearson:>9.3f} {m.abs_pearson:>8.3f}  "
+            f"{f.very_similar:>7} {f.very_similar_linked:>6.1%} {m.very_similar_linked:>7.1%}  "
+            f"{f.unrelated:>7} {f.unrelated_linked:>6.1%} {m.unrelated_linked:>7.1%}"
         )
 
 
@@ -308,6 +373,15 @@ def print_day(table: dict[str, Any]) -> None:
         print(f"{name:<18} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['clusters']:>8}")
 
 
+def sentence_encoder() -> Encoder | None:
+    """The encoder story_cross_language runs, if its package is installed."""
+    try:
+        from adapters.sentence_encoder import UniversalSentenceEncoder
+    except ImportError:
+        return None
+    return UniversalSentenceEncoder(threads=2)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the shared data folder")
@@ -316,8 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("results") / "eval-stories.json")
     args = parser.parse_args(argv)
     pairs = read_semeval(args.data / SEMEVAL)
-    semeval = semeval_table(pairs, semeval_scores(pairs))
+    semeval = semeval_table(pairs, semeval_scores(pairs, sentence_encoder()))
     print_semeval(semeval)
+    print_across(semeval, pairs)
     labelled = read_labels(args.labels)
     articles = list(read_corpus(args.data))
     ant, agreed = ant_table(articles, labelled), agreement(labelled)
@@ -329,6 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {
             "reference": f"tf-idf cosine >= {LINK_COSINE}",
             "stories": f"story score >= {LINK_SCORE}",
+            ACROSS: f"with story_cross_language: meaning cosine >= {CROSS_LINK_COSINE} across",
             "semeval": {
                 method: {name: vars(f) for name, f in rows.items()}
                 for method, rows in semeval.items()

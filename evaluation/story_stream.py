@@ -9,10 +9,11 @@ from typing import Any
 
 from evaluation.ant_corpus import CorpusArticle, published
 from schemas.timestamps import iso_utc
-from workers.story.features import StoryReader, StoryText
-from workers.story.match import signals_of
-from workers.story.score import score
+from workers.story.features import StoryReader, StoryText, TooShort
+from workers.story.match import scored
+from workers.story.meaning import Encoder
 from workers.story.state import opened_by
+from workers.story.step import with_meanings
 
 
 def message_of(article: CorpusArticle, language: str = "ar") -> dict[str, Any]:
@@ -47,10 +48,23 @@ def text_message(article_id: str, text: str, language: str) -> dict[str, Any]:
 def pair_score(reader: StoryReader, a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     """The score with which `b` would join the story `a` opened (0.0 when either is too short
     to compare)."""
-    first, second = reader.read(a), reader.read(b)
+    return text_pair_score(reader.read(a), reader.read(b))
+
+
+def text_pair_score(first: StoryText | TooShort, second: StoryText | TooShort) -> float:
     if not isinstance(first, StoryText) or not isinstance(second, StoryText):
         return 0.0
-    return score(signals_of(second, opened_by(first)))
+    return scored(second, opened_by(first))[0]
+
+
+def pair_scores_across_languages(
+    reader: StoryReader, encoder: Encoder, pairs: Sequence[tuple[Mapping[str, Any], ...]]
+) -> list[float]:
+    """pair_score() of each pair with the texts' meanings, as the step with
+    story_cross_language on computes them (all texts encoded in one call)."""
+    messages = [m for pair in pairs for m in pair]
+    texts = with_meanings(encoder, messages, [reader.read(m) for m in messages])
+    return [text_pair_score(texts[2 * i], texts[2 * i + 1]) for i in range(len(pairs))]
 
 
 def b_cubed(found: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, float]:

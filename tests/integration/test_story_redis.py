@@ -4,9 +4,11 @@ no growth, a refused write by hand, and every key with a TTL."""
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ from tests.story_articles import TALKS_AR, article, article_id, budget, storm
 from workers.story.features import StoryReader, StoryText
 from workers.story.index import Commit, Committed, Lookup, Seen, StoryObject
 from workers.story.match import decide
+from workers.story.meaning import unit
+from workers.story.state import opened_by
 from workers.story.step import StoryStep, lookup_of, object_of
 from workers.story.weights import WordWeights
 
@@ -276,6 +280,73 @@ def test_a_refused_write_by_hand(redis_url: str, namespace: Namespace, reader: S
     again = commit(one, texts[0], seen_one)
     assert again.outcome == "replay"
     assert again.story is not None and again.story["story_id"] == article_id(1)
+
+
+def test_an_article_linking_two_stories_of_one_news_item_merges_them(
+    redis_url: str, namespace: Namespace, reader: StoryReader
+) -> None:
+    """Two stories of one news item opened apart (the second's first article did not join
+    the first then); an article linking both merges the younger into the older: from then
+    on the younger is read as the older, for a new article and for a copy of its member."""
+    index = _index(redis_url, namespace.redis_prefix)
+    wire, gazette = (
+        _read(reader, storm(k, article_id(k + 1), o)) for k, o in ((0, "Wire"), (1, "Gazette"))
+    )
+    for text in (wire, gazette):
+        [seen] = index.read_many([lookup_of(text)])
+        opened = Commit(
+            text.article_id,
+            seen.found,
+            text.keys,
+            opened_by(text),
+            0,
+            {"story_id": text.article_id},
+        )
+        assert index.commit_many([opened]) == [Committed("written", None)]
+    assert len(index.live_stories()) == 2
+
+    step = StoryStep(index, reader, WINDOW_S)
+    bridge = storm(2, article_id(3), "Courier")
+    [story] = step.assign_batch([bridge])
+    assert (story["story_id"], story["merged"], story["size"]) == (
+        article_id(1),
+        [article_id(2)],
+        3,
+    )
+    [live] = index.live_stories()
+    assert (live.story_id, live.size, live.outlet_count) == (article_id(1), 3, 3)
+
+    # the younger story's keys now lead to the older one, once
+    [seen] = index.read_many([Lookup(article_id(9), "", gazette.keys)])
+    assert [c.story_id for c in seen.candidates] == [article_id(1)]
+    copy = {"relation": "exact_duplicate", "duplicate_of": article_id(2)}
+    [copied] = step.assign_batch([storm(1, article_id(4), "Herald", dedupe=copy)])
+    assert (copied["story_id"], copied["role"]) == (article_id(1), "copy")
+    assert step.assign_batch([bridge]) == [story]
+
+
+def test_a_storys_languages_and_meaning_are_kept_and_read_back(
+    redis_url: str, namespace: Namespace, reader: StoryReader
+) -> None:
+    """Across languages (workers/story/meaning.py): the story's meaning one byte a dimension,
+    its languages in its header; a story without a meaning reads back without one."""
+    index = _index(redis_url, namespace.redis_prefix)
+    meaning = unit([math.sin(k) for k in range(512)])
+    text = replace(_read(reader, storm(0, article_id(1), "Wire", places=["GB"])), meaning=meaning)
+    plain = _read(reader, budget(article_id(2)))
+    for t in (text, plain):
+        commit = Commit(
+            t.article_id, frozenset(), t.keys, opened_by(t), 0, {"story_id": t.article_id}
+        )
+        assert index.commit_many([commit]) == [Committed("written", None)]
+
+    [seen, seen_plain] = index.read_many(
+        [Lookup(article_id(8), "", ["pGB"]), Lookup(article_id(9), "", plain.keys)]
+    )
+    [story] = seen.candidates  # found by its place alone
+    assert story.languages == ("en",)
+    assert story.meaning == pytest.approx(meaning, abs=2 / 127)
+    assert seen_plain.candidates[0].meaning == ()
 
 
 def test_every_key_but_the_counter_expires_within_the_window(

@@ -71,3 +71,32 @@ def test_a_story_window_under_an_hour_is_refused(window_s: str, refused: bool) -
             Settings.load(env, "")
     else:
         assert Settings.load(env, "").story_window_s == int(window_s)
+
+
+@pytest.mark.parametrize(
+    ("env", "file", "expected"),
+    [
+        pytest.param({}, "", False, id="off-by-default"),
+        pytest.param({"NEWSFLOW_STORY_CROSS_LANGUAGE": "true"}, "", True, id="env-true"),
+        pytest.param({"NEWSFLOW_STORY_CROSS_LANGUAGE": "0"}, "", False, id="env-0"),
+        pytest.param({"NEWSFLOW_STORY_CROSS_LANGUAGE": " Yes "}, "", True, id="env-yes"),
+        pytest.param({}, "story_cross_language = true\n", True, id="file-true"),
+        pytest.param(
+            {"NEWSFLOW_STORY_CROSS_LANGUAGE": "off"},
+            "story_cross_language = true\n",
+            False,
+            id="env-over-file",
+        ),
+    ],
+)
+def test_a_switch_reads_true_and_false_as_people_write_them(
+    env: dict[str, str], file: str, expected: bool
+) -> None:
+    assert Settings.load(env, file).story_cross_language is expected
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", ""])
+def test_a_switch_that_is_neither_true_nor_false_is_refused(raw: str) -> None:
+    """bool("false") is True: without its own reading, any text would switch it on."""
+    with pytest.raises(SettingsError, match=r"NEWSFLOW_STORY_CROSS_LANGUAGE=.*true or false"):
+        Settings.load({"NEWSFLOW_STORY_CROSS_LANGUAGE": raw}, "")

@@ -15,9 +15,9 @@ import pytest
 from tests.story_articles import ListedWeights, article
 from workers.story import match
 from workers.story.features import StoryReader, StoryText, published_at
-from workers.story.match import MATCHED, Decision, decide, signals_of
+from workers.story.match import MATCHED, MERGE_SCORE, Decision, decide, signals_of, story_signals
 from workers.story.score import LINK_SCORE, Signals, score
-from workers.story.state import StoryState, grown_by, opened_by
+from workers.story.state import StoryState, absorbed, grown_by, opened_by
 from workers.story.step import waves
 from workers.story.vectors import Vector, normalized, term
 from workers.story.words import split_words
@@ -147,12 +147,15 @@ def test_an_article_with_no_candidates_opens_a_story() -> None:
 
 
 def test_the_article_joins_the_story_it_scores_highest_against() -> None:
-    near = story(text("a", [*STORM[:4], *BUDGET[:2]]), seq=1)
+    near = story(text("a", BUDGET), seq=1)
     nearest = story(text("b", STORM), seq=2)
-    article = text("c", STORM)
+    article = text("c", [*STORM[:4], *BUDGET[:2]])
     decision = decide(article, [near, nearest], window_s=WINDOW)
     assert score(signals_of(article, near)) >= LINK_SCORE  # both could take it
+    # ...but the two stories are not one news item: the article merges nothing
+    assert score(story_signals(nearest, near)) < MERGE_SCORE
     assert decision.joined == nearest
+    assert decision.merged is None
     assert decision.state == grown_by(nearest, article)
     assert decision.role == "rewrite"
     assert decision.score == round(score(signals_of(article, nearest)), 3)
@@ -162,6 +165,36 @@ def test_of_two_stories_scoring_the_same_the_older_is_joined() -> None:
     older, newer = story(text("a", STORM), seq=3), story(text("b", STORM), seq=7)
     decision = decide(text("c", STORM), [newer, older], window_s=WINDOW)
     assert decision.joined == older
+
+
+def test_an_article_linking_two_stories_that_are_one_news_item_merges_them() -> None:
+    """Two stories of one news item, opened apart (the second's first article did not reach
+    the first story then): an article that links both brings them together, into the older,
+    whose id the article gets; the younger's state is absorbed."""
+    older = story(text("a", STORM, at=T), seq=7)
+    younger = story(text("b", [*STORM[:5], *BUDGET[:1]], at=T + HOUR), seq=3)
+    article = text("c", STORM[1:], at=T + 2 * HOUR)
+    assert score(story_signals(older, younger)) >= MERGE_SCORE
+    decision = decide(article, [younger, older], window_s=WINDOW)
+    assert decision.joined == older
+    assert decision.merged == younger
+    assert decision.state == absorbed(grown_by(older, article), younger)
+    assert (decision.state.story_id, decision.state.size) == ("a", 3)
+    assert decision.state.outlets == ("outlet-a", "outlet-c", "outlet-b")
+
+
+def test_stories_are_compared_as_wholes_by_the_same_signals() -> None:
+    one = story(
+        text("a", STORM, at=T, numbers={"34", "7"}),
+        text("b", STORM, at=T + HOUR / 2, numbers={"7"}),
+        text("c", STORM, at=T + HOUR),
+    )
+    other = story(text("d", STORM[:3], at=T + 3 * HOUR, numbers={"34", "7"}))
+    signals = story_signals(one, other)
+    assert signals.title == pytest.approx(math.sqrt(3 / 6))
+    assert signals.numbers == 1  # 7, named by most of each; 34 by one member of three
+    assert signals.hours == pytest.approx(2.0)  # from the end of one's span to other's start
+    assert story_signals(other, one) == signals
 
 
 def test_below_the_link_score_the_article_opens_its_own_story() -> None:

@@ -3,12 +3,17 @@
 import csv
 import gzip
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from evaluation.eval_stories import (
+    ACROSS,
+    FITTED,
     LABELS,
+    NOT_FITTED,
+    RatedPair,
     agreement,
     linked_share,
     rated_figures,
@@ -20,6 +25,8 @@ from evaluation.story_pairs import BANDS, band_of, draw
 from evaluation.story_reference import TfIdf, pearson, words
 from evaluation.story_sets import ANT_PAIRS
 from evaluation.story_stream import b_cubed
+from workers.story.meaning import Meaning
+from workers.story.score import LINK_SCORE
 
 DOCNOS = ("docno_a", "docno_b")
 
@@ -72,7 +79,8 @@ def test_semeval_pairs_are_read_and_grouped_by_language(tmp_path: Path) -> None:
         writer.writerows(rows)
     pairs = read_semeval(path)
     assert [p.languages for p in pairs] == ["en-en", "en-en", "de-en"]
-    scores = semeval_scores(pairs)
+    scores = semeval_scores(pairs, None)
+    assert set(scores) == {"reference", "stories"}  # no encoder: nothing across languages
     assert len(scores["reference"]) == len(scores["stories"]) == 3
     table = semeval_table(pairs, scores)["reference"]
     assert table["all"].pairs == 3 and table["en-en"].pairs == 2
@@ -143,3 +151,24 @@ def test_b_cubed_against_a_gold_grouping(
 ) -> None:
     gold = {"a": "s", "b": "s", "c": "t", "d": "u"}
     assert b_cubed(found, gold) == pytest.approx(expected)
+
+
+class OneMeaning:
+    """Every text means the same: across languages, every pair is near in meaning."""
+
+    def encode(self, texts: Sequence[str]) -> list[Meaning]:
+        return [(1.0, 0.0)] * len(texts)
+
+
+def test_with_an_encoder_only_pairs_across_languages_are_scored_by_meaning() -> None:
+    long = " ".join(["harbour", "reopens", "after", "storm", "ferries", "sail"] * 5)
+    pairs = [
+        RatedPair("en-en", 4.0, long, " ".join(["budget", "vote", "council"] * 10)),
+        RatedPair("de-en", 1.0, " ".join(["Hafen", "wieder", "offen", "Sturm"] * 8), long),
+    ]
+    scores = semeval_scores(pairs, OneMeaning())
+    assert scores[ACROSS][0] == scores["stories"][0] < LINK_SCORE
+    assert scores["stories"][1] < LINK_SCORE <= scores[ACROSS][1]
+    table = semeval_table(pairs, scores)
+    assert table[ACROSS]["across languages"].very_similar_linked == 1.0
+    assert NOT_FITTED not in table[ACROSS] and table[ACROSS][FITTED].pairs == 1  # row 1: odd

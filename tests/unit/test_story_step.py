@@ -15,10 +15,10 @@ import pytest
 from schemas.contracts import load_schema, problems
 from tests.story_articles import ListedWeights, article, article_id, budget, storm
 from workers.errors import TransientError
-from workers.story.events import story_event
-from workers.story.features import StoryReader
+from workers.story.events import story_event, story_events
+from workers.story.features import StoryReader, StoryText
 from workers.story.index import Commit, Committed, Lookup, Seen, StoryObject
-from workers.story.state import StoryState
+from workers.story.state import StoryState, opened_by
 from workers.story.step import MAX_RETRIES, StoryConflicts, StoryStep
 
 WINDOW_S = 86_400
@@ -28,12 +28,14 @@ READER = StoryReader(ListedWeights())
 @dataclass
 class MemoryStoryIndex:
     """StoryIndex in memory: a write is refused when a story not found at its read is now
-    under one of the article's keys, or the joined story's version moved (as the Redis
-    index's commit script refuses it)."""
+    under one of the article's keys, or the joined (or absorbed) story's version moved (as
+    the Redis index's commit script refuses it); a story merged into another is read as
+    that one."""
 
     stories: dict[int, StoryState] = field(default_factory=dict)
     assigned: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> seq, object
     posted: dict[str, list[int]] = field(default_factory=dict)
+    merged_into: dict[int, int] = field(default_factory=dict)
     reads: list[list[str]] = field(default_factory=list)
     commits: list[list[str]] = field(default_factory=list)
     refuse: int = 0  # writes refused before any goes through (a storm of other writers)
@@ -63,10 +65,16 @@ class MemoryStoryIndex:
     def _read(self, lookup: Lookup) -> Seen:
         if lookup.article_id in self.assigned:
             return Seen(frozenset(), json.loads(self.assigned[lookup.article_id][1]), (), 0)
-        copy_story = self.assigned.get(lookup.copy_of, (0, ""))[0]
+        copy_story = self._live(self.assigned.get(lookup.copy_of, (0, ""))[0])
         found = self._under(lookup.keys)
-        candidates = [self.stories[s] for s in sorted(found | {copy_story}) if s in self.stories]
+        live = {self._live(s) for s in found | {copy_story}}
+        candidates = [self.stories[s] for s in sorted(live) if s in self.stories]
         return Seen(found, None, candidates, copy_story)
+
+    def _live(self, seq: int) -> int:
+        while seq in self.merged_into:
+            seq = self.merged_into[seq]
+        return seq
 
     def _commit(self, commit: Commit) -> Committed:
         if commit.article_id in self.assigned:
@@ -84,6 +92,12 @@ class MemoryStoryIndex:
             seq = len(self.stories) + 1
         elif self.stories[seq].version != commit.joined_version:
             return Committed("conflict", None)
+        if commit.merged_seq:
+            absorbed = self.stories[commit.merged_seq]
+            if absorbed.version != commit.merged_version:
+                return Committed("conflict", None)
+            self.stories[commit.merged_seq] = replace(absorbed, version=absorbed.version + 1)
+            self.merged_into[commit.merged_seq] = seq
         self.stories[seq] = replace(commit.state, seq=seq)
         for key in commit.keys:
             self.posted.setdefault(key, []).append(seq)
@@ -128,6 +142,7 @@ def test_an_article_too_short_to_compare_gets_a_story_of_its_own(body: str, reas
         "size": 1,
         "outlets": 1,
         "reason": reason,
+        "merged": [],
     }
     assert stories[0]["story_id"] == article_id(1)
     # The short one's answer is kept, in no story: no story holds it, none can find it.
@@ -290,3 +305,69 @@ def test_the_story_objects_are_what_the_processed_contract_asks() -> None:
     assert [s["role"] for s in stories] == ["first", "rewrite", "first", "first"]
     for story in stories:
         assert jsonschema_rs.validator_for(story_schema).is_valid(story), story
+
+
+def opened_apart(index: MemoryStoryIndex, *articles: dict[str, Any]) -> list[StoryState]:
+    """Stories opened by these articles, one each, as if each had opened before the others
+    were there to join (numbered 1, 2, ...; the later one the younger)."""
+    states = []
+    for n, message in enumerate(articles, 1):
+        text = READER.read(message)
+        assert isinstance(text, StoryText)
+        state = replace(opened_by(text), seq=n)
+        index.stories[n] = state
+        for key in text.keys:
+            index.posted.setdefault(key, []).append(n)
+        index.assigned[text.article_id] = (n, json.dumps({"story_id": text.article_id}))
+        states.append(state)
+    return states
+
+
+COPY_OF_SECOND = {"relation": "exact_duplicate", "duplicate_of": article_id(2)}
+
+
+def test_an_article_linking_two_stories_of_one_news_item_merges_the_younger_into_the_older() -> (
+    None
+):
+    index = MemoryStoryIndex()
+    opened_apart(index, storm(0, article_id(1), "Wire"), storm(1, article_id(2), "Gazette"))
+    step = step_on(index)
+    bridge = storm(2, article_id(3), "Courier")
+    [story] = step.assign_batch([bridge])
+
+    assert story["story_id"] == article_id(1)
+    assert story["merged"] == [article_id(2)]
+    assert (story["size"], story["outlets"]) == (3, 3)
+    assert index.merged_into == {2: 1}
+    events = story_events(bridge, story)
+    assert [(e["event"], e["story_id"], e.get("merged_into")) for e in events] == [
+        ("grew", article_id(1), None),
+        ("merged", article_id(2), article_id(1)),
+    ]
+    assert all(problems("story_event.v1", e) == [] for e in events)
+    story_schema = load_schema("processed.v1")["properties"]["story"]
+    assert jsonschema_rs.validator_for(story_schema).is_valid(story)
+
+    # Redelivered, the article repeats its story and both its events.
+    [again] = step.assign_batch([bridge])
+    assert story_events(bridge, again) == events
+    # A copy of the absorbed story's first article joins the story that absorbed it.
+    [copy] = step.assign_batch([storm(1, article_id(4), "Herald", dedupe=COPY_OF_SECOND)])
+    assert (copy["story_id"], copy["role"]) == (article_id(1), "copy")
+
+
+def test_a_merge_is_refused_when_the_absorbed_story_moved_meanwhile() -> None:
+    index = MemoryStoryIndex()
+    older, younger = opened_apart(
+        index, storm(0, article_id(1), "Wire"), storm(1, article_id(2), "Gazette")
+    )
+
+    def another_worker() -> None:  # grows the younger story between read and write
+        index.stories[2] = replace(younger, version=younger.version + 1)
+
+    index.meanwhile = another_worker
+    [story] = step_on(index).assign_batch([storm(2, article_id(3), "Courier")])
+    assert story["merged"] == [article_id(2)]
+    assert len(index.reads) == 2  # read again after the refused write, then merged
+    assert index.stories[1].size == 3 and index.merged_into == {2: 1}
+    assert older.size == 1

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.timestamps import parse_iso
+from workers.story.meaning import Meaning
 from workers.story.vectors import Vector, normalized, strongest, term
 from workers.story.weights import WordWeights
 from workers.story.words import Stemmer, is_number, split_words, telling_numbers
@@ -26,6 +27,7 @@ LEAD_TERMS = 16
 TITLE_TERMS = 12
 KEY_TERMS = 6  # of the lead and of the body each: the words a story is found by
 KEY_NUMBERS = 3
+KEY_PLACES = 3  # with a meaning: what two languages' articles of one story share
 COPY_RELATIONS = frozenset({"exact_duplicate", "near_duplicate", "partial_reprint"})
 # A wire agency's add-on to its own dispatch ("add-on one", "follows"): a part of the story.
 # Whole folded words: folding keeps ة (إضافة is اضافة; some outlets write اضافه), and a mark
@@ -47,14 +49,22 @@ class StoryText:
     surface: Mapping[int, str]  # the article's own word for each of its stems (evidence)
     copy_of: str  # the article the dedupe stage found this one a copy of ("" if none)
     add_on: bool
+    language: str = ""  # the tag stage's
+    meaning: Meaning = ()  # computed only when stories are matched across languages
 
     @property
     def keys(self) -> tuple[str, ...]:
         """What its story is looked up by in the index: its heaviest words of the lead and of
-        the whole text, and its numbers (a toll, a score, an amount)."""
+        the whole text, and its numbers (a toll, a score, an amount); with a meaning, its
+        places too, the same ids in every language."""
         words = {*strongest(self.lead, KEY_TERMS), *strongest(self.body, KEY_TERMS)}
         numbers = sorted(self.numbers, key=lambda n: (-len(n), n))[:KEY_NUMBERS]
-        return (*(f"w{t:x}" for t in sorted(words)), *(f"n{n}" for n in numbers))
+        places = sorted(self.places)[:KEY_PLACES] if self.meaning else []
+        return (
+            *(f"w{t:x}" for t in sorted(words)),
+            *(f"n{n}" for n in numbers),
+            *(f"p{p}" for p in places),
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,7 @@ class StoryReader:
             if dedupe.get("relation") in COPY_RELATIONS
             else "",
             add_on=not ADD_ON_MARKS.isdisjoint([*title_words[:8], *body_words[:4]]),
+            language=str(tags.get("language") or ""),
         )
 
     def _stems(self, words: list[str]) -> list[tuple[str, str]]:

@@ -4,9 +4,10 @@ adapters/story_index.py implements StoryIndex on Redis. Reading and writing are 
 the step decides in between, in Python, from what it read. A write says what it was decided
 from (the stories found under the article's keys, the joined story's version); the index
 refuses it (`conflict`) when a story not found then is now under one of those keys (opened
-since, or grown by an article that shares them), or when the story joined grew meanwhile:
-the step then reads again and decides again. So two workers handling two
-rewrites of one story at the same moment give one story, and no growth is lost.
+since, or grown by an article that shares them), or when the story joined (or the story it
+absorbs, match.py) moved meanwhile: the step then reads again and decides again. So two
+workers handling two rewrites of one story at the same moment give one story, and no growth
+is lost.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Commit:
     state: StoryState | None
     joined_version: int  # the joined story's version as read (0: a new story)
     story: StoryObject  # what the article is emitted with, kept for its redeliveries
+    merged_seq: int = 0  # the story the joined one absorbs (0: none), and its version as read
+    merged_version: int = 0
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,20 @@ class Signals:
     title: float  # cosine of the titles' words
     numbers: int  # numbers the article shares with most of the story
     hours: float  # time from the story's span (first seen to last growth), in hours
+    # cosine of the meanings (workers/story/meaning.py), compared only across languages
+    meaning: float | None = None
 
     def rounded(self) -> dict[str, float]:
-        return {
+        out = {
             "body": round(self.body, 3),
             "lead": round(self.lead, 3),
             "title": round(self.title, 3),
             "numbers": self.numbers,
             "hours": round(self.hours, 1),
         }
+        if self.meaning is not None:
+            out["meaning"] = round(self.meaning, 3)
+        return out
 
 
 def score(s: Signals) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from workers.story.features import BODY_TERMS, LEAD_TERMS, TITLE_TERMS, StoryText
+from workers.story.meaning import Meaning, merged_meaning
 from workers.story.vectors import Vector, added, norm, pack, strongest, unpack
 
 MEMBERS_KEPT = 8  # the latest members, for `matched`
@@ -15,6 +16,7 @@ MEMBER_TERMS = 6  # of each member's lead
 NUMBERS_KEPT = 12
 PLACES_KEPT = 8
 OUTLETS_KEPT = 32
+LANGUAGES_KEPT = 8
 TITLE_CHARS = 80  # of its first title, for `newsflow stories`
 
 
@@ -47,6 +49,8 @@ class StoryState:
     numbers: Mapping[str, int]  # number -> members that name it
     places: Mapping[str, int]
     members: tuple[Member, ...]  # the latest ones, newest last
+    languages: tuple[str, ...] = ()  # of its members ("" unknown), first seen first
+    meaning: Meaning = ()  # the direction of its members' meanings (meaning.py), if any
 
     @property
     def outlet_count(self) -> int:
@@ -79,27 +83,40 @@ def opened_by(text: StoryText) -> StoryState:
         numbers=_counted({}, text.numbers, NUMBERS_KEPT),
         places=_counted({}, text.places, PLACES_KEPT),
         members=(member_of(text),),
+        languages=(text.language,),
+        meaning=text.meaning,
     )
 
 
 def grown_by(story: StoryState, text: StoryText) -> StoryState:
-    outlets = story.outlets
-    if text.outlet not in outlets and len(outlets) < OUTLETS_KEPT:
-        outlets = (*outlets, text.outlet)
+    return absorbed(story, opened_by(text))
+
+
+def absorbed(story: StoryState, other: StoryState) -> StoryState:
+    """`story` with every member of `other` added (an article's own story, or a story found
+    to be the same news item: match.py). The centroids are sums of the members' vectors, so
+    they add up; its first title and id stay."""
     return replace(
         story,
         version=story.version + 1,
-        size=story.size + 1,
-        outlets=outlets,
-        first_seen=min(story.first_seen, text.at),
-        last_growth=max(story.last_growth, text.at),
-        body=added(story.body, [text.body], BODY_TERMS),
-        lead=added(story.lead, [text.lead], LEAD_TERMS),
-        title_terms=added(story.title_terms, [text.title_terms], TITLE_TERMS),
-        numbers=_counted(story.numbers, text.numbers, NUMBERS_KEPT),
-        places=_counted(story.places, text.places, PLACES_KEPT),
-        members=(*story.members, member_of(text))[-MEMBERS_KEPT:],
+        size=story.size + other.size,
+        outlets=_joined(story.outlets, other.outlets, OUTLETS_KEPT),
+        first_seen=min(story.first_seen, other.first_seen),
+        last_growth=max(story.last_growth, other.last_growth),
+        body=added(story.body, [other.body], BODY_TERMS),
+        lead=added(story.lead, [other.lead], LEAD_TERMS),
+        title_terms=added(story.title_terms, [other.title_terms], TITLE_TERMS),
+        numbers=_summed(story.numbers, other.numbers, NUMBERS_KEPT),
+        places=_summed(story.places, other.places, PLACES_KEPT),
+        members=(*story.members, *other.members)[-MEMBERS_KEPT:],
+        languages=_joined(story.languages, other.languages, LANGUAGES_KEPT),
+        meaning=merged_meaning(story.meaning, story.size, other.meaning, other.size),
     )
+
+
+def _joined(kept: tuple[str, ...], more: tuple[str, ...], keep: int) -> tuple[str, ...]:
+    """Both, in order, each once, the first `keep`."""
+    return (*kept, *(x for x in more if x not in kept))[:keep]
 
 
 def member_of(text: StoryText) -> Member:
@@ -107,9 +124,13 @@ def member_of(text: StoryText) -> Member:
 
 
 def _counted(counts: Mapping[str, int], new: frozenset[str], keep: int) -> dict[str, int]:
+    return _summed(counts, dict.fromkeys(new, 1), keep)
+
+
+def _summed(counts: Mapping[str, int], more: Mapping[str, int], keep: int) -> dict[str, int]:
     out = dict(counts)
-    for key in new:
-        out[key] = out.get(key, 0) + 1
+    for key, n in more.items():
+        out[key] = out.get(key, 0) + n
     if len(out) <= keep:
         return out
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workers.errors import TransientError
 from workers.story.features import StoryReader, StoryText, TooShort
 from workers.story.index import Commit, Committed, Lookup, Seen, StoryIndex, StoryObject
-from workers.story.match import Decision, decide
+from workers.story.match import MERGE_SCORE, Decision, decide
+from workers.story.meaning import Encoder, gist
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def story_object(
     size: int,
     outlets: int,
     reason: str | None = None,
+    merged: list[str] | None = None,
 ) -> StoryObject:
     return {
         "story_id": story_id,
@@ -48,6 +50,7 @@ def story_object(
         "size": size,
         "outlets": outlets,
         "reason": reason,
+        "merged": merged or [],
     }
 
 
@@ -61,6 +64,7 @@ def object_of(decision: Decision) -> StoryObject:
         decision.evidence,
         state.size,
         state.outlet_count,
+        merged=[decision.merged.story_id] if decision.merged else [],
     )
 
 
@@ -69,11 +73,21 @@ class StoryStep:
     index: StoryIndex
     reader: StoryReader
     window_s: int
+    merge_score: float = MERGE_SCORE
+    encoder: Encoder | None = None  # stories matched across languages too (meaning.py)
+
+    def warm_up(self, languages: Sequence[str]) -> None:
+        """Word tables built and the encoder loaded before the first article."""
+        self.reader.warm_up(languages)
+        if self.encoder is not None:
+            self.encoder.encode(["warm up"])
 
     def assign_batch(self, articles: Sequence[Mapping[str, Any]]) -> list[StoryObject]:
         """The batch's stories, in its order (a story opened by an article is there for the
         batch's later ones)."""
         texts = [self.reader.read(a) for a in articles]
+        if self.encoder is not None:
+            texts = with_meanings(self.encoder, articles, texts)
         comparable = [t for t in texts if isinstance(t, StoryText)]
         results = self._own_stories([t for t in texts if isinstance(t, TooShort)])
         for wave in waves(comparable):
@@ -115,7 +129,13 @@ class StoryStep:
         """The write for the article's decision; the story it already has on a redelivery."""
         if seen.assigned is not None:
             return seen.assigned
-        decision = decide(text, seen.candidates, window_s=self.window_s, copy_story=seen.copy_story)
+        decision = decide(
+            text,
+            seen.candidates,
+            window_s=self.window_s,
+            copy_story=seen.copy_story,
+            merge_score=self.merge_score,
+        )
         return Commit(
             article_id=text.article_id,
             found=seen.found,
@@ -123,6 +143,8 @@ class StoryStep:
             state=decision.state,
             joined_version=decision.joined.version if decision.joined else 0,
             story=object_of(decision),
+            merged_seq=decision.merged.seq if decision.merged else 0,
+            merged_version=decision.merged.version if decision.merged else 0,
         )
 
     def _settled(self, text: StoryText, commit: Commit, outcome: Committed) -> StoryObject:
@@ -143,6 +165,23 @@ class StoryStep:
                 return again
             commit = again
             [outcome] = self.index.commit_many([commit])
+
+
+def with_meanings(
+    encoder: Encoder, articles: Sequence[Mapping[str, Any]], texts: list[StoryText | TooShort]
+) -> list[StoryText | TooShort]:
+    """The texts to compare with their meanings, the batch's encoded in one call."""
+    comparable = [n for n, t in enumerate(texts) if isinstance(t, StoryText)]
+    if not comparable:
+        return texts
+    gists = [
+        gist(str(articles[n].get("title") or ""), str(articles[n]["body"])) for n in comparable
+    ]
+    meanings = dict(zip(comparable, encoder.encode(gists), strict=True))
+    return [
+        replace(t, meaning=meanings[n]) if isinstance(t, StoryText) else t
+        for n, t in enumerate(texts)
+    ]
 
 
 def waves(texts: Sequence[StoryText]) -> list[list[StoryText]]:

@@ -17,7 +17,7 @@ from schemas.timestamps import parse_iso, utc_now_iso
 from schemas.topics import Topics
 from workers.codec import encode
 from workers.runner import Outcome, attempt, each_alone_if_the_batch_fails
-from workers.story.events import story_event
+from workers.story.events import story_events
 from workers.story.index import StoryObject
 from workers.story.step import StoryStep
 from workers.tag.tagger import Tagger
@@ -33,7 +33,7 @@ class TagStage:
     def warm_up(self) -> None:
         self.tagger.warm_up()
         if self.stories is not None:
-            self.stories.reader.warm_up(["ar", "en"])
+            self.stories.warm_up(["ar", "en"])
 
     def handle(self, article: dict[str, Any], record: InRecord) -> list[OutRecord]:
         [outcome] = self.handle_batch([(article, record)])
@@ -70,8 +70,8 @@ class TagStage:
         out = []
         if story is not None:
             message["story"] = story
-            event = story_event(article, story)
-            out.append(encode(self.topics.stories, story["story_id"], event, "story_event.v1"))
+            for event in story_events(article, story):
+                out.append(encode(self.topics.stories, event["story_id"], event, "story_event.v1"))
         waited = parse_iso(processed_at) - parse_iso(article["seen_at"])
         END_TO_END_SECONDS.observe(waited.total_seconds())
         key = article["article_id"]
