@@ -91,3 +91,29 @@ def agreeing_pairs(sketches: bytes, k: int, min_agree: int) -> list[tuple[int, i
 class LanguageModel:
     def __init__(self, model: bytes) -> None: ...
     def predict(self, text: str) -> tuple[str, float] | None: ...
+
+class StoryWords:
+    """The story step's reading of an article (workers/story/features.py)."""
+
+    def __init__(self, weights: dict[str, float], unknown: float) -> None: ...
+    @staticmethod
+    def stem(word: str) -> str: ...
+    def read(
+        self,
+        title: str,
+        body: str,
+        lead_words: int,
+        body_terms: int,
+        lead_terms: int,
+        title_terms: int,
+        head_title: int,
+        head_body: int,
+    ) -> tuple[
+        int,  # the body's words
+        list[tuple[int, float]],  # the whole text's unit vector, heaviest terms
+        list[tuple[int, float]],  # the lead's
+        list[tuple[int, float]],  # the title's
+        list[tuple[int, str]],  # the first form of each term of the whole text's vector
+        list[str],  # telling numbers
+        list[str],  # the title's first head_title words, then the body's first head_body
+    ]: ...

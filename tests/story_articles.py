@@ -93,11 +93,10 @@ class ListedWeights(WordWeights):
         super().__init__(stemmer)
         self._nothing = {stemmer(word): 0.0 for word in nothing}
 
+    unknown = 1.0
+
     def table(self, language: str | None) -> dict[str, float]:
         return self._nothing
-
-    def weight(self, table: dict[str, float], stem: str) -> float:
-        return table.get(stem, 1.0)
 
 
 def article(

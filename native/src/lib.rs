@@ -12,6 +12,7 @@
 //! - `phrase_index`, `char_classes`, `keyword_window`: the tag stage's phrase search,
 //!   character classes and keywords;
 //! - `language_id` (the model) and `language_model` (its Python class): language detection;
+//! - `story_words`: the story step's reading of an article (stems, weights, vectors);
 //! - `boundary`: how arrays and text cross to Python.
 //!
 //! This file only registers what Python sees.
@@ -26,6 +27,7 @@ mod language_id;
 mod language_model;
 mod minhash;
 mod phrase_index;
+mod story_words;
 mod words;
 
 use pyo3::prelude::*;
@@ -41,6 +43,7 @@ fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keyword_window::TermFilter>()?;
     m.add_class::<keyword_window::TermWindow>()?;
     m.add_class::<language_model::LanguageModel>()?;
+    m.add_class::<story_words::StoryWords>()?;
     m.add_function(wrap_pyfunction!(hashing::word_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(minhash::word_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(minhash::min_hash, m)?)?;

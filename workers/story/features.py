@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.timestamps import parse_iso
+from workers.dedupe.normalize import normalize_text
 from workers.story.meaning import Meaning
 from workers.story.vectors import Vector, normalized, strongest, term
 from workers.story.weights import WordWeights
@@ -27,6 +28,7 @@ LEAD_TERMS = 16
 TITLE_TERMS = 12
 KEY_TERMS = 6  # of the lead and of the body each: the words a story is found by
 KEY_NUMBERS = 3
+HEAD_TITLE_WORDS, HEAD_BODY_WORDS = 8, 4  # where a wire add-on's mark stands
 KEY_PLACES = 3  # with a meaning: what two languages' articles of one story share
 COPY_RELATIONS = frozenset({"exact_duplicate", "near_duplicate", "partial_reprint"})
 # A wire agency's add-on to its own dispatch ("add-on one", "follows"): a part of the story.
@@ -46,7 +48,7 @@ class StoryText:
     title_terms: Vector
     numbers: frozenset[str]
     places: frozenset[str]
-    surface: Mapping[int, str]  # the article's own word for each of its stems (evidence)
+    surface: Mapping[int, str]  # the article's own word for each term of `body` (evidence)
     copy_of: str  # the article the dedupe stage found this one a copy of ("" if none)
     add_on: bool
     language: str = ""  # the tag stage's
@@ -68,6 +70,16 @@ class StoryText:
 
 
 @dataclass(frozen=True)
+class Vectors:
+    """An article's unit vectors, and the first form of each term of the whole text's."""
+
+    body: Vector
+    lead: Vector
+    title: Vector
+    surface: dict[int, str]
+
+
+@dataclass(frozen=True)
 class TooShort:
     article_id: str
     reason: str  # "no_text" | "too_short"
@@ -80,14 +92,38 @@ class StoryReader:
 
     def warm_up(self, languages: Sequence[str]) -> None:
         for language in languages:
-            self._weights.table(language)
+            self._weights.compiled(language)
 
     def read(self, article: Mapping[str, Any]) -> StoryText | TooShort:
+        """By the compiled reader (native/src/story_words.rs), which reads as
+        read_in_python does (tests hold it to that)."""
+        tags = article.get("tags") or {}
+        count, body, lead, title, surface, numbers, head = self._weights.compiled(
+            tags.get("language")
+        ).read(
+            normalize_text(str(article.get("title") or "")),
+            normalize_text(str(article.get("body") or "")),
+            LEAD_WORDS,
+            BODY_TERMS,
+            LEAD_TERMS,
+            TITLE_TERMS,
+            HEAD_TITLE_WORDS,
+            HEAD_BODY_WORDS,
+        )
+        if count < MIN_WORDS:
+            return TooShort(article["article_id"], "too_short" if count else "no_text")
+        return self._text(
+            article,
+            Vectors(dict(body), dict(lead), dict(title), dict(surface)),
+            frozenset(numbers),
+            not ADD_ON_MARKS.isdisjoint(head),
+        )
+
+    def read_in_python(self, article: Mapping[str, Any]) -> StoryText | TooShort:
+        """The rule, in Python: what read() gives, more slowly."""
         body_words = split_words(str(article.get("body") or ""))
-        if not body_words:
-            return TooShort(article["article_id"], "no_text")
         if len(body_words) < MIN_WORDS:
-            return TooShort(article["article_id"], "too_short")
+            return TooShort(article["article_id"], "too_short" if body_words else "no_text")
         tags = article.get("tags") or {}
         table = self._weights.table(tags.get("language"))
         title_words = split_words(str(article.get("title") or ""))
@@ -95,27 +131,45 @@ class StoryReader:
         # counted from those.
         title_stems, body_stems = self._stems(title_words), self._stems(body_words)
         surface: dict[int, str] = {}
-        body = self._vector([*title_stems, *body_stems], table, surface)
+        whole = self._vector([*title_stems, *body_stems], table, surface)
         lead = self._vector(body_stems[:LEAD_WORDS], table, surface)
+        title = self._vector(title_stems, table, surface)
+        # Unit vectors once cut (match.py compares them knowing their norm is 1).
+        body = normalized(strongest(whole, BODY_TERMS))
+        vectors = Vectors(
+            body,
+            normalized(strongest(lead, LEAD_TERMS)),
+            normalized(strongest(title, TITLE_TERMS)),
+            {t: surface[t] for t in body},
+        )
+        head = [*title_words[:HEAD_TITLE_WORDS], *body_words[:HEAD_BODY_WORDS]]
+        return self._text(
+            article,
+            vectors,
+            telling_numbers([*title_words, *body_words]),
+            not ADD_ON_MARKS.isdisjoint(head),
+        )
+
+    def _text(
+        self, article: Mapping[str, Any], vectors: Vectors, numbers: frozenset[str], add_on: bool
+    ) -> StoryText:
+        tags = article.get("tags") or {}
         dedupe = article.get("dedupe") or {}
         return StoryText(
             article_id=article["article_id"],
             outlet=str(article.get("outlet") or ""),
             title=str(article.get("title") or ""),
             at=published_at(article),
-            # Unit vectors once cut (match.py compares them knowing their norm is 1).
-            body=normalized(strongest(body, BODY_TERMS)),
-            lead=normalized(strongest(lead, LEAD_TERMS)),
-            title_terms=normalized(
-                strongest(self._vector(title_stems, table, surface), TITLE_TERMS)
-            ),
-            numbers=telling_numbers([*title_words, *body_words]),
+            body=vectors.body,
+            lead=vectors.lead,
+            title_terms=vectors.title,
+            numbers=numbers,
             places=frozenset(p["id"] for p in tags.get("places") or ()),
-            surface=surface,
+            surface=vectors.surface,
             copy_of=(dedupe.get("duplicate_of") or "")
             if dedupe.get("relation") in COPY_RELATIONS
             else "",
-            add_on=not ADD_ON_MARKS.isdisjoint([*title_words[:8], *body_words[:4]]),
+            add_on=add_on,
             language=str(tags.get("language") or ""),
         )
 

@@ -14,6 +14,7 @@ import math
 import threading
 
 import wordfreq
+from newsflow_native import StoryWords
 
 from workers.story.words import Stemmer, split_words
 
@@ -27,10 +28,13 @@ class WordWeights:
     """Stem -> weight for each language, each table built the first time it is asked for (a
     language's table: about half a second and 10-20 MB)."""
 
+    unknown = RARE - COMMON  # a stem the lists lack
+
     def __init__(self, stemmer: Stemmer | None = None, top_words: int = TOP_WORDS) -> None:
         self._stemmer = stemmer or Stemmer()
         self._top = top_words
         self._tables: dict[str, dict[str, float]] = {}
+        self._compiled: dict[int, StoryWords] = {}
         self._lock = threading.Lock()
         # wordfreq looks its data folder up on every call: once is enough.
         self._languages = frozenset(wordfreq.available_languages())
@@ -46,7 +50,17 @@ class WordWeights:
         return table
 
     def weight(self, table: dict[str, float], stem: str) -> float:
-        return table.get(stem, RARE - COMMON) if table else 1.0
+        return table.get(stem, self.unknown) if table else 1.0
+
+    def compiled(self, language: str | None) -> StoryWords:
+        """The language's table in the compiled reader (features.py), which weighs as
+        weight() does."""
+        table = self.table(language)
+        found = self._compiled.get(id(table))  # tables live as long as this object
+        if found is None:
+            with self._lock:
+                found = self._compiled.setdefault(id(table), StoryWords(table, self.unknown))
+        return found
 
     def _build(self, language: str) -> dict[str, float]:
         if not language:

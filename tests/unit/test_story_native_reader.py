@@ -1,0 +1,94 @@
+"""The compiled reader of the story step (native/src/story_words.rs) reads an article as the
+Python rule does (StoryReader.read_in_python): the same stems, vectors, numbers, first forms
+and add-on mark, on the test articles and on generated ones, with real and listed weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from newsflow_native import StoryWords
+
+from tests.story_articles import BUDGET, STORM, TALKS_AR, ListedWeights, article
+from workers.story.features import StoryReader, StoryText, TooShort
+from workers.story.weights import WordWeights
+from workers.story.words import stem
+
+LISTED = StoryReader(ListedWeights())
+
+
+@pytest.fixture(scope="module")
+def real() -> StoryReader:
+    reader = StoryReader(WordWeights())
+    reader.warm_up(["en", "ar"])
+    return reader
+
+
+def same_reading(reader: StoryReader, message: dict[str, Any]) -> None:
+    compiled, rule = reader.read(message), reader.read_in_python(message)
+    if isinstance(rule, TooShort):
+        assert compiled == rule
+        return
+    assert isinstance(compiled, StoryText)
+    for vector in ("body", "lead", "title_terms"):
+        got, expected = getattr(compiled, vector), getattr(rule, vector)
+        assert list(got) == list(expected), vector  # the same terms, in the same order
+        assert list(got.values()) == pytest.approx(list(expected.values()), rel=1e-12)
+    assert compiled.surface == rule.surface
+    assert (compiled.numbers, compiled.add_on, compiled.keys) == (
+        rule.numbers,
+        rule.add_on,
+        rule.keys,
+    )
+
+
+TEST_ARTICLES = [
+    *(article(f"s{n}", title, body) for n, (title, body) in enumerate(STORM)),
+    article("b", *BUDGET),
+    *(article(f"t{n}", title, body, language="ar") for n, (title, body) in enumerate(TALKS_AR)),
+    article("add", "إضافة أولى: " + TALKS_AR[0][0], TALKS_AR[0][1], language="ar"),
+    article("years", "Budget 2024 and 1899", "In 2024 the 12 councils spent 1,500 " * 5),
+    article("short", "Title", "nineteen words are not enough " * 3),
+    article("empty", "Title", " — … "),
+]
+
+
+@pytest.mark.parametrize("message", TEST_ARTICLES, ids=[a["article_id"] for a in TEST_ARTICLES])
+def test_the_compiled_reader_reads_as_the_rule_with_real_weights(
+    real: StoryReader, message: dict[str, Any]
+) -> None:
+    same_reading(real, message)
+
+
+@pytest.mark.parametrize("message", TEST_ARTICLES, ids=[a["article_id"] for a in TEST_ARTICLES])
+def test_the_compiled_reader_reads_as_the_rule_with_listed_weights(
+    message: dict[str, Any],
+) -> None:
+    same_reading(LISTED, message)
+
+
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويةءأإآى"
+WORD = st.one_of(
+    st.text(alphabet=ARABIC, min_size=1, max_size=9),
+    st.sampled_from(["وال", "بال", "لل", "ال", "و", "ات", "ون", "هما", "ة"]).flatmap(
+        lambda part: st.text(alphabet=ARABIC, min_size=0, max_size=5).map(lambda w: part + w + part)
+    ),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü", min_size=1, max_size=12),
+    st.integers(min_value=0, max_value=30_000).map(str),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=st.lists(WORD, max_size=10), body=st.lists(WORD, max_size=80))
+def test_the_compiled_reader_reads_generated_articles_as_the_rule(
+    title: list[str], body: list[str]
+) -> None:
+    same_reading(LISTED, article("g", " ".join(title), " ".join(body), language="ar"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=WORD)
+def test_the_compiled_stem_is_the_rules(word: str) -> None:
+    assert StoryWords.stem(word) == stem(word)
