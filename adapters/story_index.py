@@ -23,11 +23,12 @@ dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from functools import cached_property
+from typing import Any, overload
 
+import orjson
 import redis
 import xxhash
 from redis.exceptions import RedisError, ResponseError
@@ -37,7 +38,7 @@ from workers.errors import TransientError
 from workers.story.index import Commit, Committed, Lookup, Seen
 from workers.story.meaning import pack_meaning, unpack_meaning
 from workers.story.state import Member, StoryState
-from workers.story.vectors import pack, unpack
+from workers.story.vectors import PackedVector, pack
 
 LAYOUT = "v1"
 SLOTS = 4
@@ -180,7 +181,7 @@ return {'written', seq}
 )
 
 
-def pack_header(state: StoryState) -> str:
+def pack_header(state: StoryState) -> bytes:
     header = {
         "id": state.story_id,
         "n": state.size,
@@ -194,7 +195,31 @@ def pack_header(state: StoryState) -> str:
     }
     if state.meaning:  # its languages matter only to compare meanings (across languages)
         header["la"] = list(state.languages)
-    return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(header)
+
+
+class EncodedMembers(Sequence[Member]):
+    """A story's members as its header lists them, decoded when first read: only the story
+    an article joins is (for `matched` and its new header)."""
+
+    def __init__(self, encoded: list[list[str]]) -> None:
+        self._encoded = encoded
+
+    @cached_property
+    def _members(self) -> tuple[Member, ...]:
+        return tuple(Member(a, o, bytes.fromhex(v)) for a, o, v in self._encoded)
+
+    @overload
+    def __getitem__(self, i: int) -> Member: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Member]: ...
+
+    def __getitem__(self, i: int | slice) -> Member | Sequence[Member]:
+        return self._members[i]
+
+    def __len__(self) -> int:
+        return len(self._encoded)
 
 
 def unpack_state(
@@ -206,7 +231,7 @@ def unpack_state(
     t: bytes,
     e: bytes = b"",
 ) -> StoryState:
-    h = json.loads(header)
+    h = orjson.loads(header)
     return StoryState(
         seq=seq,
         story_id=h["id"],
@@ -216,12 +241,12 @@ def unpack_state(
         first_seen=h["f"],
         last_growth=h["g"],
         title=h["ti"],
-        body=unpack(b),
-        lead=unpack(l),
-        title_terms=unpack(t),
+        body=PackedVector(b),
+        lead=PackedVector(l),
+        title_terms=PackedVector(t),
         numbers=h["nu"],
         places=h["pl"],
-        members=tuple(Member(a, o, bytes.fromhex(v)) for a, o, v in h["m"]),
+        members=EncodedMembers(h["m"]),
         languages=tuple(h.get("la", ())),  # absent from stories written before it was kept
         meaning=unpack_meaning(e) if e else (),
     )
@@ -271,7 +296,7 @@ class RedisStoryIndex:
         return [_committed(reply) for reply in self._run(self._commit, calls, "write")]
 
     def _commit_args(self, slot: int, c: Commit) -> list[Any]:
-        story = json.dumps(c.story, ensure_ascii=False, separators=(",", ":"))
+        story = orjson.dumps(c.story)
         ttls = [self.window_s, self.window_s + self.slot_s]
         if c.state is None:  # a story of its own: the article's answer alone
             return [*self._common(slot), c.article_id, "-", 0, *ttls, "", story]
@@ -351,7 +376,7 @@ class RedisStoryIndex:
 
 def _seen(reply: list[Any]) -> Seen:
     if len(reply) == 1:
-        return Seen(frozenset(), json.loads(reply[0]), (), 0)
+        return Seen(frozenset(), orjson.loads(reply[0]), (), 0)
     found = frozenset(int(x) for x in reply[2].split(b",") if x) if reply[2] else frozenset()
     rest = reply[3:]
     candidates = [
@@ -364,7 +389,7 @@ def _seen(reply: list[Any]) -> Seen:
 def _committed(reply: list[Any]) -> Committed:
     outcome = reply[0].decode()
     if outcome == "replay":
-        return Committed("replay", json.loads(reply[1]))
+        return Committed("replay", orjson.loads(reply[1]))
     if outcome == "written":
         return Committed("written", None)
     return Committed("conflict", None)

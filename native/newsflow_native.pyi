@@ -117,3 +117,11 @@ class StoryWords:
         list[str],  # telling numbers
         list[str],  # the title's first head_title words, then the body's first head_body
     ]: ...
+
+class StoryProbe:
+    """An article's unit vectors, compared with stories' packed centroids."""
+
+    def __init__(
+        self, body: dict[int, float], lead: dict[int, float], title: dict[int, float]
+    ) -> None: ...
+    def cosines(self, body: bytes, lead: bytes, title: bytes) -> tuple[float, float, float]: ...

@@ -12,7 +12,8 @@
 //! - `phrase_index`, `char_classes`, `keyword_window`: the tag stage's phrase search,
 //!   character classes and keywords;
 //! - `language_id` (the model) and `language_model` (its Python class): language detection;
-//! - `story_words`: the story step's reading of an article (stems, weights, vectors);
+//! - `story_words`, `story_probe`: the story step's reading of an article (stems, weights,
+//!   vectors) and its comparison with the stories' packed centroids;
 //! - `boundary`: how arrays and text cross to Python.
 //!
 //! This file only registers what Python sees.
@@ -27,6 +28,7 @@ mod language_id;
 mod language_model;
 mod minhash;
 mod phrase_index;
+mod story_probe;
 mod story_words;
 mod words;
 
@@ -44,6 +46,7 @@ fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keyword_window::TermWindow>()?;
     m.add_class::<language_model::LanguageModel>()?;
     m.add_class::<story_words::StoryWords>()?;
+    m.add_class::<story_probe::StoryProbe>()?;
     m.add_function(wrap_pyfunction!(hashing::word_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(minhash::word_shingles, m)?)?;
     m.add_function(wrap_pyfunction!(minhash::min_hash, m)?)?;

@@ -9,6 +9,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use xxhash_rust::xxh32::xxh32;
 
@@ -34,13 +35,22 @@ fn is_arabic_letter(c: char) -> bool {
     ('\u{0621}'..='\u{064a}').contains(&c)
 }
 
-/// words.stem: the light stem of one folded word.
-pub(crate) fn stem(word: &str) -> String {
+/// words.stem: the light stem of one folded word (borrowed from it unless a letter changed).
+pub(crate) fn stem(word: &str) -> Cow<'_, str> {
     if !word.chars().next().is_some_and(is_arabic_letter) {
-        return word.chars().take(OTHER_STEM).collect();
+        return match word.char_indices().nth(OTHER_STEM) {
+            Some((end, _)) => Cow::Borrowed(&word[..end]),
+            None => Cow::Borrowed(word),
+        };
     }
-    let folded = word.replace('ة', "ه");
-    let mut rest: &str = &folded;
+    if word.contains('ة') {
+        return Cow::Owned(arabic_stem(&word.replace('ة', "ه")).to_string());
+    }
+    Cow::Borrowed(arabic_stem(word))
+}
+
+fn arabic_stem(word: &str) -> &str {
+    let mut rest = word;
     let length = chars(rest);
     match ARTICLE_PREFIXES
         .iter()
@@ -56,10 +66,10 @@ pub(crate) fn stem(word: &str) -> String {
     let length = chars(rest);
     for suffix in SUFFIXES {
         if rest.ends_with(suffix) && length - chars(suffix) >= MIN_STEM {
-            return rest[..rest.len() - suffix.len()].to_string();
+            return &rest[..rest.len() - suffix.len()];
         }
     }
-    rest.to_string()
+    rest
 }
 
 fn is_number(word: &str) -> bool {
@@ -101,7 +111,7 @@ pub struct StoryWords {
 }
 
 struct Stemmed<'a> {
-    stem: String,
+    stem: Cow<'a, str>,
     word: &'a str,
 }
 
@@ -122,8 +132,10 @@ impl StoryWords {
     where
         'a: 'b,
     {
-        let mut counts: FxHashMap<&'b str, (usize, &'a str)> = FxHashMap::default();
-        let mut order: Vec<&'b str> = Vec::new();
+        let (low, _) = stems.size_hint();
+        let mut counts: FxHashMap<&'b str, (usize, &'a str)> =
+            FxHashMap::with_capacity_and_hasher(low, Default::default());
+        let mut order: Vec<&'b str> = Vec::with_capacity(low);
         for s in stems {
             counts
                 .entry(&s.stem)
@@ -134,8 +146,10 @@ impl StoryWords {
                 });
         }
         let mut vector: Vector = Vec::with_capacity(order.len());
-        let mut at: FxHashMap<u32, usize> = FxHashMap::default();
-        let mut surface: FxHashMap<u32, &'a str> = FxHashMap::default();
+        let mut at: FxHashMap<u32, usize> =
+            FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
+        let mut surface: FxHashMap<u32, &'a str> =
+            FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
         for stem in order {
             let weight = self.weight(stem);
             if weight > 0.0 {
@@ -176,7 +190,7 @@ impl StoryWords {
     #[staticmethod]
     #[pyo3(name = "stem")]
     fn py_stem(word: &str) -> String {
-        stem(word)
+        stem(word).into_owned()
     }
 
     /// Of a folded title and body: the body's word count, the unit vectors of the whole

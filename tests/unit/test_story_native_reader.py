@@ -1,9 +1,12 @@
-"""The compiled reader of the story step (native/src/story_words.rs) reads an article as the
-Python rule does (StoryReader.read_in_python): the same stems, vectors, numbers, first forms
-and add-on mark, on the test articles and on generated ones, with real and listed weights."""
+"""The compiled parts of the story step agree with the Python rule: the reader
+(native/src/story_words.rs) reads an article as StoryReader.read_in_python does (the same
+stems, vectors, numbers, first forms and add-on mark, on the test articles and on generated
+ones, with real and listed weights); the probe (story_probe.rs) gives the cosines with a
+story's packed centroids that the Python comparison gives with them unpacked."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,6 +16,9 @@ from newsflow_native import StoryWords
 
 from tests.story_articles import BUDGET, STORM, TALKS_AR, ListedWeights, article
 from workers.story.features import StoryReader, StoryText, TooShort
+from workers.story.match import cosines
+from workers.story.state import StoryState, grown_by, opened_by
+from workers.story.vectors import PackedVector, pack, unpack
 from workers.story.weights import WordWeights
 from workers.story.words import stem
 
@@ -92,3 +98,44 @@ def test_the_compiled_reader_reads_generated_articles_as_the_rule(
 @given(word=WORD)
 def test_the_compiled_stem_is_the_rules(word: str) -> None:
     assert StoryWords.stem(word) == stem(word)
+
+
+def packed(story: StoryState) -> StoryState:
+    """The story as the index reads it back: its centroids packed."""
+    return replace(
+        story,
+        body=PackedVector(pack(story.body)),
+        lead=PackedVector(pack(story.lead)),
+        title_terms=PackedVector(pack(story.title_terms)),
+    )
+
+
+def unpacked(story: StoryState) -> StoryState:
+    """The same centroids, as the Python comparison reads them (half-precision weights)."""
+    return replace(
+        story,
+        body=unpack(pack(story.body)),
+        lead=unpack(pack(story.lead)),
+        title_terms=unpack(pack(story.title_terms)),
+    )
+
+
+def test_the_compiled_cosines_with_packed_centroids_are_the_rules(real: StoryReader) -> None:
+    texts = [t for a in TEST_ARTICLES if isinstance(t := real.read(a), StoryText)]
+    stories = [opened_by(texts[0]), grown_by(opened_by(texts[1]), texts[2])]
+    stories += [opened_by(t) for t in texts[3:]]
+    compared = 0
+    for text in texts:
+        for story in stories:
+            compiled = cosines(text, packed(story))
+            rule = cosines(text, unpacked(story))
+            assert compiled == pytest.approx(rule, rel=1e-12, abs=1e-15)
+            compared += any(compiled)
+    assert compared > len(texts)  # not only zeros: the texts share words with stories
+
+
+def test_a_packed_vector_reads_as_its_terms() -> None:
+    vector = {1: 0.5, 7: -0.25, 2**32 - 1: 1.0}
+    lazy = PackedVector(pack(vector))
+    assert len(lazy) == 3
+    assert dict(lazy) == vector and 7 in lazy and 8 not in lazy

@@ -12,7 +12,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
+
+from newsflow_native import StoryProbe
 
 from schemas.timestamps import parse_iso
 from workers.dedupe.normalize import normalize_text
@@ -54,7 +57,12 @@ class StoryText:
     language: str = ""  # the tag stage's
     meaning: Meaning = ()  # computed only when stories are matched across languages
 
-    @property
+    @cached_property
+    def probe(self) -> StoryProbe:
+        """Its vectors in the compiled comparison with stories' packed centroids."""
+        return StoryProbe(self.body, self.lead, self.title_terms)
+
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         """What its story is looked up by in the index: its heaviest words of the lead and of
         the whole text, and its numbers (a toll, a score, an amount); with a meaning, its

@@ -23,7 +23,7 @@ from workers.story.features import StoryText
 from workers.story.meaning import cross_language_score, meaning_cosine
 from workers.story.score import LINK_SCORE, Signals, score
 from workers.story.state import StoryState, absorbed, grown_by, opened_by
-from workers.story.vectors import cosine, cosine_with_norms
+from workers.story.vectors import PackedVector, cosine, cosine_with_norms
 
 Role = Literal["first", "copy", "rewrite", "part"]
 MATCHED = 3
@@ -50,15 +50,31 @@ def signals_of(text: StoryText, story: StoryState) -> Signals:
         hours = 0.0
     else:
         hours = min(abs(text.at - story.first_seen), abs(text.at - story.last_growth)) / HOUR
-    # The article's vectors are normalized; the story's norms are computed once per story.
-    body_norm, lead_norm, title_norm = story.norms
+    body, lead, title = cosines(text, story)
     return Signals(
-        body=cosine_with_norms(text.body, 1.0, story.body, body_norm),
-        lead=cosine_with_norms(text.lead, 1.0, story.lead, lead_norm),
-        title=cosine_with_norms(text.title_terms, 1.0, story.title_terms, title_norm),
-        numbers=len(text.numbers & story.majority(story.numbers)),
+        body=body,
+        lead=lead,
+        title=title,
+        numbers=story.named_by_most(text.numbers),
         hours=hours,
         meaning=meaning_cosine(text.meaning, story.meaning) if across(text, story) else None,
+    )
+
+
+def cosines(text: StoryText, story: StoryState) -> tuple[float, float, float]:
+    """The cosines of the article's unit vectors with the story's centroids: compiled on the
+    packed centroids of a story read from the index (as this computes them otherwise)."""
+    if (
+        isinstance(story.body, PackedVector)
+        and isinstance(story.lead, PackedVector)
+        and isinstance(story.title_terms, PackedVector)
+    ):
+        return text.probe.cosines(story.body.raw, story.lead.raw, story.title_terms.raw)
+    body_norm, lead_norm, title_norm = story.norms
+    return (
+        cosine_with_norms(text.body, 1.0, story.body, body_norm),
+        cosine_with_norms(text.lead, 1.0, story.lead, lead_norm),
+        cosine_with_norms(text.title_terms, 1.0, story.title_terms, title_norm),
     )
 
 

@@ -3,7 +3,7 @@ the numbers and places most of them name, its span, its outlets, its latest memb
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -43,12 +43,15 @@ class StoryState:
     first_seen: float
     last_growth: float
     title: str  # its first article's title
-    body: Vector  # sums of the members' normalized vectors, the heaviest words kept
-    lead: Vector
-    title_terms: Vector
+    # sums of the members' normalized vectors, the heaviest words kept (packed as read from
+    # the index: vectors.PackedVector)
+    body: Mapping[int, float]
+    lead: Mapping[int, float]
+    title_terms: Mapping[int, float]
     numbers: Mapping[str, int]  # number -> members that name it
     places: Mapping[str, int]
-    members: tuple[Member, ...]  # the latest ones, newest last
+    # the latest ones, newest last (decoded only when read: most candidate stories are not)
+    members: Sequence[Member]
     languages: tuple[str, ...] = ()  # of its members ("" unknown), first seen first
     meaning: Meaning = ()  # the direction of its members' meanings (meaning.py), if any
 
@@ -63,8 +66,17 @@ class StoryState:
 
     def majority(self, counts: Mapping[str, int]) -> frozenset[str]:
         """What at least half its members name (all of a one-member story's)."""
-        need = max(1, (self.size + 1) // 2)
+        need = self._half
         return frozenset(k for k, n in counts.items() if n >= need)
+
+    def named_by_most(self, numbers: frozenset[str]) -> int:
+        """How many of these numbers at least half its members name (majority(), counted)."""
+        need, counts = self._half, self.numbers
+        return sum(1 for n in numbers if counts.get(n, 0) >= need)
+
+    @property
+    def _half(self) -> int:
+        return max(1, (self.size + 1) // 2)
 
 
 def opened_by(text: StoryText) -> StoryState:
