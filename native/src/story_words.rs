@@ -49,23 +49,31 @@ pub(crate) fn stem(word: &str) -> Cow<'_, str> {
     Cow::Borrowed(arabic_stem(word))
 }
 
+/// Letters of an affix: Arabic letters take two bytes of UTF-8 each.
+fn letters(affix: &str) -> usize {
+    affix.len() / 2
+}
+
 fn arabic_stem(word: &str) -> &str {
     let mut rest = word;
-    let length = chars(rest);
+    let mut length = chars(rest);
     match ARTICLE_PREFIXES
         .iter()
-        .find(|p| rest.starts_with(*p) && length - chars(p) >= MIN_STEM)
+        .find(|p| rest.starts_with(*p) && length - letters(p) >= MIN_STEM)
     {
-        Some(prefix) => rest = &rest[prefix.len()..],
+        Some(prefix) => {
+            rest = &rest[prefix.len()..];
+            length -= letters(prefix);
+        }
         None => {
             if rest.starts_with(CONJUNCTION) && length > MIN_AFTER_CONJUNCTION {
                 rest = &rest[CONJUNCTION.len_utf8()..];
+                length -= 1;
             }
         }
     }
-    let length = chars(rest);
     for suffix in SUFFIXES {
-        if rest.ends_with(suffix) && length - chars(suffix) >= MIN_STEM {
+        if rest.ends_with(suffix) && length - letters(suffix) >= MIN_STEM {
             return &rest[..rest.len() - suffix.len()];
         }
     }
