@@ -35,9 +35,10 @@ from redis.exceptions import RedisError, ResponseError
 
 from adapters.redis_client import DirectScript, refused_for_now
 from workers.errors import TransientError
-from workers.story.index import Commit, Committed, Lookup, Seen
+from workers.story.index import Commit, Committed, Lookup, Seen, StoryObject
 from workers.story.meaning import pack_meaning, unpack_meaning
 from workers.story.state import Member, StoryState
+from workers.story.step import story_object
 from workers.story.vectors import PackedVector, pack
 
 LAYOUT = "v1"
@@ -198,6 +199,46 @@ def pack_header(state: StoryState) -> bytes:
     return orjson.dumps(header)
 
 
+# What most articles' stories say (a story of their own): kept only when they say otherwise.
+ANSWER_DEFAULTS: dict[str, Any] = {
+    "role": "first",
+    "matched": [],
+    "evidence": {},
+    "size": 1,
+    "outlets": 1,
+    "reason": None,
+    "merged": [],
+}
+
+
+def pack_answer(article_id: str, story: StoryObject) -> bytes:
+    """The article's story object as kept for its redeliveries, without what unpack_answer
+    restores (its own id as story id, the defaults): about 20 bytes instead of 150 for an
+    article that opened its story, most of them."""
+    kept = {k: v for k, v in story.items() if ANSWER_DEFAULTS.get(k, ...) != v}
+    if kept.get("story_id") == article_id:
+        del kept["story_id"]
+    return orjson.dumps(kept)
+
+
+def unpack_answer(article_id: str, raw: bytes) -> StoryObject:
+    """The story object pack_answer kept, whole and in the order it was emitted (an answer
+    kept whole, as before it was packed, reads the same)."""
+    kept = orjson.loads(raw)
+    full = {"story_id": article_id, **ANSWER_DEFAULTS, **kept}
+    return story_object(
+        full["story_id"],
+        full["role"],
+        full["score"],
+        full["matched"],
+        full["evidence"],
+        full["size"],
+        full["outlets"],
+        full["reason"],
+        full["merged"],
+    )
+
+
 class EncodedMembers(Sequence[Member]):
     """A story's members as its header lists them, decoded when first read: only the story
     an article joins is (for `matched` and its new header)."""
@@ -286,17 +327,21 @@ class RedisStoryIndex:
             ]
             for lookup in lookups
         ]
-        return [_seen(reply) for reply in self._run(self._read, calls, "read")]
+        replies = self._run(self._read, calls, "read")
+        return [
+            _seen(lookup.article_id, reply) for lookup, reply in zip(lookups, replies, strict=True)
+        ]
 
     def commit_many(self, commits: Sequence[Commit]) -> list[Committed]:
         if not commits:
             return []
         slot = self._slot()
         calls = [self._commit_args(slot, c) for c in commits]
-        return [_committed(reply) for reply in self._run(self._commit, calls, "write")]
+        replies = self._run(self._commit, calls, "write")
+        return [_committed(c.article_id, reply) for c, reply in zip(commits, replies, strict=True)]
 
     def _commit_args(self, slot: int, c: Commit) -> list[Any]:
-        story = orjson.dumps(c.story)
+        story = pack_answer(c.article_id, c.story)
         ttls = [self.window_s, self.window_s + self.slot_s]
         if c.state is None:  # a story of its own: the article's answer alone
             return [*self._common(slot), c.article_id, "-", 0, *ttls, "", story]
@@ -374,9 +419,9 @@ class RedisStoryIndex:
         return states[:limit]
 
 
-def _seen(reply: list[Any]) -> Seen:
+def _seen(article_id: str, reply: list[Any]) -> Seen:
     if len(reply) == 1:
-        return Seen(frozenset(), orjson.loads(reply[0]), (), 0)
+        return Seen(frozenset(), unpack_answer(article_id, reply[0]), (), 0)
     found = frozenset(int(x) for x in reply[2].split(b",") if x) if reply[2] else frozenset()
     rest = reply[3:]
     candidates = [
@@ -386,10 +431,10 @@ def _seen(reply: list[Any]) -> Seen:
     return Seen(found, None, candidates, int(reply[1]))
 
 
-def _committed(reply: list[Any]) -> Committed:
+def _committed(article_id: str, reply: list[Any]) -> Committed:
     outcome = reply[0].decode()
     if outcome == "replay":
-        return Committed("replay", orjson.loads(reply[1]))
+        return Committed("replay", unpack_answer(article_id, reply[1]))
     if outcome == "written":
         return Committed("written", None)
     return Committed("conflict", None)

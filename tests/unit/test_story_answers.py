@@ -1,0 +1,46 @@
+"""An article's story object as the story index keeps it for redeliveries
+(adapters/story_index.py): without what can be restored, and restored whole, in order."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from adapters.story_index import pack_answer, unpack_answer
+from workers.story.index import StoryObject
+from workers.story.step import story_object
+
+ARTICLE = "a" * 32
+OTHER = "b" * 32
+
+ANSWERS = {
+    "opened": story_object(ARTICLE, "first", 0.412, [], {}, 1, 1),
+    "too-short": story_object(ARTICLE, "first", 0.0, [], {}, 1, 1, "too_short"),
+    "joined": story_object(
+        OTHER,
+        "rewrite",
+        0.83,
+        [{"article_id": OTHER, "outlet": "Wire", "lead_similarity": 0.61}],
+        {"shared_words": ["harbour"], "shared_numbers": ["23"], "signals": {"body": 0.5}},
+        3,
+        2,
+    ),
+    "merged": story_object(OTHER, "part", 0.9, [], {"title_overlap": 0.4}, 5, 1, None, [ARTICLE]),
+}
+
+
+@pytest.mark.parametrize("story", ANSWERS.values(), ids=ANSWERS.keys())
+def test_an_answer_reads_back_whole_and_in_order(story: StoryObject) -> None:
+    back = unpack_answer(ARTICLE, pack_answer(ARTICLE, story))
+    assert back == story
+    assert list(back) == list(story)  # re-encoded, the processed record is the same bytes
+
+
+def test_an_article_that_opened_its_story_keeps_its_score_alone() -> None:
+    assert orjson.loads(pack_answer(ARTICLE, ANSWERS["opened"])) == {"score": 0.412}
+
+
+def test_an_answer_kept_whole_reads_the_same() -> None:
+    """Answers written before they were packed hold every field."""
+    whole = orjson.dumps(ANSWERS["joined"])
+    assert unpack_answer(ARTICLE, whole) == ANSWERS["joined"]
