@@ -128,7 +128,7 @@ local id, seq, version, ttl, bucket_ttl = ARGV[4], ARGV[5], ARGV[6], ARGV[7], AR
 local known, out = ARGV[9], ARGV[10]
 local h, b, l, t, e = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
 local keep, nk, first_id = tonumber(ARGV[16]), tonumber(ARGV[17]), ARGV[18]
-local merged, merged_version = ARGV[19], ARGV[20]
+local merged, merged_version, merged_first = ARGV[19], ARGV[20], ARGV[21]
 local akey = base .. 'a:' .. id
 local mine = redis.call('GET', akey)
 if mine then return {'replay', string.match(mine, '|(.*)$')} end
@@ -138,7 +138,7 @@ if seq == '-' then  -- a story of its own, in no story's index: only the article
 end
 local was = {}
 for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
-local _, order = posted(21, nk)
+local _, order = posted(22, nk)
 for _, other in ipairs(order) do
   if not was[other] then return {'conflict'} end
 end
@@ -153,6 +153,8 @@ if merged ~= '0' then  -- absorbed by the story joined: it answers as that one f
   if redis.call('HGET', mkey, 'v') ~= merged_version then return {'conflict'} end
   redis.call('HSET', mkey, 'v', tostring(tonumber(merged_version) + 1), 'i', seq)
   redis.call('EXPIRE', mkey, ttl)  -- its postings lead to the story it is part of now
+  -- and its first article keeps its answer as long, as the joined story's first does
+  redis.call('EXPIRE', base .. 'a:' .. merged_first, ttl)
 end
 local skey = base .. 's:' .. seq
 redis.call('HSET', skey, 'v', tostring(tonumber(version) + 1), 'h', h, 'b', b, 'l', l, 't', t)
@@ -162,7 +164,7 @@ redis.call('EXPIRE', skey, ttl)
 -- kept, it keeps the story id it gave the story, which no other story may then take.
 redis.call('EXPIRE', base .. 'a:' .. first_id, ttl)
 for k = 0, nk - 1 do
-  local field, bk = ARGV[21 + 2 * k], ARGV[22 + 2 * k]
+  local field, bk = ARGV[22 + 2 * k], ARGV[23 + 2 * k]
   local key = posting(0, bk)
   local v = redis.call('HGET', key, field)
   local list = {}
@@ -193,9 +195,8 @@ def pack_header(state: StoryState) -> bytes:
         "nu": state.numbers,
         "pl": state.places,
         "m": [[m.article_id, m.outlet, m.packed_lead.hex()] for m in state.members],
+        "la": list(state.languages),
     }
-    if state.meaning:  # its languages matter only to compare meanings (across languages)
-        header["la"] = list(state.languages)
     return orjson.dumps(header)
 
 
@@ -363,6 +364,7 @@ class RedisStoryIndex:
             c.state.story_id,
             c.merged_seq,
             c.merged_version,
+            c.merged_first,
             *self._fields(c.keys),
         ]
 

@@ -377,9 +377,10 @@ def sentence_encoder() -> Encoder | None:
     """The encoder story_cross_language runs, if its package is installed."""
     try:
         from adapters.sentence_encoder import UniversalSentenceEncoder
+
+        return UniversalSentenceEncoder(threads=2)  # imports the package
     except ImportError:
         return None
-    return UniversalSentenceEncoder(threads=2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

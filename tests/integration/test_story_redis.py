@@ -283,11 +283,12 @@ def test_a_refused_write_by_hand(redis_url: str, namespace: Namespace, reader: S
 
 
 def test_an_article_linking_two_stories_of_one_news_item_merges_them(
-    redis_url: str, namespace: Namespace, reader: StoryReader
+    redis_url: str, namespace: Namespace, reader: StoryReader, client: Redis
 ) -> None:
     """Two stories of one news item opened apart (the second's first article did not join
     the first then); an article linking both merges the younger into the older: from then
-    on the younger is read as the older, for a new article and for a copy of its member."""
+    on the younger is read as the older, for a new article and for a copy of its member,
+    and its first article's answer lives on with the story it is part of."""
     index = _index(redis_url, namespace.redis_prefix)
     wire, gazette = (
         _read(reader, storm(k, article_id(k + 1), o)) for k, o in ((0, "Wire"), (1, "Gazette"))
@@ -305,9 +306,12 @@ def test_an_article_linking_two_stories_of_one_news_item_merges_them(
         assert index.commit_many([opened]) == [Committed("written", None)]
     assert len(index.live_stories()) == 2
 
+    absorbed_answer = f"{{{namespace.redis_prefix}story}}:v1:a:{article_id(2)}"
+    client.expire(absorbed_answer, 100)  # as if its story had last grown long ago
     step = StoryStep(index, reader, WINDOW_S)
     bridge = storm(2, article_id(3), "Courier")
     [story] = step.assign_batch([bridge])
+    assert client.ttl(absorbed_answer) > WINDOW_S - 60
     assert (story["story_id"], story["merged"], story["size"]) == (
         article_id(1),
         [article_id(2)],

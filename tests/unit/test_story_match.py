@@ -178,9 +178,23 @@ def test_an_article_linking_two_stories_that_are_one_news_item_merges_them() -> 
     decision = decide(article, [younger, older], window_s=WINDOW)
     assert decision.joined == older
     assert decision.merged == younger
-    assert decision.state == absorbed(grown_by(older, article), younger)
+    assert decision.state == grown_by(absorbed(older, younger), article)
     assert (decision.state.story_id, decision.state.size) == ("a", 3)
-    assert decision.state.outlets == ("outlet-a", "outlet-c", "outlet-b")
+    assert decision.state.version == older.version + 1  # one write, as any growth
+    assert decision.state.outlets == ("outlet-a", "outlet-b", "outlet-c")
+    assert [m.article_id for m in decision.state.members] == ["a", "b", "c"]  # newest last
+
+
+def test_a_story_counts_every_number_and_place_of_a_new_member_before_it_cuts() -> None:
+    """An article naming more numbers than a story keeps: the one the story names already
+    is counted up, not cut with the article's own before the story's are added."""
+    member = text("a", STORM, numbers={"999"})
+    many = {str(n) for n in range(100, 113)} | {"999"}  # 14 numbers: 13 sort before "999"
+    grown = grown_by(story(member), text("b", STORM, numbers=many))
+    assert grown.numbers["999"] == 2
+    places = {f"geonames:{n}" for n in range(10)} | {"zz"}  # "zz" sorts last
+    grown = grown_by(story(text("c", STORM, places={"zz"})), text("d", STORM, places=places))
+    assert grown.places["zz"] == 2
 
 
 def test_stories_are_compared_as_wholes_by_the_same_signals() -> None:

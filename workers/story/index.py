@@ -46,8 +46,9 @@ class Commit:
     state: StoryState | None
     joined_version: int  # the joined story's version as read (0: a new story)
     story: StoryObject  # what the article is emitted with, kept for its redeliveries
-    merged_seq: int = 0  # the story the joined one absorbs (0: none), and its version as read
+    merged_seq: int = 0  # the story the joined one absorbs (0: none), its version as read
     merged_version: int = 0
+    merged_first: str = ""  # and its first article (its id), whose answer lives on with it
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,10 @@ def decide(
     value, _, story, sig = best
     other = same_news(story, [item[2] for item in ranked if item[0] >= LINK_SCORE], merge_score)
     joined, merged = (story, None) if other is None else older_first(story, other)
-    grown = grown_by(joined, text)
     return Decision(
         role=role_in(text, story, copied is not None),
         joined=joined,
-        state=grown if merged is None else absorbed(grown, merged),
+        state=grown_by(joined if merged is None else absorbed(joined, merged), text),
         score=round(value, 3),
         matched=matched_members(text, story),
         evidence=evidence(text, story, sig),

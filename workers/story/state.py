@@ -101,16 +101,23 @@ def opened_by(text: StoryText) -> StoryState:
 
 
 def grown_by(story: StoryState, text: StoryText) -> StoryState:
-    return absorbed(story, opened_by(text))
+    """The story with the article as its newest member, one version on."""
+    # The article whole: its numbers and places are cut with the story's, by their counts.
+    own = replace(
+        opened_by(text),
+        numbers=dict.fromkeys(text.numbers, 1),
+        places=dict.fromkeys(text.places, 1),
+    )
+    return replace(absorbed(story, own), version=story.version + 1)
 
 
 def absorbed(story: StoryState, other: StoryState) -> StoryState:
-    """`story` with every member of `other` added (an article's own story, or a story found
-    to be the same news item: match.py). The centroids are sums of the members' vectors, so
-    they add up; its first title and id stay."""
+    """`story` with every member of `other` added (a story found to be the same news item:
+    match.py), newest last, at the same version (the article that brings them together
+    makes the next one). The centroids are sums of the members' vectors, so they add up;
+    its first title and id stay."""
     return replace(
         story,
-        version=story.version + 1,
         size=story.size + other.size,
         outlets=_joined(story.outlets, other.outlets, OUTLETS_KEPT),
         first_seen=min(story.first_seen, other.first_seen),

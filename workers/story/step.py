@@ -145,6 +145,7 @@ class StoryStep:
             story=object_of(decision),
             merged_seq=decision.merged.seq if decision.merged else 0,
             merged_version=decision.merged.version if decision.merged else 0,
+            merged_first=decision.merged.story_id if decision.merged else "",
         )
 
     def _settled(self, text: StoryText, commit: Commit, outcome: Committed) -> StoryObject:
