@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ bench-compression: deps ## bytes and CPU an article message for each producer co
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
 	$(BIN)/python -m evaluation.bench_poll $(ARGS)
+
+eval-polling: deps ## entries lost in bursts and gaps reported, the poller now and before, in simulated time (DATA=... adds ANT)
+	$(BIN)/python -m evaluation.eval_polling $(DATA) $(ARGS)
 
 eval-extraction: deps ## extraction quality on the scrapinghub benchmark vs plain trafilatura (DATA=...)
 	$(BIN)/python -m evaluation.eval_extraction $(DATA) $(ARGS)

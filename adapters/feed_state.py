@@ -9,7 +9,8 @@ import redis
 from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
-from ingest.feed_health import FeedHealth, Validators
+from ingest.feed_health import FeedHealth, Unseen, Validators
+from ingest.pace import FeedPace, pace_fields, pace_from_fields
 from workers.errors import TransientError
 
 SEEN_TTL_S = 30 * 24 * 3600  # longer than any feed keeps an entry
@@ -76,21 +77,47 @@ class RedisFeedState:
             last_error=text.get("last_error", ""),
             next_poll_at=text.get("next_poll_at", ""),
             skipped_entries=text.get("skipped_entries", ""),
+            gaps_last_day=int(text.get("gaps_last_day", "0") or 0),
+            last_gap_at=text.get("last_gap_at", ""),
+            last_gap_missed=text.get("last_gap_missed", ""),
         )
+
+    def pace(self, feed_url: str) -> FeedPace:
+        try:
+            raw = self.client.hgetall(self._pace_key(feed_url))
+        except RedisError as exc:
+            raise TransientError(f"redis read of feed pace failed: {exc}") from exc
+        return pace_from_fields({_text(k) or "": _text(v) or "" for k, v in raw.items()})
+
+    def save_pace(self, feed_url: str, pace: FeedPace) -> None:
+        fields: dict[FieldT, EncodableT] = dict(pace_fields(pace).items())
+        try:
+            self.client.hset(self._pace_key(feed_url), mapping=fields)
+        except RedisError as exc:
+            raise TransientError(f"redis write of feed pace failed: {exc}") from exc
+
+    def _pace_key(self, feed_url: str) -> str:
+        return f"{self.prefix}feed:v1:pace:{_feed_key(feed_url)}"
 
     def _health_key(self, feed_url: str) -> str:
         return f"{self.prefix}feed:v1:health:{_feed_key(feed_url)}"
 
-    def unseen(self, fingerprints: dict[str, str]) -> set[str]:
-        """Article ids never sent, or sent with another entry fingerprint."""
+    def unseen(self, fingerprints: dict[str, str]) -> Unseen:
+        """Article ids never sent, and those sent with another entry fingerprint."""
         ids = list(fingerprints)
         if not ids:
-            return set()
+            return Unseen()
         try:
             stored = self.client.mget([f"{self.prefix}feed:v1:seen:{i}" for i in ids])
         except RedisError as exc:
             raise TransientError(f"redis read of seen entries failed: {exc}") from exc
-        return {i for i, old in zip(ids, stored, strict=True) if old != fingerprints[i].encode()}
+        pairs = list(zip(ids, stored, strict=True))
+        return Unseen(
+            new=frozenset(i for i, old in pairs if old is None),
+            changed=frozenset(
+                i for i, old in pairs if old is not None and old != fingerprints[i].encode()
+            ),
+        )
 
     def mark_seen(self, fingerprints: dict[str, str]) -> None:
         """Called only after the entries were acknowledged by the broker."""

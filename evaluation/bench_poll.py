@@ -119,7 +119,7 @@ def measure(name: str, server: ThreadingHTTPServer, redis_url: str, checks: int)
     poller = Poller([feed], fetcher.get, state, NullSink(), Topics(), interval_s=60)
     poller.poll_feed(feed)  # first poll: entries and validators stored
     result = {
-        "poller": timed(checks, lambda: poller._poll_and_log(feed)),
+        "poller": timed(checks, lambda: poller.poll_and_log(feed)),
         "bare_http_get": timed(checks, bare.perform),
     }
     fetcher.close()

@@ -3,7 +3,7 @@ it (pure data: adapters/feed_state.py keeps them in Redis)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,19 @@ class Validators:
         if self.last_modified:
             headers["If-Modified-Since"] = self.last_modified
         return headers
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """A poll's entries not sent before, by article id: never seen at all, or seen with
+    another fingerprint (the feed changed them)."""
+
+    new: frozenset[str] = field(default_factory=frozenset)
+    changed: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def to_send(self) -> frozenset[str]:
+        return self.new | self.changed
 
 
 # Room for a whole error with its context (a URL, a parser's message); the cap only keeps
@@ -40,6 +53,10 @@ class FeedHealth:
     # Entries of the last poll that became no message, by reason, as
     # ingest/entries.py skip_summary writes them: "invalid_link=1 no_link=2".
     skipped_entries: str = ""
+    gaps_last_day: int = 0  # probable gaps (ingest/pace.py) found in the last 24 hours
+    last_gap_at: str = ""
+    # What the last gap may have lost: "entries published 10:02:11..10:05:40 UTC".
+    last_gap_missed: str = ""
 
     def fields(self) -> dict[str, str]:
         """What is stored of it, by field name (a Redis hash)."""
@@ -51,6 +68,9 @@ class FeedHealth:
             "last_error": self.last_error[:LAST_ERROR_MAX_CHARS],
             "next_poll_at": self.next_poll_at,
             "skipped_entries": self.skipped_entries,
+            "gaps_last_day": str(self.gaps_last_day),
+            "last_gap_at": self.last_gap_at,
+            "last_gap_missed": self.last_gap_missed,
         }
 
     @property

@@ -9,6 +9,8 @@ enabled = true           # optional, default true
 robots_txt = true        # optional, default true: obey the site's robots.txt for its pages
 min_interval_s = 60      # optional: this feed's own bounds on its polling interval
 max_interval_s = 3600
+page_param = "page"      # optional: the query parameter that numbers the feed's older pages,
+                         # for a CMS that pages its feeds by number (ingest/paging.py)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class FeedConfig:
     min_interval_s: float | None = None  # None: the poller's poll_min_interval_s
     max_interval_s: float | None = None
     robots_txt: bool = True  # False: fetch this feed's pages even where robots.txt says no
+    page_param: str | None = None  # None: paging as the feed itself says (ingest/paging.py)
 
 
 def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
@@ -66,6 +69,7 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
         "min_interval_s",
         "max_interval_s",
         "robots_txt",
+        "page_param",
     }
     if unknown:
         problems.append(f"{where} ({url}): unknown keys {sorted(unknown)}")
@@ -78,7 +82,17 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
         min_interval_s=_seconds(raw.get("min_interval_s"), where, problems),
         max_interval_s=_seconds(raw.get("max_interval_s"), where, problems),
         robots_txt=bool(raw.get("robots_txt", True)),
+        page_param=_page_param(raw.get("page_param"), where, problems),
     )
+
+
+def _page_param(value: object, where: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip() and value.strip().isidentifier():
+        return value.strip()
+    problems.append(f"{where}: page_param is a query parameter's name, not {value!r}")
+    return None
 
 
 def _seconds(value: object, where: str, problems: list[str]) -> float | None:
@@ -123,6 +137,8 @@ def feeds_toml(feeds: list[FeedConfig]) -> str:
             table["min_interval_s"] = feed.min_interval_s
         if feed.max_interval_s is not None:
             table["max_interval_s"] = feed.max_interval_s
+        if feed.page_param:
+            table["page_param"] = feed.page_param
         tables.append(table)
     return tomli_w.dumps({"feed": tables})
 

@@ -48,7 +48,11 @@ def json_feed_items(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]] 
     items = data.get("items")
     if not isinstance(items, list):
         return "not a JSON Feed: `items` is not a list"
-    feed = {"title": _text(data.get("title")), "language": _text(data.get("language"))}
+    feed = {
+        "title": _text(data.get("title")),
+        "language": _text(data.get("language")),
+        "next_page": _text(data.get("next_url")),  # 1.1: the next page of older items
+    }
     entries = []
     for item in items:
         if not isinstance(item, dict):

@@ -44,6 +44,10 @@ class ParsedFeed:
     entries: tuple[FeedEntry, ...]
     warning: str | None  # feedparser's bozo reason when entries were still found
     ttl_s: float | None = None  # how long the feed says it stays fresh (<ttl>, sy:update*)
+    # Where older entries are (ingest/paging.py): RFC 5005's rel="next" or "prev-archive"
+    # link, or JSON Feed's next_url; and what made the feed (WordPress pages by ?paged=).
+    next_page: str | None = None
+    generator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +385,13 @@ def _json_feed(body: bytes) -> ParsedFeed | FeedParseError:
         )
         for item in items
     )
-    return ParsedFeed(title=feed["title"], language=feed["language"], entries=entries, warning=None)
+    return ParsedFeed(
+        title=feed["title"],
+        language=feed["language"],
+        entries=entries,
+        warning=None,
+        next_page=feed["next_page"],
+    )
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed | FeedParseError:
@@ -409,7 +419,34 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed 
         entries=entries,
         warning=reason,
         ttl_s=feed_ttl_s(feed),
+        next_page=older_page_link(feed),
+        generator=_generator(feed),
     )
+
+
+# RFC 5005: a paged feed's rel="next" (section 3) leads to older entries; an archived
+# feed's rel="prev-archive" (section 4) to the archive document before it.
+OLDER_PAGE_RELATIONS = ("next", "prev-archive")
+
+
+def older_page_link(feed: Mapping[str, Any]) -> str | None:
+    """The feed's link to older entries (resolved against the feed's URL by feedparser)."""
+    links = [link for link in feed.get("links", ()) if isinstance(link, Mapping)]
+    for relation in OLDER_PAGE_RELATIONS:
+        for link in links:
+            if link.get("rel") == relation and (href := _text(link.get("href"))):
+                return href.strip()
+    return None
+
+
+def _generator(feed: Mapping[str, Any]) -> str | None:
+    """RSS <generator> text, or Atom <generator>'s name and uri."""
+    detail = feed.get("generator_detail")
+    parts = [_text(feed.get("generator"))]
+    if isinstance(detail, Mapping):
+        parts += [_text(detail.get("href")), _text(detail.get("name"))]
+    found = " ".join(p for p in parts if p)
+    return found or None
 
 
 SY_PERIOD_S = {

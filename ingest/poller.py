@@ -1,8 +1,9 @@
 """The feed poller: fetch each feed when due, send its new or changed entries to Kafka.
 
-Order of effects for one feed: fetch -> parse -> send new entries -> flush -> remember them
-as seen -> save validators. A crash anywhere before "remember" re-sends the entries on the
-next poll (at-least-once; downstream verdicts are idempotent by article id), never loses them.
+Order of effects for one feed: fetch -> parse -> (after a probable gap, older pages) -> send
+new entries -> flush -> remember them as seen -> save validators and pace. A crash anywhere
+before "remember" re-sends the entries on the next poll (at-least-once; downstream verdicts
+are idempotent by article id), never loses them.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 import orjson
 
 from ingest.entries import EntryBatch, entry_messages
-from ingest.feed_health import FeedHealth, Validators
+from ingest.feed_health import FeedHealth, Unseen, Validators
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
+from ingest.pace import FeedPace, Gap, after_poll, after_read, probable_gap
+from ingest.paging import next_page_url
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
 from ingest.schedule import Bounds, adapt_interval, next_poll_s, unconditional_due
@@ -30,11 +33,18 @@ from ingest.text_caps import DEFAULT_MAX_BODY_BYTES, cap_entry
 from schemas.limits import cut_text, payload_bytes, too_large_reason
 from schemas.messages import EntryMessage
 from schemas.records import OutRecord, RefusedRecord
-from schemas.timestamps import iso_utc, parse_iso, utc_now_iso
+from schemas.timestamps import iso_utc, parse_iso
 from schemas.topics import Topics
 from workers.codec import encode, entry_dead_letter
 from workers.errors import Interrupted, PoisonMessage, TransientError
-from workers.telemetry import DEAD_LETTERS, FEED_ENTRIES, FEED_ENTRIES_SKIPPED, FEED_POLLS
+from workers.telemetry import (
+    DEAD_LETTERS,
+    FEED_ENTRIES,
+    FEED_ENTRIES_SKIPPED,
+    FEED_GAPS,
+    FEED_PAGES,
+    FEED_POLLS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +54,15 @@ FetchFeed = Callable[[str, Mapping[str, str]], FetchResponse | FetchFailure]
 class FeedState(Protocol):
     def validators(self, feed_url: str) -> Validators: ...
     def save_validators(self, feed_url: str, validators: Validators) -> None: ...
-    def unseen(self, fingerprints: dict[str, str]) -> set[str]: ...
+    def unseen(self, fingerprints: dict[str, str]) -> Unseen: ...
     def mark_seen(self, fingerprints: dict[str, str]) -> None: ...
     def record_health(self, feed_url: str, health: FeedHealth) -> None: ...
+    def pace(self, feed_url: str) -> FeedPace: ...
+    def save_pace(self, feed_url: str, pace: FeedPace) -> None: ...
+
+
+class Robots(Protocol):
+    def allows(self, page_url: str) -> bool: ...
 
 
 class EntrySink(Protocol):
@@ -69,6 +85,9 @@ class PollResult:
     headers: Mapping[str, str] = field(default_factory=dict)
     ttl_s: float | None = None
     skipped_entries: str = ""  # by reason, as ingest/entries.py skip_summary writes them
+    pace: FeedPace | None = None  # the feed's pace after this poll; None when unknown
+    gap: Gap | None = None  # the probable gap this poll found (older pages did not close it)
+    pages: int = 1  # pages of the feed read (more than 1 only to close a probable gap)
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,64 @@ class FeedToSend:
     validators: Validators
     headers: Mapping[str, str]
     moved_to: str | None  # where a permanent redirect led this time, if it did
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """What one poll read of a feed: its entries over the pages read, which of them were
+    never seen, the ids listed on the first page, and the entries' dates."""
+
+    batch: EntryBatch
+    unseen: Unseen
+    first_page_ids: frozenset[str]
+    dates: tuple[float, ...]
+    pages: int = 1
+    visited: frozenset[str] = frozenset()
+    gap: bool = False  # a probable gap that older pages did not close
+
+    def with_page(
+        self, url: str, batch: EntryBatch, unseen: Unseen, dates: tuple[float, ...]
+    ) -> FeedRead:
+        """This read and an older page's: a page's entries already read keep their first
+        message (the newer page's)."""
+        messages = batch.messages | self.batch.messages
+        fingerprints = batch.fingerprints | self.batch.fingerprints
+        extra = {i for i in batch.fingerprints if i not in self.batch.fingerprints}
+        return replace(
+            self,
+            batch=EntryBatch(messages, fingerprints, self.batch.skipped + batch.skipped),
+            unseen=Unseen(
+                new=self.unseen.new | (unseen.new & extra),
+                changed=self.unseen.changed | (unseen.changed & extra),
+            ),
+            dates=self.dates + dates,
+            pages=self.pages + 1,
+            visited=self.visited | {url},
+        )
+
+
+def _dates(parsed: ParsedFeed) -> tuple[float, ...]:
+    """The entries' dates (published, else updated), seconds since the epoch."""
+    found = []
+    for entry in parsed.entries:
+        if when := entry.published or entry.updated:
+            try:
+                found.append(parse_iso(when).timestamp())
+            except ValueError:
+                continue
+    return tuple(found)
+
+
+def gap_period(gap: Gap) -> str:
+    """What a gap may have lost, for logs and status: the entries published between the
+    newest seen before and the oldest the poll found."""
+    after = iso_utc(datetime.fromtimestamp(gap.after, UTC)) if gap.after is not None else ""
+    before = iso_utc(datetime.fromtimestamp(gap.before, UTC)) if gap.before is not None else ""
+    if after and before:
+        return f"published {after}..{before}"
+    if before:
+        return f"published before {before}"
+    return "undated entries"
 
 
 def decide_poll(
@@ -132,11 +209,18 @@ class Poller:
     errors: dict[str, int] = field(default_factory=dict)
     last_success: dict[str, str] = field(default_factory=dict)
     intervals: dict[str, float] = field(default_factory=dict)  # adaptive, per feed
+    paces: dict[str, FeedPace] = field(default_factory=dict)  # as last read or saved
     rng: random.Random = field(default_factory=random.Random)
     concurrency: int = 16
     hosts: HostLimiter = field(default_factory=HostLimiter)
     unconditional_every_s: float = 6 * 3600.0  # 0: never
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # an entry's summary and content each
+    max_pages: int = 10  # pages of a feed read in one poll at most, the feed's own included
+    robots: Robots | None = None  # robots.txt for the feeds' older pages; None: not read
+    # False: the poller as it was before it watched for gaps: no gap rule, no older pages,
+    # an interval that follows new entries only (evaluation/poll_simulation.py compares).
+    watch_gaps: bool = True
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # The poll threads share the sink, whose flush judges every record sent since the last:
     # one feed's entries are sent and flushed at a time.
     _sending: threading.Lock = field(default_factory=threading.Lock)
@@ -145,39 +229,130 @@ class Poller:
         """Fetch, decide, and for a feed with entries: send the new ones, then save the
         validators (a crash before that fetches the feed whole again: nothing is lost)."""
         validators = self.state.validators(feed.url)
-        now = datetime.now(UTC)
+        pace = self.state.pace(feed.url)
+        now = self.clock()
         headers = request_headers(validators, now, self.unconditional_every_s)
-        fetched = self.fetch(validators.moved_to or feed.url, headers)
+        feed_url = validators.moved_to or feed.url
+        fetched = self.fetch(feed_url, headers)
         decided = decide_poll(feed.url, fetched, validators, now)
         if isinstance(decided, PollResult):
-            return decided
+            if decided.status != "not_modified":
+                return replace(decided, pace=pace)
+            polled = after_poll(pace, now.timestamp())
+            self.state.save_pace(feed.url, polled)
+            return replace(decided, pace=polled)
         if decided.parsed.warning:
             logger.info(
                 "feed parsed with warning feed=%s warning=%s", feed.url, decided.parsed.warning
             )
         if decided.moved_to:
             logger.info("feed moved feed=%s to=%s", feed.url, decided.moved_to)
+        read = self._read_feed(feed, decided.parsed, fetched.url, pace)
         with self._sending:
-            sent, entries, skipped = self._send_new_entries(feed, decided.parsed)
+            sent = self._send_new_entries(read)
         self.state.save_validators(feed.url, decided.validators)
+        listed = len(read.first_page_ids)
+        new_on_first_page = len(read.unseen.new & read.first_page_ids)
+        read_pace = after_read(
+            pace,
+            now=now.timestamp(),
+            listed=listed,
+            new=len(read.unseen.new),
+            dates=read.dates,
+            gap=read.gap,
+        )
+        self.state.save_pace(feed.url, read_pace)
+        gap = read_pace.gaps[-1] if read.gap else None
+        if gap is not None:
+            self._report_gap(feed, gap, listed, new_on_first_page)
         return PollResult(
             feed.url,
             "new_entries",
             sent=sent,
-            entries=entries,
+            entries=len(read.batch.messages),
             headers=decided.headers,
             ttl_s=decided.parsed.ttl_s,
-            skipped_entries=skipped,
+            skipped_entries=read.batch.skipped_summary(),
+            pace=read_pace,
+            gap=gap,
+            pages=read.pages,
         )
 
-    def _send_new_entries(self, feed: FeedConfig, parsed: ParsedFeed) -> tuple[int, int, str]:
-        """Send the entries not sent before (or changed), then remember them. Returns (sent,
-        entries in the feed, the skipped ones by reason). An entry too big to send even with
-        its text capped is dead-lettered and remembered like a sent one: it is not sent again
-        on every poll."""
-        batch = entry_messages(feed, parsed.entries, parsed.language, utc_now_iso())
+    def _read_feed(
+        self, feed: FeedConfig, parsed: ParsedFeed, page_url: str, pace: FeedPace
+    ) -> FeedRead:
+        """The feed's entries, and which were never seen. When every entry of the first
+        page is new and the page is as full as the feed was (a probable gap), the older
+        pages the feed offers are read too, until one lists an entry seen before."""
+        batch = entry_messages(feed, parsed.entries, parsed.language, iso_utc(self.clock()))
         self._count_skipped(feed, batch)
-        fresh = self.state.unseen(batch.fingerprints)
+        unseen = self.state.unseen(batch.fingerprints)
+        read = FeedRead(batch, unseen, frozenset(batch.fingerprints), _dates(parsed))
+        if not self.watch_gaps or not probable_gap(pace, len(batch.fingerprints), len(unseen.new)):
+            return read
+        feed_url = page_url
+        for page in range(1, self.max_pages):
+            older = self._older_page(feed, parsed, page_url, feed_url, page, read.visited)
+            if older is None:
+                break
+            page_url, parsed = older
+            page_batch = entry_messages(
+                feed, parsed.entries, parsed.language, iso_utc(self.clock())
+            )
+            page_unseen = self.state.unseen(page_batch.fingerprints)
+            read = read.with_page(page_url, page_batch, page_unseen, _dates(parsed))
+            if len(page_unseen.new) < len(page_batch.fingerprints):
+                logger.info("feed gap closed by older pages feed=%s pages=%d", feed.url, read.pages)
+                return replace(read, gap=False)
+        return replace(read, gap=True)
+
+    def _older_page(
+        self,
+        feed: FeedConfig,
+        parsed: ParsedFeed,
+        page_url: str,
+        feed_url: str,
+        page: int,
+        visited: frozenset[str],
+    ) -> tuple[str, ParsedFeed] | None:
+        """The feed's page after `page`, fetched and parsed as the feed is (same fetcher:
+        the same address guard and size caps), after the host's pause and only where
+        robots.txt allows; None when there is none to read or it cannot be read."""
+        url = next_page_url(parsed, page_url, feed_url, page, feed.page_param)
+        if url is None or url in visited:
+            return None
+        if self.robots is not None and feed.robots_txt and not self.robots.allows(url):
+            logger.info("feed page not read: robots.txt disallows it feed=%s url=%s", feed.url, url)
+            return None
+        if self.stop.wait(self.hosts.delay_s):  # as between any two requests to one host
+            raise Interrupted(f"stopped before the older page {url} of {feed.url}")
+        FEED_PAGES.inc()
+        fetched = self.fetch(url, {})
+        if isinstance(fetched, FetchFailure) or fetched.status != 200:
+            why = fetched.reason if isinstance(fetched, FetchFailure) else f"HTTP {fetched.status}"
+            logger.info("feed page not read feed=%s url=%s error=%s", feed.url, url, why)
+            return None
+        older = parse_feed(fetched.body, fetched.headers, fetched.url)
+        if isinstance(older, FeedParseError):
+            logger.info("feed page not read feed=%s url=%s error=%s", feed.url, url, older.reason)
+            return None
+        return fetched.url, older
+
+    def _report_gap(self, feed: FeedConfig, gap: Gap, listed: int, new: int) -> None:
+        FEED_GAPS.labels(feed.url).inc()
+        logger.warning(
+            "feed gap: entries may be missing feed=%s listed=%d new=%d missing=%s",
+            feed.url,
+            listed,
+            new,
+            gap_period(gap),
+        )
+
+    def _send_new_entries(self, read: FeedRead) -> int:
+        """Send the entries not sent before (or changed), then remember them; how many were
+        sent. An entry too big to send even with its text capped is dead-lettered and
+        remembered like a sent one: it is not sent again on every poll."""
+        batch, fresh = read.batch, read.unseen.to_send
         dead: list[str] = []  # the error types of the entries dead-lettered
         for i in fresh:
             message = cap_entry(batch.messages[i], self.max_body_bytes)
@@ -199,7 +374,7 @@ class Poller:
         self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
         for error_type in dead:  # counted once delivered: a poll that fails is done again
             DEAD_LETTERS.labels("poller", error_type).inc()
-        return len(fresh), len(batch.messages), batch.skipped_summary()
+        return len(fresh)
 
     def _dead_letter(self, entry: EntryMessage, refused: RefusedRecord) -> str:
         """The entry whose record was refused, sent to the dead-letter topic; its error type."""
@@ -243,6 +418,8 @@ class Poller:
         if result is not None and result.status in ("new_entries", "not_modified"):
             interval = adapt_interval(interval, result.sent, result.entries, bounds)
             self.intervals[feed.url] = interval
+        now = self.clock()
+        pace = result.pace if result is not None else None
         return next_poll_s(
             interval_s=interval,
             bounds=bounds,
@@ -250,8 +427,10 @@ class Poller:
             errors=self.errors.get(feed.url, 0),
             headers=result.headers if result else {},
             feed_ttl_s=result.ttl_s if result else None,
-            now=datetime.now(UTC),
+            now=now,
             jitter=self.rng.random(),
+            pace_s=pace.wait_limit_s(now.timestamp()) if pace and self.watch_gaps else None,
+            after_gap=self.watch_gaps and result is not None and result.gap is not None,
         )
 
     def run(self) -> None:
@@ -283,7 +462,7 @@ class Poller:
                 continue
             if self.hosts.may_start(host := host_of(feed.url), now):
                 self.hosts.started(host, now)
-                in_flight[feed.url] = pool.submit(self._poll_and_log, feed)
+                in_flight[feed.url] = pool.submit(self.poll_and_log, feed)
 
     def _collect(self, in_flight: dict[str, Future[float]], due: dict[str, float]) -> None:
         for url, future in list(in_flight.items()):
@@ -292,8 +471,8 @@ class Poller:
                 self.hosts.finished(host_of(url))
                 due[url] = time.monotonic() + future.result()
 
-    def _poll_and_log(self, feed: FeedConfig) -> float:
-        polled_at = utc_now_iso()
+    def poll_and_log(self, feed: FeedConfig) -> float:
+        polled_at = iso_utc(self.clock())
         try:
             result = self.poll_feed(feed)
         except Interrupted:
@@ -330,6 +509,10 @@ class Poller:
     def _record_health(
         self, feed: FeedConfig, result: PollResult, polled_at: str, delay: float
     ) -> None:
+        if result.pace is not None:
+            self.paces[feed.url] = result.pace
+        pace = self.paces.get(feed.url, FeedPace())
+        gaps = pace.recent_gaps(parse_iso(polled_at).timestamp())
         health = FeedHealth(
             last_poll_at=polled_at,
             last_status=result.status,
@@ -338,6 +521,9 @@ class Poller:
             last_error=result.error or "",
             next_poll_at=iso_utc(parse_iso(polled_at) + timedelta(seconds=delay)),
             skipped_entries=result.skipped_entries,
+            gaps_last_day=len(gaps),
+            last_gap_at=iso_utc(datetime.fromtimestamp(gaps[-1].at, UTC)) if gaps else "",
+            last_gap_missed=gap_period(gaps[-1]) if gaps else "",
         )
         try:
             self.state.record_health(feed.url, health)

@@ -1,9 +1,13 @@
-"""When to poll a feed next (pure): the adaptive interval, the server's own hints, bounds,
-backoff on errors, and jitter so that feeds added together do not stay in step.
+"""When to poll a feed next (pure): the adaptive interval, the feed's pace, the server's
+own hints, bounds, backoff on errors, and jitter so that feeds added together do not stay in
+step.
 
-next = clamp(max(adaptive, feed <ttl> or sy:updatePeriod, Cache-Control max-age, Expires,
-Retry-After), min, max) * jitter — the server's hints can only lengthen the wait, never make
-us poll faster than our adaptive interval.
+next = clamp(max(min(adaptive, pace limit), feed <ttl> or sy:updatePeriod, Cache-Control
+max-age, Expires, Retry-After), min, max) * jitter — the server's hints can only lengthen
+the wait, never make us poll faster than our own interval. The pace limit
+(ingest/pace.py) only shortens it: the wait in which the feed fills half its window. Right
+after a probable gap the next poll is as soon as the bounds allow, whatever the feed's
+TTL and cache headers say (a Retry-After is still obeyed).
 """
 
 from __future__ import annotations
@@ -53,12 +57,16 @@ def _until(http_date: str | None, now: datetime) -> float | None:
         return None
 
 
-def server_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
-    """The longest wait the response asks for: Retry-After (seconds or HTTP-date, RFC 9110
-    section 10.2.3), Cache-Control max-age (RFC 9111 section 5.2.2.1), Expires."""
-    hints = []
+def retry_after_s(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Retry-After: seconds or an HTTP-date (RFC 9110 section 10.2.3)."""
     retry = headers.get("retry-after")
-    hints.append(_seconds(retry) if retry and retry.strip().isdigit() else _until(retry, now))
+    return _seconds(retry) if retry and retry.strip().isdigit() else _until(retry, now)
+
+
+def server_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
+    """The longest wait the response asks for: Retry-After, Cache-Control max-age (RFC 9111
+    section 5.2.2.1), Expires."""
+    hints = [retry_after_s(headers, now)]
     for directive in headers.get("cache-control", "").split(","):
         name, _, value = directive.strip().partition("=")
         if name.lower() == "max-age":
@@ -78,15 +86,22 @@ def next_poll_s(
     feed_ttl_s: float | None,
     now: datetime,
     jitter: float,
+    pace_s: float | None = None,
+    after_gap: bool = False,
 ) -> float:
-    """`jitter` in [0, 1): the delay is spread over +-10 % of its value."""
+    """`jitter` in [0, 1): the delay is spread over +-10 % of its value. `pace_s`: the pace
+    limit, None when the pace bounds nothing; `after_gap`: this poll found a probable gap."""
     if status == "gone":
         return GONE_PROBE_S
     hint = server_hint_s(headers, now)
     if status == "error":
         wait = backoff_delay_s(errors - 1, interval_s, ERROR_CAP_S, jitter)
         return max(wait, hint or 0.0)  # 429/503 with Retry-After: never sooner than asked
-    wanted = max(interval_s, feed_ttl_s or 0.0, hint or 0.0)
+    if after_gap:
+        wanted = max(bounds.min_s, retry_after_s(headers, now) or 0.0)
+    else:
+        own = interval_s if pace_s is None else min(interval_s, pace_s)
+        wanted = max(own, feed_ttl_s or 0.0, hint or 0.0)
     return bounds.clamp(wanted) * (0.9 + 0.2 * jitter)
 
 

@@ -102,6 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_concurrency", int, 16, "feeds polled at the same time"),
     Setting("poll_host_concurrency", int, 1, "requests in flight to one host at most"),
     Setting("poll_host_delay_s", float, 0.5, "pause between two requests to one host"),
+    Setting(
+        "poll_max_pages",
+        int,
+        10,
+        "pages of a feed read in one poll at most, its own included, to close a probable gap",
+    ),
     Setting("dedupe_window_s", int, 7 * 24 * 3600, "how long an article is remembered for dedupe"),
     Setting(
         "dedupe_bucket_bits",
@@ -193,6 +199,7 @@ class Settings:
     poll_concurrency: int
     poll_host_concurrency: int
     poll_host_delay_s: float
+    poll_max_pages: int
     dedupe_window_s: int
     dedupe_bucket_bits: int
     story_window_s: int

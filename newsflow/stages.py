@@ -264,6 +264,8 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
         stop=stop,
         concurrency=max(1, settings.poll_concurrency),
         hosts=HostLimiter(max(1, settings.poll_host_concurrency), settings.poll_host_delay_s),
+        max_pages=max(1, settings.poll_max_pages),
+        robots=robots_policy(fetcher, settings.user_agent),
     )
 
     def close() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ingest.feed_health import FeedHealth, Validators
 from ingest.fetching import FetchFailure, FetchResponse
 from schemas.limits import too_large_reason
 from schemas.records import InRecord, OutRecord, RefusedRecord
@@ -58,28 +57,6 @@ class FakeSink:
         self.sent.extend(r for r in self.pending if r.topic not in self.refuse_topics)
         self.pending.clear()
         return refused
-
-
-@dataclass
-class InMemoryFeedState:
-    saved: dict[str, Validators] = field(default_factory=dict)
-    seen: dict[str, str] = field(default_factory=dict)
-    health: dict[str, FeedHealth] = field(default_factory=dict)
-
-    def validators(self, feed_url: str) -> Validators:
-        return self.saved.get(feed_url, Validators())
-
-    def save_validators(self, feed_url: str, validators: Validators) -> None:
-        self.saved[feed_url] = validators
-
-    def unseen(self, fingerprints: dict[str, str]) -> set[str]:
-        return {i for i, fp in fingerprints.items() if self.seen.get(i) != fp}
-
-    def mark_seen(self, fingerprints: dict[str, str]) -> None:
-        self.seen.update(fingerprints)
-
-    def record_health(self, feed_url: str, health: FeedHealth) -> None:
-        self.health[feed_url] = health
 
 
 @dataclass

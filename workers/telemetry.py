@@ -145,6 +145,18 @@ FEED_ENTRIES_SKIPPED = Metric(
     kind="counter",
     label_names=("reason",),
 )
+FEED_GAPS = Metric(
+    name="newsflow_feed_gaps",
+    doc="Polls that found every entry new and the feed's window full, and no older page "
+    "that closed the gap: entries may have been missed (ingest/pace.py)",
+    kind="counter",
+    label_names=("feed",),
+)
+FEED_PAGES = Metric(
+    name="newsflow_feed_pages",
+    doc="Older pages of feeds read after a probable gap (ingest/paging.py)",
+    kind="counter",
+)
 
 METRICS = (
     STAGE_MESSAGES,
@@ -158,6 +170,8 @@ METRICS = (
     FEED_POLLS,
     FEED_ENTRIES,
     FEED_ENTRIES_SKIPPED,
+    FEED_GAPS,
+    FEED_PAGES,
 )
 
 

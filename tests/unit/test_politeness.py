@@ -4,10 +4,11 @@ from collections.abc import Mapping
 from ingest.feed_health import FeedHealth
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
+from ingest.memory_feed_state import InMemoryFeedState
 from ingest.politeness import HostLimiter, host_of
 from ingest.poller import Poller
 from schemas.topics import Topics
-from tests.fakes import FakeSink, InMemoryFeedState
+from tests.fakes import FakeSink
 
 
 def test_one_request_in_flight_per_host_and_a_pause_between_two() -> None:

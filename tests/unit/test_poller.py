@@ -2,13 +2,14 @@ import json
 
 import pytest
 
-from ingest.feed_health import Validators
+from ingest.feed_health import Unseen, Validators
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
+from ingest.memory_feed_state import InMemoryFeedState
 from ingest.poller import Poller
 from schemas.contracts import problems
 from schemas.topics import Topics
-from tests.fakes import FakeSink, InMemoryFeedState, ScriptedFetch
+from tests.fakes import FakeSink, ScriptedFetch
 
 FEED_URL = "http://feeds.example/rss"
 
@@ -86,7 +87,7 @@ def test_not_modified_sends_nothing() -> None:
 def test_a_failed_flush_leaves_entries_unseen_so_they_are_sent_again() -> None:
     fetch, state = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState()
     poller = _poller(fetch, state, FakeSink(fail_flushes=1))
-    poller._poll_and_log(poller.feeds[0])
+    poller.poll_and_log(poller.feeds[0])
     assert state.seen == {} and poller.errors[FEED_URL] == 1
     poller.sink = FakeSink()
     assert poller.poll_feed(poller.feeds[0]).sent == 1
@@ -95,7 +96,7 @@ def test_a_failed_flush_leaves_entries_unseen_so_they_are_sent_again() -> None:
 def test_feed_health_is_recorded_for_status() -> None:
     fetch, state = ScriptedFetch({FEED_URL: _ok(_rss("a"))}), InMemoryFeedState()
     poller = _poller(fetch, state, FakeSink())
-    poller._poll_and_log(poller.feeds[0])
+    poller.poll_and_log(poller.feeds[0])
     healthy = state.health[FEED_URL]
     assert (healthy.last_status, healthy.errors_in_a_row, healthy.last_error) == (
         "new_entries",
@@ -104,7 +105,7 @@ def test_feed_health_is_recorded_for_status() -> None:
     )
     assert healthy.last_success_at == healthy.last_poll_at < healthy.next_poll_at
     fetch.responses[FEED_URL] = FetchFailure(FEED_URL, "connection refused", "network")
-    poller._poll_and_log(poller.feeds[0])
+    poller.poll_and_log(poller.feeds[0])
     failing = state.health[FEED_URL]
     assert (failing.last_status, failing.errors_in_a_row) == ("error", 1)
     assert failing.last_success_at == healthy.last_success_at
@@ -118,19 +119,19 @@ def test_broken_feeds_are_per_feed_errors_with_backoff() -> None:
         FetchResponse(200, FEED_URL, {}, b"\x00 binary garbage"),
     ):
         poller = _poller(ScriptedFetch({FEED_URL: failure}), InMemoryFeedState(), FakeSink())
-        first = poller._poll_and_log(poller.feeds[0])
-        second = poller._poll_and_log(poller.feeds[0])
+        first = poller.poll_and_log(poller.feeds[0])
+        second = poller.poll_and_log(poller.feeds[0])
         assert poller.errors[FEED_URL] == 2
         assert second >= first * 0.9  # the delay grows (jittered), never shrinks to a hot loop
 
 
 def test_a_bug_on_one_feed_is_that_feeds_error_and_polling_goes_on() -> None:
     class Exploding(InMemoryFeedState):
-        def unseen(self, fingerprints: dict[str, str]) -> set[str]:
+        def unseen(self, fingerprints: dict[str, str]) -> Unseen:
             raise KeyError("boom")
 
     poller = _poller(ScriptedFetch({FEED_URL: _ok(_rss("a"))}), Exploding(), FakeSink())
-    delay = poller._poll_and_log(poller.feeds[0])
+    delay = poller.poll_and_log(poller.feeds[0])
     assert delay > 0 and poller.errors[FEED_URL] == 1
     assert "KeyError" in poller.state.health[FEED_URL].last_error  # type: ignore[attr-defined]
 
@@ -141,14 +142,14 @@ def test_gone_feeds_are_muted_and_probed_weekly() -> None:
         InMemoryFeedState(),
         FakeSink(),
     )
-    delay = poller._poll_and_log(poller.feeds[0])
+    delay = poller.poll_and_log(poller.feeds[0])
     assert delay == 7 * 24 * 3600 and poller.state.health[FEED_URL].last_status == "gone"  # type: ignore[attr-defined]
 
 
 def test_retry_after_is_honoured_on_429() -> None:
     busy = FetchResponse(429, FEED_URL, {"retry-after": "5000"}, b"")
     poller = _poller(ScriptedFetch({FEED_URL: busy}), InMemoryFeedState(), FakeSink())
-    assert poller._poll_and_log(poller.feeds[0]) >= 5000
+    assert poller.poll_and_log(poller.feeds[0]) >= 5000
 
 
 def test_a_permanent_redirect_is_followed_from_then_on() -> None:
@@ -164,7 +165,7 @@ def test_a_permanent_redirect_is_followed_from_then_on() -> None:
 def test_the_interval_adapts_to_what_polls_bring() -> None:
     fetch = ScriptedFetch({FEED_URL: FetchResponse(304, FEED_URL, {}, b"")})
     poller = _poller(fetch, InMemoryFeedState(), FakeSink())
-    delays = [poller._poll_and_log(poller.feeds[0]) for _ in range(3)]
+    delays = [poller.poll_and_log(poller.feeds[0]) for _ in range(3)]
     assert poller.intervals[FEED_URL] == pytest.approx(60 * 1.25**3)
     assert delays[-1] > delays[0] * 1.2
 

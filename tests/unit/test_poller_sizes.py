@@ -5,11 +5,12 @@ import json
 
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchResponse
+from ingest.memory_feed_state import InMemoryFeedState
 from ingest.poller import Poller
 from ingest.text_caps import DEFAULT_MAX_BODY_BYTES
 from schemas.contracts import problems
 from schemas.topics import Topics
-from tests.fakes import FakeSink, InMemoryFeedState, ScriptedFetch
+from tests.fakes import FakeSink, ScriptedFetch
 
 FEED_URL = "http://feeds.example/rss"
 
@@ -84,7 +85,7 @@ def test_entries_with_nothing_to_fetch_and_no_text_are_counted_in_the_feed_healt
         _item("js", "", link="javascript:alert(1)"),
     )
     poller = _poller(feed, state, sink)
-    poller._poll_and_log(poller.feeds[0])
+    poller.poll_and_log(poller.feeds[0])
     health = state.health[FEED_URL]
     assert health.skipped_entries == "no_link=1 unsupported_link_scheme=1"
     assert len(sink.sent) == 1

@@ -55,7 +55,12 @@ def test_adapt_interval(interval: float, new: int, total: int, expected: float) 
 
 
 def _next(
-    status: str, errors: int = 0, headers: dict[str, str] | None = None, ttl: float | None = None
+    status: str,
+    errors: int = 0,
+    headers: dict[str, str] | None = None,
+    ttl: float | None = None,
+    pace: float | None = None,
+    gap: bool = False,
 ) -> float:
     return next_poll_s(
         interval_s=600,
@@ -66,6 +71,8 @@ def _next(
         feed_ttl_s=ttl,
         now=NOW,
         jitter=0.5,
+        pace_s=pace,
+        after_gap=gap,
     )
 
 
@@ -83,6 +90,21 @@ NEXT = [
     ("first-error", _next("error", errors=1), 450),
     ("third-error-backs-off", _next("error", errors=3), 1800),
     ("error-honours-retry-after", _next("error", errors=1, headers={"retry-after": "3600"}), 3600),
+    ("pace-shortens", _next("new_entries", pace=240), 240),
+    ("pace-never-lengthens", _next("new_entries", pace=5000), 600),
+    ("pace-within-bounds", _next("new_entries", pace=5), 60),
+    ("ttl-still-lengthens-pace", _next("new_entries", pace=240, ttl=1800), 1800),
+    ("after-gap-soon", _next("new_entries", pace=240, gap=True), 60),
+    (
+        "after-gap-ttl-and-cache-ignored",
+        _next("new_entries", ttl=1800, headers={"cache-control": "max-age=900"}, gap=True),
+        60,
+    ),
+    (
+        "after-gap-retry-after-obeyed",
+        _next("new_entries", headers={"retry-after": "300"}, gap=True),
+        300,
+    ),
 ]
 
 

@@ -24,13 +24,14 @@ from ingest.extract import extract_page, page_text
 from ingest.extract_stage import ExtractStage, FetchOnDemand
 from ingest.feeds import FeedConfig
 from ingest.fetching import ABORTED, FetchFailure, FetchResponse, raise_if_aborted
+from ingest.memory_feed_state import InMemoryFeedState
 from ingest.poller import Poller
 from ingest.time_budget import CHECK_S, OverBudget, cut_short, next_alarm_s, time_budget
 from newsflow.logs import configure_logging
 from newsflow.stages import feed_fetch, robots_policy
 from schemas.contracts import example
 from schemas.topics import Topics
-from tests.fakes import FakeSink, FakeSource, InMemoryFeedState, ScriptedFetch, record
+from tests.fakes import FakeSink, FakeSource, ScriptedFetch, record
 from workers.backoff import Backoff
 from workers.errors import Interrupted
 from workers.runner import WorkerLoop
