@@ -85,8 +85,9 @@ class FeedPace:
 def probable_gap(pace: FeedPace, listed: int, never_seen: int) -> bool:
     """Whether a poll that read `listed` entries, `never_seen` of them new to us, may have
     missed some: every entry new, and at least as many as the window held when last read.
-    Never on a feed's first read (everything in it is new, and nothing was missed)."""
-    return pace.read_at is not None and listed > 0 and never_seen == listed >= pace.window
+    Never on a feed's first read (everything in it is new, and nothing was missed), nor
+    when the feed was empty last time (no window known: its first entries are no gap)."""
+    return pace.read_at is not None and pace.window > 0 and never_seen == listed >= pace.window
 
 
 def _decayed_rate(pace: FeedPace, now: float, new: int) -> float:

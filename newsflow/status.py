@@ -56,19 +56,26 @@ def _wrapped_error(error: str, width: int) -> list[str]:
 def format_feeds(
     feeds: Sequence[tuple[FeedConfig, FeedHealth]], width: int = STATUS_WIDTH
 ) -> list[str]:
-    """One row a feed; under it, its last error in full and the entries its last poll skipped."""
+    """One row a feed; under it, its last error in full, the entries its last poll skipped,
+    and its last gap (entries it may have missed) when it had one in the last 24 hours."""
     lines = [
-        f"{'outlet':<24} {'status':<12} {'last ok':<8} {'errors':>6} {'skipped':>7} {'next':<8}"
+        f"{'outlet':<24} {'status':<12} {'last ok':<8} {'errors':>6} {'skipped':>7} "
+        f"{'gaps 24h':>8} {'next':<8}"
     ]
     for feed, health in feeds:
         lines.append(
             f"{feed.outlet[:24]:<24} {health.last_status or 'not polled':<12} "
             f"{_when(health.last_success_at):<8} {health.errors_in_a_row:>6} "
-            f"{health.skipped_count:>7} {_when(health.next_poll_at):<8}"
+            f"{health.skipped_count:>7} {health.gaps_last_day:>8} {_when(health.next_poll_at):<8}"
         )
         lines += _wrapped_error(health.last_error, width)
         if health.skipped_entries:
             lines.append(f"  skipped entries: {health.skipped_entries}")
+        if health.gaps_last_day:
+            lines.append(
+                f"  last gap: {health.last_gap_at}, may have missed the entries "
+                f"{health.last_gap_missed}"
+            )
     return lines
 
 

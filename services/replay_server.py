@@ -3,6 +3,9 @@
 `newsflow run --demo` serves the bundled demo (demo/stories.toml) with it, so the pipeline
 runs with no internet; the end-to-end tests serve their own stories. It answers conditional
 GETs with 304 like a well-behaved news site, so the poller's validators are exercised too.
+A held-back site releases its stories over time, and its feeds list only their newest
+stories, each outlet's feed paged as real ones are (or not at all): the poller meets the
+bursts and the windows of real feeds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from schemas.timestamps import parse_iso
 
@@ -81,7 +85,23 @@ def render_page(outlet: Outlet, story: Story) -> str:
 """
 
 
-def render_feed(outlet: Outlet, stories: list[Story], base_url: str) -> str:
+Paging = Literal["none", "rfc5005", "wordpress"]
+WORDPRESS_GENERATOR = "<generator>https://wordpress.org/?v=6.4.2</generator>"
+
+
+@dataclass(frozen=True)
+class FeedStyle:
+    """How a held-back outlet's feed lists its stories: its newest `window` (None: the
+    release's), and its older ones on pages: none, RFC 5005 (a rel="next" link to ?page=N),
+    or WordPress (?paged=N, a 404 past the last page, the generator naming WordPress)."""
+
+    window: int | None = None
+    paging: Paging = "none"
+
+
+def render_feed(
+    outlet: Outlet, stories: list[Story], base_url: str, channel_extra: str = ""
+) -> str:
     items = []
     for story in stories:
         link = f"{base_url}/{outlet.slug}/{story.slug}.html"
@@ -93,9 +113,11 @@ def render_feed(outlet: Outlet, stories: list[Story], base_url: str) -> str:
             f"<pubDate>{when}</pubDate><description>{lead}</description></item>"
         )
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
         f"<title>{html.escape(outlet.name)}</title><link>{base_url}/{outlet.slug}/</link>"
-        f"<language>{outlet.language}</language>{''.join(items)}</channel></rss>\n"
+        f"<language>{outlet.language}</language>{channel_extra}{''.join(items)}"
+        "</channel></rss>\n"
     )
 
 
@@ -108,6 +130,9 @@ class Release:
     per_s: float | None = None
     started_at: float | None = None  # time.monotonic() of release(); None: held back
     window: int = 100
+    # When each story comes out, seconds after release(), by (outlet, slug): a timeline
+    # with bursts and quiet spells. None: in the story set's order, as per_s says.
+    at_s: dict[tuple[str, str], float] | None = None
 
     def count(self, now: float, total: int) -> int:
         if self.started_at is None:
@@ -115,6 +140,11 @@ class Release:
         if self.per_s is None:
             return total
         return min(total, int((now - self.started_at) * self.per_s) + 1)
+
+    def is_out(self, story: Story, order: int, now: float, total: int) -> bool:
+        if self.at_s is None or self.started_at is None:
+            return order < self.count(now, total)
+        return self.at_s[(story.outlet, story.slug)] <= now - self.started_at
 
 
 @dataclass
@@ -125,7 +155,9 @@ class ReplaySite:
     stories: StorySet
     base_url: str
     release: Release | None = None
+    styles: dict[str, FeedStyle] = field(default_factory=dict)  # by outlet slug
     routes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # GETs by path and query
     _order: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -145,19 +177,47 @@ class ReplaySite:
         if self.release is not None:
             self.release.per_s, self.release.started_at = per_s, time.monotonic()
 
-    def released_feed(self, slug: str, release: Release) -> bytes:
+    def released_feed(self, slug: str, release: Release, page: int = 1) -> bytes | None:
+        """The feed's page `page` of the stories out now (1: the feed itself); None for a
+        page past the last of a feed paged WordPress's way (its 404)."""
         outlet = next(o for o in self.stories.outlets if o.slug == slug)
-        out = release.count(time.monotonic(), len(self.stories.stories))
-        own = [s for s in self.stories.of(slug) if self._order[(s.outlet, s.slug)] < out]
-        return render_feed(outlet, own[-release.window :], self.base_url).encode("utf-8")
-
-    def body_of(self, path: str) -> tuple[str, bytes] | None:
-        if path not in self.routes:
+        now, total = time.monotonic(), len(self.stories.stories)
+        own = [
+            s
+            for s in self.stories.of(slug)
+            if release.is_out(s, self._order[(s.outlet, s.slug)], now, total)
+        ]
+        style = self.styles.get(slug, FeedStyle())
+        window = style.window or release.window
+        end = len(own) - (page - 1) * window
+        listed = own[max(0, end - window) : max(0, end)]
+        if page > 1 and (style.paging == "none" or not listed):
             return None
-        content_type, body = self.routes[path]
-        if self.release is not None and path.startswith("/feeds/"):
-            slug = path.removeprefix("/feeds/").removesuffix(".xml")
-            body = self.released_feed(slug, self.release)
+        extra = ""
+        if style.paging == "wordpress":
+            extra = WORDPRESS_GENERATOR
+        elif style.paging == "rfc5005" and end > window:
+            extra = (
+                f'<atom:link rel="next" href="{self.base_url}/feeds/{slug}.xml?page={page + 1}"/>'
+            )
+        return render_feed(outlet, listed, self.base_url, extra).encode("utf-8")
+
+    def body_of(self, target: str) -> tuple[str, bytes] | None:
+        """What a GET of `target` (a path, perhaps with a query) answers; None: a 404."""
+        self.requests[target] = self.requests.get(target, 0) + 1
+        parts = urlsplit(target)
+        if parts.path not in self.routes:
+            return None
+        content_type, body = self.routes[parts.path]
+        if self.release is not None and parts.path.startswith("/feeds/"):
+            slug = parts.path.removeprefix("/feeds/").removesuffix(".xml")
+            query = parse_qs(parts.query)
+            number = (query.get("page") or query.get("paged") or ["1"])[0]
+            page = int(number) if number.isdigit() and int(number) > 0 else 1
+            released = self.released_feed(slug, self.release, page)
+            if released is None:
+                return None
+            body = released
         return content_type, body
 
     def feed_urls(self) -> list[tuple[Outlet, str]]:
@@ -185,7 +245,7 @@ def _handler_for(site: ReplaySite) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
-            found = site.body_of(self.path.split("?", 1)[0])
+            found = site.body_of(self.path)
             if found is None:
                 self.send_error(404)
                 return
@@ -217,10 +277,15 @@ class ReplayServer:
 
     @classmethod
     def start(
-        cls, stories: StorySet, port: int = 0, release: Release | None = None
+        cls,
+        stories: StorySet,
+        port: int = 0,
+        release: Release | None = None,
+        styles: dict[str, FeedStyle] | None = None,
     ) -> ReplayServer:
         server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
-        site = ReplaySite(stories, f"http://127.0.0.1:{server.server_address[1]}", release)
+        address = f"http://127.0.0.1:{server.server_address[1]}"
+        site = ReplaySite(stories, address, release, styles or {})
         server.RequestHandlerClass = _handler_for(site)
         thread = threading.Thread(target=server.serve_forever, name="replay-server", daemon=True)
         thread.start()

@@ -25,7 +25,7 @@ READ = FeedPace(window=20, read_at=T0, polled_at=T0)
         (READ, 20, 19, False),  # one entry seen before: the window reaches back
         (READ, 12, 12, False),  # all new but fewer than the window held: nothing pushed out
         (READ, 0, 0, False),  # an empty feed
-        (FeedPace(window=0, read_at=T0), 3, 3, True),  # the feed was empty when last read
+        (FeedPace(window=0, read_at=T0), 3, 3, False),  # empty when last read: no window known
     ],
 )
 def test_the_gap_rule(pace: FeedPace, listed: int, never_seen: int, gap: bool) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.replay_server import Outlet, Release, ReplaySite, Story, StorySet
+from services.replay_server import FeedStyle, Outlet, Release, ReplaySite, Story, StorySet
 
 STORIES = StorySet(
     (Outlet("a", "A", "en"), Outlet("b", "B", "en")),
@@ -43,3 +43,36 @@ def test_a_held_back_site_shows_released_stories_only_in_its_feeds() -> None:
     after = site.body_of("/feeds/a.xml")
     assert after is not None and after[1].count(b"<item>") == 2  # the window of 3 released
     assert site.body_of("/a/s1.html") is not None  # pages are there all along
+
+
+def _items(site: ReplaySite, target: str) -> list[str] | None:
+    found = site.body_of(target)
+    if found is None:
+        return None
+    body = found[1].decode()
+    return [part.split("</title>")[0] for part in body.split("<item><title>")[1:]]
+
+
+def test_a_timeline_releases_stories_at_their_times_and_feeds_page_older_ones() -> None:
+    at_s = {("a", f"s{n}"): 0.0 if n < 3 else 3600.0 for n in range(6)}
+    site = ReplaySite(
+        STORIES,
+        "http://127.0.0.1:1",
+        Release(window=1, at_s=at_s),
+        {"a": FeedStyle(paging="rfc5005"), "b": FeedStyle(window=2, paging="wordpress")},
+    )
+    site.start_release()
+    assert _items(site, "/feeds/a.xml") == ["Story 1"]  # s1 out, s3 and s5 in an hour
+    assert _items(site, "/feeds/a.xml?page=2") is None  # nothing older
+    site.release.at_s = dict.fromkeys(at_s, 0.0) | {  # type: ignore[union-attr]
+        ("b", f"s{n}"): 0.0 for n in range(0, 6, 2)
+    }
+    assert _items(site, "/feeds/a.xml") == ["Story 5"]
+    assert b'rel="next"' in site.body_of("/feeds/a.xml")[1]  # type: ignore[index]
+    assert _items(site, "/feeds/a.xml?page=2") == ["Story 3"]
+    assert _items(site, "/feeds/a.xml?page=3") == ["Story 1"]
+    assert b'rel="next"' not in site.body_of("/feeds/a.xml?page=3")[1]  # type: ignore[index]
+    assert _items(site, "/feeds/b.xml") == ["Story 2", "Story 4"]
+    assert _items(site, "/feeds/b.xml?paged=2") == ["Story 0"]
+    assert _items(site, "/feeds/b.xml?paged=3") is None  # WordPress: a 404 past the end
+    assert site.requests["/feeds/b.xml?paged=3"] == 1

@@ -33,7 +33,7 @@ def _without_spaces(lines: list[str]) -> str:
 
 def test_the_whole_error_is_shown_wrapped_and_aligned_under_the_row() -> None:
     header, row, *error = format_feeds([(FEED, _health(last_error=LONG_ERROR))], width=80)
-    assert row.split() == ["Example", "News", "error", "06:41:03", "3", "0", "07:51:03"]
+    assert row.split() == ["Example", "News", "error", "06:41:03", "3", "0", "0", "07:51:03"]
     assert len(error) > 1 and all(len(line) <= 80 for line in [header, row, *error])
     assert error[0].startswith("  last error: not a readable feed")
     indent = " " * len("  last error: ")
@@ -63,13 +63,25 @@ def test_line_breaks_of_an_error_are_kept() -> None:
             ["  skipped entries: invalid_link=1 no_link=2"],
         ),
         (FeedHealth(), []),
+        (
+            _health(
+                last_status="new_entries",
+                gaps_last_day=2,
+                last_gap_at="2026-11-29T07:41:03.512Z",
+                last_gap_missed="published 2026-11-29T07:02:00.000Z..2026-11-29T07:30:00.000Z",
+            ),
+            [
+                "  last gap: 2026-11-29T07:41:03.512Z, may have missed the entries published "
+                "2026-11-29T07:02:00.000Z..2026-11-29T07:30:00.000Z"
+            ],
+        ),
     ],
-    ids=["healthy", "skipped-entries", "never-polled"],
+    ids=["healthy", "skipped-entries", "never-polled", "gaps"],
 )
 def test_rows_of_feeds_without_errors(health: FeedHealth, extra: list[str]) -> None:
     _, row, *rest = format_feeds([(FEED, health)])
     assert rest == extra
-    assert row.split()[-2] == str(health.skipped_count)
+    assert row.split()[-3:-1] == [str(health.skipped_count), str(health.gaps_last_day)]
 
 
 @pytest.mark.parametrize(
