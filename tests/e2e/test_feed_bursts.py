@@ -141,7 +141,7 @@ def test_bursts_are_read_whole_from_pages_and_reported_where_a_feed_has_none(
         unaccounted = [i for i, when in lost.items() if not any(g.may_hold(when) for g in gaps)]
         assert unaccounted == [], (
             f"{len(unaccounted)} of {len(lost)} lost entries unreported: lost at "
-            f"{sorted(set(lost[i] for i in unaccounted))}, gaps {gaps}\n{output[-3000:]}"
+            f"{sorted({lost[i] for i in unaccounted})}, gaps {gaps}\n{output[-3000:]}"
         )
         for outlet in ("rfc", "wp", "steady"):
             assert state.pace(f"{base}/feeds/{outlet}.xml").gaps == ()
