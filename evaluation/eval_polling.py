@@ -33,12 +33,12 @@ class Timeline:
     paged: bool = False
 
 
-def synthetic() -> list[Timeline]:
-    burst = bursts(count=40, size=60, within_s=10, quiet_s=(1200, 7200), seed=1)
+def synthetic(count: int) -> list[Timeline]:
+    burst = bursts(count=count, size=60, within_s=10, quiet_s=(1200, 7200), seed=1)
     return [
         Timeline("bursts of 60 in 10 s, no paging", burst, 20),
         Timeline("bursts of 60 in 10 s, RFC 5005 pages", burst, 20, paged=True),
-        Timeline("steady, one in 10 min", steady(count=300, every_s=600, seed=2), 20),
+        Timeline("steady, one in 10 min", steady(count=count * 15 // 2, every_s=600, seed=2), 20),
     ]
 
 
@@ -79,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path, nargs="?", help="shared data folder (ANT)")
     parser.add_argument("--windows", default="10,20", help="feed windows for the ANT outlets")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--bursts", type=int, default=40, help="bursts in the synthetic timeline")
+    parser.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     args = parser.parse_args(argv)
-    timelines = synthetic()
+    timelines = synthetic(args.bursts)
     if args.data_dir is not None:
         windows = [int(w) for w in args.windows.split(",")]
         timelines += ant_timelines(args.data_dir, windows)
@@ -104,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.data_dir is not None:
         print(f"Publication times from the {CITATION}.")
-    if args.json:
-        write_results(args.json, {"eval-polling": results})
+    if args.out:
+        write_results(args.out, {"eval-polling": results})
     return 0
 
 

@@ -18,6 +18,7 @@ from evaluation import (
     bench_poll,
     bench_tag,
     eval_dedupe,
+    eval_polling,
     eval_tags,
 )
 from evaluation.ant_corpus import CORPUS
@@ -96,6 +97,15 @@ def test_bench_poll_prints_and_writes_both_servers(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
     assert set(results) == {"304 not modified", "200 with 50 entries"}
     assert all(r["poller"]["checks_per_s"] > 0 for r in results.values())
+
+
+def test_eval_polling_prints_and_writes_both_rules(tmp_path: Path) -> None:
+    out = tmp_path / "polling.json"
+    assert eval_polling.main(["--bursts", "4", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["eval-polling"]
+    assert {r["rule"] for r in rows} == {"before", "now"} and len(rows) == 6
+    paged_now = next(r for r in rows if "RFC 5005" in r["timeline"] and r["rule"] == "now")
+    assert paged_now["lost"] == 0 and paged_now["pages"] > 0
 
 
 def test_eval_tags_scores_the_labelled_set_and_the_corpus(
