@@ -7,6 +7,7 @@ language = "en"          # hint for short texts; optional
 tags = ["region:north"]  # passed through to the articles; optional
 enabled = true           # optional, default true
 robots_txt = true        # optional, default true: obey the site's robots.txt for its pages
+                         # (and for the feed's older pages, read after a probable gap)
 min_interval_s = 60      # optional: this feed's own bounds on its polling interval
 max_interval_s = 3600
 page_param = "page"      # optional: the query parameter that numbers the feed's older pages,
@@ -15,6 +16,7 @@ page_param = "page"      # optional: the query parameter that numbers the feed's
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +88,13 @@ def _feed(index: int, raw: Any, problems: list[str]) -> FeedConfig | None:
     )
 
 
+_PARAM_NAME = re.compile(r"[A-Za-z0-9_.~-]+")  # RFC 3986 unreserved characters: no = & # ?
+
+
 def _page_param(value: object, where: str, problems: list[str]) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.strip() and value.strip().isidentifier():
+    if isinstance(value, str) and _PARAM_NAME.fullmatch(value.strip()):
         return value.strip()
     problems.append(f"{where}: page_param is a query parameter's name, not {value!r}")
     return None

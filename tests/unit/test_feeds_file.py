@@ -40,10 +40,16 @@ url = "https://example.org/rss"
 url = "https://example.org/ok"
 outlet = "Typo"
 langauge = "en"
+
+[[feed]]
+url = "https://example.org/paged"
+outlet = "Paged"
+page_param = "page=2&x"
 """
     with pytest.raises(FeedsFileError) as raised:
         parse_feeds(bad, Path("feeds.toml"))
-    assert len(raised.value.problems) == 4
+    assert len(raised.value.problems) == 5
+    assert "page_param is a query parameter's name" in str(raised.value)
     assert "langauge" in str(raised.value)
 
 
@@ -56,10 +62,11 @@ def test_per_feed_options_survive_a_round_trip_through_the_file(tmp_path: Path) 
     path = tmp_path / "feeds.toml"
     path.write_text(
         '[[feed]]\nurl = "https://a.example/rss"\noutlet = "A"\nrobots_txt = false\n'
-        "min_interval_s = 120\nmax_interval_s = 7200\n",
+        'min_interval_s = 120\nmax_interval_s = 7200\npage_param = "page"\n',
         encoding="utf-8",
     )
     [feed] = load_feeds(path)
     assert (feed.robots_txt, feed.min_interval_s, feed.max_interval_s) == (False, 120.0, 7200.0)
+    assert feed.page_param == "page"
     path.write_text(feeds_toml([feed]), encoding="utf-8")
     assert load_feeds(path) == [feed]
