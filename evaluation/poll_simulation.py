@@ -122,10 +122,10 @@ def simulate(
     schedule: Schedule = Schedule(),
     seed: int = 7,
 ) -> Outcome:
-    """Polls from the first entry's time until a poll after the last entry's; the first poll
-    sees the first entry alone (a new feed's first read)."""
+    """Polls from the time the feed first lists a full window (a feed added to newsflow in
+    its life, not at its birth) until a poll after the last entry's."""
     times = sorted(published)
-    clock = SimulatedClock(times[0])
+    clock = SimulatedClock(times[min(window, len(times)) - 1])
     feed = SimulatedFeed(times, window, clock, paged)
     state, sink = InMemoryFeedState(), CountingSink()
     poller = Poller(
@@ -160,10 +160,12 @@ def simulate(
     finally:
         quiet.setLevel(level)
     sent = sink.keys
+    # Entries the feed no longer listed when it was added are none of the poller's losses.
+    first = max(0, sum(t <= times[min(window, len(times)) - 1] for t in times) - window)
     ids = _article_ids(len(times))
-    lost = [i for i, article in enumerate(ids) if article not in sent]
+    lost = [i for i in range(first, len(times)) if ids[i] not in sent]
     in_gaps = sum(any(g.may_hold(times[i]) for g in gaps.values()) for i in lost)
-    return Outcome(len(times), len(lost), in_gaps, len(gaps), polls, feed.pages)
+    return Outcome(len(times) - first, len(lost), in_gaps, len(gaps), polls, feed.pages)
 
 
 def _article_ids(count: int) -> list[str]:

@@ -3,7 +3,11 @@ it (pure data: adapters/feed_state.py keeps them in Redis)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from ingest.pace import FeedPace
+from schemas.timestamps import iso_utc
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,16 @@ class FeedHealth:
         """How many entries the last poll skipped, whatever the reasons."""
         counts = (part.rpartition("=")[2] for part in self.skipped_entries.split())
         return sum(int(n) for n in counts if n.isdigit())
+
+
+def with_gaps(health: FeedHealth, pace: FeedPace, now: float) -> FeedHealth:
+    """The health with the feed's gaps of the last 24 hours as its pace keeps them."""
+    gaps = pace.recent_gaps(now)
+    if not gaps:
+        return replace(health, gaps_last_day=0, last_gap_at="", last_gap_missed="")
+    return replace(
+        health,
+        gaps_last_day=len(gaps),
+        last_gap_at=iso_utc(datetime.fromtimestamp(gaps[-1].at, UTC)),
+        last_gap_missed=gaps[-1].period(),
+    )

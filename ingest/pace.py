@@ -4,16 +4,21 @@ published, and how long the poller may wait before the feed's window overflows.
 A feed lists only its newest N entries (its window). When more than N are published
 between two polls, the oldest of them leave the window unseen. The poller cannot know
 what it never saw, but it can see that it may have missed some: a poll whose entries are
-all new, as many as the window holds, found no entry it had seen before, so the window
-did not reach back to the last poll (a *probable gap*). And it can keep such polls rare:
-wait no longer than the time the feed takes, at its pace, to fill a share of its window.
+all new to this feed (none of them listed by its last read), as many as the window held,
+and none dated before the newest entry read before, did not reach back to the last read
+(a *probable gap*). Whether an entry was seen through another feed does not matter here:
+outlets list one story in several feeds. And the poller can keep such polls rare: wait no
+longer than the time the feed takes, at its pace, to fill a share of its window.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from schemas.timestamps import iso_utc
 
 # The rate from polls is a count of new entries decaying with this time constant: a burst
 # weighs for about an hour, then the feed's quiet brings the rate (and the polls) down.
@@ -22,9 +27,16 @@ RATE_HORIZON_S = 3600.0
 # window: room for a feed publishing faster than its pace so far.
 WINDOW_SHARE = 0.5
 GAP_MEMORY_S = 24 * 3600.0  # gaps shown by `newsflow status`: those of the last day
-# A span of dates shorter than this says nothing of a rate (one entry, or a burst listed
-# alone): the dates' rate is taken over at least this long.
-MIN_DATED_SPAN_S = 60.0
+# The dates' rate is taken over at least the same hour: a window listing one burst alone
+# would otherwise say the feed publishes at the burst's speed all the time.
+MIN_DATED_SPAN_S = RATE_HORIZON_S
+# An entry listed by the last read is known by this many hex digits of its article id:
+# enough to tell a window's entries apart, small enough to keep every feed's last listing.
+LISTING_KEY_HEX = 12
+
+
+def listing_keys(article_ids: Iterable[str]) -> frozenset[str]:
+    return frozenset(i[:LISTING_KEY_HEX] for i in article_ids)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,20 @@ class Gap:
         before = self.before if self.before is not None else self.at
         return after <= published <= before
 
+    def period(self) -> str:
+        """What the gap may have lost, for logs and status: the entries published between
+        the newest read before and the oldest the poll found."""
+        after, before = _iso(self.after), _iso(self.before)
+        if after and before:
+            return f"published {after}..{before}"
+        if before:
+            return f"published before {before}"
+        return "undated"
+
+
+def _iso(epoch_s: float | None) -> str:
+    return "" if epoch_s is None else iso_utc(datetime.fromtimestamp(epoch_s, UTC))
+
 
 @dataclass(frozen=True)
 class FeedPace:
@@ -58,6 +84,8 @@ class FeedPace:
     oldest: float | None = None  # the oldest of those dates
     newest: float | None = None  # the newest entry date ever read
     gaps: tuple[Gap, ...] = ()  # those of the last GAP_MEMORY_S, oldest first
+    listed: frozenset[str] = field(default_factory=frozenset)  # listing_keys of the last read
+    gaps_in_a_row: int = 0  # reads in a row that were probable gaps
 
     def rate_at(self, now: float) -> float:
         """New entries a second, by the polls or by the dates the feed lists, whichever says
@@ -82,12 +110,29 @@ class FeedPace:
         return tuple(g for g in self.gaps if now - g.at < GAP_MEMORY_S)
 
 
-def probable_gap(pace: FeedPace, listed: int, never_seen: int) -> bool:
-    """Whether a poll that read `listed` entries, `never_seen` of them new to us, may have
-    missed some: every entry new, and at least as many as the window held when last read.
-    Never on a feed's first read (everything in it is new, and nothing was missed), nor
-    when the feed was empty last time (no window known: its first entries are no gap)."""
-    return pace.read_at is not None and pace.window > 0 and never_seen == listed >= pace.window
+def probable_gap(pace: FeedPace, article_ids: Collection[str], oldest: float | None) -> bool:
+    """Whether a read listing these entries (the oldest dated `oldest`) may have missed
+    some: none of them listed by the last read, at least as many as the window held then,
+    and none dated before the newest entry read before. Never on a feed's first read
+    (everything in it is new, and nothing was missed), nor when the feed was empty last
+    time (no window known: its first entries are no gap)."""
+    if pace.read_at is None or pace.window <= 0 or len(article_ids) < pace.window:
+        return False
+    if listing_keys(article_ids) & pace.listed:
+        return False
+    return not reaches_back(pace, oldest)
+
+
+def reaches_back(pace: FeedPace, oldest: float | None) -> bool:
+    """Whether a listing whose oldest entry is dated `oldest` goes back before the newest
+    entry read before: then nothing between the two reads was pushed out unseen."""
+    return oldest is not None and pace.newest is not None and oldest < pace.newest
+
+
+def closes_gap(pace: FeedPace, article_ids: Collection[str], oldest: float | None) -> bool:
+    """Whether an older page reaches back to the last read: it lists an entry the last read
+    listed, or one dated before the newest entry read then."""
+    return bool(listing_keys(article_ids) & pace.listed) or reaches_back(pace, oldest)
 
 
 def _decayed_rate(pace: FeedPace, now: float, new: int) -> float:
@@ -103,16 +148,23 @@ def after_poll(pace: FeedPace, now: float) -> FeedPace:
 
 
 def after_read(
-    pace: FeedPace, *, now: float, listed: int, new: int, dates: Iterable[float], gap: bool
+    pace: FeedPace,
+    *,
+    now: float,
+    listed: Collection[str],
+    new: int,
+    dates: Iterable[float],
+    gap: bool,
 ) -> FeedPace:
-    """A poll that read the feed: `listed` entries, `new` of them never seen, the entries'
-    dates (future dates are read as now: a wrong clock must not make the rate negative)."""
+    """A poll that read the feed: the article ids its first page listed, how many entries
+    were new over every page read, their dates (future dates are read as now: a wrong clock
+    must not make the rate negative), and whether it was a probable gap left open."""
     known = sorted(min(d, now) for d in dates)
     found = Gap(now, after=pace.newest, before=known[0] if known else None) if gap else None
     gaps = tuple(g for g in pace.gaps if now - g.at < GAP_MEMORY_S)
     newest = [d for d in (pace.newest, *known[-1:]) if d is not None]
     return FeedPace(
-        window=listed,
+        window=len(listed),
         read_at=now,
         polled_at=now,
         rate_per_s=_decayed_rate(pace, now, new),
@@ -120,6 +172,8 @@ def after_read(
         oldest=known[0] if known else None,
         newest=max(newest) if newest else None,
         gaps=(*gaps, found) if found else gaps,
+        listed=listing_keys(listed),
+        gaps_in_a_row=pace.gaps_in_a_row + 1 if gap else 0,
     )
 
 
@@ -138,6 +192,8 @@ def pace_fields(pace: FeedPace) -> dict[str, str]:
         "oldest": number(pace.oldest),
         "newest": number(pace.newest),
         "gaps": " ".join(":".join(number(v) for v in (g.at, g.after, g.before)) for g in pace.gaps),
+        "listed": " ".join(sorted(pace.listed)),
+        "gaps_in_a_row": str(pace.gaps_in_a_row),
     }
 
 
@@ -173,4 +229,6 @@ def pace_from_fields(fields: Mapping[str, str]) -> FeedPace:
         oldest=number("oldest"),
         newest=number("newest"),
         gaps=tuple(gaps),
+        listed=frozenset(fields.get("listed", "").split()),
+        gaps_in_a_row=count("gaps_in_a_row"),
     )

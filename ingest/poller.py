@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,11 +21,11 @@ from typing import Literal, Protocol
 import orjson
 
 from ingest.entries import EntryBatch, entry_messages
-from ingest.feed_health import FeedHealth, Unseen, Validators
+from ingest.feed_health import FeedHealth, Unseen, Validators, with_gaps
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
-from ingest.pace import FeedPace, Gap, after_poll, after_read, probable_gap
-from ingest.paging import next_page_url
+from ingest.pace import FeedPace, Gap, after_poll, after_read, closes_gap, probable_gap
+from ingest.paging import next_page_url, origin
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
 from ingest.schedule import Bounds, adapt_interval, next_poll_s, unconditional_due
@@ -103,59 +103,53 @@ class FeedToSend:
 @dataclass(frozen=True)
 class FeedRead:
     """What one poll read of a feed: its entries over the pages read, which of them were
-    never seen, the ids listed on the first page, and the entries' dates."""
+    never seen (by any feed), the ids its first page listed, and the entries' dates."""
 
     batch: EntryBatch
     unseen: Unseen
-    first_page_ids: frozenset[str]
-    dates: tuple[float, ...]
-    pages: int = 1
-    visited: frozenset[str] = frozenset()
+    first_page_ids: tuple[str, ...]
+    dates: dict[str, float]  # by article id, of the entries that have one
+    visited: frozenset[str]  # the pages read, the feed's own included
     gap: bool = False  # a probable gap that older pages did not close
 
-    def with_page(
-        self, url: str, batch: EntryBatch, unseen: Unseen, dates: tuple[float, ...]
-    ) -> FeedRead:
-        """This read and an older page's: a page's entries already read keep their first
-        message (the newer page's)."""
-        messages = batch.messages | self.batch.messages
-        fingerprints = batch.fingerprints | self.batch.fingerprints
+    @property
+    def pages(self) -> int:
+        return len(self.visited)
+
+    def add_page(self, url: str, batch: EntryBatch, unseen: Unseen) -> FeedRead:
+        """This read and an older page's: an entry already read keeps its first message
+        (the newer page's)."""
         extra = {i for i in batch.fingerprints if i not in self.batch.fingerprints}
         return replace(
             self,
-            batch=EntryBatch(messages, fingerprints, self.batch.skipped + batch.skipped),
+            batch=EntryBatch(
+                batch.messages | self.batch.messages,
+                batch.fingerprints | self.batch.fingerprints,
+                self.batch.skipped + batch.skipped,
+            ),
             unseen=Unseen(
                 new=self.unseen.new | (unseen.new & extra),
                 changed=self.unseen.changed | (unseen.changed & extra),
             ),
-            dates=self.dates + dates,
-            pages=self.pages + 1,
+            dates=entry_dates(batch) | self.dates,
             visited=self.visited | {url},
         )
 
 
-def _dates(parsed: ParsedFeed) -> tuple[float, ...]:
-    """The entries' dates (published, else updated), seconds since the epoch."""
-    found = []
-    for entry in parsed.entries:
-        if when := entry.published or entry.updated:
+def entry_dates(batch: EntryBatch) -> dict[str, float]:
+    """The entries' dates (published, else updated), seconds since the epoch, by id."""
+    found = {}
+    for article, message in batch.messages.items():
+        if when := message.get("published"):
             try:
-                found.append(parse_iso(when).timestamp())
+                found[article] = parse_iso(when).timestamp()
             except ValueError:
                 continue
-    return tuple(found)
+    return found
 
 
-def gap_period(gap: Gap) -> str:
-    """What a gap may have lost, for logs and status: the entries published between the
-    newest seen before and the oldest the poll found."""
-    after = iso_utc(datetime.fromtimestamp(gap.after, UTC)) if gap.after is not None else ""
-    before = iso_utc(datetime.fromtimestamp(gap.before, UTC)) if gap.before is not None else ""
-    if after and before:
-        return f"published {after}..{before}"
-    if before:
-        return f"published before {before}"
-    return "undated entries"
+def oldest(dates: dict[str, float], ids: Iterable[str]) -> float | None:
+    return min((dates[i] for i in ids if i in dates), default=None)
 
 
 def decide_poll(
@@ -251,20 +245,18 @@ class Poller:
         with self._sending:
             sent = self._send_new_entries(read)
         self.state.save_validators(feed.url, decided.validators)
-        listed = len(read.first_page_ids)
-        new_on_first_page = len(read.unseen.new & read.first_page_ids)
         read_pace = after_read(
             pace,
             now=now.timestamp(),
-            listed=listed,
+            listed=read.first_page_ids,
             new=len(read.unseen.new),
-            dates=read.dates,
+            dates=read.dates.values(),
             gap=read.gap,
         )
         self.state.save_pace(feed.url, read_pace)
         gap = read_pace.gaps[-1] if read.gap else None
         if gap is not None:
-            self._report_gap(feed, gap, listed, new_on_first_page)
+            self._report_gap(feed, gap, len(read.first_page_ids))
         return PollResult(
             feed.url,
             "new_entries",
@@ -279,73 +271,96 @@ class Poller:
         )
 
     def _read_feed(
-        self, feed: FeedConfig, parsed: ParsedFeed, page_url: str, pace: FeedPace
+        self, feed: FeedConfig, parsed: ParsedFeed, first_page_url: str, pace: FeedPace
     ) -> FeedRead:
-        """The feed's entries, and which were never seen. When every entry of the first
-        page is new and the page is as full as the feed was (a probable gap), the older
-        pages the feed offers are read too, until one lists an entry seen before."""
-        batch = entry_messages(feed, parsed.entries, parsed.language, iso_utc(self.clock()))
-        self._count_skipped(feed, batch)
+        """The feed's entries, and which were never seen. When the first page lists nothing
+        of the feed's last read and is as full as it was (a probable gap), the older pages
+        the feed offers are read too, until one reaches back to the last read."""
+        batch = self._batch(feed, parsed)
+        ids = tuple(batch.fingerprints)
         unseen = self.state.unseen(batch.fingerprints)
-        read = FeedRead(batch, unseen, frozenset(batch.fingerprints), _dates(parsed))
-        if not self.watch_gaps or not probable_gap(pace, len(batch.fingerprints), len(unseen.new)):
+        read = FeedRead(batch, unseen, ids, entry_dates(batch), frozenset({first_page_url}))
+        if not self.watch_gaps or not probable_gap(pace, ids, oldest(read.dates, ids)):
             return read
-        feed_url = page_url
+        page_url = first_page_url
         for page in range(1, self.max_pages):
-            older = self._older_page(feed, parsed, page_url, feed_url, page, read.visited)
+            older = self._older_page(feed, parsed, page_url, first_page_url, page, read.visited)
             if older is None:
                 break
             page_url, parsed = older
-            page_batch = entry_messages(
-                feed, parsed.entries, parsed.language, iso_utc(self.clock())
-            )
-            page_unseen = self.state.unseen(page_batch.fingerprints)
-            read = read.with_page(page_url, page_batch, page_unseen, _dates(parsed))
-            if len(page_unseen.new) < len(page_batch.fingerprints):
+            page_batch = self._batch(feed, parsed)
+            read = read.add_page(page_url, page_batch, self.state.unseen(page_batch.fingerprints))
+            page_ids = tuple(page_batch.fingerprints)
+            if closes_gap(pace, page_ids, oldest(read.dates, page_ids)):
                 logger.info("feed gap closed by older pages feed=%s pages=%d", feed.url, read.pages)
-                return replace(read, gap=False)
+                return read
         return replace(read, gap=True)
+
+    def _batch(self, feed: FeedConfig, parsed: ParsedFeed) -> EntryBatch:
+        batch = entry_messages(feed, parsed.entries, parsed.language, iso_utc(self.clock()))
+        self._count_skipped(feed, batch)
+        return batch
 
     def _older_page(
         self,
         feed: FeedConfig,
         parsed: ParsedFeed,
         page_url: str,
-        feed_url: str,
+        first_page_url: str,
         page: int,
         visited: frozenset[str],
     ) -> tuple[str, ParsedFeed] | None:
         """The feed's page after `page`, fetched and parsed as the feed is (same fetcher:
-        the same address guard and size caps), after the host's pause and only where
-        robots.txt allows; None when there is none to read or it cannot be read."""
-        url = next_page_url(parsed, page_url, feed_url, page, feed.page_param)
+        the same address guard and size caps), after the host's pause, only where robots.txt
+        allows and only on the feed's origin, redirects included; None when there is none
+        to read or it cannot be read."""
+        url = next_page_url(parsed, page_url, first_page_url, page, feed.page_param)
         if url is None or url in visited:
             return None
-        if self.robots is not None and feed.robots_txt and not self.robots.allows(url):
-            logger.info("feed page not read: robots.txt disallows it feed=%s url=%s", feed.url, url)
+        if not self._may_read_page(feed, url):
             return None
-        if self.stop.wait(self.hosts.delay_s):  # as between any two requests to one host
-            raise Interrupted(f"stopped before the older page {url} of {feed.url}")
-        FEED_PAGES.inc()
         fetched = self.fetch(url, {})
         if isinstance(fetched, FetchFailure) or fetched.status != 200:
             why = fetched.reason if isinstance(fetched, FetchFailure) else f"HTTP {fetched.status}"
             logger.info("feed page not read feed=%s url=%s error=%s", feed.url, url, why)
             return None
+        if origin(fetched.url) != origin(first_page_url) or fetched.url in visited:
+            logger.info(
+                "feed page not read: redirected off the feed's origin or to a page read "
+                "feed=%s url=%s to=%s",
+                feed.url,
+                url,
+                fetched.url,
+            )
+            return None
         older = parse_feed(fetched.body, fetched.headers, fetched.url)
         if isinstance(older, FeedParseError):
             logger.info("feed page not read feed=%s url=%s error=%s", feed.url, url, older.reason)
             return None
+        FEED_PAGES.inc()
         return fetched.url, older
 
-    def _report_gap(self, feed: FeedConfig, gap: Gap, listed: int, new: int) -> None:
+    def _may_read_page(self, feed: FeedConfig, url: str) -> bool:
+        """After the host's pause (a robots.txt fetch is a request to the host too): whether
+        robots.txt lets the poller read this older page of the feed."""
+        if self.stop.wait(self.hosts.delay_s):
+            raise Interrupted(f"stopped before the older page {url} of {feed.url}")
+        if self.robots is None or not feed.robots_txt:
+            return True
+        if not self.robots.allows(url):
+            logger.info("feed page not read: robots.txt disallows it feed=%s url=%s", feed.url, url)
+            return False
+        if self.stop.wait(self.hosts.delay_s):
+            raise Interrupted(f"stopped before the older page {url} of {feed.url}")
+        return True
+
+    def _report_gap(self, feed: FeedConfig, gap: Gap, listed: int) -> None:
         FEED_GAPS.labels(feed.url).inc()
         logger.warning(
-            "feed gap: entries may be missing feed=%s listed=%d new=%d missing=%s",
+            "feed gap: entries may be missing feed=%s listed=%d missing=%s",
             feed.url,
             listed,
-            new,
-            gap_period(gap),
+            gap.period(),
         )
 
     def _send_new_entries(self, read: FeedRead) -> int:
@@ -413,13 +428,27 @@ class Poller:
         return Bounds(min(low, self.interval_s), max(high, self.interval_s))
 
     def next_delay_s(self, feed: FeedConfig, result: PollResult | None = None) -> float:
+        """The wait before the feed's next poll. The adaptive interval goes on from the wait
+        the pace allowed (it does not climb above the pace while the pace binds); the poll
+        right after a gap comes at the shortest, once, and the interval goes on from there."""
         bounds = self.bounds_of(feed)
+        now = self.clock()
+        pace = result.pace if result is not None and self.watch_gaps else None
+        pace_s = pace.wait_limit_s(now.timestamp()) if pace is not None else None
+        # Hurry after the first gap only: a feed that lists nothing of its last read every
+        # time (ids that change on each fetch) must not be polled at the minimum for good.
+        after_gap = (
+            result is not None
+            and result.gap is not None
+            and pace is not None
+            and pace.gaps_in_a_row == 1
+        )
         interval = self.intervals.get(feed.url, self.interval_s)
+        if pace_s is not None:
+            interval = min(interval, bounds.clamp(pace_s))
         if result is not None and result.status in ("new_entries", "not_modified"):
             interval = adapt_interval(interval, result.sent, result.entries, bounds)
             self.intervals[feed.url] = interval
-        now = self.clock()
-        pace = result.pace if result is not None else None
         return next_poll_s(
             interval_s=interval,
             bounds=bounds,
@@ -429,8 +458,8 @@ class Poller:
             feed_ttl_s=result.ttl_s if result else None,
             now=now,
             jitter=self.rng.random(),
-            pace_s=pace.wait_limit_s(now.timestamp()) if pace and self.watch_gaps else None,
-            after_gap=self.watch_gaps and result is not None and result.gap is not None,
+            pace_s=pace_s,
+            after_gap=after_gap,
         )
 
     def run(self) -> None:
@@ -511,8 +540,6 @@ class Poller:
     ) -> None:
         if result.pace is not None:
             self.paces[feed.url] = result.pace
-        pace = self.paces.get(feed.url, FeedPace())
-        gaps = pace.recent_gaps(parse_iso(polled_at).timestamp())
         health = FeedHealth(
             last_poll_at=polled_at,
             last_status=result.status,
@@ -521,10 +548,9 @@ class Poller:
             last_error=result.error or "",
             next_poll_at=iso_utc(parse_iso(polled_at) + timedelta(seconds=delay)),
             skipped_entries=result.skipped_entries,
-            gaps_last_day=len(gaps),
-            last_gap_at=iso_utc(datetime.fromtimestamp(gaps[-1].at, UTC)) if gaps else "",
-            last_gap_missed=gap_period(gaps[-1]) if gaps else "",
         )
+        if pace := self.paces.get(feed.url):
+            health = with_gaps(health, pace, parse_iso(polled_at).timestamp())
         try:
             self.state.record_health(feed.url, health)
         except TransientError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
 from adapters.redis_client import connect_redis
-from ingest.feed_health import FeedHealth
+from ingest.feed_health import FeedHealth, with_gaps
 from ingest.feeds import FeedConfig, load_feeds
 from newsflow.settings import Settings
 from newsflow.stages import group_of, topics_of
@@ -73,7 +73,7 @@ def format_feeds(
             lines.append(f"  skipped entries: {health.skipped_entries}")
         if health.gaps_last_day:
             lines.append(
-                f"  last gap: {health.last_gap_at}, may have missed the entries "
+                f"  last gap: {health.last_gap_at}, entries may be missing: "
                 f"{health.last_gap_missed}"
             )
     return lines
@@ -129,7 +129,10 @@ def status_lines(settings: Settings, window_s: int) -> list[str]:
         try:
             state = RedisFeedState(client, settings.redis_key_prefix)
             feeds = load_feeds(settings.feeds_file)
-            lines += format_feeds([(feed, state.health(feed.url)) for feed in feeds])
+            now = time.time()
+            lines += format_feeds(
+                [(f, with_gaps(state.health(f.url), state.pace(f.url), now)) for f in feeds]
+            )
         finally:
             client.close()
     else:

@@ -158,6 +158,7 @@ class ReplaySite:
     styles: dict[str, FeedStyle] = field(default_factory=dict)  # by outlet slug
     routes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)  # GETs by path and query
+    _counting: threading.Lock = field(default_factory=threading.Lock)  # one per server thread
     _order: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -204,7 +205,8 @@ class ReplaySite:
 
     def body_of(self, target: str) -> tuple[str, bytes] | None:
         """What a GET of `target` (a path, perhaps with a query) answers; None: a 404."""
-        self.requests[target] = self.requests.get(target, 0) + 1
+        with self._counting:
+            self.requests[target] = self.requests.get(target, 0) + 1
         parts = urlsplit(target)
         if parts.path not in self.routes:
             return None

@@ -18,7 +18,7 @@ from tests.fakes import FakeSink, ScriptedFetch
 FEED_URL = "https://news.example/feed"
 
 
-def _rss(ids: range | list[int], extra: str = "") -> FetchResponse:
+def _rss(ids: range | list[int], extra: str = "", url: str = FEED_URL) -> FetchResponse:
     items = "".join(
         f"<item><title>Story {n}</title><link>https://news.example/{n}</link>"
         f"<pubDate>Sun, 06 Dec 2026 10:{n % 60:02d}:00 GMT</pubDate></item>"
@@ -28,7 +28,7 @@ def _rss(ids: range | list[int], extra: str = "") -> FetchResponse:
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>N</title>'
         f"{extra}{items}</channel></rss>"
     ).encode()
-    return FetchResponse(200, FEED_URL, {"content-type": "application/rss+xml"}, body)
+    return FetchResponse(200, url, {"content-type": "application/rss+xml"}, body)
 
 
 @dataclass
@@ -90,7 +90,7 @@ def test_older_pages_close_the_gap_and_their_entries_are_sent() -> None:
     poller = _poller(fetch)
     poller.poll_feed(poller.feeds[0])
     fetch.responses[FEED_URL] = _rss(range(12, 7, -1), f'<atom:link rel="next" href="{page2}"/>')
-    fetch.responses[page2] = _rss(range(7, 2, -1))  # reaches back to 5, 4, 3: seen
+    fetch.responses[page2] = _rss(range(7, 2, -1), url=page2)  # reaches back to 5, 4, 3
     result = poller.poll_feed(poller.feeds[0])
     assert (result.gap, result.pages, result.sent) == (None, 2, 7)
     assert {"6", "7"} <= _sent(poller)
@@ -103,8 +103,9 @@ def test_wordpress_feeds_are_paged_by_number_until_a_seen_entry() -> None:
     poller = _poller(fetch)
     poller.poll_feed(poller.feeds[0])
     fetch.responses[FEED_URL] = _rss(range(12, 9, -1), wordpress)
-    fetch.responses[f"{FEED_URL}?paged=2"] = _rss(range(9, 6, -1), wordpress)
-    fetch.responses[f"{FEED_URL}?paged=3"] = _rss(range(6, 3, -1), wordpress)
+    for page, ids in ((2, range(9, 6, -1)), (3, range(6, 3, -1))):
+        url = f"{FEED_URL}?paged={page}"
+        fetch.responses[url] = _rss(ids, wordpress, url)
     # page 4 would be 3, 2, 1; it is a 404 here: reading stops, the gap stays reported
     result = poller.poll_feed(poller.feeds[0])
     assert (result.pages, result.sent) == (3, 9) and result.gap is not None
@@ -119,7 +120,7 @@ def test_pages_are_read_only_where_allowed(why: str) -> None:
         poller.max_pages = 1
     poller.poll_feed(poller.feeds[0])
     fetch.responses[FEED_URL] = _rss(range(9, 6, -1), f'<atom:link rel="next" href="{page2}"/>')
-    fetch.responses[page2] = _rss(range(6, 3, -1))
+    fetch.responses[page2] = _rss(range(6, 3, -1), url=page2)
     result = poller.poll_feed(poller.feeds[0])
     assert result.gap is not None and result.pages == 1
     assert page2 not in [url for url, _ in fetch.requests]
@@ -148,3 +149,63 @@ def test_a_steady_feed_is_polled_no_more_often_than_before() -> None:
     now, before = (simulate(timeline, 20, watch_gaps=w) for w in (True, False))
     assert now.lost == before.lost == 0
     assert now.polls <= before.polls
+
+
+def test_an_entry_seen_through_another_feed_does_not_hide_a_gap() -> None:
+    other = "https://news.example/sport"
+    fetch = ScriptedFetch({FEED_URL: _rss(range(5, 0, -1))})
+    poller = _poller(fetch)
+    poller.feeds = [*poller.feeds, FeedConfig(other, "News sport")]
+    poller.poll_feed(poller.feeds[0])
+    fetch.responses[other] = _rss([12], url=other)  # the sport feed lists story 12 first
+    poller.poll_feed(poller.feeds[1])
+    fetch.responses[FEED_URL] = _rss(range(12, 7, -1))  # 6 and 7 left the window unseen
+    result = poller.poll_feed(poller.feeds[0])
+    assert result.gap is not None and result.sent == 4  # story 12 was sent once, by sport
+
+
+def test_pages_that_lead_back_or_away_are_not_read() -> None:
+    fetch = ScriptedFetch({FEED_URL: _rss(range(5, 0, -1))})
+    poller = _poller(fetch)
+    poller.poll_feed(poller.feeds[0])
+    page2 = f"{FEED_URL}?page=2"
+    fetch.responses[FEED_URL] = _rss(range(12, 7, -1), f'<atom:link rel="next" href="{FEED_URL}"/>')
+    assert poller.poll_feed(poller.feeds[0]).pages == 1  # a link to the feed itself
+    fetch.responses[FEED_URL] = _rss(range(19, 14, -1), f'<atom:link rel="next" href="{page2}"/>')
+    fetch.responses[page2] = _rss(range(14, 9, -1), url="https://elsewhere.example/p2")
+    result = poller.poll_feed(poller.feeds[0])  # page 2 redirected off the feed's origin
+    assert result.gap is not None and result.pages == 1 and result.sent == 5
+
+
+def test_a_json_feed_is_paged_by_its_next_url() -> None:
+    def json_feed(ids: range, next_url: str | None = None, url: str = FEED_URL) -> FetchResponse:
+        items = ",".join(
+            f'{{"id": "{n}", "url": "https://news.example/{n}", "title": "Story {n}"}}' for n in ids
+        )
+        more = f', "next_url": "{next_url}"' if next_url else ""
+        body = f'{{"version": "https://jsonfeed.org/version/1.1", "title": "N", "items": [{items}]{more}}}'
+        return FetchResponse(200, url, {"content-type": "application/feed+json"}, body.encode())
+
+    page2 = f"{FEED_URL}?before=8"
+    fetch = ScriptedFetch({FEED_URL: json_feed(range(5, 0, -1))})
+    poller = _poller(fetch)
+    poller.poll_feed(poller.feeds[0])
+    fetch.responses[FEED_URL] = json_feed(range(12, 7, -1), page2)
+    fetch.responses[page2] = json_feed(range(7, 2, -1), url=page2)
+    result = poller.poll_feed(poller.feeds[0])
+    assert (result.gap, result.pages, result.sent) == (None, 2, 7)
+
+
+def test_only_the_first_gap_in_a_row_overrides_the_feeds_ttl() -> None:
+    # A feed whose entries get new ids on every fetch looks like a gap every time: the
+    # server's 30 minutes are obeyed again from the second gap in a row.
+    ttl = "<ttl>30</ttl>"
+    fetch = ScriptedFetch({FEED_URL: _rss(range(5, 0, -1), ttl)})
+    poller = _poller(fetch)
+    poller.poll_and_log(poller.feeds[0])
+    waits = []
+    for start in (20, 30, 40):
+        fetch.responses[FEED_URL] = _rss(range(start + 5, start, -1), ttl)
+        waits.append(poller.poll_and_log(poller.feeds[0]))
+    assert waits[0] <= 60 * 1.1 and min(waits[1:]) >= 1800 * 0.9
+    assert poller.state.pace(FEED_URL).gaps_in_a_row == 3

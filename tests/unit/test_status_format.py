@@ -71,7 +71,7 @@ def test_line_breaks_of_an_error_are_kept() -> None:
                 last_gap_missed="published 2026-11-29T07:02:00.000Z..2026-11-29T07:30:00.000Z",
             ),
             [
-                "  last gap: 2026-11-29T07:41:03.512Z, may have missed the entries published "
+                "  last gap: 2026-11-29T07:41:03.512Z, entries may be missing: published "
                 "2026-11-29T07:02:00.000Z..2026-11-29T07:30:00.000Z"
             ],
         ),
