@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import redis
@@ -26,22 +27,31 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
 
 
+def _pace(raw: Mapping[bytes | str, bytes | str]) -> FeedPace:
+    return pace_from_fields({_text(k) or "": _text(v) or "" for k, v in raw.items()})
+
+
 @dataclass
 class RedisFeedState:
     client: redis.Redis
     prefix: str
 
-    def validators(self, feed_url: str) -> Validators:
+    def remembered(self, feed_url: str) -> tuple[Validators, FeedPace]:
+        """The feed's validators and pace, in one round trip."""
         try:
-            raw = self.client.hgetall(f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}")
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.hgetall(f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}")
+                pipe.hgetall(self._pace_key(feed_url))
+                raw, pace = pipe.execute()
         except RedisError as exc:
             raise TransientError(f"redis read of feed state failed: {exc}") from exc
-        return Validators(
+        validators = Validators(
             etag=_text(raw.get(b"etag")),
             last_modified=_text(raw.get(b"last_modified")),
             moved_to=_text(raw.get(b"moved_to")),
             full_fetch_at=_text(raw.get(b"full_fetch_at")),
         )
+        return validators, _pace(pace)
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         key = f"{self.prefix}feed:v1:state:{_feed_key(feed_url)}"
@@ -87,7 +97,7 @@ class RedisFeedState:
             raw = self.client.hgetall(self._pace_key(feed_url))
         except RedisError as exc:
             raise TransientError(f"redis read of feed pace failed: {exc}") from exc
-        return pace_from_fields({_text(k) or "": _text(v) or "" for k, v in raw.items()})
+        return _pace(raw)
 
     def save_pace(self, feed_url: str, pace: FeedPace) -> None:
         fields: dict[FieldT, EncodableT] = dict(pace_fields(pace).items())

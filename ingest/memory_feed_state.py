@@ -17,8 +17,8 @@ class InMemoryFeedState:
     health: dict[str, FeedHealth] = field(default_factory=dict)
     paces: dict[str, FeedPace] = field(default_factory=dict)
 
-    def validators(self, feed_url: str) -> Validators:
-        return self.saved.get(feed_url, Validators())
+    def remembered(self, feed_url: str) -> tuple[Validators, FeedPace]:
+        return self.saved.get(feed_url, Validators()), self.pace(feed_url)
 
     def save_validators(self, feed_url: str, validators: Validators) -> None:
         self.saved[feed_url] = validators

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from schemas.timestamps import iso_utc
@@ -77,9 +77,10 @@ class FeedPace:
     since the epoch: entries' dates are wall-clock times."""
 
     window: int = 0  # entries the feed listed when last read; 0: never read
-    read_at: float | None = None  # the last poll that read the feed (a 200)
-    polled_at: float | None = None  # the last poll, read or not (a 304 too)
-    rate_per_s: float = 0.0  # new entries a second, from the polls (decaying count)
+    # The last poll that read the feed (a 200). A 304 changes nothing here: the rate from
+    # the polls decays from this time, which comes to the same as decaying at every poll.
+    read_at: float | None = None
+    rate_per_s: float = 0.0  # new entries a second at read_at, from the polls (decaying)
     dated: int = 0  # entries with a date in the last read
     oldest: float | None = None  # the oldest of those dates
     newest: float | None = None  # the newest entry date ever read
@@ -91,8 +92,8 @@ class FeedPace:
         """New entries a second, by the polls or by the dates the feed lists, whichever says
         more: the listed dates see a burst the polls saw only the window of."""
         from_polls = self.rate_per_s
-        if self.polled_at is not None:
-            from_polls *= math.exp(-max(0.0, now - self.polled_at) / RATE_HORIZON_S)
+        if self.read_at is not None:
+            from_polls *= math.exp(-max(0.0, now - self.read_at) / RATE_HORIZON_S)
         from_dates = 0.0
         if self.dated and self.oldest is not None:
             from_dates = self.dated / max(MIN_DATED_SPAN_S, now - self.oldest)
@@ -136,15 +137,10 @@ def closes_gap(pace: FeedPace, article_ids: Collection[str], oldest: float | Non
 
 
 def _decayed_rate(pace: FeedPace, now: float, new: int) -> float:
-    if pace.polled_at is None:
-        return 0.0  # a first poll's entries were published over an unknown time
-    elapsed = max(0.0, now - pace.polled_at)
+    if pace.read_at is None:
+        return 0.0  # a first read's entries were published over an unknown time
+    elapsed = max(0.0, now - pace.read_at)
     return pace.rate_per_s * math.exp(-elapsed / RATE_HORIZON_S) + new / RATE_HORIZON_S
-
-
-def after_poll(pace: FeedPace, now: float) -> FeedPace:
-    """A poll that read nothing new (a 304): time passed and nothing came."""
-    return replace(pace, polled_at=now, rate_per_s=_decayed_rate(pace, now, 0))
 
 
 def after_read(
@@ -166,7 +162,6 @@ def after_read(
     return FeedPace(
         window=len(listed),
         read_at=now,
-        polled_at=now,
         rate_per_s=_decayed_rate(pace, now, new),
         dated=len(known),
         oldest=known[0] if known else None,
@@ -186,7 +181,6 @@ def pace_fields(pace: FeedPace) -> dict[str, str]:
     return {
         "window": str(pace.window),
         "read_at": number(pace.read_at),
-        "polled_at": number(pace.polled_at),
         "rate_per_s": repr(pace.rate_per_s),
         "dated": str(pace.dated),
         "oldest": number(pace.oldest),
@@ -223,7 +217,6 @@ def pace_from_fields(fields: Mapping[str, str]) -> FeedPace:
     return FeedPace(
         window=count("window"),
         read_at=number("read_at"),
-        polled_at=number("polled_at"),
         rate_per_s=number("rate_per_s") or 0.0,
         dated=count("dated"),
         oldest=number("oldest"),

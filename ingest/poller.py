@@ -24,7 +24,7 @@ from ingest.entries import EntryBatch, entry_messages
 from ingest.feed_health import FeedHealth, Unseen, Validators, with_gaps
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
-from ingest.pace import FeedPace, Gap, after_poll, after_read, closes_gap, probable_gap
+from ingest.pace import FeedPace, Gap, after_read, closes_gap, probable_gap
 from ingest.paging import next_page_url, origin
 from ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from ingest.politeness import HostLimiter, host_of
@@ -52,12 +52,11 @@ FetchFeed = Callable[[str, Mapping[str, str]], FetchResponse | FetchFailure]
 
 
 class FeedState(Protocol):
-    def validators(self, feed_url: str) -> Validators: ...
+    def remembered(self, feed_url: str) -> tuple[Validators, FeedPace]: ...
     def save_validators(self, feed_url: str, validators: Validators) -> None: ...
     def unseen(self, fingerprints: dict[str, str]) -> Unseen: ...
     def mark_seen(self, fingerprints: dict[str, str]) -> None: ...
     def record_health(self, feed_url: str, health: FeedHealth) -> None: ...
-    def pace(self, feed_url: str) -> FeedPace: ...
     def save_pace(self, feed_url: str, pace: FeedPace) -> None: ...
 
 
@@ -222,19 +221,14 @@ class Poller:
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         """Fetch, decide, and for a feed with entries: send the new ones, then save the
         validators (a crash before that fetches the feed whole again: nothing is lost)."""
-        validators = self.state.validators(feed.url)
-        pace = self.state.pace(feed.url)
+        validators, pace = self.state.remembered(feed.url)
         now = self.clock()
         headers = request_headers(validators, now, self.unconditional_every_s)
         feed_url = validators.moved_to or feed.url
         fetched = self.fetch(feed_url, headers)
         decided = decide_poll(feed.url, fetched, validators, now)
-        if isinstance(decided, PollResult):
-            if decided.status != "not_modified":
-                return replace(decided, pace=pace)
-            polled = after_poll(pace, now.timestamp())
-            self.state.save_pace(feed.url, polled)
-            return replace(decided, pace=polled)
+        if isinstance(decided, PollResult):  # nothing read: the pace stands as it was
+            return replace(decided, pace=pace)
         if decided.parsed.warning:
             logger.info(
                 "feed parsed with warning feed=%s warning=%s", feed.url, decided.parsed.warning

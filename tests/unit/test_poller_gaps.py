@@ -208,4 +208,4 @@ def test_only_the_first_gap_in_a_row_overrides_the_feeds_ttl() -> None:
         fetch.responses[FEED_URL] = _rss(range(start + 5, start, -1), ttl)
         waits.append(poller.poll_and_log(poller.feeds[0]))
     assert waits[0] <= 60 * 1.1 and min(waits[1:]) >= 1800 * 0.9
-    assert poller.state.pace(FEED_URL).gaps_in_a_row == 3
+    assert poller.state.pace(FEED_URL).gaps_in_a_row == 3  # type: ignore[attr-defined]
