@@ -1,7 +1,17 @@
 """Everything that talks to Kafka: readiness, topics, and the source/sink of the worker loop.
 
 kafka-python 3 facts relied on here: idempotent producer with acks=all by default; classic
-consumer groups; a failed bootstrap raises KafkaTimeoutError.
+consumer groups; a failed bootstrap raises KafkaTimeoutError; transactions (KIP-98) with
+the input offsets sent into the transaction under the consumer's group metadata (KIP-447,
+`send_offsets_to_transaction`), checked against the real broker by
+tests/integration/test_kafka_transactions.py.
+
+Exactly once: a stage's producer is transactional, its id stable for the process (stage and
+instance), so that a restarted process fences its predecessor and aborts the transaction it
+left open at once, rather than after the transaction timeout during which read_committed
+consumers could read nothing past it. Outputs and input offsets are committed together; on
+any failure the transaction is aborted and the batch handled again (the Redis side gives the
+same verdicts when replayed).
 """
 
 from __future__ import annotations
@@ -12,11 +22,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic, OffsetSpec, OffsetTimestamp
-from kafka.errors import KafkaError, NoError, TopicAlreadyExistsError
+from kafka.errors import IllegalStateError, KafkaError, NoError, TopicAlreadyExistsError
 from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
@@ -204,9 +214,14 @@ class KafkaSource:
     """Consumer side of the worker loop: polls records and commits only what was handled."""
 
     consumer: KafkaConsumer
+    # Exactly once: the offsets are committed inside this sink's transaction, with what it
+    # sent for them; a rewind aborts it. None: committed by the consumer (at least once).
+    transaction: KafkaSink | None = None
 
     @classmethod
-    def connect(cls, bootstrap: str, group: str, topics: Sequence[str]) -> KafkaSource:
+    def connect(
+        cls, bootstrap: str, group: str, topics: Sequence[str], transaction: KafkaSink | None = None
+    ) -> KafkaSource:
         consumer = KafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap,
@@ -216,7 +231,7 @@ class KafkaSource:
             isolation_level="read_committed",
             max_poll_records=200,
         )
-        return cls(consumer)
+        return cls(consumer, transaction)
 
     def poll(self, timeout_s: float) -> list[InRecord]:
         try:
@@ -232,13 +247,19 @@ class KafkaSource:
             offsets[TopicPartition(rec.topic, rec.partition)] = OffsetAndMetadata(
                 rec.offset + 1, "", -1
             )
+        if self.transaction is not None:
+            self.transaction.commit(offsets, self.consumer.group_metadata())
+            return
         try:
             self.consumer.commit(offsets)
         except KafkaError as exc:
             raise TransientError(f"kafka commit failed: {exc!r}") from exc
 
     def rewind(self, batch: Sequence[InRecord]) -> None:
-        """Go back to the first record of the batch on each partition, so it is polled again."""
+        """Go back to the first record of the batch on each partition, so it is polled again
+        (and drop what was sent for it in the open transaction)."""
+        if self.transaction is not None:
+            self.transaction.abort()
         first: dict[TopicPartition, int] = {}
         for rec in batch:
             tp = TopicPartition(rec.topic, rec.partition)
@@ -263,9 +284,12 @@ def _in_record(msg: Any) -> InRecord:
     )
 
 
-def _stage_producer(bootstrap: str) -> KafkaProducer:
-    return KafkaProducer(
+def _stage_producer(bootstrap: str, transactional_id: str | None = None) -> KafkaProducer:
+    """The stages' producer; with a transactional id, ready for transactions (its
+    predecessor with the same id fenced, the transaction it left open aborted)."""
+    producer = KafkaProducer(
         bootstrap_servers=bootstrap,
+        transactional_id=transactional_id,
         acks="all",
         linger_ms=5,
         # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds
@@ -276,6 +300,22 @@ def _stage_producer(bootstrap: str) -> KafkaProducer:
         compression_type="zstd",
         max_request_size=MAX_RECORD_BYTES,
     )
+    if transactional_id is not None:
+        try:
+            producer.init_transactions()
+        except KafkaError:
+            producer.close(timeout=1)
+            raise
+    return producer
+
+
+# What kafka-python raises at send when the transaction, not the record, is at fault (a
+# failure earlier in it, or a state that allows no send): never a refusal of the record.
+_TRANSACTION_STATE_ERRORS = (KafkaError, IllegalStateError)
+
+
+def _identity(record: OutRecord) -> tuple[str, str, int]:
+    return record.topic, record.key, hash(record.value)
 
 
 @dataclass
@@ -285,17 +325,31 @@ class KafkaSink:
     A record the producer or the broker refuses for good comes back as a RefusedRecord (from
     `send` at once, or from `flush` once the broker answered), never as a transient error: a
     retry would meet the same refusal, forever. Only transient failures raise.
-    One sender at a time: `flush` judges every record sent since the last one."""
+    One sender at a time: `flush` judges every record sent since the last one.
+
+    Transactional (a transactional id given): the first send opens a transaction, which
+    `commit` closes with the input offsets (or `abort` drops). A record refused inside a
+    transaction dooms it: the transaction is aborted, the refusal remembered, and flush
+    raises TransientError, so the batch is handled again and the record refused at `send`
+    this time (its input dead-lettered, the rest sent again in a new transaction)."""
 
     producer: KafkaProducer
     # Makes a new producer like this one: kafka-python's idempotent producer stops for good
     # at the first refusal from the broker, failing every batch it holds with that error.
     reopen: Callable[[], KafkaProducer] | None = None
+    transactional: bool = False
     _in_flight: list[tuple[OutRecord, Any]] = field(default_factory=list)
+    _in_transaction: bool = False
+    _refused_before: dict[tuple[str, str, int], RefusedRecord] = field(default_factory=dict)
 
     @classmethod
-    def connect(cls, bootstrap: str) -> KafkaSink:
-        return cls(_stage_producer(bootstrap), functools.partial(_stage_producer, bootstrap))
+    def connect(cls, bootstrap: str, transactional_id: str | None = None) -> KafkaSink:
+        make = functools.partial(_stage_producer, bootstrap, transactional_id)
+        try:
+            producer = make()
+        except KafkaError as exc:
+            raise TransientError(f"kafka transactions not ready: {exc!r}") from exc
+        return cls(producer, make, transactional=transactional_id is not None)
 
     def prefetch_metadata(self, topics: Sequence[str]) -> None:
         """Fetch the topics' metadata now: otherwise the first send to each waits for it."""
@@ -307,6 +361,10 @@ class KafkaSink:
 
     def send(self, record: OutRecord) -> RefusedRecord | None:
         """None once the record is on its way; a RefusedRecord when the producer refuses it."""
+        if (known := self._refused_before.get(_identity(record))) is not None:
+            return known
+        if self.transactional and not self._in_transaction:
+            self._begin()
         try:
             future = self.producer.send(
                 record.topic,
@@ -315,6 +373,8 @@ class KafkaSink:
                 headers=list(record.headers),
             )
         except KafkaError as exc:
+            if self.transactional and type(exc) in _TRANSACTION_STATE_ERRORS:
+                self._doom(self._settled(), exc)
             refused = _refused(record, exc)
             if refused is None:
                 raise TransientError(f"kafka send to {record.topic} failed: {exc!r}") from exc
@@ -325,6 +385,10 @@ class KafkaSink:
     def flush(self, timeout_s: float = 30.0) -> list[RefusedRecord]:
         """Wait until every record sent is acknowledged or failed: the ones refused for good;
         TransientError when any failed for the moment (its batch must be sent again)."""
+        if self.transactional:
+            if failed := self._flushed(timeout_s):
+                self._doom(failed, failed[0][1])
+            return []
         refused = self._judged(self._flushed(timeout_s))
         if not refused:
             return []
@@ -374,6 +438,77 @@ class KafkaSink:
             raise TransientError(f"kafka producer not reopened: {exc!r}") from exc
         stopped, self.producer = self.producer, fresh
         stopped.close(timeout=10)
+
+    def _settled(self) -> list[tuple[OutRecord, BaseException]]:
+        """The records in flight that failed, once the producer has settled them all."""
+        in_flight, self._in_flight = self._in_flight, []
+        with contextlib.suppress(KafkaError):
+            self.producer.flush(timeout=30)
+        return [(record, future.exception) for record, future in in_flight if future.failed()]
+
+    def _doom(
+        self, failed: list[tuple[OutRecord, BaseException]], cause: BaseException
+    ) -> NoReturn:
+        """The open transaction cannot commit: the records the broker refused for good are
+        remembered (refused at `send` when the batch is handled again), the producer
+        replaced (kafka-python's refuses every later send after a failure, an abort
+        included; the new one, with the same id, aborts the transaction on its way in),
+        and TransientError has the batch handled again."""
+        refused = 0
+        for record, error in failed:
+            refusal = _refused(record, error)
+            if refusal is not None and type(error) not in _TRANSACTION_STATE_ERRORS:
+                self._refused_before[_identity(record)] = refusal
+                refused += 1
+        self._in_flight, self._in_transaction = [], False
+        self._reopen()
+        raise TransientError(
+            f"kafka transaction aborted, {refused} record(s) refused for good: {cause!r}"
+        )
+
+    def _begin(self) -> None:
+        try:
+            self.producer.begin_transaction()
+        except KafkaError as exc:
+            self._reopen()
+            raise TransientError(f"kafka transaction not begun: {exc!r}") from exc
+        self._in_transaction = True
+
+    def commit(
+        self, offsets: dict[TopicPartition, OffsetAndMetadata] | None = None, group: Any = None
+    ) -> None:
+        """Make what was sent visible to read_committed consumers, with the input offsets
+        (for `group`, a consumer's group metadata) in the same transaction. A plain producer
+        has nothing to do: its records were visible once acknowledged."""
+        if not self.transactional:
+            return
+        if not self._in_transaction:
+            if not offsets:
+                return
+            self._begin()
+        try:
+            if offsets:
+                self.producer.send_offsets_to_transaction(offsets, group)
+            self.producer.commit_transaction()
+        except KafkaError as exc:
+            self.abort()
+            raise TransientError(f"kafka transaction not committed: {exc!r}") from exc
+        self._in_transaction = False
+        self._refused_before.clear()
+
+    def abort(self) -> None:
+        """Drop the open transaction: nothing of it is ever read by read_committed consumers.
+        A producer that cannot abort is replaced: the new one, with the same transactional
+        id, aborts it on its way in."""
+        self._in_flight = []
+        if not self._in_transaction:
+            return
+        self._in_transaction = False
+        try:
+            self.producer.abort_transaction()
+        except KafkaError as exc:
+            logger.warning("kafka transaction not aborted, the producer replaced: %r", exc)
+            self._reopen()
 
     def close(self) -> None:
         self.producer.close(timeout=10)

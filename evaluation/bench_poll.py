@@ -88,6 +88,12 @@ class NullSink:
     def flush(self) -> list[RefusedRecord]:
         return []
 
+    def commit(self) -> None:
+        """Nothing sent, nothing to commit."""
+
+    def abort(self) -> None:
+        """Nothing sent, nothing to drop."""
+
 
 def timed(checks: int, step: Callable[[], object]) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()

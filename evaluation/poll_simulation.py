@@ -91,6 +91,12 @@ class CountingSink:
     def flush(self) -> list[RefusedRecord]:
         return []
 
+    def commit(self) -> None:
+        """Nothing to commit: every record counts once sent."""
+
+    def abort(self) -> None:
+        """Nothing to drop: the simulation sends nothing it takes back."""
+
 
 @dataclass(frozen=True)
 class Outcome:

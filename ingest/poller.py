@@ -65,10 +65,13 @@ class Robots(Protocol):
 
 
 class EntrySink(Protocol):
-    """As the worker loop's sink: a record refused for good comes back as a value."""
+    """As the worker loop's sink: a record refused for good comes back as a value. A
+    transactional sink shows what was sent once `commit` returns, and never after `abort`."""
 
     def send(self, record: OutRecord) -> RefusedRecord | None: ...
     def flush(self) -> list[RefusedRecord]: ...
+    def commit(self) -> None: ...
+    def abort(self) -> None: ...
 
 
 PollStatus = Literal["new_entries", "not_modified", "error", "gone"]
@@ -237,7 +240,11 @@ class Poller:
             logger.info("feed moved feed=%s to=%s", feed.url, decided.moved_to)
         read = self._read_feed(feed, decided.parsed, fetched.url, pace)
         with self._sending:
-            sent = self._send_new_entries(read)
+            try:
+                sent = self._send_new_entries(read)
+            except BaseException:
+                self.sink.abort()  # nothing of this poll is seen: it is sent again whole
+                raise
         self.state.save_validators(feed.url, decided.validators)
         read_pace = after_read(
             pace,
@@ -380,6 +387,7 @@ class Poller:
             entry: EntryMessage = orjson.loads(refused.record.value)
             dead.append(self._dead_letter(entry, refused))
         self._flush_dead_letters()
+        self.sink.commit()
         self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
         for error_type in dead:  # counted once delivered: a poll that fails is done again
             DEAD_LETTERS.labels("poller", error_type).inc()

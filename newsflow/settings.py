@@ -84,10 +84,28 @@ SETTINGS: tuple[Setting, ...] = (
         "partitions of the topics newsflow creates",
     ),
     Setting(
+        "delivery",
+        str,
+        "exactly_once",
+        "exactly_once: a stage's outputs and its input offsets in one Kafka transaction, "
+        "read_committed consumers see each record once; at_least_once: a crash may repeat "
+        "a record on the output (same key, same verdict)",
+    ),
+    Setting(
+        "instance",
+        str,
+        "",
+        "this process's name among the processes of its stage, in its Kafka transactional "
+        "id: unique per process, stable across its restarts (newsflow run numbers its "
+        "children; empty: the host's name)",
+    ),
+    Setting(
         "commit_interval_s",
         float,
-        1.0,
-        "how often a worker stage flushes and commits; a crash replays up to this much input",
+        0.2,
+        "how often a worker stage flushes and commits (a transaction when exactly_once): "
+        "records reach read_committed consumers at that pace; a crash replays up to this "
+        "much input",
     ),
     Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
     Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
@@ -191,6 +209,8 @@ class Settings:
     group_prefix: str
     redis_key_prefix: str
     topic_partitions: int
+    delivery: str
+    instance: str
     commit_interval_s: float
     poll_interval_s: float
     poll_min_interval_s: float
@@ -323,6 +343,8 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
     if values["log_format"] not in ("text", "json"):
         problems.append(f"log_format={values['log_format']!r}: use text or json")
+    if values["delivery"] not in ("exactly_once", "at_least_once"):
+        problems.append(f"delivery={values['delivery']!r}: use exactly_once or at_least_once")
     if not 4 <= values["dedupe_bucket_bits"] <= 16:
         problems.append("dedupe_bucket_bits must be between 4 and 16")
     if values["story_window_s"] < 3600:

@@ -9,6 +9,7 @@ any stage --news.dlq.v1--> (inputs it could not handle, with the reason)
 from __future__ import annotations
 
 import logging
+import platform
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +55,15 @@ def topics_of(settings: Settings) -> Topics:
 
 def group_of(settings: Settings, stage: str) -> str:
     return f"{settings.group_prefix}newsflow-{stage}-v1"
+
+
+def transactional_id_of(settings: Settings, stage: str) -> str | None:
+    """The stage process's Kafka transactional id (None: at least once): the same across
+    the process's restarts, so that the restarted one fences its predecessor."""
+    if settings.delivery != "exactly_once":
+        return None
+    instance = settings.instance or platform.node()
+    return f"{settings.group_prefix}newsflow-{stage}-v1-{instance}"
 
 
 def fetch_limits(settings: Settings, max_bytes: int) -> FetchLimits:
@@ -129,8 +139,13 @@ def _worker(
     """`outputs`: the topics it sends to, whose metadata the producer fetches before the
     first send."""
     topics = topics_of(settings)
-    source = KafkaSource.connect(settings.kafka_bootstrap, group_of(settings, stage), [input_topic])
-    sink = KafkaSink.connect(settings.kafka_bootstrap)
+    sink = KafkaSink.connect(settings.kafka_bootstrap, transactional_id_of(settings, stage))
+    source = KafkaSource.connect(
+        settings.kafka_bootstrap,
+        group_of(settings, stage),
+        [input_topic],
+        transaction=sink if sink.transactional else None,
+    )
     sink.prefetch_metadata([*outputs, topics.dead_letter])
     loop = WorkerLoop(
         stage=stage,
@@ -248,7 +263,7 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
     # connections: adapters/http_fetch.py).
     fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes), stop)
     redis_client = connect_redis(settings.redis_url)
-    sink = KafkaSink.connect(settings.kafka_bootstrap)
+    sink = KafkaSink.connect(settings.kafka_bootstrap, transactional_id_of(settings, "poller"))
     sink.prefetch_metadata([topics.entries])
     poller = Poller(
         feeds=load_feeds(settings.feeds_file),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -22,6 +23,9 @@ from workers.backoff import Backoff
 logger = logging.getLogger(__name__)
 
 STOP_GRACE_S = 10.0
+
+
+INSTANCE_ENV = "NEWSFLOW_INSTANCE"
 
 
 @dataclass
@@ -67,7 +71,16 @@ class Supervisor:
     def of(
         cls, stages: Sequence[str], env: Mapping[str, str], extra_args: Sequence[str] = ()
     ) -> Supervisor:
-        return cls([Child(s, stage_command(s, extra_args), env) for s in stages])
+        """A child per stage named; a stage named twice runs two processes. Each child is
+        numbered among its stage's (NEWSFLOW_INSTANCE): its Kafka transactional id stays the
+        same when it is restarted, and differs from its siblings'."""
+        base = env.get(INSTANCE_ENV) or platform.node()
+        children = []
+        for at, stage in enumerate(stages):
+            number = stages[:at].count(stage)
+            own = {**env, INSTANCE_ENV: f"{base}-{number}"}
+            children.append(Child(stage, stage_command(stage, extra_args), own))
+        return cls(children)
 
     def run(self, stop: threading.Event) -> None:
         for child in self.children:

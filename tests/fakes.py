@@ -58,6 +58,12 @@ class FakeSink:
         self.pending.clear()
         return refused
 
+    def commit(self) -> None:
+        """As a producer without transactions: what was flushed is out already."""
+
+    def abort(self) -> None:
+        self.pending.clear()
+
 
 @dataclass
 class ScriptedFetch:
