@@ -217,6 +217,8 @@ class KafkaSource:
     # Exactly once: the offsets are committed inside this sink's transaction, with what it
     # sent for them; a rewind aborts it. None: committed by the consumer (at least once).
     transaction: KafkaSink | None = None
+    _committed: dict[TopicPartition, int] = field(default_factory=dict)  # by this process
+    _handed_out: dict[TopicPartition, int] = field(default_factory=dict)  # past the last polled
 
     @classmethod
     def connect(
@@ -238,22 +240,62 @@ class KafkaSource:
             batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
         except KafkaError as exc:
             raise TransientError(f"kafka poll failed: {exc!r}") from exc
-        return [_in_record(msg) for msgs in batches.values() for msg in msgs]
+        records = [_in_record(msg) for msgs in batches.values() for msg in msgs]
+        for rec in records:
+            tp = TopicPartition(rec.topic, rec.partition)
+            self._handed_out[tp] = max(self._handed_out.get(tp, 0), rec.offset + 1)
+        return records
 
     def commit(self, batch: Sequence[InRecord]) -> None:
-        """Commit the offset after the last record of each partition in the batch."""
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        """Commit the offset after the last record of each partition in the batch, or the
+        consumer's position when it is further: past the marker that ends a transaction,
+        which takes an offset of its own and is never handed out as a record (committing
+        the record's offset + 1 would leave a caught-up group one behind for good)."""
+        ends: dict[TopicPartition, int] = {}
         for rec in batch:
-            offsets[TopicPartition(rec.topic, rec.partition)] = OffsetAndMetadata(
-                rec.offset + 1, "", -1
-            )
+            tp = TopicPartition(rec.topic, rec.partition)
+            ends[tp] = max(ends.get(tp, 0), rec.offset + 1)
+        self._commit_offsets({tp: self._past_markers(tp, end) for tp, end in ends.items()})
+
+    def commit_idle(self) -> None:
+        """With nothing handled since the last commit: commit the positions that moved past
+        it all the same (over a transaction's end marker), so that a caught-up group shows
+        no lag. Everything before the position was handled: the loop polls and handles in
+        one step, and commits before it calls this."""
+        moved = {}
+        for tp, committed in self._committed.items():
+            if (position := self._past_markers(tp, committed)) > committed:
+                moved[tp] = position
+        if moved:
+            self._commit_offsets(moved)
+
+    def _past_markers(self, tp: TopicPartition, end: int) -> int:
+        """`end`, or the consumer's position when no record past `end` was handed out:
+        what lies between is transaction markers only."""
+        if self._handed_out.get(tp, 0) > end:
+            return end
+        position = self._position(tp)
+        return max(end, position) if position is not None else end
+
+    def _position(self, tp: TopicPartition) -> int | None:
+        if tp not in self.consumer.assignment():
+            return None
+        try:
+            position: int | None = self.consumer.position(tp, timeout_ms=1000)
+        except KafkaError:
+            return None
+        return position
+
+    def _commit_offsets(self, ends: dict[TopicPartition, int]) -> None:
+        offsets = {tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()}
         if self.transaction is not None:
             self.transaction.commit(offsets, self.consumer.group_metadata())
-            return
-        try:
-            self.consumer.commit(offsets)
-        except KafkaError as exc:
-            raise TransientError(f"kafka commit failed: {exc!r}") from exc
+        else:
+            try:
+                self.consumer.commit(offsets)
+            except KafkaError as exc:
+                raise TransientError(f"kafka commit failed: {exc!r}") from exc
+        self._committed.update(ends)
 
     def rewind(self, batch: Sequence[InRecord]) -> None:
         """Go back to the first record of the batch on each partition, so it is polled again
@@ -265,6 +307,7 @@ class KafkaSource:
             tp = TopicPartition(rec.topic, rec.partition)
             first[tp] = min(first.get(tp, rec.offset), rec.offset)
         for tp, offset in first.items():
+            self._handed_out[tp] = min(self._handed_out.get(tp, offset), offset)
             if tp in self.consumer.assignment():
                 self.consumer.seek(tp, offset)
 

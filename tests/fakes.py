@@ -23,6 +23,9 @@ class FakeSource:
     def commit(self, batch: Sequence[InRecord]) -> None:
         self.committed.extend(batch)
 
+    def commit_idle(self) -> None:
+        """Nothing moves past the last record here: no transaction markers."""
+
     def rewind(self, batch: Sequence[InRecord]) -> None:
         self.rewound.extend(batch)
         self.batches.insert(0, list(batch))

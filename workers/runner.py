@@ -97,6 +97,7 @@ def one_at_a_time(handle: Handler) -> BatchHandler:
 class Source(Protocol):
     def poll(self, timeout_s: float) -> list[InRecord]: ...
     def commit(self, batch: Sequence[InRecord]) -> None: ...
+    def commit_idle(self) -> None: ...
     def rewind(self, batch: Sequence[InRecord]) -> None: ...
 
 
@@ -150,7 +151,13 @@ class WorkerLoop:
             if not commit_now:
                 self._handle_batch()
             due = time.monotonic() - self._last_commit >= self.commit_interval_s
-            return self._commit() if self._uncommitted and (due or commit_now) else 0
+            if self._uncommitted and (due or commit_now):
+                return self._commit()
+            if due and not self._uncommitted:
+                with self._cpu("kafka"):
+                    self.source.commit_idle()
+                self._last_commit = time.monotonic()
+            return 0
         except TransientError as exc:
             STAGE_PAUSES.labels(self.stage).inc()
             delay = self.backoff.next_delay_s()

@@ -15,6 +15,7 @@ from adapters.kafka_client import (
     KafkaSink,
     KafkaSource,
     committed_offsets,
+    consumer_lag,
     ensure_topics,
     read_topic,
 )
@@ -126,3 +127,25 @@ def test_a_refusal_dooms_its_transaction_and_is_refused_at_send_next_time(
     sink.commit()
     assert _committed_values(kafka_bootstrap, out) == [b"small"] * 3
     sink.close()
+
+
+def test_a_caught_up_group_shows_no_lag_past_a_transactions_end_marker(
+    kafka_bootstrap: str, namespace: Namespace
+) -> None:
+    topic, group = f"{namespace.topic_prefix}tx-marked", f"{namespace.group_prefix}tx-marked"
+    ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    upstream = KafkaSink.connect(kafka_bootstrap, f"{namespace.group_prefix}tx-upstream-0")
+    for n in range(3):
+        upstream.send(OutRecord(topic, f"k{n}", b"v"))
+    upstream.flush()
+    upstream.commit()  # three records and the transaction's marker: four offsets
+    source = KafkaSource.connect(kafka_bootstrap, group, [topic])
+    batch = _poll(source, 3)
+    source.commit(batch)
+    for _ in range(4):  # the marker comes with a later fetch, as no record
+        assert source.poll(0.5) == []
+        source.commit_idle()
+    [lag] = consumer_lag(kafka_bootstrap, group, [topic])
+    assert (lag.end, lag.lag) == (4, 0)
+    source.close()
+    upstream.close()
