@@ -333,6 +333,9 @@ def _stage_producer(bootstrap: str, transactional_id: str | None = None) -> Kafk
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         transactional_id=transactional_id,
+        # A transaction left open by a process that died, and not aborted by a successor
+        # with its id, holds read_committed consumers back until the broker aborts it.
+        transaction_timeout_ms=30_000,
         acks="all",
         linger_ms=5,
         # Up to 512 KB per partition in one batch, not kafka-python's 16 KB, which holds

@@ -164,11 +164,17 @@ class StageProcess:
 
 
 def _env(
-    svc: Services, prefix: str, feeds: Path, state: Path, poll_s: tuple[float, float]
+    svc: Services,
+    prefix: str,
+    feeds: Path,
+    state: Path,
+    poll_s: tuple[float, float],
+    delivery: str,
 ) -> dict[str, str]:
     shortest, longest = (str(s) for s in poll_s)
     return {
         **os.environ,
+        "NEWSFLOW_DELIVERY": delivery,
         "NEWSFLOW_KAFKA_BOOTSTRAP": svc.kafka,
         "NEWSFLOW_REDIS_URL": svc.redis,
         "NEWSFLOW_TOPIC_PREFIX": prefix,
@@ -248,9 +254,12 @@ def run_pipeline(
     workdir: Path,
     stages: Sequence[str] = WORKER_STAGES,
     feeds_shown: Feeds = SATURATION_FEEDS,
+    delivery: str = "exactly_once",
 ) -> RunResult:
     """The poller and `workers` processes of each of `stages`; measured on the output of the
-    last stage (the processed topic for the whole pipeline, the articles topic for extract)."""
+    last stage (the processed topic for the whole pipeline, the articles topic for extract),
+    read as a consumer reads it (read_committed): an article's latency ends when the reader
+    gets it, which with transactions is once the last stage committed."""
     prefix = f"bench{int(time.time() * 1000) % 10**9}-{re.sub(r'[^a-z0-9]', '', name)}."
     topics = Topics(prefix)
     ensure_topics(svc.kafka, topics.all(), partitions=DEFAULT_TOPIC_PARTITIONS)
@@ -258,7 +267,7 @@ def run_pipeline(
     replay = ReplayServer.start(stories, release=Release(window=window))
     feeds = workdir / f"{prefix}feeds.toml"
     feeds.write_text(replay.site.feeds_toml(), encoding="utf-8")
-    env = _env(svc, prefix, feeds, workdir / prefix, feeds_shown.poll_s)
+    env = _env(svc, prefix, feeds, workdir / prefix, feeds_shown.poll_s, delivery)
     processes = [_start("poller", env)]
     processes += [_start(s, env) for s in stages for _ in range(workers)]
     output, done_at = OUTPUT_OF[stages[-1]]
@@ -274,6 +283,7 @@ def run_pipeline(
         released_at, released_wall = time.monotonic(), time.time()
         replay.site.start_release(rate)
         seen: dict[str, dict[str, Any]] = {}
+        received: dict[str, float] = {}  # wall time the reader got each article
         sizes: list[int] = []
         expected = len(stories.stories)
         idle_deadline = time.monotonic() + 60
@@ -283,6 +293,7 @@ def run_pipeline(
                 if message["article_id"] not in seen:
                     idle_deadline = time.monotonic() + 60
                     seen[message["article_id"]] = message
+                    received[message["article_id"]] = time.time()
                     sizes.append(len(record.value))
         elapsed = time.monotonic() - released_at
         harness_cpu = time.process_time() - harness0
@@ -311,8 +322,8 @@ def run_pipeline(
         for p in processes:
             p.proc.wait(30)
         replay.stop()
-    processed = [parse_iso(m[done_at]).timestamp() for m in seen.values()]
-    latencies = [_between(m, "seen_at", done_at) for m in seen.values()]
+    processed = list(received.values())
+    latencies = [received[a] - parse_iso(m["seen_at"]).timestamp() for a, m in seen.items()]
     hops = {"seen → extracted": [_between(m, "seen_at", "extracted_at") for m in seen.values()]}
     if done_at != "extracted_at":
         hops["extracted → " + done_at.removesuffix("_at")] = [
@@ -553,10 +564,83 @@ def print_report(figures: dict[str, Any]) -> None:
             for hop, q in r["latency_hops_ms"].items():
                 tail = r["slowest_1pct_mean_hops_ms"][hop]
                 print(f"  {hop:24} {q['p50']:8.0f} {q['p99']:8.0f} {tail:8.0f}")
+    runs = figures["runs"]
+    exactly, least = (
+        runs.get("saturation, 1 worker"),
+        runs.get("saturation, 1 worker, at least once"),
+    )
+    if exactly and least and least["articles_per_s"]:
+        print(
+            "delivery exactly_once / at_least_once, saturation with 1 worker: "
+            f"{(exactly['articles_per_s'] or 0) / least['articles_per_s']:.2f}x articles/s"
+        )
     print(f"references: {figures['references']}")
     print(f"ratios: {figures['ratios']}")
     for line in goal_lines(figures["goals"]):
         print(line)
+
+
+def all_runs(
+    report: Report,
+    svc: Services,
+    saturation: Sequence[StorySet],
+    steady: StorySet,
+    articles: Sequence[CorpusArticle],
+    args: argparse.Namespace,
+    work: Path,
+) -> None:
+    """The saturation, extract and steady runs (delivery exactly_once) and the references."""
+    beside = BesideRuns(saturation[0], min(300, args.articles))
+    for workers, stories in zip((1, 2), saturation, strict=True):
+        name = f"saturation, {workers} worker{'s' if workers > 1 else ''}"
+        report.runs[name] = beside.around(name, svc, stories, workers, None, work)
+        print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
+    # The same stories each time, in turns (1, 2, 1, 2): on this shared machine two runs
+    # of the same code minutes apart differed by half (173 and 274 articles/s).
+    for workers, name in EXTRACT_RUNS:
+        report.runs[name] = beside.around(
+            name, svc, saturation[0], workers, None, work, stages=("extract",)
+        )
+    name = f"steady {args.rate:g}/s, 2 workers"
+    report.runs[name] = run_pipeline(
+        name=name,
+        svc=svc,
+        stories=steady,
+        workers=2,
+        rate=args.rate,
+        workdir=work,
+        feeds_shown=STEADY_FEEDS,
+    )
+    references: dict[str, Any] = reference_extract(saturation[0], min(600, args.articles))
+    references["datasketch_per_core"] = reference_dedupe(svc, articles[: args.articles])
+    size = int(report.runs["saturation, 1 worker"].mean_message_bytes)
+    references["producer_records_per_s"] = reference_producer(svc, size, args.producer_records)
+    references["producer_record_bytes"] = size
+    references["trafilatura.extract beside each run"] = beside.rates
+    report.references = references
+
+
+def delivery_runs(
+    report: Report,
+    svc: Services,
+    saturation: StorySet,
+    steady: StorySet,
+    rate: float,
+    work: Path,
+    exactly: bool = True,
+) -> None:
+    """Saturation (one process a stage) and the steady rate with delivery at_least_once,
+    and, when `exactly`, with exactly_once first: the cost of transactions, side by side."""
+    modes = [("exactly_once", ""), ("at_least_once", ", at least once")] if exactly else []
+    modes = modes or [("at_least_once", ", at least once")]
+    for delivery, suffix in modes:
+        name = f"saturation, 1 worker{suffix}"
+        report.runs[name] = run_pipeline(name, svc, saturation, 1, None, work, delivery=delivery)
+        print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
+        name = f"steady {rate:g}/s, 2 workers{suffix}"
+        report.runs[name] = run_pipeline(
+            name, svc, steady, 2, rate, work, feeds_shown=STEADY_FEEDS, delivery=delivery
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -569,6 +653,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kafka", help="use this broker instead of starting one")
     parser.add_argument("--redis", help="use this Redis instead of starting one")
     parser.add_argument("--out", type=Path, default=Path("results") / "bench")
+    parser.add_argument(
+        "--delivery-only",
+        action="store_true",
+        help="only saturation and the steady rate, exactly once and at least once",
+    )
     args = parser.parse_args(argv)
     install_guards()  # extract_page as the extract stage runs it
     bind_prometheus()  # the dedupe reference counts its verdicts as the stage does
@@ -584,34 +673,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = Report()
     with tempfile.TemporaryDirectory() as tmp, services(args.kafka, args.redis) as svc:
         work = Path(tmp)
-        beside = BesideRuns(saturation[0], min(300, args.articles))
-        for workers, stories in zip((1, 2), saturation, strict=True):
-            name = f"saturation, {workers} worker{'s' if workers > 1 else ''}"
-            report.runs[name] = beside.around(name, svc, stories, workers, None, work)
-            print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")
-        # The same stories each time, in turns (1, 2, 1, 2): on this shared machine two runs
-        # of the same code minutes apart differed by half (173 and 274 articles/s).
-        for workers, name in EXTRACT_RUNS:
-            report.runs[name] = beside.around(
-                name, svc, saturation[0], workers, None, work, stages=("extract",)
-            )
-        name = f"steady {args.rate:g}/s, 2 workers"
-        report.runs[name] = run_pipeline(
-            name=name,
-            svc=svc,
-            stories=steady,
-            workers=2,
-            rate=args.rate,
-            workdir=work,
-            feeds_shown=STEADY_FEEDS,
-        )
-        references: dict[str, Any] = reference_extract(saturation[0], min(600, args.articles))
-        references["datasketch_per_core"] = reference_dedupe(svc, articles[: args.articles])
-        size = int(report.runs["saturation, 1 worker"].mean_message_bytes)
-        references["producer_records_per_s"] = reference_producer(svc, size, args.producer_records)
-        references["producer_record_bytes"] = size
-        references["trafilatura.extract beside each run"] = beside.rates
-        report.references = references
+        if args.delivery_only:
+            delivery_runs(report, svc, saturation[0], steady, args.rate, work)
+        else:
+            all_runs(report, svc, saturation, steady, articles, args, work)
+            delivery_runs(report, svc, saturation[0], steady, args.rate, work, exactly=False)
     figures = report.figures()
     print_report(figures)
     print(f"corpus: {CITATION}")

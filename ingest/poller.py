@@ -35,6 +35,7 @@ from schemas.messages import EntryMessage
 from schemas.records import OutRecord, RefusedRecord
 from schemas.timestamps import iso_utc, parse_iso
 from schemas.topics import Topics
+from workers.backoff import Backoff
 from workers.codec import encode, entry_dead_letter
 from workers.errors import Interrupted, PoisonMessage, TransientError
 from workers.telemetry import (
@@ -388,10 +389,30 @@ class Poller:
             dead.append(self._dead_letter(entry, refused))
         self._flush_dead_letters()
         self.sink.commit()
-        self.state.mark_seen({i: batch.fingerprints[i] for i in fresh})
+        self._remember({i: batch.fingerprints[i] for i in fresh})
         for error_type in dead:  # counted once delivered: a poll that fails is done again
             DEAD_LETTERS.labels("poller", error_type).inc()
         return len(fresh)
+
+    def _remember(self, fingerprints: dict[str, str]) -> None:
+        """Mark the committed entries seen, trying until Redis answers: they are out for
+        good, and a poll that gave up here would send them again (the same articles twice
+        on the output). Only the stop ends the wait."""
+        backoff = Backoff(base_s=0.2, cap_s=5.0)
+        while True:
+            try:
+                self.state.mark_seen(fingerprints)
+                return
+            except TransientError as exc:
+                delay = backoff.next_delay_s()
+                logger.warning(
+                    "sent entries not yet remembered entries=%d error=%s retry_in_s=%.1f",
+                    len(fingerprints),
+                    exc,
+                    delay,
+                )
+                if self.stop.wait(delay):
+                    raise Interrupted("stopped before sent entries were remembered") from exc
 
     def _dead_letter(self, entry: EntryMessage, refused: RefusedRecord) -> str:
         """The entry whose record was refused, sent to the dead-letter topic; its error type."""

@@ -9,6 +9,7 @@ any stage --news.dlq.v1--> (inputs it could not handle, with the reason)
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import threading
 import time
@@ -62,7 +63,9 @@ def transactional_id_of(settings: Settings, stage: str) -> str | None:
     the process's restarts, so that the restarted one fences its predecessor."""
     if settings.delivery != "exactly_once":
         return None
-    instance = settings.instance or platform.node()
+    # Unset, unique to the process: two processes of a stage started alone on one host must
+    # not share an id (each would fence the other). `newsflow run` sets it per child.
+    instance = settings.instance or f"{platform.node()}-{os.getpid()}"
     return f"{settings.group_prefix}newsflow-{stage}-v1-{instance}"
 
 

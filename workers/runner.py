@@ -153,7 +153,7 @@ class WorkerLoop:
             due = time.monotonic() - self._last_commit >= self.commit_interval_s
             if self._uncommitted and (due or commit_now):
                 return self._commit()
-            if due and not self._uncommitted:
+            if (due or commit_now) and not self._uncommitted:
                 with self._cpu("kafka"):
                     self.source.commit_idle()
                 self._last_commit = time.monotonic()

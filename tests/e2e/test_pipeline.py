@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from adapters.kafka_client import KafkaSink, committed_offsets, ensure_topics, read_topic
+from adapters.kafka_client import KafkaSink, consumer_lag, ensure_topics, read_topic
 from ingest.canonical_url import article_id, canonical_url
 from schemas.contracts import problems
 from schemas.records import OutRecord
@@ -43,7 +43,8 @@ def _read_all(kafka: str, topic: str) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Commits:
-    """What a stage's consumer group committed on its input topic, and what that topic holds."""
+    """What a stage's consumer group committed on its input topic, and where the topic ends
+    (offsets: with transactions, each commit's marker takes an offset too)."""
 
     consumed: int
     on_topic: int
@@ -96,10 +97,9 @@ def _commits(kafka: str, namespace: Namespace, topics: Topics) -> dict[str, Comm
     found = {}
     for stage in STAGES:
         topic = inputs[stage]
-        offsets = committed_offsets(kafka, f"{namespace.group_prefix}newsflow-{stage}-v1")
+        lags = consumer_lag(kafka, f"{namespace.group_prefix}newsflow-{stage}-v1", [topic])
         found[stage] = Commits(
-            consumed=sum(v for (t, _), v in offsets.items() if t == topic),
-            on_topic=len(list(read_topic(kafka, topic, from_beginning=True, idle_timeout_s=2))),
+            consumed=sum(lag.committed or 0 for lag in lags), on_topic=sum(lag.end for lag in lags)
         )
     return found
 

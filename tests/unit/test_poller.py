@@ -10,6 +10,7 @@ from ingest.poller import Poller
 from schemas.contracts import problems
 from schemas.topics import Topics
 from tests.fakes import FakeSink, ScriptedFetch
+from workers.errors import TransientError
 
 FEED_URL = "http://feeds.example/rss"
 
@@ -204,3 +205,20 @@ def test_an_article_in_two_feeds_of_one_outlet_is_sent_once() -> None:
     )
     sent = [poller.poll_feed(feed).sent for feed in poller.feeds]
     assert sent == [2, 1]  # b was sent with the first feed
+
+
+def test_committed_entries_are_remembered_once_redis_answers_again() -> None:
+    class Flaky(InMemoryFeedState):
+        failures = 2
+
+        def mark_seen(self, fingerprints: dict[str, str]) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise TransientError("redis unreachable (fake)")
+            super().mark_seen(fingerprints)
+
+    sink = FakeSink()
+    poller = _poller(ScriptedFetch({FEED_URL: _ok(_rss("a", "b"))}), Flaky(), sink)
+    assert poller.poll_feed(poller.feeds[0]).sent == 2
+    assert poller.poll_feed(poller.feeds[0]).sent == 0  # not sent again: remembered
+    assert len(sink.sent) == 2
