@@ -3,6 +3,7 @@
 newsflow run [--demo] [--stage S]   the pipeline (all stages, or one)
 newsflow watch [--json] ...         a live view of the processed topic
 newsflow stories [--json] ...       the live stories, biggest first
+newsflow consumers [--watch]        the output's consumer groups, judged
 newsflow config                     the effective settings
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.consumer_watcher import ConsumerStateCollector
 from adapters.http_fetch import HttpFetcher
 from adapters.kafka_client import ensure_topics, read_topic
 from adapters.metrics_registry import (
@@ -32,6 +34,7 @@ from adapters.ops_http import OpsServer
 from ingest.feeds import FeedsFileError
 from ingest.opml import OpmlError
 from newsflow.backfill import STAGE_INPUT, TARGETS, backfill, replay
+from newsflow.consumers_command import consumer_watcher, run_consumers
 from newsflow.explain import explain
 from newsflow.feeds_command import discover_lines, export_opml, import_opml, list_lines
 from newsflow.local_services import (
@@ -108,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="why an article got its verdict and story")
     explain.add_argument("article_id", help="the 32-hex article id (the record key)")
     explain.add_argument("--idle-exit-s", type=float, default=3.0, help="stop reading after this")
+    consumers = sub.add_parser(
+        "consumers", help="the output's consumer groups: lag in records and seconds, state"
+    )
+    consumers.add_argument("--watch", action="store_true", help="refresh in place until Ctrl-C")
     status = sub.add_parser("status", help="feeds' health, consumer lag, recent flow")
     status.add_argument("--minutes", type=int, default=5, help="the recent window")
     feeds = sub.add_parser("feeds", help="the feeds file: list, import or export OPML")
@@ -157,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if report.invalid and not report.sent else 0
         if args.command == "replay":
             return _replay(discover(settings), args)
+        if args.command == "consumers":
+            return run_consumers(discover(settings), args.watch)
         if args.command == "status":
             print("\n".join(status_lines(discover(settings), args.minutes * 60)))
             return 0
@@ -254,6 +263,8 @@ def _start_ops(
     inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
     lag = LagCollector(bootstrap, [(group_of(settings, s), t) for s, t in inputs.items()])
     registry = supervisor_registry(metrics_dir, lag)
+    watcher, _ = consumer_watcher(settings, bootstrap)  # its webhook lives as the process does
+    registry.register(ConsumerStateCollector(watcher.start()))
     ops = OpsServer.start(
         settings.metrics_host, settings.metrics_port, registry, supervisor.readiness
     )

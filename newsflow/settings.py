@@ -104,10 +104,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "commit_interval_s",
         float,
-        0.2,
+        0.1,
         "how often a worker stage flushes and commits (a transaction when exactly_once): "
         "records reach read_committed consumers at that pace; a crash replays up to this "
         "much input",
+    ),
+    Setting(
+        "consumer_watch_interval_s",
+        float,
+        10.0,
+        "how often the consumer groups of the output topics are sampled (newsflow run, "
+        "newsflow consumers)",
+    ),
+    Setting("consumer_window", int, 10, "samples a consumer group is judged over"),
+    Setting(
+        "consumer_stopped_after_s",
+        float,
+        120.0,
+        "a consumer group with records waiting and no offset moved this long is stopped",
+    ),
+    Setting(
+        "webhook_url",
+        str,
+        "",
+        "where each change of a consumer group's state is POSTed; empty: none",
+    ),
+    Setting(
+        "webhook_secret",
+        str,
+        "",
+        "shared secret of the webhook's HMAC-SHA256 signature (X-Newsflow-Signature header)",
     ),
     Setting("poll_interval_s", float, 300.0, "a feed's first interval; then it adapts"),
     Setting("poll_min_interval_s", float, 60.0, "shortest interval between two polls of a feed"),
@@ -214,6 +240,11 @@ class Settings:
     delivery: str
     instance: str
     commit_interval_s: float
+    consumer_watch_interval_s: float
+    consumer_window: int
+    consumer_stopped_after_s: float
+    webhook_url: str
+    webhook_secret: str
     poll_interval_s: float
     poll_min_interval_s: float
     poll_max_interval_s: float
@@ -280,6 +311,8 @@ class Settings:
         """The effective settings for printing, with passwords in URLs masked."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["redis_url"] = mask_url_password(self.redis_url)
+        if self.webhook_secret:
+            shown["webhook_secret"] = "***"
         return shown
 
 
@@ -345,6 +378,10 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
     if values["log_format"] not in ("text", "json"):
         problems.append(f"log_format={values['log_format']!r}: use text or json")
+    if values["webhook_url"] and not values["webhook_secret"]:
+        problems.append("webhook_url is set: set webhook_secret too (the body is signed)")
+    if values["consumer_window"] < 2:
+        problems.append("consumer_window must be at least 2: a trend needs two samples")
     if values["delivery"] not in ("exactly_once", "at_least_once"):
         problems.append(f"delivery={values['delivery']!r}: use exactly_once or at_least_once")
     if not 4 <= values["dedupe_bucket_bits"] <= 16:

@@ -9,11 +9,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from adapters.consumer_watcher import sample_groups
 from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
 from adapters.redis_client import connect_redis
 from ingest.feed_health import FeedHealth, with_gaps
 from ingest.feeds import FeedConfig, load_feeds
+from newsflow.consumers_command import format_consumers, watched_topics
 from newsflow.settings import Settings
 from newsflow.stages import group_of, topics_of
 
@@ -144,5 +146,9 @@ def status_lines(settings: Settings, window_s: int) -> list[str]:
         for lag in consumer_lag(settings.kafka_bootstrap, group_of(settings, stage), [topic])
     ]
     lines += ["", "consumer lag", *format_lag(lags), ""]
+    lines += ["consumers of the output (judged over time: newsflow consumers --watch)"]
+    samples = sample_groups(settings.kafka_bootstrap, watched_topics(settings))
+    rows = [(g, "gone" if s.members == 0 else "-", s) for g, s in sorted(samples.items())]
+    lines += [*format_consumers(rows), ""]
     lines += format_recent(gather_recent(settings, window_s))
     return lines

@@ -169,8 +169,14 @@ class WorkerLoop:
             return 0
 
     def _handle_batch(self) -> None:
+        # With work to commit, wait for more input no longer than the commit is due: with
+        # transactions, nothing sent is read downstream before it is committed.
+        timeout = self.poll_timeout_s
+        if self._uncommitted:
+            left = self.commit_interval_s - (time.monotonic() - self._last_commit)
+            timeout = max(0.0, min(timeout, left))
         with self._cpu("kafka"):
-            batch = self.source.poll(self.poll_timeout_s)
+            batch = self.source.poll(timeout)
         self._uncommitted += batch  # rewound with the rest if anything below fails
         try:
             with self._cpu("handle"):
