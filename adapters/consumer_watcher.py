@@ -4,6 +4,7 @@ state sent to a webhook (signed, retried, never in the pipeline's way)."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import queue
 import threading
@@ -63,35 +64,50 @@ def _sample_groups(bootstrap: str, topics: Sequence[str]) -> dict[str, GroupSamp
         if not offsets:
             return {}
         described = admin.describe_groups(list(offsets))
-        partitions = sorted({tp for found in offsets.values() for tp in found})
+        topics_read = sorted({tp.topic for found in offsets.values() for tp in found})
+        every = {
+            t["name"]: [TopicPartition(t["name"], p["partition_index"]) for p in t["partitions"]]
+            for t in admin.describe_topics(topics_read)
+            if not t.get("error_code")
+        }
+        partitions = sorted({tp for tps in every.values() for tp in tps})
         ends = admin.list_partition_offsets(
             dict.fromkeys(partitions, OffsetSpec.LATEST),
             isolation_level=IsolationLevel.READ_COMMITTED,
         )
     now = time.time()
-    waiting = _oldest_waiting(bootstrap, offsets, {tp: ends[tp].offset for tp in partitions})
+    end_of = {tp: ends[tp].offset for tp in partitions}
+    # Every partition of a topic the group reads, those it never committed on included.
+    committed = {
+        group: {
+            tp: found[tp].offset if tp in found else None
+            for topic in {tp.topic for tp in found}
+            for tp in every.get(topic, [])
+        }
+        for group, found in offsets.items()
+    }
+    waiting = _oldest_waiting(bootstrap, committed, end_of)
     samples = {}
-    for group, found in offsets.items():
+    for group, at in committed.items():
         members = len(described.get(group, {}).get("members", []))
-        samples[group] = GroupSample(
-            now,
-            members,
-            {
-                (tp.topic, tp.partition): PartitionSample(
-                    found[tp].offset, ends[tp].offset, waiting.get((group, tp))
-                )
-                for tp in found
-            },
-        )
+        parts = {}
+        for tp, offset in at.items():
+            oldest = waiting.get((group, tp))
+            # No record between the committed offset and the end: only the markers that end
+            # transactions, which a consumer committing record + 1 never passes. Nothing waits.
+            end = end_of[tp] if oldest is not None or offset is None else offset
+            parts[(tp.topic, tp.partition)] = PartitionSample(offset, end, oldest)
+        samples[group] = GroupSample(now, members, parts)
     return samples
 
 
 def _oldest_waiting(
     bootstrap: str,
-    offsets: dict[str, dict[TopicPartition, OffsetAndMetadata]],
+    committed: dict[str, dict[TopicPartition, int | None]],
     ends: dict[TopicPartition, int],
 ) -> dict[tuple[str, TopicPartition], int]:
-    """(group, partition) -> timestamp (ms) of the first record the group has not committed."""
+    """(group, partition) -> timestamp (ms) of the first record the group has not committed
+    (read_committed: a transaction's marker is no record)."""
     found: dict[tuple[str, TopicPartition], int] = {}
     reader = KafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -100,14 +116,13 @@ def _oldest_waiting(
         max_poll_records=1,
     )
     try:
-        for group, committed in offsets.items():
-            for tp, at in committed.items():
-                offset = at.offset
-                if offset >= ends[tp]:
+        for group, at in committed.items():
+            for tp, offset in at.items():
+                if (offset or 0) >= ends[tp]:
                     continue
                 reader.assign([tp])
-                reader.seek(tp, offset)
-                for records in reader.poll(timeout_ms=2000, max_records=1).values():
+                reader.seek(tp, offset or 0)
+                for records in reader.poll(timeout_ms=500, max_records=1).values():
                     found[(group, tp)] = records[0].timestamp
     finally:
         reader.close()
@@ -142,7 +157,10 @@ class Webhook:
 
     def _deliver_all(self) -> None:
         while (change := self._queue.get()) is not None:
-            self._deliver(change)
+            try:
+                self._deliver(change)
+            except Exception:  # a bug must not stop later deliveries: logged, and on
+                logger.exception("webhook delivery failed group=%s", change.group)
 
     def _deliver(self, change: StateChange) -> None:
         body = change.body()
@@ -160,16 +178,22 @@ class Webhook:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_s):
                     return
-            except (urllib.error.URLError, OSError) as exc:
-                delay = backoff.next_delay_s()
-                logger.warning(
-                    "webhook not delivered group=%s state=%s attempt=%d error=%s",
-                    change.group,
-                    change.state,
-                    attempt,
-                    exc,
-                )
-                time.sleep(delay)
+            except urllib.error.HTTPError as exc:
+                if 400 <= exc.code < 500 and exc.code != 429:  # the receiver says no: final
+                    logger.error("webhook refused group=%s status=%d", change.group, exc.code)
+                    return
+                error: Exception = exc
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                error = exc
+            logger.warning(
+                "webhook not delivered group=%s state=%s attempt=%d error=%s",
+                change.group,
+                change.state,
+                attempt,
+                error,
+            )
+            if attempt < self.attempts:
+                time.sleep(backoff.next_delay_s())
         logger.error("webhook given up group=%s state=%s", change.group, change.state)
 
 

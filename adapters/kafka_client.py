@@ -26,7 +26,14 @@ from typing import Any, NoReturn
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic, OffsetSpec, OffsetTimestamp
-from kafka.errors import IllegalStateError, KafkaError, NoError, TopicAlreadyExistsError
+from kafka.errors import (
+    IllegalStateError,
+    InvalidProducerEpochError,
+    KafkaError,
+    NoError,
+    ProducerFencedError,
+    TopicAlreadyExistsError,
+)
 from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
@@ -289,6 +296,11 @@ class KafkaSource:
     def _commit_offsets(self, ends: dict[TopicPartition, int]) -> None:
         offsets = {tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()}
         if self.transaction is not None:
+            if lost := set(offsets) - set(self.consumer.assignment()):
+                # A rebalance moved a partition away mid-transaction: its outputs must not
+                # be committed beside the new owner's. All of it is handled again.
+                self.transaction.abort()
+                raise TransientError(f"partitions moved to another member: {sorted(lost)}")
             self.transaction.commit(offsets, self.consumer.group_metadata())
         else:
             try:
@@ -298,10 +310,15 @@ class KafkaSource:
         self._committed.update(ends)
 
     def rewind(self, batch: Sequence[InRecord]) -> None:
-        """Go back to the first record of the batch on each partition, so it is polled again
-        (and drop what was sent for it in the open transaction)."""
+        """Go back to the first record of the batch on each partition, so it is polled again,
+        and drop the open transaction: the loop rewinds everything it has not committed."""
         if self.transaction is not None:
             self.transaction.abort()
+        self.hand_back(batch)
+
+    def hand_back(self, batch: Sequence[InRecord]) -> None:
+        """Go back to the first record of a batch of which nothing was sent, so it is polled
+        again; the open transaction, with what earlier batches sent, stays."""
         first: dict[TopicPartition, int] = {}
         for rec in batch:
             tp = TopicPartition(rec.topic, rec.partition)
@@ -360,8 +377,14 @@ def _stage_producer(bootstrap: str, transactional_id: str | None = None) -> Kafk
 _TRANSACTION_STATE_ERRORS = (KafkaError, IllegalStateError)
 
 
-def _identity(record: OutRecord) -> tuple[str, str, int]:
-    return record.topic, record.key, hash(record.value)
+# Records the broker refused inside a doomed transaction, remembered at most this many.
+MAX_REMEMBERED_REFUSALS = 1000
+
+
+def _identity(record: OutRecord) -> tuple[str, str]:
+    """A record as it comes again when its batch is handled again: its topic and key (its
+    value may differ: stages stamp the time they handled it)."""
+    return record.topic, record.key
 
 
 @dataclass
@@ -386,7 +409,7 @@ class KafkaSink:
     transactional: bool = False
     _in_flight: list[tuple[OutRecord, Any]] = field(default_factory=list)
     _in_transaction: bool = False
-    _refused_before: dict[tuple[str, str, int], RefusedRecord] = field(default_factory=dict)
+    _refused_before: dict[tuple[str, str], RefusedRecord] = field(default_factory=dict)
 
     @classmethod
     def connect(cls, bootstrap: str, transactional_id: str | None = None) -> KafkaSink:
@@ -407,8 +430,8 @@ class KafkaSink:
 
     def send(self, record: OutRecord) -> RefusedRecord | None:
         """None once the record is on its way; a RefusedRecord when the producer refuses it."""
-        if (known := self._refused_before.get(_identity(record))) is not None:
-            return known
+        if (known := self._refused_before.pop(_identity(record), None)) is not None:
+            return RefusedRecord(record, known.error_type, known.reason)
         if self.transactional and not self._in_transaction:
             self._begin()
         try:
@@ -495,26 +518,60 @@ class KafkaSink:
     def _doom(
         self, failed: list[tuple[OutRecord, BaseException]], cause: BaseException
     ) -> NoReturn:
-        """The open transaction cannot commit: the records the broker refused for good are
-        remembered (refused at `send` when the batch is handled again), the producer
-        replaced (kafka-python's refuses every later send after a failure, an abort
-        included; the new one, with the same id, aborts the transaction on its way in),
-        and TransientError has the batch handled again."""
-        refused = 0
-        for record, error in failed:
-            refusal = _refused(record, error)
-            if refusal is not None and type(error) not in _TRANSACTION_STATE_ERRORS:
-                self._refused_before[_identity(record)] = refusal
-                refused += 1
+        """The open transaction cannot commit. kafka-python fails every record still waiting
+        with the first failure's error and refuses every later send, an abort included: the
+        producer is replaced (the new one, with the same id, aborts the transaction on its
+        way in), each record that failed as refused is sent again alone in a transaction
+        that is then aborted, to learn which the broker refuses for good (remembered:
+        refused at `send` when the batch is handled again), and TransientError has the
+        batch handled again."""
+        for error in (cause, *(error for _, error in failed)):
+            if isinstance(error, _FENCED):
+                raise _fenced(error) from error
         self._in_flight, self._in_transaction = [], False
         self._reopen()
+        suspects = [
+            record
+            for record, error in failed
+            if type(error) not in _TRANSACTION_STATE_ERRORS and _refused(record, error)
+        ]
+        refused = [one for record in suspects if (one := self._alone(record)) is not None]
+        for refusal in refused:
+            if len(self._refused_before) >= MAX_REMEMBERED_REFUSALS:
+                self._refused_before.pop(next(iter(self._refused_before)))
+            self._refused_before[_identity(refusal.record)] = refusal
         raise TransientError(
-            f"kafka transaction aborted, {refused} record(s) refused for good: {cause!r}"
+            f"kafka transaction aborted, {len(refused)} record(s) refused for good: {cause!r}"
         )
+
+    def _alone(self, record: OutRecord) -> RefusedRecord | None:
+        """The broker's refusal of this record sent alone, None when it takes it; nothing
+        of the trial is ever read (its transaction is aborted)."""
+        try:
+            self.producer.begin_transaction()
+            future = self.producer.send(
+                record.topic,
+                key=record.key.encode("utf-8"),
+                value=record.value,
+                headers=list(record.headers),
+            )
+            with contextlib.suppress(KafkaError):
+                self.producer.flush(timeout=30)
+            error = future.exception if future.failed() else None
+        except KafkaError as exc:
+            error = exc
+        refusal = _refused(record, error) if error is not None else None
+        try:
+            self.producer.abort_transaction()
+        except KafkaError:
+            self._reopen()
+        return refusal
 
     def _begin(self) -> None:
         try:
             self.producer.begin_transaction()
+        except _FENCED as exc:
+            raise _fenced(exc) from exc
         except KafkaError as exc:
             self._reopen()
             raise TransientError(f"kafka transaction not begun: {exc!r}") from exc
@@ -536,11 +593,12 @@ class KafkaSink:
             if offsets:
                 self.producer.send_offsets_to_transaction(offsets, group)
             self.producer.commit_transaction()
+        except _FENCED as exc:
+            raise _fenced(exc) from exc
         except KafkaError as exc:
             self.abort()
             raise TransientError(f"kafka transaction not committed: {exc!r}") from exc
         self._in_transaction = False
-        self._refused_before.clear()
 
     def abort(self) -> None:
         """Drop the open transaction: nothing of it is ever read by read_committed consumers.
@@ -552,12 +610,27 @@ class KafkaSink:
         self._in_transaction = False
         try:
             self.producer.abort_transaction()
+        except _FENCED as exc:
+            raise _fenced(exc) from exc
         except KafkaError as exc:
             logger.warning("kafka transaction not aborted, the producer replaced: %r", exc)
             self._reopen()
 
     def close(self) -> None:
         self.producer.close(timeout=10)
+
+
+# A newer producer with this transactional id exists: this one is a zombie.
+_FENCED = (ProducerFencedError, InvalidProducerEpochError)
+
+
+def _fenced(exc: BaseException) -> PipelineError:
+    """Another process took this producer's transactional id: two processes of one stage
+    share an instance name. Not transient: a retry would fence the other in turn."""
+    return PipelineError(
+        f"kafka fenced this stage's producer ({exc!r}): another process uses the same "
+        "transactional id; give each process of a stage its own `instance`"
+    )
 
 
 def _refused(record: OutRecord, error: BaseException) -> RefusedRecord | None:

@@ -58,10 +58,11 @@ def run_consumers(settings: Settings, watch: bool) -> int:
     try:
         while True:
             watcher.step()
-            lines = format_consumers(watcher.rows())
-            if not watch:
-                print("\n".join(lines))
+            if not watch:  # one look judges nothing over time: only a group with no member
+                rows = [(g, "gone" if s.members == 0 else "-", s) for g, _, s in watcher.rows()]
+                print("\n".join(format_consumers(rows)))
                 return 0
+            lines = format_consumers(watcher.rows())
             sys.stdout.write(CLEAR + "\n".join(lines) + "\n")
             sys.stdout.flush()
             time.sleep(settings.consumer_watch_interval_s)

@@ -96,8 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "",
         "this process's name among the processes of its stage, in its Kafka transactional "
-        "id: unique per process and stable across its restarts, so that a restarted process "
-        "aborts what its predecessor left open at once (newsflow run numbers its children; "
+        "id: unique per process (two sharing one fence each other: the stage exits) and "
+        "stable across its restarts, so that a restarted process aborts what its predecessor "
+        "left open at once (newsflow run numbers its children after its own process id; "
         "empty: host name and process id, and a process restarted by something else leaves "
         "read_committed consumers waiting up to 30 s)",
     ),
@@ -378,6 +379,8 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
     if values["log_format"] not in ("text", "json"):
         problems.append(f"log_format={values['log_format']!r}: use text or json")
+    if values["webhook_url"] and urlsplit(values["webhook_url"]).scheme not in ("http", "https"):
+        problems.append(f"webhook_url={values['webhook_url']!r}: an http:// or https:// URL")
     if values["webhook_url"] and not values["webhook_secret"]:
         problems.append("webhook_url is set: set webhook_secret too (the body is signed)")
     if values["consumer_window"] < 2:

@@ -73,8 +73,10 @@ class Supervisor:
     ) -> Supervisor:
         """A child per stage named; a stage named twice runs two processes. Each child is
         numbered among its stage's (NEWSFLOW_INSTANCE): its Kafka transactional id stays the
-        same when it is restarted, and differs from its siblings'."""
-        base = env.get(INSTANCE_ENV) or platform.node()
+        same when it is restarted, and differs from its siblings' and from those of another
+        `newsflow run` on the same host (the supervisor's process id is in it, unless the
+        instance is set)."""
+        base = env.get(INSTANCE_ENV) or f"{platform.node()}-{os.getpid()}"
         children = []
         for at, stage in enumerate(stages):
             number = stages[:at].count(stage)

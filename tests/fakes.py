@@ -16,6 +16,7 @@ class FakeSource:
     batches: list[list[InRecord]]
     committed: list[InRecord] = field(default_factory=list)
     rewound: list[InRecord] = field(default_factory=list)
+    handed_back: list[InRecord] = field(default_factory=list)
 
     def poll(self, timeout_s: float) -> list[InRecord]:
         return self.batches.pop(0) if self.batches else []
@@ -30,6 +31,11 @@ class FakeSource:
         self.rewound.extend(batch)
         self.batches.insert(0, list(batch))
 
+    def hand_back(self, batch: Sequence[InRecord]) -> None:
+        """As rewind, but what was sent stays (a real source would abort nothing)."""
+        self.handed_back.extend(batch)
+        self.batches.insert(0, list(batch))
+
 
 @dataclass
 class FakeSink:
@@ -39,6 +45,7 @@ class FakeSink:
 
     # Records the broker refuses for good once flushed (by topic), as a broker over its limit.
     refuse_topics: frozenset[str] = frozenset()
+    commits: int = 0  # transactions committed (a plain producer's would be out already)
 
     def send(self, record: OutRecord) -> RefusedRecord | None:
         """As the real producer: a record over the limit is refused at once."""
@@ -62,7 +69,7 @@ class FakeSink:
         return refused
 
     def commit(self) -> None:
-        """As a producer without transactions: what was flushed is out already."""
+        self.commits += 1
 
     def abort(self) -> None:
         self.pending.clear()

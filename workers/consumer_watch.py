@@ -4,9 +4,10 @@ ends, never from one sample alone.
 
 States, first match wins:
 - `gone`: the group has no members;
-- `stopped`: records wait (lag > 0) and no committed offset moved for `stopped_after_s`;
+- `stopped`: records wait (lag > 0) and no committed offset moved for `stopped_after_s`
+  (counted from the last move, or the last sample when it was caught up);
 - `stalled`: records wait and no committed offset moved over the whole window;
-- `lagging`: offsets move, but the lag grew over the window (it is falling behind);
+- `lagging`: offsets moved in the window, but the lag grew over it (it is falling behind);
 - `ok`: otherwise (caught up, or catching up).
 """
 
@@ -70,8 +71,10 @@ class GroupHistory:
     still_since: float | None = None  # first sample with the offsets it has now
 
     def add(self, sample: GroupSample) -> None:
+        """A caught-up group waits for nothing: standing still only counts while records
+        wait (an idle consumer is not stopped the moment one record comes)."""
         last = self.samples[-1] if self.samples else None
-        if last is None or last.committed() != sample.committed():
+        if last is None or last.committed() != sample.committed() or sample.lag == 0:
             self.still_since = sample.at
         self.samples = [*self.samples, sample][-self.window :]
 
@@ -91,7 +94,8 @@ def judge(history: GroupHistory, stopped_after_s: float) -> ConsumerState:
         return "stalled"
     lags = [s.lag for s in history.samples]
     growing = all(b >= a for a, b in itertools.pairwise(lags)) and lags[-1] > lags[0]
-    if full and growing:
+    moving = last.committed() != first.committed()
+    if full and growing and moving:
         return "lagging"
     return "ok"
 
@@ -135,6 +139,10 @@ class ConsumerWatch:
     states: dict[str, ConsumerState] = field(default_factory=dict)
 
     def observe(self, samples: Mapping[str, GroupSample]) -> list[StateChange]:
+        """The changes of state this round; a group no longer found (deleted) is forgotten."""
+        for gone in set(self.histories) - set(samples):
+            del self.histories[gone]
+            self.states.pop(gone, None)
         changes = []
         for group, sample in samples.items():
             history = self.histories.setdefault(group, GroupHistory(self.window))

@@ -99,6 +99,7 @@ class Source(Protocol):
     def commit(self, batch: Sequence[InRecord]) -> None: ...
     def commit_idle(self) -> None: ...
     def rewind(self, batch: Sequence[InRecord]) -> None: ...
+    def hand_back(self, batch: Sequence[InRecord]) -> None: ...
 
 
 class Sink(Protocol):
@@ -182,10 +183,11 @@ class WorkerLoop:
             with self._cpu("handle"):
                 outcomes = self._outcomes_of(batch)
         except Interrupted:
-            # Nothing of this batch was sent: it alone goes back, while what was handled
-            # before it is still committed by the last step after the stop.
+            # Nothing of this batch was sent: it alone goes back (what was sent before it
+            # stays in the open transaction), while what was handled before it is still
+            # committed by the last step after the stop.
             del self._uncommitted[len(self._uncommitted) - len(batch) :]
-            self.source.rewind(batch)
+            self.source.hand_back(batch)
             logger.info("batch handed back on stop stage=%s inputs=%d", self.stage, len(batch))
             return
         with self._cpu("kafka"):

@@ -21,7 +21,7 @@ from adapters.kafka_client import (
 )
 from schemas.records import InRecord, OutRecord
 from tests.conftest import Namespace
-from workers.errors import TransientError
+from workers.errors import PipelineError, TransientError
 
 pytestmark = pytest.mark.integration
 
@@ -97,11 +97,18 @@ def test_a_restarted_process_fences_its_predecessor(
     assert new.send(OutRecord(out, "k", b"from the restarted process")) is None
     new.flush()
     new.commit()
-    with pytest.raises(TransientError):
+    with pytest.raises(PipelineError, match="fenced") as fenced:
         old.send(OutRecord(out, "k", b"from the zombie"))
         old.flush()
         old.commit()
-    assert _committed_values(kafka_bootstrap, out) == [b"from the restarted process"]
+    assert not isinstance(fenced.value, TransientError)  # the zombie stops, it does not retry
+    assert new.send(OutRecord(out, "k", b"the successor goes on")) is None
+    new.flush()
+    new.commit()  # not fenced back by the zombie
+    assert _committed_values(kafka_bootstrap, out) == [
+        b"from the restarted process",
+        b"the successor goes on",
+    ]
     new.close()
 
 
@@ -119,8 +126,9 @@ def test_a_refusal_dooms_its_transaction_and_is_refused_at_send_next_time(
         for record in (big, *neighbours):  # a neighbour's send may meet the doomed state
             assert sink.send(record) is None
         sink.flush()
-    # The batch handled again: the big record is refused at once, the others go through.
-    refusal = sink.send(big)
+    # The batch handled again (its records made anew: a stage stamps the time it handled
+    # them): the big record is refused at once, the others go through.
+    refusal = sink.send(OutRecord(small, "big", os.urandom(60_000)))
     assert refusal is not None and refusal.error_type == "too_large"
     assert all(sink.send(record) is None for record in neighbours)
     assert sink.flush() == []

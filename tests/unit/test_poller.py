@@ -222,3 +222,19 @@ def test_committed_entries_are_remembered_once_redis_answers_again() -> None:
     assert poller.poll_feed(poller.feeds[0]).sent == 2
     assert poller.poll_feed(poller.feeds[0]).sent == 0  # not sent again: remembered
     assert len(sink.sent) == 2
+
+
+def test_entries_are_committed_before_they_are_remembered_as_seen() -> None:
+    """Remembered first, a crash before the commit would lose them (the transaction aborted,
+    the entries never sent again)."""
+    sink = FakeSink()
+    commits_when_marked: list[int] = []
+
+    class Watching(InMemoryFeedState):
+        def mark_seen(self, fingerprints: dict[str, str]) -> None:
+            commits_when_marked.append(sink.commits)
+            super().mark_seen(fingerprints)
+
+    poller = _poller(ScriptedFetch({FEED_URL: _ok(_rss("a", "b"))}), Watching(), sink)
+    poller.poll_feed(poller.feeds[0])
+    assert commits_when_marked == [1]
