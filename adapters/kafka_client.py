@@ -269,12 +269,27 @@ class KafkaSource:
         it all the same (over a transaction's end marker), so that a caught-up group shows
         no lag. Everything before the position was handled: the loop polls and handles in
         one step, and commits before it calls this."""
+        self._learn_committed()
         moved = {}
         for tp, committed in self._committed.items():
             if (position := self._past_markers(tp, committed)) > committed:
                 moved[tp] = position
         if moved:
             self._commit_offsets(moved)
+
+    def _learn_committed(self) -> None:
+        """The group's committed offset of each partition assigned to this process and not
+        yet committed by it (after a start or a rebalance): once, so that a marker left
+        past it is committed over too."""
+        for tp in self.consumer.assignment():
+            if tp in self._committed:
+                continue
+            try:
+                committed = self.consumer.committed(tp)
+            except KafkaError:
+                continue
+            if committed is not None:
+                self._committed[tp] = committed
 
     def _past_markers(self, tp: TopicPartition, end: int) -> int:
         """`end`, or the consumer's position when no record past `end` was handed out:
@@ -526,7 +541,7 @@ class KafkaSink:
         refused at `send` when the batch is handled again), and TransientError has the
         batch handled again."""
         for error in (cause, *(error for _, error in failed)):
-            if isinstance(error, _FENCED):
+            if _is_fenced(error):
                 raise _fenced(error) from error
         self._in_flight, self._in_transaction = [], False
         self._reopen()
@@ -624,9 +639,16 @@ class KafkaSink:
 _FENCED = (ProducerFencedError, InvalidProducerEpochError)
 
 
+def _is_fenced(error: BaseException) -> bool:
+    """Fenced, or a send refused because an earlier request of the transaction was (kafka-
+    python wraps that first error in the refusal's arguments)."""
+    return isinstance(error, _FENCED) or any(isinstance(a, _FENCED) for a in error.args)
+
+
 def _fenced(exc: BaseException) -> PipelineError:
-    """Another process took this producer's transactional id: two processes of one stage
-    share an instance name. Not transient: a retry would fence the other in turn."""
+    """Another process took this producer's transactional id: a process of the stage was
+    restarted while this one still ran, or two share an instance name. Not transient: a
+    retry would fence the other in turn; the stage stops (its supervisor restarts it)."""
     return PipelineError(
         f"kafka fenced this stage's producer ({exc!r}): another process uses the same "
         "transactional id; give each process of a stage its own `instance`"

@@ -5,17 +5,19 @@ the whole batch's Redis lookups in one round trip; the others handle their input
 time (one_at_a_time). Either way each input has its own outcome: its outputs, or the error
 that sends it alone to the dead-letter topic.
 
-At-least-once: offsets are committed only after the broker acknowledged every output of the
-inputs they cover. A poisoned input goes to the dead-letter topic and the loop goes on; a
-transient failure (broker or Redis unreachable) rewinds every uncommitted input, backs off
-and retries, committing nothing meanwhile.
+Offsets are committed only after the broker acknowledged every output of the inputs they
+cover, in the same transaction as those outputs when delivery is exactly once. A poisoned
+input goes to the dead-letter topic and the loop goes on; a transient failure (broker or
+Redis unreachable) rewinds every uncommitted input, backs off and retries, committing
+nothing meanwhile.
 
 Flush and commit happen once every `commit_interval_s`, not after every batch: a caught-up
-stage polls a batch of one or two records, and an offset commit is a write to the broker's
-offsets log (`make bench-broker` shows the broker's CPU per record committed one by one
-and a hundred at a time). The price is that a crash or a rebalance hands up
-to `commit_interval_s` of input to be handled again, which at-least-once delivery allows
-and the dedupe verdicts are stable under.
+stage polls a batch of one or two records, and an offset commit (with exactly-once
+delivery, a transaction's end) is a write to the broker's logs (`make bench-broker` shows
+the broker's CPU per record committed one by one and a hundred at a time). A
+crash or a rebalance hands what was not committed to be handled again: the transaction
+is aborted (at least once, its outputs may come twice), and the verdicts are stable under
+a replay.
 """
 
 from __future__ import annotations
