@@ -226,6 +226,7 @@ class KafkaSource:
     transaction: KafkaSink | None = None
     _committed: dict[TopicPartition, int] = field(default_factory=dict)  # by this process
     _handed_out: dict[TopicPartition, int] = field(default_factory=dict)  # past the last polled
+    _asked: set[TopicPartition] = field(default_factory=set)  # committed offset asked once
 
     @classmethod
     def connect(
@@ -282,12 +283,13 @@ class KafkaSource:
         yet committed by it (after a start or a rebalance): once, so that a marker left
         past it is committed over too."""
         for tp in self.consumer.assignment():
-            if tp in self._committed:
+            if tp in self._committed or tp in self._asked:
                 continue
             try:
                 committed = self.consumer.committed(tp)
             except KafkaError:
                 continue
+            self._asked.add(tp)  # never committed (None): not asked again every interval
             if committed is not None:
                 self._committed[tp] = committed
 
