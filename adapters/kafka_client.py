@@ -452,12 +452,7 @@ class KafkaSink:
         if self.transactional and not self._in_transaction:
             self._begin()
         try:
-            future = self.producer.send(
-                record.topic,
-                key=record.key.encode("utf-8"),
-                value=record.value,
-                headers=list(record.headers),
-            )
+            future = self._produce(record)
         except KafkaError as exc:
             if self.transactional and type(exc) in _TRANSACTION_STATE_ERRORS:
                 self._doom(self._settled(), exc)
@@ -566,12 +561,7 @@ class KafkaSink:
         of the trial is ever read (its transaction is aborted)."""
         try:
             self.producer.begin_transaction()
-            future = self.producer.send(
-                record.topic,
-                key=record.key.encode("utf-8"),
-                value=record.value,
-                headers=list(record.headers),
-            )
+            future = self._produce(record)
             with contextlib.suppress(KafkaError):
                 self.producer.flush(timeout=30)
             error = future.exception if future.failed() else None
@@ -583,6 +573,15 @@ class KafkaSink:
         except KafkaError:
             self._reopen()
         return refusal
+
+    def _produce(self, record: OutRecord) -> Any:
+        """The producer's send of the record: its future."""
+        return self.producer.send(
+            record.topic,
+            key=record.key.encode("utf-8"),
+            value=record.value,
+            headers=list(record.headers),
+        )
 
     def _begin(self) -> None:
         try:

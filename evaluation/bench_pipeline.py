@@ -631,9 +631,8 @@ def delivery_runs(
 ) -> None:
     """Saturation (one process a stage) and the steady rate with delivery at_least_once,
     and, when `exactly`, with exactly_once first: the cost of transactions, side by side."""
-    modes = [("exactly_once", ""), ("at_least_once", ", at least once")] if exactly else []
-    modes = modes or [("at_least_once", ", at least once")]
-    for delivery, suffix in modes:
+    modes = [("exactly_once", "")] if exactly else []
+    for delivery, suffix in [*modes, ("at_least_once", ", at least once")]:
         name = f"saturation, 1 worker{suffix}"
         report.runs[name] = run_pipeline(name, svc, saturation, 1, None, work, delivery=delivery)
         print(f"{name}: {report.runs[name].figures()['articles_per_s']} articles/s")

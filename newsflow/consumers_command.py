@@ -37,6 +37,14 @@ def consumer_watcher(settings: Settings, bootstrap: str) -> tuple[ConsumerWatche
     return watcher, webhook
 
 
+def at_one_look(
+    samples: Sequence[tuple[str, GroupSample]],
+) -> list[tuple[str, str, GroupSample]]:
+    """Rows of groups seen once: one look judges nothing over time, but a group with no
+    member is gone."""
+    return [(group, "gone" if s.members == 0 else "-", s) for group, s in samples]
+
+
 def format_consumers(rows: Sequence[tuple[str, str, GroupSample]]) -> list[str]:
     lines = [f"{'group':<32} {'state':<8} {'members':>7} {'lag':>8} {'lag s':>8}  partitions"]
     for group, state, sample in rows:
@@ -58,8 +66,8 @@ def run_consumers(settings: Settings, watch: bool) -> int:
     try:
         while True:
             watcher.step()
-            if not watch:  # one look judges nothing over time: only a group with no member
-                rows = [(g, "gone" if s.members == 0 else "-", s) for g, _, s in watcher.rows()]
+            if not watch:
+                rows = at_one_look([(group, sample) for group, _, sample in watcher.rows()])
                 print("\n".join(format_consumers(rows)))
                 return 0
             lines = format_consumers(watcher.rows())

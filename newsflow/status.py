@@ -15,7 +15,7 @@ from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
 from adapters.redis_client import connect_redis
 from ingest.feed_health import FeedHealth, with_gaps
 from ingest.feeds import FeedConfig, load_feeds
-from newsflow.consumers_command import format_consumers, watched_topics
+from newsflow.consumers_command import at_one_look, format_consumers, watched_topics
 from newsflow.settings import Settings
 from newsflow.stages import group_of, topics_of
 
@@ -148,7 +148,6 @@ def status_lines(settings: Settings, window_s: int) -> list[str]:
     lines += ["", "consumer lag", *format_lag(lags), ""]
     lines += ["consumers of the output (judged over time: newsflow consumers --watch)"]
     samples = sample_groups(settings.kafka_bootstrap, watched_topics(settings))
-    rows = [(g, "gone" if s.members == 0 else "-", s) for g, s in sorted(samples.items())]
-    lines += [*format_consumers(rows), ""]
+    lines += [*format_consumers(at_one_look(sorted(samples.items()))), ""]
     lines += format_recent(gather_recent(settings, window_s))
     return lines
