@@ -17,6 +17,7 @@ class FakeSource:
     committed: list[InRecord] = field(default_factory=list)
     rewound: list[InRecord] = field(default_factory=list)
     handed_back: list[InRecord] = field(default_factory=list)
+    idle_commits: int = 0
 
     def poll(self, timeout_s: float) -> list[InRecord]:
         return self.batches.pop(0) if self.batches else []
@@ -25,7 +26,8 @@ class FakeSource:
         self.committed.extend(batch)
 
     def commit_idle(self) -> None:
-        """Nothing moves past the last record here: no transaction markers."""
+        """Nothing moves past the last record here (no transaction markers): counted only."""
+        self.idle_commits += 1
 
     def rewind(self, batch: Sequence[InRecord]) -> None:
         self.rewound.extend(batch)

@@ -98,6 +98,20 @@ def test_idle_poll_does_nothing() -> None:
     assert source.committed == [] and sink.sent == []
 
 
+def test_with_nothing_handled_the_position_is_committed_only_after_the_idle_interval() -> None:
+    source, sink = FakeSource([]), FakeSink()
+    loop = _loop(source, sink)
+    loop.commit_interval_s, loop.idle_commit_interval_s = 0.1, 1.0
+    loop._last_commit -= 0.5  # the commit interval is up, the idle one is not
+    loop.step()
+    assert source.idle_commits == 0
+    loop._last_commit -= 1.0
+    loop.step()
+    assert source.idle_commits == 1
+    loop.step(commit_now=True)  # on stop: at once
+    assert source.idle_commits == 2
+
+
 def test_a_handler_bug_dead_letters_the_input_and_the_loop_goes_on() -> None:
     def buggy(message: dict[str, Any], rec: InRecord) -> list[OutRecord]:
         if rec.offset == 0:
