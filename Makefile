@@ -17,20 +17,22 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 deps: deps-system $(VENV)/.installed $(KAFKA_LIBS)/.copied ## install everything (system packages, Python deps, Kafka jars)
 
-# Debian's redis-server (the Redis the project starts) and kcat (an independent Kafka client).
+# Debian's redis-server (the Redis the project starts), kcat (an independent Kafka client) and
+# chromium (the browser of the newsroom view's tests).
 deps-system: ## install redis-server and kcat with apt when missing (needs root)
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v kcat >/dev/null || missing="$$missing kcat"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v cargo >/dev/null || { echo "cargo (Rust >= 1.87) is needed to build native/: install it with rustup" >&2; exit 1; }; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -81,6 +83,9 @@ bench-compression: deps ## bytes and CPU an article message for each producer co
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
 	$(BIN)/python -m evaluation.bench_poll $(ARGS)
+
+screenshots: deps ## the newsroom view's PNGs in docs/screenshots, from `newsflow run --demo` in Chromium
+	$(BIN)/python tools/screenshots.py
 
 eval-polling: deps ## entries lost in bursts and gaps reported, the poller now and before, in simulated time (DATA=... adds ANT)
 	$(BIN)/python -m evaluation.eval_polling $(DATA) $(ARGS)

@@ -697,6 +697,50 @@ def read_topic(
         consumer.close()
 
 
+@dataclass
+class TopicTail:
+    """A topic followed as `read_topic` reads it (no group, read_committed), polled by the
+    caller so that it can stop between polls. A topic not created yet is looked for again at
+    each poll."""
+
+    consumer: KafkaConsumer
+    topic: str
+    since_ms: int | None
+
+    @classmethod
+    def open(cls, bootstrap: str, topic: str, since_ms: int | None) -> TopicTail:
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        return cls(consumer, topic, since_ms)
+
+    def poll(self, timeout_s: float) -> list[InRecord]:
+        try:
+            if not self.consumer.assignment() and not self._assign():
+                time.sleep(timeout_s)
+                return []
+            batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+        except KafkaError as exc:
+            raise TransientError(f"kafka poll failed: {exc!r}") from exc
+        return [_in_record(msg) for msgs in batches.values() for msg in msgs]
+
+    def _assign(self) -> bool:
+        found = self.consumer.partitions_for_topic(self.topic) or ()
+        partitions = [TopicPartition(self.topic, p) for p in sorted(found)]
+        if partitions:
+            self.consumer.assign(partitions)
+            if self.since_ms is not None:
+                _seek_to_time(self.consumer, partitions, self.since_ms)
+        return bool(partitions)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
 def _seek_to_time(consumer: KafkaConsumer, partitions: Sequence[TopicPartition], ms: int) -> None:
     found = consumer.offsets_for_times(dict.fromkeys(partitions, ms))
     for tp in partitions:

@@ -57,6 +57,7 @@ from newsflow.stories_command import (
 )
 from newsflow.supervisor import Supervisor, install_stop_signals
 from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
+from newsflow.web_command import Newsroom, run_web, start_newsroom
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
 from workers.errors import PipelineError, TransientError
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     replay_cmd = sub.add_parser("replay", help="make a stopped stage handle its input again")
     replay_cmd.add_argument("--stage", choices=sorted(STAGE_INPUT), required=True)
     replay_cmd.add_argument("--since", required=True, help="15m, 2h, 1d or ISO 8601")
+    sub.add_parser("web", help="serve the newsroom view against a running pipeline")
     sub.add_parser("config", help="print the effective settings (secrets masked)")
     return parser
 
@@ -169,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             print("\n".join(status_lines(discover(settings), args.minutes * 60)))
             return 0
+        if args.command == "web":
+            return run_web(discover(settings))
         if args.stage:
             return _run_stage(discover(settings), args.stage)
         return _run_all(settings, args)
@@ -220,7 +224,7 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     install_stop_signals(stop)
     services = ensure_services(settings)
-    replay, ops = None, None
+    replay, ops, newsroom = None, None, None
     try:
         env = dict(os.environ)
         env["NEWSFLOW_KAFKA_BOOTSTRAP"] = services.kafka_bootstrap
@@ -240,11 +244,15 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
         env["NEWSFLOW_METRICS_PORT"] = "0"  # the supervisor serves them all
         supervisor = Supervisor.of(stages, env)
         ops = _start_ops(settings, services.kafka_bootstrap, metrics_dir, supervisor)
+        if settings.web_port:
+            newsroom = _start_web(settings, services, env)
         logger.info(
             "pipeline running kafka=%s stages=%s", services.kafka_bootstrap, ",".join(stages)
         )
         supervisor.run(stop)
     finally:
+        if newsroom is not None:
+            newsroom.stop()
         if ops is not None:
             ops.stop()
         if replay is not None:
@@ -252,6 +260,17 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
         services.stop()
     logger.info("pipeline stopped")
     return 0
+
+
+def _start_web(settings: Settings, services: LocalServices, env: Mapping[str, str]) -> Newsroom:
+    """The newsroom view beside the pipeline, on the feeds file the stages poll."""
+    seen = settings.with_services(services.kafka_bootstrap, services.redis_url)
+    if "NEWSFLOW_FEEDS_FILE" in env:
+        seen = seen.with_feeds_file(Path(env["NEWSFLOW_FEEDS_FILE"]))
+    try:
+        return start_newsroom(seen, services.kafka_bootstrap)
+    except OSError as exc:
+        raise ServiceStartError(f"{exc}: set web_port to a free port (0: no view)") from exc
 
 
 def _start_ops(

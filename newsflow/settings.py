@@ -8,6 +8,7 @@ once.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -217,6 +218,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("demo_port", int, 8765, "port of the demo replay server (`newsflow run --demo`)"),
     Setting("metrics_host", str, "127.0.0.1", "address of /metrics, /healthz and /readyz"),
     Setting("metrics_port", int, 9108, "port of /metrics, /healthz and /readyz; 0: none"),
+    Setting("web_host", str, "127.0.0.1", "address of the newsroom view; not loopback: web_token"),
+    Setting(
+        "web_port", int, 8090, "port of the newsroom view (`newsflow run`, `newsflow web`); 0: none"
+    ),
+    Setting("web_token", str, "", "the newsroom view's token, required off loopback (?token=...)"),
+    Setting("web_history_h", float, 24.0, "hours of the processed topic the view reads on start"),
+    Setting("web_window_stories", int, 10_000, "stories the newsroom view holds, the newest"),
     Setting("log_level", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Setting("log_format", str, "text", "text (key=value) or json (one object a line)"),
 )
@@ -277,6 +285,11 @@ class Settings:
     demo_port: int
     metrics_host: str
     metrics_port: int
+    web_host: str
+    web_port: int
+    web_token: str
+    web_history_h: float
+    web_window_stories: int
     log_level: str
     log_format: str
 
@@ -314,6 +327,8 @@ class Settings:
         shown["redis_url"] = mask_url_password(self.redis_url)
         if self.webhook_secret:
             shown["webhook_secret"] = "***"
+        if self.web_token:
+            shown["web_token"] = "***"
         return shown
 
 
@@ -373,6 +388,13 @@ def _boolean(raw: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _check_choices(values: Mapping[str, Any]) -> list[str]:
     problems = []
     if str(values["log_level"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -383,6 +405,13 @@ def _check_choices(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"webhook_url={values['webhook_url']!r}: an http:// or https:// URL")
     if values["webhook_url"] and not values["webhook_secret"]:
         problems.append("webhook_url is set: set webhook_secret too (the body is signed)")
+    if values["web_port"] and not values["web_token"] and not _loopback(values["web_host"]):
+        problems.append(
+            f"web_host={values['web_host']!r} is not loopback: set web_token (the view shows "
+            "the whole stream and the pipeline's state)"
+        )
+    if values["web_window_stories"] < 1:
+        problems.append("web_window_stories must be at least 1")
     if values["consumer_window"] < 2:
         problems.append("consumer_window must be at least 2: a trend needs two samples")
     if values["delivery"] not in ("exactly_once", "at_least_once"):

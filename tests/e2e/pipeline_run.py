@@ -84,6 +84,7 @@ def pipeline_env(
         "feeds_file": str(feeds),
         "fetch_allow_networks": "127.0.0.1",
         "state_dir": str(state),
+        "web_port": "0",  # no newsroom view unless a test asks for one
         **more,
     }
     return {**os.environ, **{f"NEWSFLOW_{name.upper()}": value for name, value in settings.items()}}

@@ -55,7 +55,7 @@ def _ports(*names: str) -> dict[str, int]:
 
 
 def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) -> None:
-    ports = _ports("redis", "demo", "metrics")
+    ports = _ports("redis", "demo", "metrics", "web")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")},
         "NEWSFLOW_STATE_DIR": str(tmp_path / "state"),
@@ -63,6 +63,7 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
         "NEWSFLOW_LOCAL_REDIS_PORT": str(ports["redis"]),
         "NEWSFLOW_DEMO_PORT": str(ports["demo"]),
         "NEWSFLOW_METRICS_PORT": str(ports["metrics"]),
+        "NEWSFLOW_WEB_PORT": str(ports["web"]),
     }
     run = subprocess.Popen(
         [sys.executable, "-m", "newsflow", "run", "--demo"], env=env, cwd=tmp_path
@@ -94,6 +95,7 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
             check=True,
         ).stdout
         metrics = _get(ports["metrics"], "/metrics")
+        view = _get(ports["web"], "/")
         ready = _get(ports["metrics"], "/readyz")
     finally:
         run.send_signal(signal.SIGINT)
@@ -111,6 +113,7 @@ def test_demo_run_processes_the_bundled_feeds_and_stops_cleanly(tmp_path: Path) 
     assert 'newsflow_internal_duplication_total{pattern="whole_body_repeat"} 1.0' in metrics
     assert 'newsflow_consumer_lag{group="newsflow-tag-v1"' in metrics
     assert ready == "ready\n"
+    assert view.count('<article class="story"') == 7  # the copy folded under its original
 
     messages = [json.loads(line) for line in lines]
     assert len(messages) == 8, f"expected the 8 demo stories, got {len(messages)}"

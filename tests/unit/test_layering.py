@@ -1,6 +1,6 @@
 """The layout is the architecture, checked over the whole import graph of the project.
 
-- The core (ingest/, workers/, schemas/) decides: none of its modules, nor any project module
+- The core (ingest/, workers/, schemas/, and newsroom/, what the browser view shows) decides: none of its modules, nor any project module
   they import, directly or through others, talks to Kafka, Redis, HTTP or Prometheus, nor
   imports adapters/, services/ or the command (newsflow/).
 - adapters/ (and services/, which starts local servers) talk to them and implement what the
@@ -18,10 +18,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("adapters", "ingest", "workers", "schemas", "newsflow", "services", "evaluation")
+PACKAGES = (
+    "adapters",
+    "ingest",
+    "workers",
+    "schemas",
+    "newsroom",
+    "newsflow",
+    "services",
+    "evaluation",
+)
 # Every top-level package of the project: a new one must be placed in the layers above.
 FOUND = tuple(sorted(p.parent.name for p in ROOT.glob("*/__init__.py") if p.parent.name != "tests"))
-CORE = ("ingest", "workers", "schemas")
+CORE = ("ingest", "workers", "schemas", "newsroom")
 OUTER = ("adapters", "services")  # where the clients may be used
 # Client libraries and the standard library's own network and server modules.
 CLIENTS = (
