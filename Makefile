@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults screenshots
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults screenshots bench-web
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-compression: deps ## bytes and CPU an article message for each producer co
 
 bench-poll: deps ## feed checks per minute through the poller against local 304 and 200 servers
 	$(BIN)/python -m evaluation.bench_poll $(ARGS)
+
+bench-web: deps ## the newsroom view's CPU with 10,000 stories, 50 live readers and 50 articles/s, beside newsflow watch's
+	$(BIN)/python -m evaluation.bench_web $(ARGS)
 
 screenshots: deps ## the newsroom view's PNGs in docs/screenshots, from `newsflow run --demo` in Chromium
 	$(BIN)/python tools/screenshots.py

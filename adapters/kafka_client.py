@@ -676,12 +676,9 @@ def read_topic(
     """Yield records of one topic, as a consumer without a group: it commits nothing and
     never joins (or disturbs) the pipeline's groups. Starts at the beginning, the end, or
     the first record at or after `since_ms`; ends after idle_timeout_s without a record."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
+    consumer = _reader(
+        bootstrap,
         auto_offset_reset="earliest" if from_beginning else "latest",
-        isolation_level="read_committed",
         consumer_timeout_ms=float("inf") if idle_timeout_s is None else int(idle_timeout_s * 1000),
     )
     try:
@@ -697,6 +694,18 @@ def read_topic(
         consumer.close()
 
 
+def _reader(bootstrap: str, **options: Any) -> KafkaConsumer:
+    """A consumer without a group that reads committed records only: it commits nothing and
+    never joins (or disturbs) the pipeline's groups."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        **options,
+    )
+
+
 @dataclass
 class TopicTail:
     """A topic followed as `read_topic` reads it (no group, read_committed), polled by the
@@ -709,14 +718,7 @@ class TopicTail:
 
     @classmethod
     def open(cls, bootstrap: str, topic: str, since_ms: int | None) -> TopicTail:
-        consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-        )
-        return cls(consumer, topic, since_ms)
+        return cls(_reader(bootstrap, auto_offset_reset="earliest"), topic, since_ms)
 
     def poll(self, timeout_s: float) -> list[InRecord]:
         try:

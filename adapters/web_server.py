@@ -9,20 +9,22 @@ import hmac
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import newsroom
 from newsroom.pages import (
@@ -37,7 +39,7 @@ from newsroom.pages import (
     story_page,
     stream_page,
 )
-from newsroom.stream import Story, StoryWindow, StreamFilter
+from newsroom.stream import ChangeLog, Story, StoryWindow, StreamFilter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,54 +63,52 @@ SECURITY_HEADERS = {
 
 @dataclass
 class LiveStories:
-    """The story window shared by the reader thread and the server, and the log of which
-    stories changed, so that each stream sends only what is new to it. A change is rendered
-    once (its card), whatever the number of readers."""
+    """The story window shared by the thread that follows the topic and the server, with
+    the log of which stories changed, so that each reader's stream sends only what is new
+    to it. A change is rendered once (its card), whatever the number of readers."""
 
     window: StoryWindow
-    max_changes: int = 20_000
+    changes: ChangeLog = field(default_factory=ChangeLog)
+    closing: threading.Event = field(default_factory=threading.Event)  # the server stops
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _changes: deque[tuple[int, str]] = field(default_factory=deque)
-    _seq: int = 0
     _items: dict[tuple[str, int], str] = field(default_factory=dict)  # (story, version) -> item
 
-    def add(self, message: dict[str, Any]) -> None:
+    def add(self, message: Mapping[str, Any]) -> None:
         with self._lock:
             story = self.window.add(message)
-            self._seq += 1
-            self._changes.append((self._seq, story.story_id))
-            while len(self._changes) > self.max_changes:
-                self._changes.popleft()
+            self.changes.add(story.story_id)
 
     @property
     def seq(self) -> int:
-        return self._seq
+        return self.changes.seq
 
-    def changed_since(self, seq: int) -> tuple[int, list[Story]]:
-        """The stories changed after `seq` that the window still holds, the latest change
-        last, and the sequence number to ask from next time."""
+    def changed_since(self, seq: int, wanted: StreamFilter) -> tuple[int, list[str]] | None:
+        """The items of the stories changed after `seq` that `wanted` shows, the latest
+        change last, and the number to ask from next time; None: start over (`seq` is
+        older than the changes kept, or from before a restart)."""
         with self._lock:
-            ids = [story_id for n, story_id in self._changes if n > seq]
-            latest = list(dict.fromkeys(reversed(ids)))[::-1]
-            stories = [s for i in latest if (s := self.window.story(i)) is not None]
-            return self._seq, stories
+            ids = self.changes.since(seq)
+            if ids is None:
+                return None
+            stories = [s for i in ids if (s := self.window.story(i)) is not None]
+            now = self.changes.seq
+        return now, [self._item(s) for s in stories if wanted.shows(s)]
 
-    def item(self, story: Story) -> str:
+    def _item(self, story: Story) -> str:
+        # A Story never changes once made: rendering it outside the lock is safe.
         key = (story.story_id, story.version)
-        with self._lock:
-            found = self._items.get(key)
+        found = self._items.get(key)
         if found is None:
-            found = event_item(story)
-            with self._lock:
-                if len(self._items) > 4 * self.max_changes:
-                    self._items.clear()
-                self._items[key] = found
+            found = self._items[key] = event_item(story)
+            if len(self._items) > 2 * self.changes.capacity:
+                self._items.clear()
         return found
 
-    def render(self, page: Callable[[StoryWindow], T]) -> T:
-        """`page` of the window, while no record is folded in."""
+    def render(self, page: Callable[[StoryWindow, int], T]) -> T:
+        """`page` of the window and of the number of its last change, while no record is
+        folded in."""
         with self._lock:
-            return page(self.window)
+            return page(self.window, self.changes.seq)
 
 
 @dataclass(frozen=True)
@@ -123,25 +123,28 @@ class WebSources:
 def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Starlette:
     def stream(request: Request) -> Response:
         wanted = StreamFilter.from_query(request.query_params)
-        return HTMLResponse(live.render(lambda w: stream_page(w, wanted)))
+        return HTMLResponse(live.render(lambda w, seq: stream_page(w, wanted, seq)))
 
     def story(request: Request) -> Response:
         story_id = request.path_params["story_id"]
-        found = live.render(lambda w: _story_html(w, story_id, sources.explain))
+        found = live.render(lambda w, _: _story_html(w, story_id, sources.explain))
         if not found:
             return HTMLResponse(error_page(404, "No such story in the view's window."), 404)
         return HTMLResponse(found)
 
     def feeds(request: Request) -> Response:
-        return HTMLResponse(feeds_page(sources.feeds()))
+        return _from_sources("feeds", lambda: feeds_page(sources.feeds()))
 
     def pipeline(request: Request) -> Response:
-        return HTMLResponse(pipeline_page(sources.pipeline()))
+        return _from_sources("pipeline", lambda: pipeline_page(sources.pipeline()))
 
     async def events(request: Request) -> Response:
         wanted = StreamFilter.from_query(request.query_params)
+        # A reconnecting browser says the last event it got; a fresh page, the change its
+        # stream was rendered at: nothing between the two is missed.
+        since = request.headers.get("last-event-id") or request.query_params.get("since", "")
         return StreamingResponse(
-            _event_stream(request, live, wanted),
+            _event_stream(request, live, wanted, int(since) if since.isdigit() else live.seq),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -154,8 +157,16 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
         Route("/pipeline", pipeline),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    middleware = [Middleware(_Guard, token=token)]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token)])
+
+
+def _from_sources(page: str, render: Callable[[], str]) -> Response:
+    """A page read from Redis or Kafka; either away gives a page that says so, not a 500."""
+    try:
+        return HTMLResponse(render())
+    except Exception as exc:  # the boundary: whatever the clients raise is shown and logged
+        logger.warning("newsroom page could not be read page=%s error=%r", page, exc)
+        return HTMLResponse(error_page(503, f"The {page} could not be read: {exc}"), 503)
 
 
 def _story_html(window: StoryWindow, story_id: str, explain: Explain) -> str:
@@ -164,53 +175,71 @@ def _story_html(window: StoryWindow, story_id: str, explain: Explain) -> str:
 
 
 async def _event_stream(
-    request: Request, live: LiveStories, wanted: StreamFilter
+    request: Request, live: LiveStories, wanted: StreamFilter, seq: int
 ) -> AsyncIterator[str]:
-    """One `stories` event a tick with the cards the reader's filter shows among the stories
-    changed since its last; a comment now and then when nothing changes."""
-    seq, quiet_since = live.seq, time.monotonic()
+    """One `stories` event a tick at most, with the cards the reader's filter shows among
+    the stories changed since its last (rendered in a worker thread, not on the loop); an
+    event id and a comment now and then when nothing is sent, so that a proxy keeps the
+    stream open and a reconnecting browser resumes where it was."""
+    quiet_since = time.monotonic()
     yield "retry: 2000\n\n"
-    while not await request.is_disconnected():
+    while not live.closing.is_set() and not await request.is_disconnected():
         await asyncio.sleep(TICK_S)
-        if live.seq == seq:
-            if time.monotonic() - quiet_since >= HEARTBEAT_S:
+        if live.seq != seq:
+            found = await run_in_threadpool(live.changed_since, seq, wanted)
+            if found is None:
+                yield "event: reload\ndata: {}\n\n"  # the page starts over
+                return
+            seq, items = found
+            if items:
                 quiet_since = time.monotonic()
-                yield ": quiet\n\n"
-            continue
-        seq, changed = live.changed_since(seq)
-        items = [live.item(s) for s in changed if wanted.shows(s)]
-        if items:
+                yield f"id: {seq}\nevent: stories\ndata: {event_data(items)}\n\n"
+                continue
+        if time.monotonic() - quiet_since >= HEARTBEAT_S:
             quiet_since = time.monotonic()
-            yield f"event: stories\ndata: {event_data(items)}\n\n"
+            yield f"id: {seq}\n: quiet\n\n"
 
 
-class _Guard(BaseHTTPMiddleware):
-    """The security headers on every answer; with a token, every request must carry it (a
-    `token` query parameter once, kept in a cookie from then on, or a bearer header)."""
+class _Guard:
+    """The security headers on every answer (an ASGI middleware: a live stream passes
+    through it unbuffered); with a token, every request must carry it: a `token` query
+    parameter once, kept in a cookie from then on, or a bearer header."""
 
-    def __init__(self, app: Any, token: str) -> None:
-        super().__init__(app)
-        self.token = token
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app, self.token = app, token
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await self._checked(request, call_next)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
 
-    async def _checked(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        async def send_guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(SECURITY_HEADERS)
+            await send(message)
+
+        refused = self._refusal(Request(scope))
+        if refused is None:
+            await self.app(scope, receive, send_guarded)
+        else:
+            await refused(scope, receive, send_guarded)
+
+    def _refusal(self, request: Request) -> Response | None:
         if not self.token:
-            return await call_next(request)
+            return None
         given = request.query_params.get("token")
         if given is not None and _same(given, self.token):
-            # Out of the address (it would stay in the history and the logs), into a cookie.
-            kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            target = request.url.replace_query_params(**dict(kept))
-            answer = RedirectResponse(str(target), 303)
-            answer.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
+            # Out of the address (it would stay in the history and the logs), into a cookie;
+            # Lax, so that a link to the view opened from elsewhere carries it.
+            kept = urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            )
+            answer = RedirectResponse(request.url.path + (f"?{kept}" if kept else ""), 303)
+            answer.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="lax")
             return answer
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
         if _same(request.cookies.get(TOKEN_COOKIE, ""), self.token) or _same(bearer, self.token):
-            return await call_next(request)
+            return None
         return HTMLResponse(error_page(401, "This view needs its token (?token=...)."), 401)
 
 
@@ -228,7 +257,14 @@ class WebServer:
 
     @classmethod
     def start(cls, app: Starlette, host: str, port: int) -> WebServer:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,  # open live streams end with the server, not after
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="newsroom-web", daemon=True)
         thread.start()

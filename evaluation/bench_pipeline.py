@@ -33,8 +33,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from adapters.redis_client import connect_redis
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.bench_goals import goal_lines, goal_verdicts
 from evaluation.bench_plots import write_plots
+from evaluation.bench_services import Services, services
 from evaluation.dedupe_contenders import datasketch_step, measure
 from evaluation.process_usage import cpu_seconds, machine_busy_seconds, resident_mb
 from evaluation.results import write_results
@@ -57,9 +58,8 @@ from ingest.xpath_guards import install_guards, unguarded
 from newsflow.settings import DEFAULT_TOPIC_PARTITIONS
 from schemas.timestamps import parse_iso
 from schemas.topics import Topics
-from services.kafka_broker import DEFAULT_LIBS, BrokerConfig, start_broker
+from services.kafka_broker import DEFAULT_LIBS
 from services.process import free_port
-from services.redis_server import RedisConfig, start_redis
 from services.replay_server import Outlet, Release, ReplayServer, Story, StorySet, render_page
 
 WORKER_STAGES = ("extract", "dedupe", "tag")
@@ -123,37 +123,6 @@ def _iso(published: str) -> str:
         return email.utils.parsedate_to_datetime(published).isoformat()
     except (TypeError, ValueError):
         return _PUBLISHED_FALLBACK
-
-
-@dataclass
-class Services:
-    kafka: str
-    redis: str
-    broker_pid: int | None  # None when the servers were given (their CPU is not ours to read)
-    redis_pid: int | None
-
-
-@contextmanager
-def services(kafka: str | None, redis_url: str | None) -> Iterator[Services]:
-    """The servers given, or a broker and a redis-server of our own on free ports."""
-    if kafka and redis_url:
-        yield Services(kafka=kafka, redis=redis_url, broker_pid=None, redis_pid=None)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        broker = start_broker(BrokerConfig(port, free_port(), Path(tmp) / "kafka", heap="1g"))
-        redis_cfg = RedisConfig(port=free_port(), data_dir=Path(tmp) / "redis", persistent=False)
-        redis_server = start_redis(redis_cfg)
-        try:
-            yield Services(
-                kafka=f"127.0.0.1:{port}",
-                redis=redis_cfg.url,
-                broker_pid=broker.proc.pid,
-                redis_pid=redis_server.proc.pid,
-            )
-        finally:
-            redis_server.stop()
-            broker.stop()
 
 
 @dataclass

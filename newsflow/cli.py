@@ -268,7 +268,7 @@ def _start_web(settings: Settings, services: LocalServices, env: Mapping[str, st
     if "NEWSFLOW_FEEDS_FILE" in env:
         seen = seen.with_feeds_file(Path(env["NEWSFLOW_FEEDS_FILE"]))
     try:
-        return start_newsroom(seen, services.kafka_bootstrap)
+        return start_newsroom(seen)
     except OSError as exc:
         raise ServiceStartError(f"{exc}: set web_port to a free port (0: no view)") from exc
 

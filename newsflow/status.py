@@ -123,29 +123,38 @@ def gather_recent(settings: Settings, window_s: int) -> Recent:
     return Recent(window_s, relations, len(records(topics.dead_letter)))
 
 
-def status_lines(settings: Settings, window_s: int) -> list[str]:
+def feeds_health(settings: Settings) -> list[tuple[FeedConfig, FeedHealth]]:
+    """Each feed of the feeds file with its health and its gaps of the last 24 hours."""
+    client = connect_redis(settings.redis_url)
+    try:
+        state = RedisFeedState(client, settings.redis_key_prefix)
+        now = time.time()
+        return [
+            (f, with_gaps(state.health(f.url), state.pace(f.url), now))
+            for f in load_feeds(settings.feeds_file)
+        ]
+    finally:
+        client.close()
+
+
+def stage_lags(settings: Settings) -> list[tuple[str, PartitionLag]]:
+    """The lag of each stage's group on its input, per partition."""
     topics = topics_of(settings)
-    lines = [f"feeds ({settings.feeds_file})"]
-    if settings.feeds_file.exists():
-        client = connect_redis(settings.redis_url)
-        try:
-            state = RedisFeedState(client, settings.redis_key_prefix)
-            feeds = load_feeds(settings.feeds_file)
-            now = time.time()
-            lines += format_feeds(
-                [(f, with_gaps(state.health(f.url), state.pace(f.url), now)) for f in feeds]
-            )
-        finally:
-            client.close()
-    else:
-        lines.append("  (no feeds file)")
     inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
-    lags = [
+    return [
         (group_of(settings, stage), lag)
         for stage, topic in inputs.items()
         for lag in consumer_lag(settings.kafka_bootstrap, group_of(settings, stage), [topic])
     ]
-    lines += ["", "consumer lag", *format_lag(lags), ""]
+
+
+def status_lines(settings: Settings, window_s: int) -> list[str]:
+    lines = [f"feeds ({settings.feeds_file})"]
+    if settings.feeds_file.exists():
+        lines += format_feeds(feeds_health(settings))
+    else:
+        lines.append("  (no feeds file)")
+    lines += ["", "consumer lag", *format_lag(stage_lags(settings)), ""]
     lines += ["consumers of the output (judged over time: newsflow consumers --watch)"]
     samples = sample_groups(settings.kafka_bootstrap, watched_topics(settings))
     lines += [*format_consumers(at_one_look(sorted(samples.items()))), ""]

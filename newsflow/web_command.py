@@ -8,21 +8,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters.consumer_watcher import sample_groups
-from adapters.feed_state import RedisFeedState
-from adapters.kafka_client import TopicTail, consumer_lag, read_topic
-from adapters.redis_client import connect_redis
+from adapters.kafka_client import TopicTail, read_topic
 from adapters.web_server import LiveStories, WebServer, WebSources, newsroom_app
-from ingest.feed_health import with_gaps
-from ingest.feeds import load_feeds
 from newsflow.consumers_command import at_one_look, watched_topics
 from newsflow.explain import explain
-from newsflow.settings import Settings
-from newsflow.stages import group_of, topics_of
+from newsflow.settings import Settings, SettingsError
+from newsflow.stages import topics_of
+from newsflow.status import feeds_health, stage_lags
 from newsroom.pages import (
     ConsumerRow,
     DeadLetterRow,
@@ -32,11 +29,13 @@ from newsroom.pages import (
     articles_last_day,
 )
 from newsroom.stream import StoryWindow
+from schemas.records import InRecord
 from workers.errors import TransientError
 
 logger = logging.getLogger(__name__)
 
 DEAD_LETTERS_SHOWN = 20
+T = TypeVar("T")
 
 
 def _explain(article: Mapping[str, Any], matched: Mapping[str, Any] | None) -> list[str]:
@@ -49,106 +48,132 @@ class Newsroom:
 
     server: WebServer
     follower: threading.Thread
-    stop_event: threading.Event
     live: LiveStories
 
     @property
     def url(self) -> str:
-        return f"http://{self.server.server.config.host}:{self.server.port}/"
+        host = self.server.server.config.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.server.port}/"
+
+    @property
+    def alive(self) -> bool:
+        return self.server.thread.is_alive() and self.follower.is_alive()
 
     def stop(self) -> None:
-        self.stop_event.set()
+        self.live.closing.set()
         self.server.stop()
         self.follower.join(10)
 
 
-def start_newsroom(settings: Settings, bootstrap: str) -> Newsroom:
+def start_newsroom(settings: Settings) -> Newsroom:
+    """The server first (a port taken fails before anything else runs), then the thread
+    that reads the last `web_history_h` hours of the processed topic and follows it."""
     live = LiveStories(StoryWindow(settings.web_window_stories))
-    stop = threading.Event()
-    since_ms = int((time.time() - settings.web_history_h * 3600) * 1000)
-    tail = TopicTail.open(bootstrap, topics_of(settings).processed, since_ms)
-    follower = threading.Thread(
-        target=_follow, args=(tail, live, stop), name="newsroom-follow", daemon=True
-    )
-    follower.start()
     sources = WebSources(
         feeds=lambda: _feed_rows(settings, live),
-        pipeline=lambda: _pipeline_view(settings, bootstrap),
+        pipeline=lambda: _pipeline_view(settings),
         explain=_explain,
     )
-    app = newsroom_app(live, sources, settings.web_token)
-    server = WebServer.start(app, settings.web_host, settings.web_port)
-    newsroom = Newsroom(server, follower, stop, live)
+    server = WebServer.start(
+        newsroom_app(live, sources, settings.web_token), settings.web_host, settings.web_port
+    )
+    since_ms = int((time.time() - settings.web_history_h * 3600) * 1000)
+    tail = TopicTail.open(settings.kafka_bootstrap, topics_of(settings).processed, since_ms)
+    follower = threading.Thread(
+        target=_follow, args=(tail, live), name="newsroom-follow", daemon=True
+    )
+    follower.start()
+    newsroom = Newsroom(server, follower, live)
     logger.info("newsroom view at %s", newsroom.url)
     return newsroom
 
 
-def _follow(tail: TopicTail, live: LiveStories, stop: threading.Event) -> None:
-    """Every processed record into the view, until stopped; a broker away is waited out."""
+def _follow(tail: TopicTail, live: LiveStories) -> None:
+    """Every processed record into the view until the view closes; a broker away is
+    waited out, a record that is not an article is logged and skipped."""
     try:
-        while not stop.is_set():
+        while not live.closing.is_set():
             try:
                 records = tail.poll(0.5)
             except TransientError as exc:
                 logger.warning("newsroom view cannot read the processed topic error=%s", exc)
-                stop.wait(2.0)
+                live.closing.wait(2.0)
                 continue
             for record in records:
-                try:
-                    live.add(json.loads(record.value))
-                except (ValueError, KeyError, TypeError) as exc:
-                    # The stages validate what they write: this is a foreign record.
-                    logger.warning(
-                        "newsroom view skipped a record offset=%d error=%r", record.offset, exc
-                    )
+                _fold(live, record)
     finally:
         tail.close()
+
+
+def _fold(live: LiveStories, record: InRecord) -> None:
+    try:
+        message = json.loads(record.value)
+        if not isinstance(message, dict) or "article_id" not in message:
+            raise ValueError("not an article object")
+        live.add(message)
+    except (ValueError, TypeError, AttributeError) as exc:
+        # The stages validate what they write: this is a record from elsewhere.
+        logger.warning(
+            "newsroom view skipped a record partition=%d offset=%d error=%r",
+            record.partition,
+            record.offset,
+            exc,
+        )
 
 
 def _feed_rows(settings: Settings, live: LiveStories) -> list[FeedRow]:
     if not settings.feeds_file.exists():
         return []
-    counts = live.render(lambda window: articles_last_day(window))
-    client = connect_redis(settings.redis_url)
-    try:
-        state = RedisFeedState(client, settings.redis_key_prefix)
-        now = time.time()
-        rows = []
-        for feed in load_feeds(settings.feeds_file):
-            health = with_gaps(state.health(feed.url), state.pace(feed.url), now)
-            rows.append(
-                FeedRow(
-                    outlet=feed.outlet,
-                    url=feed.url,
-                    status=health.last_status,
-                    last_success_at=health.last_success_at,
-                    errors_in_a_row=health.errors_in_a_row,
-                    last_error=health.last_error,
-                    next_poll_at=health.next_poll_at,
-                    articles_last_day=counts.get(feed.url, 0),
-                    gaps_last_day=health.gaps_last_day,
-                    last_gap=health.last_gap_missed,
-                )
+    counts = live.render(lambda window, _: articles_last_day(window))
+    return [
+        FeedRow(
+            outlet=feed.outlet,
+            url=feed.url,
+            status=health.last_status,
+            last_success_at=health.last_success_at,
+            errors_in_a_row=health.errors_in_a_row,
+            last_error=health.last_error,
+            next_poll_at=health.next_poll_at,
+            articles_last_day=counts.get(feed.url, 0),
+            gaps_last_day=health.gaps_last_day,
+            last_gap=health.last_gap_missed,
+        )
+        for feed, health in feeds_health(settings)
+    ]
+
+
+def _pipeline_view(settings: Settings) -> PipelineView:
+    """Each part read on its own: one that cannot be read is said, the others shown."""
+    problems: list[str] = []
+
+    def part(what: str, read: Callable[[], list[T]]) -> list[T]:
+        try:
+            return read()
+        except Exception as exc:  # the boundary: shown on the page and logged once
+            logger.warning("newsroom pipeline page part=%s error=%r", what, exc)
+            problems.append(f"{what} could not be read: {exc}")
+            return []
+
+    bootstrap = settings.kafka_bootstrap
+    stages = part(
+        "the stages' lag",
+        lambda: [
+            LagRow(group, lag.topic, lag.partition, lag.committed, lag.end, lag.lag)
+            for group, lag in stage_lags(settings)
+        ],
+    )
+    consumers = part(
+        "the output's consumers",
+        lambda: [
+            ConsumerRow(group, state, s.members, s.lag, s.lag_seconds())
+            for group, state, s in at_one_look(
+                sorted(sample_groups(bootstrap, watched_topics(settings)).items())
             )
-        return rows
-    finally:
-        client.close()
-
-
-def _pipeline_view(settings: Settings, bootstrap: str) -> PipelineView:
-    topics = topics_of(settings)
-    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
-    stages = [
-        LagRow(group_of(settings, stage), lag.topic, lag.partition, lag.committed, lag.end, lag.lag)
-        for stage, topic in inputs.items()
-        for lag in consumer_lag(bootstrap, group_of(settings, stage), [topic])
-    ]
-    samples = sample_groups(bootstrap, watched_topics(settings))
-    consumers = [
-        ConsumerRow(group, state, s.members, s.lag, s.lag_seconds())
-        for group, state, s in at_one_look(sorted(samples.items()))
-    ]
-    return PipelineView(stages, consumers, _dead_letters(bootstrap, topics.dead_letter))
+        ],
+    )
+    dead_letter = topics_of(settings).dead_letter
+    dead = part("the dead letters", lambda: _dead_letters(bootstrap, dead_letter))
+    return PipelineView(stages, consumers, dead, problems)
 
 
 def _dead_letters(bootstrap: str, topic: str) -> list[DeadLetterRow]:
@@ -161,24 +186,27 @@ def _dead_letters(bootstrap: str, topic: str) -> list[DeadLetterRow]:
         try:
             letter = json.loads(record.value)
         except ValueError:
-            continue
-        rows.append(
-            DeadLetterRow(
-                at=str(letter.get("failed_at", "")),
-                stage=str(letter.get("stage", "")),
-                error_type=str(letter.get("error_type", "")),
-                error=str(letter.get("error", "")),
+            continue  # not ours: the stages write JSON only
+        if isinstance(letter, dict):
+            rows.append(
+                DeadLetterRow(
+                    at=str(letter.get("failed_at", "")),
+                    stage=str(letter.get("stage", "")),
+                    error_type=str(letter.get("error_type", "")),
+                    error=str(letter.get("error", "")),
+                )
             )
-        )
     return rows[::-1][:DEAD_LETTERS_SHOWN]
 
 
 def run_web(settings: Settings) -> int:
     """`newsflow web`: the view alone, against a running pipeline, until Ctrl-C."""
-    newsroom = start_newsroom(settings, settings.kafka_bootstrap)
+    if not settings.web_port:
+        raise SettingsError(["web_port is 0 (no view): set NEWSFLOW_WEB_PORT to serve it"])
+    newsroom = start_newsroom(settings)
     print(f"newsroom view at {newsroom.url} (Ctrl-C to stop)", flush=True)
     try:
-        while newsroom.server.thread.is_alive():
+        while newsroom.alive:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from newsroom.story_detail import DiffLine, original_order, paragraph_diff
+from newsroom.story_detail import DiffLine, OriginalParagraph, original_order, paragraph_diff
 from newsroom.stream import Article, Story, StoryWindow, StreamFilter
 
 STREAM_LIMIT = 100  # stories on the page at once; the newest first
@@ -48,14 +48,15 @@ def story_card(story: Story) -> str:
     return ENV.get_template("_card.html").render(story=story)
 
 
-def stream_page(window: StoryWindow, wanted: StreamFilter) -> str:
+def stream_page(window: StoryWindow, wanted: StreamFilter, since: int) -> str:
+    """The newest stories `wanted` shows; its live stream goes on from change `since`."""
     stories = window.newest(wanted, STREAM_LIMIT)
     return ENV.get_template("stream.html").render(
         stories=stories,
         wanted=wanted,
         choices=window.choices(),
         relations=RELATIONS + ROLES,
-        events_query=wanted.query(),
+        events_query="&".join(q for q in (wanted.query(), f"since={since}") if q),
         cards=[story_card(s) for s in stories],
     )
 
@@ -65,7 +66,7 @@ class ArticleDetail:
     article: Article
     explained: list[str]
     diff: list[DiffLine]  # against the version it updates, when the view has it
-    original: list[Any]  # a repaired body's paragraphs in their first order
+    original: list[OriginalParagraph]  # a repaired body's paragraphs in their first order
 
 
 def story_page(story: Story, window: StoryWindow, explain: Explain) -> str:
@@ -123,7 +124,7 @@ class ConsumerRow:
     state: str
     members: int
     lag: int
-    lag_seconds: float | None
+    lag_seconds: float
 
 
 @dataclass(frozen=True)

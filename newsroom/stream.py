@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlencode
 
 from schemas.timestamps import parse_iso
 
-# Fields of a processed record the story page never shows: the page's own paragraph
-# sequence is kept only when the body was repaired (it is the original order then).
+# Fields of a processed record no page shows (the body is its paragraphs joined).
 _HEAVY = ("body", "page_paragraphs")
 
 
@@ -25,10 +24,11 @@ class Article:
     title: str
     outlet: str
     url: str
-    published: str | None
-    processed_at: float  # epoch seconds
+    processed_at: float  # epoch seconds; 0 when the record does not say
     language: str | None
-    direction: str  # "rtl", "ltr", or "auto" when the tag stage could not tell
+    # "rtl" or "ltr" as the tag stage found the text's script, "auto" when it could not
+    # tell: a title opening with a Latin name ("NATO ...") is still Arabic text.
+    direction: str
     places: tuple[str, ...]  # names, most mentioned first
     topics: tuple[str, ...]
     watch: tuple[str, ...]  # watch-list names (people and organisations) named in it
@@ -41,7 +41,7 @@ class Article:
     def place_keys(self) -> frozenset[str]:
         """What a place filter matches: each place's id, country and name."""
         keys = set()
-        for place in self.record.get("tags", {}).get("places", []):
+        for place in (self.record.get("tags") or {}).get("places") or []:
             keys |= {str(place.get(k, "")).casefold() for k in ("id", "country", "name")}
         return frozenset(keys - {""})
 
@@ -52,42 +52,42 @@ def article_of(message: Mapping[str, Any]) -> Article:
     tags, dedupe = message.get("tags") or {}, message.get("dedupe") or {}
     story = message.get("story") or {}
     story_id = story.get("story_id") or dedupe.get("cluster_id") or message["article_id"]
-    repaired = bool((message.get("internal_duplication") or {}).get("detected"))
-    kept = {k: v for k, v in message.items() if k not in _HEAVY}
-    if repaired and "page_paragraphs" in message:
-        kept["page_paragraphs"] = message["page_paragraphs"]
+    relation = str(dedupe.get("relation") or "original")
     return Article(
         article_id=str(message["article_id"]),
         story_id=str(story_id),
         title=str(message.get("title") or ""),
         outlet=str(message.get("outlet") or ""),
         url=str(message.get("url") or ""),
-        published=message.get("published"),
         processed_at=_epoch(message.get("processed_at")),
         language=tags.get("language"),
-        direction=tags.get("direction") or "auto",
-        places=tuple(str(p.get("name", "")) for p in tags.get("places", [])),
-        topics=tuple(str(t.get("id", "")) for t in tags.get("topics", [])),
-        watch=tuple(str(e.get("name", "")) for e in tags.get("entities", [])),
-        relation=str(dedupe.get("relation") or "original"),
-        role=str(
-            story.get("role") or ("first" if dedupe.get("relation") == "original" else "copy")
-        ),
-        repaired=repaired,
-        record=kept,
+        direction=str(tags.get("direction")) if tags.get("direction") in ("rtl", "ltr") else "auto",
+        places=tuple(str(p.get("name", "")) for p in tags.get("places") or []),
+        topics=tuple(str(t.get("id", "")) for t in tags.get("topics") or []),
+        watch=tuple(str(e.get("name", "")) for e in tags.get("entities") or []),
+        relation=relation,
+        # A record from before stories: an original opens its cluster, the rest copy it.
+        role=str(story.get("role") or ("first" if relation == "original" else "copy")),
+        repaired=bool((message.get("internal_duplication") or {}).get("detected")),
+        record={k: v for k, v in message.items() if k not in _HEAVY},
     )
 
 
 def _epoch(iso: object) -> float:
-    return parse_iso(iso).timestamp() if isinstance(iso, str) and iso else 0.0
+    try:
+        return parse_iso(iso).timestamp() if isinstance(iso, str) and iso else 0.0
+    except ValueError:
+        return 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Story:
-    """A story as the stream shows it: its first article, then the later ones folded under it."""
+    """A story as the stream shows it: its first article, then the later ones folded under
+    it. Never changed once made: an article that joins makes a new Story, so that a page
+    rendered from one while the stream goes on shows one version whole."""
 
     story_id: str
-    articles: list[Article]
+    articles: tuple[Article, ...]
     version: int = 1  # grows with every article that joins: the page replaces its card
 
     @property
@@ -95,7 +95,7 @@ class Story:
         return self.articles[0]
 
     @property
-    def later(self) -> list[Article]:
+    def later(self) -> tuple[Article, ...]:
         return self.articles[1:]
 
     @property
@@ -103,13 +103,18 @@ class Story:
         return list(dict.fromkeys(a.outlet for a in self.articles if a.outlet))
 
     @property
-    def updated_at(self) -> float:
-        return max(a.processed_at for a in self.articles)
+    def other_outlets(self) -> int:
+        """Outlets that carried it besides the first article's."""
+        return len([o for o in self.outlets if o != self.first.outlet])
 
     @property
-    def minutes(self) -> int:
-        """From the first article to the latest, in whole minutes."""
-        return int((self.updated_at - self.first.processed_at) // 60)
+    def minutes(self) -> int | None:
+        """From the first article to the latest, in whole minutes; None when a record does
+        not say when it was processed."""
+        times = [a.processed_at for a in self.articles]
+        if not all(times):
+            return None
+        return int((max(times) - self.first.processed_at) // 60)
 
     @property
     def repaired(self) -> bool:
@@ -136,9 +141,6 @@ class StreamFilter:
     def query(self) -> str:
         """The address's query string of this filter ("" when nothing is set)."""
         return urlencode({f.name: v for f in fields(self) if (v := getattr(self, f.name))})
-
-    def without(self, name: str) -> StreamFilter:
-        return replace(self, **{name: ""})
 
     @property
     def active(self) -> bool:
@@ -168,8 +170,8 @@ def _among(wanted: str, values: tuple[str, ...]) -> bool:
 
 @dataclass
 class StoryWindow:
-    """The newest `capacity` stories, by the time of their latest article; a story that gets
-    a new article moves to the front, the oldest leaves when the window is full."""
+    """The `capacity` stories changed last: a story that gets an article moves to the front,
+    the one changed longest ago leaves when the window is full."""
 
     capacity: int = 10_000
     _stories: OrderedDict[str, Story] = field(default_factory=OrderedDict)
@@ -179,13 +181,14 @@ class StoryWindow:
         """Fold one processed record in; a redelivered record (same article) replaces its
         earlier copy instead of counting twice. Returns the story it is in."""
         article = article_of(message)
-        story = self._stories.get(article.story_id)
-        if story is None:
-            story = self._stories[article.story_id] = Story(article.story_id, [article])
+        before = self._stories.get(article.story_id)
+        if before is None:
+            story = Story(article.story_id, (article,))
         else:
-            kept = [a for a in story.articles if a.article_id != article.article_id]
-            story.articles = sorted([*kept, article], key=_arrival)
-            story.version += 1
+            kept = [a for a in before.articles if a.article_id != article.article_id]
+            joined = tuple(sorted([*kept, article], key=_arrival))
+            story = Story(article.story_id, joined, before.version + 1)
+        self._stories[story.story_id] = story
         self._story_of[article.article_id] = story.story_id
         self._stories.move_to_end(story.story_id)
         while len(self._stories) > self.capacity:
@@ -229,6 +232,35 @@ class StoryWindow:
         return {k: sorted(v - {""}) for k, v in found.items()}
 
 
-def _arrival(article: Article) -> tuple[float, str]:
+def _arrival(article: Article) -> tuple[bool, float, str]:
     # The first article of the story stays first: it opened the story, whatever the clocks.
-    return (0.0 if article.role == "first" else article.processed_at, article.article_id)
+    return (article.role != "first", article.processed_at, article.article_id)
+
+
+@dataclass
+class ChangeLog:
+    """Which story changed at each step, numbered, the last `capacity` of them: a reader's
+    live stream asks for what changed after the last number it got."""
+
+    capacity: int = 20_000
+    seq: int = 0
+    _ids: list[str] = field(default_factory=list)  # the story of changes _first, _first + 1...
+    _first: int = 1
+
+    def add(self, story_id: str) -> int:
+        self.seq += 1
+        self._ids.append(story_id)
+        if len(self._ids) >= 2 * self.capacity:  # dropped in bulk: a slice, not a shift a step
+            dropped = len(self._ids) - self.capacity
+            del self._ids[:dropped]
+            self._first += dropped
+        return self.seq
+
+    def since(self, seq: int) -> list[str] | None:
+        """The stories changed after `seq`, each once, the latest change last; None when
+        changes after `seq` were dropped already (the reader must start over)."""
+        start = seq + 1 - self._first
+        if start < 0 or seq > self.seq:  # too old, or a number of a server since restarted
+            return None
+        ids = self._ids[start:]
+        return list(dict.fromkeys(reversed(ids)))[::-1]

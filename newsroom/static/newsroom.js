@@ -50,6 +50,8 @@ function startStream() {
   const source = new EventSource(live.dataset.events);
   source.addEventListener("open", () => show(paused ? "paused" : "live", paused ? "paused" : "live"));
   source.addEventListener("error", () => show("reconnecting", "down"));
+  // The server kept no changes as old as this page's: it starts over.
+  source.addEventListener("reload", () => window.location.reload());
   source.addEventListener("stories", (event) => {
     for (const item of JSON.parse(event.data)) {
       if (paused) {

@@ -15,7 +15,7 @@ from newsroom.pages import (
     stream_page,
 )
 from newsroom.story_detail import DiffLine, OriginalParagraph, original_order, paragraph_diff
-from newsroom.stream import StoryWindow, StreamFilter, article_of
+from newsroom.stream import ChangeLog, StoryWindow, StreamFilter, article_of
 from schemas.contracts import example
 
 
@@ -34,17 +34,34 @@ def test_an_article_is_in_its_story_or_else_its_cluster_or_else_alone() -> None:
     before_stories = processed("a2")
     del before_stories["story"]
     before_stories["dedupe"]["cluster_id"] = "c9"
+    alone = {"article_id": "a3", "title": "t", "tags": None, "dedupe": None}
     assert article_of(with_story).story_id == "s1"
     assert article_of(before_stories).story_id == "c9"
     assert article_of(before_stories).role == "first"  # an original opens its cluster
+    lone = article_of(alone)
+    assert (lone.story_id, lone.relation, lone.role, lone.direction) == (
+        "a3",
+        "original",
+        "first",
+        "auto",
+    )
+    assert not StreamFilter(place="EG").accepts(lone)
 
 
-def test_the_heavy_fields_are_not_kept_but_a_repaired_page_order_is() -> None:
+def test_a_record_with_no_time_stays_after_the_first_and_the_span_is_unknown() -> None:
+    window = StoryWindow()
+    window.add(processed("s1"))
+    untimed = processed("b1", "s1")
+    del untimed["processed_at"]
+    story = window.add(untimed)
+    assert [a.article_id for a in story.articles] == ["s1", "b1"] and story.minutes is None
+    assert "minute" not in story_card(story)
+
+
+def test_the_heavy_fields_are_not_kept() -> None:
     plain = article_of(processed("a1"))
     assert "body" not in plain.record and "page_paragraphs" not in plain.record
-    repaired = processed("a2")
-    repaired["internal_duplication"]["detected"] = True
-    assert "page_paragraphs" in article_of(repaired).record
+    assert plain.record["paragraphs"]
 
 
 def test_later_articles_fold_under_the_first_and_the_story_moves_to_the_front() -> None:
@@ -55,6 +72,22 @@ def test_later_articles_fold_under_the_first_and_the_story_moves_to_the_front() 
     assert [s.story_id for s in window.newest(StreamFilter(), 10)] == ["s1", "s2"]
     assert [a.article_id for a in story.articles] == ["s1", "b1"]
     assert story.outlets == ["Example News", "Other Outlet"] and story.version == 2
+
+
+def test_one_outlet_with_several_articles_counts_no_other_outlet() -> None:
+    window = StoryWindow()
+    window.add(processed("s1"))
+    card = story_card(window.add(processed("b1", "s1")))
+    assert "outlet" not in card.split('class="spread"')[1].split("</p>")[0]
+    assert "1 more article" in card
+
+
+def test_a_story_never_changes_once_made() -> None:
+    window = StoryWindow()
+    before = window.add(processed("s1"))
+    after = window.add(processed("b1", "s1"))
+    assert len(before.articles) == 1 and before.version == 1
+    assert len(after.articles) == 2 and after.version == 2
 
 
 def test_a_redelivered_record_replaces_its_copy() -> None:
@@ -138,7 +171,7 @@ def test_a_filter_is_kept_in_the_address() -> None:
         StreamFilter.from_query(dict(pair.split("=") for pair in wanted.query().split("&")))
         == wanted
     )
-    assert not StreamFilter().active and wanted.without("place") == StreamFilter(language="ar")
+    assert not StreamFilter().active and wanted.active
 
 
 @pytest.mark.parametrize(
@@ -207,7 +240,7 @@ def test_text_from_feeds_is_escaped_and_takes_its_own_direction() -> None:
     assert "<script>" not in card and "&lt;script&gt;alert(1)&lt;/script&gt;" in card
     assert "&lt;b&gt;Outlet&lt;/b&gt;" in card
     assert 'dir="auto"' in card
-    page = stream_page(window, StreamFilter())
+    page = stream_page(window, StreamFilter(), 0)
     assert "<script>alert" not in page and '<script src="/static/newsroom.js" defer>' in page
 
 
@@ -224,8 +257,8 @@ def test_a_folded_story_says_how_far_it_spread() -> None:
 def test_the_stream_page_keeps_the_filter_in_its_form_and_events_address() -> None:
     window = StoryWindow()
     window.add(processed("s1"))
-    page = stream_page(window, StreamFilter(language="en", place="Cairo"))
-    assert 'data-events="/events?language=en&amp;place=Cairo"' in page
+    page = stream_page(window, StreamFilter(language="en", place="Cairo"), 7)
+    assert 'data-events="/events?language=en&amp;place=Cairo&amp;since=7"' in page
     assert '<option value="en" selected>' in page and 'name="place" value="Cairo"' in page
 
 
@@ -265,3 +298,15 @@ def test_the_feeds_page_shows_a_whole_error_escaped() -> None:
 
 def test_an_error_page_escapes_its_message() -> None:
     assert "&lt;x&gt;" in error_page(404, "<x>")
+
+
+def test_the_change_log_gives_each_story_changed_since_once_latest_last() -> None:
+    log = ChangeLog(capacity=3)
+    for story_id in ("a", "b", "a", "c"):
+        log.add(story_id)
+    assert log.since(0) == ["b", "a", "c"]
+    assert log.since(2) == ["a", "c"] and log.since(4) == []
+    assert log.since(9) is None  # a number from before a restart: start over
+    for story_id in ("d", "e"):
+        log.add(story_id)  # six changes: the first three are dropped
+    assert log.since(0) is None and log.since(3) == ["c", "d", "e"]
