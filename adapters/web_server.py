@@ -9,7 +9,8 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,17 +83,17 @@ class LiveStories:
     def seq(self) -> int:
         return self.changes.seq
 
-    def changed_since(self, seq: int, wanted: StreamFilter) -> tuple[int, list[str]] | None:
-        """The items of the stories changed after `seq` that `wanted` shows, the latest
-        change last, and the number to ask from next time; None: start over (`seq` is
-        older than the changes kept, or from before a restart)."""
+    def changed_since(self, seq: int) -> tuple[int, list[tuple[Story, str]]] | None:
+        """The stories changed after `seq` that the window still holds, each with its item,
+        the latest change last, and the number to ask from next time; None: start over
+        (`seq` is older than the changes kept, or from before a restart)."""
         with self._lock:
             ids = self.changes.since(seq)
             if ids is None:
                 return None
             stories = [s for i in ids if (s := self.window.story(i)) is not None]
             now = self.changes.seq
-        return now, [self._item(s) for s in stories if wanted.shows(s)]
+        return now, [(s, self._item(s)) for s in stories]
 
     def _item(self, story: Story) -> str:
         # A Story never changes once made: rendering it outside the lock is safe.
@@ -121,6 +122,16 @@ class WebSources:
 
 
 def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Starlette:
+    broadcaster = Broadcaster(live)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(broadcaster.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+
     def stream(request: Request) -> Response:
         wanted = StreamFilter.from_query(request.query_params)
         return HTMLResponse(live.render(lambda w, seq: stream_page(w, wanted, seq)))
@@ -143,8 +154,9 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
         # A reconnecting browser says the last event it got; a fresh page, the change its
         # stream was rendered at: nothing between the two is missed.
         since = request.headers.get("last-event-id") or request.query_params.get("since", "")
+        reader = broadcaster.join(wanted, int(since) if since.isdigit() else live.seq)
         return StreamingResponse(
-            _event_stream(request, live, wanted, int(since) if since.isdigit() else live.seq),
+            _event_stream(broadcaster, reader),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -157,7 +169,7 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
         Route("/pipeline", pipeline),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token)])
+    return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token)], lifespan=lifespan)
 
 
 def _from_sources(page: str, render: Callable[[], str]) -> Response:
@@ -174,30 +186,87 @@ def _story_html(window: StoryWindow, story_id: str, explain: Explain) -> str:
     return story_page(found, window, explain) if found is not None else ""
 
 
-async def _event_stream(
-    request: Request, live: LiveStories, wanted: StreamFilter, seq: int
-) -> AsyncIterator[str]:
-    """One `stories` event a tick at most, with the cards the reader's filter shows among
-    the stories changed since its last (rendered in a worker thread, not on the loop); an
-    event id and a comment now and then when nothing is sent, so that a proxy keeps the
-    stream open and a reconnecting browser resumes where it was."""
-    quiet_since = time.monotonic()
-    yield "retry: 2000\n\n"
-    while not live.closing.is_set() and not await request.is_disconnected():
-        await asyncio.sleep(TICK_S)
-        if live.seq != seq:
-            found = await run_in_threadpool(live.changed_since, seq, wanted)
+RELOAD = "event: reload\ndata: {}\n\n"  # the page starts over
+CLOSED = ""  # handed to each reader when the server stops: its stream ends, nothing is sent
+
+
+@dataclass(eq=False)
+class _Reader:
+    wanted: StreamFilter
+    seq: int  # the last change it was sent (or did not need)
+    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+
+
+@dataclass
+class Broadcaster:
+    """Once a tick, what changed goes to every reader whose filter shows it: the changes
+    are read once per tick (in a worker thread, not on the loop) for all the readers that
+    are at the same change, and filtered once per distinct filter."""
+
+    live: LiveStories
+    readers: set[_Reader] = field(default_factory=set)
+
+    def join(self, wanted: StreamFilter, seq: int) -> _Reader:
+        reader = _Reader(wanted, seq)
+        self.readers.add(reader)
+        return reader
+
+    def leave(self, reader: _Reader) -> None:
+        self.readers.discard(reader)
+
+    async def run(self) -> None:
+        while not self.live.closing.is_set():
+            await asyncio.sleep(TICK_S)
+            await self.tick()
+        # Each open stream ends now, so that the server's shutdown finds none left open.
+        for reader in self.readers:
+            reader.queue.put_nowait(CLOSED)
+
+    async def tick(self) -> None:
+        at: dict[int, list[_Reader]] = {}
+        for reader in self.readers:
+            if reader.seq != self.live.seq:
+                at.setdefault(reader.seq, []).append(reader)
+        for seq, readers in at.items():
+            found = await run_in_threadpool(self.live.changed_since, seq)
             if found is None:
-                yield "event: reload\ndata: {}\n\n"  # the page starts over
-                return
-            seq, items = found
-            if items:
-                quiet_since = time.monotonic()
-                yield f"id: {seq}\nevent: stories\ndata: {event_data(items)}\n\n"
+                for reader in readers:
+                    reader.queue.put_nowait(RELOAD)
                 continue
-        if time.monotonic() - quiet_since >= HEARTBEAT_S:
-            quiet_since = time.monotonic()
-            yield f"id: {seq}\n: quiet\n\n"
+            now, changed = found
+            events: dict[StreamFilter, str | None] = {}
+            for reader in readers:
+                if reader.wanted not in events:
+                    items = [item for story, item in changed if reader.wanted.shows(story)]
+                    events[reader.wanted] = (
+                        f"id: {now}\nevent: stories\ndata: {event_data(items)}\n\n"
+                        if items
+                        else None
+                    )
+                reader.seq = now
+                if (event := events[reader.wanted]) is not None:
+                    reader.queue.put_nowait(event)
+
+
+async def _event_stream(broadcaster: Broadcaster, reader: _Reader) -> AsyncGenerator[str, None]:
+    """The reader's events as the broadcaster hands them over; when none comes for a while,
+    the last change's number and a comment, so that a proxy keeps the stream open and a
+    reconnecting browser resumes where it was. Ends when the page must start over or the
+    server stops (a reader gone is seen by Starlette, which ends the response)."""
+    try:
+        yield "retry: 2000\n\n"
+        while not broadcaster.live.closing.is_set():
+            try:
+                event = await asyncio.wait_for(reader.queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                event = f"id: {reader.seq}\n: quiet\n\n"
+            if event == CLOSED:
+                return
+            yield event
+            if event == RELOAD:
+                return
+    finally:
+        broadcaster.leave(reader)
 
 
 class _Guard:
@@ -263,7 +332,8 @@ class WebServer:
             port=port,
             log_level="warning",
             access_log=False,
-            timeout_graceful_shutdown=1,  # open live streams end with the server, not after
+            # Live streams end within a tick of `closing`; one still open after this is cut.
+            timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="newsroom-web", daemon=True)

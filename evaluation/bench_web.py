@@ -84,10 +84,11 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def _view_ready(port: int, title: str) -> bool:
+def _view_holds(port: int, stories: int) -> bool:
+    """Whether the view has read every story written before the load (its page says)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
-            return title in answer.read().decode()
+            return f">{stories} stories in view<" in answer.read().decode()
     except OSError:
         return False
 
@@ -108,14 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         topics = Topics(prefix)
         ensure_topics(svc.kafka, topics.all(), partitions=3)
         sink = KafkaSink.connect(svc.kafka)
-        last_title = ""
         for n in range(args.stories):
-            last_title = f"Earlier story number {n}"
             sink.send(
                 OutRecord(
                     topics.processed,
                     f"{n:032x}",
-                    _encoded(record(f"{n:032x}", f"{n:032x}", last_title)),
+                    _encoded(record(f"{n:032x}", f"{n:032x}", f"Earlier story number {n}")),
                 )
             )
         sink.flush()
@@ -138,13 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         try:
             deadline = time.monotonic() + 300
-            while not _view_ready(port, last_title) and time.monotonic() < deadline:
+            while not _view_holds(port, args.stories) and time.monotonic() < deadline:
                 time.sleep(1)
+            if not _view_holds(port, args.stories):
+                raise SystemExit(f"the view did not read the {args.stories} stories in 300 s")
             readers = [Reader(port) for _ in range(args.readers)]
             threads = [threading.Thread(target=r.run, daemon=True) for r in readers]
             for t in threads:
                 t.start()
             time.sleep(3)  # every reader connected
+            print(f"{args.readers} readers connected; load for {args.seconds:g} s", flush=True)
             figures = _load(args, sink, topics, view.pid, watch.pid, readers)
             figures["view_resident_mb"] = resident_mb(view.pid)
             for r in readers:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from adapters.consumer_watcher import sample_groups
 from adapters.kafka_client import TopicTail, read_topic
-from adapters.web_server import LiveStories, WebServer, WebSources, newsroom_app
+from adapters.web_server import TICK_S, LiveStories, WebServer, WebSources, newsroom_app
 from newsflow.consumers_command import at_one_look, watched_topics
 from newsflow.explain import explain
 from newsflow.settings import Settings, SettingsError
@@ -61,6 +61,7 @@ class Newsroom:
 
     def stop(self) -> None:
         self.live.closing.set()
+        time.sleep(2 * TICK_S)  # the live streams end (Broadcaster.run) before the server
         self.server.stop()
         self.follower.join(10)
 

@@ -33,6 +33,7 @@ def _environment() -> Environment:
         loader=PackageLoader("newsroom", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
+        auto_reload=False,  # the templates are files of the package: no stat a render
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -53,6 +54,7 @@ def stream_page(window: StoryWindow, wanted: StreamFilter, since: int) -> str:
     stories = window.newest(wanted, STREAM_LIMIT)
     return ENV.get_template("stream.html").render(
         stories=stories,
+        held=len(window),
         wanted=wanted,
         choices=window.choices(),
         relations=RELATIONS + ROLES,

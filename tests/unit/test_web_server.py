@@ -4,13 +4,14 @@ generator, on a story window filled by hand (sources are stand-ins)."""
 import asyncio
 import copy
 import json
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 import adapters.web_server as web
-from adapters.web_server import LiveStories, WebSources, newsroom_app
+from adapters.web_server import Broadcaster, LiveStories, WebSources, newsroom_app
 from newsroom.pages import PipelineView
 from newsroom.stream import StoryWindow, StreamFilter
 from schemas.contracts import example
@@ -92,55 +93,80 @@ def test_the_stream_page_gives_its_live_stream_the_change_it_was_rendered_at() -
     assert 'data-events="/events?language=en&amp;since=2"' in page
 
 
-class _Reader:
-    """A request whose reader goes away after `ticks` ticks."""
+def _ticked(live: LiveStories, readers: list[tuple[StreamFilter, int]]) -> list[list[str]]:
+    """What each reader (its filter, the change it is at) is sent by one tick."""
 
-    def __init__(self, ticks: int) -> None:
-        self.ticks = ticks
+    async def tick() -> list[list[str]]:
+        broadcaster = Broadcaster(live)
+        joined = [broadcaster.join(wanted, seq) for wanted, seq in readers]
+        await broadcaster.tick()
+        return [[r.queue.get_nowait() for _ in range(r.queue.qsize())] for r in joined]
 
-    async def is_disconnected(self) -> bool:
-        self.ticks -= 1
-        return self.ticks < 0
-
-
-def _events(live: LiveStories, wanted: StreamFilter, since: int, ticks: int) -> list[str]:
-    async def collect() -> list[str]:
-        stream = web._event_stream(_Reader(ticks), live, wanted, since)  # type: ignore[arg-type]
-        return [chunk async for chunk in stream]
-
-    return asyncio.run(collect())
+    return asyncio.run(tick())
 
 
-def test_the_live_stream_sends_what_changed_since_and_what_the_filter_shows(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(web, "TICK_S", 0.0)
+def test_a_tick_sends_each_reader_what_changed_since_its_change_and_its_filter_shows() -> None:
     live = LiveStories(StoryWindow())
     live.add(_message("s1"))
     live.add(_message("s2", language="ar"))
     live.add(_message("b1", "s1"))
-    chunks = _events(live, StreamFilter(language="en"), since=1, ticks=1)
-    assert chunks[0] == "retry: 2000\n\n"
-    head, _, data = chunks[1].partition("data: ")
+    english, arabic, caught_up = _ticked(
+        live,
+        [(StreamFilter(language="en"), 1), (StreamFilter(language="ar"), 0), (StreamFilter(), 3)],
+    )
+    head, _, data = english[0].partition("data: ")
     assert head == "id: 3\nevent: stories\n"
     [item] = json.loads(data)  # s1 changed (b1 joined it); s2 is not shown by the filter
     assert (item["id"], item["version"]) == ("s1", 2)
+    assert [i["id"] for i in json.loads(arabic[0].partition("data: ")[2])] == ["s2"]
+    assert caught_up == []
 
 
-def test_a_reader_behind_the_changes_kept_is_told_to_start_over(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(web, "TICK_S", 0.0)
+def test_a_reader_behind_the_changes_kept_is_told_to_start_over() -> None:
     live = LiveStories(StoryWindow())
     live.add(_message("s1"))
-    chunks = _events(live, StreamFilter(), since=5, ticks=3)  # a number from before a restart
-    assert chunks[-1] == "event: reload\ndata: {}\n\n"
+    [sent] = _ticked(live, [(StreamFilter(), 5)])  # a number from before a restart
+    assert sent == [web.RELOAD]
 
 
-def test_a_quiet_stream_still_sends_its_place_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web, "TICK_S", 0.0)
+def test_a_quiet_stream_sends_its_place_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(web, "HEARTBEAT_S", 0.0)
     live = LiveStories(StoryWindow())
-    live.add(_message("s1", language="ar"))
-    chunks = _events(live, StreamFilter(language="en"), since=0, ticks=2)
-    assert chunks[1:] == ["id: 1\n: quiet\n\n", "id: 1\n: quiet\n\n"]
+
+    async def first_chunks() -> list[str]:
+        broadcaster = Broadcaster(live)
+        reader = broadcaster.join(StreamFilter(), 4)
+        stream = web._event_stream(broadcaster, reader)
+        chunks = [await anext(stream) for _ in range(3)]
+        await stream.aclose()
+        assert not broadcaster.readers  # a stream that ends leaves
+        return chunks
+
+    assert asyncio.run(first_chunks()) == [
+        "retry: 2000\n\n",
+        "id: 4\n: quiet\n\n",
+        "id: 4\n: quiet\n\n",
+    ]
+
+
+def test_when_the_server_stops_every_open_stream_ends() -> None:
+    live = LiveStories(StoryWindow())
+
+    async def rest_after_close() -> list[list[str]]:
+        broadcaster = Broadcaster(live)
+        streams = [
+            web._event_stream(broadcaster, broadcaster.join(StreamFilter(), 0)) for _ in range(2)
+        ]
+        for stream in streams:
+            await anext(stream)  # open: the retry line sent, waiting for events
+        waiting = [asyncio.ensure_future(_rest(stream)) for stream in streams]
+        await asyncio.sleep(0)
+        live.closing.set()
+        await broadcaster.run()  # ends at once, handing each reader the end
+        return list(await asyncio.gather(*waiting))
+
+    assert asyncio.run(rest_after_close()) == [[], []]
+
+
+async def _rest(stream: AsyncGenerator[str, None]) -> list[str]:
+    return [chunk async for chunk in stream]
