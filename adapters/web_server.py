@@ -5,8 +5,10 @@ but loopback, and headers that let a page run only its own files."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
+import secrets
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
@@ -71,6 +73,10 @@ class LiveStories:
     window: StoryWindow
     changes: ChangeLog = field(default_factory=ChangeLog)
     closing: threading.Event = field(default_factory=threading.Event)  # the server stops
+    streams_ended: threading.Event = field(default_factory=threading.Event)
+    # Change numbers start again with each run of the server: an event id carries the run's
+    # own mark, so that a browser resuming across a restart starts over.
+    boot: str = field(default_factory=lambda: secrets.token_hex(4))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _items: dict[tuple[str, int], str] = field(default_factory=dict)  # (story, version) -> item
 
@@ -83,17 +89,18 @@ class LiveStories:
     def seq(self) -> int:
         return self.changes.seq
 
-    def changed_since(self, seq: int) -> tuple[int, list[tuple[Story, str]]] | None:
+    def changed_since(self, seq: int) -> tuple[int, int, list[tuple[Story, str]]] | None:
         """The stories changed after `seq` that the window still holds, each with its item,
-        the latest change last, and the number to ask from next time; None: start over
-        (`seq` is older than the changes kept, or from before a restart)."""
+        the latest change last; the number to ask from next time and how many stories the
+        window holds. None: start over (`seq` is older than the changes kept, or from
+        another run of the server)."""
         with self._lock:
             ids = self.changes.since(seq)
             if ids is None:
                 return None
             stories = [s for i in ids if (s := self.window.story(i)) is not None]
-            now = self.changes.seq
-        return now, [(s, self._item(s)) for s in stories]
+            now, held = self.changes.seq, len(self.window)
+        return now, held, [(s, self._item(s)) for s in stories]
 
     def _item(self, story: Story) -> str:
         # A Story never changes once made: rendering it outside the lock is safe.
@@ -105,11 +112,22 @@ class LiveStories:
                 self._items.clear()
         return found
 
-    def render(self, page: Callable[[StoryWindow, int], T]) -> T:
-        """`page` of the window and of the number of its last change, while no record is
-        folded in."""
+    def render(self, page: Callable[[StoryWindow, str], T]) -> T:
+        """`page` of the window and of the id of its last change, while no record is folded
+        in."""
         with self._lock:
-            return page(self.window, self.changes.seq)
+            return page(self.window, self.event_id(self.changes.seq))
+
+    def event_id(self, seq: int) -> str:
+        return f"{self.boot}-{seq}"
+
+    def change_number(self, event_id: str) -> int | None:
+        """The change an event id names; -1 for one of another run of the server (the
+        reader starts over); None when it is not an event id at all."""
+        boot, _, seq = event_id.partition("-")
+        if not (seq.isascii() and seq.isdigit() and len(seq) <= 18 and len(boot) == 8):
+            return None
+        return int(seq) if boot == self.boot else -1
 
 
 @dataclass(frozen=True)
@@ -131,10 +149,12 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
             yield
         finally:
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def stream(request: Request) -> Response:
         wanted = StreamFilter.from_query(request.query_params)
-        return HTMLResponse(live.render(lambda w, seq: stream_page(w, wanted, seq)))
+        return HTMLResponse(live.render(lambda w, since: stream_page(w, wanted, since)))
 
     def story(request: Request) -> Response:
         story_id = request.path_params["story_id"]
@@ -151,12 +171,11 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
 
     async def events(request: Request) -> Response:
         wanted = StreamFilter.from_query(request.query_params)
-        # A reconnecting browser says the last event it got; a fresh page, the change its
-        # stream was rendered at: nothing between the two is missed.
-        since = request.headers.get("last-event-id") or request.query_params.get("since", "")
-        reader = broadcaster.join(wanted, int(since) if since.isdigit() else live.seq)
+        since = stream_start(
+            live, request.headers.get("last-event-id", ""), request.query_params.get("since", "")
+        )
         return StreamingResponse(
-            _event_stream(broadcaster, reader),
+            _event_stream(broadcaster, wanted, since),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -170,6 +189,14 @@ def newsroom_app(live: LiveStories, sources: WebSources, token: str = "") -> Sta
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token)], lifespan=lifespan)
+
+
+def stream_start(live: LiveStories, last_event_id: str, since: str) -> int:
+    """The change a live stream starts after: a reconnecting browser's last event, or else
+    the change its page was rendered at (nothing between the two is missed), or else now.
+    What is not an event id is ignored."""
+    found = [n for n in map(live.change_number, (last_event_id, since)) if n is not None]
+    return found[0] if found else live.seq
 
 
 def _from_sources(page: str, render: Callable[[], str]) -> Response:
@@ -187,6 +214,7 @@ def _story_html(window: StoryWindow, story_id: str, explain: Explain) -> str:
 
 
 RELOAD = "event: reload\ndata: {}\n\n"  # the page starts over
+READER_QUEUE = 60  # events a reader may be behind (half a minute of ticks) before it reloads
 CLOSED = ""  # handed to each reader when the server stops: its stream ends, nothing is sent
 
 
@@ -194,7 +222,15 @@ CLOSED = ""  # handed to each reader when the server stops: its stream ends, not
 class _Reader:
     wanted: StreamFilter
     seq: int  # the last change it was sent (or did not need)
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(READER_QUEUE))
+
+    def hand(self, event: str) -> None:
+        """Queued; a reader so far behind that its queue is full starts over instead."""
+        if self.queue.full():
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            event = RELOAD
+        self.queue.put_nowait(event)
 
 
 @dataclass
@@ -217,10 +253,14 @@ class Broadcaster:
     async def run(self) -> None:
         while not self.live.closing.is_set():
             await asyncio.sleep(TICK_S)
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # one tick gone wrong must not end every live stream
+                logger.exception("newsroom live stream tick failed")
         # Each open stream ends now, so that the server's shutdown finds none left open.
         for reader in self.readers:
-            reader.queue.put_nowait(CLOSED)
+            reader.hand(CLOSED)
+        self.live.streams_ended.set()
 
     async def tick(self) -> None:
         at: dict[int, list[_Reader]] = {}
@@ -231,35 +271,39 @@ class Broadcaster:
             found = await run_in_threadpool(self.live.changed_since, seq)
             if found is None:
                 for reader in readers:
-                    reader.queue.put_nowait(RELOAD)
+                    reader.hand(RELOAD)
                 continue
-            now, changed = found
+            now, held, changed = found
             events: dict[StreamFilter, str | None] = {}
             for reader in readers:
                 if reader.wanted not in events:
                     items = [item for story, item in changed if reader.wanted.shows(story)]
+                    data = event_data(items, held)
+                    event_id = self.live.event_id(now)
                     events[reader.wanted] = (
-                        f"id: {now}\nevent: stories\ndata: {event_data(items)}\n\n"
-                        if items
-                        else None
+                        f"id: {event_id}\nevent: stories\ndata: {data}\n\n" if items else None
                     )
                 reader.seq = now
                 if (event := events[reader.wanted]) is not None:
-                    reader.queue.put_nowait(event)
+                    reader.hand(event)
 
 
-async def _event_stream(broadcaster: Broadcaster, reader: _Reader) -> AsyncGenerator[str, None]:
-    """The reader's events as the broadcaster hands them over; when none comes for a while,
-    the last change's number and a comment, so that a proxy keeps the stream open and a
-    reconnecting browser resumes where it was. Ends when the page must start over or the
-    server stops (a reader gone is seen by Starlette, which ends the response)."""
+async def _event_stream(
+    broadcaster: Broadcaster, wanted: StreamFilter, since: int
+) -> AsyncGenerator[str, None]:
+    """A reader's events as the broadcaster hands them over, from change `since` on; when
+    none comes for a while, the last change's id and a comment, so that a proxy keeps the
+    stream open and a reconnecting browser resumes where it was. Ends when the page must
+    start over or the server stops (a reader gone is seen by Starlette, which ends the
+    response: the reader joins inside the generator, so it always leaves)."""
+    reader = broadcaster.join(wanted, since)
     try:
         yield "retry: 2000\n\n"
-        while not broadcaster.live.closing.is_set():
+        while not broadcaster.live.closing.is_set():  # a backstop: CLOSED ends it first
             try:
                 event = await asyncio.wait_for(reader.queue.get(), HEARTBEAT_S)
             except TimeoutError:
-                event = f"id: {reader.seq}\n: quiet\n\n"
+                event = f"id: {broadcaster.live.event_id(reader.seq)}\n: quiet\n\n"
             if event == CLOSED:
                 return
             yield event

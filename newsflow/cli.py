@@ -45,7 +45,14 @@ from newsflow.local_services import (
 )
 from newsflow.logs import configure_logging
 from newsflow.settings import Settings, SettingsError
-from newsflow.stages import STAGES, build_stage, fetch_limits, group_of, topics_of
+from newsflow.stages import (
+    STAGES,
+    build_stage,
+    fetch_limits,
+    group_of,
+    stage_inputs,
+    topics_of,
+)
 from newsflow.status import status_lines
 from newsflow.stories_command import (
     DEFAULT_LIMIT,
@@ -278,8 +285,7 @@ def _start_ops(
 ) -> OpsServer | None:
     if not settings.metrics_port:
         return None
-    topics = topics_of(settings)
-    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
+    inputs = stage_inputs(settings)
     lag = LagCollector(bootstrap, [(group_of(settings, s), t) for s, t in inputs.items()])
     registry = supervisor_registry(metrics_dir, lag)
     watcher, _ = consumer_watcher(settings, bootstrap)  # its webhook lives as the process does

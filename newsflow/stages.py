@@ -58,6 +58,12 @@ def group_of(settings: Settings, stage: str) -> str:
     return f"{settings.group_prefix}newsflow-{stage}-v1"
 
 
+def stage_inputs(settings: Settings) -> dict[str, str]:
+    """The topic each worker stage's group reads, by stage."""
+    topics = topics_of(settings)
+    return {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
+
+
 def transactional_id_of(settings: Settings, stage: str) -> str | None:
     """The stage process's Kafka transactional id (None: at least once): the same across
     the process's restarts, so that the restarted one fences its predecessor."""

@@ -17,7 +17,7 @@ from ingest.feed_health import FeedHealth, with_gaps
 from ingest.feeds import FeedConfig, load_feeds
 from newsflow.consumers_command import at_one_look, format_consumers, watched_topics
 from newsflow.settings import Settings
-from newsflow.stages import group_of, topics_of
+from newsflow.stages import group_of, stage_inputs, topics_of
 
 
 @dataclass(frozen=True)
@@ -139,11 +139,9 @@ def feeds_health(settings: Settings) -> list[tuple[FeedConfig, FeedHealth]]:
 
 def stage_lags(settings: Settings) -> list[tuple[str, PartitionLag]]:
     """The lag of each stage's group on its input, per partition."""
-    topics = topics_of(settings)
-    inputs = {"extract": topics.entries, "dedupe": topics.articles, "tag": topics.deduped}
     return [
         (group_of(settings, stage), lag)
-        for stage, topic in inputs.items()
+        for stage, topic in stage_inputs(settings).items()
         for lag in consumer_lag(settings.kafka_bootstrap, group_of(settings, stage), [topic])
     ]
 

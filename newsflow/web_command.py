@@ -61,7 +61,7 @@ class Newsroom:
 
     def stop(self) -> None:
         self.live.closing.set()
-        time.sleep(2 * TICK_S)  # the live streams end (Broadcaster.run) before the server
+        self.live.streams_ended.wait(4 * TICK_S)  # the live streams end before the server
         self.server.stop()
         self.follower.join(10)
 

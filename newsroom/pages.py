@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -49,8 +50,9 @@ def story_card(story: Story) -> str:
     return ENV.get_template("_card.html").render(story=story)
 
 
-def stream_page(window: StoryWindow, wanted: StreamFilter, since: int) -> str:
-    """The newest stories `wanted` shows; its live stream goes on from change `since`."""
+def stream_page(window: StoryWindow, wanted: StreamFilter, since: str) -> str:
+    """The newest stories `wanted` shows; its live stream goes on from the change whose
+    event id is `since`."""
     stories = window.newest(wanted, STREAM_LIMIT)
     return ENV.get_template("stream.html").render(
         stories=stories,
@@ -58,7 +60,7 @@ def stream_page(window: StoryWindow, wanted: StreamFilter, since: int) -> str:
         wanted=wanted,
         choices=window.choices(),
         relations=RELATIONS + ROLES,
-        events_query="&".join(q for q in (wanted.query(), f"since={since}") if q),
+        events_query="&".join(q for q in (wanted.query(), urlencode({"since": since})) if q),
         cards=[story_card(s) for s in stories],
     )
 
@@ -162,9 +164,10 @@ def event_item(story: Story) -> str:
     )
 
 
-def event_data(items: Sequence[str]) -> str:
-    """The data of one event: the items of the stories changed since the reader's last."""
-    return "[" + ",".join(items) + "]"
+def event_data(items: Sequence[str], held: int) -> str:
+    """The data of one event: the items of the stories changed since the reader's last, and
+    how many stories the view holds now."""
+    return f'{{"held": {held}, "stories": [' + ",".join(items) + "]}"
 
 
 def articles_last_day(window: StoryWindow, now: float | None = None) -> dict[str, int]:

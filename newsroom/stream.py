@@ -88,7 +88,9 @@ class Story:
 
     story_id: str
     articles: tuple[Article, ...]
-    version: int = 1  # grows with every article that joins: the page replaces its card
+    # Grows with every change, across the whole window (a story that left and came back
+    # does not reuse a number): the page replaces a card by a higher version only.
+    version: int = 1
 
     @property
     def first(self) -> Article:
@@ -174,6 +176,7 @@ class StoryWindow:
     the one changed longest ago leaves when the window is full."""
 
     capacity: int = 10_000
+    _changes: int = 0  # the version of the last story made
     _stories: OrderedDict[str, Story] = field(default_factory=OrderedDict)
     _story_of: dict[str, str] = field(default_factory=dict)  # article id -> story id
 
@@ -182,12 +185,13 @@ class StoryWindow:
         earlier copy instead of counting twice. Returns the story it is in."""
         article = article_of(message)
         before = self._stories.get(article.story_id)
+        self._changes += 1
         if before is None:
-            story = Story(article.story_id, (article,))
+            story = Story(article.story_id, (article,), self._changes)
         else:
             kept = [a for a in before.articles if a.article_id != article.article_id]
             joined = tuple(sorted([*kept, article], key=_arrival))
-            story = Story(article.story_id, joined, before.version + 1)
+            story = Story(article.story_id, joined, self._changes)
         self._stories[story.story_id] = story
         self._story_of[article.article_id] = story.story_id
         self._stories.move_to_end(story.story_id)

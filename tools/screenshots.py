@@ -14,19 +14,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from services.chromium import CHROMIUM, CHROMIUM_ARGS
 from services.process import free_port
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_CARDS = 7  # the demo's eight stories, one copy folded under its original
 
 
@@ -67,7 +58,7 @@ def main() -> int:
 def _take(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.goto(base + "/")
         page.screenshot(path=OUT / "stream.png")

@@ -41,40 +41,51 @@ function startStream() {
   if (!stream || !live) {
     return;
   }
-  const held = new Map();
+  const inView = document.getElementById("in-view");
+  const waiting = new Map();
   let paused = false;
   const show = (text, state) => {
     live.textContent = text;
     live.dataset.state = state;
   };
+  const showState = () => {
+    if (paused) {
+      show(waiting.size ? "paused, " + waiting.size + " new" : "paused", "paused");
+    } else {
+      show("live", "live");
+    }
+  };
   const source = new EventSource(live.dataset.events);
-  source.addEventListener("open", () => show(paused ? "paused" : "live", paused ? "paused" : "live"));
+  source.addEventListener("open", showState);
   source.addEventListener("error", () => show("reconnecting", "down"));
   // The server kept no changes as old as this page's: it starts over.
   source.addEventListener("reload", () => window.location.reload());
   source.addEventListener("stories", (event) => {
-    for (const item of JSON.parse(event.data)) {
+    const data = JSON.parse(event.data);
+    if (inView) {
+      inView.textContent = data.held + (data.held === 1 ? " story" : " stories") + " in view";
+    }
+    for (const item of data.stories) {
       if (paused) {
-        held.set(item.id, item);
+        waiting.delete(item.id); // a story changed again goes on top when resumed
+        waiting.set(item.id, item);
       } else {
         placeCard(stream, item);
       }
     }
-    if (paused) {
-      show("paused, " + held.size + " new", "paused");
-    }
+    showState();
   });
   pause.addEventListener("click", () => {
     paused = !paused;
     pause.setAttribute("aria-pressed", String(paused));
     pause.textContent = paused ? "Resume" : "Pause";
     if (!paused) {
-      for (const item of held.values()) {
+      for (const item of waiting.values()) {
         placeCard(stream, item);
       }
-      held.clear();
+      waiting.clear();
     }
-    show(paused ? "paused" : "live", paused ? "paused" : "live");
+    showState();
   });
 }
 

@@ -3,40 +3,37 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Headless as root in a closed network: without the background-networking flags Chromium
-# keeps trying to reach its vendor's hosts.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from services.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import SERVICES_USED
+
+# Playwright vouches for the Chromium it was released with (pyproject pins it); Debian's is
+# another build: these tests ran on 156, and refuse one far older than Playwright's own.
+OLDEST_CHROMIUM = 130
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: `make deps` installs Debian's chromium")
     # Playwright gives each launch a fresh, empty profile of its own.
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+    version = browser.version
+    SERVICES_USED.append(f"Chromium {version} at {CHROMIUM}, driven by Playwright")
+    if int(version.split(".")[0]) < OLDEST_CHROMIUM:
+        browser.close()
+        pytest.fail(f"Chromium {version} is older than {OLDEST_CHROMIUM}: update it")
     try:
         yield browser
     finally:

@@ -4,8 +4,9 @@ generator, on a story window filled by hand (sources are stand-ins)."""
 import asyncio
 import copy
 import json
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,6 +16,15 @@ from adapters.web_server import Broadcaster, LiveStories, WebSources, newsroom_a
 from newsroom.pages import PipelineView
 from newsroom.stream import StoryWindow, StreamFilter
 from schemas.contracts import example
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: the suite may hold a running loop in the main
+    thread (Playwright's sync API does, while its browser is up)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _message(article_id: str, story_id: str | None = None, language: str = "en") -> dict[str, Any]:
@@ -90,7 +100,7 @@ def test_the_stream_page_gives_its_live_stream_the_change_it_was_rendered_at() -
     live.add(_message("s1"))
     live.add(_message("s2"))
     page = _client(live).get("/?language=en").text
-    assert 'data-events="/events?language=en&amp;since=2"' in page
+    assert f'data-events="/events?language=en&amp;since={live.boot}-2"' in page
 
 
 def _ticked(live: LiveStories, readers: list[tuple[StreamFilter, int]]) -> list[list[str]]:
@@ -102,7 +112,12 @@ def _ticked(live: LiveStories, readers: list[tuple[StreamFilter, int]]) -> list[
         await broadcaster.tick()
         return [[r.queue.get_nowait() for _ in range(r.queue.qsize())] for r in joined]
 
-    return asyncio.run(tick())
+    return _run(tick())
+
+
+def _stories_of(event: str) -> tuple[str, dict[str, Any]]:
+    head, _, data = event.partition("data: ")
+    return head, json.loads(data)
 
 
 def test_a_tick_sends_each_reader_what_changed_since_its_change_and_its_filter_shows() -> None:
@@ -114,19 +129,54 @@ def test_a_tick_sends_each_reader_what_changed_since_its_change_and_its_filter_s
         live,
         [(StreamFilter(language="en"), 1), (StreamFilter(language="ar"), 0), (StreamFilter(), 3)],
     )
-    head, _, data = english[0].partition("data: ")
-    assert head == "id: 3\nevent: stories\n"
-    [item] = json.loads(data)  # s1 changed (b1 joined it); s2 is not shown by the filter
-    assert (item["id"], item["version"]) == ("s1", 2)
-    assert [i["id"] for i in json.loads(arabic[0].partition("data: ")[2])] == ["s2"]
+    head, data = _stories_of(english[0])
+    assert head == f"id: {live.boot}-3\nevent: stories\n" and data["held"] == 2
+    [item] = data["stories"]  # s1 changed (b1 joined it); s2 is not shown by the filter
+    assert (item["id"], item["version"]) == ("s1", 3)
+    assert [i["id"] for i in _stories_of(arabic[0])[1]["stories"]] == ["s2"]
     assert caught_up == []
 
 
-def test_a_reader_behind_the_changes_kept_is_told_to_start_over() -> None:
+@pytest.mark.parametrize("seq", [5, -1])  # ahead of the log; of another run of the server
+def test_a_reader_the_log_cannot_serve_is_told_to_start_over(seq: int) -> None:
     live = LiveStories(StoryWindow())
     live.add(_message("s1"))
-    [sent] = _ticked(live, [(StreamFilter(), 5)])  # a number from before a restart
+    [sent] = _ticked(live, [(StreamFilter(), seq)])
     assert sent == [web.RELOAD]
+
+
+def test_a_reader_too_far_behind_starts_over_instead_of_queueing_more() -> None:
+    live = LiveStories(StoryWindow())
+
+    async def overfill() -> list[str]:
+        reader = Broadcaster(live).join(StreamFilter(), 0)
+        for n in range(web.READER_QUEUE + 1):
+            reader.hand(f"event {n}")
+        return [reader.queue.get_nowait() for _ in range(reader.queue.qsize())]
+
+    assert _run(overfill()) == [web.RELOAD]
+
+
+@pytest.mark.parametrize(
+    ("header", "query", "since"),
+    [
+        ("{boot}-1", "{boot}-0", 1),  # a reconnecting browser: its last event wins
+        ("", "{boot}-0", 0),  # a fresh page: where it was rendered
+        ("junk", "{boot}-1", 1),  # a header that is no event id is ignored
+        ("", "²", 2),  # nor is a query that is not one: the stream starts now
+        ("", "{boot}-" + "9" * 5000, 2),
+        ("", "{boot}-²", 2),
+        ("0badf00d-1", "{boot}-0", -1),  # another run of the server: start over
+    ],
+)
+def test_a_stream_starts_from_the_change_its_reader_names(
+    header: str, query: str, since: int
+) -> None:
+    live = LiveStories(StoryWindow())
+    live.add(_message("s1"))
+    live.add(_message("s2"))
+    boot = live.boot
+    assert web.stream_start(live, header.format(boot=boot), query.format(boot=boot)) == since
 
 
 def test_a_quiet_stream_sends_its_place_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,18 +185,15 @@ def test_a_quiet_stream_sends_its_place_now_and_then(monkeypatch: pytest.MonkeyP
 
     async def first_chunks() -> list[str]:
         broadcaster = Broadcaster(live)
-        reader = broadcaster.join(StreamFilter(), 4)
-        stream = web._event_stream(broadcaster, reader)
+        stream = web._event_stream(broadcaster, StreamFilter(), 4)
         chunks = [await anext(stream) for _ in range(3)]
+        assert len(broadcaster.readers) == 1
         await stream.aclose()
         assert not broadcaster.readers  # a stream that ends leaves
         return chunks
 
-    assert asyncio.run(first_chunks()) == [
-        "retry: 2000\n\n",
-        "id: 4\n: quiet\n\n",
-        "id: 4\n: quiet\n\n",
-    ]
+    quiet = f"id: {live.boot}-4\n: quiet\n\n"
+    assert _run(first_chunks()) == ["retry: 2000\n\n", quiet, quiet]
 
 
 def test_when_the_server_stops_every_open_stream_ends() -> None:
@@ -154,9 +201,7 @@ def test_when_the_server_stops_every_open_stream_ends() -> None:
 
     async def rest_after_close() -> list[list[str]]:
         broadcaster = Broadcaster(live)
-        streams = [
-            web._event_stream(broadcaster, broadcaster.join(StreamFilter(), 0)) for _ in range(2)
-        ]
+        streams = [web._event_stream(broadcaster, StreamFilter(), 0) for _ in range(2)]
         for stream in streams:
             await anext(stream)  # open: the retry line sent, waiting for events
         waiting = [asyncio.ensure_future(_rest(stream)) for stream in streams]
@@ -165,7 +210,8 @@ def test_when_the_server_stops_every_open_stream_ends() -> None:
         await broadcaster.run()  # ends at once, handing each reader the end
         return list(await asyncio.gather(*waiting))
 
-    assert asyncio.run(rest_after_close()) == [[], []]
+    assert _run(rest_after_close()) == [[], []]
+    assert live.streams_ended.is_set()
 
 
 async def _rest(stream: AsyncGenerator[str, None]) -> list[str]:
