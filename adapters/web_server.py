@@ -42,7 +42,7 @@ from newsroom.pages import (
     story_page,
     stream_page,
 )
-from newsroom.stream import ChangeLog, Story, StoryWindow, StreamFilter
+from newsroom.stream import Story, StoryWindow, StreamFilter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,12 +66,11 @@ SECURITY_HEADERS = {
 
 @dataclass
 class LiveStories:
-    """The story window shared by the thread that follows the topic and the server, with
-    the log of which stories changed, so that each reader's stream sends only what is new
-    to it. A change is rendered once (its card), whatever the number of readers."""
+    """The story window, with its log of which stories changed, shared by the thread that
+    follows the topic and the server: each reader's stream sends only what is new to it. A
+    change is rendered once (its card), whatever the number of readers."""
 
     window: StoryWindow
-    changes: ChangeLog = field(default_factory=ChangeLog)
     closing: threading.Event = field(default_factory=threading.Event)  # the server stops
     streams_ended: threading.Event = field(default_factory=threading.Event)
     # Change numbers start again with each run of the server: an event id carries the run's
@@ -82,12 +81,11 @@ class LiveStories:
 
     def add(self, message: Mapping[str, Any]) -> None:
         with self._lock:
-            story = self.window.add(message)
-            self.changes.add(story.story_id)
+            self.window.add(message)
 
     @property
     def seq(self) -> int:
-        return self.changes.seq
+        return self.window.changes.seq
 
     def changed_since(self, seq: int) -> tuple[int, int, list[tuple[Story, str]]] | None:
         """The stories changed after `seq` that the window still holds, each with its item,
@@ -95,11 +93,10 @@ class LiveStories:
         window holds. None: start over (`seq` is older than the changes kept, or from
         another run of the server)."""
         with self._lock:
-            ids = self.changes.since(seq)
-            if ids is None:
+            stories = self.window.changed_since(seq)
+            if stories is None:
                 return None
-            stories = [s for i in ids if (s := self.window.story(i)) is not None]
-            now, held = self.changes.seq, len(self.window)
+            now, held = self.window.changes.seq, len(self.window)
         return now, held, [(s, self._item(s)) for s in stories]
 
     def _item(self, story: Story) -> str:
@@ -108,7 +105,7 @@ class LiveStories:
         found = self._items.get(key)
         if found is None:
             found = self._items[key] = event_item(story)
-            if len(self._items) > 2 * self.changes.capacity:
+            if len(self._items) > 2 * self.window.changes.capacity:
                 self._items.clear()
         return found
 
@@ -116,7 +113,7 @@ class LiveStories:
         """`page` of the window and of the id of its last change, while no record is folded
         in."""
         with self._lock:
-            return page(self.window, self.event_id(self.changes.seq))
+            return page(self.window, self.event_id(self.window.changes.seq))
 
     def event_id(self, seq: int) -> str:
         return f"{self.boot}-{seq}"

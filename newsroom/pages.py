@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -55,7 +55,6 @@ def stream_page(window: StoryWindow, wanted: StreamFilter, since: str) -> str:
     event id is `since`."""
     stories = window.newest(wanted, STREAM_LIMIT)
     return ENV.get_template("stream.html").render(
-        stories=stories,
         held=len(window),
         wanted=wanted,
         choices=window.choices(),
@@ -144,7 +143,7 @@ class PipelineView:
     stages: Sequence[LagRow] = ()
     consumers: Sequence[ConsumerRow] = ()
     dead_letters: Sequence[DeadLetterRow] = ()  # the newest first
-    problems: Sequence[str] = field(default_factory=tuple)  # what could not be read, and why
+    problems: Sequence[str] = ()  # what could not be read, and why
 
 
 def pipeline_page(view: PipelineView) -> str:
@@ -174,7 +173,7 @@ def articles_last_day(window: StoryWindow, now: float | None = None) -> dict[str
     """Articles processed in the last 24 hours that the view holds, by feed address."""
     since = (now if now is not None else time.time()) - 86_400
     counts: dict[str, int] = {}
-    for story in window.newest(StreamFilter(), len(window)):
+    for story in window:
         for a in story.articles:
             if a.processed_at >= since:
                 feed = str(a.record.get("feed_url") or "")

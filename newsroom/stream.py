@@ -35,15 +35,8 @@ class Article:
     relation: str  # the dedupe verdict: original, exact_duplicate, near_duplicate, ...
     role: str  # in its story: first, copy, rewrite, part
     repaired: bool  # its body repeated its own paragraphs and was repaired
+    place_keys: frozenset[str]  # what a place filter matches: each place's id, country, name
     record: Mapping[str, Any] = field(compare=False, repr=False)
-
-    @property
-    def place_keys(self) -> frozenset[str]:
-        """What a place filter matches: each place's id, country and name."""
-        keys = set()
-        for place in (self.record.get("tags") or {}).get("places") or []:
-            keys |= {str(place.get(k, "")).casefold() for k in ("id", "country", "name")}
-        return frozenset(keys - {""})
 
 
 def article_of(message: Mapping[str, Any]) -> Article:
@@ -53,6 +46,7 @@ def article_of(message: Mapping[str, Any]) -> Article:
     story = message.get("story") or {}
     story_id = story.get("story_id") or dedupe.get("cluster_id") or message["article_id"]
     relation = str(dedupe.get("relation") or "original")
+    places = tags.get("places") or []
     return Article(
         article_id=str(message["article_id"]),
         story_id=str(story_id),
@@ -62,13 +56,17 @@ def article_of(message: Mapping[str, Any]) -> Article:
         processed_at=_epoch(message.get("processed_at")),
         language=tags.get("language"),
         direction=str(tags.get("direction")) if tags.get("direction") in ("rtl", "ltr") else "auto",
-        places=tuple(str(p.get("name", "")) for p in tags.get("places") or []),
+        places=tuple(str(p.get("name", "")) for p in places),
         topics=tuple(str(t.get("id", "")) for t in tags.get("topics") or []),
         watch=tuple(str(e.get("name", "")) for e in tags.get("entities") or []),
         relation=relation,
         # A record from before stories: an original opens its cluster, the rest copy it.
         role=str(story.get("role") or ("first" if relation == "original" else "copy")),
         repaired=bool((message.get("internal_duplication") or {}).get("detected")),
+        place_keys=frozenset(
+            str(p.get(k, "")).casefold() for p in places for k in ("id", "country", "name")
+        )
+        - {""},
         record={k: v for k, v in message.items() if k not in _HEAVY},
     )
 
@@ -88,8 +86,9 @@ class Story:
 
     story_id: str
     articles: tuple[Article, ...]
-    # Grows with every change, across the whole window (a story that left and came back
-    # does not reuse a number): the page replaces a card by a higher version only.
+    # The number of the change that made it (StoryWindow.changes): it grows across the whole
+    # window (a story that left and came back does not reuse one), and the page replaces a
+    # card by a higher version only.
     version: int = 1
 
     @property
@@ -176,7 +175,7 @@ class StoryWindow:
     the one changed longest ago leaves when the window is full."""
 
     capacity: int = 10_000
-    _changes: int = 0  # the version of the last story made
+    changes: ChangeLog = field(default_factory=lambda: ChangeLog())
     _stories: OrderedDict[str, Story] = field(default_factory=OrderedDict)
     _story_of: dict[str, str] = field(default_factory=dict)  # article id -> story id
 
@@ -185,13 +184,13 @@ class StoryWindow:
         earlier copy instead of counting twice. Returns the story it is in."""
         article = article_of(message)
         before = self._stories.get(article.story_id)
-        self._changes += 1
+        change = self.changes.add(article.story_id)
         if before is None:
-            story = Story(article.story_id, (article,), self._changes)
+            story = Story(article.story_id, (article,), change)
         else:
             kept = [a for a in before.articles if a.article_id != article.article_id]
             joined = tuple(sorted([*kept, article], key=_arrival))
-            story = Story(article.story_id, joined, self._changes)
+            story = Story(article.story_id, joined, change)
         self._stories[story.story_id] = story
         self._story_of[article.article_id] = story.story_id
         self._stories.move_to_end(story.story_id)
@@ -203,6 +202,18 @@ class StoryWindow:
 
     def __len__(self) -> int:
         return len(self._stories)
+
+    def __iter__(self) -> Iterator[Story]:
+        """Every story held, the one changed longest ago first."""
+        return iter(self._stories.values())
+
+    def changed_since(self, seq: int) -> list[Story] | None:
+        """The stories changed after change `seq` that the window still holds, the latest
+        change last; None when the changes log cannot tell (ChangeLog.since)."""
+        ids = self.changes.since(seq)
+        if ids is None:
+            return None
+        return [s for i in ids if (s := self._stories.get(i)) is not None]
 
     def newest(self, wanted: StreamFilter, limit: int) -> list[Story]:
         return [s for s, _ in zip(self._matching(wanted), range(limit), strict=False)]
@@ -227,7 +238,7 @@ class StoryWindow:
             "topic": set(),
             "watch": set(),
         }
-        for story in self._stories.values():
+        for story in self:
             for a in story.articles:
                 found["language"].add(a.language or "")
                 found["outlet"].add(a.outlet)
