@@ -18,8 +18,10 @@ class FakeSource:
     rewound: list[InRecord] = field(default_factory=list)
     handed_back: list[InRecord] = field(default_factory=list)
     idle_commits: int = 0
+    timeouts: list[float] = field(default_factory=list)  # of each poll, in order
 
     def poll(self, timeout_s: float) -> list[InRecord]:
+        self.timeouts.append(timeout_s)
         return self.batches.pop(0) if self.batches else []
 
     def commit(self, batch: Sequence[InRecord]) -> None:

@@ -123,7 +123,9 @@ class WorkerLoop:
     stop: threading.Event = field(default_factory=threading.Event)
     backoff: Backoff = field(default_factory=Backoff)
     poll_timeout_s: float = 0.5
-    commit_interval_s: float = 0.0  # 0: flush and commit after every batch
+    # The longest a batch waits for its commit while input keeps coming: a stage that has
+    # caught up (a poll finds nothing more) commits at once. 0: after every batch.
+    commit_interval_s: float = 0.0
     # With nothing handled, the position still moves past each transaction marker upstream;
     # committing it only keeps a caught-up group's lag at 0, so it is not worth a
     # transaction of its own after every upstream one (it doubled the transactions at a
@@ -156,10 +158,15 @@ class WorkerLoop:
         the interval is up; on a transient failure, rewound. Returns how many inputs were
         committed. `commit_now`: no poll, only the flush and commit."""
         try:
+            caught_up = False
             if not commit_now:
-                self._handle_batch()
+                caught_up = self._handle_batch() == 0
             since = time.monotonic() - self._last_commit
-            if self._uncommitted and (since >= self.commit_interval_s or commit_now):
+            # Caught up, nothing is gained by waiting: the next input may be seconds away.
+            # Behind, the interval gathers many batches in one commit (a transaction costs
+            # the broker per partition it touched, not per record: `make bench-broker`).
+            due = caught_up or commit_now or since >= self.commit_interval_s
+            if self._uncommitted and due:
                 return self._commit()
             idle_due = since >= max(self.commit_interval_s, self.idle_commit_interval_s)
             if not self._uncommitted and (idle_due or commit_now):
@@ -177,13 +184,11 @@ class WorkerLoop:
             self.stop.wait(delay)
             return 0
 
-    def _handle_batch(self) -> None:
-        # With work to commit, wait for more input no longer than the commit is due: with
-        # transactions, nothing sent is read downstream before it is committed.
-        timeout = self.poll_timeout_s
-        if self._uncommitted:
-            left = self.commit_interval_s - (time.monotonic() - self._last_commit)
-            timeout = max(0.0, min(timeout, left))
+    def _handle_batch(self) -> int:
+        """Poll a batch, handle it and send its outputs; how many inputs it had. With work to
+        commit, the poll only takes what has arrived (with transactions, nothing sent is read
+        downstream before it is committed): an empty one means the stage has caught up."""
+        timeout = 0.0 if self._uncommitted else self.poll_timeout_s
         with self._cpu("kafka"):
             batch = self.source.poll(timeout)
         self._uncommitted += batch  # rewound with the rest if anything below fails
@@ -197,7 +202,7 @@ class WorkerLoop:
             del self._uncommitted[len(self._uncommitted) - len(batch) :]
             self.source.hand_back(batch)
             logger.info("batch handed back on stop stage=%s inputs=%d", self.stage, len(batch))
-            return
+            return len(batch)
         with self._cpu("kafka"):
             for record, (outputs, error_type) in zip(batch, outcomes, strict=True):
                 position = len(self._outcomes)
@@ -206,6 +211,7 @@ class WorkerLoop:
                     self._send_outputs(record, position, outputs)
                 else:
                     self._send_dead_letter(outputs[0])
+        return len(batch)
 
     def _send_outputs(self, record: InRecord, position: int, outputs: list[OutRecord]) -> None:
         for out in outputs:

@@ -143,6 +143,19 @@ def test_with_an_interval_batches_are_sent_at_once_and_committed_together() -> N
     assert loop.handled == 3
 
 
+def test_while_input_keeps_coming_the_interval_holds_the_commit_and_caught_up_commits() -> None:
+    first, second = [record(GOOD, 0)], [record(GOOD, 1), record(GOOD, 2)]
+    source, sink = FakeSource([first, second]), FakeSink()
+    loop = _interval_loop(source, sink)
+    assert loop.step() == 0 and loop.step() == 0  # each poll found input: not caught up
+    assert source.committed == []
+    assert loop.step() == 3  # the poll found nothing more: committed without the interval
+    assert source.committed == first + second
+    # With work to commit, a poll takes only what has arrived; with none, it waits.
+    assert source.timeouts == [loop.poll_timeout_s, 0.0, 0.0]
+    assert loop.step() == 0 and source.timeouts[-1] == loop.poll_timeout_s
+
+
 def test_a_transient_failure_rewinds_every_uncommitted_batch() -> None:
     first, second = [record(GOOD, 0)], [record(GOOD, 1)]
     source, sink = FakeSource([first, second]), FakeSink(fail_flushes=1)
