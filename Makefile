@@ -93,7 +93,7 @@ screenshots: deps ## the newsroom view's PNGs in docs/screenshots, from `newsflo
 eval-polling: deps ## entries lost in bursts and gaps reported, the poller now and before, in simulated time (DATA=... adds ANT)
 	$(BIN)/python -m evaluation.eval_polling $(DATA) $(ARGS)
 
-eval-extraction: deps ## extraction quality on the scrapinghub benchmark vs plain trafilatura (DATA=...)
+eval-extraction: deps ## extraction quality on every page set (scrapinghub, dragnet, readability) vs plain trafilatura (DATA=...)
 	$(BIN)/python -m evaluation.eval_extraction $(DATA) $(ARGS)
 
 eval-dedupe: deps ## dedupe quality on the ANT corpus vs datasketch (DATA=shared data folder)

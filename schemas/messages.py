@@ -5,7 +5,7 @@
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-BodySource = Literal["page", "feed_content", "feed_summary"]
+BodySource = Literal["page", "page_description", "feed_content", "feed_summary"]
 Relation = Literal["original", "exact_duplicate", "near_duplicate", "partial_reprint", "update"]
 DedupeMethod = Literal["none", "content_hash", "minhash", "same_url"]
 DuplicationPattern = Literal[

@@ -1,5 +1,8 @@
+from typing import Any
+
 import pytest
 import trafilatura
+from trafilatura.settings import Document, Extractor
 
 from ingest.extract import (
     Extraction,
@@ -8,6 +11,8 @@ from ingest.extract import (
     html_fragment_paragraphs,
     is_paywalled,
     same_site_url,
+    second_opinion_due,
+    takes_second_opinion,
 )
 from services.replay_server import Outlet, Story, render_page
 
@@ -63,8 +68,30 @@ def test_body_falls_back_to_the_longest_feed_text() -> None:
     assert chosen is not None and chosen.source == "feed_summary"
 
 
+def test_a_page_with_no_body_gives_its_description_before_a_shorter_feed_text() -> None:
+    page = Extraction("t", (), None, None, None, None, description="What the story is about.")
+    chosen = choose_body(page, None, "Short summary.")
+    assert chosen is not None and chosen.source == "page_description"
+    assert chosen.paragraphs == ("What the story is about.",)
+    longer_feed = "<p>" + " ".join(PARAGRAPHS) + "</p>"
+    chosen = choose_body(page, longer_feed, None)
+    assert chosen is not None and chosen.source == "feed_content"
+
+
 def test_no_text_anywhere_is_no_body() -> None:
     assert choose_body(_extraction(()), None, None) is None
+    assert choose_body(Extraction("t", (), None, None, None, None, description=" "), "", "") is None
+
+
+def test_the_page_description_comes_from_its_metadata() -> None:
+    html = (
+        b'<html><head><meta name="description" content="A breakwater for the harbour.">'
+        b"</head><body><nav><a href='/'>Home</a></nav></body></html>"
+    )
+    page = extract_page(html, "https://example.org/x")
+    assert page.description == "A breakwater for the harbour."
+    chosen = choose_body(page, None, None)
+    assert chosen is not None and chosen.source == "page_description"
 
 
 PAGE_WITH_METADATA = b"""<html lang="en"><head>
@@ -135,3 +162,55 @@ PAYWALLS = [
 def test_is_paywalled(html: bytes, expected: bool) -> None:
     tree = trafilatura.load_html(html)
     assert is_paywalled(html, tree) is expected
+
+
+@pytest.mark.parametrize(
+    ("fast_chars", "due"),
+    [(0, True), (499, True), (500, False), (5000, False)],
+)
+def test_a_short_fast_body_gets_a_second_opinion(fast_chars: int, due: bool) -> None:
+    assert second_opinion_due(fast_chars) is due
+
+
+@pytest.mark.parametrize(
+    ("fast_chars", "full_chars", "taken"),
+    [(0, 1, True), (300, 450, False), (300, 451, True), (400, 380, False), (100, 2000, True)],
+)
+def test_the_second_opinion_is_taken_only_when_much_longer(
+    fast_chars: int, full_chars: int, taken: bool
+) -> None:
+    assert takes_second_opinion(fast_chars, full_chars) is taken
+
+
+def _fake_extraction(
+    monkeypatch: pytest.MonkeyPatch, fast_text: str, full_text: str
+) -> list[tuple[bool, int]]:
+    """trafilatura's extraction replaced by one that answers by mode; the calls it got, as
+    (fast, id of the tree)."""
+    calls: list[tuple[bool, int]] = []
+
+    def bare_extraction(tree: Any, options: Extractor) -> Document:
+        calls.append((options.fast, id(tree)))
+        document = Document()
+        document.text = fast_text if options.fast else full_text
+        return document
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", bare_extraction)
+    return calls
+
+
+def test_a_short_body_is_extracted_again_from_a_fresh_parse_with_the_fallbacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    long_text = "\n".join(PARAGRAPHS * 5)
+    calls = _fake_extraction(monkeypatch, "Home\nNews\nSport", long_text)
+    page = extract_page(_page(), "https://example.org/breakwater")
+    assert page.paragraphs == PARAGRAPHS * 5
+    assert [fast for fast, _ in calls] == [True, False]
+    assert calls[0][1] != calls[1][1]  # the first extraction pruned its tree
+
+
+def test_a_long_enough_body_is_extracted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_extraction(monkeypatch, "\n".join(PARAGRAPHS * 3), "other")
+    assert extract_page(_page(), "https://example.org/breakwater").paragraphs == PARAGRAPHS * 3
+    assert [fast for fast, _ in calls] == [True]

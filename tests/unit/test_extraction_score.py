@@ -1,12 +1,14 @@
 """The extraction benchmark's metric, on the edge cases its README spells out."""
 
 import gzip
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
 
-from evaluation import eval_extraction
+from evaluation import eval_extraction, extraction_sets
 from evaluation.extraction_score import benchmark_score, page_score, shingles
 from services.replay_server import Outlet, Story, render_page
 
@@ -56,27 +58,91 @@ def test_empty_predictions_are_left_out_of_precision_but_count_in_recall() -> No
     )
 
 
-def test_the_command_runs_on_a_tiny_benchmark(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    folder = tmp_path / "extraction" / "scrapinghub-2019"
+def _page(n: int) -> tuple[str, tuple[str, ...]]:
+    paragraphs = tuple(
+        f"Paragraph {k} of test story {n}, long enough to be kept as body text by the extractor."
+        for k in range(5)
+    )
+    html = render_page(
+        Outlet("o", "Outlet", "en"),
+        Story("o", f"s{n}", f"Story {n}", "2026-11-29T07:00:00Z", paragraphs),
+    )
+    return html, paragraphs
+
+
+def _scrapinghub_layout(folder: Path) -> None:
     (folder / "html").mkdir(parents=True)
     truth = {}
     for n in range(2):
-        paragraphs = tuple(
-            f"Paragraph {k} of test story {n}, long enough to be kept as body text by the extractor."
-            for k in range(5)
-        )
-        html = render_page(
-            Outlet("o", "Outlet", "en"),
-            Story("o", f"s{n}", f"Story {n}", "2026-11-29T07:00:00Z", paragraphs),
-        )
+        html, paragraphs = _page(n)
         (folder / "html" / f"p{n}.html.gz").write_bytes(gzip.compress(html.encode()))
         truth[f"p{n}"] = {"articleBody": "\n".join(paragraphs), "url": f"https://example.org/{n}"}
     (folder / "ground-truth.json").write_text(json.dumps(truth))
+
+
+def _archive_layout(folder: Path) -> None:
+    """Pages and gold texts in one archive; a page without gold text is left out."""
+    folder.mkdir(parents=True)
+    with tarfile.open(folder / "pages-and-gold.tar.gz", "w:gz") as tar:
+        for n in range(3):
+            html, paragraphs = _page(n)
+            files = [(f"set/input/{n}.html", html.encode())]
+            if n < 2:
+                files.append((f"set/GoldStandard/{n}.txt", "\n".join(paragraphs).encode()))
+            for name, data in files:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+
+
+def test_the_command_scores_every_set_in_either_layout_and_pools_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scrapinghub_layout(tmp_path / "extraction" / "first")
+    _archive_layout(tmp_path / "extraction" / "second")
     out = tmp_path / "result.json"
     assert eval_extraction.main([str(tmp_path), "--out", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["newsflow extract_page"]["f1"] > 0.9
-    assert result["same_body_without_xpath_guards"] == 2
-    assert "trafilatura.extract" in capsys.readouterr().out
+    sets = result["sets"]
+    assert sets.keys() == {"first", "second", "pooled"}
+    assert [sets[name]["newsflow extract_page"]["pages"] for name in sets] == [2, 2, 4]
+    assert all(sets[name]["newsflow extract_page"]["f1"] > 0.9 for name in sets)
+    assert result["same_body_without_xpath_guards"] == 4
+    printed = capsys.readouterr().out
+    assert "trafilatura.extract" in printed and "goal second: F1 >= plain + 0.01" in printed
+
+
+def test_a_folder_in_neither_layout_is_named(tmp_path: Path) -> None:
+    (tmp_path / "extraction" / "odd").mkdir(parents=True)
+    with pytest.raises(extraction_sets.UnknownLayout, match="odd"):
+        extraction_sets.read_sets(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("gold", "article"),
+    [
+        ("Title\nBody.\n\n!@#$%^&*()  COMMENTS\n\nNice post!", "Title\nBody.\n\n"),
+        ("Body.\n!@ $%^&*() COMMENTS\nFirst!", "Body.\n"),  # a garbled marker, as in the set
+        ("Body.\r\n!@#$%^&*()  COMMENTS\r\nFirst!", "Body.\r\n"),  # CRLF lines
+        ("Body about COMMENTS in a sentence.", "Body about COMMENTS in a sentence."),
+        ("No comments here.", "No comments here."),
+    ],
+)
+def test_readers_comments_after_dragnets_marker_are_not_the_article(
+    gold: str, article: str
+) -> None:
+    assert extraction_sets.article_part(gold) == article
+
+
+@pytest.mark.parametrize(
+    ("gold", "text"),
+    [
+        (
+            '<div class="page"><p>One <a href="/x">link</a>.</p><p>Two</p>tail</div>',
+            "One link.\nTwo\ntail",
+        ),
+        ("Plain text, kept\nas it is.", "Plain text, kept\nas it is."),
+    ],
+)
+def test_a_gold_in_html_is_read_as_its_text(gold: str, text: str) -> None:
+    assert extraction_sets.gold_text(gold) == text
