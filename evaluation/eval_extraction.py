@@ -208,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for one in sets:
         if one.comments_cut:
             print(f"{one.name}: readers' comments cut from {one.comments_cut} gold texts")
+        if one.html_golds:
+            print(f"{one.name}: {one.html_golds} gold texts given as HTML, read as text")
     print_table(table)
     print(f"extract_page, same body without the XPath guards: {same} of {len(pooled_truths)}")
     worst = losses(sets, outputs, args.worst)
@@ -218,9 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {r['set']}/{r['page']}: {r['f1']:.3f} vs {r['plain_f1']:.3f}; "
                 f"{r['chars']} vs {r['plain_chars']} chars, gold {r['truth_chars']}"
             )
-    for line in goal_lines(table):
+    goals = goal_lines(table)
+    for line in goals:
         print(line)
-    write_results(args.out, {"sets": table, "same_body_without_xpath_guards": same, "worst": worst})
+    figures_out = {"sets": table, "goals": goals, "same_body_without_xpath_guards": same}
+    write_results(args.out, {**figures_out, "worst": worst})
     return 0
 
 

@@ -11,6 +11,7 @@ server that sent none."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
@@ -25,7 +26,11 @@ from lxml.etree import ParserError
 GROUND_TRUTH = "ground-truth.json"
 ARCHIVE = "pages-and-gold.tar.gz"
 PAGES_DIR, GOLD_DIR = "input", "GoldStandard"
-_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "tr", "br")
+_BLOCKS = (
+    *("p", "div", "section", "article", "header", "footer", "aside", "main", "figure"),
+    *("figcaption", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"),
+    *("pre", "blockquote", "table", "tr", "td", "th", "br", "hr"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,15 +39,22 @@ class ExtractionSet:
     pages: dict[str, tuple[bytes, str]]  # page id -> (HTML bytes, URL)
     truths: dict[str, str]  # page id -> the text people selected as the article
     comments_cut: int = 0  # gold texts whose readers' comments were cut (article_part)
+    html_golds: int = 0  # gold texts given as HTML, read as their text (gold_text)
 
 
 class UnknownLayout(ValueError):
     """A folder under extraction/ in neither layout."""
 
 
+class UnknownSet(ValueError):
+    """A set asked for by name that is not under extraction/."""
+
+
 def read_sets(data: Path, names: frozenset[str] = frozenset()) -> list[ExtractionSet]:
     """Every set under `data`/extraction (or those named), in name order."""
     folders = sorted(p for p in (data / "extraction").iterdir() if p.is_dir())
+    if unknown := names - {f.name for f in folders}:
+        raise UnknownSet(f"no such extraction set under {data / 'extraction'}: {sorted(unknown)}")
     return [read_set(f) for f in folders if not names or f.name in names]
 
 
@@ -51,14 +63,16 @@ def read_set(folder: Path) -> ExtractionSet:
         return _ground_truth_set(folder)
     files = dict(_archive_files(folder / ARCHIVE)) if (folder / ARCHIVE).is_file() else {}
     files = files or dict(_folder_files(folder))
-    pages, golds = _paired(folder.name, files)
+    pages, raw = _paired(folder.name, files)
     if not pages:
         raise UnknownLayout(
             f"{folder}: neither {GROUND_TRUTH} nor {ARCHIVE} (or {PAGES_DIR}/ and {GOLD_DIR}/)"
         )
-    truths = {n: article_part(gold) for n, gold in golds.items()}
-    cut = sum(truths[n] != golds[n] for n in golds)
-    return ExtractionSet(folder.name, pages, truths, cut)
+    texts = {n: gold_text(gold) for n, gold in raw.items()}
+    truths = {n: article_part(text) for n, text in texts.items()}
+    cut = sum(truths[n] != texts[n] for n in texts)
+    html = sum(texts[n] != raw[n] for n in raw)
+    return ExtractionSet(folder.name, pages, truths, cut, html)
 
 
 def _ground_truth_set(folder: Path) -> ExtractionSet:
@@ -93,8 +107,7 @@ def _paired(
     gold = {p.stem: data for p, data in files.items() if p.parent.name == GOLD_DIR}
     names = sorted(html.keys() & gold.keys())
     pages = {n: (html[n], f"https://{set_name}.example/{n}") for n in names}
-    # The gold texts are UTF-8; a stray byte must not stop a run.
-    golds = {n: gold_text(gold[n].decode("utf-8", errors="replace")) for n in names}
+    golds = {n: decoded(gold[n]) for n in names}
     return pages, golds
 
 
@@ -112,17 +125,28 @@ def article_part(gold: str) -> str:
     return gold[: marker.start()] if marker else gold
 
 
+def decoded(gold: bytes) -> str:
+    """A gold file's text: UTF-8, or UTF-16 where it starts with a byte-order mark (five of
+    Dragnet's files); a stray byte must not stop a run."""
+    if gold.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return gold.decode("utf-16", errors="replace")
+    return gold.decode("utf-8-sig", errors="replace")
+
+
 def gold_text(gold: str) -> str:
     """The text of a gold file. Some sets ship the expected article as HTML (Readability's
     tests keep their expected page as markup): scored as it stands, every tag and attribute
-    would count as text that no extractor returns. Such a gold is read as its text, one
-    line a block element."""
+    would count as text that no extractor returns. Such a gold is read as its text, each
+    block element on lines of its own, scripts and styles left out."""
     if not gold.lstrip().startswith("<"):
         return gold
     try:
         root = lxml.html.fromstring(gold)
     except (ParserError, ValueError):
         return gold
+    for hidden in root.xpath("//script|//style"):
+        hidden.drop_tree()
     for block in root.iter(*_BLOCKS):
+        block.text = "\n" + (block.text or "")
         block.tail = "\n" + (block.tail or "")
     return "\n".join(line.strip() for line in root.text_content().splitlines() if line.strip())

@@ -1,7 +1,7 @@
 """Page HTML -> article text and metadata (pure), with trafilatura doing the extraction.
 
-When the page yields nothing usable, the feed's own content, then its summary, stand in,
-and the article says which source its body came from.
+When the page yields too little text, the feed's own content or summary stands in, else
+the page's description metadata, and the article says which source its body came from.
 """
 
 from __future__ import annotations
@@ -159,12 +159,16 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         return Extraction(None, (), None, None, None, _page_language(html))
     on_page = page_paragraphs(tree)
     paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
+    # Read here too: trafilatura gives no metadata at all for a page with no body text.
+    description = page_description(tree)
     first = trafilatura.bare_extraction(tree, options=_options(url))
     document = first if isinstance(first, Document) else None
     if second_opinion:  # False: the fast extraction alone (make eval-extraction compares)
         document = _second_opinion(page, url, document)
     if document is None:
-        return Extraction(None, (), None, None, None, _page_language(html), on_page)
+        return Extraction(
+            None, (), None, None, None, _page_language(html), on_page, description=description
+        )
     paragraphs = _paragraphs(document.text or "")
     title = document.title
     if paragraphs and title and paragraphs[0] == title.strip():
@@ -182,7 +186,7 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         categories=tuple(document.categories or ()),
         tags=tuple(document.tags or ()),
         paywalled=paywalled,
-        description=document.description,
+        description=document.description or description,
     )
 
 
@@ -202,6 +206,20 @@ def is_paywalled(html: bytes, tree: lxml.html.HtmlElement) -> bool:
     # times faster than a case-blind regex search.
     mentions = b"paywall" in html.lower()
     return mentions and bool(tree.xpath(f"//*[{_PAYWALL_MARKER}]"))
+
+
+_DESCRIPTION_KEYS = ("og:description", "description", "twitter:description")
+
+
+def page_description(tree: lxml.html.HtmlElement) -> str | None:
+    """The page's description metadata (Open Graph's first, then HTML's, then Twitter's)."""
+    found: dict[str, str] = {}
+    for meta in tree.xpath("//head/meta[@content]"):
+        key = meta.get("property") or meta.get("name") or ""
+        text = " ".join(meta.get("content", "").split())
+        if key in _DESCRIPTION_KEYS and text:
+            found.setdefault(key, text)
+    return next((found[k] for k in _DESCRIPTION_KEYS if k in found), None)
 
 
 def same_site_url(candidate: str | None, page_url: str) -> str | None:
@@ -235,16 +253,19 @@ def html_fragment_paragraphs(fragment: str | None) -> tuple[str, ...]:
 def choose_body(
     page: Extraction | None, feed_content: str | None, feed_summary: str | None
 ) -> ChosenBody | None:
-    """The page's text when it is long enough, else the longest of the page's text, its
-    description metadata and the feed's content and summary (in that order on a tie), else
-    None: only a page and an entry with no text anywhere give no body."""
+    """The page's text when it is long enough, else the longest of the page's text and the
+    feed's content and summary (in that order on a tie); the page's description metadata
+    only when the feed has no text: many sites give every page the same description, which
+    would make distinct articles exact duplicates. None: no text anywhere."""
     if page is not None and sum(map(len, page.paragraphs)) >= MIN_BODY_CHARS:
         return ChosenBody(page.paragraphs, "page")
-    candidates: list[ChosenBody] = []
-    if page is not None:
-        candidates.append(ChosenBody(page.paragraphs, "page"))
+    feed = [
+        ChosenBody(html_fragment_paragraphs(feed_content), "feed_content"),
+        ChosenBody(html_fragment_paragraphs(feed_summary), "feed_summary"),
+    ]
+    candidates = [ChosenBody(page.paragraphs, "page")] if page is not None else []
+    candidates += feed
+    if page is not None and not any(c.paragraphs for c in feed):
         candidates.append(ChosenBody(_paragraphs(page.description or ""), "page_description"))
-    candidates.append(ChosenBody(html_fragment_paragraphs(feed_content), "feed_content"))
-    candidates.append(ChosenBody(html_fragment_paragraphs(feed_summary), "feed_summary"))
     best = max(candidates, key=lambda c: sum(map(len, c.paragraphs)))
     return best if best.paragraphs else None

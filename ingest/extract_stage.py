@@ -89,8 +89,9 @@ def build_article(
     fetch_note: str,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> ArticleMessage:
-    """The article of an entry: the page's body (else the feed's text) within max_body_bytes;
-    the page's paragraphs within the same cap."""
+    """The article of an entry: the page's body (else the feed's text, else the page's
+    description; extract.choose_body) within max_body_bytes; the page's paragraphs within
+    the same cap."""
     chosen = choose_body(page, entry.get("content"), entry.get("summary"))
     if chosen is None:
         raise PoisonMessage(
@@ -129,7 +130,7 @@ def build_article(
     if body.truncated:
         article["truncated"] = True
         article["original_body_bytes"] = body.original_bytes
-    elif chosen.source != "page" and entry.get("truncated"):
+    elif chosen.source in ("feed_content", "feed_summary") and entry.get("truncated"):
         article["truncated"] = True  # the poller cut the feed's text
     return article
 

@@ -107,9 +107,9 @@ SETTINGS: tuple[Setting, ...] = (
         "commit_interval_s",
         float,
         0.1,
-        "how often a worker stage flushes and commits (a transaction when exactly_once): "
-        "records reach read_committed consumers at that pace; a crash replays up to this "
-        "much input",
+        "the longest a worker stage holds what it handled before it flushes and commits (a "
+        "transaction when exactly_once) while input keeps coming; a stage that has caught up "
+        "commits at once; a crash replays up to this much input",
     ),
     Setting(
         "consumer_watch_interval_s",

@@ -11,10 +11,11 @@ input goes to the dead-letter topic and the loop goes on; a transient failure (b
 Redis unreachable) rewinds every uncommitted input, backs off and retries, committing
 nothing meanwhile.
 
-Flush and commit happen once every `commit_interval_s`, not after every batch: a caught-up
-stage polls a batch of one or two records, and an offset commit (with exactly-once
-delivery, a transaction's end) is a write to the broker's logs (`make bench-broker` shows
-the broker's CPU per record committed one by one and a hundred at a time). A
+Flush and commit happen when a poll finds no more input (the stage has caught up: nothing
+is gained by waiting), and while input keeps coming at most `commit_interval_s` apart, not
+after every batch: an offset commit (with exactly-once delivery, a transaction's end) is a
+write to the broker's logs, paid per commit and per partition, not per record (`make
+bench-broker`), so a stage that is behind gathers many batches into one. A
 crash or a rebalance hands what was not committed to be handled again: the transaction
 is aborted (at least once, its outputs may come twice), and the verdicts are stable under
 a replay.
@@ -155,14 +156,17 @@ class WorkerLoop:
 
     def step(self, *, commit_now: bool = False) -> int:
         """One batch handled and sent, then everything uncommitted flushed and committed when
-        the interval is up; on a transient failure, rewound. Returns how many inputs were
-        committed. `commit_now`: no poll, only the flush and commit."""
+        the poll found nothing more or the interval is up; on a transient failure, rewound.
+        Returns how many inputs were committed. `commit_now`: no poll, only the flush and
+        commit."""
         try:
             caught_up = False
             if not commit_now:
                 caught_up = self._handle_batch() == 0
             since = time.monotonic() - self._last_commit
             # Caught up, nothing is gained by waiting: the next input may be seconds away.
+            # (A poll without a wait hands out what the consumer has already fetched: behind,
+            # at worst one commit per fetch, and the interval when fetches keep up.)
             # Behind, the interval gathers many batches in one commit (a transaction costs
             # the broker per partition it touched, not per record: `make bench-broker`).
             due = caught_up or commit_now or since >= self.commit_interval_s

@@ -68,14 +68,14 @@ def test_body_falls_back_to_the_longest_feed_text() -> None:
     assert chosen is not None and chosen.source == "feed_summary"
 
 
-def test_a_page_with_no_body_gives_its_description_before_a_shorter_feed_text() -> None:
+def test_a_page_with_no_body_gives_its_description_only_when_the_feed_has_no_text() -> None:
     page = Extraction("t", (), None, None, None, None, description="What the story is about.")
-    chosen = choose_body(page, None, "Short summary.")
+    chosen = choose_body(page, None, None)
     assert chosen is not None and chosen.source == "page_description"
     assert chosen.paragraphs == ("What the story is about.",)
-    longer_feed = "<p>" + " ".join(PARAGRAPHS) + "</p>"
-    chosen = choose_body(page, longer_feed, None)
-    assert chosen is not None and chosen.source == "feed_content"
+    # A site may give every page one description: the entry's own text, however short, wins.
+    chosen = choose_body(page, None, "Short.")
+    assert chosen is not None and chosen.source == "feed_summary"
 
 
 def test_no_text_anywhere_is_no_body() -> None:
@@ -83,13 +83,20 @@ def test_no_text_anywhere_is_no_body() -> None:
     assert choose_body(Extraction("t", (), None, None, None, None, description=" "), "", "") is None
 
 
-def test_the_page_description_comes_from_its_metadata() -> None:
+@pytest.mark.parametrize(
+    "body",
+    [b"<nav><a href='/'>Home</a></nav>", b"", b"<script>render()</script>"],
+)
+def test_the_page_description_comes_from_its_metadata_even_with_no_body_text(
+    body: bytes,
+) -> None:
     html = (
         b'<html><head><meta name="description" content="A breakwater for the harbour.">'
-        b"</head><body><nav><a href='/'>Home</a></nav></body></html>"
+        b'<meta property="og:description" content="The harbour gets a  breakwater.">'
+        b"</head><body>" + body + b"</body></html>"
     )
     page = extract_page(html, "https://example.org/x")
-    assert page.description == "A breakwater for the harbour."
+    assert page.description == "The harbour gets a breakwater."  # Open Graph's first
     chosen = choose_body(page, None, None)
     assert chosen is not None and chosen.source == "page_description"
 

@@ -141,8 +141,40 @@ def test_readers_comments_after_dragnets_marker_are_not_the_article(
             '<div class="page"><p>One <a href="/x">link</a>.</p><p>Two</p>tail</div>',
             "One link.\nTwo\ntail",
         ),
+        ("<div>Lead<div>Inner</div></div>", "Lead\nInner"),
+        ("<table><tr><td>x</td><td>y</td></tr></table>", "x\ny"),
+        ("<div><p>Text</p><script>var hidden;</script><style>p {}</style></div>", "Text"),
         ("Plain text, kept\nas it is.", "Plain text, kept\nas it is."),
     ],
 )
 def test_a_gold_in_html_is_read_as_its_text(gold: str, text: str) -> None:
     assert extraction_sets.gold_text(gold) == text
+
+
+def test_goal_lines_say_met_and_not_met() -> None:
+    def row(f1: float, precision: float, empty: int, ms: float) -> dict[str, float]:
+        return {"f1": f1, "precision": precision, "empty": empty, "cpu_ms_per_page": ms}
+
+    ours, plain = eval_extraction.OURS, eval_extraction.PLAIN
+    table = {
+        "won": {ours: row(0.95, 0.9, 0, 10), plain: row(0.9, 0.9, 0, 10)},
+        "lost": {ours: row(0.905, 0.8, 2, 20), plain: row(0.9, 0.9, 1, 10)},
+        "pooled": {},
+    }
+    lines = eval_extraction.goal_lines(table)
+    assert [line.endswith("— met") for line in lines] == [True] * 4 + [False] * 4
+    assert lines[4] == "goal lost: F1 >= plain + 0.01 — NOT met"
+
+
+def test_an_unpacked_set_is_read_and_an_unknown_set_name_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "extraction" / "unpacked"
+    (folder / "pages" / "input").mkdir(parents=True)
+    (folder / "pages" / "GoldStandard").mkdir(parents=True)
+    html, paragraphs = _page(0)
+    (folder / "pages" / "input" / "a.html").write_text(html)
+    gold = "\n".join(paragraphs).encode("utf-16")  # with its byte-order mark
+    (folder / "pages" / "GoldStandard" / "a.txt").write_bytes(gold)
+    (only,) = extraction_sets.read_sets(tmp_path)
+    assert only.truths == {"a": "\n".join(paragraphs)}
+    with pytest.raises(extraction_sets.UnknownSet, match="nosuch"):
+        extraction_sets.read_sets(tmp_path, frozenset({"nosuch"}))

@@ -91,3 +91,11 @@ def test_a_feed_text_cut_by_the_poller_makes_a_truncated_article() -> None:
     entry = {**_entry(), "content": "<p>" + "word " * 300 + "</p>", "truncated": True}
     article = build_article(entry, None, None, "fetch failed", 64 * 1024)
     assert article["body_source"] != "page" and article["truncated"] is True
+
+
+def test_a_body_from_the_page_description_is_not_the_cut_feed_text() -> None:
+    entry = {**_entry(), "summary": None, "content": None, "truncated": True}
+    page = Extraction("t", (), None, None, None, None, description="What the story is about.")
+    article = build_article(entry, page, "https://example.org/a", "fetched", 64 * 1024)
+    check("article.v1", article)
+    assert article["body_source"] == "page_description" and "truncated" not in article
