@@ -1,7 +1,8 @@
 """The feed poller: fetch each feed when due, send its new or changed entries to Kafka.
 
 Order of effects for one feed: fetch -> parse -> (after a probable gap, older pages) -> send
-new entries -> flush -> remember them as seen -> save validators and pace. A crash anywhere
+new entries (with the other feeds waiting, in one transaction) -> flush -> remember them as
+seen -> save validators and pace. A crash anywhere
 before "remember" re-sends the entries on the next poll (at-least-once; downstream verdicts
 are idempotent by article id), never loses them.
 """
@@ -219,8 +220,10 @@ class Poller:
     watch_gaps: bool = True
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # The poll threads share the sink, whose flush judges every record sent since the last:
-    # one feed's entries are sent and flushed at a time.
-    _sending: threading.Lock = field(default_factory=threading.Lock)
+    # one thread at a time sends, for every feed waiting, in one transaction (_send_together).
+    _turn: threading.Condition = field(default_factory=threading.Condition)
+    _waiting: list[tuple[FeedRead, Future[int]]] = field(default_factory=list)
+    _sending: bool = False
 
     def poll_feed(self, feed: FeedConfig) -> PollResult:
         """Fetch, decide, and for a feed with entries: send the new ones, then save the
@@ -240,12 +243,7 @@ class Poller:
         if decided.moved_to:
             logger.info("feed moved feed=%s to=%s", feed.url, decided.moved_to)
         read = self._read_feed(feed, decided.parsed, fetched.url, pace)
-        with self._sending:
-            try:
-                sent = self._send_new_entries(read)
-            except BaseException:
-                self.sink.abort()  # nothing of this poll is seen: it is sent again whole
-                raise
+        sent = self._send_together(read)
         self.state.save_validators(feed.url, decided.validators)
         read_pace = after_read(
             pace,
@@ -365,23 +363,55 @@ class Poller:
             gap.period(),
         )
 
-    def _send_new_entries(self, read: FeedRead) -> int:
-        """Send the entries not sent before (or changed), then remember them; how many were
-        sent. An entry too big to send even with its text capped is dead-lettered and
-        remembered like a sent one: it is not sent again on every poll."""
-        batch, fresh = read.batch, read.unseen.to_send
+    def _send_together(self, read: FeedRead) -> int:
+        """Send the feed's new entries; how many were sent. Group commit: the feeds polled
+        while a transaction is under way wait for it to end, and the first of them then sends
+        everything that waits in one transaction. One transaction a feed, one feed at a time,
+        made each feed wait for every other's commit: at 15 polls a second the p99 of that
+        wait was 267 ms. A failure fails every feed of the transaction (nothing of it is
+        seen: each is polled again whole)."""
+        mine: Future[int] = Future()
+        with self._turn:
+            self._waiting.append((read, mine))
+            while self._sending and not mine.done():
+                self._turn.wait()
+            if not mine.done():  # no transaction under way: this thread sends what waits
+                self._sending = True
+                group, self._waiting = self._waiting, []
+        if not mine.done():
+            try:
+                self._send_group(group)
+            finally:
+                with self._turn:
+                    self._sending = False
+                    self._turn.notify_all()
+        return mine.result()
+
+    def _send_group(self, group: list[tuple[FeedRead, Future[int]]]) -> None:
+        try:
+            sent = self._send_new_entries([read for read, _ in group])
+        except BaseException as exc:
+            self.sink.abort()
+            for _, future in group:
+                future.set_exception(exc)
+            return
+        for (_, future), count in zip(group, sent, strict=True):
+            future.set_result(count)
+
+    def _send_new_entries(self, reads: Sequence[FeedRead]) -> list[int]:
+        """Send the feeds' entries not sent before (or changed) in one transaction, then
+        remember them; how many each feed sent (an entry two feeds list goes once). An entry
+        too big to send even with its text capped is dead-lettered and remembered like a sent
+        one: it is not sent again on every poll."""
         dead: list[str] = []  # the error types of the entries dead-lettered
-        for i in fresh:
-            message = cap_entry(batch.messages[i], self.max_body_bytes)
-            record = encode(self.topics.entries, i, message, "entry.v1")
-            too_large = too_large_reason(record)
-            refused = (
-                RefusedRecord(record, "too_large", too_large)
-                if too_large is not None
-                else self.sink.send(record)
-            )
-            if refused is not None:
-                dead.append(self._dead_letter(message, refused))
+        sent: dict[str, str] = {}  # article id -> fingerprint, of every entry sent
+        counts = []
+        for read in reads:
+            fresh = [i for i in read.unseen.to_send if i not in sent]
+            for i in fresh:
+                sent[i] = read.batch.fingerprints[i]
+                dead += self._send_entry(i, read.batch.messages[i])
+            counts.append(len(fresh))
         for refused in self.sink.flush():
             if refused.record.topic == self.topics.dead_letter:
                 raise TransientError(f"the dead-letter topic refused a record: {refused.reason}")
@@ -389,10 +419,22 @@ class Poller:
             dead.append(self._dead_letter(entry, refused))
         self._flush_dead_letters()
         self.sink.commit()
-        self._remember({i: batch.fingerprints[i] for i in fresh})
+        self._remember(sent)
         for error_type in dead:  # counted once delivered: a poll that fails is done again
             DEAD_LETTERS.labels("poller", error_type).inc()
-        return len(fresh)
+        return counts
+
+    def _send_entry(self, article_id: str, entry: EntryMessage) -> list[str]:
+        """The entry sent; the error type of its dead letter when it was refused at once."""
+        message = cap_entry(entry, self.max_body_bytes)
+        record = encode(self.topics.entries, article_id, message, "entry.v1")
+        too_large = too_large_reason(record)
+        refused = (
+            RefusedRecord(record, "too_large", too_large)
+            if too_large is not None
+            else self.sink.send(record)
+        )
+        return [self._dead_letter(message, refused)] if refused is not None else []
 
     def _remember(self, fingerprints: dict[str, str]) -> None:
         """Mark the committed entries seen, trying until Redis answers: they are out for

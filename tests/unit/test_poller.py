@@ -1,4 +1,7 @@
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -6,7 +9,7 @@ from ingest.feed_health import Unseen, Validators
 from ingest.feeds import FeedConfig
 from ingest.fetching import FetchFailure, FetchResponse
 from ingest.memory_feed_state import InMemoryFeedState
-from ingest.poller import Poller
+from ingest.poller import Poller, PollResult
 from schemas.contracts import problems
 from schemas.topics import Topics
 from tests.fakes import FakeSink, ScriptedFetch
@@ -238,3 +241,73 @@ def test_entries_are_committed_before_they_are_remembered_as_seen() -> None:
     poller = _poller(ScriptedFetch({FEED_URL: _ok(_rss("a", "b"))}), Watching(), sink)
     poller.poll_feed(poller.feeds[0])
     assert commits_when_marked == [1]
+
+
+class _HeldSink(FakeSink):
+    """A sink whose first commit waits until the test lets it end, so that other feeds'
+    polls come while a transaction is under way; what each commit held."""
+
+    def __init__(self, fail_second: bool = False) -> None:
+        super().__init__()
+        self.in_commit, self.release = threading.Event(), threading.Event()
+        self.committed: list[list[str]] = []
+        self.fail_second = fail_second
+
+    def commit(self) -> None:
+        if not self.committed:
+            self.in_commit.set()
+            assert self.release.wait(10)
+        elif self.fail_second:
+            raise TransientError("the broker went away")
+        super().commit()
+        self.committed.append([json.loads(o.value)["url"] for o in self.sent])
+        self.sent.clear()
+
+
+def _three_feeds(sink: FakeSink) -> tuple[Poller, list[FeedConfig]]:
+    feeds = [FeedConfig(f"http://feeds.example/{n}", f"F{n}", language="en") for n in range(3)]
+    bodies = {
+        feeds[0].url: _rss("a"),
+        feeds[1].url: _rss("b", "shared"),
+        feeds[2].url: _rss("c", "shared"),
+    }
+    fetch = ScriptedFetch({url: FetchResponse(200, url, {}, body) for url, body in bodies.items()})
+    return Poller(feeds, fetch, InMemoryFeedState(), sink, Topics(), interval_s=60), feeds
+
+
+def _poll_during_the_first_commit(
+    poller: Poller, feeds: list[FeedConfig], sink: _HeldSink
+) -> list[PollResult]:
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(poller.poll_feed, feeds[0])
+        assert sink.in_commit.wait(10)
+        later = [pool.submit(poller.poll_feed, feed) for feed in feeds[1:]]
+        while len(poller._waiting) < 2:  # both wait for the transaction under way
+            time.sleep(0.01)
+        sink.release.set()
+        return [first.result(), *(f.result() for f in later)]
+
+
+def test_feeds_polled_during_a_transaction_are_sent_together_in_the_next() -> None:
+    sink = _HeldSink()
+    poller, feeds = _three_feeds(sink)
+    results = _poll_during_the_first_commit(poller, feeds, sink)
+    assert sink.committed[0] == ["https://example.org/a"]
+    assert len(sink.committed) == 2  # the two later feeds: one transaction
+    assert sorted(sink.committed[1]) == [
+        "https://example.org/b",
+        "https://example.org/c",
+        "https://example.org/shared",  # listed by both feeds, sent once
+    ]
+    assert sorted(r.sent for r in results) == [1, 1, 2]
+
+
+def test_a_failed_transaction_fails_every_feed_in_it() -> None:
+    sink = _HeldSink(fail_second=True)
+    poller, feeds = _three_feeds(sink)
+    with pytest.raises(TransientError, match="went away"):
+        _poll_during_the_first_commit(poller, feeds, sink)
+    assert not poller._sending and poller._waiting == []
+    state = poller.state
+    assert isinstance(state, InMemoryFeedState)
+    assert feeds[1].url not in state.saved and feeds[2].url not in state.saved  # polled again
