@@ -282,7 +282,9 @@ def _poll_during_the_first_commit(
         first = pool.submit(poller.poll_feed, feeds[0])
         assert sink.in_commit.wait(10)
         later = [pool.submit(poller.poll_feed, feed) for feed in feeds[1:]]
+        deadline = time.monotonic() + 10
         while len(poller._waiting) < 2:  # both wait for the transaction under way
+            assert time.monotonic() < deadline
             time.sleep(0.01)
         sink.release.set()
         return [first.result(), *(f.result() for f in later)]
@@ -311,3 +313,30 @@ def test_a_failed_transaction_fails_every_feed_in_it() -> None:
     state = poller.state
     assert isinstance(state, InMemoryFeedState)
     assert feeds[1].url not in state.saved and feeds[2].url not in state.saved  # polled again
+
+
+class _AbortFails(_HeldSink):
+    """The second transaction fails and so does its abort (a broker gone for good)."""
+
+    def abort(self) -> None:
+        raise TransientError("abort failed too")
+
+
+def test_a_failed_abort_still_ends_every_feeds_wait() -> None:
+    sink = _AbortFails(fail_second=True)
+    poller, feeds = _three_feeds(sink)
+    with pytest.raises(TransientError):
+        _poll_during_the_first_commit(poller, feeds, sink)
+    assert not poller._sending and poller._waiting == []
+
+
+def test_a_changed_version_of_an_entry_another_feed_lists_goes_too() -> None:
+    sink = _HeldSink()
+    poller, feeds = _three_feeds(sink)
+    item = "<item><title>{}</title><link>https://example.org/shared</link></item>"
+    changed = f'<rss version="2.0"><channel><title>X</title>{item.format("Fixed")}</channel></rss>'
+    assert isinstance(poller.fetch, ScriptedFetch)
+    poller.fetch.responses[feeds[2].url] = FetchResponse(200, feeds[2].url, {}, changed.encode())
+    results = _poll_during_the_first_commit(poller, feeds, sink)
+    assert sorted(sink.committed[1]).count("https://example.org/shared") == 2
+    assert [r.sent for r in results] == [1, 2, 1]
