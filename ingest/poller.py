@@ -367,8 +367,8 @@ class Poller:
         """Send the feed's new entries; how many were sent. Group commit: the feeds polled
         while a transaction is under way wait for it to end, and one of them then sends all
         that waits in one transaction. One transaction a feed, one feed at a time, made each
-        feed wait for every other's commit: at 15 polls a second the p99 of that wait was
-        267 ms. A failure fails every feed of the transaction, the innocent ones too: none
+        feed wait for every other's commit, one slow commit holding up every feed polled
+        meanwhile. A failure fails every feed of the transaction, the innocent ones too: none
         is remembered as seen nor has its validators saved, so each is polled again whole."""
         mine: Future[int] = Future()
         group: list[tuple[FeedRead, Future[int]]] = []
