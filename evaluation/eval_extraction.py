@@ -19,7 +19,7 @@ import trafilatura
 from evaluation.extraction_score import BenchmarkScore, benchmark_score, page_score
 from evaluation.extraction_sets import ExtractionSet, read_sets
 from evaluation.results import write_results
-from ingest.extract import choose_body, extract_page
+from ingest.extract import Extraction, choose_body, extract_page
 from ingest.xpath_guards import install_guards, unguarded
 
 PUBLISHED = "scrapinghub-2019, published: trafilatura 2.0.0 F1 0.958 (P 0.938, R 0.978)"
@@ -36,14 +36,17 @@ def ours(html: bytes, url: str) -> str:
     """The article's body as the extract stage makes it from the page alone (no feed text
     here): the page's text, else its description metadata. Its title is apart: when the
     page's heading is the body's first line, extract_page takes it out."""
-    chosen = choose_body(extract_page(html, url), None, None)
-    return "\n".join(chosen.paragraphs) if chosen else ""
+    return _body(extract_page(html, url))
 
 
 def ours_fast_only(html: bytes, url: str) -> str:
     """extract_page without the second extraction of short bodies: what that rule brings,
     on the sets it was not set on too."""
-    chosen = choose_body(extract_page(html, url, second_opinion=False), None, None)
+    return _body(extract_page(html, url, second_opinion=False))
+
+
+def _body(page: Extraction) -> str:
+    chosen = choose_body(page, None, None)
     return "\n".join(chosen.paragraphs) if chosen else ""
 
 
