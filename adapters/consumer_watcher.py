@@ -22,6 +22,7 @@ from kafka.structs import OffsetAndMetadata
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from adapters.connections import KafkaAddress, kafka_options
 from workers.backoff import Backoff
 from workers.consumer_watch import (
     SIGNATURE_HEADER,
@@ -37,7 +38,7 @@ from workers.errors import TransientError
 logger = logging.getLogger(__name__)
 
 
-def sample_groups(bootstrap: str, topics: Sequence[str]) -> dict[str, GroupSample]:
+def sample_groups(bootstrap: KafkaAddress, topics: Sequence[str]) -> dict[str, GroupSample]:
     """Every consumer group that committed offsets on `topics`: its members, and per
     partition its committed offset, the end (read_committed) and the time of the oldest
     record it has not committed."""
@@ -49,9 +50,9 @@ def sample_groups(bootstrap: str, topics: Sequence[str]) -> dict[str, GroupSampl
         ) from exc
 
 
-def _sample_groups(bootstrap: str, topics: Sequence[str]) -> dict[str, GroupSample]:
+def _sample_groups(bootstrap: KafkaAddress, topics: Sequence[str]) -> dict[str, GroupSample]:
     wanted = set(topics)
-    with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000) as admin:
+    with KafkaAdminClient(**kafka_options(bootstrap), request_timeout_ms=10000) as admin:
         offsets: dict[str, dict[TopicPartition, OffsetAndMetadata]] = {}
         for group in (g["group_id"] for g in admin.list_groups()):
             try:
@@ -102,7 +103,7 @@ def _sample_groups(bootstrap: str, topics: Sequence[str]) -> dict[str, GroupSamp
 
 
 def _oldest_waiting(
-    bootstrap: str,
+    bootstrap: KafkaAddress,
     committed: dict[str, dict[TopicPartition, int | None]],
     ends: dict[TopicPartition, int],
 ) -> dict[tuple[str, TopicPartition], int]:
@@ -110,7 +111,7 @@ def _oldest_waiting(
     (read_committed: a transaction's marker is no record)."""
     found: dict[tuple[str, TopicPartition], int] = {}
     reader = KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka_options(bootstrap),
         enable_auto_commit=False,
         isolation_level="read_committed",
         max_poll_records=1,

@@ -37,51 +37,165 @@ from kafka.errors import (
 from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import OffsetAndMetadata
 
+from adapters.connections import (
+    KafkaAddress,
+    KafkaConnection,
+    kafka_connection,
+    kafka_options,
+    tls_context,
+    tls_refusal,
+)
 from adapters.error_classes import kafka_error_class
 from schemas.limits import MAX_RECORD_BYTES, payload_bytes
 from schemas.records import InRecord, OutRecord, RefusedRecord
-from workers.errors import PipelineError, TransientError
+from workers.errors import AccessRefused, PipelineError, TransientError
 
 logger = logging.getLogger(__name__)
 
 
 def wait_for_kafka(
-    bootstrap: str, timeout_s: float = 90.0, is_alive: Callable[[], bool] | None = None
+    bootstrap: KafkaAddress, timeout_s: float = 90.0, is_alive: Callable[[], bool] | None = None
 ) -> None:
     """Block until the broker answers a metadata round trip with an unfenced broker.
 
-    An open port is not enough: the socket accepts before the broker serves requests.
+    An open port is not enough: the socket accepts before the broker serves requests. A
+    cluster that refuses our certificate checks or our login raises AccessRefused at once,
+    naming the setting to fix: waiting would only hide it behind a timeout.
     """
-    deadline, last = time.monotonic() + timeout_s, None
-    with _quiet_client_logs():
-        while time.monotonic() < deadline:
-            if is_alive is not None and not is_alive():
-                raise TransientError(f"kafka at {bootstrap} exited while starting")
-            last = _cluster_ready(bootstrap)
-            if last is None:
+    kafka = kafka_connection(bootstrap)
+    check_kafka_tls(kafka)
+    deadline, last, closed_on_login = time.monotonic() + timeout_s, None, 0
+    while time.monotonic() < deadline:
+        if is_alive is not None and not is_alive():
+            raise TransientError(f"kafka at {kafka} exited while starting")
+        with _client_logs_held() as said:
+            last = _cluster_ready(kafka)
+        if last is None:
+            return
+        closed_on_login = judge_login(kafka, said, closed_on_login)
+        time.sleep(0.3)
+    raise TransientError(f"kafka not ready at {kafka} after {timeout_s:.0f}s: {last!r}")
+
+
+def check_kafka_login(bootstrap: KafkaAddress) -> None:
+    """For a cluster with TLS or SASL, a few seconds' attempt that raises AccessRefused when
+    it refuses our certificate checks or our login (a command's first step: its own client
+    would retry until a timeout). A cluster not reachable now is left to the command."""
+    kafka = kafka_connection(bootstrap)
+    check_kafka_tls(kafka)
+    if not kafka.uses_sasl:
+        return
+    closed_on_login = 0
+    for _ in range(LOGIN_ATTEMPTS):
+        with _client_logs_held() as said:
+            if _cluster_ready(kafka) is None:
                 return
-            time.sleep(0.3)
-    raise TransientError(f"kafka not ready at {bootstrap} after {timeout_s:.0f}s: {last!r}")
+        closed_on_login = judge_login(kafka, said, closed_on_login)
+
+
+def check_kafka_tls(kafka: KafkaConnection) -> None:
+    """The TLS handshake done once by hand: kafka-python would retry an untrusted certificate
+    until its bootstrap timeout and say only that it could not connect."""
+    if not kafka.uses_tls:
+        return
+    try:
+        context = tls_context(
+            kafka.ssl_cafile, kafka.ssl_certfile, kafka.ssl_keyfile, kafka.ssl_check_hostname
+        )
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        raise AccessRefused(
+            f"kafka TLS files unreadable ({exc}): check kafka_ssl_cafile, kafka_ssl_certfile "
+            "and kafka_ssl_keyfile"
+        ) from exc
+    host, port = kafka.first_server()
+    if refusal := tls_refusal(host, port, context, timeout_s=10.0, hello=API_VERSIONS_REQUEST):
+        raise AccessRefused(
+            f"kafka at {kafka}: {refusal}; check kafka_ssl_cafile (the authority that signed "
+            "the broker's certificate), kafka_ssl_certfile and kafka_ssl_keyfile (mutual "
+            "TLS) and kafka_ssl_check_hostname"
+        )
+
+
+# An ApiVersions request, version 0 (correlation id 1, no client id), as the Kafka protocol
+# frames it: a broker takes it before any login (KIP-43, KIP-35). A broker that requires
+# client certificates finishes its TLS 1.3 handshake only when the client speaks; until
+# then kafka-python would wait on the connection past its own timeouts.
+API_VERSIONS_REQUEST = bytes.fromhex("0000000a0012000000000001ffff")
+
+
+# What kafka-python logs when a broker refuses the login (it then retries until its
+# bootstrap timeout, which is all its exception says).
+_SASL_REFUSALS = ("SaslAuthenticationFailed", "Authentication failed", "IllegalSaslState")
+_MECHANISM_REFUSALS = ("UnsupportedSaslMechanism", "does not support")
+# The broker answers a refused login and closes the connection; kafka-python 3.0 may read
+# the close before the answer (its transport returns a read's error before its data) and
+# log only "socket disconnected". Connections that all end so, on a port whose TLS
+# handshake succeeded, in this many attempts running, are a refused login too.
+LOGIN_ATTEMPTS = 3
+_CLOSED = "socket disconnected"
+
+
+def judge_login(kafka: KafkaConnection, said: list[str], closed_before: int) -> int:
+    """AccessRefused when what kafka-python logged of one failed attempt is a refused login;
+    else how many attempts running ended only in connections the broker closed."""
+    if not kafka.uses_sasl:
+        return 0
+    if found := [line for line in said if any(m in line for m in _MECHANISM_REFUSALS)]:
+        raise AccessRefused(
+            f"kafka at {kafka} does not accept SASL mechanism {kafka.sasl_mechanism}: check "
+            f"kafka_sasl_mechanism ({found[-1]})"
+        )
+    login = (
+        f"check kafka_sasl_username and kafka_sasl_password (or kafka_sasl_password_file) "
+        f"of user {kafka.sasl_username!r} ({kafka.sasl_mechanism})"
+    )
+    if found := [line for line in said if any(m in line for m in _SASL_REFUSALS)]:
+        raise AccessRefused(f"kafka at {kafka} refused the login: {login} ({found[-1]})")
+    closed_only = any(_CLOSED in line for line in said) and not any(
+        "refused" in line.lower() for line in said
+    )
+    if not closed_only:
+        return 0
+    if closed_before + 1 >= LOGIN_ATTEMPTS:
+        raise AccessRefused(
+            f"kafka at {kafka} closed every connection during the SASL login: {login}, and "
+            "that kafka_security_protocol is the listener's"
+        )
+    return closed_before + 1
+
+
+class _Held(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 @contextlib.contextmanager
-def _quiet_client_logs() -> Iterator[None]:
+def _client_logs_held() -> Iterator[list[str]]:
     """While a broker starts, every refused connection is logged at ERROR by kafka-python:
-    expected noise here, so it is held back until the wait is over."""
+    expected noise here, so it is held back, and read for a refused login."""
     client_logger = logging.getLogger("kafka")
-    level = client_logger.level
-    client_logger.setLevel(logging.CRITICAL)
+    held = _Held()
+    level, propagate = client_logger.level, client_logger.propagate
+    client_logger.setLevel(logging.WARNING)
+    client_logger.propagate = False
+    client_logger.addHandler(held)
     try:
-        yield
+        yield held.lines
     finally:
+        client_logger.removeHandler(held)
         client_logger.setLevel(level)
+        client_logger.propagate = propagate
 
 
-def _cluster_ready(bootstrap: str) -> Exception | str | None:
+def _cluster_ready(bootstrap: KafkaAddress) -> Exception | str | None:
     """None when an unfenced broker answered, else what went wrong."""
     try:
         with KafkaAdminClient(
-            bootstrap_servers=bootstrap, bootstrap_timeout_ms=3000, request_timeout_ms=5000
+            **kafka_options(bootstrap), bootstrap_timeout_ms=3000, request_timeout_ms=5000
         ) as admin:
             info = admin.describe_cluster()
     except (OSError, KafkaError) as exc:
@@ -91,9 +205,9 @@ def _cluster_ready(bootstrap: str) -> Exception | str | None:
     return "every broker is fenced"
 
 
-def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
+def ensure_topics(bootstrap: KafkaAddress, names: Iterable[str], partitions: int) -> None:
     """Create the topics that do not exist yet (a topic that exists is left as it is)."""
-    with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000) as admin:
+    with KafkaAdminClient(**kafka_options(bootstrap), request_timeout_ms=30000) as admin:
         existing = set(admin.list_topics())
         missing = [
             NewTopic(
@@ -125,7 +239,7 @@ class PartitionLag:
         return self.end - (self.committed or 0)
 
 
-def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[PartitionLag]:
+def consumer_lag(bootstrap: KafkaAddress, group: str, topics: Sequence[str]) -> list[PartitionLag]:
     """Committed offset and end offset (read_committed) of every partition of `topics`."""
     try:
         return _consumer_lag(bootstrap, group, topics)
@@ -133,8 +247,8 @@ def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[Part
         raise TransientError(f"cannot read consumer lag from kafka at {bootstrap}: {exc}") from exc
 
 
-def _consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[PartitionLag]:
-    with KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000) as admin:
+def _consumer_lag(bootstrap: KafkaAddress, group: str, topics: Sequence[str]) -> list[PartitionLag]:
+    with KafkaAdminClient(**kafka_options(bootstrap), request_timeout_ms=10000) as admin:
         metadata = admin.describe_topics(list(topics))
         partitions = [
             TopicPartition(t["name"], p["partition_index"])
@@ -159,10 +273,10 @@ def _consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> list[Par
     return sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
-def group_assignment(bootstrap: str, group: str) -> dict[str, list[tuple[str, int]]]:
+def group_assignment(bootstrap: KafkaAddress, group: str) -> dict[str, list[tuple[str, int]]]:
     """Member id -> the (topic, partition)s it is assigned, as the group coordinator says."""
     try:
-        with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+        with KafkaAdminClient(**kafka_options(bootstrap)) as admin:
             described = admin.describe_groups([group])[group]
     except KafkaError as exc:  # e.g. no coordinator yet for a group that never joined
         raise TransientError(f"cannot describe group {group}: {exc}") from exc
@@ -180,7 +294,7 @@ def _assigned(member: dict[str, Any]) -> list[tuple[str, int]]:
     ]
 
 
-def rewind_group(bootstrap: str, group: str, topic: str, since_ms: int) -> dict[int, int]:
+def rewind_group(bootstrap: KafkaAddress, group: str, topic: str, since_ms: int) -> dict[int, int]:
     """Move a stopped group's committed offsets on `topic` back to the first record at or
     after `since_ms` (the end, where nothing is that recent). Partition -> new offset."""
     if group_assignment(bootstrap, group):
@@ -188,7 +302,7 @@ def rewind_group(bootstrap: str, group: str, topic: str, since_ms: int) -> dict[
             f"group {group} has running members: stop that stage first, then replay"
         )
     try:
-        with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+        with KafkaAdminClient(**kafka_options(bootstrap)) as admin:
             metadata = admin.describe_topics([topic])
             partitions = [
                 TopicPartition(topic, p["partition_index"]) for p in metadata[0]["partitions"]
@@ -209,9 +323,9 @@ def rewind_group(bootstrap: str, group: str, topic: str, since_ms: int) -> dict[
     return {tp.partition: int(r["offset"]) for tp, r in result.items()}
 
 
-def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+def committed_offsets(bootstrap: KafkaAddress, group: str) -> dict[tuple[str, int], int]:
     """The group's committed offset per (topic, partition)."""
-    with KafkaAdminClient(bootstrap_servers=bootstrap) as admin:
+    with KafkaAdminClient(**kafka_options(bootstrap)) as admin:
         offsets = admin.list_group_offsets(group)[group]
     return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
 
@@ -230,11 +344,15 @@ class KafkaSource:
 
     @classmethod
     def connect(
-        cls, bootstrap: str, group: str, topics: Sequence[str], transaction: KafkaSink | None = None
+        cls,
+        bootstrap: KafkaAddress,
+        group: str,
+        topics: Sequence[str],
+        transaction: KafkaSink | None = None,
     ) -> KafkaSource:
         consumer = KafkaConsumer(
             *topics,
-            bootstrap_servers=bootstrap,
+            **kafka_options(bootstrap),
             group_id=group,
             enable_auto_commit=False,  # commit after the outputs are acknowledged
             auto_offset_reset="earliest",
@@ -361,11 +479,11 @@ def _in_record(msg: Any) -> InRecord:
     )
 
 
-def _stage_producer(bootstrap: str, transactional_id: str | None = None) -> KafkaProducer:
+def _stage_producer(bootstrap: KafkaAddress, transactional_id: str | None = None) -> KafkaProducer:
     """The stages' producer; with a transactional id, ready for transactions (its
     predecessor with the same id fenced, the transaction it left open aborted)."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka_options(bootstrap),
         transactional_id=transactional_id,
         # A transaction left open by a process that died, and not aborted by a successor
         # with its id, holds read_committed consumers back until the broker aborts it.
@@ -429,7 +547,7 @@ class KafkaSink:
     _refused_before: dict[tuple[str, str], RefusedRecord] = field(default_factory=dict)
 
     @classmethod
-    def connect(cls, bootstrap: str, transactional_id: str | None = None) -> KafkaSink:
+    def connect(cls, bootstrap: KafkaAddress, transactional_id: str | None = None) -> KafkaSink:
         make = functools.partial(_stage_producer, bootstrap, transactional_id)
         try:
             producer = make()
@@ -666,7 +784,7 @@ def _refused(record: OutRecord, error: BaseException) -> RefusedRecord | None:
 
 
 def read_topic(
-    bootstrap: str,
+    bootstrap: KafkaAddress,
     topic: str,
     *,
     from_beginning: bool,
@@ -694,11 +812,11 @@ def read_topic(
         consumer.close()
 
 
-def _reader(bootstrap: str, **options: Any) -> KafkaConsumer:
+def _reader(bootstrap: KafkaAddress, **options: Any) -> KafkaConsumer:
     """A consumer without a group that reads committed records only: it commits nothing and
     never joins (or disturbs) the pipeline's groups."""
     return KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka_options(bootstrap),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
@@ -717,7 +835,7 @@ class TopicTail:
     since_ms: int | None
 
     @classmethod
-    def open(cls, bootstrap: str, topic: str, since_ms: int | None) -> TopicTail:
+    def open(cls, bootstrap: KafkaAddress, topic: str, since_ms: int | None) -> TopicTail:
         # Fetches batched (a quarter of a MiB or 300 ms, whichever first): following a busy
         # topic one record batch a fetch costs a Python consumer several % of a core.
         consumer = _reader(

@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from adapters.connections import KafkaAddress
 from adapters.kafka_client import consumer_lag
 from workers.errors import TransientError
 
@@ -26,7 +27,7 @@ MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 class LagCollector(Collector):
     """newsflow_consumer_lag{group, topic, partition}: records not yet committed by a group."""
 
-    bootstrap: str
+    bootstrap: KafkaAddress
     groups: Sequence[tuple[str, str]]  # (consumer group, its input topic)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:

@@ -5,30 +5,103 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import hiredis
 import redis
 from redis.connection import Connection
+from redis.exceptions import (
+    AuthenticationError,
+    NoPermissionError,
+    NoScriptError,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.connections import RedisAddress, redis_connection, tls_context, tls_refusal
 from adapters.error_classes import redis_error_class
-from workers.errors import TransientError
+from workers.errors import AccessRefused, TransientError
+
+ACL_DOC = "docs/operations.md, section Redis ACL"
 
 
-def connect_redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+def connect_redis(address: RedisAddress) -> redis.Redis:
+    connection = redis_connection(address)
+    return redis.Redis.from_url(
+        connection.url, socket_timeout=5, socket_connect_timeout=5, **connection.client_options()
+    )
 
 
-def ping_redis(url: str) -> None:
-    client = connect_redis(url)
+def ping_redis(address: RedisAddress) -> None:
+    """PING answered, or why not: AccessRefused for a refused certificate or login (an
+    operator must change a setting), TransientError for a server not reachable now."""
+    connection = redis_connection(address)
+    _check_tls(address)
+    client = connect_redis(connection)
     try:
         client.ping()
+    except AuthenticationError as exc:
+        user = connection.username or "default"
+        raise AccessRefused(
+            f"redis at {connection} refused the login of user {user!r} ({exc}): check "
+            "redis_username and redis_password (or redis_password_file)"
+        ) from exc
+    except NoPermissionError as exc:
+        raise AccessRefused(
+            f"redis at {connection}: the ACL user may not run PING ({exc}); grant the "
+            f"commands of {ACL_DOC}"
+        ) from exc
     except RedisError as exc:
-        raise TransientError(f"redis not reachable at {url}: {exc}") from exc
+        raise TransientError(f"redis not reachable at {connection}: {exc}") from exc
     finally:
         client.close()
+
+
+def _check_tls(address: RedisAddress) -> None:
+    """The TLS handshake once by hand, for an error that names the certificate at fault
+    (redis-py reports it as a connection error, which would be retried)."""
+    connection = redis_connection(address)
+    if not connection.uses_tls:
+        return
+    try:
+        context = tls_context(
+            connection.ssl_cafile,
+            connection.ssl_certfile,
+            connection.ssl_keyfile,
+            connection.ssl_check_hostname,
+        )
+    except OSError as exc:
+        raise AccessRefused(
+            f"redis TLS files unreadable ({exc}): check redis_ssl_cafile, redis_ssl_certfile "
+            "and redis_ssl_keyfile"
+        ) from exc
+    parts = urlsplit(connection.url)
+    host, port = parts.hostname or "localhost", parts.port or 6379
+    if refusal := tls_refusal(host, port, context, timeout_s=5.0):
+        raise AccessRefused(
+            f"redis at {connection}: {refusal}; check redis_ssl_cafile (the authority that "
+            "signed the server's certificate), redis_ssl_certfile and redis_ssl_keyfile "
+            "(a client certificate, where the server asks for one) and "
+            "redis_ssl_check_hostname"
+        )
+
+
+# How Redis 7 words an ACL refusal: NOPERM from a command, this from a command in a script.
+_ACL_REFUSALS = ("NOPERM", "The user executing the script can't")
+
+
+def is_acl_refusal(error: ResponseError) -> bool:
+    return any(marker in str(error) for marker in _ACL_REFUSALS)
+
+
+def refused_access(error: ResponseError) -> AccessRefused | None:
+    """An ACL refusal, met by a command or inside a script, as AccessRefused: no retry
+    mends it, and dead-lettering the input would blame the article."""
+    if not is_acl_refusal(error):
+        return None
+    return AccessRefused(f"redis ACL refused a command ({error}); grant {ACL_DOC}")
 
 
 def refused_for_now(error: ResponseError) -> bool:
@@ -81,6 +154,8 @@ class DirectScript:
             connection.disconnect()  # type: ignore[no-untyped-call]  # half-read replies go
             raise
         if errors := [reply for reply in replies if isinstance(reply, RedisError)]:
+            if isinstance(errors[0], ResponseError) and (refusal := refused_access(errors[0])):
+                raise refusal
             raise errors[0]
         return replies
 

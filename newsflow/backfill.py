@@ -45,7 +45,7 @@ def backfill(settings: Settings, path: Path, target: str) -> BackfillReport:
     with their line number and skipped (the file is the user's: nothing is changed in it)."""
     contract, topic = TARGETS[target], getattr(topics_of(settings), target)
     total = sum(1 for _ in _lines(path))
-    report, sink = BackfillReport(), KafkaSink.connect(settings.kafka_bootstrap)
+    report, sink = BackfillReport(), KafkaSink.connect(settings.kafka())
     try:
         for number, line in tqdm(_lines(path), total=total, unit="msg", desc=f"backfill {topic}"):
             message = _message(line)
@@ -76,4 +76,4 @@ def replay(settings: Settings, stage: str, since_ms: int) -> dict[int, int]:
     """Partition -> the offset the stage's group will resume from."""
     topics: Topics = topics_of(settings)
     topic = getattr(topics, STAGE_INPUT[stage])
-    return rewind_group(settings.kafka_bootstrap, group_of(settings, stage), topic, since_ms)
+    return rewind_group(settings.kafka(), group_of(settings, stage), topic, since_ms)

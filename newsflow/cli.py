@@ -22,7 +22,7 @@ from typing import Any
 
 from adapters.consumer_watcher import ConsumerStateCollector
 from adapters.http_fetch import HttpFetcher
-from adapters.kafka_client import ensure_topics, read_topic
+from adapters.kafka_client import check_kafka_login, ensure_topics, read_topic
 from adapters.metrics_registry import (
     MULTIPROCESS_ENV,
     LagCollector,
@@ -31,6 +31,7 @@ from adapters.metrics_registry import (
     supervisor_registry,
 )
 from adapters.ops_http import OpsServer
+from adapters.redis_access import acl_rule
 from ingest.feeds import FeedsFileError
 from ingest.opml import OpmlError
 from newsflow.backfill import STAGE_INPUT, TARGETS, backfill, replay
@@ -39,6 +40,7 @@ from newsflow.explain import explain
 from newsflow.feeds_command import discover_lines, export_opml, import_opml, list_lines
 from newsflow.local_services import (
     LocalServices,
+    check_redis,
     discover,
     ensure_services,
     write_services_file,
@@ -46,6 +48,7 @@ from newsflow.local_services import (
 from newsflow.logs import configure_logging
 from newsflow.settings import Settings, SettingsError
 from newsflow.stages import (
+    REDIS_STAGES,
     STAGES,
     build_stage,
     fetch_limits,
@@ -84,7 +87,7 @@ def load_settings(config: str | None, environ: Mapping[str, str]) -> Settings:
     if config is not None and not path.exists():
         raise SettingsError([f"config file {path} does not exist"])
     text = path.read_text(encoding="utf-8") if path.exists() else None
-    return Settings.load(environ, text)
+    return Settings.load(environ, text).with_secret_files()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -147,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     replay_cmd.add_argument("--since", required=True, help="15m, 2h, 1d or ISO 8601")
     sub.add_parser("web", help="serve the newsroom view against a running pipeline")
     sub.add_parser("config", help="print the effective settings (secrets masked)")
+    acl = sub.add_parser(
+        "redis-acl", help="print the Redis ACL rule that grants what newsflow needs, no more"
+    )
+    acl.add_argument("--user", default="newsflow", help="the ACL user's name")
     return parser
 
 
@@ -159,29 +166,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             print(json.dumps(settings.masked(), indent=2, ensure_ascii=False))
             return 0
+        if args.command == "redis-acl":
+            print(f"ACL SETUSER {acl_rule(settings.redis_key_prefix, args.user)} >PASSWORD")
+            return 0
         if args.command == "watch":
-            return _watch(discover(settings), args)
+            return _watch(_connected(settings), args)
         if args.command == "explain":
-            return _explain(discover(settings), args)
+            return _explain(_connected(settings), args)
         if args.command == "stories":
-            return _stories(discover(settings), args)
+            return _stories(_connected(settings), args)
         if args.command == "feeds":
             return _feeds(settings, args)
         if args.command == "backfill":
-            report = backfill(discover(settings), args.file, args.topic)
+            report = backfill(_connected(settings), args.file, args.topic)
             print(f"backfill: {report.sent} sent, {report.invalid} invalid lines skipped")
             return 1 if report.invalid and not report.sent else 0
         if args.command == "replay":
-            return _replay(discover(settings), args)
+            return _replay(_connected(settings), args)
         if args.command == "consumers":
-            return run_consumers(discover(settings), args.watch)
+            return run_consumers(_connected(settings), args.watch)
         if args.command == "status":
-            print("\n".join(status_lines(discover(settings), args.minutes * 60)))
+            print("\n".join(status_lines(_connected(settings), args.minutes * 60)))
             return 0
         if args.command == "web":
-            return run_web(discover(settings))
+            return run_web(_connected(settings))
         if args.stage:
-            return _run_stage(discover(settings), args.stage)
+            return _run_stage(_connected(settings), args.stage)
         return _run_all(settings, args)
     except TransientError as exc:
         print(f"newsflow: {exc}\n{UNREACHABLE_HINT}", file=sys.stderr)
@@ -205,11 +215,21 @@ def _stop_when_orphaned(stop: threading.Event) -> None:
     threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
 
 
+def _connected(settings: Settings) -> Settings:
+    """The cluster of the settings (or of a running pipeline), its Kafka login checked once:
+    a refused password or certificate is named now, not hidden behind a client's retries."""
+    found = discover(settings)
+    check_kafka_login(found.kafka())
+    return found
+
+
 def _run_stage(settings: Settings, stage_name: str) -> int:
     stop = threading.Event()
     install_stop_signals(stop)
+    if stage_name in REDIS_STAGES and settings.redis_url:
+        check_redis(settings)  # its login and its ACL, before any input meets a refusal
     # Idempotent: a stage started alone (another host, a container) finds its topics.
-    ensure_topics(settings.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions)
+    ensure_topics(settings.kafka(), topics_of(settings).all(), settings.topic_partitions)
     stage = build_stage(settings, stage_name, stop)
     ops = None
     if settings.metrics_port:  # a stage run alone serves its own metrics
@@ -231,6 +251,7 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     install_stop_signals(stop)
     services = ensure_services(settings)
+    served = settings.with_services(services.kafka_bootstrap, services.redis_url)
     replay, ops, newsroom = None, None, None
     try:
         env = dict(os.environ)
@@ -242,15 +263,13 @@ def _run_all(settings: Settings, args: argparse.Namespace) -> int:
         if args.demo:
             replay = ReplayServer.start(load_story_set(DEMO_STORIES), settings.demo_port)
             env.update(_demo_env(settings, services, replay))
-        ensure_topics(
-            services.kafka_bootstrap, topics_of(settings).all(), settings.topic_partitions
-        )
+        ensure_topics(served.kafka(), topics_of(settings).all(), settings.topic_partitions)
         stages = [s for s in args.stages.split(",") if s]
         metrics_dir = fresh_multiprocess_dir(settings.state_dir / "metrics")
         env[MULTIPROCESS_ENV] = str(metrics_dir)
         env["NEWSFLOW_METRICS_PORT"] = "0"  # the supervisor serves them all
         supervisor = Supervisor.of(stages, env)
-        ops = _start_ops(settings, services.kafka_bootstrap, metrics_dir, supervisor)
+        ops = _start_ops(served, metrics_dir, supervisor)
         if settings.web_port:
             newsroom = _start_web(settings, services, env)
         logger.info(
@@ -280,11 +299,10 @@ def _start_web(settings: Settings, services: LocalServices, env: Mapping[str, st
         raise ServiceStartError(f"{exc}: set web_port to a free port (0: no view)") from exc
 
 
-def _start_ops(
-    settings: Settings, bootstrap: str, metrics_dir: Path, supervisor: Supervisor
-) -> OpsServer | None:
+def _start_ops(settings: Settings, metrics_dir: Path, supervisor: Supervisor) -> OpsServer | None:
     if not settings.metrics_port:
         return None
+    bootstrap = settings.kafka()
     inputs = stage_inputs(settings)
     lag = LagCollector(bootstrap, [(group_of(settings, s), t) for s, t in inputs.items()])
     registry = supervisor_registry(metrics_dir, lag)
@@ -343,7 +361,7 @@ def _explain(settings: Settings, args: argparse.Namespace) -> int:
     """Reads the processed topic from the start for the article and the one it matched."""
     versions: dict[str, list[dict[str, Any]]] = {}
     records = read_topic(
-        settings.kafka_bootstrap,
+        settings.kafka(),
         topics_of(settings).processed,
         from_beginning=True,
         idle_timeout_s=args.idle_exit_s,
@@ -393,7 +411,7 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise SettingsError([f"--since: {exc}"]) from exc
     records = read_topic(
-        settings.kafka_bootstrap,
+        settings.kafka(),
         topics_of(settings).processed,
         from_beginning=args.from_beginning,
         idle_timeout_s=args.idle_exit_s,

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from functools import partial
 
+from adapters.connections import KafkaAddress
 from adapters.consumer_watcher import ConsumerWatcher, Webhook, sample_groups
 from newsflow.settings import Settings
 from newsflow.stages import topics_of
@@ -21,7 +22,9 @@ def watched_topics(settings: Settings) -> list[str]:
     return [topics.processed, topics.stories, topics.dead_letter]
 
 
-def consumer_watcher(settings: Settings, bootstrap: str) -> tuple[ConsumerWatcher, Webhook | None]:
+def consumer_watcher(
+    settings: Settings, bootstrap: KafkaAddress
+) -> tuple[ConsumerWatcher, Webhook | None]:
     """The watcher of the output's consumer groups, with the webhook when one is set."""
     webhook = (
         Webhook(settings.webhook_url, settings.webhook_secret).start()
@@ -62,7 +65,7 @@ def format_consumers(rows: Sequence[tuple[str, str, GroupSample]]) -> list[str]:
 
 
 def run_consumers(settings: Settings, watch: bool) -> int:
-    watcher, webhook = consumer_watcher(settings, settings.kafka_bootstrap)
+    watcher, webhook = consumer_watcher(settings, settings.kafka())
     try:
         while True:
             watcher.step()

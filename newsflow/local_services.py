@@ -16,12 +16,13 @@ from functools import partial
 from pathlib import Path
 
 from adapters.kafka_client import wait_for_kafka
-from adapters.redis_client import ping_redis
+from adapters.redis_access import check_redis_access
+from adapters.redis_client import connect_redis, ping_redis
 from newsflow.settings import Settings
 from services.kafka_broker import BrokerConfig, start_broker
 from services.process import ManagedProcess, ServiceStartError, port_is_open
 from services.redis_server import RedisConfig, start_redis
-from workers.errors import TransientError
+from workers.errors import AccessRefused, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +102,28 @@ def ensure_services(settings: Settings) -> LocalServices:
     try:
         kafka = settings.kafka_bootstrap or _local_kafka(settings, started)
         redis_url = settings.redis_url or _local_redis(settings, started)
-        if settings.kafka_bootstrap:
-            wait_for_kafka(kafka, timeout_s=30)
+        if settings.kafka_bootstrap:  # a cluster of one's own: its login checked at once
+            wait_for_kafka(settings.kafka(), timeout_s=30)
         if settings.redis_url:
-            ping_redis(redis_url)
-    except (ServiceStartError, TransientError):
+            check_redis(settings)
+    except (ServiceStartError, TransientError, AccessRefused):
         for process in reversed(started):
             process.stop()
         raise
     services = LocalServices(kafka, redis_url, started)
     write_services_file(settings.state_dir, services)
     return services
+
+
+def check_redis(settings: Settings) -> None:
+    """Redis answers, takes our login, and its ACL grants every command and key newsflow
+    uses (AccessRefused naming what is missing, before any article meets it)."""
+    ping_redis(settings.redis())
+    client = connect_redis(settings.redis())
+    try:
+        check_redis_access(client, settings.redis_key_prefix)
+    finally:
+        client.close()
 
 
 def write_services_file(

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from adapters.connections import (
+    KAFKA_SASL_MECHANISMS,
+    KAFKA_SECURITY_PROTOCOLS,
+    KafkaConnection,
+    RedisConnection,
+)
 from ingest.text_caps import DEFAULT_MAX_BODY_BYTES
 from schemas.limits import MAX_RECORD_BYTES
 
@@ -60,7 +66,74 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Kafka bootstrap servers; empty: `newsflow run` starts a local broker",
     ),
-    Setting("redis_url", str, "", "Redis URL; empty: `newsflow run` starts a local redis-server"),
+    Setting(
+        "kafka_security_protocol",
+        str,
+        "PLAINTEXT",
+        "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (managed clusters: SASL_SSL)",
+    ),
+    Setting(
+        "kafka_sasl_mechanism",
+        str,
+        "",
+        "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; required with SASL_*",
+    ),
+    Setting("kafka_sasl_username", str, "", "the SASL user; required with SASL_*"),
+    Setting(
+        "kafka_sasl_password",
+        str,
+        "",
+        "the SASL user's password (masked in `newsflow config`); or kafka_sasl_password_file",
+    ),
+    Setting(
+        "kafka_sasl_password_file",
+        str,
+        "",
+        "a file holding the SASL password (a systemd credential, a container secret)",
+    ),
+    Setting(
+        "kafka_ssl_cafile",
+        str,
+        "",
+        "PEM file of the authorities that sign the brokers' certificates; empty: the system's",
+    ),
+    Setting("kafka_ssl_certfile", str, "", "client certificate (PEM), for mutual TLS"),
+    Setting("kafka_ssl_keyfile", str, "", "the client certificate's private key (PEM)"),
+    Setting(
+        "kafka_ssl_check_hostname",
+        bool,
+        True,
+        "check that a broker's certificate names the host connected to",
+    ),
+    Setting(
+        "redis_url",
+        str,
+        "",
+        "Redis URL (rediss:// for TLS); empty: `newsflow run` starts a local redis-server",
+    ),
+    Setting("redis_username", str, "", "Redis ACL user; empty: the URL's, else default"),
+    Setting(
+        "redis_password",
+        str,
+        "",
+        "the Redis user's password (masked in `newsflow config`); or redis_password_file",
+    ),
+    Setting("redis_password_file", str, "", "a file holding the Redis password"),
+    Setting(
+        "redis_ssl_cafile",
+        str,
+        "",
+        "PEM file of the authorities that sign Redis's certificate (rediss://); empty: the"
+        " system's",
+    ),
+    Setting("redis_ssl_certfile", str, "", "client certificate (PEM), where Redis asks for one"),
+    Setting("redis_ssl_keyfile", str, "", "the client certificate's private key (PEM)"),
+    Setting(
+        "redis_ssl_check_hostname",
+        bool,
+        True,
+        "check that Redis's certificate names the host connected to",
+    ),
     Setting(
         "feeds_file",
         Path,
@@ -230,6 +303,11 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def _read_secret(path: Path) -> str:
+    # One trailing newline is the file's, not the password's (`echo pw > file`).
+    return path.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+
+
 class SettingsError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
@@ -239,7 +317,23 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     kafka_bootstrap: str
+    kafka_security_protocol: str
+    kafka_sasl_mechanism: str
+    kafka_sasl_username: str
+    kafka_sasl_password: str
+    kafka_sasl_password_file: str
+    kafka_ssl_cafile: str
+    kafka_ssl_certfile: str
+    kafka_ssl_keyfile: str
+    kafka_ssl_check_hostname: bool
     redis_url: str
+    redis_username: str
+    redis_password: str
+    redis_password_file: str
+    redis_ssl_cafile: str
+    redis_ssl_certfile: str
+    redis_ssl_keyfile: str
+    redis_ssl_check_hostname: bool
     feeds_file: Path
     tag_rules_file: Path
     topic_prefix: str
@@ -321,15 +415,57 @@ class Settings:
     def with_feeds_file(self, feeds_file: Path) -> Settings:
         return _replace(self, feeds_file=feeds_file)
 
+    def with_secret_files(self, read: Callable[[Path], str] = _read_secret) -> Settings:
+        """The passwords that come from files read into their settings (the impure half of
+        loading: a CLI's first step), every unreadable file reported at once."""
+        problems, changes = [], {}
+        for name in ("kafka_sasl_password", "redis_password"):
+            path = getattr(self, f"{name}_file")
+            if not path:
+                continue
+            try:
+                changes[name] = read(Path(path))
+            except OSError as exc:
+                problems.append(f"{name}_file={path!r}: cannot read it ({exc.strerror or exc})")
+        if problems:
+            raise SettingsError(problems)
+        return _replace(self, **changes) if changes else self
+
+    def kafka(self) -> KafkaConnection:
+        return KafkaConnection(
+            bootstrap=self.kafka_bootstrap,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+            ssl_check_hostname=self.kafka_ssl_check_hostname,
+        )
+
+    def redis(self) -> RedisConnection:
+        return RedisConnection(
+            url=self.redis_url,
+            username=self.redis_username,
+            password=self.redis_password,
+            ssl_cafile=self.redis_ssl_cafile,
+            ssl_certfile=self.redis_ssl_certfile,
+            ssl_keyfile=self.redis_ssl_keyfile,
+            ssl_check_hostname=self.redis_ssl_check_hostname,
+        )
+
     def masked(self) -> dict[str, str]:
-        """The effective settings for printing, with passwords in URLs masked."""
+        """The effective settings for printing, with passwords and secrets masked."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["redis_url"] = mask_url_password(self.redis_url)
-        if self.webhook_secret:
-            shown["webhook_secret"] = "***"
-        if self.web_token:
-            shown["web_token"] = "***"
+        for secret in SECRETS:
+            if getattr(self, secret):
+                shown[secret] = "***"
         return shown
+
+
+SECRETS = ("kafka_sasl_password", "redis_password", "webhook_secret", "web_token")
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:
@@ -395,8 +531,57 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _check_choices(values: Mapping[str, Any]) -> list[str]:
+def _check_security(values: Mapping[str, Any]) -> list[str]:
     problems = []
+    protocol = values["kafka_security_protocol"]
+    if protocol not in KAFKA_SECURITY_PROTOCOLS:
+        problems.append(
+            f"kafka_security_protocol={protocol!r}: use {', '.join(KAFKA_SECURITY_PROTOCOLS)}"
+        )
+    elif protocol != "PLAINTEXT" and not values["kafka_bootstrap"]:
+        problems.append(
+            f"kafka_security_protocol={protocol}: set kafka_bootstrap too (the local broker "
+            "`newsflow run` starts is PLAINTEXT)"
+        )
+    if protocol.startswith("SASL_"):
+        if values["kafka_sasl_mechanism"] not in KAFKA_SASL_MECHANISMS:
+            problems.append(
+                f"kafka_sasl_mechanism={values['kafka_sasl_mechanism']!r}: with {protocol}, "
+                f"use {', '.join(KAFKA_SASL_MECHANISMS)}"
+            )
+        if not values["kafka_sasl_username"]:
+            problems.append(f"kafka_security_protocol={protocol}: set kafka_sasl_username")
+        if not (values["kafka_sasl_password"] or values["kafka_sasl_password_file"]):
+            problems.append(
+                f"kafka_security_protocol={protocol}: set kafka_sasl_password or "
+                "kafka_sasl_password_file"
+            )
+    if protocol not in ("SSL", "SASL_SSL"):
+        problems += [
+            f"{name} is set but kafka_security_protocol={protocol} uses no TLS"
+            for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+            if values[name]
+        ]
+    if urlsplit(values["redis_url"]).scheme != "rediss":
+        problems += [
+            f"{name} is set but redis_url is not a rediss:// (TLS) URL"
+            for name in ("redis_ssl_cafile", "redis_ssl_certfile", "redis_ssl_keyfile")
+            if values[name]
+        ]
+    if not values["redis_url"]:
+        problems += [
+            f"{name} is set: set redis_url too (the local redis-server has no users)"
+            for name in ("redis_username", "redis_password", "redis_password_file")
+            if values[name]
+        ]
+    for name in ("kafka_sasl_password", "redis_password"):
+        if values[name] and values[f"{name}_file"]:
+            problems.append(f"{name} and {name}_file are both set: keep one")
+    return problems
+
+
+def _check_choices(values: Mapping[str, Any]) -> list[str]:
+    problems = _check_security(values)
     if str(values["log_level"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"log_level={values['log_level']!r}: use DEBUG, INFO, WARNING or ERROR")
     if values["log_format"] not in ("text", "json"):

@@ -48,6 +48,8 @@ from workers.tag.tagger import Tagger
 logger = logging.getLogger(__name__)
 
 STAGES = ("poller", "extract", "dedupe", "tag")
+# The stages that keep state in Redis: the poller its feeds', dedupe its index, tag its stories.
+REDIS_STAGES = ("poller", "dedupe", "tag")
 
 
 def topics_of(settings: Settings) -> Topics:
@@ -148,9 +150,9 @@ def _worker(
     """`outputs`: the topics it sends to, whose metadata the producer fetches before the
     first send."""
     topics = topics_of(settings)
-    sink = KafkaSink.connect(settings.kafka_bootstrap, transactional_id_of(settings, stage))
+    sink = KafkaSink.connect(settings.kafka(), transactional_id_of(settings, stage))
     source = KafkaSource.connect(
-        settings.kafka_bootstrap,
+        settings.kafka(),
         group_of(settings, stage),
         [input_topic],
         transaction=sink if sink.transactional else None,
@@ -219,7 +221,7 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
             extra_close=close_extract,
         )
     if stage == "dedupe":
-        redis_client = connect_redis(settings.redis_url)
+        redis_client = connect_redis(settings.redis())
         index = RedisDedupeIndex(
             redis_client, settings.redis_key_prefix, bucket_bits=settings.dedupe_bucket_bits
         )
@@ -236,7 +238,7 @@ def build_stage(settings: Settings, stage: str, stop: threading.Event) -> Runnin
             extra_close=redis_client.close,
         )
     if stage == "tag":
-        redis_client = connect_redis(settings.redis_url)
+        redis_client = connect_redis(settings.redis())
         story_index = RedisStoryIndex(
             redis_client,
             settings.redis_key_prefix,
@@ -271,8 +273,8 @@ def _poller(settings: Settings, topics: Topics, stop: threading.Event) -> Runnin
     # Feeds polled at once, by threads that share the fetcher (each thread its own
     # connections: adapters/http_fetch.py).
     fetcher = HttpFetcher(fetch_limits(settings, settings.max_feed_bytes), stop)
-    redis_client = connect_redis(settings.redis_url)
-    sink = KafkaSink.connect(settings.kafka_bootstrap, transactional_id_of(settings, "poller"))
+    redis_client = connect_redis(settings.redis())
+    sink = KafkaSink.connect(settings.kafka(), transactional_id_of(settings, "poller"))
     sink.prefetch_metadata([topics.entries])
     poller = Poller(
         feeds=load_feeds(settings.feeds_file),

@@ -111,7 +111,7 @@ def gather_recent(settings: Settings, window_s: int) -> Recent:
 
     def records(topic: str) -> list[bytes]:
         found = read_topic(
-            settings.kafka_bootstrap,
+            settings.kafka(),
             topic,
             from_beginning=False,
             idle_timeout_s=2.0,
@@ -125,7 +125,7 @@ def gather_recent(settings: Settings, window_s: int) -> Recent:
 
 def feeds_health(settings: Settings) -> list[tuple[FeedConfig, FeedHealth]]:
     """Each feed of the feeds file with its health and its gaps of the last 24 hours."""
-    client = connect_redis(settings.redis_url)
+    client = connect_redis(settings.redis())
     try:
         state = RedisFeedState(client, settings.redis_key_prefix)
         now = time.time()
@@ -142,7 +142,7 @@ def stage_lags(settings: Settings) -> list[tuple[str, PartitionLag]]:
     return [
         (group_of(settings, stage), lag)
         for stage, topic in stage_inputs(settings).items()
-        for lag in consumer_lag(settings.kafka_bootstrap, group_of(settings, stage), [topic])
+        for lag in consumer_lag(settings.kafka(), group_of(settings, stage), [topic])
     ]
 
 
@@ -154,7 +154,7 @@ def status_lines(settings: Settings, window_s: int) -> list[str]:
         lines.append("  (no feeds file)")
     lines += ["", "consumer lag", *format_lag(stage_lags(settings)), ""]
     lines += ["consumers of the output (judged over time: newsflow consumers --watch)"]
-    samples = sample_groups(settings.kafka_bootstrap, watched_topics(settings))
+    samples = sample_groups(settings.kafka(), watched_topics(settings))
     lines += [*format_consumers(at_one_look(sorted(samples.items()))), ""]
     lines += format_recent(gather_recent(settings, window_s))
     return lines

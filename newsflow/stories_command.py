@@ -110,8 +110,8 @@ def _counts(counts: Mapping[str, int]) -> dict[str, int]:
 def gather_stories(settings: Settings) -> list[StoryState]:
     """Every story in the index's window: it is scanned whole whatever is shown, so the
     header can say how many are live."""
-    ping_redis(settings.redis_url)  # unreachable: a TransientError the command explains
-    client = connect_redis(settings.redis_url)
+    ping_redis(settings.redis())  # unreachable: a TransientError the command explains
+    client = connect_redis(settings.redis())
     try:
         index = RedisStoryIndex(
             client,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from adapters.connections import KafkaAddress
 from adapters.consumer_watcher import sample_groups
 from adapters.kafka_client import TopicTail, read_topic
 from adapters.web_server import TICK_S, LiveStories, WebServer, WebSources, newsroom_app
@@ -79,7 +80,7 @@ def start_newsroom(settings: Settings) -> Newsroom:
         newsroom_app(live, sources, settings.web_token), settings.web_host, settings.web_port
     )
     since_ms = int((time.time() - settings.web_history_h * 3600) * 1000)
-    tail = TopicTail.open(settings.kafka_bootstrap, topics_of(settings).processed, since_ms)
+    tail = TopicTail.open(settings.kafka(), topics_of(settings).processed, since_ms)
     follower = threading.Thread(
         target=_follow, args=(tail, live), name="newsroom-follow", daemon=True
     )
@@ -155,7 +156,7 @@ def _pipeline_view(settings: Settings) -> PipelineView:
             problems.append(f"{what} could not be read: {exc}")
             return []
 
-    bootstrap = settings.kafka_bootstrap
+    bootstrap = settings.kafka()
     stages = part(
         "the stages' lag",
         lambda: [
@@ -177,7 +178,7 @@ def _pipeline_view(settings: Settings) -> PipelineView:
     return PipelineView(stages, consumers, dead, problems)
 
 
-def _dead_letters(bootstrap: str, topic: str) -> list[DeadLetterRow]:
+def _dead_letters(bootstrap: KafkaAddress, topic: str) -> list[DeadLetterRow]:
     since_ms = int((time.time() - 86_400) * 1000)
     found = read_topic(
         bootstrap, topic, from_beginning=False, idle_timeout_s=1.0, since_ms=since_ms

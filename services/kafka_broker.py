@@ -33,6 +33,55 @@ JVM_GC_FLAGS = (
 
 
 @dataclass(frozen=True)
+class SecuredListener:
+    """A SASL_SSL listener for clients, beside the plaintext one the broker uses for itself:
+    TLS with the key and certificate chain of `keystore_pem` (a PKCS#8 key first, then the
+    chain: Kafka's PEM keystore), SCRAM-SHA-512 users created at format time by the
+    broker's own storage tool, and PLAIN users from its JAAS configuration. With
+    `client_ca`, clients must present a certificate that CA signed (mutual TLS)."""
+
+    port: int
+    keystore_pem: Path
+    scram_users: tuple[tuple[str, str], ...] = ()
+    plain_users: tuple[tuple[str, str], ...] = ()
+    client_ca: Path | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def properties(self) -> dict[str, str]:
+        plain = " ".join(f'user_{name}="{password}"' for name, password in self.plain_users)
+        props = {
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "listener.name.sasl_ssl.plain.sasl.jaas.config": (
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain};"
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.keystore_pem),
+        }
+        if self.client_ca is not None:
+            props |= {
+                # A SASL_SSL listener asks for client certificates only when told so under
+                # its own name: the broker-wide ssl.client.auth does not reach it (KIP-684).
+                "listener.name.sasl_ssl.ssl.client.auth": "required",
+                "ssl.truststore.type": "PEM",
+                "ssl.truststore.location": str(self.client_ca),
+            }
+        return props
+
+    def format_arguments(self) -> list[str]:
+        """The storage tool's arguments that create the SCRAM users (KIP-900)."""
+        out: list[str] = []
+        for name, password in self.scram_users:
+            out += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
+        return out
+
+
+@dataclass(frozen=True)
 class BrokerConfig:
     port: int
     controller_port: int
@@ -40,6 +89,7 @@ class BrokerConfig:
     heap: str = "512m"
     partitions: int = 3
     libs: Path = DEFAULT_LIBS
+    secured: SecuredListener | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -62,17 +112,20 @@ def new_cluster_id() -> str:
 
 def server_properties(cfg: BrokerConfig) -> str:
     # 127.0.0.1, not localhost, which may resolve to ::1.
+    listeners = f"PLAINTEXT://127.0.0.1:{cfg.port},CONTROLLER://127.0.0.1:{cfg.controller_port}"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if cfg.secured is not None:
+        listeners += f",SASL_SSL://{cfg.secured.bootstrap}"
+        protocols += ",SASL_SSL:SASL_SSL"
     lines = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{cfg.controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{cfg.port},CONTROLLER://127.0.0.1:{cfg.controller_port}",
-        "advertised.listeners": (
-            f"PLAINTEXT://127.0.0.1:{cfg.port},CONTROLLER://127.0.0.1:{cfg.controller_port}"
-        ),
+        "listeners": listeners,
+        "advertised.listeners": listeners,
         "inter.broker.listener.name": "PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": protocols,
         "log.dirs": str(cfg.data_dir / "log"),
         # One node: the default replication factors of 3 leave the coordinators unavailable.
         "offsets.topic.replication.factor": "1",
@@ -94,6 +147,8 @@ def server_properties(cfg: BrokerConfig) -> str:
         # The cleaner's dedupe buffer is on-heap (128 MiB by default).
         "log.cleaner.dedupe.buffer.size": "33554432",
     }
+    if cfg.secured is not None:
+        lines |= cfg.secured.properties()
     return "".join(f"{k}={v}\n" for k, v in lines.items())
 
 
@@ -130,6 +185,7 @@ def _format_storage(cfg: BrokerConfig, props: Path) -> None:
         new_cluster_id(),
         "-c",
         str(props),
+        *(cfg.secured.format_arguments() if cfg.secured is not None else ()),
     )
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:

@@ -1,4 +1,5 @@
-"""Start Debian's redis-server on its own port: AOF on for `newsflow run`, off for tests."""
+"""Start Debian's redis-server on its own port: AOF on for `newsflow run`, off for tests;
+TLS only and ACL users where asked (the tests of a secured deployment)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.connections import RedisConnection
 from adapters.redis_client import connect_redis, ping_redis
 from services.process import ManagedProcess, ServiceStartError
 from workers.errors import TransientError
+
+
+@dataclass(frozen=True)
+class RedisTls:
+    """The server's certificate and key, and the authority whose client certificates it
+    takes (required when `client_certificates` names the one the launcher itself shows:
+    its certificate and key)."""
+
+    cert: Path
+    key: Path
+    ca: Path
+    client_certificates: tuple[Path, Path] | None = None
 
 
 @dataclass(frozen=True)
@@ -18,22 +32,50 @@ class RedisConfig:
     port: int
     data_dir: Path
     persistent: bool = True
+    tls: RedisTls | None = None  # TLS only: no plaintext port
+    default_password: str = ""  # the default (all-powerful) user's; empty: no password
+    users: tuple[str, ...] = ()  # ACL rules, as ACL SETUSER takes them
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://127.0.0.1:{self.port}/0"
+
+    def admin(self) -> RedisConnection:
+        """A connection as the default user (the launcher's own checks)."""
+        shown = self.tls.client_certificates if self.tls else None
+        return RedisConnection(
+            self.url,
+            password=self.default_password,
+            ssl_cafile=str(self.tls.ca) if self.tls else "",
+            ssl_certfile=str(shown[0]) if shown else "",
+            ssl_keyfile=str(shown[1]) if shown else "",
+        )
 
 
 def redis_args(cfg: RedisConfig) -> list[str]:
-    args = ["--port", str(cfg.port), "--bind", "127.0.0.1", "--dir", str(cfg.data_dir)]
+    args = ["--bind", "127.0.0.1", "--dir", str(cfg.data_dir)]
+    if cfg.tls is None:
+        args += ["--port", str(cfg.port)]
+    else:
+        args += [
+            *("--port", "0", "--tls-port", str(cfg.port)),
+            *("--tls-cert-file", str(cfg.tls.cert), "--tls-key-file", str(cfg.tls.key)),
+            *("--tls-ca-cert-file", str(cfg.tls.ca)),
+            *("--tls-auth-clients", "yes" if cfg.tls.client_certificates else "no"),
+        ]
+    if cfg.default_password:
+        args += ["--requirepass", cfg.default_password]
+    for rule in cfg.users:
+        args += ["--user", *rule.split()]
     if cfg.persistent:
         # AOF fsynced every second: a crash loses at most one second of claims.
         return [*args, "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     return [*args, "--appendonly", "no", "--save", ""]
 
 
-def redis_version(url: str) -> str:
-    client = connect_redis(url)
+def redis_version(address: RedisConnection | str) -> str:
+    client = connect_redis(address)
     try:
         return str(client.info("server").get("redis_version", "unknown"))
     finally:
@@ -62,7 +104,7 @@ def start_redis(cfg: RedisConfig, timeout_s: float = 20.0) -> ManagedProcess:
         if not server.is_running():
             raise server.failure("exited while starting")
         try:
-            ping_redis(cfg.url)
+            ping_redis(cfg.admin())
             return server
         except TransientError:
             time.sleep(0.1)

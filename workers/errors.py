@@ -3,7 +3,8 @@
 PipelineError
 ├── TransientError     a server is unreachable or timed out: pause, rewind, retry later
 ├── PoisonMessage      this one input can never be handled: dead-letter it and go on
-└── Interrupted        the stage was told to stop mid-batch: hand the batch back untouched
+├── Interrupted        the stage was told to stop mid-batch: hand the batch back untouched
+└── AccessRefused      a server refused our login, certificate or a command: fix a setting
 ConfigFileError        an operator's file (feeds, tag rules) is wrong: every problem at once
 """
 
@@ -33,6 +34,11 @@ class Interrupted(PipelineError):
     """The stage was told to stop while it handled a batch (a slow page in transfer): the
     batch is handed back whole, neither sent nor committed, and handled after the restart,
     so that a stop takes seconds and changes no output."""
+
+
+class AccessRefused(PipelineError):
+    """A server refused a password, a certificate or (an ACL) a command. No retry mends it:
+    the process stops and says which setting an operator has to change."""
 
 
 class ConfigFileError(ValueError):

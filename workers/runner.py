@@ -36,7 +36,7 @@ from schemas.limits import payload_bytes, too_large_reason
 from schemas.records import InRecord, OutRecord, RefusedRecord
 from workers.backoff import Backoff
 from workers.codec import About, dead_letter, decode
-from workers.errors import Interrupted, PoisonMessage, TransientError
+from workers.errors import AccessRefused, Interrupted, PoisonMessage, TransientError
 from workers.telemetry import (
     DEAD_LETTERS,
     STAGE_CPU_SECONDS,
@@ -64,10 +64,11 @@ def attempt(work: Callable[..., T], *args: Any) -> T | Exception:
     """work(*args), or the exception it raised: one input's bug or poison is its own
     outcome, dead-lettered by the loop, not its batch's. A TransientError (the broker or
     Redis unreachable) or Interrupted (the stage stops) is raised: it stops the whole batch,
-    which is handled again."""
+    which is handled again. So is AccessRefused (an ACL that denies a command): it stops
+    the stage, the article is not to blame."""
     try:
         return work(*args)
-    except (TransientError, Interrupted):
+    except (TransientError, Interrupted, AccessRefused):
         raise
     except Exception as exc:
         return exc
@@ -81,7 +82,7 @@ def each_alone_if_the_batch_fails(
     batch. Only for work that gives the same answer when done twice."""
     try:
         return list(work(items))
-    except (TransientError, Interrupted):
+    except (TransientError, Interrupted, AccessRefused):
         raise
     except Exception:
         logger.warning("%s failed for the batch, one by one", what, exc_info=True)

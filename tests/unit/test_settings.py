@@ -100,3 +100,96 @@ def test_a_switch_that_is_neither_true_nor_false_is_refused(raw: str) -> None:
     """bool("false") is True: without its own reading, any text would switch it on."""
     with pytest.raises(SettingsError, match=r"NEWSFLOW_STORY_CROSS_LANGUAGE=.*true or false"):
         Settings.load({"NEWSFLOW_STORY_CROSS_LANGUAGE": raw}, "")
+
+
+SECURED = {
+    "NEWSFLOW_KAFKA_BOOTSTRAP": "broker-1.example:9096,broker-2.example:9096",
+    "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    "NEWSFLOW_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+    "NEWSFLOW_KAFKA_SASL_USERNAME": "newsflow",
+    "NEWSFLOW_KAFKA_SASL_PASSWORD": "kafka-pw",
+    "NEWSFLOW_REDIS_URL": "rediss://redis.example:6380/0",
+    "NEWSFLOW_REDIS_USERNAME": "newsflow",
+    "NEWSFLOW_REDIS_PASSWORD": "redis-pw",
+    "NEWSFLOW_REDIS_SSL_CAFILE": "/etc/ssl/redis-ca.pem",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "TLS"}, "kafka_security_protocol='TLS': use"),
+        ({"NEWSFLOW_KAFKA_SASL_MECHANISM": "GSSAPI"}, "kafka_sasl_mechanism='GSSAPI'"),
+        ({"NEWSFLOW_KAFKA_SASL_USERNAME": ""}, "set kafka_sasl_username"),
+        ({"NEWSFLOW_KAFKA_SASL_PASSWORD": ""}, "set kafka_sasl_password or kafka_sasl_pass"),
+        ({"NEWSFLOW_KAFKA_BOOTSTRAP": ""}, "set kafka_bootstrap too"),
+        (
+            {
+                "NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "NEWSFLOW_KAFKA_SSL_CAFILE": "x",
+            },
+            "kafka_ssl_cafile is set but kafka_security_protocol=SASL_PLAINTEXT uses no TLS",
+        ),
+        (
+            {"NEWSFLOW_REDIS_URL": "redis://redis.example:6379/0"},
+            "redis_ssl_cafile is set but redis_url is not a rediss://",
+        ),
+        ({"NEWSFLOW_REDIS_URL": ""}, "redis_username is set: set redis_url too"),
+        ({"NEWSFLOW_REDIS_PASSWORD_FILE": "/run/pw"}, "redis_password and redis_password_file"),
+    ],
+)
+def test_a_security_setting_that_cannot_work_is_refused(
+    changes: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.load({**SECURED, **changes})
+    assert any(problem in line for line in raised.value.problems), raised.value.problems
+
+
+def test_the_security_settings_become_one_connection_per_server() -> None:
+    settings = Settings.load(SECURED)
+    kafka, redis = settings.kafka(), settings.redis()
+    assert kafka.client_options()["sasl_plain_password"] == "kafka-pw"
+    assert kafka.bootstrap == SECURED["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    assert redis.client_options()["ssl_ca_certs"] == "/etc/ssl/redis-ca.pem"
+    assert redis.client_options()["username"] == "newsflow"
+    # The settings' text, as logs and errors would show it, holds no password.
+    shown = str(settings.masked()) + repr(kafka) + repr(redis) + str(kafka) + str(redis)
+    assert "kafka-pw" not in shown and "redis-pw" not in shown
+
+
+def test_passwords_come_from_files_and_every_unreadable_file_is_named() -> None:
+    files = {"/run/credentials/kafka": "from-file\n"}
+
+    def read(path: Path) -> str:
+        if str(path) not in files:
+            raise FileNotFoundError(2, "No such file or directory")
+        return files[str(path)].removesuffix("\n")
+
+    env = {**SECURED, "NEWSFLOW_KAFKA_SASL_PASSWORD": ""}
+    loaded = Settings.load({**env, "NEWSFLOW_KAFKA_SASL_PASSWORD_FILE": "/run/credentials/kafka"})
+    assert loaded.with_secret_files(read).kafka().sasl_password == "from-file"
+    both_missing = Settings.load(
+        {
+            **env,
+            "NEWSFLOW_KAFKA_SASL_PASSWORD_FILE": "/run/missing-1",
+            "NEWSFLOW_REDIS_PASSWORD": "",
+            "NEWSFLOW_REDIS_PASSWORD_FILE": "/run/missing-2",
+        }
+    )
+    with pytest.raises(SettingsError) as raised:
+        both_missing.with_secret_files(read)
+    assert [p.split("=")[0] for p in raised.value.problems] == [
+        "kafka_sasl_password_file",
+        "redis_password_file",
+    ]
+
+
+def test_a_password_file_loses_its_one_trailing_newline_only(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text(" spaced pw \n", encoding="utf-8")
+    env = {
+        **SECURED,
+        "NEWSFLOW_REDIS_PASSWORD": "",
+        "NEWSFLOW_REDIS_PASSWORD_FILE": str(tmp_path / "pw"),
+    }
+    assert Settings.load(env).with_secret_files().redis().password == " spaced pw "

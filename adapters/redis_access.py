@@ -1,0 +1,146 @@
+"""The Redis ACL newsflow needs, and a check at start that the server grants it.
+
+A Redis shared with other programs gives newsflow an ACL user limited to its own keys and
+commands. Commands a Lua script runs are checked against the same user (Redis 7), so the
+list holds the scripts' commands too. The check runs each command once on a probe key of
+each key family, in the script (EVAL) and from the client, and names every refusal at once.
+docs/operations.md shows the ACL rule built from this list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+from redis.exceptions import NoPermissionError, RedisError, ResponseError
+
+from adapters.redis_client import ACL_DOC, is_acl_refusal
+from workers.errors import AccessRefused, TransientError
+
+# Commands the dedupe and story scripts run (adapters/dedupe_index.py, story_index.py).
+SCRIPT_COMMANDS = ("GET", "SET", "EXISTS", "EXPIRE", "INCR", "HGET", "HMGET", "HSET", "HSETNX")
+# Commands sent from the client: scripts, dedupe's cluster writes, the poller's feed state,
+# `newsflow stories` and `newsflow status`.
+CLIENT_COMMANDS = (
+    "PING",
+    "EVAL",
+    "EVALSHA",
+    "SETRANGE",
+    "HGETALL",
+    "HSET",
+    "HMGET",
+    "MGET",
+    "SET",
+    "SCAN",
+)
+
+
+def key_families(prefix: str) -> dict[str, str]:
+    """Every key newsflow writes starts with one of these (the braces are Redis Cluster hash
+    tags: a script's keys share one slot)."""
+    return {
+        "dedupe": f"{{{prefix}dedupe}}:",
+        "story": f"{{{prefix}story}}:",
+        "feed state": f"{prefix}feed:",
+    }
+
+
+def acl_rule(prefix: str, user: str = "newsflow") -> str:
+    """The ACL SETUSER arguments that grant exactly what newsflow needs (no password)."""
+    keys = " ".join(f"~{_pattern(base)}*" for base in key_families(prefix).values())
+    commands = " ".join(f"+{name.lower()}" for name in sorted({*SCRIPT_COMMANDS, *CLIENT_COMMANDS}))
+    return f"{user} on resetkeys {keys} resetchannels -@all {commands}"
+
+
+def _pattern(base: str) -> str:
+    """A key base as an ACL glob: braces, brackets and stars are glob syntax there."""
+    return "".join(f"\\{c}" if c in "[]*?\\" else c for c in base)
+
+
+# Each command once on probe keys (set with a short TTL, so nothing stays behind); a refusal
+# comes back as the command's name. redis.pcall returns the ACL error instead of raising it;
+# inside a script, Redis 7.0 words it "The user executing the script can't run this command
+# or subcommand" (or "can't access at least one of the keys"), without the NOPERM code.
+_PROBE = """
+local refused = {}
+local function try(...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err and (string.find(reply.err, 'NOPERM', 1, true)
+      or string.find(reply.err, 'The user executing the script', 1, true)) then
+    table.insert(refused, (select(1, ...)))
+  end
+end
+local k, counter, h = KEYS[1] .. 'acl-probe', KEYS[1] .. 'acl-probe-n', KEYS[1] .. 'acl-probe-h'
+try('SET', k, '1', 'EX', 5)
+try('GET', k)
+try('EXISTS', k)
+try('EXPIRE', k, 5)
+try('INCR', counter)
+try('EXPIRE', counter, 5)
+try('HSET', h, 'f', '1')
+try('HSETNX', h, 'g', '1')
+try('HGET', h, 'f')
+try('HMGET', h, 'f', 'g')
+try('EXPIRE', h, 5)
+return refused
+"""
+
+
+def check_redis_access(client: redis.Redis, prefix: str) -> None:
+    """AccessRefused listing every command and key family the ACL user may not use."""
+    refused: list[str] = []
+    families = key_families(prefix)
+    for family in ("dedupe", "story"):
+        refused += _script_refusals(client, families[family], family)
+    refused += _client_refusals(client, families)
+    if refused:
+        raise AccessRefused(
+            "redis ACL refuses what newsflow needs: "
+            + "; ".join(refused)
+            + f"; grant the rule in {ACL_DOC}"
+        )
+
+
+def _script_refusals(client: redis.Redis, base: str, family: str) -> list[str]:
+    try:
+        denied = client.eval(_PROBE, 1, base)
+    except NoPermissionError as exc:
+        return [f"EVAL on {family} keys ({exc})"]
+    except ResponseError as exc:
+        return [f"EVAL on {family} keys ({exc})"] if is_acl_refusal(exc) else []
+    except RedisError as exc:
+        raise TransientError(f"redis ACL check failed: {exc}") from exc
+    return [f"{_text(name)} in a script on {family} keys" for name in denied]
+
+
+def _client_refusals(client: redis.Redis, families: dict[str, str]) -> list[str]:
+    dedupe, story, feed = families["dedupe"], families["story"], families["feed state"]
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("SETRANGE on dedupe keys", lambda: client.setrange(dedupe + "acl-probe-r", 0, "1")),
+        ("EXPIRE on dedupe keys", lambda: client.expire(dedupe + "acl-probe-r", 5)),
+        ("HSET on feed state keys", lambda: client.hset(feed + "acl-probe-h", "f", "1")),
+        ("EXPIRE on feed state keys", lambda: client.expire(feed + "acl-probe-h", 5)),
+        ("HGETALL on feed state keys", lambda: client.hgetall(feed + "acl-probe-h")),
+        ("SET on feed state keys", lambda: client.set(feed + "acl-probe", "1", ex=5)),
+        ("MGET on feed state keys", lambda: client.mget([feed + "acl-probe"])),
+        ("HMGET on story keys", lambda: client.hmget(story + "acl-probe-h", ["f"])),
+        ("SCAN", lambda: client.scan(0, match=story + "acl-probe*", count=10)),
+        ("EVALSHA", lambda: client.evalsha("0" * 40, 0)),
+    ]
+    refused = []
+    for what, run in checks:
+        try:
+            run()
+        except NoPermissionError as exc:
+            refused.append(f"{what} ({exc})")
+        except ResponseError as exc:
+            if is_acl_refusal(exc):
+                refused.append(f"{what} ({exc})")
+            # NOSCRIPT for the probe's unknown script: EVALSHA itself was allowed
+        except RedisError as exc:
+            raise TransientError(f"redis ACL check failed: {exc}") from exc
+    return refused
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
