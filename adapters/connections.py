@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+DEFAULT_KAFKA_PORT = 9092
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ class KafkaConnection:
         return options
 
     def first_server(self) -> tuple[str, int]:
-        host, _, port = self.bootstrap.split(",")[0].strip().rpartition(":")
+        """The first bootstrap server's host and port (Kafka's 9092 when none is given)."""
+        server = self.bootstrap.split(",")[0].strip()
+        host, colon, port = server.rpartition(":")
+        if not colon or not port.isdigit() or (server.startswith("[") and not host.endswith("]")):
+            return server.strip("[]"), DEFAULT_KAFKA_PORT
         return host.strip("[]"), int(port)
 
 

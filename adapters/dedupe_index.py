@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import redis
 from redis.exceptions import RedisError, ResponseError
 
-from adapters.redis_client import DirectScript, refused_for_now
+from adapters.redis_client import DirectScript, redis_failure, refused_for_now
 from workers.dedupe.index import (
     SLOTS,
     Earlier,
@@ -270,7 +270,7 @@ class RedisDedupeIndex:
             # articles up one by one and dead-letters the one that fails.
             raise LookupFailed(f"redis dedupe lookup failed: {exc}") from exc
         except RedisError as exc:
-            raise TransientError(f"redis dedupe lookup failed: {exc}") from exc
+            raise redis_failure(exc, "dedupe lookup") from exc
         return [_observation(reply) for reply in replies]
 
     def _args(self, probe: Probe, slot: int, window_s: int, slot_s: int) -> list[bytes | str | int]:
@@ -311,7 +311,7 @@ class RedisDedupeIndex:
                     pipe.setrange(key, Record.CLUSTER_OFFSET, _id_bytes(cluster))
                 replies = pipe.execute(raise_on_error=False)
         except RedisError as exc:
-            raise TransientError(f"redis write of clusters failed: {exc}") from exc
+            raise redis_failure(exc, "write of clusters") from exc
         refused = [
             (key, r) for key, r in zip(keys, replies, strict=True) if isinstance(r, ResponseError)
         ]

@@ -14,6 +14,8 @@ from typing import Literal
 from kafka import errors as kafka_errors
 from redis import exceptions as redis_errors
 
+from workers.errors import AccessRefused
+
 ErrorClass = Literal["transient", "too_large", "rejected"]
 
 # Kafka marks the errors a retry may mend (`retriable`, as the Java client's RetriableException);
@@ -33,6 +35,18 @@ _KAFKA_TOO_LARGE: tuple[type[Exception], ...] = (
     kafka_errors.MessageSizeTooLargeError,
     kafka_errors.RecordListTooLargeError,
 )
+
+
+def kafka_access_refused(error: BaseException) -> AccessRefused | None:
+    """A broker's ACL refusal (a topic, a group, a transactional id, the cluster) as
+    AccessRefused: the principal lacks a grant, which no retry gives and which is no fault
+    of the record (dead-lettering it would blame the article)."""
+    if not isinstance(error, kafka_errors.AuthorizationError):
+        return None
+    return AccessRefused(
+        f"kafka refused an operation to our user: {error!r}; grant the user the Kafka ACLs "
+        "of docs/operations.md (section A secured cluster), or check kafka_sasl_username"
+    )
 
 
 def kafka_error_class(error: BaseException) -> ErrorClass:

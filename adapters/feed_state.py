@@ -10,9 +10,9 @@ import redis
 from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
+from adapters.redis_client import redis_failure
 from ingest.feed_health import FeedHealth, Unseen, Validators
 from ingest.pace import FeedPace, pace_fields, pace_from_fields
-from workers.errors import TransientError
 
 SEEN_TTL_S = 30 * 24 * 3600  # longer than any feed keeps an entry
 
@@ -44,7 +44,7 @@ class RedisFeedState:
                 pipe.hgetall(self._pace_key(feed_url))
                 raw, pace = pipe.execute()
         except RedisError as exc:
-            raise TransientError(f"redis read of feed state failed: {exc}") from exc
+            raise redis_failure(exc, "read of feed state") from exc
         validators = Validators(
             etag=_text(raw.get(b"etag")),
             last_modified=_text(raw.get(b"last_modified")),
@@ -64,20 +64,20 @@ class RedisFeedState:
         try:
             self.client.hset(key, mapping=fields)
         except RedisError as exc:
-            raise TransientError(f"redis write of feed state failed: {exc}") from exc
+            raise redis_failure(exc, "write of feed state") from exc
 
     def record_health(self, feed_url: str, health: FeedHealth) -> None:
         try:
             fields: dict[FieldT, EncodableT] = dict(health.fields().items())
             self.client.hset(self._health_key(feed_url), mapping=fields)
         except RedisError as exc:
-            raise TransientError(f"redis write of feed health failed: {exc}") from exc
+            raise redis_failure(exc, "write of feed health") from exc
 
     def health(self, feed_url: str) -> FeedHealth:
         try:
             raw = self.client.hgetall(self._health_key(feed_url))
         except RedisError as exc:
-            raise TransientError(f"redis read of feed health failed: {exc}") from exc
+            raise redis_failure(exc, "read of feed health") from exc
         text = {_text(k) or "": _text(v) or "" for k, v in raw.items()}
         return FeedHealth(
             last_poll_at=text.get("last_poll_at", ""),
@@ -96,7 +96,7 @@ class RedisFeedState:
         try:
             raw = self.client.hgetall(self._pace_key(feed_url))
         except RedisError as exc:
-            raise TransientError(f"redis read of feed pace failed: {exc}") from exc
+            raise redis_failure(exc, "read of feed pace") from exc
         return _pace(raw)
 
     def save_pace(self, feed_url: str, pace: FeedPace) -> None:
@@ -104,7 +104,7 @@ class RedisFeedState:
         try:
             self.client.hset(self._pace_key(feed_url), mapping=fields)
         except RedisError as exc:
-            raise TransientError(f"redis write of feed pace failed: {exc}") from exc
+            raise redis_failure(exc, "write of feed pace") from exc
 
     def _pace_key(self, feed_url: str) -> str:
         return f"{self.prefix}feed:v1:pace:{_feed_key(feed_url)}"
@@ -120,7 +120,7 @@ class RedisFeedState:
         try:
             stored = self.client.mget([f"{self.prefix}feed:v1:seen:{i}" for i in ids])
         except RedisError as exc:
-            raise TransientError(f"redis read of seen entries failed: {exc}") from exc
+            raise redis_failure(exc, "read of seen entries") from exc
         pairs = list(zip(ids, stored, strict=True))
         return Unseen(
             new=frozenset(i for i, old in pairs if old is None),
@@ -137,4 +137,4 @@ class RedisFeedState:
                     pipe.set(f"{self.prefix}feed:v1:seen:{i}", fp, ex=SEEN_TTL_S)
                 pipe.execute()
         except RedisError as exc:
-            raise TransientError(f"redis write of seen entries failed: {exc}") from exc
+            raise redis_failure(exc, "write of seen entries") from exc

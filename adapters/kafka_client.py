@@ -45,7 +45,7 @@ from adapters.connections import (
     tls_context,
     tls_refusal,
 )
-from adapters.error_classes import kafka_error_class
+from adapters.error_classes import kafka_access_refused, kafka_error_class
 from schemas.limits import MAX_RECORD_BYTES, payload_bytes
 from schemas.records import InRecord, OutRecord, RefusedRecord
 from workers.errors import AccessRefused, PipelineError, TransientError
@@ -222,8 +222,13 @@ def ensure_topics(bootstrap: KafkaAddress, names: Iterable[str], partitions: int
         if not missing:
             return
         # Another process may create one between our list and our create.
-        with contextlib.suppress(TopicAlreadyExistsError):
-            admin.create_topics(missing, wait_for_metadata=True)
+        try:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(missing, wait_for_metadata=True)
+        except KafkaError as exc:
+            if refusal := kafka_access_refused(exc):
+                raise refusal from exc
+            raise
         logger.info("topics created names=%s", ",".join(t.name for t in missing))
 
 
@@ -365,6 +370,8 @@ class KafkaSource:
         try:
             batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
         except KafkaError as exc:
+            if refusal := kafka_access_refused(exc):
+                raise refusal from exc
             raise TransientError(f"kafka poll failed: {exc!r}") from exc
         records = [_in_record(msg) for msgs in batches.values() for msg in msgs]
         for rec in records:
@@ -552,6 +559,8 @@ class KafkaSink:
         try:
             producer = make()
         except KafkaError as exc:
+            if refusal := kafka_access_refused(exc):
+                raise refusal from exc
             raise TransientError(f"kafka transactions not ready: {exc!r}") from exc
         return cls(producer, make, transactional=transactional_id is not None)
 
@@ -775,7 +784,10 @@ def _fenced(exc: BaseException) -> PipelineError:
 
 
 def _refused(record: OutRecord, error: BaseException) -> RefusedRecord | None:
-    """The refusal, when the error is one no retry mends; None for a transient one."""
+    """The refusal, when the error is one no retry mends; None for a transient one. A
+    refusal of our user (an ACL) raises AccessRefused: the stage stops, the record waits."""
+    if refusal := kafka_access_refused(error):
+        raise refusal from error
     error_class = kafka_error_class(error)
     if error_class == "transient":
         return None
@@ -853,6 +865,8 @@ class TopicTail:
                 return []
             batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
         except KafkaError as exc:
+            if refusal := kafka_access_refused(exc):
+                raise refusal from exc
             raise TransientError(f"kafka poll failed: {exc!r}") from exc
         return [_in_record(msg) for msgs in batches.values() for msg in msgs]
 

@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import redis
-from redis.exceptions import NoPermissionError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from adapters.redis_client import ACL_DOC, is_acl_refusal
+from adapters.redis_client import ACL_DOC
 from workers.errors import AccessRefused, TransientError
 
-# Commands the dedupe and story scripts run (adapters/dedupe_index.py, story_index.py).
-SCRIPT_COMMANDS = ("GET", "SET", "EXISTS", "EXPIRE", "INCR", "HGET", "HMGET", "HSET", "HSETNX")
+# Commands the scripts run, by key family (adapters/dedupe_index.py, story_index.py; a
+# unit test reads them from the scripts' sources).
+SCRIPT_COMMANDS: dict[str, tuple[str, ...]] = {
+    "dedupe": ("GET", "SET", "EXISTS", "EXPIRE", "INCR", "HGET", "HSETNX"),
+    "story": ("GET", "SET", "EXPIRE", "INCR", "HGET", "HMGET", "HSET"),
+}
 # Commands sent from the client: scripts, dedupe's cluster writes, the poller's feed state,
-# `newsflow stories` and `newsflow status`.
+# `newsflow status`; SCAN for `newsflow stories` only (it lists keys whatever the user's key
+# patterns: stages can do without it).
 CLIENT_COMMANDS = (
     "PING",
     "EVAL",
@@ -48,7 +53,8 @@ def key_families(prefix: str) -> dict[str, str]:
 def acl_rule(prefix: str, user: str = "newsflow") -> str:
     """The ACL SETUSER arguments that grant exactly what newsflow needs (no password)."""
     keys = " ".join(f"~{_pattern(base)}*" for base in key_families(prefix).values())
-    commands = " ".join(f"+{name.lower()}" for name in sorted({*SCRIPT_COMMANDS, *CLIENT_COMMANDS}))
+    needed = {*CLIENT_COMMANDS, *(c for names in SCRIPT_COMMANDS.values() for c in names)}
+    commands = " ".join(f"+{name.lower()}" for name in sorted(needed))
     return f"{user} on resetkeys {keys} resetchannels -@all {commands}"
 
 
@@ -57,32 +63,33 @@ def _pattern(base: str) -> str:
     return "".join(f"\\{c}" if c in "[]*?\\" else c for c in base)
 
 
-# Each command once on probe keys (set with a short TTL, so nothing stays behind); a refusal
-# comes back as the command's name. redis.pcall returns the ACL error instead of raising it;
-# inside a script, Redis 7.0 words it "The user executing the script can't run this command
-# or subcommand" (or "can't access at least one of the keys"), without the NOPERM code.
+# Each command a family's script runs, once on probe keys (set to expire in 5 s, so nothing
+# stays behind); the reply names every command refused, or failed for another reason.
+# redis.pcall returns the ACL error instead of raising it; inside a script, Redis 7.0 words
+# it "The user executing the script can't run this command or subcommand" (or "can't
+# access at least one of the keys"), without the NOPERM code.
 _PROBE = """
-local refused = {}
-local function try(...)
-  local reply = redis.pcall(...)
-  if type(reply) == 'table' and reply.err and (string.find(reply.err, 'NOPERM', 1, true)
-      or string.find(reply.err, 'The user executing the script', 1, true)) then
-    table.insert(refused, (select(1, ...)))
+local k, n, h = KEYS[1] .. 'acl-probe', KEYS[1] .. 'acl-probe-n', KEYS[1] .. 'acl-probe-h'
+local calls = {
+  SET = {'SET', k, '1', 'EX', 5}, GET = {'GET', k}, EXISTS = {'EXISTS', k},
+  EXPIRE = {'EXPIRE', k, 5}, INCR = {'INCR', n}, HSET = {'HSET', h, 'f', '1'},
+  HSETNX = {'HSETNX', h, 'g', '1'}, HGET = {'HGET', h, 'f'}, HMGET = {'HMGET', h, 'f', 'g'},
+}
+local failed = {}
+for _, name in ipairs(ARGV) do
+  local reply = redis.pcall(unpack(calls[name]))
+  if type(reply) == 'table' and reply.err then
+    if string.find(reply.err, 'NOPERM', 1, true)
+        or string.find(reply.err, 'The user executing the script', 1, true) then
+      table.insert(failed, name)
+    else
+      table.insert(failed, name .. ' failed: ' .. reply.err)
+    end
   end
 end
-local k, counter, h = KEYS[1] .. 'acl-probe', KEYS[1] .. 'acl-probe-n', KEYS[1] .. 'acl-probe-h'
-try('SET', k, '1', 'EX', 5)
-try('GET', k)
-try('EXISTS', k)
-try('EXPIRE', k, 5)
-try('INCR', counter)
-try('EXPIRE', counter, 5)
-try('HSET', h, 'f', '1')
-try('HSETNX', h, 'g', '1')
-try('HGET', h, 'f')
-try('HMGET', h, 'f', 'g')
-try('EXPIRE', h, 5)
-return refused
+redis.pcall('EXPIRE', n, 5)
+redis.pcall('EXPIRE', h, 5)
+return failed
 """
 
 
@@ -90,8 +97,8 @@ def check_redis_access(client: redis.Redis, prefix: str) -> None:
     """AccessRefused listing every command and key family the ACL user may not use."""
     refused: list[str] = []
     families = key_families(prefix)
-    for family in ("dedupe", "story"):
-        refused += _script_refusals(client, families[family], family)
+    for family, commands in SCRIPT_COMMANDS.items():
+        refused += _script_refusals(client, families[family], family, commands)
     refused += _client_refusals(client, families)
     if refused:
         raise AccessRefused(
@@ -101,23 +108,23 @@ def check_redis_access(client: redis.Redis, prefix: str) -> None:
         )
 
 
-def _script_refusals(client: redis.Redis, base: str, family: str) -> list[str]:
+def _script_refusals(
+    client: redis.Redis, base: str, family: str, commands: tuple[str, ...]
+) -> list[str]:
     try:
-        denied = client.eval(_PROBE, 1, base)
-    except NoPermissionError as exc:
+        failed = client.eval(_PROBE, 1, base, *commands)
+    except ResponseError as exc:  # EVAL itself refused, renamed or disabled
         return [f"EVAL on {family} keys ({exc})"]
-    except ResponseError as exc:
-        return [f"EVAL on {family} keys ({exc})"] if is_acl_refusal(exc) else []
     except RedisError as exc:
         raise TransientError(f"redis ACL check failed: {exc}") from exc
-    return [f"{_text(name)} in a script on {family} keys" for name in denied]
+    return [f"{_text(name)} in a script on {family} keys" for name in failed]
 
 
 def _client_refusals(client: redis.Redis, families: dict[str, str]) -> list[str]:
     dedupe, story, feed = families["dedupe"], families["story"], families["feed state"]
     checks: list[tuple[str, Callable[[], object]]] = [
-        ("SETRANGE on dedupe keys", lambda: client.setrange(dedupe + "acl-probe-r", 0, "1")),
-        ("EXPIRE on dedupe keys", lambda: client.expire(dedupe + "acl-probe-r", 5)),
+        # on the key the dedupe probe set (with its 5 s expiry)
+        ("SETRANGE on dedupe keys", lambda: client.setrange(dedupe + "acl-probe", 0, "1")),
         ("HSET on feed state keys", lambda: client.hset(feed + "acl-probe-h", "f", "1")),
         ("EXPIRE on feed state keys", lambda: client.expire(feed + "acl-probe-h", 5)),
         ("HGETALL on feed state keys", lambda: client.hgetall(feed + "acl-probe-h")),
@@ -131,12 +138,10 @@ def _client_refusals(client: redis.Redis, families: dict[str, str]) -> list[str]
     for what, run in checks:
         try:
             run()
-        except NoPermissionError as exc:
-            refused.append(f"{what} ({exc})")
+        except NoScriptError:
+            pass  # the probe's made-up script: EVALSHA itself was allowed
         except ResponseError as exc:
-            if is_acl_refusal(exc):
-                refused.append(f"{what} ({exc})")
-            # NOSCRIPT for the probe's unknown script: EVALSHA itself was allowed
+            refused.append(f"{what} ({exc})")
         except RedisError as exc:
             raise TransientError(f"redis ACL check failed: {exc}") from exc
     return refused

@@ -96,6 +96,20 @@ def is_acl_refusal(error: ResponseError) -> bool:
     return any(marker in str(error) for marker in _ACL_REFUSALS)
 
 
+def redis_failure(error: RedisError, what: str) -> AccessRefused | TransientError:
+    """What a failed Redis call means for the caller: AccessRefused for a refused login (a
+    password rotated under a running stage) or an ACL refusal, which no retry mends;
+    TransientError for the rest (a server unreachable or busy)."""
+    if isinstance(error, AuthenticationError):
+        return AccessRefused(
+            f"redis refused our login during {what} ({error}): check redis_username and "
+            "redis_password (or redis_password_file)"
+        )
+    if isinstance(error, ResponseError) and (refusal := refused_access(error)):
+        return refusal
+    return TransientError(f"redis {what} failed: {error}")
+
+
 def refused_access(error: ResponseError) -> AccessRefused | None:
     """An ACL refusal, met by a command or inside a script, as AccessRefused: no retry
     mends it, and dead-lettering the input would blame the article."""

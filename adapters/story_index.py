@@ -33,7 +33,7 @@ import redis
 import xxhash
 from redis.exceptions import RedisError, ResponseError
 
-from adapters.redis_client import DirectScript, refused_for_now
+from adapters.redis_client import DirectScript, redis_failure, refused_for_now
 from workers.errors import TransientError
 from workers.story.index import Commit, Committed, Lookup, Seen, StoryObject
 from workers.story.meaning import pack_meaning, unpack_meaning
@@ -388,10 +388,16 @@ class RedisStoryIndex:
                 raise TransientError(f"redis refused the story {what} for now: {exc}") from exc
             raise
         except RedisError as exc:
-            raise TransientError(f"redis story {what} failed: {exc}") from exc
+            raise redis_failure(exc, f"story {what}") from exc
 
     def live_stories(self, limit: int = 1000) -> list[StoryState]:
         """Stories in the window, biggest first (a scan: for the operator's command)."""
+        try:
+            return self._live_stories(limit)
+        except RedisError as exc:
+            raise redis_failure(exc, "scan of live stories") from exc
+
+    def _live_stories(self, limit: int) -> list[StoryState]:
         states: list[StoryState] = []
         for key in self.client.scan_iter(match=f"{self.base}s:*", count=1000):
             version, header, body, lead, title, meaning, into = self.client.hmget(

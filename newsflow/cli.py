@@ -70,7 +70,7 @@ from newsflow.watch import WatchFilter, format_line, parse_tag, since_ms
 from newsflow.web_command import Newsroom, run_web, start_newsroom
 from services.process import ServiceStartError
 from services.replay_server import ReplayServer, load_story_set
-from workers.errors import PipelineError, TransientError
+from workers.errors import AccessRefused, PipelineError, TransientError
 
 logger = logging.getLogger("newsflow")
 
@@ -80,6 +80,9 @@ UNREACHABLE_HINT = (
     "NEWSFLOW_KAFKA_BOOTSTRAP and NEWSFLOW_REDIS_URL to servers that are up."
 )
 DEMO_STORIES = Path(__file__).resolve().parent.parent / "demo" / "stories.toml"
+# A server refused our login, certificate or a command: a restart cannot mend it (the unit
+# in deploy/ does not restart on it).
+ACCESS_REFUSED_EXIT = 3
 
 
 def load_settings(config: str | None, environ: Mapping[str, str]) -> Settings:
@@ -87,7 +90,7 @@ def load_settings(config: str | None, environ: Mapping[str, str]) -> Settings:
     if config is not None and not path.exists():
         raise SettingsError([f"config file {path} does not exist"])
     text = path.read_text(encoding="utf-8") if path.exists() else None
-    return Settings.load(environ, text).with_secret_files()
+    return Settings.load(environ, text).with_files_read()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -196,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TransientError as exc:
         print(f"newsflow: {exc}\n{UNREACHABLE_HINT}", file=sys.stderr)
         return 2
+    except AccessRefused as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return ACCESS_REFUSED_EXIT
     except (SettingsError, FeedsFileError, OpmlError, ServiceStartError, PipelineError) as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2

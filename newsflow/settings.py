@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -320,7 +320,7 @@ class Settings:
     kafka_security_protocol: str
     kafka_sasl_mechanism: str
     kafka_sasl_username: str
-    kafka_sasl_password: str
+    kafka_sasl_password: str = field(repr=False)
     kafka_sasl_password_file: str
     kafka_ssl_cafile: str
     kafka_ssl_certfile: str
@@ -328,7 +328,7 @@ class Settings:
     kafka_ssl_check_hostname: bool
     redis_url: str
     redis_username: str
-    redis_password: str
+    redis_password: str = field(repr=False)
     redis_password_file: str
     redis_ssl_cafile: str
     redis_ssl_certfile: str
@@ -347,7 +347,7 @@ class Settings:
     consumer_window: int
     consumer_stopped_after_s: float
     webhook_url: str
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
     poll_interval_s: float
     poll_min_interval_s: float
     poll_max_interval_s: float
@@ -381,7 +381,7 @@ class Settings:
     metrics_port: int
     web_host: str
     web_port: int
-    web_token: str
+    web_token: str = field(repr=False)
     web_history_h: float
     web_window_stories: int
     log_level: str
@@ -415,9 +415,10 @@ class Settings:
     def with_feeds_file(self, feeds_file: Path) -> Settings:
         return _replace(self, feeds_file=feeds_file)
 
-    def with_secret_files(self, read: Callable[[Path], str] = _read_secret) -> Settings:
-        """The passwords that come from files read into their settings (the impure half of
-        loading: a CLI's first step), every unreadable file reported at once."""
+    def with_files_read(self, read: Callable[[Path], str] = _read_secret) -> Settings:
+        """The passwords that come from files read into their settings, and the TLS files
+        read once (the impure half of loading: a CLI's first step), every unreadable file
+        reported at once."""
         problems, changes = [], {}
         for name in ("kafka_sasl_password", "redis_password"):
             path = getattr(self, f"{name}_file")
@@ -427,6 +428,12 @@ class Settings:
                 changes[name] = read(Path(path))
             except OSError as exc:
                 problems.append(f"{name}_file={path!r}: cannot read it ({exc.strerror or exc})")
+        for name in TLS_FILES:
+            if path := getattr(self, name):
+                try:
+                    read(Path(path))
+                except OSError as exc:
+                    problems.append(f"{name}={path!r}: cannot read it ({exc.strerror or exc})")
         if problems:
             raise SettingsError(problems)
         return _replace(self, **changes) if changes else self
@@ -466,6 +473,14 @@ class Settings:
 
 
 SECRETS = ("kafka_sasl_password", "redis_password", "webhook_secret", "web_token")
+TLS_FILES = (
+    "kafka_ssl_cafile",
+    "kafka_ssl_certfile",
+    "kafka_ssl_keyfile",
+    "redis_ssl_cafile",
+    "redis_ssl_certfile",
+    "redis_ssl_keyfile",
+)
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:
@@ -543,6 +558,18 @@ def _check_security(values: Mapping[str, Any]) -> list[str]:
             f"kafka_security_protocol={protocol}: set kafka_bootstrap too (the local broker "
             "`newsflow run` starts is PLAINTEXT)"
         )
+    if not protocol.startswith("SASL_"):
+        problems += [
+            f"{name} is set but kafka_security_protocol={protocol} has no SASL login "
+            "(SASL_SSL or SASL_PLAINTEXT)"
+            for name in (
+                "kafka_sasl_mechanism",
+                "kafka_sasl_username",
+                "kafka_sasl_password",
+                "kafka_sasl_password_file",
+            )
+            if values[name]
+        ]
     if protocol.startswith("SASL_"):
         if values["kafka_sasl_mechanism"] not in KAFKA_SASL_MECHANISMS:
             problems.append(
@@ -574,6 +601,12 @@ def _check_security(values: Mapping[str, Any]) -> list[str]:
             for name in ("redis_username", "redis_password", "redis_password_file")
             if values[name]
         ]
+    for service in ("kafka", "redis"):
+        if values[f"{service}_ssl_keyfile"] and not values[f"{service}_ssl_certfile"]:
+            problems.append(
+                f"{service}_ssl_keyfile is set: set {service}_ssl_certfile too (the client "
+                "certificate the key belongs to)"
+            )
     for name in ("kafka_sasl_password", "redis_password"):
         if values[name] and values[f"{name}_file"]:
             problems.append(f"{name} and {name}_file are both set: keep one")

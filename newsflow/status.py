@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from adapters.consumer_watcher import sample_groups
 from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import PartitionLag, consumer_lag, read_topic
-from adapters.redis_client import connect_redis
+from adapters.redis_client import connect_redis, ping_redis
 from ingest.feed_health import FeedHealth, with_gaps
 from ingest.feeds import FeedConfig, load_feeds
 from newsflow.consumers_command import at_one_look, format_consumers, watched_topics
@@ -125,6 +125,7 @@ def gather_recent(settings: Settings, window_s: int) -> Recent:
 
 def feeds_health(settings: Settings) -> list[tuple[FeedConfig, FeedHealth]]:
     """Each feed of the feeds file with its health and its gaps of the last 24 hours."""
+    ping_redis(settings.redis())  # a refused login or certificate: AccessRefused, named
     client = connect_redis(settings.redis())
     try:
         state = RedisFeedState(client, settings.redis_key_prefix)

@@ -262,7 +262,7 @@ def test_a_refusing_cluster_stops_the_run_at_once_naming_the_setting(
         secured, tmp_path, **{k: stranger if v == "STRANGER" else v for k, v in changes.items()}
     )
     done = _newsflow(env, tmp_path, "run", "--demo")
-    assert done.returncode != 0
+    assert done.returncode == 3
     # The refusal itself, not a timeout after retries ("not ready after 30s").
     assert named in done.stderr, done.stderr[-3000:]
     assert "not ready" not in done.stderr and "Traceback" not in done.stderr
@@ -281,7 +281,7 @@ def test_every_command_names_a_refused_kafka_login(
         secured, tmp_path, kafka_sasl_password_file="", kafka_sasl_password="not-the-password"
     )
     done = _newsflow(env, tmp_path, *command)
-    assert done.returncode != 0
+    assert done.returncode == 3
     assert "check kafka_sasl_username and kafka_sasl_password" in done.stderr, done.stderr[-2000:]
     assert "not-the-password" not in done.stderr
 
@@ -295,8 +295,8 @@ def test_a_stage_alone_names_a_missing_acl_permission(secured: Secured, tmp_path
         redis_password=NARROW_PASSWORD,
     )
     done = _newsflow(env, tmp_path, "run", "--stage", "tag")
-    assert done.returncode != 0
-    assert "HSETNX in a script on story keys" in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 3  # refused: deploy/newsflow.service does not restart on it
+    assert "HSETNX in a script on dedupe keys" in done.stderr, done.stderr[-2000:]
 
 
 def test_an_acl_refusal_met_while_running_stops_the_stage_not_the_article(
@@ -321,3 +321,22 @@ def test_an_acl_refusal_met_while_running_stops_the_stage_not_the_article(
             script.many(keys=[f"{{{PREFIX}dedupe}}:probe"], calls=[[]])
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("command", [("status",), ("stories",)])
+def test_the_redis_commands_name_a_refused_redis_login(
+    secured: Secured, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    feeds = tmp_path / "feeds.toml"  # `status` reads the feeds' health from Redis
+    feeds.write_text('[[feed]]\nurl = "https://news.example.org/rss.xml"\n', encoding="utf-8")
+    env = _env(
+        secured,
+        tmp_path,
+        redis_password_file="",
+        redis_password="not-the-password",
+        feeds_file=str(feeds),
+    )
+    done = _newsflow(env, tmp_path, *command)
+    assert done.returncode == 3
+    assert "check redis_username and redis_password" in done.stderr, done.stderr[-2000:]
+    assert "not-the-password" not in done.stderr

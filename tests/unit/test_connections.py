@@ -3,14 +3,19 @@ newsflow documents: pure, no server."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import redis
 
+from adapters import dedupe_index, story_index
+from adapters import feed_state as feed_state_module
 from adapters.connections import KafkaConnection, RedisConnection, kafka_options
 from adapters.dedupe_index import RedisDedupeIndex
 from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import judge_login
-from adapters.redis_access import CLIENT_COMMANDS, SCRIPT_COMMANDS, acl_rule, key_families
+from adapters.redis_access import SCRIPT_COMMANDS, acl_rule, key_families
 from adapters.story_index import RedisStoryIndex
 from workers.errors import AccessRefused
 
@@ -75,12 +80,24 @@ def test_a_redis_connection_shown_never_holds_a_password() -> None:
     assert "set" not in repr(RedisConnection("redis://h/0", password="set"))
 
 
-def test_the_acl_rule_grants_every_command_and_only_newsflows_keys() -> None:
+def test_the_script_commands_are_the_ones_the_scripts_run() -> None:
+    """Redis checks a script's commands against the user's ACL: the rule must grant each
+    command the Lua sources call, by key family."""
+
+    def called(source: str) -> set[str]:
+        return set(re.findall(r"redis\.call\('([A-Z]+)'", source))
+
+    assert called(dedupe_index._OBSERVE) == set(SCRIPT_COMMANDS["dedupe"])
+    assert called(story_index._READ + story_index._COMMIT) == set(SCRIPT_COMMANDS["story"])
+
+
+def test_the_acl_rule_grants_those_commands_on_newsflows_keys_only() -> None:
     rule = acl_rule("newsflow:", "nf").split()
     assert rule[:3] == ["nf", "on", "resetkeys"]
-    assert "-@all" in rule
+    assert "-@all" in rule and "+@all" not in rule
     granted = {word[1:].upper() for word in rule if word.startswith("+")}
-    assert granted == {*SCRIPT_COMMANDS, *CLIENT_COMMANDS}
+    assert {"HSETNX", "HMGET", "SETRANGE", "HGETALL", "EVALSHA"} <= granted
+    assert {c for family in SCRIPT_COMMANDS.values() for c in family} <= granted
     assert {word for word in rule if word.startswith("~")} == {
         "~{newsflow:dedupe}:*",
         "~{newsflow:story}:*",
@@ -97,9 +114,13 @@ def test_the_key_families_are_the_ones_the_indexes_write() -> None:
     families, client = key_families("p:"), redis.Redis()  # never connects: nothing is sent
     assert RedisDedupeIndex(client, "p:").base.startswith(families["dedupe"])
     assert RedisStoryIndex(client, "p:", window_s=3600).base.startswith(families["story"])
-    feed_state = RedisFeedState(client, "p:")
-    for key in (feed_state._pace_key("https://x/feed"), feed_state._health_key("https://x/feed")):
+    feed_state, url = RedisFeedState(client, "p:"), "https://x/feed"
+    for key in (feed_state._pace_key(url), feed_state._health_key(url)):
         assert key.startswith(families["feed state"])
+    # the validators' and seen entries' keys, written in place in adapters/feed_state.py
+    source = Path(feed_state_module.__file__).read_text(encoding="utf-8")
+    written = re.findall(r'f"\{self\.prefix\}([a-z0-9:]+)', source)
+    assert written and all(("p:" + k).startswith(families["feed state"]) for k in written)
 
 
 SCRAM = KafkaConnection("b:9093", "SASL_SSL", "SCRAM-SHA-512", "nf", "pw", "/ca.pem")
@@ -135,3 +156,18 @@ def test_what_kafka_python_logged_of_an_attempt_judges_the_login(
 
 def test_a_cluster_without_sasl_has_no_login_to_judge() -> None:
     assert judge_login(KafkaConnection("b:9092"), [REFUSED, CLOSED], 2) == 0
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "server"),
+    [
+        ("b1.example:9096,b2.example:9096", ("b1.example", 9096)),
+        ("b1.example", ("b1.example", 9092)),
+        ("[::1]:9093", ("::1", 9093)),
+        ("[::1]", ("::1", 9092)),
+    ],
+)
+def test_the_first_bootstrap_server_with_kafkas_port_when_none_is_given(
+    bootstrap: str, server: tuple[str, int]
+) -> None:
+    assert KafkaConnection(bootstrap).first_server() == server

@@ -136,6 +136,11 @@ SECURED = {
         ),
         ({"NEWSFLOW_REDIS_URL": ""}, "redis_username is set: set redis_url too"),
         ({"NEWSFLOW_REDIS_PASSWORD_FILE": "/run/pw"}, "redis_password and redis_password_file"),
+        (
+            {"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SSL"},
+            "kafka_sasl_username is set but kafka_security_protocol=SSL has no SASL login",
+        ),
+        ({"NEWSFLOW_REDIS_SSL_KEYFILE": "/k.pem"}, "set redis_ssl_certfile too"),
     ],
 )
 def test_a_security_setting_that_cannot_work_is_refused(
@@ -155,11 +160,12 @@ def test_the_security_settings_become_one_connection_per_server() -> None:
     assert redis.client_options()["username"] == "newsflow"
     # The settings' text, as logs and errors would show it, holds no password.
     shown = str(settings.masked()) + repr(kafka) + repr(redis) + str(kafka) + str(redis)
+    shown += repr(settings)
     assert "kafka-pw" not in shown and "redis-pw" not in shown
 
 
 def test_passwords_come_from_files_and_every_unreadable_file_is_named() -> None:
-    files = {"/run/credentials/kafka": "from-file\n"}
+    files = {"/run/credentials/kafka": "from-file\n", "/etc/ssl/redis-ca.pem": "PEM"}
 
     def read(path: Path) -> str:
         if str(path) not in files:
@@ -168,7 +174,7 @@ def test_passwords_come_from_files_and_every_unreadable_file_is_named() -> None:
 
     env = {**SECURED, "NEWSFLOW_KAFKA_SASL_PASSWORD": ""}
     loaded = Settings.load({**env, "NEWSFLOW_KAFKA_SASL_PASSWORD_FILE": "/run/credentials/kafka"})
-    assert loaded.with_secret_files(read).kafka().sasl_password == "from-file"
+    assert loaded.with_files_read(read).kafka().sasl_password == "from-file"
     both_missing = Settings.load(
         {
             **env,
@@ -178,7 +184,7 @@ def test_passwords_come_from_files_and_every_unreadable_file_is_named() -> None:
         }
     )
     with pytest.raises(SettingsError) as raised:
-        both_missing.with_secret_files(read)
+        both_missing.with_files_read(read)
     assert [p.split("=")[0] for p in raised.value.problems] == [
         "kafka_sasl_password_file",
         "redis_password_file",
@@ -192,4 +198,12 @@ def test_a_password_file_loses_its_one_trailing_newline_only(tmp_path: Path) -> 
         "NEWSFLOW_REDIS_PASSWORD": "",
         "NEWSFLOW_REDIS_PASSWORD_FILE": str(tmp_path / "pw"),
     }
-    assert Settings.load(env).with_secret_files().redis().password == " spaced pw "
+    pw = Settings.load({**env, "NEWSFLOW_REDIS_SSL_CAFILE": ""}).with_files_read().redis().password
+    assert pw == " spaced pw "
+
+
+def test_an_unreadable_tls_file_is_named_with_the_others(tmp_path: Path) -> None:
+    env = {**SECURED, "NEWSFLOW_REDIS_SSL_CAFILE": str(tmp_path / "missing-ca.pem")}
+    with pytest.raises(SettingsError) as raised:
+        Settings.load(env).with_files_read()
+    assert raised.value.problems[0].startswith("redis_ssl_cafile=")
