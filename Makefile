@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs eval-tags bench-tag test-faults screenshots bench-web
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-day story-pairs place-mentions eval-tags bench-tag test-faults screenshots bench-web
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ story-day: deps ## write a day of the ANT corpus to group by hand (ARGS="--day 2
 
 story-pairs: deps ## draw the ANT pairs to label by hand (ARGS="--texts FILE" writes their leads to read)
 	$(BIN)/python -m evaluation.story_pairs $(DATA) $(ARGS)
+
+place-mentions: deps ## draw the place mentions of real text to label by hand (ARGS="--worklist FILE")
+	$(BIN)/python -m evaluation.place_mentions $(DATA) $(ARGS)
 
 eval-tags: deps ## tag precision/recall on the hand-labelled set; language accuracy on the corpora (DATA=...)
 	$(BIN)/python -m evaluation.eval_tags $(DATA) $(ARGS)

@@ -27,6 +27,7 @@ from schemas.topics import Topics
 from workers.codec import decode, encode
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag import handler, tagger
+from workers.tag.gazetteer import gazetteer
 from workers.tag.handler import TagStage
 from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector, model_path
@@ -43,6 +44,7 @@ STEPS = (
     (tagger, "script_of"),
     (tagger, "normalize_paragraphs"),
     (PhraseMatcher, "find"),
+    (Tagger, "place_mentions"),
     (tagger, "place_tags"),
     (tagger, "entity_tags"),
     (RuleMatchers, "topic_tags"),
@@ -105,10 +107,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     the_tagger = Tagger(detector, RulesFile(RULES))
     stage = TagStage(the_tagger, Topics(""))
     the_tagger.tag(messages[0])  # build lazily cached tables outside the timing
+    plain_tagger = Tagger(detector, RulesFile(RULES), places=gazetteer(False), context_rules=False)
+    plain_stage = TagStage(plain_tagger, Topics(""))
+    plain_tagger.tag(messages[0])
 
     def whole_stage() -> None:
         for record in records:
             stage.handle(decode(record, "deduped.v1"), record)
+
+    def stage_without_context_rules() -> None:
+        for record in records:
+            plain_stage.handle(decode(record, "deduped.v1"), record)
 
     samples = [f"{m['title']}\n{m['body']}"[:LANGUAGE_SAMPLE_CHARS] for m in messages]
     fasttext_model = fasttext.load_model(str(model_path()))
@@ -139,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = {
         "tag stage (decode, tag, encode)": _per_core(whole_stage, n),
         "reference: fastText language detection only": _per_core(fasttext_only, n),
+        "reference: tag stage without context rules": _per_core(stage_without_context_rules, n),
         "part: language detection (native lid.176)": _per_core(language_only, n),
         "part: decode + encode (JSON, schema checks)": _per_core(codec_only, n),
         "part: normalization of the text": _per_core(normalization_only, n),
@@ -160,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         / runs["reference: fastText language detection only"]["articles_per_s_per_core"]
     )
     print(f"tag stage / fastText language detection only: {ratio:.2f}x")
+    with_rules = (
+        runs["tag stage (decode, tag, encode)"]["articles_per_s_per_core"]
+        / runs["reference: tag stage without context rules"]["articles_per_s_per_core"]
+    )
+    print(f"tag stage / the same without context rules: {with_rules:.2f}x")
     if profile:
         print(
             "where the stage's time goes (CPU µs per article, inclusive; decode + handle is all):"
@@ -175,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mean_words": round(words),
             "runs": runs,
             "ratio_to_fasttext_language_only": round(ratio, 3),
+            "ratio_to_no_context_rules": round(with_rules, 3),
             "profile_us_per_article": profile,
         },
     )

@@ -97,6 +97,8 @@ class DedupedMessage(ArticleMessage):
 
 TagField = Literal["title", "body"]
 MatchedAs = Literal["name", "demonym", "city", "alias", "phrase"]
+# Which context rule decided a place mention (workers/tag/place_context.py); the kept ones.
+PlaceRuleKept = Literal["name", "demonym", "city", "supported"]
 
 
 class Evidence(TypedDict):
@@ -104,6 +106,7 @@ class Evidence(TypedDict):
     field: TagField
     paragraph: int  # index into the body's paragraphs; 0 for the title
     matched_as: MatchedAs
+    rule: NotRequired[str]  # places only: the context rule that kept the mention
 
 
 class PlaceTag(TypedDict):
@@ -112,6 +115,8 @@ class PlaceTag(TypedDict):
     name: str  # English name
     country: str  # ISO 3166-1 alpha-2
     mentions: int
+    confidence: NotRequired[float]  # of its surest mention: 1.0 name or city, 0.9 demonym...
+    rule: NotRequired[str]  # the rule that kept that mention
     evidence: list[Evidence]
 
 

@@ -8,6 +8,7 @@ from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import gazetteer
 from workers.tag.name_forms import arabic_forms, arabic_nisba_stem, russian_forms
 from workers.tag.phrase_matcher import PhraseMatcher
+from workers.tag.place_context import judge, located
 from workers.tag.tagger import place_tags
 
 
@@ -21,7 +22,8 @@ def find_countries():  # type: ignore[no-untyped-def]
     def countries(text: str, language: str) -> set[str]:
         texts = normalize_paragraphs([text], casefold=False)
         hits = common.find(texts) + (local[language].find(texts) if language in local else [])
-        return {t["id"] for t in place_tags(hits, places) if t["kind"] == "country"}
+        mentions = judge(texts, list(located(texts, hits)), [], language, places.country_of)
+        return {t["id"] for t in place_tags(mentions, places) if t["kind"] == "country"}
 
     return countries
 
@@ -69,13 +71,19 @@ def test_countries_found(
 def test_evidence_says_where_and_how() -> None:
     places = gazetteer()
     texts = normalize_paragraphs(["Talks in Moscow", "The Russian side agreed."], casefold=False)
-    tags = {t["id"]: t for t in place_tags(PhraseMatcher(places.forms).find(texts), places)}
+    found = list(located(texts, PhraseMatcher(places.forms).find(texts)))
+    tags = {
+        t["id"]: t for t in place_tags(judge(texts, found, [], "en", places.country_of), places)
+    }
     assert [(e["field"], e["matched_as"]) for e in tags["RU"]["evidence"]] == [
         ("title", "city"),
         ("body", "demonym"),
     ]
     assert tags["RU"]["mentions"] == 2
     assert tags["geonames:524901"]["name"] == "Moscow"
+    # A place is as sure as its surest mention; each piece of evidence names its rule.
+    assert (tags["RU"]["confidence"], tags["RU"]["rule"]) == (1.0, "city")
+    assert [e.get("rule") for e in tags["RU"]["evidence"]] == ["city", "demonym"]
 
 
 NISBA = [

@@ -117,3 +117,21 @@ def test_a_broken_rules_file_at_start_is_an_error(tmp_path: Path) -> None:
 def test_the_bundled_rules_file_is_valid() -> None:
     rules = RulesFile(Path(__file__).parents[2] / "config" / "tag-rules.toml").rules
     assert {"Vladimir Putin", "Joe Biden", "NATO"} <= {w.name for w in rules.watch}
+
+
+def test_masks_are_read_and_a_wrong_one_is_named() -> None:
+    rules = parse_rules({"mask": [{"kind": "club", "phrases": ["Real Madrid"]}]})
+    assert [(m.kind, m.phrases) for m in rules.masks] == [("club", ("Real Madrid",))]
+    with pytest.raises(RulesFileError) as error:
+        parse_rules({"mask": [{"kind": "team", "phrases": []}, {"kind": "club", "x": 1}]})
+    assert error.value.problems == [
+        "mask #1.kind: one of club, organisation",
+        "mask #1.phrases: must be a non-empty list of non-empty strings",
+        "mask #2.phrases: must be a non-empty list of non-empty strings",
+        "mask #2: unknown keys ['x']",
+    ]
+
+
+def test_the_bundled_rules_file_parses_with_its_masks(repo_root: Path) -> None:
+    rules = RulesFile(repo_root / "config" / "tag-rules.toml").rules
+    assert {m.kind for m in rules.masks} == {"club", "organisation"}

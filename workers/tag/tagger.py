@@ -23,6 +23,7 @@ from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector, decide_language
 from workers.tag.name_forms import written_forms
 from workers.tag.phrase_matcher import Hit, PhraseMatcher
+from workers.tag.place_context import Judged, ambiguous, judge, located, spans
 from workers.tag.rules_file import RulesFile, TagRules, Topic
 from workers.tag.script import script_of
 
@@ -72,6 +73,12 @@ def _evidence(hit: Hit, matched_as: MatchedAs) -> Evidence:
     }
 
 
+def _place_evidence(judged: Judged, matched_as: MatchedAs) -> Evidence:
+    evidence = _evidence(judged.found.hit, matched_as)
+    evidence["rule"] = judged.rule
+    return evidence
+
+
 def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str, set[str]]:
     """(name, key) pairs -> every written form of each name -> its keys."""
     table: dict[str, set[str]] = defaultdict(set)
@@ -82,12 +89,21 @@ def _form_table(names: Iterable[tuple[str, str]], *, casefold: bool) -> dict[str
     return table
 
 
-def _mention(tag: PlaceTag | EntityTag, hit: Hit, matched_as: MatchedAs) -> None:
+def _mention(tag: EntityTag, hit: Hit, matched_as: MatchedAs) -> None:
     """One more mention of the tag; its evidence kept while there is room (built only then:
     a country a story names twenty times needs three)."""
     tag["mentions"] += 1
     if len(tag["evidence"]) < MAX_EVIDENCE:
         tag["evidence"].append(_evidence(hit, matched_as))
+
+
+def _place_mention(tag: PlaceTag, judged: Judged, matched_as: MatchedAs) -> None:
+    """One more mention of a place: the place is as sure as its surest mention."""
+    tag["mentions"] += 1
+    if judged.confidence > tag["confidence"]:
+        tag["confidence"], tag["rule"] = judged.confidence, judged.rule
+    if len(tag["evidence"]) < MAX_EVIDENCE:
+        tag["evidence"].append(_place_evidence(judged, matched_as))
 
 
 def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: str) -> PlaceTag:
@@ -97,14 +113,17 @@ def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: st
         "name": name,
         "country": country,
         "mentions": 0,
+        "confidence": 0.0,
+        "rule": "name",
         "evidence": [],
     }
 
 
-def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
+def place_tags(mentions: Sequence[Judged], places: Gazetteer) -> list[PlaceTag]:
+    """The places of the mentions kept, each with its mentions, confidence and evidence."""
     found: dict[str, PlaceTag] = {}
-    for hit in hits:
-        for key in hit.keys:
+    for judged in mentions:
+        for key in judged.keys:
             kind, _, ident = key.partition(":")
             matched_as: MatchedAs
             if kind == "city":
@@ -112,7 +131,7 @@ def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
                 city_id = f"geonames:{city.geonameid}"
                 if city_id not in found:
                     found[city_id] = _place(city_id, "city", city.name, city.country)
-                _mention(found[city_id], hit, "name")
+                _place_mention(found[city_id], judged, "name")
                 code, matched_as = city.country, "city"
             elif kind == "region":  # regions only keep their countries' names from matching
                 continue
@@ -120,7 +139,7 @@ def place_tags(hits: Sequence[Hit], places: Gazetteer) -> list[PlaceTag]:
                 code, matched_as = ident, "demonym" if kind == "demonym" else "name"
             if code not in found:
                 found[code] = _place(code, "country", places.country_names[code], code)
-            _mention(found[code], hit, matched_as)
+            _place_mention(found[code], judged, matched_as)
     return sorted(found.values(), key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
 
 
@@ -181,6 +200,7 @@ class RuleMatchers:
     rules: TagRules
     watch: PhraseMatcher = field(init=False)
     topics: PhraseMatcher = field(init=False)
+    masks: PhraseMatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.watch = PhraseMatcher(
@@ -189,6 +209,16 @@ class RuleMatchers:
                     (alias, f"watch:{i}")
                     for i, entry in enumerate(self.rules.watch)
                     for alias in entry.aliases
+                ),
+                casefold=False,
+            )
+        )
+        self.masks = PhraseMatcher(
+            _form_table(
+                (
+                    (phrase, f"mask:{mask.kind}")
+                    for mask in self.rules.masks
+                    for phrase in mask.phrases
                 ),
                 casefold=False,
             )
@@ -218,7 +248,13 @@ class Tagger:
     rules_file: RulesFile
     window: KeywordWindow = field(default_factory=KeywordWindow)
     places: Gazetteer = field(default_factory=gazetteer)
+    # The context rules (workers/tag/place_context.py); off: every form found is a place,
+    # as before them (`make eval-tags` compares the two).
+    context_rules: bool = True
     _place_matcher: PhraseMatcher = field(init=False)
+    _ambiguity: dict[tuple[str, tuple[str, ...], str | None], bool] = field(
+        init=False, default_factory=dict
+    )
     _adjective_matchers: dict[str, PhraseMatcher] = field(init=False)
     _rule_matchers: RuleMatchers = field(init=False)
     _rules_version: int = field(init=False)
@@ -247,6 +283,49 @@ class Tagger:
         then built before the first real article, and the real window is left as it was."""
         self._tag(example("deduped.v1"), KeywordWindow(size=1))
 
+    def place_mentions(
+        self, cased: Sequence[str], language: str | None, watched: Sequence[Hit] | None = None
+    ) -> list[Judged]:
+        """Every place form found in the folded texts, judged in its context (`watched`:
+        the watch list's hits, whose people's names hold no place; found here if not
+        given)."""
+        hits = self._place_matcher.find(cased)
+        if language in self._adjective_matchers:
+            hits += self._adjective_matchers[language].find(cased)
+        if not self.context_rules:
+            return [
+                Judged(found, found.hit.keys, "name")
+                for found in located(cased, hits)
+                if not all(k.startswith("region:") for k in found.hit.keys)
+            ]
+        matchers = self._matchers()
+        if watched is None:
+            watched = matchers.watch.find(cased)
+        people = [h for h in watched if self._is_person(h, matchers.rules)]
+        blocked = [
+            *spans(cased, matchers.masks.find(cased), lambda h: h.keys[0].partition(":")[2]),
+            *spans(cased, people, lambda h: "person"),
+        ]
+        return judge(
+            cased,
+            list(located(cased, hits)),
+            blocked,
+            language,
+            self.places.country_of,
+            functools.partial(self._ambiguous, language=language),
+        )
+
+    def _ambiguous(self, hit: Hit, language: str | None) -> bool:
+        """`ambiguous`, remembered by form (a few thousand forms recur in a stream)."""
+        key = (hit.text, hit.keys, language)
+        if (known := self._ambiguity.get(key)) is None:
+            known = self._ambiguity[key] = ambiguous(hit, self.places.country_of, language)
+        return known
+
+    @staticmethod
+    def _is_person(hit: Hit, rules: TagRules) -> bool:
+        return any(rules.watch[int(k.partition(":")[2])].kind == "person" for k in hit.keys)
+
     def _tag(self, article: Mapping[str, Any], window: KeywordWindow) -> TagSet:
         title, paragraphs = article["title"], article["paragraphs"]
         sample = f"{title}\n{article['body']}"[:LANGUAGE_SAMPLE_CHARS]
@@ -256,12 +335,10 @@ class Tagger:
         language = tags["language"]
         tags["script"], tags["direction"] = script_of(sample)
         cased = normalize_paragraphs([title, *paragraphs], casefold=False)
-        hits = self._place_matcher.find(cased)
-        if language in self._adjective_matchers:
-            hits += self._adjective_matchers[language].find(cased)
-        tags["places"] = place_tags(hits, self.places)
         matchers = self._matchers()
-        tags["entities"] = entity_tags(matchers.watch.find(cased), matchers.rules)
+        watched = matchers.watch.find(cased)
+        tags["places"] = place_tags(self.place_mentions(cased, language, watched), self.places)
+        tags["entities"] = entity_tags(watched, matchers.rules)
         lowered = casefolded(cased)
         countries = {p["country"] for p in tags["places"]}
         tags["topics"] = matchers.topic_tags(lowered, language, countries)

@@ -1,0 +1,379 @@
+"""The place mentions of real text that `make eval-tags` scores the tagger on.
+
+A candidate is one phrase the tagger's place matcher finds (a country's name or demonym,
+a city's name; regions are never tagged), before any context rule: each was read by a
+person and labelled under evaluation/tag_cases/place-mentions-guidelines.md as a place
+(with the country it designates) or as a non-place use (a person's name, a club, an
+organisation, an ordinary word). Labels are kept as corpus ids and positions, never texts:
+
+    {"id": "ant:<docno>:<paragraph>:<offset>", "label": "place", "country": "SA"}
+    {"id": "en:<set>/<page>:<paragraph>:<offset>", "label": "other", "kind": "club"}
+
+paragraph 0 is the title (ANT) or the gold text's first line (extraction sets); offset is
+the character offset of the phrase in that paragraph as the tagger folds it
+(workers/dedupe/normalize.py). Candidates are drawn reproducibly (ordered by a hash of
+their document's id):
+
+- ar-stream: every candidate of ANT articles taken in hash order (what a stream holds);
+- ar-risk: ANT candidates of the six forms the first real-stream run found ambiguous
+  (a first name, a club's city, a country that is also a capital's name, a word);
+- en: every candidate of the English pages of the extraction sets' gold texts, in hash
+  order.
+
+`make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
+each candidate with its folded paragraph (the phrase marked) and the title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evaluation.ant_corpus import read_corpus
+from evaluation.extraction_sets import read_sets
+from workers.dedupe.normalize import normalize_paragraphs
+from workers.tag.gazetteer import Gazetteer, gazetteer
+from workers.tag.language import LanguageDetector
+from workers.tag.phrase_matcher import Hit, PhraseMatcher
+from workers.tag.place_context import located
+from workers.tag.tagger import Tagger
+
+AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
+AR_STREAM_SIZE = 700
+AR_RISK_SIZE = 360
+RISK_PER_FORM = 130
+EN_SIZE = 500
+# The forms the first run on a real Saudi stream found tagged wrongly (folded): a first name
+# read as a demonym, two clubs' cities, Oman or Amman, "eastern", Jeddah or "grandmother".
+RISK_FORMS = frozenset({"تركي", "مدريد", "برشلونة", "عمان", "الشرقية", "جدة"})
+MIN_EN_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # "ant:<docno>" or "en:<set>/<page>"
+    language: str
+    paragraphs: tuple[str, ...]  # folded, case kept; [0] the title or first line
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    stratum: str
+    document: str
+    paragraph: int
+    offset: int
+    form: str
+    keys: tuple[str, ...]
+
+
+def order(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()
+
+
+def ant_documents(data: Path) -> list[Document]:
+    docs = [
+        Document(
+            f"ant:{a.docno}",
+            "ar",
+            tuple(normalize_paragraphs([a.title, *a.paragraphs], casefold=False)),
+        )
+        for a in read_corpus(data)
+    ]
+    return sorted(docs, key=lambda d: order(d.id))
+
+
+def english_documents(data: Path) -> list[Document]:
+    detector, docs = LanguageDetector(), []
+    for pages in read_sets(data):
+        for page, truth in pages.truths.items():
+            lines = [line.strip() for line in truth.splitlines() if line.strip()]
+            detected = detector.detect(" ".join(lines)[:400])
+            if len(truth) < MIN_EN_CHARS or not detected or detected[0] != "en":
+                continue
+            docs.append(
+                Document(
+                    f"en:{pages.name}/{page}",
+                    "en",
+                    tuple(normalize_paragraphs(lines, casefold=False)),
+                )
+            )
+    return sorted(docs, key=lambda d: order(d.id))
+
+
+class PlaceFinder:
+    """The tagger's place matchers (names, and adjectives for the languages that have
+    them), as the tag stage runs them."""
+
+    def __init__(self, places: Gazetteer | None = None) -> None:
+        self.places = places or gazetteer()
+        self._names = PhraseMatcher(self.places.forms)
+        self._adjectives = {
+            language: PhraseMatcher(forms) for language, forms in self.places.by_language.items()
+        }
+
+    def hits(self, document: Document) -> list[Hit]:
+        found = self._names.find(document.paragraphs)
+        if document.language in self._adjectives:
+            found += self._adjectives[document.language].find(document.paragraphs)
+        return sorted(found, key=lambda h: h.paragraph)  # stable: text order within each
+
+    def candidates(self, document: Document, stratum: str) -> list[Candidate]:
+        hits = [h for h in self.hits(document) if not all(k.startswith("region:") for k in h.keys)]
+        return [
+            Candidate(
+                f"{document.id}:{hit.paragraph}:{offset}",
+                stratum,
+                document.id,
+                hit.paragraph,
+                offset,
+                hit.text,
+                hit.keys,
+            )
+            for hit, offset in ((f.hit, f.offset) for f in located(document.paragraphs, hits))
+        ]
+
+
+def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Document]]:
+    """Every stratum's candidates, and the documents they are in."""
+    chosen: list[Candidate] = []
+    documents: dict[str, Document] = {}
+    ant = ant_documents(data)
+    stream: list[Candidate] = []
+    for doc in ant:
+        if len(stream) >= AR_STREAM_SIZE:
+            break
+        found = finder.candidates(doc, AR_STREAM)
+        if found:
+            stream += found
+            documents[doc.id] = doc
+    risk: list[Candidate] = []
+    taken, per_form = {c.id for c in stream}, dict.fromkeys(RISK_FORMS, 0)
+    for doc in ant:  # one risky mention a document, so that many documents are read
+        if len(risk) >= AR_RISK_SIZE:
+            break
+        found = [
+            c
+            for c in finder.candidates(doc, AR_RISK)
+            if c.form in RISK_FORMS and c.id not in taken and per_form[c.form] < RISK_PER_FORM
+        ]
+        if found:
+            risk.append(found[0])
+            per_form[found[0].form] += 1
+            documents[doc.id] = doc
+    english: list[Candidate] = []
+    for doc in english_documents(data):
+        if len(english) >= EN_SIZE:
+            break
+        found = finder.candidates(doc, EN)
+        if found:
+            english += found
+            documents[doc.id] = doc
+    chosen = stream + risk + english
+    return chosen, documents
+
+
+def _context(doc: Document, candidate: Candidate, width: int = 300) -> str:
+    text = doc.paragraphs[candidate.paragraph]
+    start, end = candidate.offset, candidate.offset + len(candidate.form)
+    before = text[max(0, start - width) : start]
+    after = text[end : end + width]
+    return f"{before}[[{text[start:end]}]]{after}"
+
+
+def reading(key: str, places: Gazetteer) -> str:
+    """What a matcher key stands for, in words."""
+    kind, _, ident = key.partition(":")
+    if kind == "city":
+        city = places.cities[int(ident)]
+        return f"city {city.name}, {places.country_names[city.country]} ({city.country})"
+    return f"{kind} of {places.country_names[ident]} ({ident})"
+
+
+def write_worklist(
+    path: Path, candidates: Sequence[Candidate], documents: dict[str, Document], places: Gazetteer
+) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for c in candidates:
+            doc = documents[c.document]
+            row = {
+                "id": c.id,
+                "stratum": c.stratum,
+                "title": doc.paragraphs[0],
+                "context": _context(doc, c),
+                "tagger_reads_it_as": [reading(k, places) for k in c.keys],
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One labelled mention: where it is, and what a person read it as."""
+
+    id: str  # "<document>:<paragraph>:<offset>"
+    stratum: str
+    length: int  # of the phrase, in the folded paragraph
+    label: str  # "place" or "other"
+    country: str = ""  # for a place: ISO 3166-1 alpha-2
+    kind: str = ""  # for another use: person, club, org, word, other
+
+    @property
+    def document(self) -> str:
+        return self.id.rsplit(":", 2)[0]
+
+    @property
+    def paragraph(self) -> int:
+        return int(self.id.rsplit(":", 2)[1])
+
+    @property
+    def offset(self) -> int:
+        return int(self.id.rsplit(":", 2)[2])
+
+    @property
+    def truth(self) -> set[str]:
+        return {self.country} if self.label == "place" else set()
+
+
+def load_labels(path: Path) -> list[Label]:
+    labels = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            labels.append(
+                Label(
+                    raw["id"],
+                    raw["stratum"],
+                    raw["length"],
+                    raw["label"],
+                    raw.get("country", ""),
+                    raw.get("kind", ""),
+                )
+            )
+    return labels
+
+
+def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Document]:
+    """The documents the labels are in, read from the data folder."""
+    wanted = {label.document for label in labels}
+    found = {d.id: d for d in ant_documents(data) if d.id in wanted}
+    if any(w.startswith("en:") for w in wanted):
+        found |= {d.id: d for d in english_documents(data) if d.id in wanted}
+    if missing := sorted(wanted - found.keys()):
+        raise ValueError(f"{len(missing)} labelled documents not in {data}: {missing[:3]}")
+    return found
+
+
+def half(document_id: str) -> str:
+    """Which half of the documents: the context rules were written looking at `dev` only."""
+    return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
+
+
+@dataclass(frozen=True)
+class Kept:
+    paragraph: int
+    start: int
+    end: int
+    countries: frozenset[str]
+
+
+def kept_mentions(tagger: Tagger, document: Document) -> list[Kept]:
+    """The place mentions the tagger keeps in the document, with the countries they are."""
+    return [
+        Kept(
+            j.found.hit.paragraph,
+            j.found.offset,
+            j.found.end,
+            frozenset(c for k in j.keys if (c := tagger.places.country_of(k))),
+        )
+        for j in tagger.place_mentions(document.paragraphs, document.language)
+        if j.keys
+    ]
+
+
+def read_as(label: Label, kept: Sequence[Kept]) -> set[str]:
+    """The countries the tagger tags the labelled phrase as: those of every kept mention
+    that overlaps it (a longer phrase that holds it, "سلطنة عمان" for "عمان", counts)."""
+    end = label.offset + label.length
+    return {
+        c
+        for k in kept
+        if k.paragraph == label.paragraph and k.start < end and label.offset < k.end
+        for c in k.countries
+    }
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, truth: set[str], found: set[str]) -> None:
+        self.tp += len(truth & found)
+        self.fp += len(found - truth)
+        self.fn += len(truth - found)
+
+    def figures(self) -> dict[str, float | int]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+@dataclass
+class Scores:
+    """Mention-level and article-level counts by (scope, half), and the articles tagged with
+    a country whose every mention is a person's name."""
+
+    mentions: dict[tuple[str, str], Counts] = field(default_factory=lambda: defaultdict(Counts))
+    articles: dict[tuple[str, str], Counts] = field(default_factory=lambda: defaultdict(Counts))
+    name_only: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def score(tagger: Tagger, labels: Sequence[Label], documents: dict[str, Document]) -> Scores:
+    scores = Scores()
+    by_document: dict[str, list[Label]] = defaultdict(list)
+    for label in labels:
+        by_document[label.document].append(label)
+    for doc_id, labelled in sorted(by_document.items()):
+        document, where = documents[doc_id], half(doc_id)
+        kept = kept_mentions(tagger, document)
+        for label in labelled:
+            found = read_as(label, kept)
+            for scope in {label.stratum, document.language}:
+                scores.mentions[(scope, where)].add(label.truth, found)
+            if found != label.truth:
+                scores.errors.append(f"{where} {label} {sorted(found)}")
+        if labelled[0].stratum != AR_RISK:  # every mention of these documents is labelled
+            truth = {label.country for label in labelled if label.label == "place"}
+            tagged = {c for k in kept for c in k.countries}
+            scores.articles[(document.language, where)].add(truth, tagged)
+        scores.name_only += _tagged_by_names_only(doc_id, kept, labelled)
+    return scores
+
+
+def _tagged_by_names_only(doc_id: str, kept: Sequence[Kept], labels: Sequence[Label]) -> list[str]:
+    """The countries of a document whose every kept mention is labelled a person's name."""
+    evidence: dict[str, list[Kept]] = defaultdict(list)
+    for mention in kept:
+        for country in mention.countries:
+            evidence[country].append(mention)
+
+    def person(mention: Kept) -> bool:
+        return any(label.kind == "person" and read_as(label, [mention]) for label in labels)
+
+    return [
+        f"{doc_id} {country}"
+        for country, mentions in evidence.items()
+        if all(person(m) for m in mentions)
+    ]

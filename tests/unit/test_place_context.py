@@ -1,0 +1,136 @@
+"""The context rules where names meet places (workers/tag/place_context.py), on the tagger
+as the tag stage runs it, with masks and a watch-list person of the tests' own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers.dedupe.normalize import normalize_paragraphs
+from workers.tag.language import LanguageDetector
+from workers.tag.rules_file import RulesFile
+from workers.tag.tagger import Tagger
+
+RULES = """
+[[watch]]
+name = "Jordan Henderson"
+kind = "person"
+aliases = ["Jordan Henderson"]
+
+[[mask]]
+kind = "club"
+phrases = ["Real Madrid", "ريال مدريد"]
+
+[[mask]]
+kind = "organisation"
+phrases = ["Scientific American"]
+"""
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory: pytest.TempPathFactory) -> Tagger:
+    path = tmp_path_factory.mktemp("rules") / "tag-rules.toml"
+    path.write_text(RULES, encoding="utf-8")
+    return Tagger(LanguageDetector(), RulesFile(path))
+
+
+def _read(tagger: Tagger, text: str, language: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(form, rule, countries) of every place form found in the text."""
+    texts = normalize_paragraphs([text], casefold=False)
+    return [
+        (
+            j.found.hit.text,
+            j.rule,
+            tuple(sorted({tagger.places.country_of(k) or "" for k in j.keys})),
+        )
+        for j in tagger.place_mentions(texts, language)
+    ]
+
+
+# (case, language, text, the form looked at, the rule that decides, the countries kept)
+CASES = [
+    ("title-before-a-name", "ar", "استقبل الأمير تركي بن عبدالله الوفد", "تركي", "person_name", ()),
+    ("son-of", "ar", "قال فيصل بن تركي إن", "تركي", "person_name", ()),
+    ("rank-before-a-name", "ar", "قال العقيد تركي المالكي", "تركي", "person_name", ()),
+    ("title-before-an-adjective", "ar", "قال الأمير السعودي إن", "السعودي", "demonym", ("SA",)),
+    ("first-name-unsupported", "ar", "التقى الوزير تركي في جدة", "تركي", "unsupported", ()),
+    (
+        "first-name-supported",
+        "ar",
+        "وقع وفد تركي اتفاقا مع الحكومة التركية في أنقرة",
+        "تركي",
+        "supported",
+        ("TR",),
+    ),
+    ("club-mask", "ar", "فاز ريال مدريد على برشلونة", "مدريد", "club", ()),
+    ("city-outside-the-mask", "ar", "وصل الوفد إلى مدريد أمس", "مدريد", "city", ("ES",)),
+    (
+        "amman-with-jordan",
+        "ar",
+        "تظاهرات في عمان احتجاجا على قرار الحكومة الأردنية",
+        "عمان",
+        "supported",
+        ("JO",),
+    ),
+    (
+        "oman-with-muscat",
+        "ar",
+        "زار الوزير عمان والتقى المسؤولين في مسقط",
+        "عمان",
+        "supported",
+        ("OM",),
+    ),
+    ("oman-or-amman-unsupported", "ar", "عقد المؤتمر في عمان أمس", "عمان", "unsupported", ()),
+    ("sultanate-is-oman", "ar", "زار الوزير سلطنة عمان", "سلطنة عمان", "name", ("OM",)),
+    ("en-title", "en", "Mr Jordan said the talks failed.", "Jordan", "person_name", ()),
+    ("en-watch-list-person", "en", "Jordan Henderson scored twice.", "Jordan", "person_name", ()),
+    ("en-first-name-unsupported", "en", "Jordan left the room.", "Jordan", "unsupported", ()),
+    (
+        "en-first-name-supported",
+        "en",
+        "Jordan closed its border; Jordanian troops moved in.",
+        "Jordan",
+        "supported",
+        ("JO",),
+    ),
+    ("en-event", "en", "The Melbourne Cup was run.", "Melbourne", "organisation", ()),
+    ("en-mask", "en", "Scientific American reported it.", "American", "organisation", ()),
+    ("en-club", "en", "Real Madrid won again.", "Madrid", "club", ()),
+    ("en-plain-name", "en", "Talks in Russia resumed.", "Russia", "name", ("RU",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "form", "rule", "countries"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_a_place_form_is_judged_in_its_words(
+    tagger: Tagger, language: str, text: str, form: str, rule: str, countries: tuple[str, ...]
+) -> None:
+    judged = {found: (r, c) for found, r, c in _read(tagger, text, language)}
+    assert judged[form] == (rule, countries)
+
+
+def test_an_article_tagged_only_by_a_first_name_has_no_country(tagger: Tagger) -> None:
+    article = {
+        "title": "الأمير تركي بن عبدالله يفتتح المعرض",
+        "paragraphs": ["افتتح الأمير تركي بن عبدالله المعرض أمس"],
+        "body": "افتتح الأمير تركي بن عبدالله المعرض أمس",
+        "outlet": "test",
+    }
+    assert tagger.tag(article)["places"] == []
+
+
+def test_without_context_rules_every_form_is_a_place(tmp_path: Path) -> None:
+    """Today's tagger, which `make eval-tags` scores beside the rules: the first name is
+    Türkiye, the club is Madrid."""
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES, encoding="utf-8")
+    plain = Tagger(LanguageDetector(), RulesFile(path), context_rules=False)
+    texts = normalize_paragraphs(["استقبل الأمير تركي والتقى ريال مدريد"], casefold=False)
+    countries = {
+        plain.places.country_of(k) for j in plain.place_mentions(texts, "ar") for k in j.keys
+    }
+    assert countries == {"ES", "TR"}

@@ -1,0 +1,231 @@
+"""Which of the place names found are places here: the context rules where names meet
+places (pure).
+
+The place matcher finds every form of a country's name or demonym and of a big city's
+name. On real news a few of those are something else: a first name (الأمير تركي, "Turki"
+is also "Turkish"), a club (ريال مدريد), a name two places share (عمان: Oman, and Amman,
+Jordan's capital). Each mention found is judged here in its words, and the rule that
+decided is kept with it:
+
+- `club` / `organisation`: inside a phrase of the rules file's masks ([[mask]]), or, in
+  English, right before a word that makes it an event's or a paper's name ("Melbourne
+  Cup", "Washington Post");
+- `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
+  (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
+  article ال), after بن / بنت / ابن / أبو, before بن / بنت / آل;
+- `unsupported`: a name that stands for several places, or that is also a common first
+  name, counts only where the article names its country in another way (another name or
+  demonym of it, one of its cities); otherwise it is dropped;
+- `supported`: such a name that the article supports (its other places dropped);
+- `name`, `demonym`, `city`: an ordinary mention.
+
+A mention kept carries a confidence: 1.0 for a name or a city, 0.9 for a demonym (an
+adjective is vaguer about the place), 0.8 for a supported ambiguous name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Literal, NamedTuple
+
+from workers.tag.phrase_matcher import Hit
+
+PlaceRule = Literal[
+    "name", "demonym", "city", "supported", "person_name", "club", "organisation", "unsupported"
+]
+KEPT_RULES = frozenset({"name", "demonym", "city", "supported"})
+CONFIDENCE: Mapping[str, float] = {"name": 1.0, "city": 1.0, "demonym": 0.9, "supported": 0.8}
+
+# Words (as folded: no hamza on alef, no vowel marks) after which a word is a person's name.
+TITLES: Mapping[str, frozenset[str]] = {
+    "ar": frozenset(
+        {"الامير", "الاميرة", "الشيخ", "الشيخة", "الملك", "الملكة", "السيد", "السيدة"}
+        # military ranks and professional titles: "العقيد تركي المالكي"
+        | {"العقيد", "اللواء", "العميد", "الفريق", "المقدم", "الرائد", "النقيب", "الدكتور"}
+        | {"المهندس", "الاستاذ", "الكابتن"}
+    ),
+    "en": frozenset(
+        {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prince", "Princess", "King", "Queen", "Sir", "Lady"}
+    ),
+}
+# Arabic names' links: بن / بنت / ابن "son, daughter of", أبو / أم "father, mother of"
+# before a name; بن / بنت and آل "family of" (folded ال) after one.
+NAME_BEFORE_AR = frozenset({"بن", "بنت", "ابن", "ابو", "ام"})
+NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
+# English: a place's name right before one of these words is the name of an event or a
+# title ("Melbourne Cup", "Washington Post"), not the place.
+ORGANISATION_HEADS_EN = frozenset(
+    {"Cup", "Open", "Marathon", "Festival", "Games", "Post", "Times", "Herald", "Tribune"}
+)
+# Forms that are common first names besides a place's name or demonym, by language: they
+# count only with support (see above).
+FIRST_NAMES: Mapping[str, frozenset[str]] = {
+    "ar": frozenset({"تركي"}),
+    "en": frozenset({"Jordan", "Chad", "Georgia"}),
+}
+
+
+class Found(NamedTuple):  # tuples: cheaper to build than frozen dataclasses, dozens an article
+    """A matcher hit and where it is: its paragraph's text from `offset`."""
+
+    hit: Hit
+    offset: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.hit.text)
+
+
+class Span(NamedTuple):
+    paragraph: int
+    start: int
+    end: int
+    what: str  # the mask's kind, or "person"
+
+    def holds(self, found: Found) -> bool:
+        return (
+            found.hit.paragraph == self.paragraph
+            and self.start <= found.offset
+            and found.end <= self.end
+        )
+
+
+class Judged(NamedTuple):
+    found: Found
+    keys: tuple[str, ...]  # the places it stands for here; empty when dropped
+    rule: PlaceRule
+
+    @property
+    def kept(self) -> bool:
+        return self.rule in KEPT_RULES
+
+    @property
+    def confidence(self) -> float:
+        return CONFIDENCE.get(self.rule, 0.0)
+
+
+def located(texts: Sequence[str], hits: Iterable[Hit]) -> Iterator[Found]:
+    """Each hit with its offset: the matcher gives each paragraph's hits in text order, so
+    a form's n-th hit in a paragraph is at its n-th whole-word occurrence there (folded
+    text: words are separated by single spaces)."""
+    cursor: dict[tuple[int, str], int] = {}
+    for hit in hits:
+        text, start = texts[hit.paragraph], cursor.get((hit.paragraph, hit.text), 0)
+        at = _whole_word(text, hit.text, start)
+        if at < 0:
+            continue  # not in the text: the caller's texts are not the ones searched
+        cursor[(hit.paragraph, hit.text)] = at + len(hit.text)
+        yield Found(hit, at)
+
+
+def _whole_word(text: str, form: str, start: int) -> int:
+    """Where the form stands as whole words from `start`; in a run of unspaced script
+    (Chinese), where it first stands at all."""
+    first = at = text.find(form, start)
+    while at >= 0:
+        end = at + len(form)
+        if (at == 0 or text[at - 1] == " ") and (end == len(text) or text[end] == " "):
+            return at
+        at = text.find(form, at + 1)
+    return first
+
+
+def spans(texts: Sequence[str], hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
+    return [Span(f.hit.paragraph, f.offset, f.end, what(f.hit)) for f in located(texts, hits)]
+
+
+def _word_before(text: str, offset: int) -> str:
+    """The word before the one at `offset` (folded text: one space between words)."""
+    if offset < 2:
+        return ""
+    return text[text.rfind(" ", 0, offset - 1) + 1 : offset - 1]
+
+
+def _word_after(text: str, end: int) -> str:
+    """The word after the one that ends at `end`."""
+    if end + 1 >= len(text):
+        return ""
+    stop = text.find(" ", end + 1)
+    return text[end + 1 : stop if stop >= 0 else len(text)]
+
+
+def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
+    """Whether the words around a one-word mention make it a person's name."""
+    form = found.hit.text
+    if " " in form:
+        return False
+    before, after = _word_before(text, found.offset), _word_after(text, found.end)
+    if language == "ar":
+        if before in NAME_BEFORE_AR or after in NAME_AFTER_AR:
+            return True
+        # "الأمير السعودي" is "the Saudi prince": only a word without the article is a name.
+        return before in TITLES["ar"] and not form.startswith("ال")
+    return before in TITLES.get(language or "", frozenset())
+
+
+def _basic_rule(key: str) -> PlaceRule:
+    kind = key.partition(":")[0]
+    return "demonym" if kind == "demonym" else "city" if kind == "city" else "name"
+
+
+def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | None) -> bool:
+    """Whether the form stands for several places, or is also a common first name."""
+    places = {countries(k) for k in hit.keys} - {None}
+    regions = any(k.startswith("region:") for k in hit.keys)
+    named = hit.text in FIRST_NAMES.get(language or "", frozenset())
+    return len(places) > 1 or (regions and bool(places)) or named
+
+
+def judge(
+    texts: Sequence[str],
+    found: Sequence[Found],
+    blocked: Sequence[Span],
+    language: str | None,
+    countries: Callable[[str], str | None],
+    is_ambiguous: Callable[[Hit], bool] | None = None,
+) -> list[Judged]:
+    """Every mention found, judged. `blocked`: the spans of the masks' phrases and of the
+    watch list's people; `countries`: a key's country (None for a region);
+    `is_ambiguous`: `ambiguous` for this language, cached by the caller if it likes."""
+    if is_ambiguous is None:
+
+        def is_ambiguous(hit: Hit) -> bool:
+            return ambiguous(hit, countries, language)
+
+    first: list[Judged] = []
+    for f in found:
+        if f.hit.keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
+            continue  # regions only keep their countries' names from matching
+        block = next((s for s in blocked if s.holds(f)), None) if blocked else None
+        if block is not None:
+            rule: PlaceRule = "person_name" if block.what == "person" else _mask_rule(block.what)
+            first.append(Judged(f, (), rule))
+        elif in_name_pattern(texts[f.hit.paragraph], f, language):
+            first.append(Judged(f, (), "person_name"))
+        elif (
+            language == "en" and _word_after(texts[f.hit.paragraph], f.end) in ORGANISATION_HEADS_EN
+        ):
+            first.append(Judged(f, (), "organisation"))
+        else:
+            first.append(Judged(f, f.hit.keys, _basic_rule(f.hit.keys[0])))
+    doubtful = [j.kept and is_ambiguous(j.found.hit) for j in first]
+    if not any(doubtful):
+        return first
+    support: dict[str, int] = defaultdict(int)
+    for j, doubt in zip(first, doubtful, strict=True):
+        if j.kept and not doubt:
+            for country in {countries(k) for k in j.keys} - {None}:
+                support[str(country)] += 1
+    out: list[Judged] = []
+    for j, doubt in zip(first, doubtful, strict=True):
+        if not doubt:
+            out.append(j)
+            continue
+        backed = tuple(k for k in j.keys if (c := countries(k)) is not None and support[c])
+        out.append(Judged(j.found, backed, "supported" if backed else "unsupported"))
+    return out
+
+
+def _mask_rule(kind: str) -> PlaceRule:
+    return "club" if kind == "club" else "organisation"
