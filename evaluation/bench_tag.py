@@ -107,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     the_tagger = Tagger(detector, RulesFile(RULES))
     stage = TagStage(the_tagger, Topics(""))
     the_tagger.tag(messages[0])  # build lazily cached tables outside the timing
-    plain_tagger = Tagger(detector, RulesFile(RULES), places=gazetteer(False), context_rules=False)
+    plain_tagger = Tagger(
+        detector, RulesFile(RULES), places=gazetteer(context_forms=False), context_rules=False
+    )
     plain_stage = TagStage(plain_tagger, Topics(""))
     plain_tagger.tag(messages[0])
 

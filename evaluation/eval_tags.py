@@ -37,6 +37,7 @@ from typing import Any
 from evaluation.ant_corpus import CITATION, CORPUS, read_corpus
 from evaluation.place_mention_set import Scores, labelled_documents, load_labels, score
 from evaluation.results import write_results
+from evaluation.set_counts import Counts
 from workers.tag.gazetteer import gazetteer
 from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector
@@ -74,30 +75,14 @@ class Case:
 
 
 @dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+class Tally(Counts):
     errors: list[str] = field(default_factory=list)
 
-    def add(self, case_id: str, expected: frozenset[str], found: set[str]) -> None:
-        self.tp += len(expected & found)
-        self.fp += len(found - expected)
-        self.fn += len(expected - found)
+    def add_case(self, case_id: str, expected: frozenset[str], found: set[str]) -> None:
+        self.add(expected, found)
         if found != expected:
             missed, extra = sorted(expected - found), sorted(found - expected)
             self.errors.append(f"{case_id}: missed {missed} extra {extra}")
-
-    def figures(self) -> dict[str, float | int]:
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        return {
-            "precision": round(precision, 3),
-            "recall": round(recall, 3),
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-        }
 
 
 def load_cases(folder: Path = CASES) -> list[Case]:
@@ -132,8 +117,8 @@ def score_cases(tagger: Tagger, cases: Sequence[Case]) -> dict[str, Any]:
         countries = {p["id"] for p in tags.get("places", []) if p["kind"] == "country"}
         entities = {e["name"] for e in tags.get("entities", [])}
         for scope in ("all", case.language):
-            tallies[f"places/{scope}"].add(case.id, case.places, countries)
-            tallies[f"entities/{scope}"].add(case.id, case.entities, entities)
+            tallies[f"places/{scope}"].add_case(case.id, case.places, countries)
+            tallies[f"entities/{scope}"].add_case(case.id, case.entities, entities)
         right_language += tags["language"] == case.language
     return {
         "articles": len(cases),
@@ -219,14 +204,20 @@ def _print_cases(figures: dict[str, Any]) -> None:
 
 def place_figures(data: Path, detector: LanguageDetector) -> dict[str, Any]:
     """Today's tagger and the tagger with context rules on the labelled place mentions."""
-    labels = load_labels(PLACE_LABELS)
-    documents = labelled_documents(data, labels)
+    every_label = load_labels(PLACE_LABELS)
+    documents = labelled_documents(data, every_label)
+    labels = [label for label in every_label if label.document in documents]
+    if not labels:
+        return {"labels": 0, "of": len(every_label)}
     rules = RulesFile(BUNDLED_RULES)
     taggers = {
-        "today": Tagger(detector, rules, places=gazetteer(False), context_rules=False),
+        "today": Tagger(
+            detector, rules, places=gazetteer(context_forms=False), context_rules=False
+        ),
         "context rules": Tagger(detector, rules),
     }
-    return {name: _place_scores(score(t, labels, documents)) for name, t in taggers.items()}
+    scored = {name: _place_scores(score(t, labels, documents)) for name, t in taggers.items()}
+    return {"labels": len(labels), "of": len(every_label), **scored}
 
 
 def _place_scores(scores: Scores) -> dict[str, Any]:
@@ -238,8 +229,12 @@ def _place_scores(scores: Scores) -> dict[str, Any]:
 
 
 def _print_places(figures: dict[str, Any]) -> None:
+    found = f"{figures['labels']:,} of the {figures['of']:,} labelled"
+    if not figures["labels"]:
+        print(f"place mentions of real text: {found} are in this data folder: skipped")
+        return
     before, after = figures["today"], figures["context rules"]
-    print("place mentions of real text (ANT, extraction sets), today -> with context rules:")
+    print(f"place mentions of real text ({found}), today -> with context rules:")
     print(f"{'level':8} {'scope/half':18} {'precision':>15} {'recall':>15}  (tp fp fn after)")
     for level in ("mentions", "articles"):
         for scope, now in after[level].items():

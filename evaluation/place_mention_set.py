@@ -29,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation.ant_corpus import read_corpus
 from evaluation.extraction_sets import read_sets
+from evaluation.set_counts import Counts
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import Gazetteer, gazetteer
 from workers.tag.language import LanguageDetector
@@ -110,7 +111,8 @@ class PlaceFinder:
     them), as the tag stage runs them."""
 
     def __init__(self, places: Gazetteer | None = None) -> None:
-        self.places = places or gazetteer()
+        # The tables as they were when the labelled set was drawn (see gazetteer()).
+        self.places = places or gazetteer(context_forms=False)
         self._names = PhraseMatcher(self.places.forms)
         self._adjectives = {
             language: PhraseMatcher(forms) for language, forms in self.places.by_language.items()
@@ -140,17 +142,9 @@ class PlaceFinder:
 
 def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Document]]:
     """Every stratum's candidates, and the documents they are in."""
-    chosen: list[Candidate] = []
     documents: dict[str, Document] = {}
     ant = ant_documents(data)
-    stream: list[Candidate] = []
-    for doc in ant:
-        if len(stream) >= AR_STREAM_SIZE:
-            break
-        found = finder.candidates(doc, AR_STREAM)
-        if found:
-            stream += found
-            documents[doc.id] = doc
+    stream = _whole_documents(ant, finder, AR_STREAM, AR_STREAM_SIZE, documents)
     risk: list[Candidate] = []
     taken, per_form = {c.id for c in stream}, dict.fromkeys(RISK_FORMS, 0)
     for doc in ant:  # one risky mention a document, so that many documents are read
@@ -165,16 +159,28 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
             risk.append(found[0])
             per_form[found[0].form] += 1
             documents[doc.id] = doc
-    english: list[Candidate] = []
-    for doc in english_documents(data):
-        if len(english) >= EN_SIZE:
-            break
-        found = finder.candidates(doc, EN)
-        if found:
-            english += found
-            documents[doc.id] = doc
+    english = _whole_documents(english_documents(data), finder, EN, EN_SIZE, documents)
     chosen = stream + risk + english
     return chosen, documents
+
+
+def _whole_documents(
+    docs: Iterable[Document],
+    finder: PlaceFinder,
+    stratum: str,
+    size: int,
+    documents: dict[str, Document],
+) -> list[Candidate]:
+    """Every candidate of documents taken in order until there are `size` (whole
+    documents: each one's mentions are all labelled, for the article-level score)."""
+    taken: list[Candidate] = []
+    for doc in docs:
+        if len(taken) >= size:
+            break
+        if found := finder.candidates(doc, stratum):
+            taken += found
+            documents[doc.id] = doc
+    return taken
 
 
 def _context(doc: Document, candidate: Candidate, width: int = 300) -> str:
@@ -257,13 +263,12 @@ def load_labels(path: Path) -> list[Label]:
 
 
 def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Document]:
-    """The documents the labels are in, read from the data folder."""
+    """The documents the labels are in that the data folder holds (all of them, in the
+    shared data folder)."""
     wanted = {label.document for label in labels}
     found = {d.id: d for d in ant_documents(data) if d.id in wanted}
-    if any(w.startswith("en:") for w in wanted):
+    if any(w.startswith("en:") for w in wanted) and (data / "extraction").is_dir():
         found |= {d.id: d for d in english_documents(data) if d.id in wanted}
-    if missing := sorted(wanted - found.keys()):
-        raise ValueError(f"{len(missing)} labelled documents not in {data}: {missing[:3]}")
     return found
 
 
@@ -304,29 +309,6 @@ def read_as(label: Label, kept: Sequence[Kept]) -> set[str]:
         if k.paragraph == label.paragraph and k.start < end and label.offset < k.end
         for c in k.countries
     }
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, truth: set[str], found: set[str]) -> None:
-        self.tp += len(truth & found)
-        self.fp += len(found - truth)
-        self.fn += len(truth - found)
-
-    def figures(self) -> dict[str, float | int]:
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        return {
-            "precision": round(precision, 3),
-            "recall": round(recall, 3),
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-        }
 
 
 @dataclass

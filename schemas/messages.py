@@ -97,8 +97,6 @@ class DedupedMessage(ArticleMessage):
 
 TagField = Literal["title", "body"]
 MatchedAs = Literal["name", "demonym", "city", "alias", "phrase"]
-# Which context rule decided a place mention (workers/tag/place_context.py); the kept ones.
-PlaceRuleKept = Literal["name", "demonym", "city", "supported"]
 
 
 class Evidence(TypedDict):

@@ -120,7 +120,11 @@ def test_eval_tags_scores_the_labelled_set_and_the_corpus(
         results["set"]["scores"]
     )
     assert results["language"]["ant"]["texts"] > 0  # synthetic "Arabic": scored, not asserted
-    assert "precision" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "precision" in printed
+    # The labelled place mentions are in the shared corpus, not in this one.
+    assert results["places"] == {"labels": 0, "of": 1563}
+    assert "place mentions of real text: 0 of the 1,563 labelled" in printed
 
 
 def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
@@ -130,8 +134,9 @@ def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
     assert bench_tag.main(args) == 0
     result = json.loads(out.read_text())
     runs = result["runs"]
-    assert len(runs) == 5 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
+    assert len(runs) == 6 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
     assert result["ratio_to_fasttext_language_only"] > 0
+    assert result["ratio_to_no_context_rules"] > 0
     assert {"handle", "detect", "find", "keywords_in", "encode"} <= set(
         result["profile_us_per_article"]
     )

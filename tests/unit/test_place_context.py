@@ -9,6 +9,8 @@ import pytest
 
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.language import LanguageDetector
+from workers.tag.phrase_matcher import Hit
+from workers.tag.place_context import located
 from workers.tag.rules_file import RulesFile
 from workers.tag.tagger import Tagger
 
@@ -98,6 +100,11 @@ CASES = [
     ("en-mask", "en", "Scientific American reported it.", "American", "organisation", ()),
     ("en-club", "en", "Real Madrid won again.", "Madrid", "club", ()),
     ("en-plain-name", "en", "Talks in Russia resumed.", "Russia", "name", ("RU",)),
+    ("en-after-of", "en", "King Abdullah of Jordan spoke.", "Jordan", "name", ("JO",)),
+    ("en-title-case-headline", "en", "China Open To New Talks", "China", "name", ("CN",)),
+    ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
+    ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
+    ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),
 ]
 
 
@@ -134,3 +141,35 @@ def test_without_context_rules_every_form_is_a_place(tmp_path: Path) -> None:
         plain.places.country_of(k) for j in plain.place_mentions(texts, "ar") for k in j.keys
     }
     assert countries == {"ES", "TR"}
+
+
+def _found(text: str, hits: list[Hit]) -> list[tuple[str, int]]:
+    texts = normalize_paragraphs([text], casefold=False)
+    return [(f.hit.text, f.offset) for f in located(texts, hits)]
+
+
+def test_a_form_inside_a_longer_phrase_found_before_is_no_hit_of_its_own() -> None:
+    png, guinea = Hit(("country:PG",), "Papua New Guinea", 0), Hit(("country:GN",), "Guinea", 0)
+    text = "Papua New Guinea voted. Mr Guinea spoke. Guinea agreed."
+    assert _found(text, [png, guinea, guinea]) == [
+        ("Papua New Guinea", 0),
+        ("Guinea", 26),
+        ("Guinea", 39),
+    ]
+
+
+def test_a_phrase_two_matchers_find_alike_is_one_mention() -> None:
+    name, adjective = Hit(("country:CN",), "China", 0), Hit(("demonym:CN",), "China", 0)
+    assert _found("China y China", [name, name, adjective, adjective]) == [
+        ("China", 0),
+        ("China", 8),
+    ]
+
+
+def test_unspaced_script_is_found_inside_its_run() -> None:
+    hits = [Hit(("country:GW",), "几内亚比绍", 0), Hit(("country:GN",), "几内亚", 0)]
+    assert _found("几内亚比绍和几内亚", hits) == [("几内亚比绍", 0), ("几内亚", 6)]
+
+
+def test_a_word_that_only_contains_the_form_is_not_it() -> None:
+    assert _found("Chinatown", [Hit(("country:CN",), "China", 0)]) == []

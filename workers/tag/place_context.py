@@ -15,7 +15,8 @@ decided is kept with it:
   article ال), after بن / بنت / ابن / أبو, before بن / بنت / آل;
 - `unsupported`: a name that stands for several places, or that is also a common first
   name, counts only where the article names its country in another way (another name or
-  demonym of it, one of its cities); otherwise it is dropped;
+  demonym of it, one of its cities), or, in English, after a preposition of place ("of
+  Jordan"); otherwise it is dropped;
 - `supported`: such a name that the article supports (its other places dropped);
 - `name`, `demonym`, `city`: an ordinary mention.
 
@@ -29,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
+from workers.tag.name_forms import is_cjk, written_forms
 from workers.tag.phrase_matcher import Hit
 
 PlaceRule = Literal[
@@ -58,12 +60,16 @@ NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
 ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Games", "Post", "Times", "Herald", "Tribune"}
 )
+TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Title Case
 # Forms that are common first names besides a place's name or demonym, by language: they
 # count only with support (see above).
 FIRST_NAMES: Mapping[str, frozenset[str]] = {
     "ar": frozenset({"تركي"}),
-    "en": frozenset({"Jordan", "Chad", "Georgia"}),
+    "en": frozenset({"Jordan"}),
 }
+# English: such a name right after one of these is the place ("King Abdullah of Jordan",
+# "troops in Jordan"), which needs no other support.
+PLACE_PREPOSITIONS_EN = frozenset({"in", "of", "from", "into", "across", "throughout"})
 
 
 class Found(NamedTuple):  # tuples: cheaper to build than frozen dataclasses, dozens an article
@@ -106,29 +112,41 @@ class Judged(NamedTuple):
 
 
 def located(texts: Sequence[str], hits: Iterable[Hit]) -> Iterator[Found]:
-    """Each hit with its offset: the matcher gives each paragraph's hits in text order, so
-    a form's n-th hit in a paragraph is at its n-th whole-word occurrence there (folded
-    text: words are separated by single spaces)."""
+    """Each hit with its offset. A matcher gives a paragraph's hits in text order, so each
+    hit is at the first occurrence of its form, after its form's hit before, that no hit
+    before it took: an occurrence inside a longer phrase found earlier is no hit of its own
+    ("Guinea" in "Papua New Guinea", "Ireland" in "Northern Ireland"). A phrase two
+    matchers find alike (a name that is also the language's adjective) is one mention: the
+    second hit finds its place taken and is left out."""
     cursor: dict[tuple[int, str], int] = {}
+    taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for hit in hits:
-        text, start = texts[hit.paragraph], cursor.get((hit.paragraph, hit.text), 0)
-        at = _whole_word(text, hit.text, start)
+        text, spans_taken = texts[hit.paragraph], taken[hit.paragraph]
+        at = cursor.get((hit.paragraph, hit.text), 0)
+        while (at := _occurrence(text, hit.text, at)) >= 0:
+            end = at + len(hit.text)
+            if not any(start < end and at < stop for start, stop in spans_taken):
+                break
+            at += 1
         if at < 0:
-            continue  # not in the text: the caller's texts are not the ones searched
+            continue  # every occurrence taken: a phrase found twice
         cursor[(hit.paragraph, hit.text)] = at + len(hit.text)
+        spans_taken.append((at, at + len(hit.text)))
         yield Found(hit, at)
 
 
-def _whole_word(text: str, form: str, start: int) -> int:
-    """Where the form stands as whole words from `start`; in a run of unspaced script
-    (Chinese), where it first stands at all."""
-    first = at = text.find(form, start)
+def _occurrence(text: str, form: str, start: int) -> int:
+    """Where the form next stands as whole words from `start` (folded text: one space
+    between words); anywhere, for a form of unspaced script (Chinese)."""
+    if is_cjk(form):
+        return text.find(form, start)
+    at = text.find(form, start)
     while at >= 0:
         end = at + len(form)
         if (at == 0 or text[at - 1] == " ") and (end == len(text) or text[end] == " "):
             return at
         at = text.find(form, at + 1)
-    return first
+    return -1
 
 
 def spans(texts: Sequence[str], hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
@@ -150,6 +168,10 @@ def _word_after(text: str, end: int) -> str:
     return text[end + 1 : stop if stop >= 0 else len(text)]
 
 
+# The Arabic titles with their proclitics too ("والأمير تركي", "للأمير").
+TITLE_FORMS_AR = frozenset(form for title in TITLES["ar"] for form in written_forms(title))
+
+
 def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
     """Whether the words around a one-word mention make it a person's name."""
     form = found.hit.text
@@ -160,8 +182,17 @@ def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
         if before in NAME_BEFORE_AR or after in NAME_AFTER_AR:
             return True
         # "الأمير السعودي" is "the Saudi prince": only a word without the article is a name.
-        return before in TITLES["ar"] and not form.startswith("ال")
+        return before in TITLE_FORMS_AR and not form.startswith("ال")
     return before in TITLES.get(language or "", frozenset())
+
+
+def _names_an_event(text: str, found: Found) -> bool:
+    """An English place name right before an event's or a paper's head word, outside a
+    headline in Title Case (where "China Open To Talks" is a country that is open)."""
+    if _word_after(text, found.end) not in ORGANISATION_HEADS_EN:
+        return False
+    words = [w for w in text.split(" ") if w[:1].isalpha()]
+    return sum(w[:1].isupper() for w in words) < TITLE_CASE_SHARE * len(words)
 
 
 def _basic_rule(key: str) -> PlaceRule:
@@ -172,9 +203,12 @@ def _basic_rule(key: str) -> PlaceRule:
 def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | None) -> bool:
     """Whether the form stands for several places, or is also a common first name."""
     places = {countries(k) for k in hit.keys} - {None}
-    regions = any(k.startswith("region:") for k in hit.keys)
-    named = hit.text in FIRST_NAMES.get(language or "", frozenset())
-    return len(places) > 1 or (regions and bool(places)) or named
+    return len(places) > 1 or hit.text in FIRST_NAMES.get(language or "", frozenset())
+
+
+def _placed(text: str, found: Found, language: str | None) -> bool:
+    """A first name that a preposition makes a place (English: "of Jordan")."""
+    return language == "en" and _word_before(text, found.offset).lower() in PLACE_PREPOSITIONS_EN
 
 
 def judge(
@@ -203,13 +237,16 @@ def judge(
             first.append(Judged(f, (), rule))
         elif in_name_pattern(texts[f.hit.paragraph], f, language):
             first.append(Judged(f, (), "person_name"))
-        elif (
-            language == "en" and _word_after(texts[f.hit.paragraph], f.end) in ORGANISATION_HEADS_EN
-        ):
+        elif language == "en" and _names_an_event(texts[f.hit.paragraph], f):
             first.append(Judged(f, (), "organisation"))
         else:
             first.append(Judged(f, f.hit.keys, _basic_rule(f.hit.keys[0])))
-    doubtful = [j.kept and is_ambiguous(j.found.hit) for j in first]
+    doubtful = [
+        j.kept
+        and is_ambiguous(j.found.hit)
+        and not _placed(texts[j.found.hit.paragraph], j.found, language)
+        for j in first
+    ]
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
