@@ -50,10 +50,12 @@ def key_families(prefix: str) -> dict[str, str]:
     }
 
 
-def acl_rule(prefix: str, user: str = "newsflow") -> str:
-    """The ACL SETUSER arguments that grant exactly what newsflow needs (no password)."""
+def acl_rule(prefix: str, user: str = "newsflow", *, select: bool = False) -> str:
+    """The ACL SETUSER arguments that grant exactly what newsflow needs (no password);
+    `select`: a database other than 0, which the client selects on connecting."""
     keys = " ".join(f"~{_pattern(base)}*" for base in key_families(prefix).values())
     needed = {*CLIENT_COMMANDS, *(c for names in SCRIPT_COMMANDS.values() for c in names)}
+    needed |= {"SELECT"} if select else set()
     commands = " ".join(f"+{name.lower()}" for name in sorted(needed))
     return f"{user} on resetkeys {keys} resetchannels -@all {commands}"
 

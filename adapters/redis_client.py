@@ -93,7 +93,9 @@ _ACL_REFUSALS = ("NOPERM", "The user executing the script can't")
 
 
 def is_acl_refusal(error: ResponseError) -> bool:
-    return any(marker in str(error) for marker in _ACL_REFUSALS)
+    """redis-py raises NoPermissionError for a command's NOPERM reply (the code left out
+    of its text); a script's own command comes back as a plain error with Redis's words."""
+    return isinstance(error, NoPermissionError) or any(m in str(error) for m in _ACL_REFUSALS)
 
 
 def redis_failure(error: RedisError, what: str) -> AccessRefused | TransientError:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapters.consumer_watcher import ConsumerStateCollector
 from adapters.http_fetch import HttpFetcher
@@ -170,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(settings.masked(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "redis-acl":
-            print(f"ACL SETUSER {acl_rule(settings.redis_key_prefix, args.user)} >PASSWORD")
+            select = urlsplit(settings.redis_url).path.strip("/") not in ("", "0")
+            rule = acl_rule(settings.redis_key_prefix, args.user, select=select)
+            print(f"ACL SETUSER {rule} >PASSWORD")
             return 0
         if args.command == "watch":
             return _watch(_connected(settings), args)

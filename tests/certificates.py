@@ -1,5 +1,5 @@
 """Certificates made at test time (trustme) for the TLS servers the tests start: Kafka's
-SASL_SSL listener and redis-server's TLS port. Nothing is kept between sessions."""
+SASL_SSL listener and redis-server's TLS port. Nothing is kept between test runs."""
 
 from __future__ import annotations
 

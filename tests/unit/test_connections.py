@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.exceptions import NoPermissionError, ResponseError
 
 from adapters import dedupe_index, story_index
 from adapters import feed_state as feed_state_module
@@ -16,8 +17,9 @@ from adapters.dedupe_index import RedisDedupeIndex
 from adapters.feed_state import RedisFeedState
 from adapters.kafka_client import judge_login
 from adapters.redis_access import SCRIPT_COMMANDS, acl_rule, key_families
+from adapters.redis_client import redis_failure
 from adapters.story_index import RedisStoryIndex
-from workers.errors import AccessRefused
+from workers.errors import AccessRefused, TransientError
 
 
 @pytest.mark.parametrize(
@@ -171,3 +173,18 @@ def test_the_first_bootstrap_server_with_kafkas_port_when_none_is_given(
     bootstrap: str, server: tuple[str, int]
 ) -> None:
     assert KafkaConnection(bootstrap).first_server() == server
+
+
+def test_a_commands_acl_refusal_is_access_refused_not_a_retry() -> None:
+    """redis-py leaves NOPERM out of NoPermissionError's text; inside a script, Redis words
+    the refusal itself."""
+    command = NoPermissionError("User nf has no permissions to run the 'hset' command")
+    in_script = ResponseError("The user executing the script can't run this command")
+    for error in (command, in_script):
+        assert isinstance(redis_failure(error, "feed state write"), AccessRefused)
+    assert isinstance(redis_failure(ResponseError("WRONGTYPE"), "x"), TransientError)
+
+
+def test_a_database_other_than_0_adds_select_to_the_rule() -> None:
+    assert "+select" not in acl_rule("p:").split()
+    assert "+select" in acl_rule("p:", select=True).split()

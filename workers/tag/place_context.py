@@ -12,7 +12,7 @@ decided is kept with it:
   Cup", "Washington Post");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
-  article ال), after بن / بنت / ابن / أبو, before بن / بنت / آل;
+  article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل;
 - `unsupported`: a name that stands for several places, or that is also a common first
   name, counts only where the article names its country in another way (another name or
   demonym of it, one of its cities), or, in English, after a preposition of place ("of
@@ -115,7 +115,7 @@ def located(texts: Sequence[str], hits: Iterable[Hit]) -> Iterator[Found]:
     """Each hit with its offset. A matcher gives a paragraph's hits in text order, so each
     hit is at the first occurrence of its form, after its form's hit before, that no hit
     before it took: an occurrence inside a longer phrase found earlier is no hit of its own
-    ("Guinea" in "Papua New Guinea", "Ireland" in "Northern Ireland"). A phrase two
+    ("Guinea" in "Papua New Guinea"). A phrase two
     matchers find alike (a name that is also the language's adjective) is one mention: the
     second hit finds its place taken and is left out."""
     cursor: dict[tuple[int, str], int] = {}
