@@ -115,9 +115,9 @@ def located(texts: Sequence[str], hits: Iterable[Hit]) -> Iterator[Found]:
     """Each hit with its offset. A matcher gives a paragraph's hits in text order, so each
     hit is at the first occurrence of its form, after its form's hit before, that no hit
     before it took: an occurrence inside a longer phrase found earlier is no hit of its own
-    ("Guinea" in "Papua New Guinea"). A phrase two
-    matchers find alike (a name that is also the language's adjective) is one mention: the
-    second hit finds its place taken and is left out."""
+    ("Guinea" in "Papua New Guinea"). A phrase two matchers find alike (a name that is also
+    the language's adjective) is one mention: the second hit finds its place taken and is
+    left out."""
     cursor: dict[tuple[int, str], int] = {}
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for hit in hits:
