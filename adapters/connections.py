@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from workers.errors import AccessRefused
+
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 DEFAULT_KAFKA_PORT = 9092
@@ -130,15 +132,36 @@ def redis_connection(address: RedisAddress) -> RedisConnection:
     return address if isinstance(address, RedisConnection) else RedisConnection(address)
 
 
-def tls_context(cafile: str, certfile: str, keyfile: str, check_hostname: bool) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=cafile or None)
-    context.check_hostname = check_hostname
-    if certfile:
-        context.load_cert_chain(certfile, keyfile or None)
-    return context
+def check_tls(
+    service: str,
+    connection: KafkaConnection | RedisConnection,
+    host: str,
+    port: int,
+    *,
+    timeout_s: float,
+    hello: bytes = b"",
+) -> None:
+    """The TLS handshake done once by hand, before the client library's: both libraries
+    report an untrusted or refused certificate as a connection error, which is retried.
+    AccessRefused names the `service`'s settings to fix (kafka_ssl_cafile...)."""
+    files = f"{service}_ssl_cafile, {service}_ssl_certfile and {service}_ssl_keyfile"
+    try:
+        context = ssl.create_default_context(cafile=connection.ssl_cafile or None)
+        context.check_hostname = connection.ssl_check_hostname
+        if connection.ssl_certfile:
+            context.load_cert_chain(connection.ssl_certfile, connection.ssl_keyfile or None)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        raise AccessRefused(f"{service} TLS files unreadable ({exc}): check {files}") from exc
+    if refusal := _tls_refusal(host, port, context, timeout_s, hello):
+        raise AccessRefused(
+            f"{service} at {connection}: {refusal}; check {service}_ssl_cafile (the authority "
+            f"that signed the server's certificate), {service}_ssl_certfile and "
+            f"{service}_ssl_keyfile (a client certificate, where the server asks for one) and "
+            f"{service}_ssl_check_hostname"
+        )
 
 
-def tls_refusal(
+def _tls_refusal(
     host: str, port: int, context: ssl.SSLContext, timeout_s: float, hello: bytes = b""
 ) -> str | None:
     """Why a TLS handshake with host:port fails on our side's checks (an untrusted or

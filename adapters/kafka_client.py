@@ -40,10 +40,9 @@ from kafka.structs import OffsetAndMetadata
 from adapters.connections import (
     KafkaAddress,
     KafkaConnection,
+    check_tls,
     kafka_connection,
     kafka_options,
-    tls_context,
-    tls_refusal,
 )
 from adapters.error_classes import kafka_access_refused, kafka_error_class
 from schemas.limits import MAX_RECORD_BYTES, payload_bytes
@@ -96,24 +95,9 @@ def check_kafka_login(bootstrap: KafkaAddress) -> None:
 def check_kafka_tls(kafka: KafkaConnection) -> None:
     """The TLS handshake done once by hand: kafka-python would retry an untrusted certificate
     until its bootstrap timeout and say only that it could not connect."""
-    if not kafka.uses_tls:
-        return
-    try:
-        context = tls_context(
-            kafka.ssl_cafile, kafka.ssl_certfile, kafka.ssl_keyfile, kafka.ssl_check_hostname
-        )
-    except OSError as exc:  # ssl.SSLError is an OSError too
-        raise AccessRefused(
-            f"kafka TLS files unreadable ({exc}): check kafka_ssl_cafile, kafka_ssl_certfile "
-            "and kafka_ssl_keyfile"
-        ) from exc
-    host, port = kafka.first_server()
-    if refusal := tls_refusal(host, port, context, timeout_s=10.0, hello=API_VERSIONS_REQUEST):
-        raise AccessRefused(
-            f"kafka at {kafka}: {refusal}; check kafka_ssl_cafile (the authority that signed "
-            "the broker's certificate), kafka_ssl_certfile and kafka_ssl_keyfile (mutual "
-            "TLS) and kafka_ssl_check_hostname"
-        )
+    if kafka.uses_tls:
+        host, port = kafka.first_server()
+        check_tls("kafka", kafka, host, port, timeout_s=10.0, hello=API_VERSIONS_REQUEST)
 
 
 # An ApiVersions request, version 0 (correlation id 1, no client id), as the Kafka protocol

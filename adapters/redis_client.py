@@ -20,7 +20,7 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from adapters.connections import RedisAddress, redis_connection, tls_context, tls_refusal
+from adapters.connections import RedisAddress, check_tls, redis_connection
 from adapters.error_classes import redis_error_class
 from workers.errors import AccessRefused, TransientError
 
@@ -63,29 +63,10 @@ def _check_tls(address: RedisAddress) -> None:
     """The TLS handshake once by hand, for an error that names the certificate at fault
     (redis-py reports it as a connection error, which would be retried)."""
     connection = redis_connection(address)
-    if not connection.uses_tls:
-        return
-    try:
-        context = tls_context(
-            connection.ssl_cafile,
-            connection.ssl_certfile,
-            connection.ssl_keyfile,
-            connection.ssl_check_hostname,
-        )
-    except OSError as exc:
-        raise AccessRefused(
-            f"redis TLS files unreadable ({exc}): check redis_ssl_cafile, redis_ssl_certfile "
-            "and redis_ssl_keyfile"
-        ) from exc
-    parts = urlsplit(connection.url)
-    host, port = parts.hostname or "localhost", parts.port or 6379
-    if refusal := tls_refusal(host, port, context, timeout_s=5.0):
-        raise AccessRefused(
-            f"redis at {connection}: {refusal}; check redis_ssl_cafile (the authority that "
-            "signed the server's certificate), redis_ssl_certfile and redis_ssl_keyfile "
-            "(a client certificate, where the server asks for one) and "
-            "redis_ssl_check_hostname"
-        )
+    if connection.uses_tls:
+        parts = urlsplit(connection.url)
+        host, port = parts.hostname or "localhost", parts.port or 6379
+        check_tls("redis", connection, host, port, timeout_s=5.0)
 
 
 # How Redis 7 words an ACL refusal: NOPERM from a command, this from a command in a script.
