@@ -34,7 +34,8 @@ class Extraction:
     date: str | None  # YYYY-MM-DD as trafilatura finds it
     page_language: str | None
     # The page's own <p> sequence before extraction. trafilatura (>= 2.2) drops a paragraph
-    # that repeats the one before it, which would hide internal duplication from dedupe.
+    # that repeats the one before it, which would hide internal duplication from dedupe:
+    # restore_adjacent_repeats puts back what the body holds, dedupe reads the rest here.
     page_paragraphs: tuple[str, ...] = ()
     canonical_url: str | None = None  # <link rel=canonical> / og:url, when on the same site
     image: str | None = None
@@ -87,21 +88,21 @@ def page_text(body: bytes, content_type: str | None) -> bytes | str:
 
 
 @cache
-def _base_options(fast: bool = True) -> Extractor:
+def _base_options(fast: bool = True, metadata: bool = True) -> Extractor:
     # fast=True: no second opinion from trafilatura's fallback extractors (its readability
     # and jusText ports), which cost CPU on every page and rarely win on news pages; a body
     # that comes out short is extracted again with them (_second_opinion).
     return Extractor(
-        output_format="python", fast=fast, comments=False, tables=True, with_metadata=True
+        output_format="python", fast=fast, comments=False, tables=True, with_metadata=metadata
     )
 
 
-def _options(url: str, fast: bool = True) -> Extractor:
+def _options(url: str, fast: bool = True, metadata: bool = True) -> Extractor:
     """The options of one page. Built once and copied: given keyword arguments instead,
     bare_extraction builds them anew from its config file's parser on every call, about
     0.1 ms of a 1.8 ms page here. trafilatura's own command line reuses one Extractor the same
     way, setting the URL per file."""
-    base = _base_options(fast)
+    base = _base_options(fast, metadata)
     options = copy.copy(base)
     options.url = url
     options.source = url.encode("utf-8", "replace").decode("utf-8")  # as Extractor does
@@ -141,10 +142,17 @@ def _second_opinion(page: bytes | str, url: str, fast: Document | None) -> Docum
     tree = trafilatura.load_html(page)  # the fast extraction pruned the first tree
     if tree is None:
         return fast
-    full = trafilatura.bare_extraction(tree, options=_options(url, fast=False))
+    # The metadata (a third of an extraction's CPU, the author's search the most) is the
+    # page's whatever the body: read again only when the fast pass gave none.
+    options = _options(url, fast=False, metadata=fast is None)
+    full = trafilatura.bare_extraction(tree, options=options)
     if not isinstance(full, Document) or not takes_second_opinion(chars, _text_chars(full)):
         return fast
-    return full
+    if fast is None:
+        return full
+    chosen = copy.copy(fast)
+    chosen.text = full.text
+    return chosen
 
 
 def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) -> Extraction:
@@ -158,6 +166,8 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
     if tree is None:
         return Extraction(None, (), None, None, None, _page_language(html))
     on_page = page_paragraphs(tree)
+    # Before extraction prunes the tree; most pages repeat nothing, which the texts tell.
+    repeated = repeated_on_page(tree) if has_adjacent_repeat(on_page) else {}
     paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
     # Read here too: trafilatura gives no metadata at all for a page with no body text.
     description = page_description(tree)
@@ -169,7 +179,7 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         return Extraction(
             None, (), None, None, None, _page_language(html), on_page, description=description
         )
-    paragraphs = _paragraphs(document.text or "")
+    paragraphs = restore_adjacent_repeats(_paragraphs(document.text or ""), repeated)
     title = document.title
     if paragraphs and title and paragraphs[0] == title.strip():
         paragraphs = paragraphs[1:]  # trafilatura keeps the page's <h1> as the first line
@@ -188,6 +198,88 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         paywalled=paywalled,
         description=document.description or description,
     )
+
+
+# trafilatura (2.3) deletes an element of the extracted body whose text, longer than this,
+# repeats the element before it: a guard against one element extracted twice
+# (trafilatura.main_extractor, "drop substantial elements repeating the previous one").
+REPEAT_GUARD_CHARS = 50
+# Hidden elements are no part of the article (trafilatura drops them too).
+_HIDDEN = (
+    "ancestor-or-self::*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''),"
+    " 'display:none') or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
+
+
+def has_adjacent_repeat(page: tuple[str, ...]) -> bool:
+    """The page prints a paragraph the guard above would delete twice in a row."""
+    return any(
+        text == page[n - 1] and len(text) > REPEAT_GUARD_CHARS for n, text in enumerate(page) if n
+    )
+
+
+def repeated_on_page(tree: lxml.html.HtmlElement) -> dict[str, int]:
+    """Visible page paragraph -> how often the page prints it, for each paragraph it prints
+    twice in a row. Read before extraction prunes the tree."""
+    visible: list[str] = []
+    for p in tree.iter("p"):
+        text = " ".join(p.text_content().split())
+        if text and not p.xpath(_HIDDEN):
+            visible.append(text)
+    repeated = {
+        text
+        for n, text in enumerate(visible)
+        if n and text == visible[n - 1] and len(text) > REPEAT_GUARD_CHARS
+    }
+    return {text: visible.count(text) for text in repeated}
+
+
+def restore_adjacent_repeats(
+    paragraphs: tuple[str, ...], repeated: dict[str, int]
+) -> tuple[str, ...]:
+    """The body with each paragraph the page prints twice in a row as many times as the page
+    prints it. trafilatura's guard above also deletes a paragraph the page really repeats;
+    the body then hides what the dedupe stage is there to find and repair (docs/dedupe.md,
+    internal duplication). The missing copies go right after the body's last copy, and only
+    where the body holds the paragraph (as one line, or as consecutive lines of it)."""
+    if not repeated:
+        return paragraphs
+    folded = [" ".join(p.split()) for p in paragraphs]
+    longest = max(map(len, repeated))
+    blocks: list[tuple[int, int, str]] = []  # start, end, page paragraph
+    i = 0
+    while i < len(folded):
+        found = _paragraph_from(folded, i, repeated, longest)
+        if found is None:
+            i += 1
+            continue
+        end, text = found
+        blocks.append((i, end, text))
+        i = end
+    held = {text: sum(1 for *_, t in blocks if t == text) for *_, text in blocks}
+    last = {text: (start, end) for start, end, text in blocks}
+    out: list[str] = []
+    after = {end: (start, text) for text, (start, end) in last.items()}
+    for n, paragraph in enumerate(paragraphs):
+        out.append(paragraph)
+        if n + 1 in after:
+            start, text = after[n + 1]
+            out.extend(paragraphs[start : n + 1] * max(0, repeated[text] - held[text]))
+    return tuple(out)
+
+
+def _paragraph_from(
+    folded: list[str], start: int, repeated: dict[str, int], longest: int
+) -> tuple[int, str] | None:
+    """The end of the body lines from `start` that together are a repeated page paragraph."""
+    joined = ""
+    for end in range(start, len(folded)):
+        joined = f"{joined} {folded[end]}" if joined else folded[end]
+        if len(joined) > longest:
+            return None
+        if joined in repeated:
+            return end + 1, joined
+    return None
 
 
 # schema.org's flag for paywalled news (Google's structured data for subscription content);

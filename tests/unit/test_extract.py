@@ -8,8 +8,11 @@ from ingest.extract import (
     Extraction,
     choose_body,
     extract_page,
+    has_adjacent_repeat,
     html_fragment_paragraphs,
     is_paywalled,
+    repeated_on_page,
+    restore_adjacent_repeats,
     same_site_url,
     second_opinion_due,
     takes_second_opinion,
@@ -200,6 +203,8 @@ def _fake_extraction(
         calls.append((options.fast, id(tree)))
         document = Document()
         document.text = fast_text if options.fast else full_text
+        if options.with_metadata:
+            document.title = "fast" if options.fast else "full"
         return document
 
     monkeypatch.setattr(trafilatura, "bare_extraction", bare_extraction)
@@ -213,6 +218,7 @@ def test_a_short_body_is_extracted_again_from_a_fresh_parse_with_the_fallbacks(
     calls = _fake_extraction(monkeypatch, "Home\nNews\nSport", long_text)
     page = extract_page(_page(), "https://example.org/breakwater")
     assert page.paragraphs == PARAGRAPHS * 5
+    assert page.title == "fast"  # the metadata of the first pass, not read a second time
     assert [fast for fast, _ in calls] == [True, False]
     assert calls[0][1] != calls[1][1]  # the first extraction pruned its tree
 
@@ -221,3 +227,65 @@ def test_a_long_enough_body_is_extracted_once(monkeypatch: pytest.MonkeyPatch) -
     calls = _fake_extraction(monkeypatch, "\n".join(PARAGRAPHS * 3), "other")
     assert extract_page(_page(), "https://example.org/breakwater").paragraphs == PARAGRAPHS * 3
     assert [fast for fast, _ in calls] == [True]
+
+
+LONG = "The council voted on Tuesday to close the old bridge to lorries until the spring repairs."
+OTHER = "Drivers of heavy goods vehicles will be sent through the ring road from next Monday on."
+SHORT = "Advertisement"
+
+
+@pytest.mark.parametrize(
+    ("body", "repeated", "expected"),
+    [
+        # the page prints a paragraph twice; trafilatura kept it once
+        ((LONG, OTHER), {LONG: 2}, (LONG, LONG, OTHER)),
+        # three times, and the body holds two of them: the third goes after the last
+        ((LONG, OTHER, LONG), {LONG: 3}, (LONG, OTHER, LONG, LONG)),
+        # as often in the body as on the page: nothing to put back
+        ((LONG, OTHER, LONG), {LONG: 2}, (LONG, OTHER, LONG)),
+        # the body holds the page paragraph as two lines: both lines come back, in order
+        ((LONG[:28], LONG[29:], OTHER), {LONG: 2}, (LONG[:28], LONG[29:]) * 2 + (OTHER,)),
+        # a paragraph the page repeats but the body left out stays out
+        ((OTHER,), {LONG: 2}, (OTHER,)),
+        ((), {LONG: 2}, ()),
+        ((LONG,), {}, (LONG,)),
+    ],
+)
+def test_paragraphs_the_page_repeats_are_put_back_as_often_as_it_prints_them(
+    body: tuple[str, ...], repeated: dict[str, int], expected: tuple[str, ...]
+) -> None:
+    assert restore_adjacent_repeats(body, repeated) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        ((LONG, LONG, OTHER), {LONG: 2}),
+        ((LONG, OTHER, LONG, LONG), {LONG: 3}),  # counted wherever the page prints it
+        ((LONG, OTHER, LONG), {}),  # never twice in a row: not what the guard deletes
+        ((SHORT, SHORT, LONG), {}),  # short lines repeat legitimately and are kept anyway
+    ],
+)
+def test_the_page_paragraphs_printed_twice_in_a_row(
+    paragraphs: tuple[str, ...], expected: dict[str, int]
+) -> None:
+    html = "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
+    tree = trafilatura.load_html(html)
+    page = tuple(" ".join(p.split()) for p in paragraphs)
+    assert has_adjacent_repeat(page) == bool(expected)
+    assert repeated_on_page(tree) == expected
+
+
+def test_hidden_paragraphs_are_not_what_the_page_prints() -> None:
+    html = (
+        f"<html><body><p>{LONG}</p><p hidden>{LONG}</p><p style='display: none'>{LONG}</p>"
+        f"<div aria-hidden='true'><p>{LONG}</p></div><p>{OTHER}</p></body></html>"
+    )
+    assert repeated_on_page(trafilatura.load_html(html)) == {}
+
+
+def test_a_page_repeating_a_paragraph_keeps_the_repeat_in_its_body() -> None:
+    paragraphs = "".join(f"<p>{text}</p>" for text in (LONG, LONG, OTHER, OTHER, OTHER))
+    html = f"<html><body><article><h1>Bridge</h1>{paragraphs}</article></body></html>"
+    page = extract_page(html.encode(), "https://example.org/bridge")
+    assert page.paragraphs == (LONG, LONG, OTHER, OTHER, OTHER)
