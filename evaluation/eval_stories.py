@@ -44,6 +44,7 @@ from evaluation.story_stream import (
     message_of,
     pair_score,
     pair_scores_across_languages,
+    sentence_encoder,
     text_message,
 )
 from services.process import free_port
@@ -371,16 +372,6 @@ def print_day(table: dict[str, Any]) -> None:
     print(f"{'clustering':<18} {'precision':>9} {'recall':>7} {'clusters':>8}")
     for name, row in table["methods"].items():
         print(f"{name:<18} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['clusters']:>8}")
-
-
-def sentence_encoder() -> Encoder | None:
-    """The encoder story_cross_language runs, if its package is installed."""
-    try:
-        from adapters.sentence_encoder import UniversalSentenceEncoder
-
-        return UniversalSentenceEncoder(threads=2)  # imports the package
-    except ImportError:
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -92,3 +92,13 @@ def _members(assignment: Mapping[str, str], items: Iterable[str]) -> dict[str, s
 def batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def sentence_encoder() -> Encoder | None:
+    """The encoder story_cross_language runs, if its package is installed."""
+    try:
+        from adapters.sentence_encoder import UniversalSentenceEncoder
+
+        return UniversalSentenceEncoder(threads=2)  # imports the package
+    except ImportError:
+        return None

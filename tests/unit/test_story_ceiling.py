@@ -1,0 +1,67 @@
+"""The pieces of `make story-ceiling` (pure): shared word sequences, the fitted score, the
+threshold that lets at most a share of related pairs through, and the two-way protocol."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from evaluation.story_ceiling import containment, cross_fitted, fit_logistic, threshold_for
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "n", "expected"),
+    [
+        ("a b c d", "a b c d e f", 2, 1.0),  # the shorter one held whole
+        ("a b c d", "x a b y c d", 2, 2 / 3),
+        ("a b c", "c b a", 2, 0.0),  # the same words, no pair in order
+        ("a", "a b", 2, 0.0),  # a text too short to have a pair
+    ],
+)
+def test_containment_of_the_shorter_texts_word_sequences(
+    a: str, b: str, n: int, expected: float
+) -> None:
+    assert containment(a.split(), b.split(), n) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("scores", "allowed", "linked"),
+    [
+        ([0.9, 0.5, 0.4, 0.3], 0.25, 1),
+        ([0.9, 0.5, 0.4, 0.3], 0.0, 0),
+        ([0.9, 0.9, 0.4, 0.3], 0.25, 0),  # a tie at the edge: neither gets through
+        ([0.1] * 10, 1.0, 10),
+    ],
+)
+def test_the_threshold_lets_at_most_the_allowed_share_through(
+    scores: list[float], allowed: float, linked: int
+) -> None:
+    threshold = threshold_for(scores, allowed)
+    assert sum(s >= threshold for s in scores) == linked
+    assert linked <= math.floor(allowed * len(scores))
+
+
+def test_the_fitted_score_orders_by_the_signal_that_tells_the_classes_apart() -> None:
+    rng = np.random.default_rng(3)
+    telling = np.concatenate([rng.normal(1.0, 0.3, 50), rng.normal(-1.0, 0.3, 50)])
+    noise = rng.normal(0.0, 1.0, 100)
+    x = np.column_stack([noise, telling])
+    y = np.array([True] * 50 + [False] * 50)
+    score = fit_logistic(x, y)
+    assert score(np.array([[0.0, 1.0]]))[0] > score(np.array([[0.0, -1.0]]))[0]
+    assert (score(x)[:50].min() > score(x)[50:].max()) == (telling[:50].min() > telling[50:].max())
+
+
+def test_a_telling_signal_links_the_same_pairs_and_not_the_others_on_the_unseen_half() -> None:
+    rng = random.Random(5)
+    labels = ["same"] * 40 + ["related"] * 40 + ["different"] * 20
+    level = {"same": 0.8, "related": 0.3, "different": 0.0}
+    rows = [{"signal": level[label] + rng.uniform(-0.1, 0.1)} for label in labels]
+    halves = [n % 2 for n in range(len(labels))]
+    table = cross_fitted(rows, labels, halves, ["signal"])
+    assert table["same"] == {"pairs": 40, "linked": 1.0}
+    # the threshold sits just over the fitted half's related pairs: an unseen one may pass
+    assert table["related"]["linked"] <= 0.05 and table["different"]["linked"] == 0.0
+    blind = [{"signal": rng.random()} for _ in labels]
+    assert cross_fitted(blind, labels, halves, ["signal"])["same"]["linked"] < 0.5
