@@ -17,7 +17,7 @@ NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wi
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-system run watch test test-unit test-integration test-e2e lint format clean \
-	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-ceiling story-day story-pairs place-mentions eval-tags bench-tag test-faults screenshots bench-web
+	eval-dedupe bench-dedupe eval-extraction bench bench-broker bench-compression bench-poll eval-polling eval-stories bench-stories story-signals story-day story-pairs place-mentions eval-tags bench-tag test-faults screenshots bench-web
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -108,8 +108,8 @@ eval-stories: deps ## story level vs a TF-IDF reference: SemEval-2022 pairs, han
 bench-stories: deps ## story step articles/s per core and Redis bytes per article, beside the dedupe stage (DATA=...)
 	$(BIN)/python -m evaluation.bench_stories $(DATA) $(ARGS)
 
-story-ceiling: deps ## the best same-story/related split any mix of story signals gives on the labelled ANT pairs (DATA=...)
-	$(BIN)/python -m evaluation.story_ceiling $(DATA) $(ARGS)
+story-signals: deps ## same-story vs related pairs linked by fitted mixes of the story signals, on the labelled ANT pairs (DATA=...)
+	$(BIN)/python -m evaluation.story_signals $(DATA) $(ARGS)
 
 story-day: deps ## write a day of the ANT corpus to group by hand (ARGS="--day 2018-04-10 --texts FILE")
 	$(BIN)/python -m evaluation.story_day $(DATA) $(ARGS)

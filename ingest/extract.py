@@ -151,7 +151,7 @@ def _second_opinion(page: bytes | str, url: str, fast: Document | None) -> Docum
     if fast is None:
         return full
     chosen = copy.copy(fast)
-    chosen.text = full.text
+    chosen.text, chosen.raw_text, chosen.body = full.text, full.raw_text, full.body
     return chosen
 
 
@@ -167,7 +167,7 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         return Extraction(None, (), None, None, None, _page_language(html))
     on_page = page_paragraphs(tree)
     # Before extraction prunes the tree; most pages repeat nothing, which the texts tell.
-    repeated = repeated_on_page(tree) if has_adjacent_repeat(on_page) else {}
+    repeated = repeated_on_page(tree) if has_repeat(on_page) else {}
     paywalled = is_paywalled(html, tree)  # before extraction prunes the tree
     # Read here too: trafilatura gives no metadata at all for a page with no body text.
     description = page_description(tree)
@@ -179,10 +179,11 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
         return Extraction(
             None, (), None, None, None, _page_language(html), on_page, description=description
         )
-    paragraphs = restore_adjacent_repeats(_paragraphs(document.text or ""), repeated)
+    paragraphs = _paragraphs(document.text or "")
     title = document.title
     if paragraphs and title and paragraphs[0] == title.strip():
         paragraphs = paragraphs[1:]  # trafilatura keeps the page's <h1> as the first line
+    paragraphs = restore_adjacent_repeats(paragraphs, repeated)
     return Extraction(
         title=title,
         paragraphs=paragraphs,
@@ -204,81 +205,92 @@ def extract_page(html: bytes | str, url: str, *, second_opinion: bool = True) ->
 # repeats the element before it: a guard against one element extracted twice
 # (trafilatura.main_extractor, "drop substantial elements repeating the previous one").
 REPEAT_GUARD_CHARS = 50
-# Hidden elements are no part of the article (trafilatura drops them too).
+# Hidden elements are not what a reader of the page sees: their copies do not count.
 _HIDDEN = (
     "ancestor-or-self::*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''),"
     " 'display:none') or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
 )
 
 
-def has_adjacent_repeat(page: tuple[str, ...]) -> bool:
-    """The page prints a paragraph the guard above would delete twice in a row."""
-    return any(
-        text == page[n - 1] and len(text) > REPEAT_GUARD_CHARS for n, text in enumerate(page) if n
-    )
+def has_repeat(page: tuple[str, ...]) -> bool:
+    """The page prints a paragraph the guard above could delete more than once, anywhere:
+    copies apart here may be adjacent once hidden paragraphs are left out (repeated_on_page
+    tells)."""
+    long = [text for text in page if len(text) > REPEAT_GUARD_CHARS]
+    return len(set(long)) < len(long)
+
+
+def paragraph_key(text: str) -> str:
+    # Without any whitespace: text_content() joins "<p>a<br>b</p>" as "ab", and the body
+    # has the two lines "a" and "b".
+    return "".join(text.split())
 
 
 def repeated_on_page(tree: lxml.html.HtmlElement) -> dict[str, int]:
-    """Visible page paragraph -> how often the page prints it, for each paragraph it prints
-    twice in a row. Read before extraction prunes the tree."""
-    visible: list[str] = []
+    """Paragraph (as paragraph_key) -> the most times the page's visible paragraphs print it in a
+    row, for the paragraphs printed at least twice in a row. Read before extraction prunes
+    the tree. A run, not every copy: a teaser of the article elsewhere on the page is no
+    copy the article prints."""
+    visible: list[tuple[str, int]] = []  # key, length as the guard measures it
     for p in tree.iter("p"):
         text = " ".join(p.text_content().split())
         if text and not p.xpath(_HIDDEN):
-            visible.append(text)
-    repeated = {
-        text
-        for n, text in enumerate(visible)
-        if n and text == visible[n - 1] and len(text) > REPEAT_GUARD_CHARS
-    }
-    return {text: visible.count(text) for text in repeated}
+            visible.append((paragraph_key(text), len(text)))
+    runs: dict[str, int] = {}
+    run = 1
+    for n, (key, length) in enumerate(visible):
+        run = run + 1 if n and key == visible[n - 1][0] else 1
+        if run > 1 and length > REPEAT_GUARD_CHARS:
+            runs[key] = max(runs.get(key, 0), run)
+    return runs
 
 
 def restore_adjacent_repeats(
     paragraphs: tuple[str, ...], repeated: dict[str, int]
 ) -> tuple[str, ...]:
-    """The body with each paragraph the page prints twice in a row as many times as the page
-    prints it. trafilatura's guard above also deletes a paragraph the page really repeats;
+    """The body with each paragraph the page prints twice or more in a row as many times as
+    that run. trafilatura's guard above also deletes a paragraph the page really repeats;
     the body then hides what the dedupe stage is there to find and repair (docs/dedupe.md,
     internal duplication). The missing copies go right after the body's last copy, and only
     where the body holds the paragraph (as one line, or as consecutive lines of it)."""
     if not repeated:
         return paragraphs
-    folded = [" ".join(p.split()) for p in paragraphs]
-    longest = max(map(len, repeated))
-    blocks: list[tuple[int, int, str]] = []  # start, end, page paragraph
+    keys = [paragraph_key(p) for p in paragraphs]
+    blocks: list[tuple[int, int, str]] = []  # start, end, the paragraph's key
     i = 0
-    while i < len(folded):
-        found = _paragraph_from(folded, i, repeated, longest)
+    while i < len(keys):
+        found = _paragraph_from(keys, i, repeated)
         if found is None:
             i += 1
             continue
-        end, text = found
-        blocks.append((i, end, text))
+        end, key = found
+        blocks.append((i, end, key))
         i = end
-    held = {text: sum(1 for *_, t in blocks if t == text) for *_, text in blocks}
-    last = {text: (start, end) for start, end, text in blocks}
+    held = {key: sum(1 for *_, k in blocks if k == key) for *_, key in blocks}
+    last = {key: (start, end) for start, end, key in blocks}
+    after = {end: (start, key) for key, (start, end) in last.items()}
     out: list[str] = []
-    after = {end: (start, text) for text, (start, end) in last.items()}
     for n, paragraph in enumerate(paragraphs):
         out.append(paragraph)
         if n + 1 in after:
-            start, text = after[n + 1]
-            out.extend(paragraphs[start : n + 1] * max(0, repeated[text] - held[text]))
+            start, key = after[n + 1]
+            out.extend(paragraphs[start : n + 1] * max(0, repeated[key] - held[key]))
     return tuple(out)
 
 
 def _paragraph_from(
-    folded: list[str], start: int, repeated: dict[str, int], longest: int
+    keys: list[str], start: int, repeated: dict[str, int]
 ) -> tuple[int, str] | None:
-    """The end of the body lines from `start` that together are a repeated page paragraph."""
+    """The end of the body lines from `start` that together are a repeated page paragraph.
+    Stops at the first line that leaves every such paragraph's start: a page repeats few
+    paragraphs, and most lines start none of them."""
     joined = ""
-    for end in range(start, len(folded)):
-        joined = f"{joined} {folded[end]}" if joined else folded[end]
-        if len(joined) > longest:
-            return None
+    for end in range(start, len(keys)):
+        joined += keys[end]
         if joined in repeated:
             return end + 1, joined
+        if not any(key.startswith(joined) for key in repeated):
+            return None
     return None
 
 

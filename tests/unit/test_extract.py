@@ -8,9 +8,10 @@ from ingest.extract import (
     Extraction,
     choose_body,
     extract_page,
-    has_adjacent_repeat,
+    has_repeat,
     html_fragment_paragraphs,
     is_paywalled,
+    paragraph_key,
     repeated_on_page,
     restore_adjacent_repeats,
     same_site_url,
@@ -234,20 +235,25 @@ OTHER = "Drivers of heavy goods vehicles will be sent through the ring road from
 SHORT = "Advertisement"
 
 
+K_LONG, K_OTHER = paragraph_key(LONG), paragraph_key(OTHER)
+
+
 @pytest.mark.parametrize(
     ("body", "repeated", "expected"),
     [
-        # the page prints a paragraph twice; trafilatura kept it once
-        ((LONG, OTHER), {LONG: 2}, (LONG, LONG, OTHER)),
+        # the page prints a paragraph twice in a row; trafilatura kept it once
+        ((LONG, OTHER), {K_LONG: 2}, (LONG, LONG, OTHER)),
         # three times, and the body holds two of them: the third goes after the last
-        ((LONG, OTHER, LONG), {LONG: 3}, (LONG, OTHER, LONG, LONG)),
-        # as often in the body as on the page: nothing to put back
-        ((LONG, OTHER, LONG), {LONG: 2}, (LONG, OTHER, LONG)),
+        ((LONG, OTHER, LONG), {K_LONG: 3}, (LONG, OTHER, LONG, LONG)),
+        # as often in the body as in the page's run: nothing to put back
+        ((LONG, OTHER, LONG), {K_LONG: 2}, (LONG, OTHER, LONG)),
         # the body holds the page paragraph as two lines: both lines come back, in order
-        ((LONG[:28], LONG[29:], OTHER), {LONG: 2}, (LONG[:28], LONG[29:]) * 2 + (OTHER,)),
+        ((LONG[:28], LONG[29:], OTHER), {K_LONG: 2}, (LONG[:28], LONG[29:]) * 2 + (OTHER,)),
+        # a line holding the paragraph and more is not the paragraph
+        ((f"{LONG} {OTHER}",), {K_LONG: 2}, (f"{LONG} {OTHER}",)),
         # a paragraph the page repeats but the body left out stays out
-        ((OTHER,), {LONG: 2}, (OTHER,)),
-        ((), {LONG: 2}, ()),
+        ((OTHER,), {K_LONG: 2}, (OTHER,)),
+        ((), {K_LONG: 2}, ()),
         ((LONG,), {}, (LONG,)),
     ],
 )
@@ -257,11 +263,19 @@ def test_paragraphs_the_page_repeats_are_put_back_as_often_as_it_prints_them(
     assert restore_adjacent_repeats(body, repeated) == expected
 
 
+def test_a_body_of_many_lines_is_read_once_per_line_that_starts_no_repeat() -> None:
+    lines = tuple(f"Line {n} of a long transcript that goes on." for n in range(20_000))
+    long_repeat = " ".join(lines[:50])
+    restored = restore_adjacent_repeats(lines, {paragraph_key(long_repeat): 2})
+    assert restored == lines[:50] * 2 + lines[50:]
+
+
 @pytest.mark.parametrize(
     ("paragraphs", "expected"),
     [
-        ((LONG, LONG, OTHER), {LONG: 2}),
-        ((LONG, OTHER, LONG, LONG), {LONG: 3}),  # counted wherever the page prints it
+        ((LONG, LONG, OTHER), {K_LONG: 2}),
+        ((LONG, OTHER, LONG, LONG), {K_LONG: 2}),  # the longest run, not every copy
+        ((LONG, LONG, LONG, OTHER, LONG, LONG), {K_LONG: 3}),
         ((LONG, OTHER, LONG), {}),  # never twice in a row: not what the guard deletes
         ((SHORT, SHORT, LONG), {}),  # short lines repeat legitimately and are kept anyway
     ],
@@ -271,8 +285,7 @@ def test_the_page_paragraphs_printed_twice_in_a_row(
 ) -> None:
     html = "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
     tree = trafilatura.load_html(html)
-    page = tuple(" ".join(p.split()) for p in paragraphs)
-    assert has_adjacent_repeat(page) == bool(expected)
+    assert has_repeat(tuple(paragraphs)) == (LONG in paragraphs and paragraphs.count(LONG) > 1)
     assert repeated_on_page(tree) == expected
 
 
@@ -284,8 +297,22 @@ def test_hidden_paragraphs_are_not_what_the_page_prints() -> None:
     assert repeated_on_page(trafilatura.load_html(html)) == {}
 
 
+def _body_of(*paragraphs: str) -> tuple[str, ...]:
+    html = f"<html><body><article><h1>Bridge</h1>{''.join(paragraphs)}</article></body></html>"
+    return extract_page(html.encode(), "https://example.org/bridge").paragraphs
+
+
 def test_a_page_repeating_a_paragraph_keeps_the_repeat_in_its_body() -> None:
-    paragraphs = "".join(f"<p>{text}</p>" for text in (LONG, LONG, OTHER, OTHER, OTHER))
-    html = f"<html><body><article><h1>Bridge</h1>{paragraphs}</article></body></html>"
-    page = extract_page(html.encode(), "https://example.org/bridge")
-    assert page.paragraphs == (LONG, LONG, OTHER, OTHER, OTHER)
+    paragraphs = [f"<p>{text}</p>" for text in (LONG, LONG, OTHER, OTHER, OTHER)]
+    assert _body_of(*paragraphs) == (LONG, LONG, OTHER, OTHER, OTHER)
+
+
+def test_copies_a_hidden_paragraph_keeps_apart_in_the_body_are_not_added_to() -> None:
+    # trafilatura keeps the hidden paragraph here, so its guard deleted nothing
+    body = _body_of(f"<p>{LONG}</p>", f"<p hidden>{OTHER}</p>", f"<p>{LONG}</p>")
+    assert body == (LONG, OTHER, LONG)
+
+
+def test_a_repeated_paragraph_broken_in_lines_comes_back_whole() -> None:
+    broken = f"<p>{LONG}<br>{OTHER}</p>"
+    assert _body_of(broken, broken) == (LONG, OTHER, LONG, OTHER)

@@ -1,13 +1,19 @@
-"""The pieces of `make story-ceiling` (pure): shared word sequences, the fitted score, the
+"""The pieces of `make story-signals` (pure): shared word sequences, the fitted score, the
 threshold that lets at most a share of related pairs through, and the two-way protocol."""
 
-import math
 import random
+from typing import Any
 
 import numpy as np
 import pytest
 
-from evaluation.story_ceiling import containment, cross_fitted, fit_logistic, threshold_for
+from evaluation.story_signals import (
+    as_is,
+    containment,
+    cross_fitted,
+    fit_logistic,
+    threshold_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +45,11 @@ def test_the_threshold_lets_at_most_the_allowed_share_through(
 ) -> None:
     threshold = threshold_for(scores, allowed)
     assert sum(s >= threshold for s in scores) == linked
-    assert linked <= math.floor(allowed * len(scores))
+
+
+def test_no_threshold_without_related_pairs() -> None:
+    with pytest.raises(ValueError, match="no related pairs"):
+        threshold_for([], 0.03)
 
 
 def test_the_fitted_score_orders_by_the_signal_that_tells_the_classes_apart() -> None:
@@ -65,3 +75,31 @@ def test_a_telling_signal_links_the_same_pairs_and_not_the_others_on_the_unseen_
     assert table["related"]["linked"] <= 0.05 and table["different"]["linked"] == 0.0
     blind = [{"signal": rng.random()} for _ in labels]
     assert cross_fitted(blind, labels, halves, ["signal"])["same"]["linked"] < 0.5
+
+
+def test_the_fit_sees_the_same_story_and_related_pairs_of_its_half_only() -> None:
+    labels = ["same", "related", "different"] * 4
+    rows = [{"signal": float(n)} for n in range(len(labels))]
+    halves = [n // 3 % 2 for n in range(len(labels))]
+    seen: list[list[float]] = []
+
+    def spy(x: Any, y: Any) -> Any:
+        seen.append(sorted(x[:, 0].tolist()))
+        return as_is(x, y)
+
+    cross_fitted(rows, labels, halves, ["signal"], spy)
+    assert seen == [[0.0, 1.0, 6.0, 7.0], [3.0, 4.0, 9.0, 10.0]]
+
+
+def test_the_steps_score_is_scored_as_it_is() -> None:
+    labels = ["same", "related"] * 10
+    rows = [{"score": 0.9 if label == "same" else 0.2} for label in labels]
+    halves = [n // 2 % 2 for n in range(len(labels))]
+    table = cross_fitted(rows, labels, halves, ["score"], as_is)
+    assert table["same"] == {"pairs": 10, "linked": 1.0}
+    assert table["same, in the half fitted on"]["linked"] == 1.0
+
+
+def test_a_half_without_same_story_pairs_is_refused() -> None:
+    with pytest.raises(ValueError, match="no same-story pairs"):
+        cross_fitted([{"s": 0.0}] * 4, ["related"] * 4, [0, 1, 0, 1], ["s"])
