@@ -103,6 +103,15 @@ CASES = [
     ("en-plain-name", "en", "Talks in Russia resumed.", "Russia", "name", ("RU",)),
     ("en-after-of", "en", "King Abdullah of Jordan spoke.", "Jordan", "name", ("JO",)),
     ("en-title-case-headline", "en", "China Open To New Talks", "China", "name", ("CN",)),
+    (
+        "part-of-a-country",
+        "en",
+        "A draw with Northern Ireland",
+        "Northern Ireland",
+        "name",
+        ("GB",),
+    ),
+    ("part-of-a-country-ar", "ar", "فاز على أيرلندا الشمالية", "ايرلندا الشمالية", "name", ("GB",)),
     ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
     ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
     ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),
@@ -119,6 +128,10 @@ def test_a_place_form_is_judged_in_its_words(
 ) -> None:
     judged = {found: (r, c) for found, r, c in _read(tagger, text, language)}
     assert judged[form] == (rule, countries)
+
+
+def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
+    assert _read(tagger, "Start-ups of Silicon Valley hired again.", "en") == []
 
 
 def test_an_article_tagged_only_by_a_first_name_has_no_country(tagger: Tagger) -> None:

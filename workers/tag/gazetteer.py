@@ -99,9 +99,12 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
 # "financial", المدينة (Medina) "the city", بحري (Bahri) "naval"; Georgia is as often the
 # US state as the country; GeoNames lists "White House", Casablanca's name translated, and
-# English news means Washington by it (found tagging the scrapinghub bodies: 7 pages).
+# English news means Washington by it (found tagging the scrapinghub bodies: 7 pages);
+# "Valley" is GeoNames' name for The Valley, Anguilla's capital, without its article, and
+# any valley in English ("Silicon Valley").
 AMBIGUOUS_FORMS = frozenset(
     {"مالي", "المدينة", "مدينة", "مدينه", "بحري", "Georgia", "White House", "WHITE HOUSE"}
+    | {"Valley"}
 )
 
 # Names a country shares with another country's capital (GeoNames ids): matched as both,
@@ -110,6 +113,9 @@ AMBIGUOUS_FORMS = frozenset(
 SHARED_NAMES: dict[str, tuple[int, ...]] = {"عمان": (250441,)}
 # ...and the names that say which one is meant: Oman by its state's name.
 UNSHARED_NAMES: dict[str, tuple[str, ...]] = {"OM": ("Sultanate of Oman", "سلطنة عمان")}
+# Parts of a country whose name holds another country's: "Northern Ireland" is the United
+# Kingdom's, not Ireland's (the longer phrase wins the match).
+PART_NAMES: dict[str, tuple[str, ...]] = {"GB": ("Northern Ireland", "ايرلندا الشمالية")}
 
 _HAS_DIGIT = re.compile(r"\d")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
@@ -404,7 +410,7 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     for name, city_ids in SHARED_NAMES.items() if context_forms else ():
         for form in written_forms(_fold_name(name)):
             country_forms[form] |= {f"city:{city_id}" for city_id in city_ids if city_id in cities}
-    for code, names in UNSHARED_NAMES.items() if context_forms else ():
+    for code, names in (UNSHARED_NAMES | PART_NAMES).items() if context_forms else ():
         for name in names:
             for form in written_forms(_fold_name(name)):
                 country_forms[form] = {f"country:{code}"}
