@@ -227,10 +227,10 @@ def paragraph_key(text: str) -> str:
 
 
 def repeated_on_page(tree: lxml.html.HtmlElement) -> dict[str, int]:
-    """Paragraph (as paragraph_key) -> the most times the page's visible paragraphs print it in a
-    row, for the paragraphs printed at least twice in a row. Read before extraction prunes
-    the tree. A run, not every copy: a teaser of the article elsewhere on the page is no
-    copy the article prints."""
+    """Paragraph (as paragraph_key) -> the most times the page's visible paragraphs print
+    it in a row, for the paragraphs printed at least twice in a row. Read before extraction
+    prunes the tree. A run, not every copy: a teaser of the article elsewhere on the page is
+    no copy the article prints."""
     visible: list[tuple[str, int]] = []  # key, length as the guard measures it
     for p in tree.iter("p"):
         text = " ".join(p.text_content().split())
