@@ -134,6 +134,16 @@ def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
     assert _read(tagger, "Start-ups of Silicon Valley hired again.", "en") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("They flew from New Guinea to Howland Island.", "en"), ("طاروا من غينيا الجديدة", "ar")],
+)
+def test_an_island_two_countries_share_is_no_country(
+    tagger: Tagger, text: str, language: str
+) -> None:
+    assert _read(tagger, text, language) == []
+
+
 def test_an_article_tagged_only_by_a_first_name_has_no_country(tagger: Tagger) -> None:
     article = {
         "title": "الأمير تركي بن عبدالله يفتتح المعرض",

@@ -116,6 +116,9 @@ UNSHARED_NAMES: dict[str, tuple[str, ...]] = {"OM": ("Sultanate of Oman", "سل�
 # Parts of a country whose name holds another country's: "Northern Ireland" is the United
 # Kingdom's, not Ireland's (the longer phrase wins the match).
 PART_NAMES: dict[str, tuple[str, ...]] = {"GB": ("Northern Ireland", "ايرلندا الشمالية")}
+# An island two countries share, named with a third country's name: no country at all, as a
+# region ("New Guinea": Papua New Guinea and Indonesia, not Guinea).
+SHARED_ISLANDS: dict[str, tuple[str, ...]] = {"new-guinea": ("New Guinea", "غينيا الجديدة")}
 
 _HAS_DIGIT = re.compile(r"\d")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
@@ -405,6 +408,10 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     _most_populous(country_forms, population)
     for form, keys in _region_forms().items():
         country_forms[form] = keys  # "South America" is a region before it holds "America"
+    for island, names in SHARED_ISLANDS.items() if context_forms else ():
+        for name in names:
+            for form in written_forms(_fold_name(name)):
+                country_forms[form] = {f"region:{island}"}
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms), context_forms)
     for name, city_ids in SHARED_NAMES.items() if context_forms else ():
