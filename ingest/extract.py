@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -266,7 +267,7 @@ def restore_adjacent_repeats(
         end, key = found
         blocks.append((i, end, key))
         i = end
-    held = {key: sum(1 for *_, k in blocks if k == key) for *_, key in blocks}
+    held = Counter(key for *_, key in blocks)
     last = {key: (start, end) for start, end, key in blocks}
     after = {end: (start, key) for key, (start, end) in last.items()}
     out: list[str] = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -391,6 +392,16 @@ def _local_forms(
     return merged
 
 
+def _named_forms(kind: str, names: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Each written form of the names, to the one key it stands for alone."""
+    return {
+        form: {f"{kind}:{ident}"}
+        for ident, its_names in names.items()
+        for name in its_names
+        for form in written_forms(_fold_name(name))
+    }
+
+
 def _frozen(forms: dict[str, set[str]]) -> dict[str, frozenset[str]]:
     return {form: frozenset(keys) for form, keys in forms.items()}
 
@@ -408,19 +419,15 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     _most_populous(country_forms, population)
     for form, keys in _region_forms().items():
         country_forms[form] = keys  # "South America" is a region before it holds "America"
-    for island, names in SHARED_ISLANDS.items() if context_forms else ():
-        for name in names:
-            for form in written_forms(_fold_name(name)):
-                country_forms[form] = {f"region:{island}"}
+    if context_forms:
+        country_forms |= _named_forms("region", SHARED_ISLANDS)
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms), context_forms)
     for name, city_ids in SHARED_NAMES.items() if context_forms else ():
         for form in written_forms(_fold_name(name)):
             country_forms[form] |= {f"city:{city_id}" for city_id in city_ids if city_id in cities}
-    for code, names in (UNSHARED_NAMES | PART_NAMES).items() if context_forms else ():
-        for name in names:
-            for form in written_forms(_fold_name(name)):
-                country_forms[form] = {f"country:{code}"}
+    if context_forms:
+        country_forms |= _named_forms("country", UNSHARED_NAMES | PART_NAMES)
     # A state named like a city leaves the name to the city: "New York" is the city.
     states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
     english, homes = Locale.parse("en").territories, _home_countries(population)
