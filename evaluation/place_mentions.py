@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluation.place_mention_set import AR_RISK, AR_STREAM, EN, PlaceFinder, draw, write_worklist
+from evaluation.place_mention_set import STRATA, PlaceFinder, draw, write_worklist
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finder = PlaceFinder()
     candidates, documents = draw(args.data, finder)
     write_worklist(args.worklist, candidates, documents, finder.places)
-    counts = {s: sum(c.stratum == s for c in candidates) for s in (AR_STREAM, AR_RISK, EN)}
+    counts = {s: sum(c.stratum == s for c in candidates) for s in STRATA}
     print(f"{len(candidates)} candidates in {len(documents)} documents: {counts}")
     return 0
 

@@ -28,6 +28,10 @@ phrases = ["Real Madrid", "ريال مدريد"]
 [[mask]]
 kind = "organisation"
 phrases = ["Scientific American"]
+
+[[mask]]
+kind = "word"
+phrases = ["Dutch oven"]
 """
 
 
@@ -112,6 +116,66 @@ CASES = [
         ("GB",),
     ),
     ("part-of-a-country-ar", "ar", "فاز على أيرلندا الشمالية", "ايرلندا الشمالية", "name", ("GB",)),
+    ("en-word-mask", "en", "Heat the oil in a Dutch oven.", "Dutch", "word", ()),
+    (
+        "en-event-after-words",
+        "en",
+        "Crowds came to the Amsterdam Light Festival in the winter.",
+        "Amsterdam",
+        "organisation",
+        (),
+    ),
+    (
+        "en-event-too-far",
+        "en",
+        "Crowds in Amsterdam Centraal Station Square Festival",
+        "Amsterdam",
+        "city",
+        ("NL",),
+    ),
+    ("en-team", "en", "The Chicago Cubs lost at home again.", "Chicago", "club", ()),
+    ("en-team-head", "en", "He signed for Sydney FC in the summer.", "Sydney", "club", ()),
+    (
+        "en-dateline-is-no-team",
+        "en",
+        "LONDON Reuters Officials said on Monday",
+        "LONDON",
+        "city",
+        ("GB",),
+    ),
+    (
+        "en-family-name",
+        "en",
+        "It could be that Tyler Hamilton was right.",
+        "Hamilton",
+        "person_name",
+        (),
+    ),
+    ("en-given-name", "en", "Defence secretary Leon Panetta spoke.", "Leon", "person_name", ()),
+    (
+        "en-given-name-before-a-place",
+        "en",
+        "He flew from Sydney Australia to Perth.",
+        "Sydney",
+        "city",
+        ("AU",),
+    ),
+    (
+        "en-country-after-a-given-name",
+        "en",
+        "A temple near Alexandria Egypt was found.",
+        "Egypt",
+        "name",
+        ("EG",),
+    ),
+    (
+        "part-inner-mongolia",
+        "en",
+        "Officials in Inner Mongolia said",
+        "Inner Mongolia",
+        "name",
+        ("CN",),
+    ),
     ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
     ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
     ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),

@@ -125,7 +125,7 @@ def test_masks_are_read_and_a_wrong_one_is_named() -> None:
     with pytest.raises(RulesFileError) as error:
         parse_rules({"mask": [{"kind": "team", "phrases": []}, {"kind": "club", "x": 1}]})
     assert error.value.problems == [
-        "mask #1.kind: one of club, organisation",
+        "mask #1.kind: one of club, organisation, word",
         "mask #1.phrases: must be a non-empty list of non-empty strings",
         "mask #2.phrases: must be a non-empty list of non-empty strings",
         "mask #2: unknown keys ['x']",
@@ -134,4 +134,4 @@ def test_masks_are_read_and_a_wrong_one_is_named() -> None:
 
 def test_the_bundled_rules_file_parses_with_its_masks(repo_root: Path) -> None:
     rules = RulesFile(repo_root / "config" / "tag-rules.toml").rules
-    assert {m.kind for m in rules.masks} == {"club", "organisation"}
+    assert {m.kind for m in rules.masks} == {"club", "organisation", "word"}

@@ -100,13 +100,14 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
 # Names that are also everyday words, so a match says nothing: Arabic مالي (Mali) is
 # "financial", المدينة (Medina) "the city", بحري (Bahri) "naval"; Georgia is as often the
 # US state as the country; GeoNames lists "White House", Casablanca's name translated, and
-# English news means Washington by it (found tagging the scrapinghub bodies: 7 pages);
-# "Valley" is GeoNames' name for The Valley, Anguilla's capital, without its article, and
-# any valley in English ("Silicon Valley").
+# English news means Washington by it (found tagging the scrapinghub bodies: 7 pages).
 AMBIGUOUS_FORMS = frozenset(
     {"مالي", "المدينة", "مدينة", "مدينه", "بحري", "Georgia", "White House", "WHITE HOUSE"}
-    | {"Valley"}
 )
+# City names that are words, left out with the context rules' forms (the labelled set was
+# drawn with them in): "Valley" is GeoNames' name for The Valley, Anguilla's capital,
+# without its article, and any valley in English ("Silicon Valley").
+WORD_CITY_NAMES = frozenset({"Valley"})
 
 # Names a country shares with another country's capital (GeoNames ids): matched as both,
 # the article's other mentions decide which is meant (workers/tag/place_context.py). عمان
@@ -115,8 +116,16 @@ SHARED_NAMES: dict[str, tuple[int, ...]] = {"عمان": (250441,)}
 # ...and the names that say which one is meant: Oman by its state's name.
 UNSHARED_NAMES: dict[str, tuple[str, ...]] = {"OM": ("Sultanate of Oman", "سلطنة عمان")}
 # Parts of a country whose name holds another country's: "Northern Ireland" is the United
-# Kingdom's, not Ireland's (the longer phrase wins the match).
-PART_NAMES: dict[str, tuple[str, ...]] = {"GB": ("Northern Ireland", "ايرلندا الشمالية")}
+# Kingdom's, not Ireland's, "Inner Mongolia" China's, "New South Wales" Australia's (the
+# longer phrase wins the match).
+PART_NAMES: dict[str, tuple[str, ...]] = {
+    "GB": ("Northern Ireland", "ايرلندا الشمالية"),
+    "CN": ("Inner Mongolia", "منغوليا الداخلية"),
+    "AU": ("New South Wales", "نيو ساوث ويلز"),
+    "CA": ("British Columbia", "كولومبيا البريطانية"),
+    "US": ("New England",),
+    "MX": ("Baja California",),
+}
 # An island two countries share, named with a third country's name: no country at all, as a
 # region ("New Guinea": Papua New Guinea and Indonesia, not Guinea).
 SHARED_ISLANDS: dict[str, tuple[str, ...]] = {"new-guinea": ("New Guinea", "غينيا الجديدة")}
@@ -353,7 +362,7 @@ def _city_forms(
                 and (arabic_ok or not is_arabic(other))
             ):
                 forms |= {f for f in written_forms(other) if f == other or not f.isupper()}
-        for form in forms - taken - AMBIGUOUS_FORMS:
+        for form in forms - taken - AMBIGUOUS_FORMS - (WORD_CITY_NAMES if context_forms else set()):
             by_form[form].append(city)
     chosen = {form: _unambiguous(candidates) for form, candidates in by_form.items()}
     return {form: {f"city:{city.geonameid}"} for form, city in chosen.items() if city}

@@ -7,12 +7,16 @@ is also "Turkish"), a club (ريال مدريد), a name two places share (عم�
 Jordan's capital). Each mention found is judged here in its words, and the rule that
 decided is kept with it:
 
-- `club` / `organisation`: inside a phrase of the rules file's masks ([[mask]]), or, in
-  English, right before a word that makes it an event's or a paper's name ("Melbourne
-  Cup", "Washington Post");
+- `club` / `organisation` / `word`: inside a phrase of the rules file's masks ([[mask]]),
+  or, in English, before a word that makes it an event's, a paper's or an institution's
+  name, right after it or after one or two capitalised words ("Melbourne Cup",
+  "Washington Post", "Amsterdam Light Festival"), or a city's name before a team's
+  ("Detroit Lions", "Leeds United");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
-  article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل;
+  article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
+  given name ("Tyler Hamilton"), or a given name itself before a capitalised word that
+  starts no place ("Leon Panetta");
 - `unsupported`: a name that stands for several places, or that is also a common first
   name, counts only where the article names its country in another way (another name or
   demonym of it, one of its cities), or, in English, after a preposition of place ("of
@@ -30,11 +34,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
+from workers.tag.given_names import given_names
 from workers.tag.name_forms import is_cjk, written_forms
 from workers.tag.phrase_matcher import Hit
 
 PlaceRule = Literal[
-    "name", "demonym", "city", "supported", "person_name", "club", "organisation", "unsupported"
+    "name",
+    "demonym",
+    "city",
+    "supported",
+    "person_name",
+    "club",
+    "organisation",
+    "word",
+    "unsupported",
 ]
 KEPT_RULES = frozenset({"name", "demonym", "city", "supported"})
 CONFIDENCE: Mapping[str, float] = {"name": 1.0, "city": 1.0, "demonym": 0.9, "supported": 0.8}
@@ -55,11 +68,21 @@ TITLES: Mapping[str, frozenset[str]] = {
 # before a name; بن / بنت and آل "family of" (folded ال) after one.
 NAME_BEFORE_AR = frozenset({"بن", "بنت", "ابن", "ابو", "ام"})
 NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
-# English: a place's name right before one of these words is the name of an event or a
-# title ("Melbourne Cup", "Washington Post"), not the place.
+# English: a place's name before one of these words, right before it or one or two
+# capitalised words before it, is the name of an event, a paper or an institution
+# ("Melbourne Cup", "Washington Post", "American Enterprise Institute"), not the place.
 ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Games", "Post", "Times", "Herald", "Tribune"}
+    | {"Conference", "Institute", "Technologies"}
 )
+ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
+# English: a city's name right before one of these, or before a capitalised plural, is a
+# team's ("Leeds United", "Detroit Lions"); a dateline's agency is no team ("Paris Reuters").
+TEAM_HEADS_EN = frozenset({"FC", "United"})
+AGENCIES_EN = frozenset({"Reuters"})
+# English: words after a place's name that keep it a place when it is also a given name
+# ("Jordan Valley"), beside the heads above.
+PLACE_HEADS_EN = frozenset({"River", "Valley", "Sea", "Bay", "Basin", "Strait", "Gulf"})
 TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Title Case
 # Forms that are common first names besides a place's name or demonym, by language: they
 # count only with support (see above).
@@ -186,13 +209,68 @@ def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
     return before in TITLES.get(language or "", frozenset())
 
 
-def _names_an_event(text: str, found: Found) -> bool:
-    """An English place name right before an event's or a paper's head word, outside a
-    headline in Title Case (where "China Open To Talks" is a country that is open)."""
-    if _word_after(text, found.end) not in ORGANISATION_HEADS_EN:
-        return False
+def _words_after(text: str, end: int, count: int) -> list[str]:
+    """Up to `count` words after the one that ends at `end`."""
+    return text[end + 1 :].split(" ", count)[:count] if end + 1 < len(text) else []
+
+
+def _title_case(text: str) -> bool:
+    """A headline in Title Case, where "China Open To Talks" is a country that is open."""
     words = [w for w in text.split(" ") if w[:1].isalpha()]
-    return sum(w[:1].isupper() for w in words) < TITLE_CASE_SHARE * len(words)
+    return sum(w[:1].isupper() for w in words) >= TITLE_CASE_SHARE * len(words)
+
+
+def _capitalised(word: str) -> bool:
+    """A word written as a name: a capital, then lower case letters ("Lions", not "NSW")."""
+    return word[:1].isupper() and word.isalpha() and not word.isupper()
+
+
+def _names_an_event(text: str, found: Found) -> bool:
+    """An English place name before an event's, a paper's or an institution's head word,
+    with at most two capitalised words between, outside a headline in Title Case."""
+    for word in _words_after(text, found.end, ORGANISATION_HEAD_REACH):
+        if word in ORGANISATION_HEADS_EN:
+            return not _title_case(text)
+        if not _capitalised(word):
+            return False
+    return False
+
+
+def _names_a_team(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> bool:
+    """An English city's name right before a team's head word or a capitalised plural that
+    starts no place ("Detroit Lions"), outside a headline in Title Case."""
+    if found.hit.text.isupper() or not any(k.startswith("city:") for k in found.hit.keys):
+        return False  # an upper-case city opens a dateline ("WASHINGTON Reuters")
+    after = _word_after(text, found.end)
+    plural = _capitalised(after) and len(after) >= 4 and after.endswith("s")
+    plural = plural and after not in AGENCIES_EN
+    if not (after in TEAM_HEADS_EN or (plural and not after.endswith("ss"))):
+        return False
+    return (found.hit.paragraph, found.end + 1) not in starts and not _title_case(text)
+
+
+def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> bool:
+    """A one-word English city's name after a given name that is no place's (a family
+    name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
+    capitalised word that starts no place and is no place's or institution's head ("Leon
+    Panetta"), outside a headline in Title Case."""
+    form, given = found.hit.text, given_names("en")
+    if " " in form or not _capitalised(form):
+        return False
+    before = _word_before(text, found.offset)
+    if before in given and all(k.startswith("city:") for k in found.hit.keys):
+        # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
+        # is a given name that is a place's too.
+        return (found.hit.paragraph, found.offset - len(before) - 1) not in starts
+    if form not in given:
+        return False
+    after = _word_after(text, found.end)
+    return (
+        _capitalised(after)
+        and after not in PLACE_HEADS_EN | ORGANISATION_HEADS_EN
+        and (found.hit.paragraph, found.end + 1) not in starts
+        and not _title_case(text)
+    )
 
 
 def _basic_rule(key: str) -> PlaceRule:
@@ -227,6 +305,7 @@ def judge(
         def is_ambiguous(hit: Hit) -> bool:
             return ambiguous(hit, countries, language)
 
+    starts = frozenset((f.hit.paragraph, f.offset) for f in found) if language == "en" else None
     first: list[Judged] = []
     for f in found:
         if f.hit.keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
@@ -237,8 +316,8 @@ def judge(
             first.append(Judged(f, (), rule))
         elif in_name_pattern(texts[f.hit.paragraph], f, language):
             first.append(Judged(f, (), "person_name"))
-        elif language == "en" and _names_an_event(texts[f.hit.paragraph], f):
-            first.append(Judged(f, (), "organisation"))
+        elif starts is not None and (english := _english_rule(texts[f.hit.paragraph], f, starts)):
+            first.append(Judged(f, (), english))
         else:
             first.append(Judged(f, f.hit.keys, _basic_rule(f.hit.keys[0])))
     doubtful = [
@@ -264,5 +343,16 @@ def judge(
     return out
 
 
+def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
+    """The English rule that makes the mention no place, if one does."""
+    if _names_an_event(text, found):
+        return "organisation"
+    if _names_a_team(text, found, starts):
+        return "club"
+    if _in_english_name(text, found, starts):
+        return "person_name"
+    return None
+
+
 def _mask_rule(kind: str) -> PlaceRule:
-    return "club" if kind == "club" else "organisation"
+    return "club" if kind == "club" else "word" if kind == "word" else "organisation"

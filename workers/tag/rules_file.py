@@ -14,7 +14,7 @@
     min_hits = 1                     # optional: distinct `any` phrases needed
 
     [[mask]]
-    kind = "club"                    # club or organisation
+    kind = "club"                    # club, organisation or word ("Dutch oven")
     phrases = ["Real Madrid", "ريال مدريد"]   # the place names inside them are no places
 
 Phrases under a language code apply to articles in that language; "*" to every article.
@@ -64,13 +64,14 @@ class Topic:
         return {p for rule in (self.any, self.all, self.none) for ps in rule.values() for p in ps}
 
 
-MASK_KINDS = ("club", "organisation")
+MASK_KINDS = ("club", "organisation", "word")
 
 
 @dataclass(frozen=True)
 class Mask:
-    """Names of clubs and organisations that hold a place's name without designating the
-    place ("Real Madrid"): the place names inside them are not tagged."""
+    """Names of clubs and organisations, and words, that hold a place's name without
+    designating the place ("Real Madrid", "Dutch oven"): the place names inside them are
+    not tagged."""
 
     kind: str
     phrases: tuple[str, ...]
