@@ -17,12 +17,17 @@ Keys (prefix P; each but the counter with a TTL, so memory is bounded by the win
                                   story it was merged into (read as that one)
   {P story}:v1:a:<article id>     "<story number>|<the article's story object (JSON)>"
   {P story}:v1:p:<slot>:<bucket>  hash: key -> "seq,seq,..." the stories posted under it
+  {P story}:v1:pb:<slot>          the slot's bucket bits;  ...:pc:<slot>  articles posted in it
 Postings live in time slots (window / 3 long; four searched) and in hash buckets, as the
-dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact).
+dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact). A slot's
+bucket count is chosen when it opens, from the articles posted in the slot before (about
+64 fields a hash, at most 2^bucket_bits hashes): memory stays near its least at any volume, with no
+setting to tune to it.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Sequence
 from functools import cached_property
@@ -47,17 +52,30 @@ MAX_CANDIDATES = 10  # stories read for one article: those sharing the most keys
 POSTED_PER_KEY = 16  # the latest stories under one key (a common name's list stays short)
 
 _LIB = """
+local PER_HASH = 5
 local base = ARGV[1]
-local slot, ns = tonumber(ARGV[2]), tonumber(ARGV[3])
-local function posting(s, b) return base .. 'p:' .. string.format('%d', slot - s) .. ':' .. b end
--- Every story number under the keys (fields, buckets from ARGV[first..]), with how many
--- keys name it, in first-found order.
+local slot, ns, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local function named(kind, s) return base .. kind .. ':' .. string.format('%d', slot - s) end
+-- A slot's postings spread over 2^bits hashes, the bits chosen when the slot opened
+-- (open_slot); a slot opened before the bits were kept has the configured ones.
+local buckets_of = {}
+local function buckets(s)
+  if buckets_of[s] == nil then
+    buckets_of[s] = 2 ^ tonumber(redis.call('GET', named('pb', s)) or cap)
+  end
+  return buckets_of[s]
+end
+local function posting(s, hash)
+  return named('p', s) .. ':' .. string.format('%d', hash % buckets(s))
+end
+-- Every story number under the keys (fields, 32-bit hashes from ARGV[first..]), with how
+-- many keys name it, in first-found order.
 local function posted(first, nk)
   local counts, order = {}, {}
   for k = 0, nk - 1 do
-    local field, b = ARGV[first + 2 * k], ARGV[first + 2 * k + 1]
+    local field, hash = ARGV[first + 2 * k], tonumber(ARGV[first + 2 * k + 1])
     for s = 0, ns - 1 do
-      local v = redis.call('HGET', posting(s, b), field)
+      local v = redis.call('HGET', posting(s, hash), field)
       if v then
         for seq in string.gmatch(v, '%d+') do
           if not counts[seq] then counts[seq] = 0; order[#order + 1] = seq end
@@ -73,7 +91,7 @@ end
 _READ = (
     _LIB
     + """
-local id, copy_of, maxc, nk = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local id, copy_of, maxc, nk = ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local mine = redis.call('GET', base .. 'a:' .. id)
 if mine then return {string.match(mine, '|(.*)$')} end
 local copy_seq = '0'
@@ -81,7 +99,7 @@ if copy_of ~= '' then
   local original = redis.call('GET', base .. 'a:' .. copy_of)
   if original then copy_seq = string.match(original, '^(%d+)|') end
 end
-local counts, order = posted(8, nk)
+local counts, order = posted(9, nk)
 local out = {false, copy_seq, table.concat(order, ',')}  -- every story found, as the commit checks
 -- Then the most shared keys first, the newest story among equals.
 table.sort(order, function(x, y)
@@ -124,11 +142,30 @@ return out
 _COMMIT = (
     _LIB
     + """
-local id, seq, version, ttl, bucket_ttl = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local known, out = ARGV[9], ARGV[10]
-local h, b, l, t, e = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
-local keep, nk, first_id = tonumber(ARGV[16]), tonumber(ARGV[17]), ARGV[18]
-local merged, merged_version, merged_first = ARGV[19], ARGV[20], ARGV[21]
+-- The current slot's bits, chosen when its first story is posted: hashes enough for the
+-- articles posted in the slot before to come about PER_HASH to a hash (some 13 keys each:
+-- about 64 fields, and a small hash is compact: adapters/dedupe_index.py), the configured
+-- bits at most, and those with no slot before to go by (a new index, or one that slept).
+local function open_slot(ttl)
+  local bits_key, count_key = named('pb', 0), named('pc', 0)
+  if not redis.call('GET', bits_key) then
+    local before = tonumber(redis.call('GET', named('pc', 1)) or '-1')
+    local bits = cap
+    if before >= 0 then
+      bits = 0
+      while bits < cap and before > PER_HASH * 2 ^ bits do bits = bits + 1 end
+    end
+    redis.call('SET', bits_key, bits, 'EX', ttl)
+    buckets_of[0] = 2 ^ bits
+  end
+  redis.call('INCR', count_key)
+  redis.call('EXPIRE', count_key, ttl)
+end
+local id, seq, version, ttl, bucket_ttl = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local known, out = ARGV[10], ARGV[11]
+local h, b, l, t, e = ARGV[12], ARGV[13], ARGV[14], ARGV[15], ARGV[16]
+local keep, nk, first_id = tonumber(ARGV[17]), tonumber(ARGV[18]), ARGV[19]
+local merged, merged_version, merged_first = ARGV[20], ARGV[21], ARGV[22]
 local akey = base .. 'a:' .. id
 local mine = redis.call('GET', akey)
 if mine then return {'replay', string.match(mine, '|(.*)$')} end
@@ -138,7 +175,7 @@ if seq == '-' then  -- a story of its own, in no story's index: only the article
 end
 local was = {}
 for seq_known in string.gmatch(known, '%d+') do was[seq_known] = true end
-local _, order = posted(22, nk)
+local _, order = posted(23, nk)
 for _, other in ipairs(order) do
   if not was[other] then return {'conflict'} end
 end
@@ -163,9 +200,10 @@ redis.call('EXPIRE', skey, ttl)
 -- The first article's answer lives as long as its story: redelivered while the story is
 -- kept, it keeps the story id it gave the story, which no other story may then take.
 redis.call('EXPIRE', base .. 'a:' .. first_id, ttl)
+open_slot(bucket_ttl)
 for k = 0, nk - 1 do
-  local field, bk = ARGV[22 + 2 * k], ARGV[23 + 2 * k]
-  local key = posting(0, bk)
+  local field, hash = ARGV[23 + 2 * k], tonumber(ARGV[24 + 2 * k])
+  local key = posting(0, hash)
   local v = redis.call('HGET', key, field)
   local list = {}
   if v then
@@ -185,6 +223,9 @@ return {'written', seq}
 
 
 def pack_header(state: StoryState) -> bytes:
+    """The story's header (JSON). Its members under "mb": the story's own id written as ""
+    (the first member's, while it is among the latest) and each lead in base64, a third
+    shorter than the hex of "m", which headers written before it hold."""
     header = {
         "id": state.story_id,
         "n": state.size,
@@ -194,7 +235,14 @@ def pack_header(state: StoryState) -> bytes:
         "ti": state.title,
         "nu": state.numbers,
         "pl": state.places,
-        "m": [[m.article_id, m.outlet, m.packed_lead.hex()] for m in state.members],
+        "mb": [
+            [
+                "" if m.article_id == state.story_id else m.article_id,
+                m.outlet,
+                base64.b64encode(m.packed_lead).decode(),
+            ]
+            for m in state.members
+        ],
         "la": list(state.languages),
     }
     return orjson.dumps(header)
@@ -244,12 +292,15 @@ class EncodedMembers(Sequence[Member]):
     """A story's members as its header lists them, decoded when first read: only the story
     an article joins is (for `matched` and its new header)."""
 
-    def __init__(self, encoded: list[list[str]]) -> None:
-        self._encoded = encoded
+    def __init__(self, header: dict[str, Any]) -> None:
+        self._story_id = header["id"]
+        self._encoded: list[list[str]] = header["mb"] if "mb" in header else header["m"]
+        self._hex = "mb" not in header
 
     @cached_property
     def _members(self) -> tuple[Member, ...]:
-        return tuple(Member(a, o, bytes.fromhex(v)) for a, o, v in self._encoded)
+        decode = bytes.fromhex if self._hex else base64.b64decode
+        return tuple(Member(a or self._story_id, o, decode(v)) for a, o, v in self._encoded)
 
     @overload
     def __getitem__(self, i: int) -> Member: ...
@@ -288,7 +339,7 @@ def unpack_state(
         title_terms=PackedVector(t),
         numbers=h["nu"],
         places=h["pl"],
-        members=EncodedMembers(h["m"]),
+        members=EncodedMembers(h),
         languages=tuple(h.get("la", ())),  # absent from stories written before it was kept
         meaning=unpack_meaning(e) if e else (),
     )
@@ -308,7 +359,7 @@ class RedisStoryIndex:
         self.base = f"{{{prefix}story}}:{LAYOUT}:"
         self.window_s = window_s
         self.slot_s = max(1, window_s // (SLOTS - 1))
-        self.buckets = 2**bucket_bits
+        self.bucket_bits = bucket_bits
         self._clock = clock
         self._read = DirectScript(client, _READ)
         self._commit = DirectScript(client, _COMMIT)
@@ -369,7 +420,7 @@ class RedisStoryIndex:
         ]
 
     def _common(self, slot: int) -> list[str | int]:
-        return [self.base, slot, SLOTS]
+        return [self.base, slot, SLOTS, self.bucket_bits]
 
     def _slot(self) -> int:
         return int(self._clock() // self.slot_s)
@@ -377,7 +428,7 @@ class RedisStoryIndex:
     def _fields(self, keys: Sequence[str]) -> list[str | int]:
         out: list[str | int] = []
         for key in keys:
-            out += [key, xxhash.xxh32_intdigest(key.encode()) % self.buckets]
+            out += [key, xxhash.xxh32_intdigest(key.encode())]
         return out
 
     def _run(self, script: DirectScript, calls: list[list[Any]], what: str) -> list[Any]:

@@ -62,7 +62,14 @@ PREFIX = "bench:"
 LANGUAGE = "ar"  # the ANT corpus is Arabic
 PER_CORE_GOAL = 2_000  # articles/s per core, the story step
 BYTES_GOAL = 1_536  # Redis bytes per article in the story window
-KINDS = {"s": "stories", "a": "articles", "p": "postings", "n": "counter"}
+KINDS = {
+    "s": "stories",
+    "a": "articles",
+    "p": "postings",
+    "pb": "slot bits",
+    "pc": "slot sizes",
+    "n": "counter",
+}
 FIELD_SAMPLE = 500  # keys of a kind whose fields' sizes are read
 
 # The story step's parts, where they are called from, for --profile.
@@ -219,7 +226,7 @@ def dedupe_step(client: redis.Redis) -> Step:
 
 def memory_by_kind(client: redis.Redis, base: str, articles: int) -> dict[str, dict[str, float]]:
     """MEMORY USAGE of every key of the story index, summed by kind (the part of the key after
-    the index's base: s, a, p, n), with the fields each kind holds on average (HLEN) and the
+    the index's base: s, a, p, pb, pc, n), with the fields each kind holds on average (HLEN) and the
     bytes of each field, name and value, over a sample of its keys."""
     keys: dict[str, list[bytes]] = {}
     for key in client.scan_iter(match=f"{base}*", count=1000):

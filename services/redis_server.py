@@ -53,6 +53,9 @@ class RedisConfig:
         )
 
 
+HASH_MAX_LISTPACK_VALUE = 1024
+
+
 def redis_args(cfg: RedisConfig) -> list[str]:
     args = ["--bind", "127.0.0.1", "--dir", str(cfg.data_dir)]
     if cfg.tls is None:
@@ -68,6 +71,10 @@ def redis_args(cfg: RedisConfig) -> list[str]:
         args += ["--requirepass", cfg.default_password]
     for rule in cfg.users:
         args += ["--user", *rule.split()]
+    # A story's hash holds values of up to a few hundred bytes (its header, its centroids):
+    # over the default 64, Redis keeps a hash as a table, a quarter larger than the compact
+    # listpack (docs/stories.md, "Speed and memory").
+    args += ["--hash-max-listpack-value", str(HASH_MAX_LISTPACK_VALUE)]
     if cfg.persistent:
         # AOF fsynced every second: a crash loses at most one second of claims.
         return [*args, "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]

@@ -351,7 +351,8 @@ def test_every_key_but_the_counter_expires_within_the_window(
 
     base = f"{{{namespace.redis_prefix}story}}:v1:"
     keys = [key.decode() for key in client.scan_iter(match=base + "*")]
-    assert {key.removeprefix(base).split(":")[0] for key in keys} == {"n", "s", "a", "p"}
+    kinds = {key.removeprefix(base).split(":")[0] for key in keys}
+    assert kinds == {"n", "s", "a", "p", "pb", "pc"}
     slot_s = WINDOW_S // 3
     for key in keys:
         ttl = client.ttl(key)
@@ -384,3 +385,43 @@ def test_a_short_version_first_then_the_full_text_keep_one_story_id(
     [full] = step.assign_batch([storm(1, article_id(9), "Courier")])
     assert short["reason"] == "too_short"
     assert full == short
+
+
+def test_a_slot_spreads_its_postings_as_the_slot_before_needed(
+    redis_url: str, namespace: Namespace, reader: StoryReader, client: Redis
+) -> None:
+    """A new index posts its first slot over the configured hashes; the next slot opens
+    with as few as the first one's postings need (a small hash is compact), and a story
+    posted under the first slot's buckets is still found from the next."""
+    now = [float(WINDOW_S * 1000)]
+    index = RedisStoryIndex(
+        connect_redis(redis_url),
+        namespace.redis_prefix,
+        window_s=WINDOW_S,
+        bucket_bits=10,
+        clock=lambda: now[0],
+    )
+    step = StoryStep(index, reader, WINDOW_S)
+    base, slot = index.base, int(now[0] // index.slot_s)
+
+    step.assign_batch([storm(0, article_id(1), "Wire")])
+    now[0] += index.slot_s
+    [joined] = step.assign_batch([storm(1, article_id(2), "Gazette")])
+
+    assert client.get(f"{base}pb:{slot}") == b"10"
+    assert client.get(f"{base}pb:{slot + 1}") == b"0"  # one article's postings: one hash
+    assert client.get(f"{base}pc:{slot}") == b"1"  # articles posted
+    assert (joined["story_id"], joined["role"]) == (article_id(1), "rewrite")
+    assert len(list(client.scan_iter(match=f"{base}p:{slot + 1}:*"))) == 1
+
+
+def test_a_story_is_kept_as_a_compact_hash(
+    redis_url: str, namespace: Namespace, reader: StoryReader, client: Redis
+) -> None:
+    """Its header and centroids are over Redis's default hash-max-listpack-value: the
+    launcher raises it, so that the story's hash stays a listpack (a quarter smaller)."""
+    step = _step(redis_url, namespace.redis_prefix, reader)
+    step.assign_batch([storm(0, article_id(1), "Wire")])
+    [key] = client.scan_iter(match=f"{{{namespace.redis_prefix}story}}:v1:s:*")
+    assert max(len(v) for v in client.hgetall(key).values()) > 64
+    assert client.object("encoding", key) == b"listpack"
