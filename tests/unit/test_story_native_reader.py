@@ -58,6 +58,12 @@ TEST_ARTICLES = [
     article("years", "Budget 2024 and 1899", "In 2024 the 12 councils spent 1,500 " * 5),
     article("short", "Title", "nineteen words are not enough " * 3),
     article("empty", "Title", " — … "),
+    article(
+        "zh",
+        "中国政府表示将继续推进改革",
+        "中国政府周一在北京表示，将继续推进经济改革，并扩大对外开放。" * 3,
+        language="zh",
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ the numbers that can tell one news item from another, the stemmer's memory."""
 import pytest
 
 from workers.story import words
-from workers.story.words import Stemmer, split_words, stem, telling_numbers
+from workers.story.words import Stemmer, cut_run, split_words, stem, telling_numbers
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,36 @@ def test_a_full_stemmer_forgets_and_stems_again(monkeypatch: pytest.MonkeyPatch)
         assert stemmer(w) == stem(w)
     # the third word found it full: it forgot the first two, so the first comes again
     assert calls == ["الوزير", "المفاوضات", "negotiations", "الوزير"]
+
+
+WORDS = frozenset({"中国", "政府", "中国政府", "表示", "改革", "东京"})
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        pytest.param("中国政府表示", "中国政府 表示", id="longest-word-first"),
+        pytest.param("推进改革", "推 进 改革", id="unknown-letters-alone"),
+        pytest.param("东", "东", id="one-letter"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_an_unspaced_run_is_cut_at_the_longest_listed_words(run: str, expected: str) -> None:
+    assert cut_run(run, WORDS) == expected
+
+
+def test_chinese_text_reads_as_words_of_its_language() -> None:
+    """With wordfreq's Chinese list: a sentence is words, not one word (a letter alone is
+    too short to be one)."""
+    words = split_words("中国政府周一表示，将继续推进改革。", "zh")
+    assert {"中国政府", "表示", "推进", "改革"} <= set(words)
+    assert all(len(w) >= 2 for w in words)
+
+
+def test_japanese_text_reads_with_japanese_words() -> None:
+    assert {"日本", "首相", "東京"} <= set(split_words("日本の首相が東京で会見した", "ja"))
+
+
+def test_latin_words_beside_chinese_stay_whole() -> None:
+    assert split_words("Apple 公司发布 iPhone", "zh")[0] == "apple"
+    assert "iphone" in split_words("Apple 公司发布 iPhone", "zh")

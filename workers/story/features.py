@@ -18,11 +18,10 @@ from typing import Any
 from newsflow_native import StoryProbe
 
 from schemas.timestamps import parse_iso
-from workers.dedupe.normalize import normalize_text
 from workers.story.meaning import Meaning
 from workers.story.vectors import Vector, normalized, strongest, term
 from workers.story.weights import WordWeights
-from workers.story.words import Stemmer, is_number, split_words, telling_numbers
+from workers.story.words import Stemmer, folded, is_number, split_words, telling_numbers
 
 MIN_WORDS = 20  # fewer words than this tell no story from another
 LEAD_WORDS = 30  # the lead: the title's words are apart, this is the body's first sentence
@@ -106,11 +105,10 @@ class StoryReader:
         """By the compiled reader (native/src/story_words.rs), which reads as
         read_in_python does (tests hold it to that)."""
         tags = article.get("tags") or {}
-        count, body, lead, title, surface, numbers, head = self._weights.compiled(
-            tags.get("language")
-        ).read(
-            normalize_text(str(article.get("title") or "")),
-            normalize_text(str(article.get("body") or "")),
+        language = tags.get("language")
+        count, body, lead, title, surface, numbers, head = self._weights.compiled(language).read(
+            folded(str(article.get("title") or ""), language),
+            folded(str(article.get("body") or ""), language),
             LEAD_WORDS,
             BODY_TERMS,
             LEAD_TERMS,
@@ -129,12 +127,13 @@ class StoryReader:
 
     def read_in_python(self, article: Mapping[str, Any]) -> StoryText | TooShort:
         """The rule, in Python: what read() gives, more slowly."""
-        body_words = split_words(str(article.get("body") or ""))
+        tags = article.get("tags") or {}
+        language = tags.get("language")
+        body_words = split_words(str(article.get("body") or ""), language)
         if len(body_words) < MIN_WORDS:
             return TooShort(article["article_id"], "too_short" if body_words else "no_text")
-        tags = article.get("tags") or {}
-        table = self._weights.table(tags.get("language"))
-        title_words = split_words(str(article.get("title") or ""))
+        table = self._weights.table(language)
+        title_words = split_words(str(article.get("title") or ""), language)
         # Every word stemmed and weighed once; the title, the lead and the whole text are
         # counted from those.
         title_stems, body_stems = self._stems(title_words), self._stems(body_words)

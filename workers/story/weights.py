@@ -71,7 +71,7 @@ class WordWeights:
                 break
             # The list's words are folded and stemmed as the articles' are; the forms that
             # meet in one stem add up.
-            for folded in split_words(word):
+            for folded in split_words(word, language):
                 stem = self._stemmer(folded)
                 frequencies[stem] = frequencies.get(stem, 0.0) + frequency
         return {

@@ -8,11 +8,22 @@ written onto it, a conjunction, one common suffix) makes those one word without 
 root extraction (Larkey, Ballesteros and Connell, "Light Stemming for Arabic Information
 Retrieval", 2007, showed light stems beat roots for retrieval). Other alphabets are cut to
 their first six letters: a crude stem that joins most inflections of European languages.
+
+Chinese and Japanese are written without spaces: a run of their letters is cut into words
+by forward maximum matching (at each letter the longest word of the language's word list
+that starts there, up to five letters, else the letter alone) against `wordfreq`'s list,
+the one the weights come from. Read as one word, a sentence matched no other text's, and a
+whole article counted as too short to compare (`make eval-stories`: Chinese pairs'
+correlation with the human rating 0.45 before, 0.75 with).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+
+import wordfreq
+from newsflow_native import CharClasses
 
 from workers.dedupe.normalize import normalize_text
 
@@ -69,9 +80,51 @@ class Stemmer:
         return known
 
 
-def split_words(text: str) -> list[str]:
-    """The folded words of a text (case, Arabic letter variants and marks, digit shapes)."""
-    return [w for w in normalize_text(text).split() if len(w) >= MIN_WORD]
+# Kana and CJK ideographs (extension A and the unified block): letters of scripts written
+# without spaces between words (Hangul is written with them).
+UNSPACED = CharClasses([[(0x3040, 0x30FF), (0x3400, 0x9FFF)]])
+UNSPACED_RUN = re.compile("[\u3040-\u30ff\u3400-\u9fff]+")
+LONGEST_UNSPACED_WORD = 5
+LEXICON_WORDS = 150_000  # of the language's list, as weights.py reads it
+
+
+@functools.cache
+def lexicon(language: str | None) -> frozenset[str]:
+    """The words of several letters of the language's list that are all letters of those
+    scripts: Japanese's for Japanese, Chinese's for any other text."""
+    words = wordfreq.get_frequency_dict("ja" if language == "ja" else "zh")
+    return frozenset(
+        word
+        for _, word in zip(range(LEXICON_WORDS), words, strict=False)
+        if 2 <= len(word) <= LONGEST_UNSPACED_WORD and UNSPACED_RUN.fullmatch(word)
+    )
+
+
+def cut_run(run: str, words: frozenset[str]) -> str:
+    """A run of unspaced letters as words split by spaces (forward maximum matching)."""
+    out, at = [], 0
+    while at < len(run):
+        for length in range(min(LONGEST_UNSPACED_WORD, len(run) - at), 0, -1):
+            if length == 1 or run[at : at + length] in words:
+                out.append(run[at : at + length])
+                at += length
+                break
+    return " ".join(out)
+
+
+def folded(text: str, language: str | None = None) -> str:
+    """The text folded as the dedupe stage folds it (case, Arabic letter variants and
+    marks, digit shapes, punctuation), its Chinese and Japanese runs cut into words."""
+    text = normalize_text(text)
+    if not UNSPACED.any([text]):
+        return text
+    words = lexicon(language)
+    return " ".join(UNSPACED_RUN.sub(lambda run: f" {cut_run(run[0], words)} ", text).split())
+
+
+def split_words(text: str, language: str | None = None) -> list[str]:
+    """The folded words of a text."""
+    return [w for w in folded(text, language).split() if len(w) >= MIN_WORD]
 
 
 def is_number(word: str) -> bool:
