@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import fasttext
+import orjson
 
 from adapters.metrics import bind_prometheus
 from evaluation.ant_corpus import CITATION, read_corpus
@@ -74,7 +75,8 @@ def _records(messages: list[dict[str, Any]]) -> list[InRecord]:
             partition=0,
             offset=i,
             key=m["article_id"].encode(),
-            value=json.dumps(m).encode(),
+            # as the dedupe stage writes it (workers/codec.py): UTF-8, not ASCII escapes
+            value=orjson.dumps(m),
         )
         for i, m in enumerate(messages)
     ]

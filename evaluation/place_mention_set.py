@@ -141,7 +141,7 @@ class PlaceFinder:
                 hit.text,
                 hit.keys,
             )
-            for hit, offset in ((f.hit, f.offset) for f in located(document.paragraphs, hits))
+            for hit, offset in ((f.hit, f.offset) for f in located(hits))
         ]
 
 

@@ -44,8 +44,9 @@ impl PhraseIndex {
         Ok(index)
     }
 
-    /// (text index, phrase id) of every phrase found, in text order.
-    fn find(&self, texts: Vec<PyBackedStr>) -> Vec<(usize, usize)> {
+    /// (text index, phrase id, offset in characters) of every phrase found, in text order:
+    /// the offset as Python indexes the text, so that the caller need not search for it.
+    fn find(&self, texts: Vec<PyBackedStr>) -> Vec<(usize, usize, usize)> {
         let mut hits = Vec::new();
         let mut starts: Vec<usize> = Vec::new(); // byte offset of each word
         for (paragraph, text) in texts.iter().enumerate() {
@@ -57,6 +58,9 @@ impl PhraseIndex {
             starts.push(0);
             starts.extend(spaces(text).map(|at| at + 1));
             let end_of = |word: usize| starts.get(word + 1).map_or(text.len(), |&next| next - 1);
+            // Characters before the last hit's byte offset: counted on from there, so a
+            // paragraph's characters are counted once whatever its hits.
+            let (mut counted_byte, mut counted_chars) = (0, 0);
             let mut word = 0;
             while word < starts.len() {
                 let first = &text[starts[word]..end_of(word)];
@@ -65,7 +69,9 @@ impl PhraseIndex {
                     let last = (word + longest).min(starts.len());
                     for end in (word + 1..=last).rev() {
                         if let Some(&id) = self.phrases.get(&text[starts[word]..end_of(end - 1)]) {
-                            hits.push((paragraph, id));
+                            counted_chars += text[counted_byte..starts[word]].chars().count();
+                            counted_byte = starts[word];
+                            hits.push((paragraph, id, counted_chars));
                             next = end;
                             break;
                         }

@@ -350,8 +350,9 @@ VOCABULARY = ["a", "ab", "new", "york", "روسيا", "والصين", "Пути�
 WORDS = st.lists(st.sampled_from(VOCABULARY), max_size=12)
 
 
-def reference_find(phrases: list[str], texts: list[str]) -> list[tuple[int, int]]:
-    """The longest phrase starting at each word wins; the search goes on after it."""
+def reference_find(phrases: list[str], texts: list[str]) -> list[tuple[int, int, int]]:
+    """The longest phrase starting at each word wins; the search goes on after it. Each hit
+    with where it starts, in characters."""
     ids = {p: i for i, p in enumerate(phrases)}  # a repeated phrase: its last position
     longest = max((p.count(" ") + 1 for p in phrases), default=0)
     hits = []
@@ -361,7 +362,7 @@ def reference_find(phrases: list[str], texts: list[str]) -> list[tuple[int, int]
         while at < len(words):
             for end in range(min(len(words), at + longest), at, -1):
                 if (found := ids.get(" ".join(words[at:end]))) is not None:
-                    hits.append((paragraph, found))
+                    hits.append((paragraph, found, len(" ".join([*words[:at], ""]))))
                     at = end
                     break
             else:

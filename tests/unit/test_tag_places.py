@@ -22,7 +22,7 @@ def find_countries():  # type: ignore[no-untyped-def]
     def countries(text: str, language: str) -> set[str]:
         texts = normalize_paragraphs([text], casefold=False)
         hits = common.find(texts) + (local[language].find(texts) if language in local else [])
-        mentions = judge(texts, list(located(texts, hits)), [], language, places.country_of)
+        mentions = judge(texts, list(located(hits)), [], language, places.country_of)
         return {t["id"] for t in place_tags(mentions, places) if t["kind"] == "country"}
 
     return countries
@@ -71,7 +71,7 @@ def test_countries_found(
 def test_evidence_says_where_and_how() -> None:
     places = gazetteer()
     texts = normalize_paragraphs(["Talks in Moscow", "The Russian side agreed."], casefold=False)
-    found = list(located(texts, PhraseMatcher(places.forms).find(texts)))
+    found = list(located(PhraseMatcher(places.forms).find(texts)))
     tags = {
         t["id"]: t for t in place_tags(judge(texts, found, [], "en", places.country_of), places)
     }

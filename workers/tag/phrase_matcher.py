@@ -28,6 +28,7 @@ class Hit(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass, doz
     keys: tuple[str, ...]  # what the caller registered the form under
     text: str  # the form found, as folded
     paragraph: int  # index into the texts searched (the tag stage: 0 = title)
+    offset: int  # where the form starts in its paragraph's text, in characters
 
 
 class PhraseMatcher:
@@ -53,7 +54,10 @@ class PhraseMatcher:
     def find(self, texts: Sequence[str]) -> list[Hit]:
         """Every phrase found in `texts` (folded), in order; Hit.paragraph indexes `texts`."""
         forms, keys = self._forms, self._keys
-        hits = [Hit(keys[i], forms[i], paragraph) for paragraph, i in self._index.find(texts)]
+        hits = [
+            Hit(keys[i], forms[i], paragraph, offset)
+            for paragraph, i, offset in self._index.find(texts)
+        ]
         if len(self._unspaced) > 0 and UNSPACED_LETTERS.any(texts):
             for paragraph, text in enumerate(texts):
                 if is_cjk(text):
@@ -71,6 +75,6 @@ class PhraseMatcher:
         hits, taken_until = [], -1
         for start, end, form, keys in spans:
             if start > taken_until:
-                hits.append(Hit(keys, form, paragraph))
+                hits.append(Hit(keys, form, paragraph, start))
                 taken_until = end
         return hits

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
 from workers.tag.given_names import given_names
-from workers.tag.name_forms import is_cjk, written_forms
+from workers.tag.name_forms import written_forms
 from workers.tag.phrase_matcher import Hit
 
 PlaceRule = Literal[
@@ -134,46 +134,29 @@ class Judged(NamedTuple):
         return CONFIDENCE.get(self.rule, 0.0)
 
 
-def located(texts: Sequence[str], hits: Iterable[Hit]) -> Iterator[Found]:
-    """Each hit with its offset. A matcher gives a paragraph's hits in text order, so each
-    hit is at the first occurrence of its form, after its form's hit before, that no hit
-    before it took: an occurrence inside a longer phrase found earlier is no hit of its own
-    ("Guinea" in "Papua New Guinea"). A phrase two matchers find alike (a name that is also
-    the language's adjective) is one mention: the second hit finds its place taken and is
-    left out."""
-    cursor: dict[tuple[int, str], int] = {}
+def located(hits: Iterable[Hit]) -> Iterator[Found]:
+    """Each hit as a mention but one that overlaps a hit before it in its paragraph: a
+    phrase two matchers find alike (a name that is also the language's adjective, "British"
+    in "British Columbia") is one mention, the first matcher's. (One matcher's hits never
+    overlap: the longest phrase wins and the search goes on after it, so "Guinea" in "Papua
+    New Guinea" is no hit of its own.)"""
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    # While hits come in text order (the first matcher's), none can overlap one before.
+    in_order, last = True, (-1, 0)
     for hit in hits:
-        text, spans_taken = texts[hit.paragraph], taken[hit.paragraph]
-        at = cursor.get((hit.paragraph, hit.text), 0)
-        while (at := _occurrence(text, hit.text, at)) >= 0:
-            end = at + len(hit.text)
-            if not any(start < end and at < stop for start, stop in spans_taken):
-                break
-            at += 1
-        if at < 0:
-            continue  # every occurrence taken: a phrase found twice
-        cursor[(hit.paragraph, hit.text)] = at + len(hit.text)
-        spans_taken.append((at, at + len(hit.text)))
+        at, end = hit.offset, hit.offset + len(hit.text)
+        spans_taken = taken[hit.paragraph]
+        in_order = in_order and (hit.paragraph, at) >= last
+        if in_order:
+            last = (hit.paragraph, end)
+        elif any(start < end and at < stop for start, stop in spans_taken):
+            continue
+        spans_taken.append((at, end))
         yield Found(hit, at)
 
 
-def _occurrence(text: str, form: str, start: int) -> int:
-    """Where the form next stands as whole words from `start` (folded text: one space
-    between words); anywhere, for a form of unspaced script (Chinese)."""
-    if is_cjk(form):
-        return text.find(form, start)
-    at = text.find(form, start)
-    while at >= 0:
-        end = at + len(form)
-        if (at == 0 or text[at - 1] == " ") and (end == len(text) or text[end] == " "):
-            return at
-        at = text.find(form, at + 1)
-    return -1
-
-
-def spans(texts: Sequence[str], hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
-    return [Span(f.hit.paragraph, f.offset, f.end, what(f.hit)) for f in located(texts, hits)]
+def spans(hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
+    return [Span(f.hit.paragraph, f.offset, f.end, what(f.hit)) for f in located(hits)]
 
 
 def _word_before(text: str, offset: int) -> str:

@@ -295,7 +295,7 @@ class Tagger:
         if not self.context_rules:
             return [
                 Judged(found, found.hit.keys, "name")
-                for found in located(cased, hits)
+                for found in located(hits)
                 if not all(k.startswith("region:") for k in found.hit.keys)
             ]
         matchers = self._matchers()
@@ -303,12 +303,12 @@ class Tagger:
             watched = matchers.watch.find(cased)
         people = [h for h in watched if self._is_person(h, matchers.rules)]
         blocked = [
-            *spans(cased, matchers.masks.find(cased), lambda h: h.keys[0].partition(":")[2]),
-            *spans(cased, people, lambda h: "person"),
+            *spans(matchers.masks.find(cased), lambda h: h.keys[0].partition(":")[2]),
+            *spans(people, lambda h: "person"),
         ]
         return judge(
             cased,
-            list(located(cased, hits)),
+            list(located(hits)),
             blocked,
             language,
             self.places.country_of,
