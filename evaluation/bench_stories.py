@@ -76,7 +76,7 @@ FIELD_SAMPLE = 500  # keys of a kind whose fields' sizes are read
 STEPS = (
     (StoryStep, "assign_batch"),
     (StoryReader, "read"),
-    (features, "normalize_text"),
+    (features, "folded"),
     (WordWeights, "compiled"),
     (step, "lookup_of"),
     (RedisStoryIndex, "read_many"),
