@@ -21,8 +21,10 @@ Keys (prefix P; each but the counter with a TTL, so memory is bounded by the win
 Postings live in time slots (window / 3 long; four searched) and in hash buckets, as the
 dedupe index's do (adapters/dedupe_index.py says why: small hashes are compact). A slot's
 bucket count is chosen when it opens, from the articles posted in the slot before (about
-64 fields a hash, at most 2^bucket_bits hashes): memory stays near its least at any volume, with no
-setting to tune to it.
+64 fields a hash, at most 2^bucket_bits hashes): below that cap (about 5 * 2^bucket_bits
+articles a slot) memory stays near its least with no setting to tune to the volume. A
+slot far busier than the one before fills hashes past Redis's listpack limit (128
+fields), which then cost more, as a slot over the cap does.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ MAX_CANDIDATES = 10  # stories read for one article: those sharing the most keys
 POSTED_PER_KEY = 16  # the latest stories under one key (a common name's list stays short)
 
 _LIB = """
-local PER_HASH = 5
 local base = ARGV[1]
 local slot, ns, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local function named(kind, s) return base .. kind .. ':' .. string.format('%d', slot - s) end
@@ -146,6 +147,7 @@ _COMMIT = (
 -- articles posted in the slot before to come about PER_HASH to a hash (some 13 keys each:
 -- about 64 fields, and a small hash is compact: adapters/dedupe_index.py), the configured
 -- bits at most, and those with no slot before to go by (a new index, or one that slept).
+local PER_HASH = 5
 local function open_slot(ttl)
   local bits_key, count_key = named('pb', 0), named('pc', 0)
   if not redis.call('GET', bits_key) then

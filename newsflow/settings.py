@@ -246,7 +246,8 @@ SETTINGS: tuple[Setting, ...] = (
         "story_bucket_bits",
         int,
         10,
-        "the story index spreads its keys over 2^N Redis hashes per time slot (see Stories)",
+        "the story index spreads its keys over at most 2^N Redis hashes per time slot: a slot"
+        " takes as many as the slot before's articles need (see Stories)",
     ),
     Setting(
         "story_cross_language",

@@ -73,8 +73,9 @@ def redis_args(cfg: RedisConfig) -> list[str]:
         args += ["--user", *rule.split()]
     # A story's hash holds values of up to a few hundred bytes (its header, its centroids):
     # over the default 64, Redis keeps a hash as a table, a quarter larger than the compact
-    # listpack (docs/stories.md, "Speed and memory").
-    args += ["--hash-max-listpack-value", str(HASH_MAX_LISTPACK_VALUE)]
+    # listpack (docs/stories.md, "Speed and memory"). The setting's older name, which Redis
+    # 6 knows too (7 reads it as hash-max-listpack-value).
+    args += ["--hash-max-ziplist-value", str(HASH_MAX_LISTPACK_VALUE)]
     if cfg.persistent:
         # AOF fsynced every second: a crash loses at most one second of claims.
         return [*args, "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]

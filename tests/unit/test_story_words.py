@@ -155,6 +155,11 @@ def test_chinese_text_reads_as_words_of_its_language() -> None:
 
 def test_japanese_text_reads_with_japanese_words() -> None:
     assert {"日本", "首相", "東京"} <= set(split_words("日本の首相が東京で会見した", "ja"))
+    assert {"人々", "佐々木"} <= set(split_words("人々が佐々木さんと会った", "ja"))
+
+
+def test_traditional_chinese_reads_as_simplified() -> None:
+    assert split_words("中國政府週一表示", "zh") == split_words("中国政府周一表示", "zh")
 
 
 def test_latin_words_beside_chinese_stay_whole() -> None:

@@ -16,11 +16,11 @@ import threading
 import wordfreq
 from newsflow_native import StoryWords
 
-from workers.story.words import Stemmer, split_words
+from workers.story.words import LIST_WORDS, Stemmer, split_words
 
 RARE = 6.0  # -log10 frequency from which a word counts as rare: once in a million words
 COMMON = 3.0  # ... and up to which it counts for nothing: once in a thousand
-TOP_WORDS = 150_000  # of each language's list: the rest are rare anyway
+TOP_WORDS = LIST_WORDS
 UNKNOWN_LANGUAGE = ""  # every word weighs the same: what plain term frequency does
 
 
@@ -71,8 +71,8 @@ class WordWeights:
                 break
             # The list's words are folded and stemmed as the articles' are; the forms that
             # meet in one stem add up.
-            for folded in split_words(word, language):
-                stem = self._stemmer(folded)
+            for listed in split_words(word, language):
+                stem = self._stemmer(listed)
                 frequencies[stem] = frequencies.get(stem, 0.0) + frequency
         return {
             stem: max(0.0, min(RARE, -math.log10(f)) - COMMON) for stem, f in frequencies.items()
