@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
-from workers.tag.given_names import given_names
+from workers.tag.given_names import ENGLISH_STOPWORDS, MONTHS, given_names
 from workers.tag.name_forms import written_forms
 from workers.tag.phrase_matcher import Hit
 
@@ -76,13 +76,35 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Conference", "Institute", "Technologies"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
-# English: a city's name right before one of these, or before a capitalised plural, is a
-# team's ("Leeds United", "Detroit Lions"); a dateline's agency is no team ("Paris Reuters").
-TEAM_HEADS_EN = frozenset({"FC", "United"})
-AGENCIES_EN = frozenset({"Reuters"})
+# English: a city's name right before one of these is a team's ("Sydney FC", "Detroit
+# Lions"): the nicknames of North American leagues' teams, which are named by their city.
+# (A list, not "any capitalised plural": folded text has lost its full stops, and "in
+# Berlin. Analysts said" reads as "Berlin Analysts".)
+TEAM_HEADS_EN = frozenset(
+    {"FC", "Lions", "Bears", "Bulls", "Cubs", "Jets", "Rangers", "Knicks", "Lakers"}
+    | {"Celtics", "Raptors", "Warriors", "Capitals", "Senators", "Canadiens", "Flames"}
+    | {"Oilers", "Penguins", "Flyers", "Bruins", "Blackhawks", "Seahawks", "Patriots"}
+    | {"Packers", "Steelers", "Cowboys", "Chiefs", "Raiders", "Broncos", "Chargers"}
+    | {"Texans", "Colts", "Titans", "Dolphins", "Saints", "Falcons", "Buccaneers", "Rams"}
+    | {"49ers", "Vikings", "Browns", "Bengals", "Ravens", "Jaguars", "Yankees", "Mets"}
+    | {"Dodgers", "Astros", "Braves", "Brewers", "Marlins", "Nationals", "Orioles", "Padres"}
+    | {"Phillies", "Pirates", "Rockies", "Mariners", "Nets", "Hornets", "Pistons", "Pacers"}
+    | {"Bucks", "Cavaliers", "Grizzlies", "Pelicans", "Spurs", "Rockets", "Mavericks"}
+    | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
+    | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
+)
 # English: words after a place's name that keep it a place when it is also a given name
-# ("Jordan Valley"), beside the heads above.
-PLACE_HEADS_EN = frozenset({"River", "Valley", "Sea", "Bay", "Basin", "Strait", "Gulf"})
+# ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
+# is, which a lost full stop or comma puts after a place ("in Sydney. Tuesday's ...").
+PLACE_HEADS_EN = frozenset(
+    {"River", "Valley", "Sea", "Bay", "Basin", "Strait", "Gulf", "Harbour", "Harbor"}
+)
+NOT_A_FAMILY_NAME_EN = (
+    PLACE_HEADS_EN
+    | ORGANISATION_HEADS_EN
+    | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+    | MONTHS
+)
 TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Title Case
 # Forms that are common first names besides a place's name or demonym, by language: they
 # count only with support (see above).
@@ -194,7 +216,11 @@ def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
 
 def _words_after(text: str, end: int, count: int) -> list[str]:
     """Up to `count` words after the one that ends at `end`."""
-    return text[end + 1 :].split(" ", count)[:count] if end + 1 < len(text) else []
+    words: list[str] = []
+    while len(words) < count and (word := _word_after(text, end)):
+        words.append(word)
+        end += 1 + len(word)
+    return words
 
 
 def _title_case(text: str) -> bool:
@@ -219,40 +245,38 @@ def _names_an_event(text: str, found: Found) -> bool:
     return False
 
 
-def _names_a_team(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> bool:
-    """An English city's name right before a team's head word or a capitalised plural that
-    starts no place ("Detroit Lions"), outside a headline in Title Case."""
-    if found.hit.text.isupper() or not any(k.startswith("city:") for k in found.hit.keys):
-        return False  # an upper-case city opens a dateline ("WASHINGTON Reuters")
-    after = _word_after(text, found.end)
-    plural = _capitalised(after) and len(after) >= 4 and after.endswith("s")
-    plural = plural and after not in AGENCIES_EN
-    if not (after in TEAM_HEADS_EN or (plural and not after.endswith("ss"))):
-        return False
-    return (found.hit.paragraph, found.end + 1) not in starts and not _title_case(text)
+def _names_a_team(text: str, found: Found) -> bool:
+    """An English city's name right before a team's head word ("Detroit Lions"), outside
+    a headline in Title Case."""
+    return (
+        _word_after(text, found.end) in TEAM_HEADS_EN
+        and any(k.startswith("city:") for k in found.hit.keys)
+        and not _title_case(text)
+    )
 
 
 def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
     name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
-    capitalised word that starts no place and is no place's or institution's head ("Leon
-    Panetta"), outside a headline in Title Case."""
+    capitalised word that starts no place and that no family name is ("Leon Panetta"; not
+    "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
+    ("in Jordan. The ..."); never in a headline in Title Case."""
     form, given = found.hit.text, given_names("en")
-    if " " in form or not _capitalised(form):
+    if " " in form or not _capitalised(form) or _title_case(text):
         return False
     before = _word_before(text, found.offset)
     if before in given and all(k.startswith("city:") for k in found.hit.keys):
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too.
         return (found.hit.paragraph, found.offset - len(before) - 1) not in starts
-    if form not in given:
+    if form not in given or before.lower() in PLACE_PREPOSITIONS_EN:
         return False
     after = _word_after(text, found.end)
     return (
         _capitalised(after)
-        and after not in PLACE_HEADS_EN | ORGANISATION_HEADS_EN
+        and after not in NOT_A_FAMILY_NAME_EN
+        and after.casefold() not in ENGLISH_STOPWORDS
         and (found.hit.paragraph, found.end + 1) not in starts
-        and not _title_case(text)
     )
 
 
@@ -330,12 +354,15 @@ def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -
     """The English rule that makes the mention no place, if one does."""
     if _names_an_event(text, found):
         return "organisation"
-    if _names_a_team(text, found, starts):
+    if _names_a_team(text, found):
         return "club"
     if _in_english_name(text, found, starts):
         return "person_name"
     return None
 
 
+MASK_RULES: Mapping[str, PlaceRule] = {"club": "club", "word": "word"}
+
+
 def _mask_rule(kind: str) -> PlaceRule:
-    return "club" if kind == "club" else "word" if kind == "word" else "organisation"
+    return MASK_RULES.get(kind, "organisation")
