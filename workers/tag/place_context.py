@@ -11,7 +11,7 @@ decided is kept with it:
   or, in English, before a word that makes it an event's, a paper's or an institution's
   name, right after it or after one or two capitalised words ("Melbourne Cup",
   "Washington Post", "Amsterdam Light Festival"), or a city's name before a team's
-  ("Detroit Lions", "Leeds United");
+  ("Detroit Lions", "Sydney FC");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
@@ -262,13 +262,14 @@ def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]
     "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
     ("in Jordan. The ..."); never in a headline in Title Case."""
     form, given = found.hit.text, given_names("en")
-    if " " in form or not _capitalised(form) or _title_case(text):
+    if " " in form or not _capitalised(form):
         return False
     before = _word_before(text, found.offset)
     if before in given and all(k.startswith("city:") for k in found.hit.keys):
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too.
-        return (found.hit.paragraph, found.offset - len(before) - 1) not in starts
+        named = (found.hit.paragraph, found.offset - len(before) - 1) not in starts
+        return named and not _title_case(text)
     if form not in given or before.lower() in PLACE_PREPOSITIONS_EN:
         return False
     after = _word_after(text, found.end)
@@ -277,6 +278,7 @@ def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]
         and after not in NOT_A_FAMILY_NAME_EN
         and after.casefold() not in ENGLISH_STOPWORDS
         and (found.hit.paragraph, found.end + 1) not in starts
+        and not _title_case(text)
     )
 
 
