@@ -41,6 +41,7 @@ from evaluation.story_stream import message_of, sentence_encoder
 from workers.story.features import StoryReader, StoryText
 from workers.story.match import scored
 from workers.story.meaning import Encoder, gist, meaning_cosine
+from workers.story.score import NUMBERS_CAP
 from workers.story.state import opened_by
 from workers.story.words import split_words, stem
 
@@ -76,7 +77,7 @@ def pair_signals(reader: StoryReader, a: CorpusArticle, b: CorpusArticle) -> dic
             "body": sig.body,
             "lead": sig.lead,
             "title": sig.title,
-            "numbers": min(sig.numbers, 3) / 3,
+            "numbers": min(sig.numbers, NUMBERS_CAP) / NUMBERS_CAP,
             "hours": math.log1p(sig.hours),
         }
     words_a, words_b = stems(" ".join(a.paragraphs)), stems(" ".join(b.paragraphs))

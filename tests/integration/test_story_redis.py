@@ -388,21 +388,21 @@ def test_a_short_version_first_then_the_full_text_keep_one_story_id(
     assert full == short
 
 
+def _index_at(redis_url: str, prefix: str, now: list[float]) -> RedisStoryIndex:
+    """An index of 2^10 posting hashes at most, on a clock the test moves (now[0])."""
+    return RedisStoryIndex(
+        connect_redis(redis_url), prefix, window_s=WINDOW_S, bucket_bits=10, clock=lambda: now[0]
+    )
+
+
 def test_a_slot_spreads_its_postings_as_the_slot_before_needed(
     redis_url: str, namespace: Namespace, reader: StoryReader, client: Redis
 ) -> None:
     """A new index posts its first slot over the configured hashes; the next slot opens
     with as few as the first one's articles need (a small hash is compact); a story is
-    found through a slot of either size, and a slot from before the sizes were kept (no
-    bits beside it) is read with the configured ones."""
+    found through a slot of either size."""
     now = [float(WINDOW_S * 1000)]
-    index = RedisStoryIndex(
-        connect_redis(redis_url),
-        namespace.redis_prefix,
-        window_s=WINDOW_S,
-        bucket_bits=10,
-        clock=lambda: now[0],
-    )
+    index = _index_at(redis_url, namespace.redis_prefix, now)
     step = StoryStep(index, reader, WINDOW_S)
     base, slot = index.base, int(now[0] // index.slot_s)
 
@@ -431,13 +431,7 @@ def test_a_slot_without_its_bits_is_read_with_the_configured_ones(
     """Slots posted before their bits were kept beside them have none: read as they were
     written, with the configured bits."""
     now = [float(WINDOW_S * 1000)]
-    index = RedisStoryIndex(
-        connect_redis(redis_url),
-        namespace.redis_prefix,
-        window_s=WINDOW_S,
-        bucket_bits=10,
-        clock=lambda: now[0],
-    )
+    index = _index_at(redis_url, namespace.redis_prefix, now)
     step = StoryStep(index, reader, WINDOW_S)
     step.assign_batch([storm(0, article_id(1), "Wire")])
     client.delete(f"{index.base}pb:{int(now[0] // index.slot_s)}")

@@ -343,6 +343,7 @@ def _city_forms(
     Arabic-speaking countries."""
     by_form: dict[str, list[City]] = defaultdict(list)
     arabic_speaking, stop = _arabic_speaking(), _all_stopwords()
+    left_out = AMBIGUOUS_FORMS | (WORD_CITY_NAMES if context_forms else frozenset())
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))
         if city is None:
@@ -362,7 +363,7 @@ def _city_forms(
                 and (arabic_ok or not is_arabic(other))
             ):
                 forms |= {f for f in written_forms(other) if f == other or not f.isupper()}
-        for form in forms - taken - AMBIGUOUS_FORMS - (WORD_CITY_NAMES if context_forms else set()):
+        for form in forms - taken - left_out:
             by_form[form].append(city)
     chosen = {form: _unambiguous(candidates) for form, candidates in by_form.items()}
     return {form: {f"city:{city.geonameid}"} for form, city in chosen.items() if city}

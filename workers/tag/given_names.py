@@ -40,8 +40,5 @@ def given_names(language: str | None) -> frozenset[str]:
     if language != "en":
         return frozenset()
     names = {*EnglishNames.first_names_male, *EnglishNames.first_names_female}
-    return frozenset(
-        n
-        for n in names
-        if n.casefold() not in ENGLISH_STOPWORDS and n not in MONTHS | ENGLISH_WORDS
-    )
+    words = MONTHS | ENGLISH_WORDS
+    return frozenset(n for n in names if n.casefold() not in ENGLISH_STOPWORDS and n not in words)

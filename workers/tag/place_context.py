@@ -118,10 +118,13 @@ PLACE_PREPOSITIONS_EN = frozenset({"in", "of", "from", "into", "across", "throug
 
 
 class Found(NamedTuple):  # tuples: cheaper to build than frozen dataclasses, dozens an article
-    """A matcher hit and where it is: its paragraph's text from `offset`."""
+    """A matcher hit taken as a mention: its paragraph's text from `offset`."""
 
     hit: Hit
-    offset: int
+
+    @property
+    def offset(self) -> int:
+        return self.hit.offset
 
     @property
     def end(self) -> int:
@@ -174,7 +177,7 @@ def located(hits: Iterable[Hit]) -> Iterator[Found]:
         elif any(start < end and at < stop for start, stop in spans_taken):
             continue
         spans_taken.append((at, end))
-        yield Found(hit, at)
+        yield Found(hit)
 
 
 def spans(hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
