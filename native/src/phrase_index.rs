@@ -19,7 +19,86 @@ pub(crate) struct PhraseIndex {
     // to the word's bytes (where a profile of find put much of its time). A collision
     // costs one lookup more in `phrases`, which compares the words themselves.
     longest_from: FxHashMap<u64, usize>,
+    // One bit per slot of the first words' keys (remixed): a word whose bit is clear starts
+    // no phrase. The place table's first words make `longest_from` several megabytes, past
+    // the CPU's caches, and most words of a text start no phrase: the bits, a sixteenth of a
+    // byte per slot, stay cached and spare most words a lookup there.
+    first_bits: Vec<u64>,
+    first_shift: u32,
 }
+
+/// A word key's slot among `1 << (64 - shift)` (the key remixed: FxHash's low bits are weak).
+#[inline(always)]
+fn slot(key: u64, shift: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+/// One paragraph's words: where each starts (bytes) and its key, read once for every index.
+struct Words<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+    keys: Vec<u64>,
+}
+
+impl<'t> Words<'t> {
+    fn read(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(spaces(text).map(|at| at + 1));
+        let mut words = Words {
+            text,
+            starts,
+            keys: Vec::new(),
+        };
+        words.keys = (0..words.starts.len())
+            .map(|w| word_key(words.run(w, w + 1)))
+            .collect();
+        words
+    }
+
+    /// The text of words `first..end`.
+    fn run(&self, first: usize, end: usize) -> &'t str {
+        let stop = self.starts.get(end).map_or(self.text.len(), |&next| next - 1);
+        &self.text[self.starts[first]..stop]
+    }
+}
+
+impl PhraseIndex {
+    #[inline(always)]
+    fn may_start(&self, key: u64) -> bool {
+        let at = slot(key, self.first_shift);
+        self.first_bits[at / 64] & (1 << (at % 64)) != 0
+    }
+
+    /// (phrase id, offset in characters) of every phrase in one paragraph's words.
+    fn find_in(&self, words: &Words<'_>, hits: &mut Vec<(usize, usize)>) {
+        let count = words.starts.len();
+        // Characters before the last hit's byte offset: counted on from there, so a
+        // paragraph's characters are counted once whatever its hits.
+        let (mut counted_byte, mut counted_chars) = (0, 0);
+        let mut word = 0;
+        while word < count {
+            let mut next = word + 1;
+            let key = words.keys[word];
+            if self.may_start(key) {
+                if let Some(&longest) = self.longest_from.get(&key) {
+                    for end in (word + 1..=(word + longest).min(count)).rev() {
+                        if let Some(&id) = self.phrases.get(words.run(word, end)) {
+                            let at = words.starts[word];
+                            counted_chars += words.text[counted_byte..at].chars().count();
+                            counted_byte = at;
+                            hits.push((id, counted_chars));
+                            next = end;
+                            break;
+                        }
+                    }
+                }
+            }
+            word = next;
+        }
+    }
+}
+
+type Found = Vec<(usize, usize, usize)>;
 
 #[pymethods]
 impl PhraseIndex {
@@ -29,6 +108,8 @@ impl PhraseIndex {
         let mut index = PhraseIndex {
             phrases: FxHashMap::default(),
             longest_from: FxHashMap::default(),
+            first_bits: Vec::new(),
+            first_shift: 0,
         };
         for (id, phrase) in phrases.into_iter().enumerate() {
             let words: Vec<&str> = phrase.split(' ').collect();
@@ -41,49 +122,50 @@ impl PhraseIndex {
             *longest = (*longest).max(words.len());
             index.phrases.insert(phrase.into_boxed_str(), id);
         }
+        // About 16 slots a first word: one word in 16 that starts no phrase looks it up.
+        let slots = (index.longest_from.len() * 16).next_power_of_two().max(64);
+        index.first_shift = 64 - slots.trailing_zeros();
+        index.first_bits = vec![0; slots / 64];
+        for &key in index.longest_from.keys() {
+            let at = slot(key, index.first_shift);
+            index.first_bits[at / 64] |= 1 << (at % 64);
+        }
         Ok(index)
     }
 
     /// (text index, phrase id, offset in characters) of every phrase found, in text order:
     /// the offset as Python indexes the text, so that the caller need not search for it.
-    fn find(&self, texts: Vec<PyBackedStr>) -> Vec<(usize, usize, usize)> {
-        let mut hits = Vec::new();
-        let mut starts: Vec<usize> = Vec::new(); // byte offset of each word
-        for (paragraph, text) in texts.iter().enumerate() {
-            let text: &str = text;
-            if text.is_empty() {
-                continue;
-            }
-            starts.clear();
-            starts.push(0);
-            starts.extend(spaces(text).map(|at| at + 1));
-            let end_of = |word: usize| starts.get(word + 1).map_or(text.len(), |&next| next - 1);
-            // Characters before the last hit's byte offset: counted on from there, so a
-            // paragraph's characters are counted once whatever its hits.
-            let (mut counted_byte, mut counted_chars) = (0, 0);
-            let mut word = 0;
-            while word < starts.len() {
-                let first = &text[starts[word]..end_of(word)];
-                let mut next = word + 1;
-                if let Some(&longest) = self.longest_from.get(&word_key(first)) {
-                    let last = (word + longest).min(starts.len());
-                    for end in (word + 1..=last).rev() {
-                        if let Some(&id) = self.phrases.get(&text[starts[word]..end_of(end - 1)]) {
-                            counted_chars += text[counted_byte..starts[word]].chars().count();
-                            counted_byte = starts[word];
-                            hits.push((paragraph, id, counted_chars));
-                            next = end;
-                            break;
-                        }
-                    }
-                }
-                word = next;
-            }
-        }
-        hits
+    fn find(&self, texts: Vec<PyBackedStr>) -> Found {
+        Self::find_each_of(&[self], &texts).pop().unwrap_or_default()
+    }
+
+    /// `find` of each index, the texts split into words once for them all (the tag stage
+    /// searches one article for places, names, masks and topics).
+    #[staticmethod]
+    fn find_each(indexes: Vec<PyRef<'_, PhraseIndex>>, texts: Vec<PyBackedStr>) -> Vec<Found> {
+        Self::find_each_of(&indexes.iter().map(|i| &**i).collect::<Vec<_>>(), &texts)
     }
 
     fn __len__(&self) -> usize {
         self.phrases.len()
+    }
+}
+
+impl PhraseIndex {
+    fn find_each_of(indexes: &[&PhraseIndex], texts: &[PyBackedStr]) -> Vec<Found> {
+        let mut found: Vec<Found> = indexes.iter().map(|_| Vec::new()).collect();
+        let mut in_paragraph = Vec::new();
+        for (paragraph, text) in texts.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let words = Words::read(text);
+            for (index, hits) in indexes.iter().zip(found.iter_mut()) {
+                in_paragraph.clear();
+                index.find_in(&words, &mut in_paragraph);
+                hits.extend(in_paragraph.iter().map(|&(id, at)| (paragraph, id, at)));
+            }
+        }
+        found
     }
 }

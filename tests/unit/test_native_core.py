@@ -382,6 +382,22 @@ def test_phrase_index_finds_the_longest_phrase_at_each_word(
     assert PhraseIndex(joined).find(paragraphs) == reference_find(joined, paragraphs)
 
 
+@BUDGET
+@given(
+    st.lists(st.lists(WORDS.filter(bool), max_size=6), min_size=1, max_size=3),
+    st.lists(WORDS, max_size=4),
+)
+def test_phrase_indexes_searched_together_find_what_each_finds_alone(
+    phrase_sets: list[list[list[str]]], texts: list[list[str]]
+) -> None:
+    from newsflow_native import PhraseIndex
+
+    indexes = [PhraseIndex([" ".join(p) for p in phrases]) for phrases in phrase_sets]
+    paragraphs = [" ".join(t) for t in texts]
+    together = PhraseIndex.find_each(indexes, paragraphs)
+    assert together == [index.find(paragraphs) for index in indexes]
+
+
 def test_a_code_point_folded_beyond_the_bmp_comes_out_whole() -> None:
     """A table may send a BMP code point to one of four UTF-8 bytes (Python's has none
     today): the folder must still write it whole."""

@@ -159,12 +159,29 @@ class Judged(NamedTuple):
         return CONFIDENCE.get(self.rule, 0.0)
 
 
-def located(hits: Iterable[Hit]) -> Iterator[Found]:
+def located(hits: Iterable[Hit]) -> list[Found]:
     """Each hit as a mention but one that overlaps a hit before it in its paragraph: a
     phrase two matchers find alike (a name that is also the language's adjective, "British"
     in "British Columbia") is one mention, the first matcher's. (One matcher's hits never
     overlap: the longest phrase wins and the search goes on after it, so "Guinea" in "Papua
     New Guinea" is no hit of its own.)"""
+    hits = list(hits)
+    if _in_text_order(hits):  # one matcher's hits (all of them in Arabic): none overlaps
+        return [Found(hit) for hit in hits]
+    return list(_not_overlapping(hits))
+
+
+def _in_text_order(hits: Sequence[Hit]) -> bool:
+    """Whether every hit starts after the one before it ends."""
+    paragraph, end = -1, 0
+    for hit in hits:
+        if (hit.paragraph == paragraph and hit.offset < end) or hit.paragraph < paragraph:
+            return False
+        paragraph, end = hit.paragraph, hit.offset + len(hit.text)
+    return True
+
+
+def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Found]:
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
     # While hits come in text order (the first matcher's), none can overlap one before.
     in_order, last = True, (-1, 0)
@@ -205,15 +222,18 @@ TITLE_FORMS_AR = frozenset(form for title in TITLES["ar"] for form in written_fo
 
 def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
     """Whether the words around a one-word mention make it a person's name."""
-    form = found.hit.text
+    hit = found.hit
+    form = hit.text
     if " " in form:
         return False
-    before, after = _word_before(text, found.offset), _word_after(text, found.end)
+    before = _word_before(text, hit.offset)
     if language == "ar":
-        if before in NAME_BEFORE_AR or after in NAME_AFTER_AR:
-            return True
         # "الأمير السعودي" is "the Saudi prince": only a word without the article is a name.
-        return before in TITLE_FORMS_AR and not form.startswith("ال")
+        return (
+            before in NAME_BEFORE_AR
+            or (before in TITLE_FORMS_AR and not form.startswith("ال"))
+            or _word_after(text, hit.offset + len(form)) in NAME_AFTER_AR
+        )
     return before in TITLES.get(language or "", frozenset())
 
 
@@ -285,9 +305,8 @@ def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]
     )
 
 
-def _basic_rule(key: str) -> PlaceRule:
-    kind = key.partition(":")[0]
-    return "demonym" if kind == "demonym" else "city" if kind == "city" else "name"
+# A mention no rule drops: its rule by the kind of its first key ("name" for a country's).
+BASIC_RULES: Mapping[str, PlaceRule] = {"demonym": "demonym", "city": "city"}
 
 
 def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | None) -> bool:
@@ -319,25 +338,24 @@ def judge(
 
     starts = frozenset((f.hit.paragraph, f.offset) for f in found) if language == "en" else None
     first: list[Judged] = []
+    doubtful: list[bool] = []  # kept, but a name that needs support
     for f in found:
-        if f.hit.keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
+        hit = f.hit
+        keys = hit.keys
+        if keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
             continue  # regions only keep their countries' names from matching
-        block = next((s for s in blocked if s.holds(f)), None) if blocked else None
-        if block is not None:
-            rule: PlaceRule = "person_name" if block.what == "person" else _mask_rule(block.what)
+        text = texts[hit.paragraph]
+        rule = _blocking_rule(blocked, f) if blocked else None
+        if rule is None and in_name_pattern(text, f, language):
+            rule = "person_name"
+        elif rule is None and starts is not None:
+            rule = _english_rule(text, f, starts)
+        if rule is not None:
             first.append(Judged(f, (), rule))
-        elif in_name_pattern(texts[f.hit.paragraph], f, language):
-            first.append(Judged(f, (), "person_name"))
-        elif starts is not None and (english := _english_rule(texts[f.hit.paragraph], f, starts)):
-            first.append(Judged(f, (), english))
-        else:
-            first.append(Judged(f, f.hit.keys, _basic_rule(f.hit.keys[0])))
-    doubtful = [
-        j.kept
-        and is_ambiguous(j.found.hit)
-        and not _placed(texts[j.found.hit.paragraph], j.found, language)
-        for j in first
-    ]
+            doubtful.append(False)
+            continue
+        first.append(Judged(f, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
+        doubtful.append(is_ambiguous(hit) and not _placed(text, f, language))
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -369,5 +387,9 @@ def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -
 MASK_RULES: Mapping[str, PlaceRule] = {"club": "club", "word": "word"}
 
 
-def _mask_rule(kind: str) -> PlaceRule:
-    return MASK_RULES.get(kind, "organisation")
+def _blocking_rule(blocked: Sequence[Span], found: Found) -> PlaceRule | None:
+    """The rule of the first span that holds the mention: a person's name or a mask's."""
+    block = next((s for s in blocked if s.holds(found)), None)
+    if block is None:
+        return None
+    return "person_name" if block.what == "person" else MASK_RULES.get(block.what, "organisation")

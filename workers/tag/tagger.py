@@ -97,11 +97,11 @@ def _mention(tag: EntityTag, hit: Hit, matched_as: MatchedAs) -> None:
         tag["evidence"].append(_evidence(hit, matched_as))
 
 
-def _place_mention(tag: PlaceTag, judged: Judged, matched_as: MatchedAs) -> None:
+def _place_mention(tag: PlaceTag, judged: Judged, confidence: float, matched_as: MatchedAs) -> None:
     """One more mention of a place: the place is as sure as its surest mention."""
     tag["mentions"] += 1
-    if judged.confidence > tag["confidence"]:
-        tag["confidence"], tag["rule"] = judged.confidence, judged.rule
+    if confidence > tag["confidence"]:
+        tag["confidence"], tag["rule"] = confidence, judged.rule
     if len(tag["evidence"]) < MAX_EVIDENCE:
         tag["evidence"].append(_place_evidence(judged, matched_as))
 
@@ -123,23 +123,26 @@ def place_tags(mentions: Sequence[Judged], places: Gazetteer) -> list[PlaceTag]:
     """The places of the mentions kept, each with its mentions, confidence and evidence."""
     found: dict[str, PlaceTag] = {}
     for judged in mentions:
+        if not judged.keys:  # dropped by a rule
+            continue
+        confidence = judged.confidence
         for key in judged.keys:
             kind, _, ident = key.partition(":")
             matched_as: MatchedAs
             if kind == "city":
                 city = places.cities[int(ident)]
                 city_id = f"geonames:{city.geonameid}"
-                if city_id not in found:
-                    found[city_id] = _place(city_id, "city", city.name, city.country)
-                _place_mention(found[city_id], judged, "name")
+                if (tag := found.get(city_id)) is None:
+                    tag = found[city_id] = _place(city_id, "city", city.name, city.country)
+                _place_mention(tag, judged, confidence, "name")
                 code, matched_as = city.country, "city"
             elif kind == "region":  # regions only keep their countries' names from matching
                 continue
             else:
                 code, matched_as = ident, "demonym" if kind == "demonym" else "name"
-            if code not in found:
-                found[code] = _place(code, "country", places.country_names[code], code)
-            _place_mention(found[code], judged, matched_as)
+            if (tag := found.get(code)) is None:
+                tag = found[code] = _place(code, "country", places.country_names[code], code)
+            _place_mention(tag, judged, confidence, matched_as)
     return sorted(found.values(), key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
 
 
@@ -229,10 +232,11 @@ class RuleMatchers:
         )
 
     def topic_tags(
-        self, texts: Sequence[str], language: str | None, countries: set[str]
+        self, hits: Sequence[Hit], language: str | None, countries: set[str]
     ) -> list[TopicTag]:
+        """The topics whose rules hold, from the topic phrases' hits in the casefolded text."""
         matched: dict[str, list[Evidence]] = defaultdict(list)
-        for hit in self.topics.find(texts):
+        for hit in hits:
             for key in hit.keys:
                 matched[key.partition(":")[2]].append(_evidence(hit, "phrase"))
         tags: list[TopicTag] = []
@@ -240,6 +244,17 @@ class RuleMatchers:
             if (evidence := topic_evidence(topic, language, matched, countries)) is not None:
                 tags.append({"id": topic.id, "evidence": evidence})
         return tags
+
+
+@dataclass(frozen=True)
+class ArticleHits:
+    """What the matchers found in one article's folded texts, read once for them all."""
+
+    matchers: RuleMatchers  # the rules' matchers searched with (a reload may come between)
+    places: list[Hit]  # place names, then the adjectives of the article's language
+    watched: list[Hit]  # the watch list's names
+    masked: list[Hit]  # the masks' phrases
+    topics: list[Hit]  # topic phrases, in the casefolded texts (none when not asked)
 
 
 @dataclass
@@ -283,32 +298,44 @@ class Tagger:
         then built before the first real article, and the real window is left as it was."""
         self._tag(example("deduped.v1"), KeywordWindow(size=1))
 
-    def place_mentions(
-        self, cased: Sequence[str], language: str | None, watched: Sequence[Hit] | None = None
+    def place_mentions(self, cased: Sequence[str], language: str | None) -> list[Judged]:
+        """Every place form found in the folded texts, judged in its context."""
+        return self._judged(cased, language, self._find(cased, language, None))
+
+    def _find(
+        self, cased: Sequence[str], language: str | None, lowered: Sequence[str] | None
+    ) -> ArticleHits:
+        """Every matcher's hits; the topics' in `lowered` (the casefolded texts) if given."""
+        matchers = self._matchers()
+        passes = [self._place_matcher, matchers.watch, matchers.masks]
+        adjectives = self._adjective_matchers.get(language or "")
+        if adjectives is not None:
+            passes.append(adjectives)
+        if same_case := lowered is cased:  # no letter that case folding changes
+            passes.append(matchers.topics)
+        found = PhraseMatcher.find_each(passes, cased)
+        topics = found[-1] if same_case else matchers.topics.find(lowered) if lowered else []
+        places = found[0] + found[3] if adjectives is not None else found[0]
+        return ArticleHits(matchers, places, found[1], found[2], topics)
+
+    def _judged(
+        self, cased: Sequence[str], language: str | None, hits: ArticleHits
     ) -> list[Judged]:
-        """Every place form found in the folded texts, judged in its context (`watched`:
-        the watch list's hits, whose people's names hold no place; found here if not
-        given)."""
-        hits = self._place_matcher.find(cased)
-        if language in self._adjective_matchers:
-            hits += self._adjective_matchers[language].find(cased)
         if not self.context_rules:
             return [
                 Judged(found, found.hit.keys, "name")
-                for found in located(hits)
+                for found in located(hits.places)
                 if not all(k.startswith("region:") for k in found.hit.keys)
             ]
-        matchers = self._matchers()
-        if watched is None:
-            watched = matchers.watch.find(cased)
-        people = [h for h in watched if self._is_person(h, matchers.rules)]
+        rules = hits.matchers.rules
+        people = [h for h in hits.watched if self._is_person(h, rules)]
         blocked = [
-            *spans(matchers.masks.find(cased), lambda h: h.keys[0].partition(":")[2]),
+            *spans(hits.masked, lambda h: h.keys[0].partition(":")[2]),
             *spans(people, lambda h: "person"),
         ]
         return judge(
             cased,
-            list(located(hits)),
+            located(hits.places),
             blocked,
             language,
             self.places.country_of,
@@ -335,13 +362,12 @@ class Tagger:
         language = tags["language"]
         tags["script"], tags["direction"] = script_of(sample)
         cased = normalize_paragraphs([title, *paragraphs], casefold=False)
-        matchers = self._matchers()
-        watched = matchers.watch.find(cased)
-        tags["places"] = place_tags(self.place_mentions(cased, language, watched), self.places)
-        tags["entities"] = entity_tags(watched, matchers.rules)
         lowered = casefolded(cased)
+        hits = self._find(cased, language, lowered)
+        tags["places"] = place_tags(self._judged(cased, language, hits), self.places)
+        tags["entities"] = entity_tags(hits.watched, hits.matchers.rules)
         countries = {p["country"] for p in tags["places"]}
-        tags["topics"] = matchers.topic_tags(lowered, language, countries)
+        tags["topics"] = hits.matchers.topic_tags(hits.topics, language, countries)
         tags["keywords"] = window.keywords_in(lowered, language)
         feed_tags = list(article.get("feed_tags", []))
         tags["source"] = {"outlet": article["outlet"], "feed_tags": feed_tags}
