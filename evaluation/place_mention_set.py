@@ -20,8 +20,10 @@ their document's id):
 - en: every candidate of the English pages of the extraction sets' gold texts, in hash
   order;
 - en-2: the candidates of the English pages that come next in the same order, drawn and
-  labelled after the English rules were written (looking at both halves of `en`): the
-  set the rules were not tuned on, scored on its own.
+  labelled after the first English rules were written (looking at both halves of `en`),
+  scored on its own; the rules written since looked at its errors too;
+- en-3: the candidates of the English pages after those, drawn and labelled before the
+  rules written from en-2's errors: the English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -46,13 +48,15 @@ from workers.tag.phrase_matcher import Hit, PhraseMatcher
 from workers.tag.place_context import located
 from workers.tag.tagger import Tagger
 
-AR_STREAM, AR_RISK, EN, EN_2 = "ar-stream", "ar-risk", "en", "en-2"
-STRATA = (AR_STREAM, AR_RISK, EN, EN_2)
+AR_STREAM, AR_RISK, EN, EN_2, EN_3 = "ar-stream", "ar-risk", "en", "en-2", "en-3"
+STRATA = (AR_STREAM, AR_RISK, EN, EN_2, EN_3)
+SCORED_ALONE = frozenset({EN_2, EN_3})  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
 EN_2_SIZE = 400
+EN_3_SIZE = 400
 # Forms known to be tagged wrongly in Saudi news (folded): a first name read as a demonym,
 # two clubs' cities, Oman or Amman, "eastern", Jeddah or "grandmother".
 RISK_FORMS = frozenset({"تركي", "مدريد", "برشلونة", "عمان", "الشرقية", "جدة"})
@@ -168,7 +172,9 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
     english = _whole_documents(english_docs, finder, EN, EN_SIZE, documents)
     later = [d for d in english_docs if d.id not in documents]
     english_2 = _whole_documents(later, finder, EN_2, EN_2_SIZE, documents)
-    return stream + risk + english + english_2, documents
+    latest = [d for d in later if d.id not in documents]
+    english_3 = _whole_documents(latest, finder, EN_3, EN_3_SIZE, documents)
+    return stream + risk + english + english_2 + english_3, documents
 
 
 def _whole_documents(
@@ -281,8 +287,8 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
-    (the English ones since, at both halves of `en`: `en-2` is the set they were not
-    written on)."""
+    (the English ones since, at both halves of `en` and at `en-2`; `en-3` is the set they
+    were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
@@ -337,8 +343,8 @@ def score(tagger: Tagger, labels: Sequence[Label], documents: dict[str, Document
         by_document[label.document].append(label)
     for doc_id, labelled in sorted(by_document.items()):
         document, stratum = documents[doc_id], labelled[0].stratum
-        # The second English draw is scored on its own, whole: no rule was written on it.
-        alone = stratum == EN_2
+        # The later English draws are scored on their own, whole.
+        alone = stratum in SCORED_ALONE
         where = "all" if alone else half(doc_id)
         kept = kept_mentions(tagger, document)
         for label in labelled:

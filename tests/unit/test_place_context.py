@@ -152,6 +152,55 @@ CASES = [
         (),
     ),
     ("en-given-name", "en", "Defence secretary Leon Panetta spoke.", "Leon", "person_name", ()),
+    ("en-paper", "en", "He told the Houston Chronicle on Friday.", "Houston", "organisation", ()),
+    (
+        "en-society-two-words-on",
+        "en",
+        "A Royal Canadian Geographical Society map was shown.",
+        "Canadian",
+        "organisation",
+        (),
+    ),
+    (
+        "en-country-named-federation",
+        "en",
+        "Troops of the Russian Federation moved in.",
+        "Russian Federation",
+        "name",
+        ("RU",),
+    ),
+    (
+        "en-association-for",
+        "en",
+        "said the head of the Alliance for American Manufacturing group",
+        "American",
+        "organisation",
+        (),
+    ),
+    (
+        "en-association-of",
+        "en",
+        "a report by the Society of American Archivists found",
+        "American",
+        "organisation",
+        (),
+    ),
+    (
+        "en-for-without-an-association",
+        "en",
+        "New loans for American Farmers were approved.",
+        "American",
+        "demonym",
+        ("US",),
+    ),
+    (
+        "en-association-for-a-place-alone",
+        "en",
+        "The Campaign for Scotland ended, said the Coalition for Britain today.",
+        "Britain",
+        "name",
+        ("GB",),
+    ),
     (
         "en-given-name-before-a-place",
         "en",
@@ -253,6 +302,15 @@ def test_a_place_form_is_judged_in_its_words(
 
 def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
     assert _read(tagger, "Start-ups of Silicon Valley hired again.", "en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Demand in North American markets fell.", "Latin American leaders met in Lima."],
+)
+def test_a_regions_adjective_is_no_countrys(tagger: Tagger, text: str) -> None:
+    countries = {c for _, _, cs in _read(tagger, text, "en") for c in cs}
+    assert "US" not in countries
 
 
 @pytest.mark.parametrize(

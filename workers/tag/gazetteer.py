@@ -126,6 +126,14 @@ PART_NAMES: dict[str, tuple[str, ...]] = {
     "US": ("New England",),
     "MX": ("Baja California",),
 }
+# English adjectives of regions that hold a country's demonym: "North American" is no
+# more the United States' than "North America" is (CLDR's region codes).
+REGION_ADJECTIVES: dict[str, tuple[str, ...]] = {
+    "003": ("North American",),
+    "005": ("South American",),
+    "013": ("Central American",),
+    "419": ("Latin American",),
+}
 # An island two countries share, named with a third country's name: no country at all, as a
 # region ("New Guinea": Papua New Guinea and Indonesia, not Guinea).
 SHARED_ISLANDS: dict[str, tuple[str, ...]] = {"new-guinea": ("New Guinea", "غينيا الجديدة")}
@@ -438,7 +446,7 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     for form, keys in _region_forms().items():
         country_forms[form] = keys  # "South America" is a region before it holds "America"
     if context_forms:
-        country_forms |= _named_forms("region", SHARED_ISLANDS)
+        country_forms |= _named_forms("region", SHARED_ISLANDS | REGION_ADJECTIVES)
     cities = _major_cities(cache)
     city_forms = _city_forms(cache, cities, set(country_forms), context_forms)
     for name, city_ids in SHARED_NAMES.items() if context_forms else ():

@@ -73,9 +73,18 @@ NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
 # ("Melbourne Cup", "Washington Post", "American Enterprise Institute"), not the place.
 ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Games", "Post", "Times", "Herald", "Tribune"}
-    | {"Conference", "Institute", "Technologies"}
+    | {"Chronicle", "Journal", "Gazette", "Globe"}
+    | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
+    | {"Federation", "Observatory"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
+# English: the heads of associations' names that go on after "for" or "of" ("Alliance for
+# American Manufacturing", "Society of American Archivists"): a place's name there, with
+# the name going on after it, is the association's, not the place.
+ASSOCIATION_HEADS_EN = frozenset(
+    {"Alliance", "Center", "Centre", "Coalition", "Committee", "Campaign", "Fund", "League"}
+    | {"Foundation", "Institute", "Society", "Association", "Federation", "Council"}
+)
 # English: a city's name right before one of these is a team's ("Sydney FC", "Detroit
 # Lions"): the nicknames of North American leagues' teams, which are named by their city.
 # (A list, not "any capitalised plural": folded text has lost its full stops, and "in
@@ -268,6 +277,20 @@ def _names_an_event(text: str, found: Found) -> bool:
     return False
 
 
+def _inside_an_association(text: str, found: Found) -> bool:
+    """An English place name after an association's head and "for" or "of", before a
+    capitalised word ("Center for American Progress"), outside a headline in Title Case."""
+    before = _word_before(text, found.offset)
+    if before not in ("for", "of"):
+        return False
+    head = _word_before(text, found.offset - len(before) - 1)
+    return (
+        head in ASSOCIATION_HEADS_EN
+        and _capitalised(_word_after(text, found.end))
+        and not _title_case(text)
+    )
+
+
 def _names_a_team(text: str, found: Found) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
     a headline in Title Case."""
@@ -375,7 +398,7 @@ def judge(
 
 def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
     """The English rule that makes the mention no place, if one does."""
-    if _names_an_event(text, found):
+    if _names_an_event(text, found) or _inside_an_association(text, found):
         return "organisation"
     if _names_a_team(text, found):
         return "club"
