@@ -45,7 +45,7 @@ from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import Gazetteer, gazetteer
 from workers.tag.language import LanguageDetector
 from workers.tag.phrase_matcher import Hit, PhraseMatcher
-from workers.tag.place_context import located
+from workers.tag.place_context import end_of, located
 from workers.tag.tagger import Tagger
 
 AR_STREAM, AR_RISK, EN, EN_2, EN_3 = "ar-stream", "ar-risk", "en", "en-2", "en-3"
@@ -137,15 +137,15 @@ class PlaceFinder:
         hits = [h for h in self.hits(document) if not all(k.startswith("region:") for k in h.keys)]
         return [
             Candidate(
-                f"{document.id}:{hit.paragraph}:{offset}",
+                f"{document.id}:{hit.paragraph}:{hit.offset}",
                 stratum,
                 document.id,
                 hit.paragraph,
-                offset,
+                hit.offset,
                 hit.text,
                 hit.keys,
             )
-            for hit, offset in ((f.hit, f.offset) for f in located(hits))
+            for hit in located(hits)
         ]
 
 
@@ -304,9 +304,9 @@ def kept_mentions(tagger: Tagger, document: Document) -> list[Kept]:
     """The place mentions the tagger keeps in the document, with the countries they are."""
     return [
         Kept(
-            j.found.hit.paragraph,
-            j.found.offset,
-            j.found.end,
+            j.hit.paragraph,
+            j.hit.offset,
+            end_of(j.hit),
             frozenset(c for k in j.keys if (c := tagger.places.country_of(k))),
         )
         for j in tagger.place_mentions(document.paragraphs, document.language)

@@ -1,12 +1,13 @@
 """newsflow's text hot paths in Rust (src/lib.rs maps the modules). Arrays are little-endian
 bytes."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 class Folder:
     def __init__(self, table: bytes, extra: dict[int, str], raw: bytes | None = None) -> None: ...
     def normalize(self, text: str) -> str: ...
     def normalize_paragraphs(self, joined: str) -> list[str]: ...
+    def normalize_paragraphs_raw(self, joined: str) -> list[str] | None: ...
 
 class FoldedParagraphs:
     def texts(self) -> list[str]: ...
@@ -65,12 +66,42 @@ class CharClasses:
 
 class PhraseIndex:
     def __init__(self, phrases: list[str]) -> None: ...
-    def find(self, texts: Sequence[str]) -> list[tuple[int, int, int]]: ...
+    def find(self, texts: Sequence[str]) -> list[tuple[int, int, int, int]]: ...
     @staticmethod
     def find_each(
         indexes: Sequence[PhraseIndex], texts: Sequence[str]
-    ) -> list[list[tuple[int, int, int]]]: ...
+    ) -> list[list[tuple[int, int, int, int]]]: ...
     def __len__(self) -> int: ...
+
+class PlaceRules:
+    def __init__(
+        self,
+        words: Mapping[str, Sequence[str]],
+        titles: Mapping[str, Sequence[str]],
+        first_names: Mapping[str, Sequence[str]],
+        organisation_reach: int,
+        title_case_share: float,
+        char_flags: bytes,
+        keys: Sequence[tuple[int, int | None, Sequence[tuple[int, int]]]],
+        matchers: Sequence[tuple[Sequence[str], Sequence[Sequence[int]]]],
+    ) -> None: ...
+    @staticmethod
+    def rule_names() -> list[str]: ...
+    def mentions(
+        self,
+        texts: Sequence[str],
+        found: Sequence[tuple[int, Sequence[tuple[int, int, int, int]]]],
+        blocked: Sequence[tuple[int, int, int, int]],
+        language: str | None,
+    ) -> list[tuple[int, int, int, int, int, list[int]]]: ...
+    def tags(
+        self,
+        texts: Sequence[str],
+        found: Sequence[tuple[int, Sequence[tuple[int, int, int, int]]]],
+        blocked: Sequence[tuple[int, int, int, int]],
+        language: str | None,
+        max_evidence: int,
+    ) -> list[tuple[int, int, float, int, list[tuple[int, str, int, int]]]]: ...
 
 class TermFilter:
     def __init__(

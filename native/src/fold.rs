@@ -273,4 +273,23 @@ impl Folder {
             .map(|p| py_str(py, &p.text))
             .collect()
     }
+
+    /// `normalize_paragraphs` of text not put through NFKC, read as it is: None when a
+    /// character of it may fold otherwise in NFKC (the `raw` table of `new`; the caller
+    /// then folds its NFKC form).
+    fn normalize_paragraphs_raw<'py>(
+        &self,
+        py: Python<'py>,
+        joined: &str,
+    ) -> PyResult<Option<Vec<Bound<'py, PyString>>>> {
+        let paragraphs = self.paragraphs(joined);
+        if paragraphs.iter().any(|p| !p.read_raw) {
+            return Ok(None);
+        }
+        paragraphs
+            .iter()
+            .map(|p| py_str(py, &p.text))
+            .collect::<PyResult<_>>()
+            .map(Some)
+    }
 }

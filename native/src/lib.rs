@@ -9,8 +9,8 @@
 //! - `words`, `hashing`: words split at spaces, and their hashes and the paragraphs';
 //! - `minhash`: shingles, MinHash signatures, band keys, paragraph sketches;
 //! - `body`: every fingerprint of a body in one pass (`BodyFingerprinter`);
-//! - `phrase_index`, `char_classes`, `keyword_window`: the tag stage's phrase search,
-//!   character classes and keywords;
+//! - `phrase_index`, `place_rules`, `char_classes`, `keyword_window`: the tag stage's
+//!   phrase search, place rules, character classes and keywords;
 //! - `language_id` (the model) and `language_model` (its Python class): language detection;
 //! - `story_words`, `story_probe`: the story step's reading of an article (stems, weights,
 //!   vectors) and its comparison with the stories' packed centroids;
@@ -28,6 +28,7 @@ mod language_id;
 mod language_model;
 mod minhash;
 mod phrase_index;
+mod place_rules;
 mod story_probe;
 mod story_words;
 mod words;
@@ -42,6 +43,7 @@ fn newsflow_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<body::FoldedParagraphs>()?;
     m.add_class::<char_classes::CharClasses>()?;
     m.add_class::<phrase_index::PhraseIndex>()?;
+    m.add_class::<place_rules::PlaceRules>()?;
     m.add_class::<keyword_window::TermFilter>()?;
     m.add_class::<keyword_window::TermWindow>()?;
     m.add_class::<language_model::LanguageModel>()?;

@@ -57,7 +57,10 @@ impl<'t> Words<'t> {
 
     /// The text of words `first..end`.
     fn run(&self, first: usize, end: usize) -> &'t str {
-        let stop = self.starts.get(end).map_or(self.text.len(), |&next| next - 1);
+        let stop = self
+            .starts
+            .get(end)
+            .map_or(self.text.len(), |&next| next - 1);
         &self.text[self.starts[first]..stop]
     }
 }
@@ -69,8 +72,9 @@ impl PhraseIndex {
         self.first_bits[at / 64] & (1 << (at % 64)) != 0
     }
 
-    /// (phrase id, offset in characters) of every phrase in one paragraph's words.
-    fn find_in(&self, words: &Words<'_>, hits: &mut Vec<(usize, usize)>) {
+    /// (phrase id, offset in characters, offset in bytes) of every phrase in one
+    /// paragraph's words.
+    fn find_in(&self, words: &Words<'_>, hits: &mut Vec<(usize, usize, usize)>) {
         let count = words.starts.len();
         // Characters before the last hit's byte offset: counted on from there, so a
         // paragraph's characters are counted once whatever its hits.
@@ -86,7 +90,7 @@ impl PhraseIndex {
                             let at = words.starts[word];
                             counted_chars += words.text[counted_byte..at].chars().count();
                             counted_byte = at;
-                            hits.push((id, counted_chars));
+                            hits.push((id, counted_chars, at));
                             next = end;
                             break;
                         }
@@ -98,7 +102,7 @@ impl PhraseIndex {
     }
 }
 
-type Found = Vec<(usize, usize, usize)>;
+type Found = Vec<(usize, usize, usize, usize)>;
 
 #[pymethods]
 impl PhraseIndex {
@@ -133,10 +137,13 @@ impl PhraseIndex {
         Ok(index)
     }
 
-    /// (text index, phrase id, offset in characters) of every phrase found, in text order:
-    /// the offset as Python indexes the text, so that the caller need not search for it.
+    /// (text index, phrase id, offset in characters, offset in bytes of its UTF-8) of every
+    /// phrase found, in text order: the offset as Python indexes the text, so that the
+    /// caller need not search for it (and the compiled place rules need not count it).
     fn find(&self, texts: Vec<PyBackedStr>) -> Found {
-        Self::find_each_of(&[self], &texts).pop().unwrap_or_default()
+        Self::find_each_of(&[self], &texts)
+            .pop()
+            .unwrap_or_default()
     }
 
     /// `find` of each index, the texts split into words once for them all (the tag stage
@@ -163,7 +170,11 @@ impl PhraseIndex {
             for (index, hits) in indexes.iter().zip(found.iter_mut()) {
                 in_paragraph.clear();
                 index.find_in(&words, &mut in_paragraph);
-                hits.extend(in_paragraph.iter().map(|&(id, at)| (paragraph, id, at)));
+                hits.extend(
+                    in_paragraph
+                        .iter()
+                        .map(|&(id, at, byte)| (paragraph, id, at, byte)),
+                );
             }
         }
         found

@@ -47,7 +47,7 @@ def _read(tagger: Tagger, text: str, language: str) -> list[tuple[str, str, tupl
     texts = normalize_paragraphs([text], casefold=False)
     return [
         (
-            j.found.hit.text,
+            j.hit.text,
             j.rule,
             tuple(sorted({tagger.places.country_of(k) or "" for k in j.keys})),
         )
@@ -356,7 +356,7 @@ def _found(text: str, *matchers: PhraseMatcher) -> list[tuple[str, int]]:
     hits = [hit for matcher in matchers for hit in matcher.find(texts)]
     for hit in hits:  # the offset is where the form is
         assert texts[hit.paragraph][hit.offset : hit.offset + len(hit.text)] == hit.text
-    return [(f.hit.text, f.offset) for f in located(hits)]
+    return [(h.text, h.offset) for h in located(hits)]
 
 
 GUINEAS = PhraseMatcher({"Papua New Guinea": ["country:PG"], "Guinea": ["country:GN"]})

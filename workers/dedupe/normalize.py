@@ -209,7 +209,12 @@ def normalize_paragraphs(paragraphs: Sequence[str], *, casefold: bool = True) ->
     paragraph costs more than the work). Line breaks inside a paragraph become spaces."""
     if not paragraphs:
         return []
-    return _folded(_folder(casefold).normalize_paragraphs, _joined(paragraphs))
+    folder = _folder(casefold)
+    # Most text folds the same read as it is (reads_raw), which spares unicodedata's NFKC.
+    done = _folded(folder.normalize_paragraphs_raw, _marked(paragraphs))
+    if done is None:
+        done = _folded(folder.normalize_paragraphs, _joined(paragraphs))
+    return done
 
 
 def body_folder() -> Folder:

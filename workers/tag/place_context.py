@@ -30,13 +30,19 @@ adjective is vaguer about the place), 0.8 for a supported ambiguous name.
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
+from newsflow_native import PlaceRules
+
+from schemas.messages import MatchedAs
+from workers.tag.gazetteer import Gazetteer, Named
 from workers.tag.given_names import ENGLISH_STOPWORDS, MONTHS, given_names
 from workers.tag.name_forms import written_forms
-from workers.tag.phrase_matcher import Hit
+from workers.tag.phrase_matcher import Hit, PhraseMatcher, Spotted
 
 PlaceRule = Literal[
     "name",
@@ -126,18 +132,9 @@ FIRST_NAMES: Mapping[str, frozenset[str]] = {
 PLACE_PREPOSITIONS_EN = frozenset({"in", "of", "from", "into", "across", "throughout"})
 
 
-class Found(NamedTuple):  # tuples: cheaper to build than frozen dataclasses, dozens an article
-    """A matcher hit taken as a mention: its paragraph's text from `offset`."""
-
-    hit: Hit
-
-    @property
-    def offset(self) -> int:
-        return self.hit.offset
-
-    @property
-    def end(self) -> int:
-        return self.offset + len(self.hit.text)
+def end_of(hit: Hit) -> int:
+    """Where the hit's form ends in its paragraph's text."""
+    return hit.offset + len(hit.text)
 
 
 class Span(NamedTuple):
@@ -146,16 +143,14 @@ class Span(NamedTuple):
     end: int
     what: str  # the mask's kind, or "person"
 
-    def holds(self, found: Found) -> bool:
+    def holds(self, hit: Hit) -> bool:
         return (
-            found.hit.paragraph == self.paragraph
-            and self.start <= found.offset
-            and found.end <= self.end
+            hit.paragraph == self.paragraph and self.start <= hit.offset and end_of(hit) <= self.end
         )
 
 
-class Judged(NamedTuple):
-    found: Found
+class Judged(NamedTuple):  # tuples: cheaper to build than frozen dataclasses, dozens an article
+    hit: Hit
     keys: tuple[str, ...]  # the places it stands for here; empty when dropped
     rule: PlaceRule
 
@@ -168,7 +163,7 @@ class Judged(NamedTuple):
         return CONFIDENCE.get(self.rule, 0.0)
 
 
-def located(hits: Iterable[Hit]) -> list[Found]:
+def located(hits: Iterable[Hit]) -> list[Hit]:
     """Each hit as a mention but one that overlaps a hit before it in its paragraph: a
     phrase two matchers find alike (a name that is also the language's adjective, "British"
     in "British Columbia") is one mention, the first matcher's. (One matcher's hits never
@@ -176,7 +171,7 @@ def located(hits: Iterable[Hit]) -> list[Found]:
     New Guinea" is no hit of its own.)"""
     hits = list(hits)
     if _in_text_order(hits):  # one matcher's hits (all of them in Arabic): none overlaps
-        return [Found(hit) for hit in hits]
+        return hits
     return list(_not_overlapping(hits))
 
 
@@ -190,7 +185,7 @@ def _in_text_order(hits: Sequence[Hit]) -> bool:
     return True
 
 
-def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Found]:
+def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Hit]:
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
     # While hits come in text order (the first matcher's), none can overlap one before.
     in_order, last = True, (-1, 0)
@@ -203,11 +198,11 @@ def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Found]:
         elif any(start < end and at < stop for start, stop in spans_taken):
             continue
         spans_taken.append((at, end))
-        yield Found(hit)
+        yield hit
 
 
 def spans(hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
-    return [Span(f.hit.paragraph, f.offset, f.end, what(f.hit)) for f in located(hits)]
+    return [Span(h.paragraph, h.offset, end_of(h), what(h)) for h in located(hits)]
 
 
 def _word_before(text: str, offset: int) -> str:
@@ -229,19 +224,19 @@ def _word_after(text: str, end: int) -> str:
 TITLE_FORMS_AR = frozenset(form for title in TITLES["ar"] for form in written_forms(title))
 
 
-def in_name_pattern(text: str, found: Found, language: str | None) -> bool:
+def in_name_pattern(text: str, hit: Hit, language: str | None) -> bool:
     """Whether the words around a one-word mention make it a person's name."""
-    hit = found.hit
-    form = hit.text
+    form, at = hit.text, hit.offset
     if " " in form:
         return False
-    before = _word_before(text, hit.offset)
+    # the word before (folded text: one space between words), as _word_before reads it
+    before = text[text.rfind(" ", 0, at - 1) + 1 : at - 1] if at >= 2 else ""
     if language == "ar":
         # "الأمير السعودي" is "the Saudi prince": only a word without the article is a name.
         return (
             before in NAME_BEFORE_AR
             or (before in TITLE_FORMS_AR and not form.startswith("ال"))
-            or _word_after(text, hit.offset + len(form)) in NAME_AFTER_AR
+            or _word_after(text, at + len(form)) in NAME_AFTER_AR
         )
     return before in TITLES.get(language or "", frozenset())
 
@@ -266,10 +261,10 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and word.isalpha() and not word.isupper()
 
 
-def _names_an_event(text: str, found: Found) -> bool:
+def _names_an_event(text: str, hit: Hit) -> bool:
     """An English place name before an event's, a paper's or an institution's head word,
     with at most two capitalised words between, outside a headline in Title Case."""
-    for word in _words_after(text, found.end, ORGANISATION_HEAD_REACH):
+    for word in _words_after(text, end_of(hit), ORGANISATION_HEAD_REACH):
         if word in ORGANISATION_HEADS_EN:
             return not _title_case(text)
         if not _capitalised(word):
@@ -277,53 +272,53 @@ def _names_an_event(text: str, found: Found) -> bool:
     return False
 
 
-def _inside_an_association(text: str, found: Found) -> bool:
+def _inside_an_association(text: str, hit: Hit) -> bool:
     """An English place name after an association's head and "for" or "of", before a
     capitalised word ("Center for American Progress"), outside a headline in Title Case."""
-    before = _word_before(text, found.offset)
+    before = _word_before(text, hit.offset)
     if before not in ("for", "of"):
         return False
-    head = _word_before(text, found.offset - len(before) - 1)
+    head = _word_before(text, hit.offset - len(before) - 1)
     return (
         head in ASSOCIATION_HEADS_EN
-        and _capitalised(_word_after(text, found.end))
+        and _capitalised(_word_after(text, end_of(hit)))
         and not _title_case(text)
     )
 
 
-def _names_a_team(text: str, found: Found) -> bool:
+def _names_a_team(text: str, hit: Hit) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
     a headline in Title Case."""
     return (
-        _word_after(text, found.end) in TEAM_HEADS_EN
-        and any(k.startswith("city:") for k in found.hit.keys)
+        _word_after(text, end_of(hit)) in TEAM_HEADS_EN
+        and any(k.startswith("city:") for k in hit.keys)
         and not _title_case(text)
     )
 
 
-def _in_english_name(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> bool:
+def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
     name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
     capitalised word that starts no place and that no family name is ("Leon Panetta"; not
     "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
     ("in Jordan. The ..."); never in a headline in Title Case."""
-    form, given = found.hit.text, given_names("en")
+    form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
-    before = _word_before(text, found.offset)
-    if before in given and all(k.startswith("city:") for k in found.hit.keys):
+    before = _word_before(text, hit.offset)
+    if before in given and all(k.startswith("city:") for k in hit.keys):
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too.
-        named = (found.hit.paragraph, found.offset - len(before) - 1) not in starts
+        named = (hit.paragraph, hit.offset - len(before) - 1) not in starts
         return named and not _title_case(text)
     if form not in given or before.lower() in PLACE_PREPOSITIONS_EN:
         return False
-    after = _word_after(text, found.end)
+    after = _word_after(text, end_of(hit))
     return (
         _capitalised(after)
         and after not in NOT_A_FAMILY_NAME_EN
         and after.casefold() not in ENGLISH_STOPWORDS
-        and (found.hit.paragraph, found.end + 1) not in starts
+        and (hit.paragraph, end_of(hit) + 1) not in starts
         and not _title_case(text)
     )
 
@@ -338,14 +333,14 @@ def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | 
     return len(places) > 1 or hit.text in FIRST_NAMES.get(language or "", frozenset())
 
 
-def _placed(text: str, found: Found, language: str | None) -> bool:
+def _placed(text: str, hit: Hit, language: str | None) -> bool:
     """A first name that a preposition makes a place (English: "of Jordan")."""
-    return language == "en" and _word_before(text, found.offset).lower() in PLACE_PREPOSITIONS_EN
+    return language == "en" and _word_before(text, hit.offset).lower() in PLACE_PREPOSITIONS_EN
 
 
 def judge(
     texts: Sequence[str],
-    found: Sequence[Found],
+    found: Sequence[Hit],
     blocked: Sequence[Span],
     language: str | None,
     countries: Callable[[str], str | None],
@@ -359,26 +354,31 @@ def judge(
         def is_ambiguous(hit: Hit) -> bool:
             return ambiguous(hit, countries, language)
 
-    starts = frozenset((f.hit.paragraph, f.offset) for f in found) if language == "en" else None
+    starts = frozenset((h.paragraph, h.offset) for h in found) if language == "en" else None
     first: list[Judged] = []
     doubtful: list[bool] = []  # kept, but a name that needs support
-    for f in found:
-        hit = f.hit
+    # (form, keys) -> its rule when kept, and whether it is ambiguous: forms recur in an
+    # article ("السعودية" in most paragraphs)
+    seen: dict[tuple[str, tuple[str, ...]], tuple[PlaceRule, bool]] = {}
+    for hit in found:
         keys = hit.keys
         if keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
             continue  # regions only keep their countries' names from matching
         text = texts[hit.paragraph]
-        rule = _blocking_rule(blocked, f) if blocked else None
-        if rule is None and in_name_pattern(text, f, language):
+        rule = _blocking_rule(blocked, hit) if blocked else None
+        if rule is None and in_name_pattern(text, hit, language):
             rule = "person_name"
         elif rule is None and starts is not None:
-            rule = _english_rule(text, f, starts)
+            rule = _english_rule(text, hit, starts)
         if rule is not None:
-            first.append(Judged(f, (), rule))
+            first.append(Judged(hit, (), rule))
             doubtful.append(False)
             continue
-        first.append(Judged(f, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
-        doubtful.append(is_ambiguous(hit) and not _placed(text, f, language))
+        if (known := seen.get(form := (hit.text, keys))) is None:
+            basic = BASIC_RULES.get(keys[0].partition(":")[0], "name")
+            known = seen[form] = (basic, is_ambiguous(hit))
+        first.append(Judged(hit, keys, known[0]))
+        doubtful.append(known[1] and not _placed(text, hit, language))
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -392,17 +392,17 @@ def judge(
             out.append(j)
             continue
         backed = tuple(k for k in j.keys if (c := countries(k)) is not None and support[c])
-        out.append(Judged(j.found, backed, "supported" if backed else "unsupported"))
+        out.append(Judged(j.hit, backed, "supported" if backed else "unsupported"))
     return out
 
 
-def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
+def _english_rule(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
     """The English rule that makes the mention no place, if one does."""
-    if _names_an_event(text, found) or _inside_an_association(text, found):
+    if _names_an_event(text, hit) or _inside_an_association(text, hit):
         return "organisation"
-    if _names_a_team(text, found):
+    if _names_a_team(text, hit):
         return "club"
-    if _in_english_name(text, found, starts):
+    if _in_english_name(text, hit, starts):
         return "person_name"
     return None
 
@@ -410,9 +410,151 @@ def _english_rule(text: str, found: Found, starts: frozenset[tuple[int, int]]) -
 MASK_RULES: Mapping[str, PlaceRule] = {"club": "club", "word": "word"}
 
 
-def _blocking_rule(blocked: Sequence[Span], found: Found) -> PlaceRule | None:
+def _blocking_rule(blocked: Sequence[Span], hit: Hit) -> PlaceRule | None:
     """The rule of the first span that holds the mention: a person's name or a mask's."""
-    block = next((s for s in blocked if s.holds(found)), None)
-    if block is None:
-        return None
-    return "person_name" if block.what == "person" else MASK_RULES.get(block.what, "organisation")
+    block = next((s for s in blocked if s.holds(hit)), None)
+    return None if block is None else _span_rule(block.what)
+
+
+# The rules by their code in the compiled rules (native/src/place_rules.rs says the same).
+RULES: tuple[PlaceRule, ...] = (
+    "name",
+    "demonym",
+    "city",
+    "supported",
+    "person_name",
+    "club",
+    "organisation",
+    "word",
+    "unsupported",
+)
+_KEY_KINDS = {"country": 0, "demonym": 1, "city": 2, "region": 3}
+_MATCHED_AS: tuple[MatchedAs, ...] = ("name", "demonym", "city")
+
+
+@functools.cache
+def _char_flags() -> bytes:
+    """Per BMP code point, what Python's str methods say of it (isalpha 1, isupper 2,
+    islower 4, a title-case letter 8): the compiled rules read capitals as Python does."""
+    flags = bytearray(0x10000)
+    for code in range(0x10000):
+        c = chr(code)
+        flags[code] = (
+            c.isalpha()
+            | c.isupper() << 1
+            | c.islower() << 2
+            | (unicodedata.category(c) == "Lt") << 3
+        )
+    return bytes(flags)
+
+
+class Tally(NamedTuple):
+    """A place the kept mentions name: how often, how surely, and its first evidence."""
+
+    place: Named
+    mentions: int
+    confidence: float
+    rule: PlaceRule  # of its surest mention
+    evidence: list[tuple[int, str, MatchedAs, PlaceRule]]  # paragraph, form, matched as, rule
+
+
+class CompiledRules:
+    """`judge` and the tally of its mentions' places, compiled (native/src/place_rules.rs),
+    over the forms of the place matchers (the tag stage's path; the tests hold it to
+    `judge`). Matchers are numbered in the order given."""
+
+    def __init__(self, matchers: Sequence[PhraseMatcher], places: Gazetteer) -> None:
+        self._matchers = list(matchers)
+        self.places: list[Named] = []  # by tag slot
+        slots: dict[str, int] = {}
+        countries: dict[str, int] = {}
+        key_ids: dict[str, int] = {}
+        key_rows: list[tuple[int, int | None, list[tuple[int, int]]]] = []
+
+        def key_id(key: str) -> int:
+            if (known := key_ids.get(key)) is None:
+                tags = []
+                for named in places.named_by(key):
+                    if (slot := slots.setdefault(named.tag_id, len(slots))) == len(self.places):
+                        self.places.append(named)
+                    tags.append((slot, _MATCHED_AS.index(named.matched_as)))
+                country = places.country_of(key)
+                number = None if country is None else countries.setdefault(country, len(countries))
+                key_rows.append((_KEY_KINDS[key.partition(":")[0]], number, tags))
+                known = key_ids[key] = len(key_rows) - 1
+            return known
+
+        tables = [(m.forms, [[key_id(k) for k in keys] for keys in m.keys]) for m in matchers]
+        english = {
+            "en_given": given_names("en"),
+            "en_organisation_heads": ORGANISATION_HEADS_EN,
+            "en_association_heads": ASSOCIATION_HEADS_EN,
+            "en_team_heads": TEAM_HEADS_EN,
+            "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
+            "en_stopwords": ENGLISH_STOPWORDS,
+            "en_place_prepositions": PLACE_PREPOSITIONS_EN,
+        }
+        arabic = {
+            "ar_name_before": NAME_BEFORE_AR,
+            "ar_name_after": NAME_AFTER_AR,
+            "ar_title_forms": TITLE_FORMS_AR,
+        }
+        self._rules = PlaceRules(
+            {name: sorted(words) for name, words in (english | arabic).items()},
+            {language: sorted(words) for language, words in TITLES.items()},
+            {language: sorted(words) for language, words in FIRST_NAMES.items()},
+            ORGANISATION_HEAD_REACH,
+            TITLE_CASE_SHARE,
+            _char_flags(),
+            key_rows,
+            tables,
+        )
+        if tuple(PlaceRules.rule_names()) != RULES:
+            raise RuntimeError("the compiled place rules number their rules otherwise")
+
+    def mentions(
+        self,
+        texts: Sequence[str],
+        spotted: Sequence[tuple[int, list[Spotted]]],
+        blocked: Sequence[Span],
+        language: str | None,
+    ) -> list[Judged]:
+        """judge(texts, located(the matchers' hits), blocked, language, ...): `spotted`
+        holds (matcher number, its spots) in the order `located` takes them."""
+        rows = self._rules.mentions(texts, spotted, _coded(blocked), language)
+        judged = []
+        for matcher, phrase, paragraph, offset, rule, kept in rows:
+            forms, keys = self._matchers[matcher].forms, self._matchers[matcher].keys[phrase]
+            hit = Hit(keys, forms[phrase], paragraph, offset)
+            judged.append(Judged(hit, tuple(keys[i] for i in kept), RULES[rule]))
+        return judged
+
+    def tallies(
+        self,
+        texts: Sequence[str],
+        spotted: Sequence[tuple[int, list[Spotted]]],
+        blocked: Sequence[Span],
+        language: str | None,
+        evidence: int,
+    ) -> list[Tally]:
+        """The places of the mentions kept (`mentions`), in the order first named, each with
+        at most `evidence` of its mentions."""
+        rows = self._rules.tags(texts, spotted, _coded(blocked), language, evidence)
+        return [
+            Tally(
+                self.places[slot],
+                count,
+                confidence,
+                RULES[rule],
+                [(p, form, _MATCHED_AS[how], RULES[why]) for p, form, how, why in shown],
+            )
+            for slot, count, confidence, rule, shown in rows
+        ]
+
+
+def _coded(blocked: Sequence[Span]) -> list[tuple[int, int, int, int]]:
+    return [(s.paragraph, s.start, s.end, RULES.index(_span_rule(s.what))) for s in blocked]
+
+
+def _span_rule(what: str) -> PlaceRule:
+    return "person_name" if what == "person" else MASK_RULES.get(what, "organisation")

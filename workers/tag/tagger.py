@@ -11,19 +11,28 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from newsflow_native import CharClasses
 
 from schemas.contracts import example
 from schemas.messages import EntityTag, Evidence, MatchedAs, PlaceTag, TagSet, TopicTag
 from workers.dedupe.normalize import normalize_paragraphs, normalize_text
-from workers.tag.gazetteer import Gazetteer, gazetteer
+from workers.tag.gazetteer import Gazetteer, Named, gazetteer
 from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector, decide_language
 from workers.tag.name_forms import written_forms
-from workers.tag.phrase_matcher import Hit, PhraseMatcher
-from workers.tag.place_context import Judged, ambiguous, judge, located, spans
+from workers.tag.phrase_matcher import Hit, PhraseMatcher, Spotted
+from workers.tag.place_context import (
+    CompiledRules,
+    Judged,
+    Span,
+    Tally,
+    ambiguous,
+    judge,
+    located,
+    spans,
+)
 from workers.tag.rules_file import RulesFile, TagRules, Topic
 from workers.tag.script import script_of
 
@@ -63,18 +72,18 @@ def casefolded(texts: list[str]) -> list[str]:
 
 
 def _evidence(hit: Hit, matched_as: MatchedAs) -> Evidence:
-    if hit.paragraph == 0:
-        return {"text": hit.text, "field": "title", "paragraph": 0, "matched_as": matched_as}
-    return {
-        "text": hit.text,
-        "field": "body",
-        "paragraph": hit.paragraph - 1,
-        "matched_as": matched_as,
-    }
+    return _located_evidence(hit.paragraph, hit.text, matched_as)
+
+
+def _located_evidence(paragraph: int, text: str, matched_as: MatchedAs) -> Evidence:
+    """Evidence of a form found in paragraph `paragraph` of the texts searched (0: title)."""
+    if paragraph == 0:
+        return {"text": text, "field": "title", "paragraph": 0, "matched_as": matched_as}
+    return {"text": text, "field": "body", "paragraph": paragraph - 1, "matched_as": matched_as}
 
 
 def _place_evidence(judged: Judged, matched_as: MatchedAs) -> Evidence:
-    evidence = _evidence(judged.found.hit, matched_as)
+    evidence = _evidence(judged.hit, matched_as)
     evidence["rule"] = judged.rule
     return evidence
 
@@ -97,21 +106,12 @@ def _mention(tag: EntityTag, hit: Hit, matched_as: MatchedAs) -> None:
         tag["evidence"].append(_evidence(hit, matched_as))
 
 
-def _place_mention(tag: PlaceTag, judged: Judged, confidence: float, matched_as: MatchedAs) -> None:
-    """One more mention of a place: the place is as sure as its surest mention."""
-    tag["mentions"] += 1
-    if confidence > tag["confidence"]:
-        tag["confidence"], tag["rule"] = confidence, judged.rule
-    if len(tag["evidence"]) < MAX_EVIDENCE:
-        tag["evidence"].append(_place_evidence(judged, matched_as))
-
-
-def _place(tag_id: str, kind: Literal["country", "city"], name: str, country: str) -> PlaceTag:
+def _place(named: Named) -> PlaceTag:
     return {
-        "id": tag_id,
-        "kind": kind,
-        "name": name,
-        "country": country,
+        "id": named.tag_id,
+        "kind": named.kind,
+        "name": named.name,
+        "country": named.country,
         "mentions": 0,
         "confidence": 0.0,
         "rule": "name",
@@ -127,23 +127,39 @@ def place_tags(mentions: Sequence[Judged], places: Gazetteer) -> list[PlaceTag]:
             continue
         confidence = judged.confidence
         for key in judged.keys:
-            kind, _, ident = key.partition(":")
-            matched_as: MatchedAs
-            if kind == "city":
-                city = places.cities[int(ident)]
-                city_id = f"geonames:{city.geonameid}"
-                if (tag := found.get(city_id)) is None:
-                    tag = found[city_id] = _place(city_id, "city", city.name, city.country)
-                _place_mention(tag, judged, confidence, "name")
-                code, matched_as = city.country, "city"
-            elif kind == "region":  # regions only keep their countries' names from matching
-                continue
-            else:
-                code, matched_as = ident, "demonym" if kind == "demonym" else "name"
-            if (tag := found.get(code)) is None:
-                tag = found[code] = _place(code, "country", places.country_names[code], code)
-            _place_mention(tag, judged, confidence, matched_as)
-    return sorted(found.values(), key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
+            for named in places.named_by(key):
+                if (tag := found.get(named.tag_id)) is None:
+                    tag = found[named.tag_id] = _place(named)
+                # the place is as sure as its surest mention
+                tag["mentions"] += 1
+                if confidence > tag["confidence"]:
+                    tag["confidence"], tag["rule"] = confidence, judged.rule
+                if len(tag["evidence"]) < MAX_EVIDENCE:
+                    tag["evidence"].append(_place_evidence(judged, named.matched_as))
+    return _sorted_places(list(found.values()))
+
+
+def _sorted_places(tags: list[PlaceTag]) -> list[PlaceTag]:
+    """Countries first, then cities; the most mentioned first."""
+    return sorted(tags, key=lambda t: (t["kind"] != "country", -t["mentions"], t["id"]))
+
+
+def _tallied(tally: Tally) -> PlaceTag:
+    """A compiled tally as its place tag (what place_tags makes of the same mentions)."""
+    place = tally.place
+    return {
+        "id": place.tag_id,
+        "kind": place.kind,
+        "name": place.name,
+        "country": place.country,
+        "mentions": tally.mentions,
+        "confidence": tally.confidence,
+        "rule": tally.rule,
+        "evidence": [
+            _located_evidence(paragraph, form, matched_as) | {"rule": rule}
+            for paragraph, form, matched_as, rule in tally.evidence
+        ],
+    }
 
 
 def entity_tags(hits: Sequence[Hit], rules: TagRules) -> list[EntityTag]:
@@ -251,7 +267,7 @@ class ArticleHits:
     """What the matchers found in one article's folded texts, read once for them all."""
 
     matchers: RuleMatchers  # the rules' matchers searched with (a reload may come between)
-    places: list[Hit]  # place names, then the adjectives of the article's language
+    places: list[tuple[int, list[Spotted]]]  # (place matcher's number, its spots), in order
     watched: list[Hit]  # the watch list's names
     masked: list[Hit]  # the masks' phrases
     topics: list[Hit]  # topic phrases, in the casefolded texts (none when not asked)
@@ -271,6 +287,10 @@ class Tagger:
         init=False, default_factory=dict
     )
     _adjective_matchers: dict[str, PhraseMatcher] = field(init=False)
+    # The place matchers by number (the names, then each language's adjectives), and the
+    # context rules compiled over their forms.
+    _place_matchers: list[PhraseMatcher] = field(init=False)
+    _compiled: CompiledRules = field(init=False)
     _rule_matchers: RuleMatchers = field(init=False)
     _rules_version: int = field(init=False)
 
@@ -279,6 +299,8 @@ class Tagger:
         self._adjective_matchers = {
             language: PhraseMatcher(forms) for language, forms in self.places.by_language.items()
         }
+        self._place_matchers = [self._place_matcher, *self._adjective_matchers.values()]
+        self._compiled = CompiledRules(self._place_matchers, self.places)
         self._rules_version = self.rules_file.version
         self._rule_matchers = RuleMatchers(self.rules_file.rules)
 
@@ -298,9 +320,24 @@ class Tagger:
         then built before the first real article, and the real window is left as it was."""
         self._tag(example("deduped.v1"), KeywordWindow(size=1))
 
-    def place_mentions(self, cased: Sequence[str], language: str | None) -> list[Judged]:
-        """Every place form found in the folded texts, judged in its context."""
-        return self._judged(cased, language, self._find(cased, language, None))
+    def place_mentions(
+        self, cased: Sequence[str], language: str | None, *, in_python: bool = False
+    ) -> list[Judged]:
+        """Every place form found in the folded texts, judged in its context (by the
+        compiled rules; `in_python`: by place_context.judge, the rule they are held to)."""
+        hits = self._find(cased, language, None)
+        if not self.context_rules:
+            return self._named(hits)
+        if in_python:
+            return judge(
+                cased,
+                located(self._place_hits(hits)),
+                self._blocked(hits),
+                language,
+                self.places.country_of,
+                functools.partial(self._ambiguous, language=language),
+            )
+        return self._compiled.mentions(cased, hits.places, self._blocked(hits), language)
 
     def _find(
         self, cased: Sequence[str], language: str | None, lowered: Sequence[str] | None
@@ -313,34 +350,53 @@ class Tagger:
             passes.append(adjectives)
         if same_case := lowered is cased:  # no letter that case folding changes
             passes.append(matchers.topics)
-        found = PhraseMatcher.find_each(passes, cased)
-        topics = found[-1] if same_case else matchers.topics.find(lowered) if lowered else []
-        places = found[0] + found[3] if adjectives is not None else found[0]
-        return ArticleHits(matchers, places, found[1], found[2], topics)
+        found = PhraseMatcher.spot_each(passes, cased)
+        topics = (
+            matchers.topics.hits(found[-1])
+            if same_case
+            else matchers.topics.find(lowered)
+            if lowered
+            else []
+        )
+        places = [(0, found[0])]
+        if adjectives is not None:
+            places.append((self._place_matchers.index(adjectives), found[3]))
+        watched, masked = matchers.watch.hits(found[1]), matchers.masks.hits(found[2])
+        return ArticleHits(matchers, places, watched, masked, topics)
 
-    def _judged(
-        self, cased: Sequence[str], language: str | None, hits: ArticleHits
-    ) -> list[Judged]:
-        if not self.context_rules:
-            return [
-                Judged(found, found.hit.keys, "name")
-                for found in located(hits.places)
-                if not all(k.startswith("region:") for k in found.hit.keys)
-            ]
+    def _place_hits(self, hits: ArticleHits) -> list[Hit]:
+        return [
+            hit
+            for number, spotted in hits.places
+            for hit in self._place_matchers[number].hits(spotted)
+        ]
+
+    def _named(self, hits: ArticleHits) -> list[Judged]:
+        """Without the context rules: every form found (but a region's) a place."""
+        return [
+            Judged(hit, hit.keys, "name")
+            for hit in located(self._place_hits(hits))
+            if not all(k.startswith("region:") for k in hit.keys)
+        ]
+
+    def _blocked(self, hits: ArticleHits) -> list[Span]:
+        """The spans no place is inside: the masks' phrases, the watch list's people."""
         rules = hits.matchers.rules
         people = [h for h in hits.watched if self._is_person(h, rules)]
-        blocked = [
+        return [
             *spans(hits.masked, lambda h: h.keys[0].partition(":")[2]),
             *spans(people, lambda h: "person"),
         ]
-        return judge(
-            cased,
-            located(hits.places),
-            blocked,
-            language,
-            self.places.country_of,
-            functools.partial(self._ambiguous, language=language),
+
+    def _place_tags(
+        self, cased: Sequence[str], language: str | None, hits: ArticleHits
+    ) -> list[PlaceTag]:
+        if not self.context_rules:
+            return place_tags(self._named(hits), self.places)
+        found = self._compiled.tallies(
+            cased, hits.places, self._blocked(hits), language, MAX_EVIDENCE
         )
+        return _sorted_places([_tallied(tally) for tally in found])
 
     def _ambiguous(self, hit: Hit, language: str | None) -> bool:
         """`ambiguous`, remembered by form (a few thousand forms recur in a stream)."""
@@ -364,7 +420,7 @@ class Tagger:
         cased = normalize_paragraphs([title, *paragraphs], casefold=False)
         lowered = casefolded(cased)
         hits = self._find(cased, language, lowered)
-        tags["places"] = place_tags(self._judged(cased, language, hits), self.places)
+        tags["places"] = self._place_tags(cased, language, hits)
         tags["entities"] = entity_tags(hits.watched, hits.matchers.rules)
         countries = {p["country"] for p in tags["places"]}
         tags["topics"] = hits.matchers.topic_tags(hits.topics, language, countries)
