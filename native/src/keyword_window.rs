@@ -16,15 +16,24 @@ use crate::words::words;
 /// numbers and words under `min_chars` characters are not terms.
 #[pyclass(frozen)]
 pub(crate) struct TermFilter {
-    stopwords: FxHashSet<Box<str>>,
+    // by their word keys: a term's key is computed once, for the count, this test and the
+    // window (two words whose keys collide would both be stopwords: a 64-bit hash)
+    stopwords: FxHashSet<u64>,
     digits: FxHashSet<char>,
     min_chars: usize,
     prefixes: Vec<Box<str>>,
 }
 
+/// A term of an article: the word, and how often the article says it.
+struct Term<'t> {
+    word: &'t str,
+    count: u32,
+}
+
 impl TermFilter {
-    fn counts<'t>(&self, texts: &[&'t str]) -> FxHashMap<&'t str, u32> {
-        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+    /// The article's terms by their word keys.
+    fn counts<'t>(&self, texts: &[&'t str]) -> FxHashMap<u64, Term<'t>> {
+        let mut counts: FxHashMap<u64, Term<'t>> = FxHashMap::default();
         for word in texts
             .iter()
             .flat_map(|&text| words(text))
@@ -34,12 +43,18 @@ impl TermFilter {
                 Some(p) if word[p.len()..].chars().count() >= self.min_chars => &word[p.len()..],
                 _ => word,
             };
-            *counts.entry(term).or_insert(0) += 1;
+            counts
+                .entry(word_key(term))
+                .or_insert(Term {
+                    word: term,
+                    count: 0,
+                })
+                .count += 1;
         }
-        counts.retain(|term, _| {
-            term.chars().count() >= self.min_chars
-                && !self.stopwords.contains(*term)
-                && !term.chars().all(|c| self.digits.contains(&c))
+        counts.retain(|key, term| {
+            term.word.chars().count() >= self.min_chars
+                && !self.stopwords.contains(key)
+                && !term.word.chars().all(|c| self.digits.contains(&c))
         });
         counts
     }
@@ -52,7 +67,7 @@ impl TermFilter {
     #[new]
     fn new(stopwords: Vec<String>, digits: &str, min_chars: usize, prefixes: Vec<String>) -> Self {
         TermFilter {
-            stopwords: stopwords.into_iter().map(String::into_boxed_str).collect(),
+            stopwords: stopwords.iter().map(|w| word_key(w)).collect(),
             digits: digits.chars().collect(),
             min_chars,
             prefixes: prefixes.into_iter().map(String::into_boxed_str).collect(),
@@ -62,8 +77,8 @@ impl TermFilter {
     /// Term -> how often the text says it.
     fn candidates(&self, text: &str) -> HashMap<String, u32> {
         self.counts(&[text])
-            .into_iter()
-            .map(|(t, n)| (t.to_owned(), n))
+            .into_values()
+            .map(|t| (t.word.to_owned(), t.count))
             .collect()
     }
 }
@@ -81,17 +96,19 @@ pub(crate) struct TermWindow {
 impl TermWindow {
     /// The k terms of highest tf-idf (ties by term), preferring terms said at least twice when
     /// there are k of them; then the article's terms join the window.
-    fn choose(&mut self, counts: &FxHashMap<&str, u32>, k: usize) -> Vec<String> {
+    fn choose(&mut self, counts: &FxHashMap<u64, Term<'_>>, k: usize) -> Vec<String> {
         let n = self.documents.len() as f64;
-        let repeated = counts.values().filter(|&&c| c > 1).count();
-        let keys: Vec<u64> = counts.keys().map(|term| word_key(term)).collect();
+        let repeated = counts.values().filter(|t| t.count > 1).count();
+        let keys: Vec<u64> = counts.keys().copied().collect();
         let mut scored: Vec<(f64, &str)> = counts
             .iter()
-            .zip(&keys)
-            .filter(|((_, &c), _)| repeated < k || c > 1)
-            .map(|((&term, &tf), key)| {
+            .filter(|(_, t)| repeated < k || t.count > 1)
+            .map(|(key, t)| {
                 let df = f64::from(self.frequency.get(key).copied().unwrap_or(0));
-                (-f64::from(tf) * (((n + 1.0) / (df + 1.0)).ln() + 1.0), term)
+                (
+                    -f64::from(t.count) * (((n + 1.0) / (df + 1.0)).ln() + 1.0),
+                    t.word,
+                )
             })
             .collect();
         let order =
@@ -141,7 +158,10 @@ impl TermWindow {
 
     /// Keywords of an article's term counts (as TermFilter.candidates gives them).
     fn keywords(&mut self, counts: HashMap<String, u32>, k: usize) -> Vec<String> {
-        let borrowed: FxHashMap<&str, u32> = counts.iter().map(|(t, &n)| (t.as_str(), n)).collect();
+        let borrowed: FxHashMap<u64, Term<'_>> = counts
+            .iter()
+            .map(|(t, &count)| (word_key(t), Term { word: t, count }))
+            .collect();
         self.choose(&borrowed, k)
     }
 
