@@ -32,12 +32,18 @@ import sys
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evaluation.ant_corpus import CITATION, CORPUS, read_corpus
-from evaluation.place_mention_set import Scores, labelled_documents, load_labels, score
+from evaluation.place_mention_set import (
+    Scores,
+    agreement,
+    labelled_documents,
+    load_labels,
+    score,
+)
 from evaluation.results import write_results
 from evaluation.set_counts import Counts
 from workers.tag.gazetteer import gazetteer
@@ -58,6 +64,8 @@ SEED_ENTITIES = frozenset({"Vladimir Putin", "Joe Biden", "NATO"})
 MIN_BODY_CHARS = 200
 GOALS = "goals: places and watch-list names precision >= 0.95, recall >= 0.90; language >= 99%"
 PLACE_LABELS = CASES / "place-mentions.jsonl"
+# Phrases of the set labelled again, apart, by a second reader (to measure agreement).
+SECOND_PLACE_LABELS = CASES / "place-mentions-second.jsonl"
 BUNDLED_RULES = Path(__file__).resolve().parents[1] / "config" / "tag-rules.toml"
 PLACE_GOALS = (
     "goals: mention-level place precision >= 0.97 and recall >= 0.90 in Arabic and in "
@@ -219,7 +227,13 @@ def place_figures(data: Path, detector: LanguageDetector) -> dict[str, Any]:
         "context rules": Tagger(detector, rules),
     }
     scored = {name: _place_scores(score(t, labels, documents)) for name, t in taggers.items()}
-    return {"labels": len(labels), "of": len(every_label), **scored}
+    twice = agreement(every_label, load_labels(SECOND_PLACE_LABELS))
+    return {
+        "labels": len(labels),
+        "of": len(every_label),
+        "labelled_twice": asdict(twice),
+        **scored,
+    }
 
 
 def _place_scores(scores: Scores) -> dict[str, Any]:
@@ -236,6 +250,12 @@ def _print_places(figures: dict[str, Any]) -> None:
         print(f"place mentions of real text: {found} are in this data folder: skipped")
         return
     before, after = figures["without context rules"], figures["context rules"]
+    twice = figures["labelled_twice"]
+    print(
+        f"labelled twice: {twice['phrases']} phrases, the same reading (place or not, which "
+        f"country) on {twice['same_reading']}, and the same kind of other use on "
+        f"{twice['same_kind']}"
+    )
     print(f"place mentions of real text ({found}), without -> with context rules:")
     print(f"{'level':8} {'scope/half':18} {'precision':>15} {'recall':>15}  (tp fp fn after)")
     for level in ("mentions", "articles"):

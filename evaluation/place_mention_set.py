@@ -275,6 +275,26 @@ def load_labels(path: Path) -> list[Label]:
     return labels
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """Phrases labelled by two readers apart: how many, and on how many they agree."""
+
+    phrases: int
+    same_reading: int  # place or not, and which country
+    same_kind: int  # and, for another use, the same kind of it
+
+
+def agreement(first: Sequence[Label], second: Sequence[Label]) -> Agreement:
+    """How the second reader's labels agree with the first's, phrase by phrase."""
+    by_id = {label.id: label for label in first}
+    both = [(by_id[label.id], label) for label in second if label.id in by_id]
+    return Agreement(
+        len(both),
+        sum(a.truth == b.truth and a.label == b.label for a, b in both),
+        sum((a.label, a.country, a.kind) == (b.label, b.country, b.kind) for a, b in both),
+    )
+
+
 def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Document]:
     """The documents the labels are in that the data folder holds (all of them, in the
     shared data folder)."""

@@ -82,6 +82,7 @@ class PlaceRules:
         organisation_reach: int,
         title_case_share: float,
         char_flags: bytes,
+        folds: Mapping[str, str],
         keys: Sequence[tuple[int, int | None, Sequence[tuple[int, int]]]],
         matchers: Sequence[tuple[Sequence[str], Sequence[Sequence[int]]]],
     ) -> None: ...

@@ -17,7 +17,9 @@ use crate::words::words;
 #[pyclass(frozen)]
 pub(crate) struct TermFilter {
     // by their word keys: a term's key is computed once, for the count, this test and the
-    // window (two words whose keys collide would both be stopwords: a 64-bit hash)
+    // window. Two words whose keys (64-bit FxHash) collide are one term: their counts merge,
+    // and both are stopwords if one is. That moves a keyword hint, never a verdict; text made
+    // to collide could keep a word out of the keywords, no more.
     stopwords: FxHashSet<u64>,
     digits: FxHashSet<char>,
     min_chars: usize,

@@ -50,8 +50,22 @@ const DEMONYM_KEY: u8 = 1;
 const CITY_KEY: u8 = 2;
 const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
+const CODE_POINTS: usize = 0x11_0000;
+/// The word lists the rules read (a rule whose list were missing would never fire).
+const WORD_LISTS: [&str; 10] = [
+    "ar_name_before",
+    "ar_name_after",
+    "ar_title_forms",
+    "en_given",
+    "en_organisation_heads",
+    "en_association_heads",
+    "en_team_heads",
+    "en_not_a_family_name",
+    "en_stopwords",
+    "en_place_prepositions",
+];
 
-// Character flags (Python's str methods, per BMP code point).
+// Character flags (what Python's str methods say of each code point).
 const ALPHA: u8 = 1;
 const UPPER: u8 = 2;
 const LOWER: u8 = 4;
@@ -73,7 +87,7 @@ struct Matcher {
 
 /// Per matcher (its number), its hits as PhraseIndex.find gives them: (paragraph, phrase,
 /// offset in characters, offset in bytes).
-type Found = Vec<(usize, Vec<(usize, usize, usize, usize)>)>;
+type SpotsByMatcher = Vec<(usize, Vec<(usize, usize, usize, usize)>)>;
 /// A key as Python describes it: kind, country number, tag slots with how each matched.
 type KeyRow = (u8, Option<u32>, Vec<(u32, u8)>);
 /// A mention judged, for Python: matcher, phrase, paragraph, offset, rule, keys kept.
@@ -103,6 +117,8 @@ pub(crate) struct PlaceRules {
     keys: Vec<Key>,
     matchers: Vec<Matcher>,
     flags: Vec<u8>,
+    // Python's str.casefold of each character it changes
+    folds: FxHashMap<char, Box<str>>,
     titles: FxHashMap<Box<str>, Words>,
     first_names: FxHashMap<Box<str>, Words>,
     words: FxHashMap<Box<str>, Words>,
@@ -147,7 +163,8 @@ fn word_before(text: &str, at: usize, at_char: usize) -> Near<'_> {
     Near {
         word,
         byte: start,
-        char: at_char - 1 - word.chars().count(),
+        // offsets come from PhraseIndex, consistent; saturating all the same
+        char: at_char.saturating_sub(1 + word.chars().count()),
     }
 }
 
@@ -183,14 +200,19 @@ impl PlaceRules {
     }
 
     fn flags_of(&self, c: char) -> u8 {
-        match self.flags.get(c as usize) {
-            Some(&flags) => flags,
-            None => {
-                (u8::from(c.is_alphabetic()) * ALPHA)
-                    | (u8::from(c.is_uppercase()) * UPPER)
-                    | (u8::from(c.is_lowercase()) * LOWER)
+        self.flags[c as usize] // one byte per code point (checked in `new`)
+    }
+
+    /// Python's str.casefold.
+    fn casefold(&self, word: &str) -> String {
+        let mut folded = String::with_capacity(word.len());
+        for c in word.chars() {
+            match self.folds.get(&c) {
+                Some(to) => folded.push_str(to),
+                None => folded.push(c),
             }
         }
+        folded
     }
 
     fn first_flags(&self, word: &str) -> u8 {
@@ -338,30 +360,25 @@ impl PlaceRules {
             return false;
         }
         let after = word_after(text, m.byte_end).word;
-        let folded = if after.is_ascii() {
-            after.to_ascii_lowercase()
-        } else {
-            after.to_lowercase()
-        };
         self.capitalised(after)
             && !self.within("en_not_a_family_name", after)
-            && !self.within("en_stopwords", &folded)
+            && !self.within("en_stopwords", &self.casefold(after))
             && !starts.contains(&(m.paragraph, m.end + 1))
             && !self.title_case(text)
     }
 
     /// place_context.ambiguous: several places, or a common first name too.
     fn ambiguous(&self, m: &Mention, language: &str) -> bool {
-        let mut first = NO_COUNTRY;
+        let mut seen = NO_COUNTRY; // the country of the keys so far
         for &k in self.keys_of(m) {
             let country = self.keys[k as usize].country;
             if country == NO_COUNTRY {
                 continue;
             }
-            if first != NO_COUNTRY && country != first {
+            if seen != NO_COUNTRY && country != seen {
                 return true;
             }
-            first = country;
+            seen = country;
         }
         self.first_names
             .get(language)
@@ -370,7 +387,7 @@ impl PlaceRules {
 
     /// place_context.located: each hit but one that overlaps a hit before it in its
     /// paragraph (the first matcher's wins), with its byte offsets.
-    fn located(&self, texts: &[PyBackedStr], found: &Found) -> PyResult<Vec<Mention>> {
+    fn located(&self, texts: &[PyBackedStr], found: &SpotsByMatcher) -> PyResult<Vec<Mention>> {
         let mut mentions = Vec::new();
         let mut taken: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
         let (mut in_order, mut last) = (true, (0usize, 0usize));
@@ -518,7 +535,7 @@ impl PlaceRules {
     fn judged(
         &self,
         texts: &[PyBackedStr],
-        found: &Found,
+        found: &SpotsByMatcher,
         blocked: &[(usize, usize, usize, u8)],
         language: Option<&str>,
     ) -> PyResult<Vec<Judged>> {
@@ -552,8 +569,9 @@ type Tally = (u32, usize, f64, u8, Vec<(usize, String, u8, u8)>);
 impl PlaceRules {
     /// `words`: the named word lists of place_context (Arabic name links and titles,
     /// English given names, heads, stopwords...); `titles` and `first_names` by language;
-    /// `char_flags`: per BMP code point, Python's isalpha 1, isupper 2, islower 4,
-    /// istitle 8; `keys`: per key id, (kind: 0 country, 1 demonym, 2 city, 3 region, its
+    /// `char_flags`: per code point (all 0x110000), Python's isalpha 1, isupper 2, islower
+    /// 4, and 8 for a title-case letter (category Lt); `folds`: str.casefold of each
+    /// character it changes; `keys`: per key id, (kind: 0 country, 1 demonym, 2 city, 3 region, its
     /// country's number or None, the tag slots it counts for with how it matched);
     /// `matchers`: per matcher, its forms and each form's key ids (sorted as its keys).
     #[new]
@@ -565,13 +583,24 @@ impl PlaceRules {
         organisation_reach: usize,
         title_case_share: f64,
         char_flags: &[u8],
+        folds: HashMap<char, String>,
         keys: Vec<KeyRow>,
         matchers: Vec<(Vec<String>, Vec<Vec<u32>>)>,
     ) -> PyResult<Self> {
-        if char_flags.len() != crate::fold::BMP {
+        if char_flags.len() != CODE_POINTS {
             return Err(PyValueError::new_err(
-                "place rules: one flag byte per BMP code point",
+                "place rules: one flag byte per code point",
             ));
+        }
+        let missing: Vec<&str> = WORD_LISTS
+            .iter()
+            .copied()
+            .filter(|name| !words.contains_key(*name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(PyValueError::new_err(format!(
+                "place rules: no word list {missing:?}"
+            )));
         }
         let keys: Vec<Key> = keys
             .into_iter()
@@ -603,6 +632,10 @@ impl PlaceRules {
             keys,
             matchers: tables,
             flags: char_flags.to_vec(),
+            folds: folds
+                .into_iter()
+                .map(|(c, to)| (c, to.into_boxed_str()))
+                .collect(),
             titles: word_sets(titles),
             first_names: word_sets(first_names),
             words: word_sets(words),
@@ -624,7 +657,7 @@ impl PlaceRules {
     fn mentions(
         &self,
         texts: Vec<PyBackedStr>,
-        found: Found,
+        found: SpotsByMatcher,
         blocked: Vec<(usize, usize, usize, u8)>,
         language: Option<&str>,
     ) -> PyResult<Vec<MentionRow>> {
@@ -643,7 +676,7 @@ impl PlaceRules {
     fn tags(
         &self,
         texts: Vec<PyBackedStr>,
-        found: Found,
+        found: SpotsByMatcher,
         blocked: Vec<(usize, usize, usize, u8)>,
         language: Option<&str>,
         max_evidence: usize,

@@ -141,7 +141,7 @@ def test_bench_tag_prints_and_writes_every_run(tmp_path: Path) -> None:
     assert len(runs) == 6 and all(r["articles_per_s_per_core"] > 0 for r in runs.values())
     assert result["ratio_to_fasttext_language_only"] > 0
     assert result["ratio_to_no_context_rules"] > 0
-    assert {"handle", "detect", "find", "keywords_in", "encode"} <= set(
+    assert {"handle", "detect", "spot_each", "_place_tags", "keywords_in", "encode"} <= set(
         result["profile_us_per_article"]
     )
 

@@ -389,7 +389,7 @@ def test_phrase_index_finds_the_longest_phrase_at_each_word(
     st.lists(st.lists(WORDS.filter(bool), max_size=6), min_size=1, max_size=3),
     st.lists(WORDS, max_size=4),
 )
-def test_phrase_indexes_searched_together_find_what_each_finds_alone(
+def test_phrase_indexes_searched_together_do_not_disturb_each_other(
     phrase_sets: list[list[list[str]]], texts: list[list[str]]
 ) -> None:
     from newsflow_native import PhraseIndex

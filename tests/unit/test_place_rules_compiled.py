@@ -32,6 +32,10 @@ WORDS = [
     *("Tyler", "Leon", "Panetta", "Tuesday", "July", "the", "said", "talks", "Valley"),
     *("River", "Henderson", "Real", "Madrid", "Dutch", "oven", "NSW", "Scientific"),
     *("中国", "日本の", "北京で", "東京", "x", "3"),
+    # where Python's and Rust's ideas of a letter, a capital or a case fold could part:
+    # ß folds to "ss" ("Leß" to a stopword), a title-case letter, İ, a letter number and
+    # a capital beyond the BMP
+    *("Leß", "LESS", "Émile", "ǅemal", "İstanbul", "\U00010140", "\U00010400x", "Ωmega"),
 ]
 LANGUAGES = ["ar", "en", "fr", "zh", None]
 TEXTS = st.lists(st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join), max_size=4)
@@ -57,6 +61,31 @@ def test_the_compiled_rules_judge_the_table_cases_as_python_does(
 ) -> None:
     compiled, in_python = _both(tagger, [text], language)
     assert compiled == in_python
+
+
+# Texts where a compiled reading of letters could part from Python's: "Leß" casefolds to
+# the stopword "less" (so no family name follows Jordan), and letters beyond the BMP count
+# or not in a headline's share of capitals as Python's str methods say.
+EDGES = [
+    ("Jordan Leß said it", "en"),
+    ("Talks on Jordan Smith \U00010140 \U00010140", "en"),
+    ("The Chicago \U00010400ions won", "en"),
+    ("ǅemal Jordan Smith met", "en"),
+    ("Mr İstanbul Tyler Hamilton", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), EDGES)
+def test_the_compiled_rules_read_letters_as_python_does(
+    tagger: Tagger, text: str, language: str
+) -> None:
+    compiled, in_python = _both(tagger, [text], language)
+    assert compiled == in_python
+
+
+def test_a_word_that_casefolds_to_a_stopword_is_no_family_name(tagger: Tagger) -> None:
+    compiled, _ = _both(tagger, ["Jordan Leß said it"], "en")
+    assert [(j.hit.text, j.rule) for j in compiled] == [("Jordan", "unsupported")]
 
 
 @BUDGET
@@ -97,8 +126,11 @@ def test_a_hit_not_where_it_says_is_refused(tagger: Tagger) -> None:
         rules.mentions(texts, [(0, [(paragraph, phrase, offset, byte + 1)])], [], "en")
 
 
-def test_the_python_path_reads_the_matchers_hits_as_the_compiled_one(tagger: Tagger) -> None:
-    """The reference path judges what `located` makes of the same matchers' hits."""
+def test_the_reference_path_judges_what_located_makes_of_the_matchers_hits(
+    tagger: Tagger,
+) -> None:
+    """in_python=True: `judge` over `located` of the names' and the adjectives' hits (here
+    "British" of both, one mention)."""
     texts = normalize_paragraphs(["British Columbia and Britain"], casefold=False)
     hits = [h for m in (tagger._place_matcher,) for h in m.find(texts)]
     expected = judge(texts, located(hits), [], "en", tagger.places.country_of)

@@ -53,14 +53,14 @@ class PhraseMatcher:
             self._unspaced.add_word(form, (form, phrase))
         if len(self._unspaced):
             self._unspaced.make_automaton()
-        self.size = len(self.forms)
 
     def find(self, texts: Sequence[str]) -> list[Hit]:
         """Every phrase found in `texts` (folded), in order; Hit.paragraph indexes `texts`."""
         return self.hits(self.spot(texts))
 
     def spot(self, texts: Sequence[str]) -> list[Spotted]:
-        """`find`, as (paragraph, phrase id, offset): `forms` and `keys` by id."""
+        """`find`, as (paragraph, phrase id, offset in characters, offset in bytes of the
+        paragraph's UTF-8): `forms` and `keys` by phrase id."""
         unspaced = self._unspaced_paragraphs(texts) if len(self._unspaced) else []
         return self._with_unspaced(self._index.find(texts), texts, unspaced)
 
@@ -105,9 +105,11 @@ class PhraseMatcher:
             key=lambda span: (span[0], span[0] - span[1]),
         )
         spotted: list[Spotted] = []
-        taken_until = -1
+        taken_until, counted, counted_bytes = -1, 0, 0
         for start, end, phrase in spans:
             if start > taken_until:
-                spotted.append((paragraph, phrase, start, len(text[:start].encode())))
+                counted_bytes += len(text[counted:start].encode())  # spans come in order
+                counted = start
+                spotted.append((paragraph, phrase, start, counted_bytes))
                 taken_until = end
         return spotted

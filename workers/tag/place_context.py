@@ -31,6 +31,7 @@ adjective is vaguer about the place), 0.8 for a supported ambiguous name.
 from __future__ import annotations
 
 import functools
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -433,19 +434,19 @@ _MATCHED_AS: tuple[MatchedAs, ...] = ("name", "demonym", "city")
 
 
 @functools.cache
-def _char_flags() -> bytes:
-    """Per BMP code point, what Python's str methods say of it (isalpha 1, isupper 2,
-    islower 4, a title-case letter 8): the compiled rules read capitals as Python does."""
-    flags = bytearray(0x10000)
-    for code in range(0x10000):
+def _characters() -> tuple[bytes, dict[str, str]]:
+    """Per code point, what Python's str methods say of it (isalpha 1, isupper 2, islower
+    4, a title-case letter 8), and the casefold of each character it changes: the compiled
+    rules read capitals and stopwords as Python does (about half a second, once)."""
+    flags = bytearray(sys.maxunicode + 1)
+    folds: dict[str, str] = {}
+    for code in range(sys.maxunicode + 1):
         c = chr(code)
-        flags[code] = (
-            c.isalpha()
-            | c.isupper() << 1
-            | c.islower() << 2
-            | (unicodedata.category(c) == "Lt") << 3
-        )
-    return bytes(flags)
+        cased = c.isupper() << 1 | c.islower() << 2 | (unicodedata.category(c) == "Lt") << 3
+        flags[code] = c.isalpha() | cased
+        if cased and (folded := c.casefold()) != c:
+            folds[c] = folded
+    return bytes(flags), folds
 
 
 class Tally(NamedTuple):
@@ -505,7 +506,7 @@ class CompiledRules:
             {language: sorted(words) for language, words in FIRST_NAMES.items()},
             ORGANISATION_HEAD_REACH,
             TITLE_CASE_SHARE,
-            _char_flags(),
+            *_characters(),
             key_rows,
             tables,
         )

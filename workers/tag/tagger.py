@@ -28,7 +28,6 @@ from workers.tag.place_context import (
     Judged,
     Span,
     Tally,
-    ambiguous,
     judge,
     located,
     spans,
@@ -283,9 +282,6 @@ class Tagger:
     # as before them (`make eval-tags` compares the two).
     context_rules: bool = True
     _place_matcher: PhraseMatcher = field(init=False)
-    _ambiguity: dict[tuple[str, tuple[str, ...], str | None], bool] = field(
-        init=False, default_factory=dict
-    )
     _adjective_matchers: dict[str, PhraseMatcher] = field(init=False)
     # The place matchers by number (the names, then each language's adjectives), and the
     # context rules compiled over their forms.
@@ -329,14 +325,8 @@ class Tagger:
         if not self.context_rules:
             return self._named(hits)
         if in_python:
-            return judge(
-                cased,
-                located(self._place_hits(hits)),
-                self._blocked(hits),
-                language,
-                self.places.country_of,
-                functools.partial(self._ambiguous, language=language),
-            )
+            found = located(self._place_hits(hits))
+            return judge(cased, found, self._blocked(hits), language, self.places.country_of)
         return self._compiled.mentions(cased, hits.places, self._blocked(hits), language)
 
     def _find(
@@ -397,13 +387,6 @@ class Tagger:
             cased, hits.places, self._blocked(hits), language, MAX_EVIDENCE
         )
         return _sorted_places([_tallied(tally) for tally in found])
-
-    def _ambiguous(self, hit: Hit, language: str | None) -> bool:
-        """`ambiguous`, remembered by form (a few thousand forms recur in a stream)."""
-        key = (hit.text, hit.keys, language)
-        if (known := self._ambiguity.get(key)) is None:
-            known = self._ambiguity[key] = ambiguous(hit, self.places.country_of, language)
-        return known
 
     @staticmethod
     def _is_person(hit: Hit, rules: TagRules) -> bool:
