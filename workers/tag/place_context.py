@@ -35,7 +35,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 from newsflow_native import PlaceRules
 
@@ -56,6 +56,9 @@ PlaceRule = Literal[
     "word",
     "unsupported",
 ]
+# The rules by their code in the compiled rules (native/src/place_rules.rs numbers them
+# alike; CompiledRules checks it).
+RULES: tuple[PlaceRule, ...] = get_args(PlaceRule)
 KEPT_RULES = frozenset({"name", "demonym", "city", "supported"})
 CONFIDENCE: Mapping[str, float] = {"name": 1.0, "city": 1.0, "demonym": 0.9, "supported": 0.8}
 
@@ -417,18 +420,6 @@ def _blocking_rule(blocked: Sequence[Span], hit: Hit) -> PlaceRule | None:
     return None if block is None else _span_rule(block.what)
 
 
-# The rules by their code in the compiled rules (native/src/place_rules.rs says the same).
-RULES: tuple[PlaceRule, ...] = (
-    "name",
-    "demonym",
-    "city",
-    "supported",
-    "person_name",
-    "club",
-    "organisation",
-    "word",
-    "unsupported",
-)
 _KEY_KINDS = {"country": 0, "demonym": 1, "city": 2, "region": 3}
 _MATCHED_AS: tuple[MatchedAs, ...] = ("name", "demonym", "city")
 
