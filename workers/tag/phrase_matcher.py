@@ -66,8 +66,8 @@ class PhraseMatcher:
 
     @staticmethod
     def spot_each(matchers: Sequence[PhraseMatcher], texts: Sequence[str]) -> list[list[Spotted]]:
-        """[m.spot(texts) for m in matchers], the texts read once for them all: that read
-        cost each matcher about as much as its search."""
+        """[m.spot(texts) for m in matchers], the texts split into words once for them all
+        instead of once a matcher."""
         found = PhraseIndex.find_each([m._index for m in matchers], texts)
         needed = any(len(m._unspaced) for m in matchers)
         unspaced = PhraseMatcher._unspaced_paragraphs(texts) if needed else []

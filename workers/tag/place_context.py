@@ -34,7 +34,7 @@ import functools
 import sys
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, NamedTuple, get_args
 
 from newsflow_native import PlaceRules
@@ -173,28 +173,12 @@ def located(hits: Iterable[Hit]) -> list[Hit]:
     in "British Columbia") is one mention, the first matcher's. (One matcher's hits never
     overlap: the longest phrase wins and the search goes on after it, so "Guinea" in "Papua
     New Guinea" is no hit of its own.)"""
-    hits = list(hits)
-    if _in_text_order(hits):  # one matcher's hits (all of them in Arabic): none overlaps
-        return hits
-    return list(_not_overlapping(hits))
-
-
-def _in_text_order(hits: Sequence[Hit]) -> bool:
-    """Whether every hit starts after the one before it ends."""
-    paragraph, end = -1, 0
-    for hit in hits:
-        if (hit.paragraph == paragraph and hit.offset < end) or hit.paragraph < paragraph:
-            return False
-        paragraph, end = hit.paragraph, hit.offset + len(hit.text)
-    return True
-
-
-def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Hit]:
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    kept: list[Hit] = []
     # While hits come in text order (the first matcher's), none can overlap one before.
     in_order, last = True, (-1, 0)
     for hit in hits:
-        at, end = hit.offset, hit.offset + len(hit.text)
+        at, end = hit.offset, end_of(hit)
         spans_taken = taken[hit.paragraph]
         in_order = in_order and (hit.paragraph, at) >= last
         if in_order:
@@ -202,7 +186,8 @@ def _not_overlapping(hits: Sequence[Hit]) -> Iterator[Hit]:
         elif any(start < end and at < stop for start, stop in spans_taken):
             continue
         spans_taken.append((at, end))
-        yield hit
+        kept.append(hit)
+    return kept
 
 
 def spans(hits: Iterable[Hit], what: Callable[[Hit], str]) -> list[Span]:
@@ -230,17 +215,16 @@ TITLE_FORMS_AR = frozenset(form for title in TITLES["ar"] for form in written_fo
 
 def in_name_pattern(text: str, hit: Hit, language: str | None) -> bool:
     """Whether the words around a one-word mention make it a person's name."""
-    form, at = hit.text, hit.offset
+    form = hit.text
     if " " in form:
         return False
-    # the word before (folded text: one space between words), as _word_before reads it
-    before = text[text.rfind(" ", 0, at - 1) + 1 : at - 1] if at >= 2 else ""
+    before = _word_before(text, hit.offset)
     if language == "ar":
         # "الأمير السعودي" is "the Saudi prince": only a word without the article is a name.
         return (
             before in NAME_BEFORE_AR
             or (before in TITLE_FORMS_AR and not form.startswith("ال"))
-            or _word_after(text, at + len(form)) in NAME_AFTER_AR
+            or _word_after(text, end_of(hit)) in NAME_AFTER_AR
         )
     return before in TITLES.get(language or "", frozenset())
 
@@ -348,22 +332,12 @@ def judge(
     blocked: Sequence[Span],
     language: str | None,
     countries: Callable[[str], str | None],
-    is_ambiguous: Callable[[Hit], bool] | None = None,
 ) -> list[Judged]:
     """Every mention found, judged. `blocked`: the spans of the masks' phrases and of the
-    watch list's people; `countries`: a key's country (None for a region);
-    `is_ambiguous`: `ambiguous` for this language, cached by the caller if it likes."""
-    if is_ambiguous is None:
-
-        def is_ambiguous(hit: Hit) -> bool:
-            return ambiguous(hit, countries, language)
-
+    watch list's people; `countries`: a key's country (None for a region)."""
     starts = frozenset((h.paragraph, h.offset) for h in found) if language == "en" else None
     first: list[Judged] = []
     doubtful: list[bool] = []  # kept, but a name that needs support
-    # (form, keys) -> its rule when kept, and whether it is ambiguous: forms recur in an
-    # article ("السعودية" in most paragraphs)
-    seen: dict[tuple[str, tuple[str, ...]], tuple[PlaceRule, bool]] = {}
     for hit in found:
         keys = hit.keys
         if keys[0].startswith("region:"):  # keys are sorted: "region:" comes last
@@ -378,11 +352,8 @@ def judge(
             first.append(Judged(hit, (), rule))
             doubtful.append(False)
             continue
-        if (known := seen.get(form := (hit.text, keys))) is None:
-            basic = BASIC_RULES.get(keys[0].partition(":")[0], "name")
-            known = seen[form] = (basic, is_ambiguous(hit))
-        first.append(Judged(hit, keys, known[0]))
-        doubtful.append(known[1] and not _placed(text, hit, language))
+        first.append(Judged(hit, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
+        doubtful.append(ambiguous(hit, countries, language) and not _placed(text, hit, language))
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -428,7 +399,8 @@ _MATCHED_AS: tuple[MatchedAs, ...] = ("name", "demonym", "city")
 def _characters() -> tuple[bytes, dict[str, str]]:
     """Per code point, what Python's str methods say of it (isalpha 1, isupper 2, islower
     4, a title-case letter 8), and the casefold of each character it changes: the compiled
-    rules read capitals and stopwords as Python does (about half a second, once)."""
+    rules read capitals and stopwords as Python does (a loop over every code point, once a
+    process)."""
     flags = bytearray(sys.maxunicode + 1)
     folds: dict[str, str] = {}
     for code in range(sys.maxunicode + 1):
