@@ -23,7 +23,9 @@ their document's id):
   labelled after the first English rules were written (looking at both halves of `en`),
   scored on its own; the rules written since looked at its errors too;
 - en-3: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-2's errors: the English set no rule was written from.
+  rules written from en-2's errors; the rules written since looked at its errors;
+- en-4: the candidates of the English pages after those, drawn and labelled before the
+  rules written from en-3's errors: the English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -48,15 +50,17 @@ from workers.tag.phrase_matcher import Hit, PhraseMatcher
 from workers.tag.place_context import end_of, located
 from workers.tag.tagger import Tagger
 
-AR_STREAM, AR_RISK, EN, EN_2, EN_3 = "ar-stream", "ar-risk", "en", "en-2", "en-3"
-STRATA = (AR_STREAM, AR_RISK, EN, EN_2, EN_3)
-SCORED_ALONE = frozenset({EN_2, EN_3})  # later English draws: each scored whole, on its own
+AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
+EN_2, EN_3, EN_4 = "en-2", "en-3", "en-4"
+STRATA = (AR_STREAM, AR_RISK, EN, EN_2, EN_3, EN_4)
+SCORED_ALONE = frozenset({EN_2, EN_3, EN_4})  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
 EN_2_SIZE = 400
 EN_3_SIZE = 400
+EN_4_SIZE = 400
 # Forms known to be tagged wrongly in Saudi news (folded): a first name read as a demonym,
 # two clubs' cities, Oman or Amman, "eastern", Jeddah or "grandmother".
 RISK_FORMS = frozenset({"تركي", "مدريد", "برشلونة", "عمان", "الشرقية", "جدة"})
@@ -174,7 +178,9 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
     english_2 = _whole_documents(later, finder, EN_2, EN_2_SIZE, documents)
     latest = [d for d in later if d.id not in documents]
     english_3 = _whole_documents(latest, finder, EN_3, EN_3_SIZE, documents)
-    return stream + risk + english + english_2 + english_3, documents
+    newest = [d for d in latest if d.id not in documents]
+    english_4 = _whole_documents(newest, finder, EN_4, EN_4_SIZE, documents)
+    return stream + risk + english + english_2 + english_3 + english_4, documents
 
 
 def _whole_documents(
