@@ -313,7 +313,7 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
-    (the English ones since, at both halves of `en` and at `en-2`; `en-3` is the set they
+    (the English ones since, at both halves of `en`, at `en-2` and `en-3`; `en-4` is the set they
     were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
