@@ -52,18 +52,27 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 10] = [
+const WORD_LISTS: [&str; 14] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
     "en_given",
     "en_organisation_heads",
     "en_association_heads",
+    "en_named_for_a_place",
+    "en_game_verbs",
+    "en_played_for",
+    "en_months",
     "en_team_heads",
     "en_not_a_family_name",
     "en_stopwords",
     "en_place_prepositions",
 ];
+
+/// place_context.GAME_VERB_REACH: words after a city's name that may hold a game's verb.
+const GAME_VERB_REACH: usize = 4;
+/// place_context._in_a_score: words after a city's name that may hold its two scores.
+const SCORE_REACH: usize = 4;
 
 // Character flags (what Python's str methods say of each code point).
 const ALPHA: u8 = 1;
@@ -232,6 +241,19 @@ impl PlaceRules {
         cased
     }
 
+    /// str.islower: some cased character, none upper case or title case.
+    fn is_lower(&self, word: &str) -> bool {
+        let mut cased = false;
+        for c in word.chars() {
+            let flags = self.flags_of(c);
+            if flags & (UPPER | TITLE) != 0 {
+                return false;
+            }
+            cased |= flags & LOWER != 0;
+        }
+        cased
+    }
+
     /// place_context._capitalised: a capital, then lower case letters ("Lions", not "NSW").
     fn capitalised(&self, word: &str) -> bool {
         self.first_flags(word) & UPPER != 0
@@ -326,18 +348,84 @@ impl PlaceRules {
             return false;
         }
         let head = word_before(text, before.byte, before.char).word;
+        if before.word == "of" && self.within("en_named_for_a_place", head) {
+            return !self.title_case(text);
+        }
         self.within("en_association_heads", head)
             && self.capitalised(word_after(text, m.byte_end).word)
             && !self.title_case(text)
     }
 
     fn names_a_team(&self, text: &str, m: &Mention) -> bool {
-        self.within("en_team_heads", word_after(text, m.byte_end).word)
-            && self
-                .keys_of(m)
-                .iter()
-                .any(|&k| self.keys[k as usize].kind == CITY_KEY)
-            && !self.title_case(text)
+        if !self
+            .keys_of(m)
+            .iter()
+            .any(|&k| self.keys[k as usize].kind == CITY_KEY)
+        {
+            return false;
+        }
+        if self.within("en_team_heads", word_after(text, m.byte_end).word) && !self.title_case(text)
+        {
+            return true;
+        }
+        self.in_a_game(text, m) || self.in_a_score(text, m)
+    }
+
+    /// place_context._in_a_game: beside a verb of a game's result, or after "scored for".
+    fn in_a_game(&self, text: &str, m: &Mention) -> bool {
+        let before = word_before(text, m.byte_at, m.at);
+        if self.within("en_game_verbs", before.word) {
+            return true;
+        }
+        if before.word == "for"
+            && self.within(
+                "en_played_for",
+                word_before(text, before.byte, before.char).word,
+            )
+        {
+            return true;
+        }
+        let mut end = m.byte_end;
+        for _ in 0..GAME_VERB_REACH {
+            let next = word_after(text, end);
+            if next.word.is_empty() {
+                return false;
+            }
+            if self.within("en_game_verbs", next.word) {
+                return true;
+            }
+            if !self.is_lower(next.word) {
+                return false;
+            }
+            end = next.byte + next.word.len();
+        }
+        false
+    }
+
+    /// place_context._in_a_score: before a score and another, right after it or after one
+    /// or two capitalised words that are no month.
+    fn in_a_score(&self, text: &str, m: &Mention) -> bool {
+        let mut end = m.byte_end;
+        for i in 0..SCORE_REACH {
+            let next = word_after(text, end);
+            if next.word.is_empty() {
+                return false;
+            }
+            let score = next.word.len() <= 2 && next.word.bytes().all(|b| b.is_ascii_digit());
+            if i == 0 && !score {
+                return false;
+            }
+            if i > 0 {
+                if score {
+                    return true;
+                }
+                if !self.capitalised(next.word) || self.within("en_months", next.word) {
+                    return false;
+                }
+            }
+            end = next.byte + next.word.len();
+        }
+        false
     }
 
     fn in_english_name(&self, text: &str, m: &Mention, starts: &FxHashSet<(usize, usize)>) -> bool {

@@ -151,7 +151,7 @@ CASES = [
         "person_name",
         (),
     ),
-    ("en-given-name", "en", "Defence secretary Leon Panetta spoke.", "Leon", "person_name", ()),
+    ("en-given-name", "en", "Defence adviser Sydney Leach spoke.", "Sydney", "person_name", ()),
     ("en-paper", "en", "He told the Houston Chronicle on Friday.", "Houston", "organisation", ()),
     (
         "en-society-two-words-on",
@@ -282,6 +282,53 @@ CASES = [
         "city",
         ("IQ",),
     ),
+    (
+        "en-university-of",
+        "en",
+        "She teaches at the University of Toronto now.",
+        "Toronto",
+        "organisation",
+        (),
+    ),
+    (
+        "en-university-head",
+        "en",
+        "a professor at the American University of Beirut",
+        "American",
+        "organisation",
+        (),
+    ),
+    ("en-beat-city", "en", "Columbus beat Montreal on Tuesday.", "Montreal", "club", ()),
+    ("en-city-held-on-to-beat", "en", "Ottawa held on to beat the visitors.", "Ottawa", "club", ()),
+    (
+        "en-game-verb-too-far",
+        "en",
+        "Ottawa held on to win and beat the visitors.",
+        "Ottawa",
+        "city",
+        ("CA",),
+    ),
+    ("en-scored-for", "en", "Tkachuk also scored for Ottawa in the third.", "Ottawa", "club", ()),
+    (
+        "en-national-team-is-place",
+        "en",
+        "Brazil beat Germany in the final.",
+        "Germany",
+        "name",
+        ("DE",),
+    ),
+    ("en-score-line", "en", "It was Calgary 2 Moose Jaw 1 in overtime.", "Calgary", "club", ()),
+    ("en-record", "en", "Calgary 11 4 3 slipped past the Warriors.", "Calgary", "club", ()),
+    ("en-date-is-no-score", "en", "Beijing 12 May Officials said", "Beijing", "city", ("CN",)),
+    (
+        "en-year-is-no-score",
+        "en",
+        "after the Beijing 2008 Olympics ended",
+        "Beijing",
+        "city",
+        ("CN",),
+    ),
+    ("en-relative", "en", "Her son Jordan said so.", "Jordan", "person_name", ()),
     ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
     ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
     ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),
@@ -302,6 +349,29 @@ def test_a_place_form_is_judged_in_its_words(
 
 def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
     assert _read(tagger, "Start-ups of Silicon Valley hired again.", "en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soul music filled the hall.",  # Seoul's other name: a word
+        "He sang a song.",  # Sanya's "Sang a": a transliteration in pieces
+        "Posted by Camilla Salem today.",  # Jerusalem's "Salem": Salem, India's own name
+        "Monterey Calif hosted it.",  # Monterrey's "Monterey": another city's name
+    ],
+)
+def test_a_citys_other_name_that_means_something_else_is_no_place(
+    tagger: Tagger, text: str
+) -> None:
+    assert _read(tagger, text.replace("sang", "Sang"), "en") == []
+
+
+def test_the_labelled_set_was_drawn_with_those_other_names() -> None:
+    """The candidates of the labelled set are drawn with every form (evaluation/), so that
+    the rules are scored on what they leave out."""
+    every = gazetteer(context_forms=False).forms
+    assert {"Soul", "Sang a", "Salem", "Monterey"} <= set(every)
+    assert not {"Soul", "Sang a", "Salem", "Monterey"} & set(gazetteer().forms)
 
 
 @pytest.mark.parametrize(

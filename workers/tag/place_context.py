@@ -10,13 +10,14 @@ decided is kept with it:
 - `club` / `organisation` / `word`: inside a phrase of the rules file's masks ([[mask]]),
   or, in English, before a word that makes it an event's, a paper's or an institution's
   name, right after it or after one or two capitalised words ("Melbourne Cup",
-  "Washington Post", "Amsterdam Light Festival"), or a city's name before a team's
-  ("Detroit Lions", "Sydney FC");
+  "Washington Post", "Amsterdam Light Festival"), after "University of", or a city's name
+  before a team's ("Detroit Lions", "Sydney FC") or in a game's result ("Columbus beat
+  Montreal", "Calgary 2 Moose Jaw 1");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
   given name ("Tyler Hamilton"), or a given name itself before a capitalised word that
-  starts no place ("Leon Panetta");
+  starts no place ("Jordan Spieth");
 - `unsupported`: a name that stands for several places, or that is also a common first
   name, counts only where the article names its country in another way (another name or
   demonym of it, one of its cities), or, in English, after a preposition of place ("of
@@ -72,6 +73,10 @@ TITLES: Mapping[str, frozenset[str]] = {
     ),
     "en": frozenset(
         {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prince", "Princess", "King", "Queen", "Sir", "Lady"}
+        # a relative named: "his wife Kali", "her son Jordan"
+        | {"wife", "husband", "son", "daughter", "brother", "sister", "mother", "father"}
+        | {"uncle", "aunt", "cousin", "nephew", "niece", "grandson", "granddaughter"}
+        | {"fiance", "fiancee", "widow", "widower", "boyfriend", "girlfriend"}
     ),
 }
 # Arabic names' links: بن / بنت / ابن "son, daughter of", أبو / أم "father, mother of"
@@ -82,10 +87,10 @@ NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
 # capitalised words before it, is the name of an event, a paper or an institution
 # ("Melbourne Cup", "Washington Post", "American Enterprise Institute"), not the place.
 ORGANISATION_HEADS_EN = frozenset(
-    {"Cup", "Open", "Marathon", "Festival", "Games", "Post", "Times", "Herald", "Tribune"}
+    {"Cup", "Open", "Marathon", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory"}
+    | {"Federation", "Observatory", "University", "College"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
@@ -95,6 +100,19 @@ ASSOCIATION_HEADS_EN = frozenset(
     {"Alliance", "Center", "Centre", "Coalition", "Committee", "Campaign", "Fund", "League"}
     | {"Foundation", "Institute", "Society", "Association", "Federation", "Council"}
 )
+# English: the heads of names that end with "of" and a place, the place being theirs: a
+# university's name ("University of Toronto"), however the sentence goes on.
+NAMED_FOR_A_PLACE_EN = frozenset({"University", "College"})
+# English: a city's name in a game's result is its team's: after one of these verbs or
+# before it, with at most three lower-case words between ("Columbus beat Montreal", "Ottawa
+# held on to beat Detroit"), or after "scored for"; a country's is its national team, which
+# the labelling guidelines read as the place.
+GAME_VERBS_EN = frozenset(
+    {"beat", "beats", "defeated", "defeats", "edged", "routed", "blanked", "downed"}
+)
+GAME_VERB_REACH = 4  # words after the city's name: the verb, or three before it
+PLAYED_FOR_EN = frozenset({"scored", "played", "plays"})
+SCORE_REACH = 4  # words after the city's name: a score, two capitalised words, a score
 # English: a city's name right before one of these is a team's ("Sydney FC", "Detroit
 # Lions"): the nicknames of North American leagues' teams, which are named by their city.
 # (A list, not "any capitalised plural": folded text has lost its full stops, and "in
@@ -262,11 +280,14 @@ def _names_an_event(text: str, hit: Hit) -> bool:
 
 def _inside_an_association(text: str, hit: Hit) -> bool:
     """An English place name after an association's head and "for" or "of", before a
-    capitalised word ("Center for American Progress"), outside a headline in Title Case."""
+    capitalised word ("Center for American Progress"), or after "University of", outside a
+    headline in Title Case."""
     before = _word_before(text, hit.offset)
     if before not in ("for", "of"):
         return False
     head = _word_before(text, hit.offset - len(before) - 1)
+    if before == "of" and head in NAMED_FOR_A_PLACE_EN:
+        return not _title_case(text)
     return (
         head in ASSOCIATION_HEADS_EN
         and _capitalised(_word_after(text, end_of(hit)))
@@ -276,18 +297,58 @@ def _inside_an_association(text: str, hit: Hit) -> bool:
 
 def _names_a_team(text: str, hit: Hit) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
-    a headline in Title Case."""
-    return (
-        _word_after(text, end_of(hit)) in TEAM_HEADS_EN
-        and any(k.startswith("city:") for k in hit.keys)
-        and not _title_case(text)
-    )
+    a headline in Title Case, or in a game's result."""
+    if not _is_city(hit):
+        return False
+    if _word_after(text, end_of(hit)) in TEAM_HEADS_EN and not _title_case(text):
+        return True
+    return _in_a_game(text, hit) or _in_a_score(text, hit)
+
+
+def _is_city(hit: Hit) -> bool:
+    return any(k.startswith("city:") for k in hit.keys)
+
+
+def _in_a_game(text: str, hit: Hit) -> bool:
+    """An English city's name beside a verb of a game's result ("beat Montreal", "Ottawa
+    held on to beat"), or after "scored for"."""
+    before = _word_before(text, hit.offset)
+    if before in GAME_VERBS_EN:
+        return True
+    if before == "for" and _word_before(text, hit.offset - len(before) - 1) in PLAYED_FOR_EN:
+        return True
+    for word in _words_after(text, end_of(hit), GAME_VERB_REACH):
+        if word in GAME_VERBS_EN:
+            return True
+        if not word.islower():
+            return False
+    return False
+
+
+def _score(word: str) -> bool:
+    """A game's score or a team's record: one or two digits (a year has four)."""
+    return len(word) <= 2 and word.isascii() and word.isdigit()
+
+
+def _in_a_score(text: str, hit: Hit) -> bool:
+    """An English city's name before a score and another score, right after it or after one
+    or two capitalised words that are no month ("Calgary 2 Moose Jaw 1", "Calgary 11 4 3";
+    not "Beijing 12 May")."""
+    words = _words_after(text, end_of(hit), SCORE_REACH)
+    if not words or not _score(words[0]):
+        return False
+    for word in words[1:]:
+        if _score(word):
+            return True
+        if not _capitalised(word) or word in MONTHS:
+            return False
+    return False
 
 
 def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
     name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
-    capitalised word that starts no place and that no family name is ("Leon Panetta"; not
+    capitalised word that starts no place and that no family name is ("Jordan Spieth"; not
     "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
     ("in Jordan. The ..."); never in a headline in Title Case."""
     form, given = hit.text, given_names("en")
@@ -453,6 +514,10 @@ class CompiledRules:
             "en_given": given_names("en"),
             "en_organisation_heads": ORGANISATION_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
+            "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
+            "en_game_verbs": GAME_VERBS_EN,
+            "en_played_for": PLAYED_FOR_EN,
+            "en_months": MONTHS,
             "en_team_heads": TEAM_HEADS_EN,
             "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
             "en_stopwords": ENGLISH_STOPWORDS,
