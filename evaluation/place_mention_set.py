@@ -25,7 +25,9 @@ their document's id):
 - en-3: the candidates of the English pages after those, drawn and labelled before the
   rules written from en-2's errors; the rules written since looked at its errors;
 - en-4: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-3's errors: the English set no rule was written from.
+  rules written from en-3's errors; the rules written since looked at its errors;
+- en-5: the candidates of the English pages after those, drawn and labelled before the
+  rules written from en-4's errors: the English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -51,16 +53,15 @@ from workers.tag.place_context import end_of, located
 from workers.tag.tagger import Tagger
 
 AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
-EN_2, EN_3, EN_4 = "en-2", "en-3", "en-4"
-STRATA = (AR_STREAM, AR_RISK, EN, EN_2, EN_3, EN_4)
-SCORED_ALONE = frozenset({EN_2, EN_3, EN_4})  # later English draws: each scored whole, on its own
+EN_2, EN_3, EN_4, EN_5 = "en-2", "en-3", "en-4", "en-5"
+LATER_ENGLISH = (EN_2, EN_3, EN_4, EN_5)  # drawn in this order, each after the one before
+STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH)
+SCORED_ALONE = frozenset(LATER_ENGLISH)  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
-EN_2_SIZE = 400
-EN_3_SIZE = 400
-EN_4_SIZE = 400
+LATER_ENGLISH_SIZE = 400
 # Forms known to be tagged wrongly in Saudi news (folded): a first name read as a demonym,
 # two clubs' cities, Oman or Amman, "eastern", Jeddah or "grandmother".
 RISK_FORMS = frozenset({"تركي", "مدريد", "برشلونة", "عمان", "الشرقية", "جدة"})
@@ -174,13 +175,10 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
             documents[doc.id] = doc
     english_docs = english_documents(data)
     english = _whole_documents(english_docs, finder, EN, EN_SIZE, documents)
-    later = [d for d in english_docs if d.id not in documents]
-    english_2 = _whole_documents(later, finder, EN_2, EN_2_SIZE, documents)
-    latest = [d for d in later if d.id not in documents]
-    english_3 = _whole_documents(latest, finder, EN_3, EN_3_SIZE, documents)
-    newest = [d for d in latest if d.id not in documents]
-    english_4 = _whole_documents(newest, finder, EN_4, EN_4_SIZE, documents)
-    return stream + risk + english + english_2 + english_3 + english_4, documents
+    for stratum in LATER_ENGLISH:
+        rest = [d for d in english_docs if d.id not in documents]
+        english += _whole_documents(rest, finder, stratum, LATER_ENGLISH_SIZE, documents)
+    return stream + risk + english, documents
 
 
 def _whole_documents(
@@ -313,8 +311,8 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
-    (the English ones since, at both halves of `en`, at `en-2` and `en-3`; `en-4` is the set they
-    were not written on)."""
+    (the English ones since, at both halves of `en` and at the later draws but the last,
+    `en-5`, the set they were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
