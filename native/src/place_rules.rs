@@ -22,7 +22,7 @@ const SUPPORTED: u8 = 3;
 const PERSON_NAME: u8 = 4;
 const CLUB: u8 = 5;
 const ORGANISATION: u8 = 6;
-// 7: word (a mask's kind: comes from Python with the masks' spans)
+const WORD: u8 = 7; // a mask's kind, and a sea's or a gulf's name
 const UNSUPPORTED: u8 = 8;
 const RULE_NAMES: [&str; 9] = [
     "name",
@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 14] = [
+const WORD_LISTS: [&str; 15] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -60,6 +60,7 @@ const WORD_LISTS: [&str; 14] = [
     "en_organisation_heads",
     "en_association_heads",
     "en_named_for_a_place",
+    "en_water_heads",
     "en_game_verbs",
     "en_played_for",
     "en_months",
@@ -318,6 +319,9 @@ impl PlaceRules {
         if self.names_a_team(text, m) {
             return Some(CLUB);
         }
+        if self.names_a_water(text, m) {
+            return Some(WORD);
+        }
         if self.in_english_name(text, m, starts) {
             return Some(PERSON_NAME);
         }
@@ -349,7 +353,7 @@ impl PlaceRules {
         }
         let head = word_before(text, before.byte, before.char).word;
         if before.word == "of" && self.within("en_named_for_a_place", head) {
-            return !self.title_case(text);
+            return true; // a name in a headline too
         }
         self.within("en_association_heads", head)
             && self.capitalised(word_after(text, m.byte_end).word)
@@ -369,6 +373,16 @@ impl PlaceRules {
             return true;
         }
         self.in_a_game(text, m) || self.in_a_score(text, m)
+    }
+
+    /// place_context._names_a_water: after a sea's or a gulf's head and "of".
+    fn names_a_water(&self, text: &str, m: &Mention) -> bool {
+        let before = word_before(text, m.byte_at, m.at);
+        before.word == "of"
+            && self.within(
+                "en_water_heads",
+                word_before(text, before.byte, before.char).word,
+            )
     }
 
     /// place_context._in_a_game: beside a verb of a game's result, or after "scored for".
@@ -583,6 +597,9 @@ impl PlaceRules {
                 kept: all_keys(keys.len()),
             });
         }
+        if english {
+            self.named_again(texts, &mut judged, &mut doubtful);
+        }
         if !doubtful.contains(&true) {
             return judged;
         }
@@ -618,6 +635,34 @@ impl PlaceRules {
             j.rule = if backed != 0 { SUPPORTED } else { UNSUPPORTED };
         }
         judged
+    }
+
+    /// place_context._named_again: a one-word form read as a person's name once is that
+    /// person's wherever the article names it alone, but after a preposition of place.
+    fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
+        let named: FxHashSet<&str> = judged
+            .iter()
+            .filter(|j| j.rule == PERSON_NAME)
+            .map(|j| self.form(&j.mention))
+            .filter(|form| !form.contains(' '))
+            .collect();
+        if named.is_empty() {
+            return;
+        }
+        for (j, doubt) in judged.iter_mut().zip(doubtful.iter_mut()) {
+            let m = &j.mention;
+            if j.kept != 0
+                && named.contains(self.form(m))
+                && !self.lower_within(
+                    "en_place_prepositions",
+                    word_before(&texts[m.paragraph], m.byte_at, m.at).word,
+                )
+            {
+                j.kept = 0;
+                j.rule = PERSON_NAME;
+                *doubt = false;
+            }
+        }
     }
 
     fn judged(

@@ -10,14 +10,14 @@ decided is kept with it:
 - `club` / `organisation` / `word`: inside a phrase of the rules file's masks ([[mask]]),
   or, in English, before a word that makes it an event's, a paper's or an institution's
   name, right after it or after one or two capitalised words ("Melbourne Cup",
-  "Washington Post", "Amsterdam Light Festival"), after "University of", or a city's name
-  before a team's ("Detroit Lions", "Sydney FC") or in a game's result ("Columbus beat
-  Montreal", "Calgary 2 Moose Jaw 1");
+  "Washington Post", "Amsterdam Light Festival"), after "University of" or "Gulf of", or a
+  city's name before a team's ("Detroit Lions", "Sydney FC") or in a game's result
+  ("Columbus beat Montreal", "Calgary 2 Moose Jaw 1");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
   given name ("Tyler Hamilton"), or a given name itself before a capitalised word that
-  starts no place ("Jordan Spieth");
+  starts no place ("Jordan Spieth"), and then wherever the article names that person alone;
 - `unsupported`: a name that stands for several places, or that is also a common first
   name, counts only where the article names its country in another way (another name or
   demonym of it, one of its cities), or, in English, after a preposition of place ("of
@@ -90,7 +90,7 @@ ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory", "University", "College"}
+    | {"Federation", "Observatory", "University", "College", "Conservancy", "Review"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
@@ -103,6 +103,9 @@ ASSOCIATION_HEADS_EN = frozenset(
 # English: the heads of names that end with "of" and a place, the place being theirs: a
 # university's name ("University of Toronto"), however the sentence goes on.
 NAMED_FOR_A_PLACE_EN = frozenset({"University", "College"})
+# English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
+# Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
+WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
 # English: a city's name in a game's result is its team's: after one of these verbs or
 # before it, with at most three lower-case words between ("Columbus beat Montreal", "Ottawa
 # held on to beat Detroit"), or after "scored for"; a country's is its national team, which
@@ -129,6 +132,9 @@ TEAM_HEADS_EN = frozenset(
     | {"Bucks", "Cavaliers", "Grizzlies", "Pelicans", "Spurs", "Rockets", "Mavericks"}
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
+    | {"Redskins", "Commanders", "Giants", "Eagles", "Bills", "Cardinals", "Twins", "Royals"}
+    | {"Tigers", "Athletics", "Reds", "Diamondbacks", "Rays", "Suns", "Hawks", "Blues"}
+    | {"Avalanche", "Panthers", "Guardians", "Indians"}
 )
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -151,7 +157,10 @@ FIRST_NAMES: Mapping[str, frozenset[str]] = {
 }
 # English: such a name right after one of these is the place ("King Abdullah of Jordan",
 # "troops in Jordan"), which needs no other support.
-PLACE_PREPOSITIONS_EN = frozenset({"in", "of", "from", "into", "across", "throughout"})
+PLACE_PREPOSITIONS_EN = frozenset(
+    {"in", "of", "from", "into", "across", "throughout", "near", "within"}
+    | {"visit", "visited", "visiting"}
+)
 
 
 def end_of(hit: Hit) -> int:
@@ -281,13 +290,13 @@ def _names_an_event(text: str, hit: Hit) -> bool:
 def _inside_an_association(text: str, hit: Hit) -> bool:
     """An English place name after an association's head and "for" or "of", before a
     capitalised word ("Center for American Progress"), or after "University of", outside a
-    headline in Title Case."""
+    headline in Title Case but after "University of"."""
     before = _word_before(text, hit.offset)
     if before not in ("for", "of"):
         return False
     head = _word_before(text, hit.offset - len(before) - 1)
     if before == "of" and head in NAMED_FOR_A_PLACE_EN:
-        return not _title_case(text)
+        return True  # a name in a headline too ("Sapienza University of Rome")
     return (
         head in ASSOCIATION_HEADS_EN
         and _capitalised(_word_after(text, end_of(hit)))
@@ -307,6 +316,12 @@ def _names_a_team(text: str, hit: Hit) -> bool:
 
 def _is_city(hit: Hit) -> bool:
     return any(k.startswith("city:") for k in hit.keys)
+
+
+def _names_a_water(text: str, hit: Hit) -> bool:
+    """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden")."""
+    before = _word_before(text, hit.offset)
+    return before == "of" and _word_before(text, hit.offset - len(before) - 1) in WATER_HEADS_EN
 
 
 def _in_a_game(text: str, hit: Hit) -> bool:
@@ -415,6 +430,8 @@ def judge(
             continue
         first.append(Judged(hit, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
         doubtful.append(ambiguous(hit, countries, language) and not _placed(text, hit, language))
+    if starts is not None:
+        _named_again(texts, first, doubtful)
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -432,12 +449,27 @@ def judge(
     return out
 
 
+def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
+    """English: a one-word form read as a person's name once is that person's wherever the
+    article names it alone ("Chris Houston ... Houston was carted off"), but after a
+    preposition of place; in place."""
+    named = {j.hit.text for j in first if j.rule == "person_name" and " " not in j.hit.text}
+    if not named:
+        return
+    for i, j in enumerate(first):
+        hit = j.hit
+        if j.kept and hit.text in named and not _placed(texts[hit.paragraph], hit, "en"):
+            first[i], doubtful[i] = Judged(hit, (), "person_name"), False
+
+
 def _english_rule(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
     """The English rule that makes the mention no place, if one does."""
     if _names_an_event(text, hit) or _inside_an_association(text, hit):
         return "organisation"
     if _names_a_team(text, hit):
         return "club"
+    if _names_a_water(text, hit):
+        return "word"
     if _in_english_name(text, hit, starts):
         return "person_name"
     return None
@@ -515,6 +547,7 @@ class CompiledRules:
             "en_organisation_heads": ORGANISATION_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
+            "en_water_heads": WATER_HEADS_EN,
             "en_game_verbs": GAME_VERBS_EN,
             "en_played_for": PLAYED_FOR_EN,
             "en_months": MONTHS,
