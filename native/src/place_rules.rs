@@ -229,30 +229,27 @@ impl PlaceRules {
         word.chars().next().map_or(0, |c| self.flags_of(c))
     }
 
-    /// str.isupper: some cased character, none lower case or title case.
-    fn is_upper(&self, word: &str) -> bool {
+    /// Some character of case `case`, and none of another case (title case counts as its
+    /// own): str.isupper with UPPER, str.islower with LOWER.
+    fn all_cased(&self, word: &str, case: u8) -> bool {
+        let others = (UPPER | LOWER | TITLE) & !case;
         let mut cased = false;
         for c in word.chars() {
             let flags = self.flags_of(c);
-            if flags & (LOWER | TITLE) != 0 {
+            if flags & others != 0 {
                 return false;
             }
-            cased |= flags & UPPER != 0;
+            cased |= flags & case != 0;
         }
         cased
     }
 
-    /// str.islower: some cased character, none upper case or title case.
+    fn is_upper(&self, word: &str) -> bool {
+        self.all_cased(word, UPPER)
+    }
+
     fn is_lower(&self, word: &str) -> bool {
-        let mut cased = false;
-        for c in word.chars() {
-            let flags = self.flags_of(c);
-            if flags & (UPPER | TITLE) != 0 {
-                return false;
-            }
-            cased |= flags & LOWER != 0;
-        }
-        cased
+        self.all_cased(word, LOWER)
     }
 
     /// place_context._capitalised: a capital, then lower case letters ("Lions", not "NSW").
