@@ -80,6 +80,7 @@ class PlaceRules:
         titles: Mapping[str, Sequence[str]],
         first_names: Mapping[str, Sequence[str]],
         organisation_reach: int,
+        game_verb_reach: int,
         title_case_share: float,
         char_flags: bytes,
         folds: Mapping[str, str],

@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 15] = [
+const WORD_LISTS: [&str; 16] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -62,18 +62,14 @@ const WORD_LISTS: [&str; 15] = [
     "en_named_for_a_place",
     "en_water_heads",
     "en_game_verbs",
+    "en_result_words",
     "en_played_for",
-    "en_months",
+    "en_relatives",
     "en_team_heads",
     "en_not_a_family_name",
     "en_stopwords",
     "en_place_prepositions",
 ];
-
-/// place_context.GAME_VERB_REACH: words after a city's name that may hold a game's verb.
-const GAME_VERB_REACH: usize = 4;
-/// place_context._in_a_score: words after a city's name that may hold its two scores.
-const SCORE_REACH: usize = 4;
 
 // Character flags (what Python's str methods say of each code point).
 const ALPHA: u8 = 1;
@@ -133,6 +129,7 @@ pub(crate) struct PlaceRules {
     first_names: FxHashMap<Box<str>, Words>,
     words: FxHashMap<Box<str>, Words>,
     organisation_reach: usize,
+    game_verb_reach: usize,
     title_case_share: f64,
 }
 
@@ -229,27 +226,17 @@ impl PlaceRules {
         word.chars().next().map_or(0, |c| self.flags_of(c))
     }
 
-    /// Some character of case `case`, and none of another case (title case counts as its
-    /// own): str.isupper with UPPER, str.islower with LOWER.
-    fn all_cased(&self, word: &str, case: u8) -> bool {
-        let others = (UPPER | LOWER | TITLE) & !case;
+    /// str.isupper: some cased character, none lower case or title case.
+    fn is_upper(&self, word: &str) -> bool {
         let mut cased = false;
         for c in word.chars() {
             let flags = self.flags_of(c);
-            if flags & others != 0 {
+            if flags & (LOWER | TITLE) != 0 {
                 return false;
             }
-            cased |= flags & case != 0;
+            cased |= flags & UPPER != 0;
         }
         cased
-    }
-
-    fn is_upper(&self, word: &str) -> bool {
-        self.all_cased(word, UPPER)
-    }
-
-    fn is_lower(&self, word: &str) -> bool {
-        self.all_cased(word, LOWER)
     }
 
     /// place_context._capitalised: a capital, then lower case letters ("Lions", not "NSW").
@@ -369,7 +356,7 @@ impl PlaceRules {
         {
             return true;
         }
-        self.in_a_game(text, m) || self.in_a_score(text, m)
+        self.in_a_game(text, m)
     }
 
     /// place_context._names_a_water: after a sea's or a gulf's head and "of".
@@ -382,11 +369,17 @@ impl PlaceRules {
             )
     }
 
-    /// place_context._in_a_game: beside a verb of a game's result, or after "scored for".
+    /// place_context._a_name: capitalised and no stopword.
+    fn a_name(&self, word: &str) -> bool {
+        self.capitalised(word) && !self.within("en_stopwords", &self.casefold(word))
+    }
+
+    /// place_context._in_a_game: after a game's verb with a name before it, before one
+    /// with a name after it (only words of a result between), or after "scored for".
     fn in_a_game(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
         if self.within("en_game_verbs", before.word) {
-            return true;
+            return self.a_name(word_before(text, before.byte, before.char).word);
         }
         if before.word == "for"
             && self.within(
@@ -397,44 +390,18 @@ impl PlaceRules {
             return true;
         }
         let mut end = m.byte_end;
-        for _ in 0..GAME_VERB_REACH {
+        for _ in 0..self.game_verb_reach {
             let next = word_after(text, end);
             if next.word.is_empty() {
                 return false;
             }
+            end = next.byte + next.word.len();
             if self.within("en_game_verbs", next.word) {
-                return true;
+                return self.a_name(word_after(text, end).word);
             }
-            if !self.is_lower(next.word) {
+            if !self.within("en_result_words", next.word) {
                 return false;
             }
-            end = next.byte + next.word.len();
-        }
-        false
-    }
-
-    /// place_context._in_a_score: before a score and another, right after it or after one
-    /// or two capitalised words that are no month.
-    fn in_a_score(&self, text: &str, m: &Mention) -> bool {
-        let mut end = m.byte_end;
-        for i in 0..SCORE_REACH {
-            let next = word_after(text, end);
-            if next.word.is_empty() {
-                return false;
-            }
-            let score = next.word.len() <= 2 && next.word.bytes().all(|b| b.is_ascii_digit());
-            if i == 0 && !score {
-                return false;
-            }
-            if i > 0 {
-                if score {
-                    return true;
-                }
-                if !self.capitalised(next.word) || self.within("en_months", next.word) {
-                    return false;
-                }
-            }
-            end = next.byte + next.word.len();
         }
         false
     }
@@ -449,6 +416,10 @@ impl PlaceRules {
             .keys_of(m)
             .iter()
             .all(|&k| self.keys[k as usize].kind == CITY_KEY);
+        if self.within("en_relatives", before.word) && (all_cities || self.within("en_given", form))
+        {
+            return true;
+        }
         if self.within("en_given", before.word) && all_cities {
             // a given name that starts a place found is no person's
             let named = !starts.contains(&(m.paragraph, before.char));
@@ -634,12 +605,18 @@ impl PlaceRules {
         judged
     }
 
-    /// place_context._named_again: a one-word form read as a person's name once is that
-    /// person's wherever the article names it alone, but after a preposition of place.
+    /// place_context._named_again: a one-word city's name read as a person's name once is
+    /// that person's wherever the article names it alone, but after a preposition of place.
     fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
         let named: FxHashSet<&str> = judged
             .iter()
-            .filter(|j| j.rule == PERSON_NAME)
+            .filter(|j| {
+                j.rule == PERSON_NAME
+                    && self
+                        .keys_of(&j.mention)
+                        .iter()
+                        .all(|&k| self.keys[k as usize].kind == CITY_KEY)
+            })
             .map(|j| self.form(&j.mention))
             .filter(|form| !form.contains(' '))
             .collect();
@@ -711,6 +688,7 @@ impl PlaceRules {
         titles: HashMap<String, Vec<String>>,
         first_names: HashMap<String, Vec<String>>,
         organisation_reach: usize,
+        game_verb_reach: usize,
         title_case_share: f64,
         char_flags: &[u8],
         folds: HashMap<char, String>,
@@ -770,6 +748,7 @@ impl PlaceRules {
             first_names: word_sets(first_names),
             words: word_sets(words),
             organisation_reach,
+            game_verb_reach,
             title_case_share,
         })
     }

@@ -109,12 +109,15 @@ AMBIGUOUS_FORMS = frozenset(
 # without its article, and any valley in English ("Silicon Valley"). And the other names
 # GeoNames gives a city that English writes for something else, read off a list of the
 # one-word Latin other names that are frequent English words (wordfreq Zipf >= 3): words
-# (Seoul's "Soul", Hangzhou's "Hang", Vienna's "Vine", Tunis's "Tunes"), given and family
-# names (St George's "Lewis", Sofia's "Sophia", Cali's "Kali", Zhengzhou's "Cheng"), other
-# places' names (Belém's "Bethlehem", Jerusalem's "Zion", Monterrey's "Monterey").
+# (Seoul's "Soul", Hangzhou's "Hang", Vienna's "Vine"), given and family names (St George's
+# "Lewis", Sofia's "Sophia", Cali's "Kali", Zhengzhou's "Cheng"), other places' names
+# (Belém's "Bethlehem", Jerusalem's "Zion", Monterrey's "Monterey"); but those that are the
+# city's name in a language the tables serve (Tunis's "Tunes" in Portuguese, Sydney's
+# "Sidney" in Spanish). Left out in every language: none of them is a name another
+# language writes for the city.
 WORD_CITY_NAMES = frozenset(
-    {"Valley", "Soul", "Hang", "Dual", "Lime", "Limo", "Tunes", "Vine", "Logos", "Deli"}
-    | {"Pristine", "Playa", "Revel", "Romo", "Lewis", "Leon", "Sophia", "Sidney", "Ariel"}
+    {"Valley", "Soul", "Hang", "Dual", "Lime", "Limo", "Vine", "Logos", "Deli"}
+    | {"Pristine", "Playa", "Revel", "Romo", "Lewis", "Leon", "Sophia", "Ariel"}
     | {"Judah", "Athena", "Kali", "Cheng", "Salazar", "Bethlehem", "Zion", "Sion"}
     | {"Salisbury", "Monterey", "Pueblo"}
 )
@@ -398,7 +401,7 @@ def _city_forms(
         forms = set(written_forms(own)) if _usable_city_name(own) else set()
         others = {_fold_name(name) for name in raw.get("alternatenames", ())} - {own}
         for other in others:
-            if context_forms and _misleading_other_name(other, city, own_names):
+            if context_forms and _misleading_other_name(other, own, city, own_names):
                 continue
             if (
                 _usable_city_name(other)
@@ -434,15 +437,25 @@ def _fragment(piece: str) -> bool:
     return len(piece) == 1 or (len(piece) == 2 and piece.islower() and piece not in _JOINING_WORDS)
 
 
-def _misleading_other_name(other: str, city: City, own_names: Mapping[str, list[City]]) -> bool:
+def _misleading_other_name(
+    other: str, own: str, city: City, own_names: Mapping[str, list[City]]
+) -> bool:
     """An other name of `city` that more likely means something else: a transliteration in
-    pieces, one after the first a letter or two ("Sang a", Sanya: "sang a song"), or the own name of
-    another city of a third of its size or more (Jerusalem's "Salem" is Salem, India's
-    name; Tijuana's "Zaragoza" is Zaragoza's), the rule `_unambiguous` applies to own names."""
-    if " " in other and _LATIN.match(other) and any(_fragment(p) for p in other.split(" ")[1:]):
+    pieces, one after the first a letter or two ("Sang a", Sanya: "sang a song"; not "Sana
+    a", Sanaa's own name in pieces, nor a final "s": "St John s"), or the own name of a city
+    of another country
+    of a third of its size or more (Jerusalem's "Salem" is Salem, India's name; Tijuana's
+    "Zaragoza" is Zaragoza's)."""
+    pieces = other.split(" ")
+    if (
+        len(pieces) > 1
+        and _LATIN.match(other)
+        and any(_fragment(p) for p in pieces[1:] if p != pieces[-1] or p != "s")
+        and "".join(pieces) != own.replace(" ", "")
+    ):
         return True
     return any(
-        c.geonameid != city.geonameid and c.population * 3 > city.population
+        c.country != city.country and c.population * 3 > city.population
         for c in own_names.get(other, ())
     )
 

@@ -73,10 +73,6 @@ TITLES: Mapping[str, frozenset[str]] = {
     ),
     "en": frozenset(
         {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prince", "Princess", "King", "Queen", "Sir", "Lady"}
-        # a relative named: "his wife Kali", "her son Jordan"
-        | {"wife", "husband", "son", "daughter", "brother", "sister", "mother", "father"}
-        | {"uncle", "aunt", "cousin", "nephew", "niece", "grandson", "granddaughter"}
-        | {"fiance", "fiancee", "widow", "widower", "boyfriend", "girlfriend"}
     ),
 }
 # Arabic names' links: بن / بنت / ابن "son, daughter of", أبو / أم "father, mother of"
@@ -90,7 +86,7 @@ ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory", "University", "College", "Conservancy", "Review"}
+    | {"Federation", "Observatory", "Conservancy", "Review"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
@@ -106,16 +102,23 @@ NAMED_FOR_A_PLACE_EN = frozenset({"University", "College"})
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
-# English: a city's name in a game's result is its team's: after one of these verbs or
-# before it, with at most three lower-case words between ("Columbus beat Montreal", "Ottawa
-# held on to beat Detroit"), or after "scored for"; a country's is its national team, which
-# the labelling guidelines read as the place.
-GAME_VERBS_EN = frozenset(
-    {"beat", "beats", "defeated", "defeats", "edged", "routed", "blanked", "downed"}
-)
-GAME_VERB_REACH = 4  # words after the city's name: the verb, or three before it
+# English: a city's name in a game's result is its team's: between two capitalised names
+# and one of these verbs ("Columbus beat Montreal", "Ottawa held on to beat Detroit": a
+# few words of a result between), or after "scored for". Only a city's: a country's name
+# is left to be read as the country. Two names on both sides keep out "Police in Tehran
+# beat protesters" and "Washington hopes to beat Beijing".
+GAME_VERBS_EN = frozenset({"beat", "beats", "defeated", "defeats", "edged", "blanked"})
+RESULT_WORDS_EN = frozenset({"held", "on", "to", "rallied", "narrowly", "easily", "again"})
+GAME_VERB_REACH = 4  # words after the city's name: the verb, or three result words before it
 PLAYED_FOR_EN = frozenset({"scored", "played", "plays"})
-SCORE_REACH = 4  # words after the city's name: a score, two capitalised words, a score
+# English: a relative's word before a given name or a city's name makes it a person's
+# ("his wife Kali", "her son Jordan"); a demonym after one stays ("his wife, American
+# actress ...").
+RELATIVES_EN = frozenset(
+    {"wife", "husband", "son", "daughter", "brother", "sister", "mother", "father"}
+    | {"uncle", "aunt", "cousin", "nephew", "niece", "grandson", "granddaughter"}
+    | {"fiance", "fiancee", "widow", "widower", "boyfriend", "girlfriend"}
+)
 # English: a city's name right before one of these is a team's ("Sydney FC", "Detroit
 # Lions"): the nicknames of North American leagues' teams, which are named by their city.
 # (A list, not "any capitalised plural": folded text has lost its full stops, and "in
@@ -132,9 +135,7 @@ TEAM_HEADS_EN = frozenset(
     | {"Bucks", "Cavaliers", "Grizzlies", "Pelicans", "Spurs", "Rockets", "Mavericks"}
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
-    | {"Redskins", "Commanders", "Giants", "Eagles", "Bills", "Cardinals", "Twins", "Royals"}
-    | {"Tigers", "Athletics", "Reds", "Diamondbacks", "Rays", "Suns", "Hawks", "Blues"}
-    | {"Avalanche", "Panthers", "Guardians", "Indians"}
+    | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns"}
 )
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -311,7 +312,7 @@ def _names_a_team(text: str, hit: Hit) -> bool:
         return False
     if _word_after(text, end_of(hit)) in TEAM_HEADS_EN and not _title_case(text):
         return True
-    return _in_a_game(text, hit) or _in_a_score(text, hit)
+    return _in_a_game(text, hit)
 
 
 def _is_city(hit: Hit) -> bool:
@@ -324,38 +325,26 @@ def _names_a_water(text: str, hit: Hit) -> bool:
     return before == "of" and _word_before(text, hit.offset - len(before) - 1) in WATER_HEADS_EN
 
 
+def _a_name(word: str) -> bool:
+    """A capitalised word that is no stopword: a team's or a place's name ("They" is not)."""
+    return _capitalised(word) and word.casefold() not in ENGLISH_STOPWORDS
+
+
 def _in_a_game(text: str, hit: Hit) -> bool:
-    """An English city's name beside a verb of a game's result ("beat Montreal", "Ottawa
-    held on to beat"), or after "scored for"."""
+    """An English city's name in a game's result: after a verb of one that has a name
+    before it ("Columbus beat Montreal"), before one that has a name after it, with only
+    words of a result between ("Ottawa held on to beat Detroit"), or after "scored for"."""
     before = _word_before(text, hit.offset)
     if before in GAME_VERBS_EN:
-        return True
+        return _a_name(_word_before(text, hit.offset - len(before) - 1))
     if before == "for" and _word_before(text, hit.offset - len(before) - 1) in PLAYED_FOR_EN:
         return True
-    for word in _words_after(text, end_of(hit), GAME_VERB_REACH):
+    end = end_of(hit)
+    for word in _words_after(text, end, GAME_VERB_REACH):
+        end += 1 + len(word)
         if word in GAME_VERBS_EN:
-            return True
-        if not word.islower():
-            return False
-    return False
-
-
-def _score(word: str) -> bool:
-    """A game's score or a team's record: one or two digits (a year has four)."""
-    return len(word) <= 2 and word.isascii() and word.isdigit()
-
-
-def _in_a_score(text: str, hit: Hit) -> bool:
-    """An English city's name before a score and another score, right after it or after one
-    or two capitalised words that are no month ("Calgary 2 Moose Jaw 1", "Calgary 11 4 3";
-    not "Beijing 12 May")."""
-    words = _words_after(text, end_of(hit), SCORE_REACH)
-    if not words or not _score(words[0]):
-        return False
-    for word in words[1:]:
-        if _score(word):
-            return True
-        if not _capitalised(word) or word in MONTHS:
+            return _a_name(_word_after(text, end))
+        if word not in RESULT_WORDS_EN:
             return False
     return False
 
@@ -370,7 +359,10 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     if " " in form or not _capitalised(form):
         return False
     before = _word_before(text, hit.offset)
-    if before in given and all(k.startswith("city:") for k in hit.keys):
+    cities = all(k.startswith("city:") for k in hit.keys)
+    if before in RELATIVES_EN and (cities or form in given):
+        return True
+    if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too.
         named = (hit.paragraph, hit.offset - len(before) - 1) not in starts
@@ -450,10 +442,17 @@ def judge(
 
 
 def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
-    """English: a one-word form read as a person's name once is that person's wherever the
-    article names it alone ("Chris Houston ... Houston was carted off"), but after a
-    preposition of place; in place."""
-    named = {j.hit.text for j in first if j.rule == "person_name" and " " not in j.hit.text}
+    """English: a one-word city's name read as a person's name once is that person's
+    wherever the article names it alone ("Chris Houston ... Houston was carted off"), but
+    after a preposition of place; in place. (A country's name is not: "Chad President
+    Mahamat Deby" must not take Chad from the rest of the article.)"""
+    named = {
+        j.hit.text
+        for j in first
+        if j.rule == "person_name"
+        and " " not in j.hit.text
+        and all(k.startswith("city:") for k in j.hit.keys)
+    }
     if not named:
         return
     for i, j in enumerate(first):
@@ -549,8 +548,9 @@ class CompiledRules:
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
             "en_water_heads": WATER_HEADS_EN,
             "en_game_verbs": GAME_VERBS_EN,
+            "en_result_words": RESULT_WORDS_EN,
             "en_played_for": PLAYED_FOR_EN,
-            "en_months": MONTHS,
+            "en_relatives": RELATIVES_EN,
             "en_team_heads": TEAM_HEADS_EN,
             "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
             "en_stopwords": ENGLISH_STOPWORDS,
@@ -566,6 +566,7 @@ class CompiledRules:
             {language: sorted(words) for language, words in TITLES.items()},
             {language: sorted(words) for language, words in FIRST_NAMES.items()},
             ORGANISATION_HEAD_REACH,
+            GAME_VERB_REACH,
             TITLE_CASE_SHARE,
             *_characters(),
             key_rows,
