@@ -1,6 +1,6 @@
 """Given names, for the rule that a place's name beside one is part of a person's name
 (workers/tag/place_context.py): "Tyler Hamilton" and "George Washington" hold a city's
-name as a family name, "Leon Panetta" a city's name as a given name.
+name as a family name, "Jordan Spieth" a country's name as a given name.
 
 English only: the given names of Faker's en_US person provider (a list of 690 that ships
 inside the package, with how common each name is), but those that are also English words

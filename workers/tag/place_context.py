@@ -12,7 +12,7 @@ decided is kept with it:
   name, right after it or after one or two capitalised words ("Melbourne Cup",
   "Washington Post", "Amsterdam Light Festival"), after "University of" or "Gulf of", or a
   city's name before a team's ("Detroit Lions", "Sydney FC") or in a game's result
-  ("Columbus beat Montreal", "Calgary 2 Moose Jaw 1");
+  ("Columbus beat Montreal", "scored for Ottawa");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
