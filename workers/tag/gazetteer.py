@@ -443,14 +443,13 @@ def _misleading_other_name(
     """An other name of `city` that more likely means something else: a transliteration in
     pieces, one after the first a letter or two ("Sang a", Sanya: "sang a song"; not "Sana
     a", Sanaa's own name in pieces, nor a final "s": "St John s"), or the own name of a city
-    of another country
-    of a third of its size or more (Jerusalem's "Salem" is Salem, India's name; Tijuana's
-    "Zaragoza" is Zaragoza's)."""
+    of another country of a third of its size or more (Jerusalem's "Salem" is Salem,
+    India's name; Tijuana's "Zaragoza" is Zaragoza's)."""
     pieces = other.split(" ")
+    after_the_first = pieces[1:-1] if pieces[-1] == "s" else pieces[1:]
     if (
-        len(pieces) > 1
-        and _LATIN.match(other)
-        and any(_fragment(p) for p in pieces[1:] if p != pieces[-1] or p != "s")
+        _LATIN.match(other)
+        and any(_fragment(p) for p in after_the_first)
         and "".join(pieces) != own.replace(" ", "")
     ):
         return True

@@ -289,9 +289,9 @@ def _names_an_event(text: str, hit: Hit) -> bool:
 
 
 def _inside_an_association(text: str, hit: Hit) -> bool:
-    """An English place name after an association's head and "for" or "of", before a
-    capitalised word ("Center for American Progress"), or after "University of", outside a
-    headline in Title Case but after "University of"."""
+    """An English place name after "University of" or "College of", or after an
+    association's head and "for" or "of" before a capitalised word ("Center for American
+    Progress") outside a headline in Title Case."""
     before = _word_before(text, hit.offset)
     if before not in ("for", "of"):
         return False
@@ -354,7 +354,8 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
     capitalised word that starts no place and that no family name is ("Jordan Spieth"; not
     "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
-    ("in Jordan. The ..."); never in a headline in Title Case."""
+    ("in Jordan. The ..."); never in a headline in Title Case. Or a given name or a city's
+    name after a relative's word ("her son Jordan"), in a headline too."""
     form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
