@@ -24,6 +24,8 @@ pub(crate) struct TermFilter {
     digits: FxHashSet<char>,
     min_chars: usize,
     prefixes: Vec<Box<str>>,
+    // the prefixes' first letters: most words start with none of them
+    prefix_starts: Vec<char>,
 }
 
 /// A term of an article: the word, and how often the article says it.
@@ -35,13 +37,25 @@ struct Term<'t> {
 impl TermFilter {
     /// The article's terms by their word keys.
     fn counts<'t>(&self, texts: &[&'t str]) -> FxHashMap<u64, Term<'t>> {
-        let mut counts: FxHashMap<u64, Term<'t>> = FxHashMap::default();
+        // about one distinct term per 16 bytes of text: sized once, not grown step by step
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
+        let mut counts: FxHashMap<u64, Term<'t>> =
+            FxHashMap::with_capacity_and_hasher(bytes / 16, Default::default());
         for word in texts
             .iter()
             .flat_map(|&text| words(text))
             .filter(|w| !w.is_empty())
         {
-            let term = match self.prefixes.iter().find(|p| word.starts_with(&***p)) {
+            let prefixed = word
+                .chars()
+                .next()
+                .is_some_and(|c| self.prefix_starts.contains(&c));
+            let prefix = if prefixed {
+                self.prefixes.iter().find(|p| word.starts_with(&***p))
+            } else {
+                None
+            };
+            let term = match prefix {
                 Some(p) if word[p.len()..].chars().count() >= self.min_chars => &word[p.len()..],
                 _ => word,
             };
@@ -68,11 +82,16 @@ impl TermFilter {
     /// the first one a word starts with is the only one that may come off.
     #[new]
     fn new(stopwords: Vec<String>, digits: &str, min_chars: usize, prefixes: Vec<String>) -> Self {
+        let mut prefix_starts: Vec<char> =
+            prefixes.iter().filter_map(|p| p.chars().next()).collect();
+        prefix_starts.sort_unstable();
+        prefix_starts.dedup();
         TermFilter {
             stopwords: stopwords.iter().map(|w| word_key(w)).collect(),
             digits: digits.chars().collect(),
             min_chars,
             prefixes: prefixes.into_iter().map(String::into_boxed_str).collect(),
+            prefix_starts,
         }
     }
 
@@ -101,18 +120,22 @@ impl TermWindow {
     fn choose(&mut self, counts: &FxHashMap<u64, Term<'_>>, k: usize) -> Vec<String> {
         let n = self.documents.len() as f64;
         let repeated = counts.values().filter(|t| t.count > 1).count();
-        let keys: Vec<u64> = counts.keys().copied().collect();
-        let mut scored: Vec<(f64, &str)> = counts
-            .iter()
-            .filter(|(_, t)| repeated < k || t.count > 1)
-            .map(|(key, t)| {
-                let df = f64::from(self.frequency.get(key).copied().unwrap_or(0));
-                (
+        let mut keys: Vec<u64> = Vec::with_capacity(counts.len());
+        let mut scored: Vec<(f64, &str)> = Vec::with_capacity(counts.len());
+        for (&key, t) in counts {
+            // one lookup a term: its document frequency before this article, then the
+            // article counted in (the window's own update, `remember`, does the rest)
+            let slot = self.frequency.entry(key).or_insert(0);
+            let df = f64::from(*slot);
+            *slot += 1;
+            keys.push(key);
+            if repeated < k || t.count > 1 {
+                scored.push((
                     -f64::from(t.count) * (((n + 1.0) / (df + 1.0)).ln() + 1.0),
                     t.word,
-                )
-            })
-            .collect();
+                ));
+            }
+        }
         let order =
             |a: &(f64, &str), b: &(f64, &str)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1));
         if scored.len() > k && k > 0 {
@@ -129,10 +152,9 @@ impl TermWindow {
         best
     }
 
+    /// The article joins the window (its terms already counted in `frequency`), and the
+    /// oldest leaves it when the window is full.
     fn remember(&mut self, document: Vec<u64>) {
-        for key in &document {
-            *self.frequency.entry(*key).or_insert(0) += 1;
-        }
         self.documents.push_back(document);
         if self.documents.len() > self.size {
             for key in self.documents.pop_front().unwrap_or_default() {
