@@ -175,6 +175,11 @@ fn word_before(text: &str, at: usize, at_char: usize) -> Near<'_> {
     }
 }
 
+/// place_context._word_before_that: the word before `before`, itself the word before a form.
+fn word_before_that<'t>(text: &'t str, before: &Near<'t>) -> &'t str {
+    word_before(text, before.byte, before.char).word
+}
+
 /// place_context._word_after: the word after the character at byte `end` (where a form
 /// ends), up to the next space.
 fn word_after(text: &str, end: usize) -> Near<'_> {
@@ -273,6 +278,13 @@ impl PlaceRules {
         &self.matchers[mention.matcher].keys[mention.phrase]
     }
 
+    /// place_context._only_cities: every place the form stands for is a city.
+    fn only_cities(&self, m: &Mention) -> bool {
+        self.keys_of(m)
+            .iter()
+            .all(|&k| self.keys[k as usize].kind == CITY_KEY)
+    }
+
     /// place_context.in_name_pattern.
     fn in_name_pattern(&self, text: &str, m: &Mention, language: &str) -> bool {
         let form = self.form(m);
@@ -335,7 +347,7 @@ impl PlaceRules {
         if before.word != "for" && before.word != "of" {
             return false;
         }
-        let head = word_before(text, before.byte, before.char).word;
+        let head = word_before_that(text, &before);
         if before.word == "of" && self.within("en_named_for_a_place", head) {
             return true; // a name in a headline too
         }
@@ -350,7 +362,7 @@ impl PlaceRules {
             .iter()
             .any(|&k| self.keys[k as usize].kind == CITY_KEY)
         {
-            return false;
+            return false; // place_context._is_city
         }
         if self.within("en_team_heads", word_after(text, m.byte_end).word) && !self.title_case(text)
         {
@@ -362,11 +374,7 @@ impl PlaceRules {
     /// place_context._names_a_water: after a sea's or a gulf's head and "of".
     fn names_a_water(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
-        before.word == "of"
-            && self.within(
-                "en_water_heads",
-                word_before(text, before.byte, before.char).word,
-            )
+        before.word == "of" && self.within("en_water_heads", word_before_that(text, &before))
     }
 
     /// place_context._a_name: capitalised and no stopword.
@@ -379,14 +387,9 @@ impl PlaceRules {
     fn in_a_game(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
         if self.within("en_game_verbs", before.word) {
-            return self.a_name(word_before(text, before.byte, before.char).word);
+            return self.a_name(word_before_that(text, &before));
         }
-        if before.word == "for"
-            && self.within(
-                "en_played_for",
-                word_before(text, before.byte, before.char).word,
-            )
-        {
+        if before.word == "for" && self.within("en_played_for", word_before_that(text, &before)) {
             return true;
         }
         let mut end = m.byte_end;
@@ -412,10 +415,7 @@ impl PlaceRules {
             return false;
         }
         let before = word_before(text, m.byte_at, m.at);
-        let all_cities = self
-            .keys_of(m)
-            .iter()
-            .all(|&k| self.keys[k as usize].kind == CITY_KEY);
+        let all_cities = self.only_cities(m);
         if self.within("en_relatives", before.word) && (all_cities || self.within("en_given", form))
         {
             return true;
@@ -610,13 +610,7 @@ impl PlaceRules {
     fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
         let named: FxHashSet<&str> = judged
             .iter()
-            .filter(|j| {
-                j.rule == PERSON_NAME
-                    && self
-                        .keys_of(&j.mention)
-                        .iter()
-                        .all(|&k| self.keys[k as usize].kind == CITY_KEY)
-            })
+            .filter(|j| j.rule == PERSON_NAME && self.only_cities(&j.mention))
             .map(|j| self.form(&j.mention))
             .filter(|form| !form.contains(' '))
             .collect();

@@ -421,7 +421,7 @@ def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
     "text",
     [
         "Soul music filled the hall.",  # Seoul's other name: a word
-        "He sang a song.",  # Sanya's "Sang a": a transliteration in pieces
+        "Sang a song, he did.",  # Sanya's "Sang a": a transliteration in pieces
         "Posted by Camilla Salem today.",  # Jerusalem's "Salem": Salem, India's own name
         "Monterey Calif hosted it.",  # Monterrey's "Monterey": another city's name
     ],
@@ -429,7 +429,7 @@ def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
 def test_a_citys_other_name_that_means_something_else_is_no_place(
     tagger: Tagger, text: str
 ) -> None:
-    assert _read(tagger, text.replace("sang", "Sang"), "en") == []
+    assert _read(tagger, text, "en") == []
 
 
 def test_the_labelled_set_was_drawn_with_those_other_names() -> None:

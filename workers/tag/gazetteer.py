@@ -390,7 +390,7 @@ def _city_forms(
     Arabic-speaking countries."""
     by_form: dict[str, list[City]] = defaultdict(list)
     arabic_speaking, stop = _arabic_speaking(), _all_stopwords()
-    own_names = _own_names(cache)
+    own_names = _own_names(cache) if context_forms else {}
     left_out = AMBIGUOUS_FORMS | (WORD_CITY_NAMES if context_forms else frozenset())
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))

@@ -112,8 +112,7 @@ RESULT_WORDS_EN = frozenset({"held", "on", "to", "rallied", "narrowly", "easily"
 GAME_VERB_REACH = 4  # words after the city's name: the verb, or three result words before it
 PLAYED_FOR_EN = frozenset({"scored", "played", "plays"})
 # English: a relative's word before a given name or a city's name makes it a person's
-# ("his wife Kali", "her son Jordan"); a demonym after one stays ("his wife, American
-# actress ...").
+# ("her son Jordan"); a demonym after one stays ("his wife, American actress ...").
 RELATIVES_EN = frozenset(
     {"wife", "husband", "son", "daughter", "brother", "sister", "mother", "father"}
     | {"uncle", "aunt", "cousin", "nephew", "niece", "grandson", "granddaughter"}
@@ -229,6 +228,11 @@ def _word_before(text: str, offset: int) -> str:
     return text[text.rfind(" ", 0, offset - 1) + 1 : offset - 1]
 
 
+def _word_before_that(text: str, offset: int, before: str) -> str:
+    """The word before `before`, the word before the one at `offset`."""
+    return _word_before(text, offset - len(before) - 1)
+
+
 def _word_after(text: str, end: int) -> str:
     """The word after the one that ends at `end`."""
     if end + 1 >= len(text):
@@ -295,7 +299,7 @@ def _inside_an_association(text: str, hit: Hit) -> bool:
     before = _word_before(text, hit.offset)
     if before not in ("for", "of"):
         return False
-    head = _word_before(text, hit.offset - len(before) - 1)
+    head = _word_before_that(text, hit.offset, before)
     if before == "of" and head in NAMED_FOR_A_PLACE_EN:
         return True  # a name in a headline too ("Sapienza University of Rome")
     return (
@@ -316,13 +320,19 @@ def _names_a_team(text: str, hit: Hit) -> bool:
 
 
 def _is_city(hit: Hit) -> bool:
+    """Some of the places the form stands for is a city."""
     return any(k.startswith("city:") for k in hit.keys)
+
+
+def _only_cities(hit: Hit) -> bool:
+    """Every place the form stands for is a city (no country's name or demonym)."""
+    return all(k.startswith("city:") for k in hit.keys)
 
 
 def _names_a_water(text: str, hit: Hit) -> bool:
     """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden")."""
     before = _word_before(text, hit.offset)
-    return before == "of" and _word_before(text, hit.offset - len(before) - 1) in WATER_HEADS_EN
+    return before == "of" and _word_before_that(text, hit.offset, before) in WATER_HEADS_EN
 
 
 def _a_name(word: str) -> bool:
@@ -336,8 +346,8 @@ def _in_a_game(text: str, hit: Hit) -> bool:
     words of a result between ("Ottawa held on to beat Detroit"), or after "scored for"."""
     before = _word_before(text, hit.offset)
     if before in GAME_VERBS_EN:
-        return _a_name(_word_before(text, hit.offset - len(before) - 1))
-    if before == "for" and _word_before(text, hit.offset - len(before) - 1) in PLAYED_FOR_EN:
+        return _a_name(_word_before_that(text, hit.offset, before))
+    if before == "for" and _word_before_that(text, hit.offset, before) in PLAYED_FOR_EN:
         return True
     end = end_of(hit)
     for word in _words_after(text, end, GAME_VERB_REACH):
@@ -360,7 +370,7 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     if " " in form or not _capitalised(form):
         return False
     before = _word_before(text, hit.offset)
-    cities = all(k.startswith("city:") for k in hit.keys)
+    cities = _only_cities(hit)
     if before in RELATIVES_EN and (cities or form in given):
         return True
     if before in given and cities:
@@ -450,9 +460,7 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
     named = {
         j.hit.text
         for j in first
-        if j.rule == "person_name"
-        and " " not in j.hit.text
-        and all(k.startswith("city:") for k in j.hit.keys)
+        if j.rule == "person_name" and " " not in j.hit.text and _only_cities(j.hit)
     }
     if not named:
         return
