@@ -285,6 +285,13 @@ impl PlaceRules {
             .all(|&k| self.keys[k as usize].kind == CITY_KEY)
     }
 
+    /// place_context._only_demonyms: every place the form stands for is a demonym's country.
+    fn only_demonyms(&self, m: &Mention) -> bool {
+        self.keys_of(m)
+            .iter()
+            .all(|&k| self.keys[k as usize].kind == DEMONYM_KEY)
+    }
+
     /// place_context.in_name_pattern.
     fn in_name_pattern(&self, text: &str, m: &Mention, language: &str) -> bool {
         let form = self.form(m);
@@ -309,7 +316,10 @@ impl PlaceRules {
         m: &Mention,
         starts: &FxHashSet<(usize, usize)>,
     ) -> Option<u8> {
-        if self.names_an_event(text, m) || self.inside_an_association(text, m) {
+        if self.names_an_event(text, m)
+            || self.inside_an_association(text, m)
+            || self.names_a_campaign(text, m)
+        {
             return Some(ORGANISATION);
         }
         if self.names_a_team(text, m) {
@@ -340,6 +350,18 @@ impl PlaceRules {
             end = next.byte + next.word.len();
         }
         false
+    }
+
+    /// place_context._names_a_campaign: a plural demonym before "for" and a name.
+    fn names_a_campaign(&self, text: &str, m: &Mention) -> bool {
+        if !self.form(m).ends_with('s') || !self.only_demonyms(m) {
+            return false;
+        }
+        let next = word_after(text, m.byte_end);
+        if next.word != "for" {
+            return false;
+        }
+        self.a_name(word_after(text, next.byte + next.word.len()).word) && !self.title_case(text)
     }
 
     fn inside_an_association(&self, text: &str, m: &Mention) -> bool {
@@ -422,8 +444,7 @@ impl PlaceRules {
         }
         if self.within("en_given", before.word) && all_cities {
             // a given name that starts a place found is no person's
-            let named = !starts.contains(&(m.paragraph, before.char));
-            return named && !self.title_case(text);
+            return !starts.contains(&(m.paragraph, before.char));
         }
         if !self.within("en_given", form) || self.lower_within("en_place_prepositions", before.word)
         {
@@ -606,29 +627,37 @@ impl PlaceRules {
     }
 
     /// place_context._named_again: a one-word city's name read as a person's name once is
-    /// that person's wherever the article names it alone, but after a preposition of place.
+    /// that person's wherever the article names it alone, and a demonym read inside a
+    /// team's name once is the team's, but after a preposition of place.
     fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
-        let named: FxHashSet<&str> = judged
-            .iter()
-            .filter(|j| j.rule == PERSON_NAME && self.only_cities(&j.mention))
-            .map(|j| self.form(&j.mention))
-            .filter(|form| !form.contains(' '))
-            .collect();
+        let mut named: FxHashMap<&str, u8> = FxHashMap::default();
+        for j in judged.iter() {
+            let form = self.form(&j.mention);
+            if form.contains(' ') {
+                continue;
+            }
+            if j.rule == PERSON_NAME && self.only_cities(&j.mention) {
+                named.insert(form, PERSON_NAME);
+            } else if j.rule == CLUB && self.only_demonyms(&j.mention) {
+                named.insert(form, CLUB);
+            }
+        }
         if named.is_empty() {
             return;
         }
         for (j, doubt) in judged.iter_mut().zip(doubtful.iter_mut()) {
             let m = &j.mention;
-            if j.kept != 0
-                && named.contains(self.form(m))
-                && !self.lower_within(
-                    "en_place_prepositions",
-                    word_before(&texts[m.paragraph], m.byte_at, m.at).word,
-                )
-            {
-                j.kept = 0;
-                j.rule = PERSON_NAME;
-                *doubt = false;
+            if let Some(&rule) = named.get(self.form(m)) {
+                if j.kept != 0
+                    && !self.lower_within(
+                        "en_place_prepositions",
+                        word_before(&texts[m.paragraph], m.byte_at, m.at).word,
+                    )
+                {
+                    j.kept = 0;
+                    j.rule = rule;
+                    *doubt = false;
+                }
             }
         }
     }

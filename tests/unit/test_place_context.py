@@ -23,7 +23,7 @@ aliases = ["Jordan Henderson"]
 
 [[mask]]
 kind = "club"
-phrases = ["Real Madrid", "ريال مدريد"]
+phrases = ["Real Madrid", "ريال مدريد", "Cleveland Indians"]
 
 [[mask]]
 kind = "organisation"
@@ -390,11 +390,55 @@ CASES = [
     (
         "en-a-country-is-not-named-again",
         "en",
-        "Chad President Mahamat Deby said Chad will vote.",
+        "Chad President Mahamat Deby met Chadian troops and Chad will vote.",
         "Chad",
-        "name",
+        "supported",
         ("TD",),
     ),
+    ("en-byline", "en", "Kirk Hamilton", "Hamilton", "person_name", ()),
+    (
+        "en-association-ends-with-the-place",
+        "en",
+        "Unions like the Self Employed Women's Association of India and others",
+        "India",
+        "organisation",
+        (),
+    ),
+    (
+        "en-state-body-ends-with-the-place",
+        "en",
+        "the Pension Fund of Russia said",
+        "Russia",
+        "name",
+        ("RU",),
+    ),
+    (
+        "en-campaign",
+        "en",
+        "According to Americans for Safe Access the",
+        "Americans",
+        "organisation",
+        (),
+    ),
+    ("en-demonym-for-a-while", "en", "Americans for decades have", "Americans", "demonym", ("US",)),
+    (
+        "en-team-demonym-named-again",
+        "en",
+        "drafted by the Cleveland Indians in 2012 and the Indians scout said",
+        "Indians",
+        "club",
+        (),
+    ),
+    (
+        "en-team-demonym-named-again-but-placed",
+        "en",
+        "a Cleveland Indians scout spoke of Indians at home",
+        "Indians",
+        "demonym",
+        ("IN",),
+    ),
+    ("en-first-name-unsupported", "en", "Join Chad and his guests.", "Chad", "unsupported", ()),
+    ("en-first-name-placed", "en", "Troops in Chad moved.", "Chad", "name", ("TD",)),
     ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
     ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
     ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),

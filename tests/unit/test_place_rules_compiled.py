@@ -34,6 +34,7 @@ WORDS = [
     *("中国", "日本の", "北京で", "東京", "x", "3"),
     *("Ottawa", "Calgary", "beat", "held", "on", "to", "scored", "11", "2012", "May"),
     *("University", "wife", "Moose", "Jaw", "Gulf", "Chris", "Houston", "visit"),
+    *("Association", "India", "Indians", "Cleveland", "Chad", "Safe", "Kirk", "Academy"),
     # where Python's and Rust's ideas of a letter, a capital or a case fold could part:
     # ß folds to "ss" ("Leß" to a stopword), a title-case letter, İ, a letter number and
     # a capital beyond the BMP

@@ -73,6 +73,7 @@ TITLES: Mapping[str, frozenset[str]] = {
     ),
     "en": frozenset(
         {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prince", "Princess", "King", "Queen", "Sir", "Lady"}
+        | {"Lord"}
     ),
 }
 # Arabic names' links: بن / بنت / ابن "son, daughter of", أبو / أم "father, mother of"
@@ -86,7 +87,7 @@ ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Marathon", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory", "Conservancy", "Review"}
+    | {"Federation", "Observatory", "Conservancy", "Review", "Academy"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
@@ -96,9 +97,14 @@ ASSOCIATION_HEADS_EN = frozenset(
     {"Alliance", "Center", "Centre", "Coalition", "Committee", "Campaign", "Fund", "League"}
     | {"Foundation", "Institute", "Society", "Association", "Federation", "Council"}
 )
-# English: the heads of names that end with "of" and a place, the place being theirs: a
-# university's name ("University of Toronto"), however the sentence goes on.
-NAMED_FOR_A_PLACE_EN = frozenset({"University", "College"})
+# English: the heads of names that end with "of" and a place, the place being theirs,
+# however the sentence goes on: a university's ("University of Toronto") or a private
+# association's ("Self Employed Women's Association of India", "Geological Society of
+# America"). Not "Federation" or "Fund": a state's bodies end so too ("Federation of
+# Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
+NAMED_FOR_A_PLACE_EN = frozenset(
+    {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
+)
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
@@ -153,7 +159,7 @@ TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Tit
 # count only with support (see above).
 FIRST_NAMES: Mapping[str, frozenset[str]] = {
     "ar": frozenset({"تركي"}),
-    "en": frozenset({"Jordan"}),
+    "en": frozenset({"Jordan", "Chad"}),
 }
 # English: such a name right after one of these is the place ("King Abdullah of Jordan",
 # "troops in Jordan"), which needs no other support.
@@ -309,6 +315,17 @@ def _inside_an_association(text: str, hit: Hit) -> bool:
     )
 
 
+def _names_a_campaign(text: str, hit: Hit) -> bool:
+    """A plural demonym that opens a campaign's name, before "for" and a name ("Americans
+    for Safe Access", "Americans for Prosperity"), outside a headline in Title Case."""
+    if not (hit.text.endswith("s") and _only_demonyms(hit)):
+        return False
+    end = end_of(hit)
+    if _word_after(text, end) != "for":
+        return False
+    return _a_name(_word_after(text, end + len(" for"))) and not _title_case(text)
+
+
 def _names_a_team(text: str, hit: Hit) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
     a headline in Title Case, or in a game's result."""
@@ -327,6 +344,11 @@ def _is_city(hit: Hit) -> bool:
 def _only_cities(hit: Hit) -> bool:
     """Every place the form stands for is a city (no country's name or demonym)."""
     return all(k.startswith("city:") for k in hit.keys)
+
+
+def _only_demonyms(hit: Hit) -> bool:
+    """Every place the form stands for is a demonym's country ("Indians")."""
+    return all(k.startswith("demonym:") for k in hit.keys)
 
 
 def _names_a_water(text: str, hit: Hit) -> bool:
@@ -361,11 +383,12 @@ def _in_a_game(text: str, hit: Hit) -> bool:
 
 def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
-    name: "Tyler Hamilton"), or a place's name that is a given name itself, before a
-    capitalised word that starts no place and that no family name is ("Jordan Spieth"; not
-    "Jordan Valley", not "Sydney Tuesday"), unless a preposition of place comes before it
-    ("in Jordan. The ..."); never in a headline in Title Case. Or a given name or a city's
-    name after a relative's word ("her son Jordan"), in a headline too."""
+    name: "Tyler Hamilton"), in a byline too ("Kirk Hamilton", a line in Title Case of its
+    own); or a place's name that is a given name itself, before a capitalised word that
+    starts no place and that no family name is ("Jordan Spieth"; not "Jordan Valley", not
+    "Sydney Tuesday"), unless a preposition of place comes before it ("in Jordan. The
+    ..."), never in a headline in Title Case. Or a given name or a city's name after a
+    relative's word ("her son Jordan"), in a headline too."""
     form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
@@ -376,8 +399,7 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too.
-        named = (hit.paragraph, hit.offset - len(before) - 1) not in starts
-        return named and not _title_case(text)
+        return (hit.paragraph, hit.offset - len(before) - 1) not in starts
     if form not in given or before.lower() in PLACE_PREPOSITIONS_EN:
         return False
     after = _word_after(text, end_of(hit))
@@ -454,25 +476,34 @@ def judge(
 
 def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
     """English: a one-word city's name read as a person's name once is that person's
-    wherever the article names it alone ("Chris Houston ... Houston was carted off"), but
-    after a preposition of place; in place. (A country's name is not: "Chad President
-    Mahamat Deby" must not take Chad from the rest of the article.)"""
-    named = {
-        j.hit.text
-        for j in first
-        if j.rule == "person_name" and " " not in j.hit.text and _only_cities(j.hit)
-    }
+    wherever the article names it alone ("Chris Houston ... Houston was carted off"), and a
+    demonym read inside a team's name once is the team's ("Cleveland Indians ... the
+    Indians scout"), but after a preposition of place; in place. (A country's name is not:
+    "Chad President Mahamat Deby" must not take Chad from the rest of the article.)"""
+    named: dict[str, PlaceRule] = {}
+    for j in first:
+        if " " in j.hit.text:
+            continue
+        if j.rule == "person_name" and _only_cities(j.hit):
+            named[j.hit.text] = "person_name"
+        elif j.rule == "club" and _only_demonyms(j.hit):
+            named[j.hit.text] = "club"
     if not named:
         return
     for i, j in enumerate(first):
         hit = j.hit
-        if j.kept and hit.text in named and not _placed(texts[hit.paragraph], hit, "en"):
-            first[i], doubtful[i] = Judged(hit, (), "person_name"), False
+        rule = named.get(hit.text)
+        if rule is not None and j.kept and not _placed(texts[hit.paragraph], hit, "en"):
+            first[i], doubtful[i] = Judged(hit, (), rule), False
 
 
 def _english_rule(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
     """The English rule that makes the mention no place, if one does."""
-    if _names_an_event(text, hit) or _inside_an_association(text, hit):
+    if (
+        _names_an_event(text, hit)
+        or _inside_an_association(text, hit)
+        or _names_a_campaign(text, hit)
+    ):
         return "organisation"
     if _names_a_team(text, hit):
         return "club"
