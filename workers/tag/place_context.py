@@ -98,13 +98,18 @@ ASSOCIATION_HEADS_EN = frozenset(
     | {"Foundation", "Institute", "Society", "Association", "Federation", "Council"}
 )
 # English: the heads of names that end with "of" and a place, the place being theirs,
-# however the sentence goes on: a university's ("University of Toronto") or a private
-# association's ("Self Employed Women's Association of India", "Geological Society of
-# America"). Not "Federation" or "Fund": a state's bodies end so too ("Federation of
-# Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
+# however the sentence goes on: a university's ("University of Toronto", "University of
+# California San Diego") or a private association's ("Self Employed Women's Association of
+# India", "Boys & Girls Clubs of America"). Not "Federation" or "Fund": a state's bodies
+# end so too ("Federation of Bosnia and Herzegovina", "Pension Fund of Russia"), and they
+# are the place's.
 NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
+    | {"Club", "Clubs"}
 )
+# ...of which these name their campuses by a place after their own ("University of
+# California San Diego").
+CAMPUS_HEADS_EN = frozenset({"University", "College"})
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
@@ -141,6 +146,7 @@ TEAM_HEADS_EN = frozenset(
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
     | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns"}
+    | {"club"}  # "the Madrid club", "the west London club"
 )
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -299,10 +305,17 @@ def _names_an_event(text: str, hit: Hit) -> bool:
 
 
 def _inside_an_association(text: str, hit: Hit) -> bool:
-    """An English place name after "University of" or "College of", or after an
+    """An English place name after "University of" or "College of", or a city's after
+    them and a name (a campus: "University of California San Diego"), or after an
     association's head and "for" or "of" before a capitalised word ("Center for American
     Progress") outside a headline in Title Case."""
     before = _word_before(text, hit.offset)
+    if _capitalised(before):
+        if not _only_cities(hit):
+            return False
+        at = hit.offset - len(before) - 1
+        of = _word_before(text, at)
+        return of == "of" and _word_before_that(text, at, of) in CAMPUS_HEADS_EN
     if before not in ("for", "of"):
         return False
     head = _word_before_that(text, hit.offset, before)
@@ -586,6 +599,7 @@ class CompiledRules:
             "en_organisation_heads": ORGANISATION_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
+            "en_campus_heads": CAMPUS_HEADS_EN,
             "en_water_heads": WATER_HEADS_EN,
             "en_game_verbs": GAME_VERBS_EN,
             "en_result_words": RESULT_WORDS_EN,
