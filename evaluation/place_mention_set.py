@@ -33,7 +33,9 @@ their document's id):
 - en-7: the candidates of the English pages after those, drawn and labelled before the
   rules written from en-6's errors; the rules written since looked at its errors;
 - en-8: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-7's errors: the English set no rule was written from.
+  rules written from en-7's errors; the rules written since looked at its errors;
+- en-9: the candidates of the English pages after those, drawn and labelled before the
+  rules written from en-8's errors: the English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -60,7 +62,7 @@ from workers.tag.tagger import Tagger
 
 AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
 # drawn in this order, each after the one before
-LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 9))
+LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 10))
 STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH)
 SCORED_ALONE = frozenset(LATER_ENGLISH)  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
@@ -318,7 +320,7 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
     (the English ones since, at both halves of `en` and at the later draws but the last,
-    `en-8`, the set they were not written on)."""
+    `en-9`, the set they were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
