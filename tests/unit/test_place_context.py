@@ -405,6 +405,14 @@ CASES = [
         (),
     ),
     (
+        "en-party",
+        "en",
+        "The protests degrade the Chinese Communist Party's claim",
+        "Chinese",
+        "organisation",
+        (),
+    ),
+    (
         "en-marathon-is-where",
         "en",
         "He won the Dubai Marathon in January.",

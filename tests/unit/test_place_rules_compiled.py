@@ -35,7 +35,7 @@ WORDS = [
     *("Ottawa", "Calgary", "beat", "held", "on", "to", "scored", "11", "2012", "May"),
     *("University", "wife", "Moose", "Jaw", "Gulf", "Chris", "Houston", "visit"),
     *("Association", "India", "Indians", "Cleveland", "Chad", "Safe", "Kirk", "Academy"),
-    *("California", "club", "Club", "College", "Polytechnic", "Initiative"),
+    *("California", "club", "Club", "College", "Polytechnic", "Initiative", "Party"),
     # where Python's and Rust's ideas of a letter, a capital or a case fold could part:
     # ß folds to "ss" ("Leß" to a stopword), a title-case letter, İ, a letter number and
     # a capital beyond the BMP

@@ -88,6 +88,7 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Academy", "Initiative"}
+    | {"Party"}  # a party is no state's ("Chinese Communist Party")
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # ...and heads that count only after a word of the name ("Hong Kong Polytechnic
