@@ -35,7 +35,9 @@ their document's id):
 - en-8: the candidates of the English pages after those, drawn and labelled before the
   rules written from en-7's errors; the rules written since looked at its errors;
 - en-9: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-8's errors: the English set no rule was written from.
+  rules written from en-8's errors; the rules written since looked at its errors;
+- en-10: the candidates of the English pages after those, drawn and labelled before the
+  rules written from en-9's errors: the English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -62,7 +64,7 @@ from workers.tag.tagger import Tagger
 
 AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
 # drawn in this order, each after the one before
-LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 10))
+LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 11))
 STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH)
 SCORED_ALONE = frozenset(LATER_ENGLISH)  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
@@ -70,6 +72,9 @@ AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
 LATER_ENGLISH_SIZE = 400
+# A page with more candidates than this is left out of the draws: the Wikipedia article on
+# New Zealand names the country 526 times and would be a whole draw of one page.
+MAX_DOCUMENT_CANDIDATES = 300
 # Forms known to be tagged wrongly in Saudi news (folded): a first name read as a demonym,
 # two clubs' cities, Oman or Amman, "eastern", Jeddah or "grandmother".
 RISK_FORMS = frozenset({"تركي", "مدريد", "برشلونة", "عمان", "الشرقية", "جدة"})
@@ -197,12 +202,14 @@ def _whole_documents(
     documents: dict[str, Document],
 ) -> list[Candidate]:
     """Every candidate of documents taken in order until there are `size` (whole
-    documents: each one's mentions are all labelled, for the article-level score)."""
+    documents: each one's mentions are all labelled, for the article-level score), but
+    the pages of more than MAX_DOCUMENT_CANDIDATES."""
     taken: list[Candidate] = []
     for doc in docs:
         if len(taken) >= size:
             break
-        if found := finder.candidates(doc, stratum):
+        found = finder.candidates(doc, stratum)
+        if 0 < len(found) <= MAX_DOCUMENT_CANDIDATES:
             taken += found
             documents[doc.id] = doc
     return taken
@@ -320,7 +327,7 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
     (the English ones since, at both halves of `en` and at the later draws but the last,
-    `en-9`, the set they were not written on)."""
+    `en-10`, the set they were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
