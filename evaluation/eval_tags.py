@@ -236,10 +236,19 @@ def place_figures(data: Path, detector: LanguageDetector) -> dict[str, Any]:
     }
 
 
+def _in_draw_order(scope_half: tuple[str, str]) -> tuple[str, int, str]:
+    """("en-10", "all") after ("en-9", "all"): a scope's draw number read as a number."""
+    scope, half = scope_half
+    name, _, number = scope.rpartition("-")
+    return (name, int(number), half) if number.isdigit() else (scope, 0, half)
+
+
 def _place_scores(scores: Scores) -> dict[str, Any]:
+    mentions = sorted(scores.mentions.items(), key=lambda item: _in_draw_order(item[0]))
+    articles = sorted(scores.articles.items(), key=lambda item: _in_draw_order(item[0]))
     return {
-        "mentions": {f"{s}/{h}": c.figures() for (s, h), c in sorted(scores.mentions.items())},
-        "articles": {f"{s}/{h}": c.figures() for (s, h), c in sorted(scores.articles.items())},
+        "mentions": {f"{s}/{h}": c.figures() for (s, h), c in mentions},
+        "articles": {f"{s}/{h}": c.figures() for (s, h), c in articles},
         "tagged_by_a_persons_name_only": scores.name_only,
     }
 

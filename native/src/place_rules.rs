@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 18] = [
+const WORD_LISTS: [&str; 19] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -61,12 +61,13 @@ const WORD_LISTS: [&str; 18] = [
     "en_name_after_heads",
     "en_association_heads",
     "en_named_for_a_place",
-    "en_campus_heads",
     "en_water_heads",
     "en_game_verbs",
     "en_result_words",
     "en_played_for",
     "en_relatives",
+    "en_byline_verbs",
+    "en_counted",
     "en_team_heads",
     "en_not_a_family_name",
     "en_stopwords",
@@ -344,7 +345,12 @@ impl PlaceRules {
                 return false;
             }
             if self.within("en_organisation_heads", next.word)
-                || (i > 0 && self.within("en_name_after_heads", next.word))
+                || (self.within("en_name_after_heads", next.word)
+                    && (self.only_demonyms(m)
+                        || (i > 0
+                            && !word_before(text, m.byte_at, m.at)
+                                .word
+                                .eq_ignore_ascii_case("in"))))
             {
                 return !self.title_case(text);
             }
@@ -361,6 +367,11 @@ impl PlaceRules {
         if !self.form(m).ends_with('s') || !self.only_demonyms(m) {
             return false;
         }
+        let before = word_before(text, m.byte_at, m.at).word;
+        let count = !before.is_empty() && before.bytes().all(|b| b.is_ascii_digit());
+        if count || self.lower_within("en_counted", before) {
+            return false;
+        }
         let next = word_after(text, m.byte_end);
         if next.word != "for" {
             return false;
@@ -370,14 +381,6 @@ impl PlaceRules {
 
     fn inside_an_association(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
-        if self.capitalised(before.word) {
-            // a campus: "University of California San Diego"
-            if !self.only_cities(m) {
-                return false;
-            }
-            let of = word_before(text, before.byte, before.char);
-            return of.word == "of" && self.within("en_campus_heads", word_before_that(text, &of));
-        }
         if before.word != "for" && before.word != "of" {
             return false;
         }
@@ -454,9 +457,18 @@ impl PlaceRules {
         {
             return true;
         }
+        if before.word == "by" && self.within("en_byline_verbs", word_before_that(text, &before)) {
+            return all_cities || self.within("en_given", form);
+        }
         if self.within("en_given", before.word) && all_cities {
-            // a given name that starts a place found is no person's
-            return !starts.contains(&(m.paragraph, before.char));
+            // a given name that starts a place found is no person's; in a headline in
+            // Title Case only a byline's (the paragraph's first words, the city last or
+            // before a word in lower case)
+            if starts.contains(&(m.paragraph, before.char)) {
+                return false;
+            }
+            return !self.title_case(text)
+                || (before.byte == 0 && !self.capitalised(word_after(text, m.byte_end).word));
         }
         if !self.within("en_given", form) || self.lower_within("en_place_prepositions", before.word)
         {
@@ -660,12 +672,13 @@ impl PlaceRules {
         for (j, doubt) in judged.iter_mut().zip(doubtful.iter_mut()) {
             let m = &j.mention;
             if let Some(&rule) = named.get(self.form(m)) {
-                if j.kept != 0
-                    && !self.lower_within(
-                        "en_place_prepositions",
-                        word_before(&texts[m.paragraph], m.byte_at, m.at).word,
-                    )
-                {
+                let before = word_before(&texts[m.paragraph], m.byte_at, m.at).word;
+                let again = if rule == CLUB {
+                    before.eq_ignore_ascii_case("the")
+                } else {
+                    !self.lower_within("en_place_prepositions", before)
+                };
+                if j.kept != 0 && again {
                     j.kept = 0;
                     j.rule = rule;
                     *doubt = false;

@@ -36,6 +36,7 @@ WORDS = [
     *("University", "wife", "Moose", "Jaw", "Gulf", "Chris", "Houston", "visit"),
     *("Association", "India", "Indians", "Cleveland", "Chad", "Safe", "Kirk", "Academy"),
     *("California", "club", "Club", "College", "Polytechnic", "Initiative", "Party"),
+    *("San", "Diego", "Sue", "Schools", "Marathon", "Tokyo", "by", "posted", "1005", "among"),
     # where Python's and Rust's ideas of a letter, a capital or a case fold could part:
     # ß folds to "ss" ("Leß" to a stopword), a title-case letter, İ, a letter number and
     # a capital beyond the BMP

@@ -73,7 +73,6 @@ TITLES: Mapping[str, frozenset[str]] = {
     ),
     "en": frozenset(
         {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prince", "Princess", "King", "Queen", "Sir", "Lady"}
-        | {"Lord"}
     ),
 }
 # Arabic names' links: بن / بنت / ابن "son, daughter of", أبو / أم "father, mother of"
@@ -87,24 +86,26 @@ ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Festival", "Post", "Times", "Herald", "Tribune"}
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
-    | {"Federation", "Observatory", "Conservancy", "Review", "Academy", "Initiative"}
-    | {"Party"}  # a party is no state's ("Chinese Communist Party")
+    | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
-# ...and heads that count only after a word of the name ("Hong Kong Polytechnic
-# University", "Tokyo National University"): right after a place's name, a lost full stop
-# may have put them there ("in Paris. University officials said").
-NAME_AFTER_HEADS_EN = frozenset({"University", "College"})
+# ...and heads that count right after a demonym ("American Academy of Dermatology") but
+# after a place's name only with a word of the name between ("Hong Kong Polytechnic
+# University"): right after a name, a lost full stop may have put them there ("in Paris.
+# University officials said", "in Nairobi. Party officials said"). A party is no state's
+# ("Chinese Communist Party").
+NAME_AFTER_HEADS_EN = frozenset({"University", "College", "Academy", "Party"})
 # English: the heads of associations' names that go on after "for" or "of" ("Alliance for
 # American Manufacturing", "Society of American Archivists"): a place's name there, with
 # the name going on after it, is the association's, not the place.
 ASSOCIATION_HEADS_EN = frozenset(
     {"Alliance", "Center", "Centre", "Coalition", "Committee", "Campaign", "Fund", "League"}
     | {"Foundation", "Institute", "Society", "Association", "Federation", "Council"}
+    | {"Confederation"}
 )
 # English: the heads of names that end with "of" and a place, the place being theirs,
-# however the sentence goes on: a university's ("University of Toronto", "University of
-# California San Diego") or a private association's ("Self Employed Women's Association of
+# however the sentence goes on: a university's ("University of Toronto") or a private
+# association's ("Self Employed Women's Association of
 # India", "Boys & Girls Clubs of America"). Not "Federation" or "Fund": a state's bodies
 # end so too ("Federation of Bosnia and Herzegovina", "Pension Fund of Russia"), and they
 # are the place's.
@@ -112,9 +113,6 @@ NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
     | {"Club", "Clubs"}
 )
-# ...of which these name their campuses by a place after their own ("University of
-# California San Diego").
-CAMPUS_HEADS_EN = frozenset({"University", "College"})
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
@@ -134,6 +132,11 @@ RELATIVES_EN = frozenset(
     | {"uncle", "aunt", "cousin", "nephew", "niece", "grandson", "granddaughter"}
     | {"fiance", "fiancee", "widow", "widower", "boyfriend", "girlfriend"}
 )
+# English: words before a plural demonym that count people, not name a campaign.
+COUNTED_EN = frozenset({"of", "among", "hundred", "thousand", "million", "millions"})
+# English: a byline's verbs, before "by" and a name ("posted by Sofia"): a city's or a given
+# name there is the author's.
+BYLINE_VERBS_EN = frozenset({"posted", "written", "reported", "edited", "photographed"})
 # English: a city's name right before one of these is a team's ("Sydney FC", "Detroit
 # Lions"): the nicknames of North American leagues' teams, which are named by their city.
 # (A list, not "any capitalised plural": folded text has lost its full stops, and "in
@@ -151,7 +154,6 @@ TEAM_HEADS_EN = frozenset(
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
     | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns"}
-    | {"club"}  # "the Madrid club", "the west London club"
 )
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -162,6 +164,8 @@ PLACE_HEADS_EN = frozenset(
 NOT_A_FAMILY_NAME_EN = (
     PLACE_HEADS_EN
     | ORGANISATION_HEADS_EN
+    | NAME_AFTER_HEADS_EN
+    | {"Marathon"}
     | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
     | MONTHS
 )
@@ -300,10 +304,14 @@ def _capitalised(word: str) -> bool:
 
 def _names_an_event(text: str, hit: Hit) -> bool:
     """An English place name before an event's, a paper's or an institution's head word,
-    with at most two capitalised words between (one at least before a university's),
-    outside a headline in Title Case."""
+    with at most two capitalised words between (before a university's or a party's, after
+    a demonym or one word at least, and not after "in": "In Cairo, Al-Azhar University
+    said" has lost its comma), outside a headline in Title Case."""
     for i, word in enumerate(_words_after(text, end_of(hit), ORGANISATION_HEAD_REACH)):
-        if word in ORGANISATION_HEADS_EN or (i > 0 and word in NAME_AFTER_HEADS_EN):
+        if word in ORGANISATION_HEADS_EN or (
+            word in NAME_AFTER_HEADS_EN
+            and (_only_demonyms(hit) or (i > 0 and _word_before(text, hit.offset).lower() != "in"))
+        ):
             return not _title_case(text)
         if not _capitalised(word):
             return False
@@ -311,17 +319,11 @@ def _names_an_event(text: str, hit: Hit) -> bool:
 
 
 def _inside_an_association(text: str, hit: Hit) -> bool:
-    """An English place name after "University of" or "College of", or a city's after
-    them and a name (a campus: "University of California San Diego"), or after an
+    """An English place name after the head of a name that ends with "of" and a place
+    ("University of Toronto", "Association of India"), in a headline too; or after an
     association's head and "for" or "of" before a capitalised word ("Center for American
     Progress") outside a headline in Title Case."""
     before = _word_before(text, hit.offset)
-    if _capitalised(before):
-        if not _only_cities(hit):
-            return False
-        at = hit.offset - len(before) - 1
-        of = _word_before(text, at)
-        return of == "of" and _word_before_that(text, at, of) in CAMPUS_HEADS_EN
     if before not in ("for", "of"):
         return False
     head = _word_before_that(text, hit.offset, before)
@@ -336,8 +338,12 @@ def _inside_an_association(text: str, hit: Hit) -> bool:
 
 def _names_a_campaign(text: str, hit: Hit) -> bool:
     """A plural demonym that opens a campaign's name, before "for" and a name ("Americans
-    for Safe Access", "Americans for Prosperity"), outside a headline in Title Case."""
+    for Safe Access", "Americans for Prosperity"), outside a headline in Title Case; not
+    after a count ("a poll of 1,005 Americans for Reuters")."""
     if not (hit.text.endswith("s") and _only_demonyms(hit)):
+        return False
+    before = _word_before(text, hit.offset)
+    if (before.isascii() and before.isdigit()) or before.lower() in COUNTED_EN:
         return False
     end = end_of(hit)
     if _word_after(text, end) != "for":
@@ -402,12 +408,12 @@ def _in_a_game(text: str, hit: Hit) -> bool:
 
 def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
-    name: "Tyler Hamilton"), in a byline too ("Kirk Hamilton", a line in Title Case of its
-    own); or a place's name that is a given name itself, before a capitalised word that
+    name: "Tyler Hamilton"), in a headline in Title Case only as a byline ("Kirk
+    Hamilton"); or a place's name that is a given name itself, before a capitalised word that
     starts no place and that no family name is ("Jordan Spieth"; not "Jordan Valley", not
     "Sydney Tuesday"), unless a preposition of place comes before it ("in Jordan. The
     ..."), never in a headline in Title Case. Or a given name or a city's name after a
-    relative's word ("her son Jordan"), in a headline too."""
+    relative's word ("her son Jordan") or a byline's "posted by", in a headline too."""
     form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
@@ -415,10 +421,20 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     cities = _only_cities(hit)
     if before in RELATIVES_EN and (cities or form in given):
         return True
+    if before == "by" and _word_before_that(text, hit.offset, before) in BYLINE_VERBS_EN:
+        return cities or form in given
     if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
-        # is a given name that is a place's too.
-        return (hit.paragraph, hit.offset - len(before) - 1) not in starts
+        # is a given name that is a place's too. In a headline in Title Case, only a
+        # byline's: the paragraph's first words, the city's name last or before a word in
+        # lower case ("Kirk Hamilton", "Daniel Honan on November 8"; not "Parents Sue
+        # Houston Schools").
+        at = hit.offset - len(before) - 1
+        if (hit.paragraph, at) in starts:
+            return False
+        return not _title_case(text) or (
+            at == 0 and not _capitalised(_word_after(text, end_of(hit)))
+        )
     if form not in given or before.lower() in PLACE_PREPOSITIONS_EN:
         return False
     after = _word_after(text, end_of(hit))
@@ -495,10 +511,11 @@ def judge(
 
 def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
     """English: a one-word city's name read as a person's name once is that person's
-    wherever the article names it alone ("Chris Houston ... Houston was carted off"), and a
-    demonym read inside a team's name once is the team's ("Cleveland Indians ... the
-    Indians scout"), but after a preposition of place; in place. (A country's name is not:
-    "Chad President Mahamat Deby" must not take Chad from the rest of the article.)"""
+    wherever the article names it alone ("Chris Houston ... Houston was carted off"), but
+    after a preposition of place; and a demonym read inside a team's name once is the
+    team's after "the" ("Cleveland Indians ... the Indians scout"; not "Indians living in
+    Ohio"); in place. (A country's name is not: "Chad President Mahamat Deby" must not
+    take Chad from the rest of the article.)"""
     named: dict[str, PlaceRule] = {}
     for j in first:
         if " " in j.hit.text:
@@ -512,7 +529,10 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
     for i, j in enumerate(first):
         hit = j.hit
         rule = named.get(hit.text)
-        if rule is not None and j.kept and not _placed(texts[hit.paragraph], hit, "en"):
+        if rule is None or not j.kept:
+            continue
+        before = _word_before(texts[hit.paragraph], hit.offset).lower()
+        if before == "the" if rule == "club" else before not in PLACE_PREPOSITIONS_EN:
             first[i], doubtful[i] = Judged(hit, (), rule), False
 
 
@@ -606,12 +626,13 @@ class CompiledRules:
             "en_name_after_heads": NAME_AFTER_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
-            "en_campus_heads": CAMPUS_HEADS_EN,
             "en_water_heads": WATER_HEADS_EN,
             "en_game_verbs": GAME_VERBS_EN,
             "en_result_words": RESULT_WORDS_EN,
             "en_played_for": PLAYED_FOR_EN,
             "en_relatives": RELATIVES_EN,
+            "en_byline_verbs": BYLINE_VERBS_EN,
+            "en_counted": COUNTED_EN,
             "en_team_heads": TEAM_HEADS_EN,
             "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
             "en_stopwords": ENGLISH_STOPWORDS,
