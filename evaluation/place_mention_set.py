@@ -22,22 +22,10 @@ their document's id):
 - en-2: the candidates of the English pages that come next in the same order, drawn and
   labelled after the first English rules were written (looking at both halves of `en`),
   scored on its own; the rules written since looked at its errors too;
-- en-3: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-2's errors; the rules written since looked at its errors;
-- en-4: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-3's errors; the rules written since looked at its errors;
-- en-5: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-4's errors; the rules written since looked at its errors;
-- en-6: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-5's errors; the rules written since looked at its errors;
-- en-7: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-6's errors; the rules written since looked at its errors;
-- en-8: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-7's errors; the rules written since looked at its errors;
-- en-9: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-8's errors; the rules written since looked at its errors;
-- en-10: the candidates of the English pages after those, drawn and labelled before the
-  rules written from en-9's errors: the English set no rule was written from.
+- en-3 to en-10: the candidates of the English pages after those, each draw of the pages
+  after the one before, drawn and labelled before the rules written from the errors of
+  the draw before it; the rules written since looked at its errors, but en-10's: the
+  English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
