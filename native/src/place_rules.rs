@@ -651,8 +651,8 @@ impl PlaceRules {
     }
 
     /// place_context._named_again: a one-word city's name read as a person's name once is
-    /// that person's wherever the article names it alone, and a demonym read inside a
-    /// team's name once is the team's, but after a preposition of place.
+    /// that person's wherever the article names it alone but after a preposition of place,
+    /// and a demonym read inside a team's name once is the team's after "the".
     fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
         let mut named: FxHashMap<&str, u8> = FxHashMap::default();
         for j in judged.iter() {

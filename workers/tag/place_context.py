@@ -105,10 +105,9 @@ ASSOCIATION_HEADS_EN = frozenset(
 )
 # English: the heads of names that end with "of" and a place, the place being theirs,
 # however the sentence goes on: a university's ("University of Toronto") or a private
-# association's ("Self Employed Women's Association of
-# India", "Boys & Girls Clubs of America"). Not "Federation" or "Fund": a state's bodies
-# end so too ("Federation of Bosnia and Herzegovina", "Pension Fund of Russia"), and they
-# are the place's.
+# association's ("Self Employed Women's Association of India", "Boys & Girls Clubs of
+# America"). Not "Federation" or "Fund": a state's bodies end so too ("Federation of
+# Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
 NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
     | {"Club", "Clubs"}
@@ -532,7 +531,8 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
         if rule is None or not j.kept:
             continue
         before = _word_before(texts[hit.paragraph], hit.offset).lower()
-        if before == "the" if rule == "club" else before not in PLACE_PREPOSITIONS_EN:
+        again = before == "the" if rule == "club" else before not in PLACE_PREPOSITIONS_EN
+        if again:
             first[i], doubtful[i] = Judged(hit, (), rule), False
 
 
