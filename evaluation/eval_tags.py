@@ -7,7 +7,7 @@ language detection accuracy on the shared corpora.
    and the watch-list names of evaluation/tag_cases/rules.toml it mentions. Scored as
    micro precision and recall over (article, tag) pairs, per tag type and per language;
    every miss and false alarm is printed.
-2. Place mentions of real text (evaluation/place_mention_set.py): 3,224 phrases the place
+2. Place mentions of real text (evaluation/place_mention_set.py): the phrases the place
    matcher finds in ANT articles and in the English pages of the extraction sets, each
    read and labelled place (with its country) or not (a person's name, a club...). Scored
    at mention level (a phrase tagged as the country it designates) and article level

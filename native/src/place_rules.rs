@@ -281,6 +281,13 @@ impl PlaceRules {
         &self.matchers[mention.matcher].keys[mention.phrase]
     }
 
+    /// place_context._is_city: some of the places the form stands for is a city.
+    fn is_city(&self, m: &Mention) -> bool {
+        self.keys_of(m)
+            .iter()
+            .any(|&k| self.keys[k as usize].kind == CITY_KEY)
+    }
+
     /// place_context._only_cities: every place the form stands for is a city.
     fn only_cities(&self, m: &Mention) -> bool {
         self.keys_of(m)
@@ -394,12 +401,8 @@ impl PlaceRules {
     }
 
     fn names_a_team(&self, text: &str, m: &Mention) -> bool {
-        if !self
-            .keys_of(m)
-            .iter()
-            .any(|&k| self.keys[k as usize].kind == CITY_KEY)
-        {
-            return false; // place_context._is_city
+        if !self.is_city(m) {
+            return false;
         }
         if self.within("en_team_heads", word_after(text, m.byte_end).word) && !self.title_case(text)
         {
@@ -453,11 +456,10 @@ impl PlaceRules {
         }
         let before = word_before(text, m.byte_at, m.at);
         let all_cities = self.only_cities(m);
-        if self.within("en_relatives", before.word) && (all_cities || self.within("en_given", form))
+        if self.within("en_relatives", before.word)
+            || (before.word == "by"
+                && self.within("en_byline_verbs", word_before_that(text, &before)))
         {
-            return true;
-        }
-        if before.word == "by" && self.within("en_byline_verbs", word_before_that(text, &before)) {
             return all_cities || self.within("en_given", form);
         }
         if self.within("en_given", before.word) && all_cities {

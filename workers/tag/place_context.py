@@ -164,7 +164,7 @@ NOT_A_FAMILY_NAME_EN = (
     PLACE_HEADS_EN
     | ORGANISATION_HEADS_EN
     | NAME_AFTER_HEADS_EN
-    | {"Marathon"}
+    | {"Marathon"}  # no head (a city's marathon is the city's) and no family name either
     | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
     | MONTHS
 )
@@ -418,9 +418,9 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
         return False
     before = _word_before(text, hit.offset)
     cities = _only_cities(hit)
-    if before in RELATIVES_EN and (cities or form in given):
-        return True
-    if before == "by" and _word_before_that(text, hit.offset, before) in BYLINE_VERBS_EN:
+    if before in RELATIVES_EN or (
+        before == "by" and _word_before_that(text, hit.offset, before) in BYLINE_VERBS_EN
+    ):
         return cities or form in given
     if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
