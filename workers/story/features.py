@@ -18,6 +18,7 @@ from typing import Any
 from newsflow_native import StoryProbe
 
 from schemas.timestamps import parse_iso
+from workers.story.dateline import without_dateline
 from workers.story.meaning import Meaning
 from workers.story.vectors import Vector, normalized, strongest, term
 from workers.story.weights import WordWeights
@@ -108,7 +109,7 @@ class StoryReader:
         language = tags.get("language")
         count, body, lead, title, surface, numbers, head = self._weights.compiled(language).read(
             folded(str(article.get("title") or ""), language),
-            folded(str(article.get("body") or ""), language),
+            folded(without_dateline(str(article.get("body") or "")), language),
             LEAD_WORDS,
             BODY_TERMS,
             LEAD_TERMS,
@@ -129,7 +130,7 @@ class StoryReader:
         """The rule, in Python: what read() gives, more slowly."""
         tags = article.get("tags") or {}
         language = tags.get("language")
-        body_words = split_words(str(article.get("body") or ""), language)
+        body_words = split_words(without_dateline(str(article.get("body") or "")), language)
         if len(body_words) < MIN_WORDS:
             return TooShort(article["article_id"], "too_short" if body_words else "no_text")
         table = self._weights.table(language)
