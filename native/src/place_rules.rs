@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 19] = [
+const WORD_LISTS: [&str; 20] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -62,6 +62,7 @@ const WORD_LISTS: [&str; 19] = [
     "en_association_heads",
     "en_named_for_a_place",
     "en_water_heads",
+    "en_waters_after",
     "en_game_verbs",
     "en_result_words",
     "en_played_for",
@@ -411,9 +412,13 @@ impl PlaceRules {
         self.in_a_game(text, m)
     }
 
-    /// place_context._names_a_water: after a sea's or a gulf's head and "of".
+    /// place_context._names_a_water: after a sea's or a gulf's head and "of", or before
+    /// "Sea" or "Ocean" after "the" or a capitalised word.
     fn names_a_water(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
+        if self.within("en_waters_after", word_after(text, m.byte_end).word) {
+            return before.word == "the" || self.capitalised(before.word);
+        }
         before.word == "of" && self.within("en_water_heads", word_before_that(text, &before))
     }
 

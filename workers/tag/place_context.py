@@ -87,6 +87,7 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
+    | {"Magazine", "Dictionary", "Dictionaries"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # ...and heads that count right after a demonym ("American Academy of Dermatology") but
@@ -115,6 +116,10 @@ NAMED_FOR_A_PLACE_EN = frozenset(
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
+# ...and the heads after which it is too, the water's name going on before the place's
+# ("South China Sea", "the Indian Ocean"); only after "the" or a capitalised word, since a
+# lost full stop puts a sentence's first word after a place ("in Bangladesh. Sea levels").
+WATERS_AFTER_EN = frozenset({"Sea", "Ocean"})
 # English: a city's name in a game's result is its team's: between two capitalised names
 # and one of these verbs ("Columbus beat Montreal", "Ottawa held on to beat Detroit": a
 # few words of a result between), or after "scored for". Only a city's: a country's name
@@ -152,7 +157,7 @@ TEAM_HEADS_EN = frozenset(
     | {"Bucks", "Cavaliers", "Grizzlies", "Pelicans", "Spurs", "Rockets", "Mavericks"}
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
-    | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns"}
+    | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns", "Angels"}
 )
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -376,8 +381,11 @@ def _only_demonyms(hit: Hit) -> bool:
 
 
 def _names_a_water(text: str, hit: Hit) -> bool:
-    """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden")."""
+    """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden"), or
+    before "Sea" or "Ocean" after "the" or a capitalised word ("South China Sea")."""
     before = _word_before(text, hit.offset)
+    if _word_after(text, end_of(hit)) in WATERS_AFTER_EN:
+        return before == "the" or _capitalised(before)
     return before == "of" and _word_before_that(text, hit.offset, before) in WATER_HEADS_EN
 
 
@@ -627,6 +635,7 @@ class CompiledRules:
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
             "en_water_heads": WATER_HEADS_EN,
+            "en_waters_after": WATERS_AFTER_EN,
             "en_game_verbs": GAME_VERBS_EN,
             "en_result_words": RESULT_WORDS_EN,
             "en_played_for": PLAYED_FOR_EN,
