@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 20] = [
+const WORD_LISTS: [&str; 21] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -73,6 +73,7 @@ const WORD_LISTS: [&str; 20] = [
     "en_not_a_family_name",
     "en_stopwords",
     "en_place_prepositions",
+    "en_not_an_initial",
 ];
 
 // Character flags (what Python's str methods say of each code point).
@@ -422,6 +423,20 @@ impl PlaceRules {
         before.word == "of" && self.within("en_water_heads", word_before_that(text, &before))
     }
 
+    /// place_context._before_a_middle_initial: a capital letter alone, then a name.
+    fn before_a_middle_initial(&self, text: &str, end: usize) -> bool {
+        let initial = word_after(text, end);
+        let mut letters = initial.word.chars();
+        if letters.next().is_none()
+            || letters.next().is_some()
+            || !self.is_upper(initial.word)
+            || self.within("en_not_an_initial", initial.word)
+        {
+            return false;
+        }
+        self.a_name(word_after(text, initial.byte + initial.word.len()).word)
+    }
+
     /// place_context._a_name: capitalised and no stopword.
     fn a_name(&self, word: &str) -> bool {
         self.capitalised(word) && !self.within("en_stopwords", &self.casefold(word))
@@ -466,6 +481,11 @@ impl PlaceRules {
                 && self.within("en_byline_verbs", word_before_that(text, &before)))
         {
             return all_cities || self.within("en_given", form);
+        }
+        if (all_cities || self.within("en_given", form))
+            && self.before_a_middle_initial(text, m.byte_end)
+        {
+            return true;
         }
         if self.within("en_given", before.word) && all_cities {
             // a given name that starts a place found is no person's; in a headline in

@@ -414,6 +414,33 @@ CASES = [
         "organisation",
         (),
     ),
+    (
+        "en-middle-initial",
+        "en",
+        "said Stanley R Crooks, the president",
+        "Stanley",
+        "person_name",
+        (),
+    ),
+    # "Washington D C": no name after the letter; "A" and "I" are words
+    ("en-no-middle-initial", "en", "in Washington D C today", "Washington", "city", ("US",)),
+    ("en-a-is-no-initial", "en", "in Houston A Texas judge said", "Houston", "city", ("US",)),
+    (
+        "en-news",
+        "en",
+        "the editors of the Los Angeles Downtown News said",
+        "Los Angeles",
+        "organisation",
+        (),
+    ),
+    (
+        "en-tour-of",
+        "en",
+        "samples taken at the Tour of Switzerland in 2001",
+        "Switzerland",
+        "organisation",
+        (),
+    ),
     ("en-team-angels", "en", "He plays for the Los Angeles Angels now.", "Los Angeles", "club", ()),
     (
         "en-a-country-is-not-named-again",

@@ -87,7 +87,7 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
-    | {"Magazine", "Dictionary", "Dictionaries"}
+    | {"Magazine", "Dictionary", "Dictionaries", "News"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # ...and heads that count right after a demonym ("American Academy of Dermatology") but
@@ -111,7 +111,7 @@ ASSOCIATION_HEADS_EN = frozenset(
 # Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
 NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
-    | {"Club", "Clubs"}
+    | {"Club", "Clubs", "Tour"}
 )
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
@@ -174,6 +174,9 @@ NOT_A_FAMILY_NAME_EN = (
     | MONTHS
 )
 TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Title Case
+# English: a capital letter alone between two names is a middle initial ("Stanley R
+# Crooks"); but for these, which are words ("in Houston A Texas judge said": a lost full stop).
+NOT_AN_INITIAL_EN = frozenset({"A", "I"})
 # Forms that are common first names besides a place's name or demonym, by language: they
 # count only with support (see above).
 FIRST_NAMES: Mapping[str, frozenset[str]] = {
@@ -413,6 +416,15 @@ def _in_a_game(text: str, hit: Hit) -> bool:
     return False
 
 
+def _before_a_middle_initial(text: str, end: int) -> bool:
+    """Before a capital letter alone and a capitalised word that is no stopword: the place's
+    name is a person's first name ("Stanley R Crooks"; not "Washington D C")."""
+    initial = _word_after(text, end)
+    if len(initial) != 1 or not initial.isupper() or initial in NOT_AN_INITIAL_EN:
+        return False
+    return _a_name(_word_after(text, end + 2))
+
+
 def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> bool:
     """A one-word English city's name after a given name that is no place's (a family
     name: "Tyler Hamilton"), in a headline in Title Case only as a byline ("Kirk
@@ -420,7 +432,8 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     starts no place and that no family name is ("Jordan Spieth"; not "Jordan Valley", not
     "Sydney Tuesday"), unless a preposition of place comes before it ("in Jordan. The
     ..."), never in a headline in Title Case. Or a given name or a city's name after a
-    relative's word ("her son Jordan") or a byline's "posted by", in a headline too."""
+    relative's word ("her son Jordan") or a byline's "posted by", in a headline too; or
+    either before a middle initial ("Stanley R Crooks")."""
     form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
@@ -430,6 +443,8 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
         before == "by" and _word_before_that(text, hit.offset, before) in BYLINE_VERBS_EN
     ):
         return cities or form in given
+    if (cities or form in given) and _before_a_middle_initial(text, end_of(hit)):
+        return True
     if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
         # is a given name that is a place's too. In a headline in Title Case, only a
@@ -646,6 +661,7 @@ class CompiledRules:
             "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
             "en_stopwords": ENGLISH_STOPWORDS,
             "en_place_prepositions": PLACE_PREPOSITIONS_EN,
+            "en_not_an_initial": NOT_AN_INITIAL_EN,
         }
         arabic = {
             "ar_name_before": NAME_BEFORE_AR,
