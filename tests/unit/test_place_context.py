@@ -441,6 +441,16 @@ CASES = [
         "organisation",
         (),
     ),
+    ("en-zoo", "en", "we have been to the San Diego Zoo before", "San Diego", "organisation", ()),
+    ("en-legion", "en", "Food Drive at the American Legion hall", "American", "organisation", ()),
+    (
+        "en-academy-of",
+        "en",
+        "a speech to the Diplomatic Academy of Vietnam today",
+        "Vietnam",
+        "organisation",
+        (),
+    ),
     ("en-team-angels", "en", "He plays for the Los Angeles Angels now.", "Los Angeles", "club", ()),
     (
         "en-a-country-is-not-named-again",

@@ -87,7 +87,7 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Chronicle", "Journal", "Gazette", "Globe"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
-    | {"Magazine", "Dictionary", "Dictionaries", "News"}
+    | {"Magazine", "Dictionary", "Dictionaries", "News", "Trib", "Zoo", "Legion"}
 )
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # ...and heads that count right after a demonym ("American Academy of Dermatology") but
@@ -111,7 +111,7 @@ ASSOCIATION_HEADS_EN = frozenset(
 # Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
 NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
-    | {"Club", "Clubs", "Tour"}
+    | {"Club", "Clubs", "Tour", "Academy"}
 )
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
