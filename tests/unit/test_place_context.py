@@ -451,6 +451,7 @@ CASES = [
         "organisation",
         (),
     ),
+    ("en-results-list", "en", "Viera d Melbourne 1 0", "Melbourne", "club", ()),
     ("en-team-angels", "en", "He plays for the Los Angeles Angels now.", "Los Angeles", "club", ()),
     (
         "en-a-country-is-not-named-again",

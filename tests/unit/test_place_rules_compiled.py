@@ -34,7 +34,7 @@ WORDS = [
     *("中国", "日本の", "北京で", "東京", "x", "3"),
     *("Ottawa", "Calgary", "beat", "held", "on", "to", "scored", "11", "2012", "May"),
     *("University", "wife", "Moose", "Jaw", "Gulf", "Chris", "Houston", "visit", "Sea"),
-    *("Ocean", "South", "Magazine", "R", "A", "D", "C", "Tour", "News"),
+    *("Ocean", "South", "Magazine", "R", "A", "D", "C", "Tour", "News", "d"),
     *("Association", "India", "Indians", "Cleveland", "Chad", "Safe", "Kirk", "Academy"),
     *("California", "club", "Club", "College", "Polytechnic", "Initiative", "Party"),
     *("San", "Diego", "Sue", "Schools", "Marathon", "Tokyo", "by", "posted", "1005", "among"),

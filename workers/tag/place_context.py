@@ -125,7 +125,10 @@ WATERS_AFTER_EN = frozenset({"Sea", "Ocean"})
 # few words of a result between), or after "scored for". Only a city's: a country's name
 # is left to be read as the country. Two names on both sides keep out "Police in Tehran
 # beat protesters" and "Washington hopes to beat Beijing".
-GAME_VERBS_EN = frozenset({"beat", "beats", "defeated", "defeats", "edged", "blanked"})
+GAME_VERBS_EN = frozenset(
+    {"beat", "beats", "defeated", "defeats", "edged", "blanked"}
+    | {"d"}  # a results list's "defeated" ("Viera d. Melbourne 1-0")
+)
 RESULT_WORDS_EN = frozenset({"held", "on", "to", "rallied", "narrowly", "easily", "again"})
 GAME_VERB_REACH = 4  # words after the city's name: the verb, or three result words before it
 PLAYED_FOR_EN = frozenset({"scored", "played", "plays"})
