@@ -84,7 +84,7 @@ class PlaceRules:
         title_case_share: float,
         char_flags: bytes,
         folds: Mapping[str, str],
-        keys: Sequence[tuple[int, int | None, Sequence[tuple[int, int]]]],
+        keys: Sequence[tuple[int, int | None, Sequence[tuple[int, int]], bool]],
         matchers: Sequence[tuple[Sequence[str], Sequence[Sequence[int]]]],
     ) -> None: ...
     @staticmethod

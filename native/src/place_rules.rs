@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 21] = [
+const WORD_LISTS: [&str; 22] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -74,6 +74,7 @@ const WORD_LISTS: [&str; 21] = [
     "en_stopwords",
     "en_place_prepositions",
     "en_not_an_initial",
+    "en_list_words",
 ];
 
 // Character flags (what Python's str methods say of each code point).
@@ -88,6 +89,8 @@ struct Key {
     kind: u8,
     country: u32,
     tags: Vec<(u32, u8)>,
+    /// A capital named like a bigger city of another country (gazetteer.py).
+    overshadowed: bool,
 }
 
 /// One matcher's phrases: each one's form and keys (ids into `PlaceRules::keys`).
@@ -100,7 +103,7 @@ struct Matcher {
 /// offset in characters, offset in bytes).
 type SpotsByMatcher = Vec<(usize, Vec<(usize, usize, usize, usize)>)>;
 /// A key as Python describes it: kind, country number, tag slots with how each matched.
-type KeyRow = (u8, Option<u32>, Vec<(u32, u8)>);
+type KeyRow = (u8, Option<u32>, Vec<(u32, u8)>, bool);
 /// A mention judged, for Python: matcher, phrase, paragraph, offset, rule, keys kept.
 type MentionRow = (usize, usize, usize, usize, u8, Vec<usize>);
 
@@ -509,6 +512,43 @@ impl PlaceRules {
             && !self.title_case(text)
     }
 
+    /// place_context._placed: after a preposition of place, or listed with another place.
+    fn placed(&self, text: &str, m: &Mention, listed: &FxHashSet<(usize, usize)>) -> bool {
+        let before = word_before(text, m.byte_at, m.at);
+        if self.lower_within("en_place_prepositions", before.word) {
+            return true;
+        }
+        if self.within("en_list_words", before.word)
+            && before
+                .char
+                .checked_sub(1)
+                .is_some_and(|end| listed.contains(&(m.paragraph, end)))
+        {
+            return true;
+        }
+        let after = word_after(text, m.byte_end).word;
+        self.within("en_list_words", after)
+            && listed.contains(&(m.paragraph, m.end + after.chars().count() + 2))
+    }
+
+    /// place_context._listed: where the mentions start and end, but English first names'.
+    fn listed(&self, mentions: &[Mention]) -> FxHashSet<(usize, usize)> {
+        let names = self.first_names.get("en");
+        mentions
+            .iter()
+            .filter(|m| !names.is_some_and(|names| names.contains(self.form(m))))
+            .flat_map(|m| [(m.paragraph, m.at), (m.paragraph, m.end)])
+            .collect()
+    }
+
+    /// A key of a capital named like a bigger city elsewhere: support needed, whatever the
+    /// words before it.
+    fn overshadowed(&self, m: &Mention) -> bool {
+        self.keys_of(m)
+            .iter()
+            .any(|&k| self.keys[k as usize].overshadowed)
+    }
+
     /// place_context.ambiguous: several places, or a common first name too.
     fn ambiguous(&self, m: &Mention, language: &str) -> bool {
         let mut seen = NO_COUNTRY; // the country of the keys so far
@@ -590,6 +630,11 @@ impl PlaceRules {
         } else {
             FxHashSet::default()
         };
+        let listed = if english {
+            self.listed(&mentions)
+        } else {
+            FxHashSet::default()
+        };
         let mut judged = Vec::with_capacity(mentions.len());
         let mut doubtful = Vec::with_capacity(mentions.len());
         for m in mentions {
@@ -625,12 +670,8 @@ impl PlaceRules {
                 CITY_KEY => CITY,
                 _ => NAME,
             };
-            let placed = english
-                && self.lower_within(
-                    "en_place_prepositions",
-                    word_before(text, m.byte_at, m.at).word,
-                );
-            doubtful.push(self.ambiguous(&m, language) && !placed);
+            let placed = english && self.placed(text, &m, &listed);
+            doubtful.push(self.overshadowed(&m) || (self.ambiguous(&m, language) && !placed));
             judged.push(Judged {
                 mention: m,
                 rule: basic,
@@ -754,7 +795,8 @@ impl PlaceRules {
     /// `char_flags`: per code point (all 0x110000), Python's isalpha 1, isupper 2, islower
     /// 4, and 8 for a title-case letter (category Lt); `folds`: str.casefold of each
     /// character it changes; `keys`: per key id, (kind: 0 country, 1 demonym, 2 city, 3 region, its
-    /// country's number or None, the tag slots it counts for with how it matched);
+    /// country's number or None, the tag slots it counts for with how it matched, and
+    /// whether it is a capital named like a bigger city elsewhere);
     /// `matchers`: per matcher, its forms and each form's key ids (sorted as its keys).
     #[new]
     #[allow(clippy::too_many_arguments)]
@@ -787,10 +829,11 @@ impl PlaceRules {
         }
         let keys: Vec<Key> = keys
             .into_iter()
-            .map(|(kind, country, tags)| Key {
+            .map(|(kind, country, tags, overshadowed)| Key {
                 kind,
                 country: country.unwrap_or(NO_COUNTRY),
                 tags,
+                overshadowed,
             })
             .collect();
         let mut tables = Vec::with_capacity(matchers.len());

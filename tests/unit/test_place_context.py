@@ -452,6 +452,24 @@ CASES = [
         (),
     ),
     ("en-results-list", "en", "Viera d Melbourne 1 0", "Melbourne", "club", ()),
+    # a capital named like a bigger city elsewhere needs its country named, even after "in"
+    (
+        "overshadowed-capital",
+        "en",
+        "He moved to a house in Hamilton last year.",
+        "Hamilton",
+        "unsupported",
+        (),
+    ),
+    (
+        "overshadowed-capital-supported",
+        "en",
+        "Bermuda's capital Hamilton was hit.",
+        "Hamilton",
+        "supported",
+        ("BM",),
+    ),
+    ("overshadowed-capital-ar", "ar", "فاز هاميلتون بالسباق", "هاميلتون", "unsupported", ()),
     ("en-team-angels", "en", "He plays for the Los Angeles Angels now.", "Los Angeles", "club", ()),
     (
         "en-a-country-is-not-named-again",
@@ -603,6 +621,17 @@ CASES = [
     ),
     ("en-first-name-unsupported", "en", "Join Chad and his guests.", "Chad", "unsupported", ()),
     ("en-first-name-placed", "en", "Troops in Chad moved.", "Chad", "name", ("TD",)),
+    (
+        "en-first-name-listed",
+        "en",
+        "Convoys from Egypt and Chad were blocked.",
+        "Chad",
+        "name",
+        ("TD",),
+    ),
+    ("en-first-name-listed-first", "en", "Chad or Niger will host it.", "Chad", "name", ("TD",)),
+    # listed with another first name: neither makes the other a place
+    ("en-first-names-listed", "en", "Jordan and Chad came over.", "Jordan", "unsupported", ()),
     ("prefixed-title", "ar", "قال والأمير تركي إن", "تركي", "person_name", ()),
     ("father-of", "ar", "قال أبو تركي إن", "تركي", "person_name", ()),
     ("family-of", "ar", "قال تركي آل الشيخ إن", "تركي", "person_name", ()),

@@ -22,7 +22,14 @@ def find_countries():  # type: ignore[no-untyped-def]
     def countries(text: str, language: str) -> set[str]:
         texts = normalize_paragraphs([text], casefold=False)
         hits = common.find(texts) + (local[language].find(texts) if language in local else [])
-        mentions = judge(texts, list(located(hits)), [], language, places.country_of)
+        mentions = judge(
+            texts,
+            list(located(hits)),
+            [],
+            language,
+            places.country_of,
+            places.overshadowed_capitals,
+        )
         return {t["id"] for t in place_tags(mentions, places) if t["kind"] == "country"}
 
     return countries
@@ -117,3 +124,11 @@ def test_russian_forms_cover_cases_of_the_last_word() -> None:
 
 def test_the_white_house_is_not_casablanca(find_countries: Any) -> None:
     assert find_countries("The White House said on Monday that talks would resume.", "en") == set()
+
+
+def test_a_capital_named_like_a_bigger_city_elsewhere_is_overshadowed() -> None:
+    places = gazetteer()
+    names = {places.cities[int(k.partition(":")[2])].name for k in places.overshadowed_capitals}
+    assert {"Hamilton", "Stanley", "Douglas"} <= names
+    assert not {"London", "Paris", "Riyadh", "Amman", "Washington"} & names
+    assert not gazetteer(context_forms=False).overshadowed_capitals

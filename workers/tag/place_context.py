@@ -192,6 +192,8 @@ PLACE_PREPOSITIONS_EN = frozenset(
     {"in", "of", "from", "into", "across", "throughout", "near", "within"}
     | {"visit", "visited", "visiting"}
 )
+# ...and after or before one of these with another place's name on its other side.
+LIST_WORDS_EN = frozenset({"and", "or"})
 
 
 def end_of(hit: Hit) -> int:
@@ -482,9 +484,28 @@ def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | 
     return len(places) > 1 or hit.text in FIRST_NAMES.get(language or "", frozenset())
 
 
-def _placed(text: str, hit: Hit, language: str | None) -> bool:
-    """A first name that a preposition makes a place (English: "of Jordan")."""
-    return language == "en" and _word_before(text, hit.offset).lower() in PLACE_PREPOSITIONS_EN
+def _placed(text: str, hit: Hit, listed: frozenset[tuple[int, int]]) -> bool:
+    """English: a first name that a preposition makes a place ("of Jordan"), or that is
+    listed with another place ("Egypt and Chad", "Chad or Niger"). `listed`: where the
+    other places found start and end, (paragraph, offset)."""
+    before = _word_before(text, hit.offset)
+    if before.lower() in PLACE_PREPOSITIONS_EN:
+        return True
+    if before in LIST_WORDS_EN and (hit.paragraph, hit.offset - len(before) - 2) in listed:
+        return True
+    after = _word_after(text, end_of(hit))
+    return after in LIST_WORDS_EN and (hit.paragraph, end_of(hit) + len(after) + 2) in listed
+
+
+def _listed(found: Sequence[Hit]) -> frozenset[tuple[int, int]]:
+    """Where the places found start and end, but those that are English first names too."""
+    names = FIRST_NAMES["en"]
+    return frozenset(
+        at
+        for h in found
+        if h.text not in names
+        for at in ((h.paragraph, h.offset), (h.paragraph, end_of(h)))
+    )
 
 
 def judge(
@@ -493,10 +514,14 @@ def judge(
     blocked: Sequence[Span],
     language: str | None,
     countries: Callable[[str], str | None],
+    overshadowed: frozenset[str] = frozenset(),
 ) -> list[Judged]:
     """Every mention found, judged. `blocked`: the spans of the masks' phrases and of the
-    watch list's people; `countries`: a key's country (None for a region)."""
+    watch list's people; `countries`: a key's country (None for a region); `overshadowed`:
+    the keys of capitals named like a bigger city elsewhere (Gazetteer), which need support
+    even after a preposition of place ("in Hamilton" is rather Ontario's)."""
     starts = frozenset((h.paragraph, h.offset) for h in found) if language == "en" else None
+    listed = _listed(found) if language == "en" else frozenset()
     first: list[Judged] = []
     doubtful: list[bool] = []  # kept, but a name that needs support
     for hit in found:
@@ -514,7 +539,13 @@ def judge(
             doubtful.append(False)
             continue
         first.append(Judged(hit, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
-        doubtful.append(ambiguous(hit, countries, language) and not _placed(text, hit, language))
+        doubtful.append(
+            not overshadowed.isdisjoint(keys)
+            or (
+                ambiguous(hit, countries, language)
+                and not (starts is not None and _placed(text, hit, listed))
+            )
+        )
     if starts is not None:
         _named_again(texts, first, doubtful)
     if not any(doubtful):
@@ -630,7 +661,7 @@ class CompiledRules:
         slots: dict[str, int] = {}
         countries: dict[str, int] = {}
         key_ids: dict[str, int] = {}
-        key_rows: list[tuple[int, int | None, list[tuple[int, int]]]] = []
+        key_rows: list[tuple[int, int | None, list[tuple[int, int]], bool]] = []
 
         def key_id(key: str) -> int:
             if (known := key_ids.get(key)) is None:
@@ -641,7 +672,8 @@ class CompiledRules:
                     tags.append((slot, _MATCHED_AS.index(named.matched_as)))
                 country = places.country_of(key)
                 number = None if country is None else countries.setdefault(country, len(countries))
-                key_rows.append((_KEY_KINDS[key.partition(":")[0]], number, tags))
+                kind = _KEY_KINDS[key.partition(":")[0]]
+                key_rows.append((kind, number, tags, key in places.overshadowed_capitals))
                 known = key_ids[key] = len(key_rows) - 1
             return known
 
@@ -665,6 +697,7 @@ class CompiledRules:
             "en_stopwords": ENGLISH_STOPWORDS,
             "en_place_prepositions": PLACE_PREPOSITIONS_EN,
             "en_not_an_initial": NOT_AN_INITIAL_EN,
+            "en_list_words": LIST_WORDS_EN,
         }
         arabic = {
             "ar_name_before": NAME_BEFORE_AR,

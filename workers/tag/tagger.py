@@ -326,7 +326,14 @@ class Tagger:
             return self._named(hits)
         if in_python:
             found = located(self._place_hits(hits))
-            return judge(cased, found, self._blocked(hits), language, self.places.country_of)
+            return judge(
+                cased,
+                found,
+                self._blocked(hits),
+                language,
+                self.places.country_of,
+                self.places.overshadowed_capitals,
+            )
         return self._compiled.mentions(cased, hits.places, self._blocked(hits), language)
 
     def _find(
