@@ -14,6 +14,9 @@ from workers.story.features import StoryReader, StoryText
         ("LONDON, March 5 (Reuters) - Britain said", " Britain said"),
         ("دبي، الإمارات العربية المتحدة (CNN) -- قال الوزير", " قال الوزير"),
         ("(CNN)—أعلن الرئيس", " أعلن الرئيس"),
+        ("SAN FRANCISCO, California, Jan. 5, 2021 (AP) — The", " The"),
+        ("LUTON (dpa-AFX) - La compagnie", " La compagnie"),
+        ("first line\nBERLIN (dpa) - Die", "first line\n Die"),
         # after a title the feed put first: the title stays
         ("Title here  NASHVILLE, Tennessee (WKRN) — Police said", "Title here   Police said"),
         # only the first dateline
@@ -23,6 +26,22 @@ from workers.story.features import StoryReader, StoryText
         ("The company (NASDAQ: XYZ) said on Monday", "The company (NASDAQ: XYZ) said on Monday"),
         ("Notice (updated): the text", "Notice (updated): the text"),
         ("the rate (in percent) - high", "the rate (in percent) - high"),
+        # ...or in any alphabet's lower case
+        ("акции компании (MOEX) — выросли", "акции компании (MOEX) — выросли"),
+        ("Shares of Apple Inc. (AAPL) - the maker", "Shares of Apple Inc. (AAPL) - the maker"),
+        (
+            "Top scorers: Mohamed Salah (Liverpool) - 22",
+            "Top scorers: Mohamed Salah (Liverpool) - 22",
+        ),
+        (
+            "He said Prime Minister Boris Johnson (pictured) - who",
+            "He said Prime Minister Boris Johnson (pictured) - who",
+        ),
+        # more words than a dateline's
+        (
+            "One Two Three Four Five Six Seven Eight (AP) - x",
+            "One Two Three Four Five Six Seven Eight (AP) - x",
+        ),
         (
             "Paris (a bracket far too long for an agency) - x",
             "Paris (a bracket far too long for an agency) - x",

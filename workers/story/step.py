@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workers.errors import TransientError
+from workers.story.dateline import without_dateline
 from workers.story.features import StoryReader, StoryText, TooShort
 from workers.story.index import Commit, Committed, Lookup, Seen, StoryIndex, StoryObject
 from workers.story.match import MERGE_SCORE, Decision, decide
@@ -182,7 +183,8 @@ def with_meanings(
     if not comparable:
         return texts
     gists = [
-        gist(str(articles[n].get("title") or ""), str(articles[n]["body"])) for n in comparable
+        gist(str(articles[n].get("title") or ""), without_dateline(str(articles[n]["body"])))
+        for n in comparable
     ]
     meanings = dict(zip(comparable, encoder.encode(gists), strict=True))
     return [
