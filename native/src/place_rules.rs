@@ -62,7 +62,7 @@ const WORD_LISTS: [&str; 22] = [
     "en_association_heads",
     "en_named_for_a_place",
     "en_water_heads",
-    "en_waters_after",
+    "en_water_heads_after",
     "en_game_verbs",
     "en_result_words",
     "en_played_for",
@@ -417,11 +417,12 @@ impl PlaceRules {
     }
 
     /// place_context._names_a_water: after a sea's or a gulf's head and "of", or before
-    /// "Sea" or "Ocean" after "the" or a capitalised word.
+    /// "Sea" or "Ocean" after "the", or after a capitalised word outside a Title Case line.
     fn names_a_water(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
-        if self.within("en_waters_after", word_after(text, m.byte_end).word) {
-            return before.word == "the" || self.capitalised(before.word);
+        if self.within("en_water_heads_after", word_after(text, m.byte_end).word) {
+            return before.word == "the"
+                || (self.capitalised(before.word) && !self.title_case(text));
         }
         before.word == "of" && self.within("en_water_heads", word_before_that(text, &before))
     }
@@ -485,9 +486,7 @@ impl PlaceRules {
         {
             return all_cities || self.within("en_given", form);
         }
-        if (all_cities || self.within("en_given", form))
-            && self.before_a_middle_initial(text, m.byte_end)
-        {
+        if self.within("en_given", form) && self.before_a_middle_initial(text, m.byte_end) {
             return true;
         }
         if self.within("en_given", before.word) && all_cities {
@@ -512,33 +511,45 @@ impl PlaceRules {
             && !self.title_case(text)
     }
 
-    /// place_context._placed: after a preposition of place, or listed with another place.
-    fn placed(&self, text: &str, m: &Mention, listed: &FxHashSet<(usize, usize)>) -> bool {
-        let before = word_before(text, m.byte_at, m.at);
-        if self.lower_within("en_place_prepositions", before.word) {
-            return true;
-        }
-        if self.within("en_list_words", before.word)
-            && before
-                .char
-                .checked_sub(1)
-                .is_some_and(|end| listed.contains(&(m.paragraph, end)))
-        {
-            return true;
-        }
-        let after = word_after(text, m.byte_end).word;
-        self.within("en_list_words", after)
-            && listed.contains(&(m.paragraph, m.end + after.chars().count() + 2))
-    }
-
-    /// place_context._listed: where the mentions start and end, but English first names'.
-    fn listed(&self, mentions: &[Mention]) -> FxHashSet<(usize, usize)> {
-        let names = self.first_names.get("en");
-        mentions
+    /// place_context._listed_with_places: a country's name that is a first name too, listed
+    /// with a place kept surely ("Egypt and Chad"), is the country, but after a name.
+    fn listed_with_places(&self, texts: &[PyBackedStr], judged: &[Judged], doubtful: &mut [bool]) {
+        let edges: FxHashSet<(usize, usize)> = judged
             .iter()
-            .filter(|m| !names.is_some_and(|names| names.contains(self.form(m))))
-            .flat_map(|m| [(m.paragraph, m.at), (m.paragraph, m.end)])
-            .collect()
+            .zip(doubtful.iter())
+            .filter(|(j, &doubt)| j.kept != 0 && !doubt)
+            .flat_map(|(j, _)| {
+                let m = &j.mention;
+                [(m.paragraph, m.at), (m.paragraph, m.end)]
+            })
+            .collect();
+        let Some(names) = self.first_names.get("en") else {
+            return;
+        };
+        for (j, doubt) in judged.iter().zip(doubtful.iter_mut()) {
+            let m = &j.mention;
+            if !*doubt || !names.contains(self.form(m)) || self.overshadowed(m) {
+                continue;
+            }
+            let text: &str = &texts[m.paragraph];
+            let before = word_before(text, m.byte_at, m.at);
+            if self.a_name(before.word) {
+                continue;
+            }
+            let after = word_after(text, m.byte_end).word;
+            // where the place before "and" ends (the character before the word "and"), or
+            // where the one after it starts
+            let listed = (self.within("en_list_words", before.word)
+                && before
+                    .char
+                    .checked_sub(1)
+                    .is_some_and(|end| edges.contains(&(m.paragraph, end))))
+                || (self.within("en_list_words", after)
+                    && edges.contains(&(m.paragraph, m.end + after.chars().count() + 2)));
+            if listed {
+                *doubt = false;
+            }
+        }
     }
 
     /// A key of a capital named like a bigger city elsewhere: support needed, whatever the
@@ -630,11 +641,7 @@ impl PlaceRules {
         } else {
             FxHashSet::default()
         };
-        let listed = if english {
-            self.listed(&mentions)
-        } else {
-            FxHashSet::default()
-        };
+
         let mut judged = Vec::with_capacity(mentions.len());
         let mut doubtful = Vec::with_capacity(mentions.len());
         for m in mentions {
@@ -670,7 +677,11 @@ impl PlaceRules {
                 CITY_KEY => CITY,
                 _ => NAME,
             };
-            let placed = english && self.placed(text, &m, &listed);
+            let placed = english
+                && self.lower_within(
+                    "en_place_prepositions",
+                    word_before(text, m.byte_at, m.at).word,
+                );
             doubtful.push(self.overshadowed(&m) || (self.ambiguous(&m, language) && !placed));
             judged.push(Judged {
                 mention: m,
@@ -680,6 +691,7 @@ impl PlaceRules {
         }
         if english {
             self.named_again(texts, &mut judged, &mut doubtful);
+            self.listed_with_places(texts, &judged, &mut doubtful);
         }
         if !doubtful.contains(&true) {
             return judged;

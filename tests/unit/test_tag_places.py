@@ -80,7 +80,11 @@ def test_evidence_says_where_and_how() -> None:
     texts = normalize_paragraphs(["Talks in Moscow", "The Russian side agreed."], casefold=False)
     found = list(located(PhraseMatcher(places.forms).find(texts)))
     tags = {
-        t["id"]: t for t in place_tags(judge(texts, found, [], "en", places.country_of), places)
+        t["id"]: t
+        for t in place_tags(
+            judge(texts, found, [], "en", places.country_of, places.overshadowed_capitals),
+            places,
+        )
     }
     assert [(e["field"], e["matched_as"]) for e in tags["RU"]["evidence"]] == [
         ("title", "city"),

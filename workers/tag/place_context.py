@@ -111,24 +111,23 @@ ASSOCIATION_HEADS_EN = frozenset(
 # Bosnia and Herzegovina", "Pension Fund of Russia"), and they are the place's.
 NAMED_FOR_A_PLACE_EN = frozenset(
     {"University", "College", "Association", "Society", "Alliance", "Coalition", "Foundation"}
-    | {"Club", "Clubs", "Tour", "Academy"}
+    | {"Club", "Clubs", "Academy"}
 )
 # English: a sea's or a gulf's name after which a place's name is the water's ("Gulf of
 # Aden", "Sea of Japan"): no mention of the place, as the labelling guidelines read it.
 WATER_HEADS_EN = frozenset({"Gulf", "Sea", "Bay", "Strait", "Straits"})
 # ...and the heads after which it is too, the water's name going on before the place's
 # ("South China Sea", "the Indian Ocean"); only after "the" or a capitalised word, since a
-# lost full stop puts a sentence's first word after a place ("in Bangladesh. Sea levels").
-WATERS_AFTER_EN = frozenset({"Sea", "Ocean"})
+# lost full stop puts a sentence's first word after a place ("in Bangladesh. Sea levels"),
+# and not after a capitalised word in a headline in Title Case ("Floods Hit Bangladesh Sea
+# Levels Rise").
+WATER_HEADS_AFTER_EN = frozenset({"Sea", "Ocean"})
 # English: a city's name in a game's result is its team's: between two capitalised names
 # and one of these verbs ("Columbus beat Montreal", "Ottawa held on to beat Detroit": a
 # few words of a result between), or after "scored for". Only a city's: a country's name
 # is left to be read as the country. Two names on both sides keep out "Police in Tehran
 # beat protesters" and "Washington hopes to beat Beijing".
-GAME_VERBS_EN = frozenset(
-    {"beat", "beats", "defeated", "defeats", "edged", "blanked"}
-    | {"d"}  # a results list's "defeated" ("Viera d. Melbourne 1-0")
-)
+GAME_VERBS_EN = frozenset({"beat", "beats", "defeated", "defeats", "edged", "blanked"})
 RESULT_WORDS_EN = frozenset({"held", "on", "to", "rallied", "narrowly", "easily", "again"})
 GAME_VERB_REACH = 4  # words after the city's name: the verb, or three result words before it
 PLAYED_FOR_EN = frozenset({"scored", "played", "plays"})
@@ -178,8 +177,9 @@ NOT_A_FAMILY_NAME_EN = (
 )
 TITLE_CASE_SHARE = 0.75  # of a paragraph's words capitalised: a headline in Title Case
 # English: a capital letter alone between two names is a middle initial ("Stanley R
-# Crooks"); but for these, which are words ("in Houston A Texas judge said": a lost full stop).
-NOT_AN_INITIAL_EN = frozenset({"A", "I"})
+# Crooks"); but for these, which are words ("in Houston A Texas judge said": a lost full
+# stop) or what a lost apostrophe leaves ("O Hare").
+NOT_AN_INITIAL_EN = frozenset({"A", "I", "O"})
 # Forms that are common first names besides a place's name or demonym, by language: they
 # count only with support (see above).
 FIRST_NAMES: Mapping[str, frozenset[str]] = {
@@ -390,10 +390,11 @@ def _only_demonyms(hit: Hit) -> bool:
 
 def _names_a_water(text: str, hit: Hit) -> bool:
     """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden"), or
-    before "Sea" or "Ocean" after "the" or a capitalised word ("South China Sea")."""
+    before "Sea" or "Ocean" after "the", or after a capitalised word outside a headline in
+    Title Case ("South China Sea")."""
     before = _word_before(text, hit.offset)
-    if _word_after(text, end_of(hit)) in WATERS_AFTER_EN:
-        return before == "the" or _capitalised(before)
+    if _word_after(text, end_of(hit)) in WATER_HEADS_AFTER_EN:
+        return before == "the" or (_capitalised(before) and not _title_case(text))
     return before == "of" and _word_before_that(text, hit.offset, before) in WATER_HEADS_EN
 
 
@@ -437,8 +438,9 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
     starts no place and that no family name is ("Jordan Spieth"; not "Jordan Valley", not
     "Sydney Tuesday"), unless a preposition of place comes before it ("in Jordan. The
     ..."), never in a headline in Title Case. Or a given name or a city's name after a
-    relative's word ("her son Jordan") or a byline's "posted by", in a headline too; or
-    either before a middle initial ("Stanley R Crooks")."""
+    relative's word ("her son Jordan") or a byline's "posted by", in a headline too; or a
+    given name's before a middle initial ("Stanley R Crooks"; not "Chicago O Hare", "Berlin
+    S Bahn")."""
     form, given = hit.text, given_names("en")
     if " " in form or not _capitalised(form):
         return False
@@ -448,7 +450,7 @@ def _in_english_name(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) ->
         before == "by" and _word_before_that(text, hit.offset, before) in BYLINE_VERBS_EN
     ):
         return cities or form in given
-    if (cities or form in given) and _before_a_middle_initial(text, end_of(hit)):
+    if form in given and _before_a_middle_initial(text, end_of(hit)):
         return True
     if before in given and cities:
         # A city's name: a country's is no family name ("Alexandria Egypt"), and neither
@@ -484,28 +486,9 @@ def ambiguous(hit: Hit, countries: Callable[[str], str | None], language: str | 
     return len(places) > 1 or hit.text in FIRST_NAMES.get(language or "", frozenset())
 
 
-def _placed(text: str, hit: Hit, listed: frozenset[tuple[int, int]]) -> bool:
-    """English: a first name that a preposition makes a place ("of Jordan"), or that is
-    listed with another place ("Egypt and Chad", "Chad or Niger"). `listed`: where the
-    other places found start and end, (paragraph, offset)."""
-    before = _word_before(text, hit.offset)
-    if before.lower() in PLACE_PREPOSITIONS_EN:
-        return True
-    if before in LIST_WORDS_EN and (hit.paragraph, hit.offset - len(before) - 2) in listed:
-        return True
-    after = _word_after(text, end_of(hit))
-    return after in LIST_WORDS_EN and (hit.paragraph, end_of(hit) + len(after) + 2) in listed
-
-
-def _listed(found: Sequence[Hit]) -> frozenset[tuple[int, int]]:
-    """Where the places found start and end, but those that are English first names too."""
-    names = FIRST_NAMES["en"]
-    return frozenset(
-        at
-        for h in found
-        if h.text not in names
-        for at in ((h.paragraph, h.offset), (h.paragraph, end_of(h)))
-    )
+def _placed(text: str, hit: Hit, language: str | None) -> bool:
+    """A first name that a preposition makes a place (English: "of Jordan")."""
+    return language == "en" and _word_before(text, hit.offset).lower() in PLACE_PREPOSITIONS_EN
 
 
 def judge(
@@ -514,14 +497,13 @@ def judge(
     blocked: Sequence[Span],
     language: str | None,
     countries: Callable[[str], str | None],
-    overshadowed: frozenset[str] = frozenset(),
+    overshadowed: frozenset[str],
 ) -> list[Judged]:
     """Every mention found, judged. `blocked`: the spans of the masks' phrases and of the
     watch list's people; `countries`: a key's country (None for a region); `overshadowed`:
     the keys of capitals named like a bigger city elsewhere (Gazetteer), which need support
     even after a preposition of place ("in Hamilton" is rather Ontario's)."""
     starts = frozenset((h.paragraph, h.offset) for h in found) if language == "en" else None
-    listed = _listed(found) if language == "en" else frozenset()
     first: list[Judged] = []
     doubtful: list[bool] = []  # kept, but a name that needs support
     for hit in found:
@@ -541,13 +523,11 @@ def judge(
         first.append(Judged(hit, keys, BASIC_RULES.get(keys[0].partition(":")[0], "name")))
         doubtful.append(
             not overshadowed.isdisjoint(keys)
-            or (
-                ambiguous(hit, countries, language)
-                and not (starts is not None and _placed(text, hit, listed))
-            )
+            or (ambiguous(hit, countries, language) and not _placed(text, hit, language))
         )
     if starts is not None:
         _named_again(texts, first, doubtful)
+        _listed_with_places(texts, first, doubtful, overshadowed)
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -591,6 +571,38 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
         again = before == "the" if rule == "club" else before not in PLACE_PREPOSITIONS_EN
         if again:
             first[i], doubtful[i] = Judged(hit, (), rule), False
+
+
+def _listed_with_places(
+    texts: Sequence[str], first: list[Judged], doubtful: list[bool], overshadowed: frozenset[str]
+) -> None:
+    """English: a first name that is a country's is the country where it is listed with a
+    place the article names surely ("Egypt and Chad", "Chad or Niger"), but after a name
+    ("DeAndre Jordan and Houston's Clint Capela": a person); in place."""
+    edges = frozenset(
+        at
+        for j, doubt in zip(first, doubtful, strict=True)
+        if j.kept and not doubt
+        for at in ((j.hit.paragraph, j.hit.offset), (j.hit.paragraph, end_of(j.hit)))
+    )
+    for i, j in enumerate(first):
+        hit = j.hit
+        if (
+            not doubtful[i]
+            or hit.text not in FIRST_NAMES["en"]
+            or not overshadowed.isdisjoint(hit.keys)
+        ):
+            continue
+        text, end = texts[hit.paragraph], end_of(hit)
+        before, after = _word_before(text, hit.offset), _word_after(text, end)
+        if _a_name(before):
+            continue
+        # where the place before "and" ends, or the one after it starts
+        listed = (
+            before in LIST_WORDS_EN and (hit.paragraph, hit.offset - len(before) - 2) in edges
+        ) or (after in LIST_WORDS_EN and (hit.paragraph, end + len(after) + 2) in edges)
+        if listed:
+            doubtful[i] = False
 
 
 def _english_rule(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> PlaceRule | None:
@@ -685,7 +697,7 @@ class CompiledRules:
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
             "en_water_heads": WATER_HEADS_EN,
-            "en_waters_after": WATERS_AFTER_EN,
+            "en_water_heads_after": WATER_HEADS_AFTER_EN,
             "en_game_verbs": GAME_VERBS_EN,
             "en_result_words": RESULT_WORDS_EN,
             "en_played_for": PLAYED_FOR_EN,
