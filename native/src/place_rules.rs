@@ -641,7 +641,6 @@ impl PlaceRules {
         } else {
             FxHashSet::default()
         };
-
         let mut judged = Vec::with_capacity(mentions.len());
         let mut doubtful = Vec::with_capacity(mentions.len());
         for m in mentions {
