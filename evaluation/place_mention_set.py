@@ -22,9 +22,9 @@ their document's id):
 - en-2: the candidates of the English pages that come next in the same order, drawn and
   labelled after the first English rules were written (looking at both halves of `en`),
   scored on its own; the rules written since looked at its errors too;
-- en-3 to en-14: the candidates of the English pages after those, each draw of the pages
+- en-3 to en-15: the candidates of the English pages after those, each draw of the pages
   after the one before, drawn and labelled before the rules written from the errors of
-  the draw before it; the rules written since looked at its errors, but en-14's: the
+  the draw before it; the rules written since looked at its errors, but en-15's: the
   English set no rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
@@ -52,7 +52,7 @@ from workers.tag.tagger import Tagger
 
 AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
 # drawn in this order, each after the one before
-LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 15))
+LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 16))
 STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH)
 SCORED_ALONE = frozenset(LATER_ENGLISH)  # later English draws: each scored whole, on its own
 AR_STREAM_SIZE = 700
@@ -315,7 +315,7 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
     (the English ones since, at both halves of `en` and at the later draws but the last,
-    `en-14`, the set they were not written on)."""
+    `en-15`, the set they were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
