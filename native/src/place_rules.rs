@@ -514,6 +514,9 @@ impl PlaceRules {
     /// place_context._listed_with_places: a country's name that is a first name too, listed
     /// with a place kept surely ("Egypt and Chad"), is the country, but after a name.
     fn listed_with_places(&self, texts: &[PyBackedStr], judged: &[Judged], doubtful: &mut [bool]) {
+        if !doubtful.contains(&true) {
+            return;
+        }
         let edges: FxHashSet<(usize, usize)> = judged
             .iter()
             .zip(doubtful.iter())
@@ -528,7 +531,7 @@ impl PlaceRules {
         };
         for (j, doubt) in judged.iter().zip(doubtful.iter_mut()) {
             let m = &j.mention;
-            if !*doubt || !names.contains(self.form(m)) || self.overshadowed(m) {
+            if !*doubt || !names.contains(self.form(m)) {
                 continue;
             }
             let text: &str = &texts[m.paragraph];

@@ -21,6 +21,7 @@ DATELINE_WORDS = 7
 # Characters of the body searched: a feed's body may open with the title before the
 # dateline ("Zukunftsforscher sieht ... Corona  Frankfurt (DPA-AFX) - In der ...").
 DATELINE_REACH = 250
+WORD_SEPARATORS = re.compile(r"[\s,،]+")
 
 
 def without_dateline(body: str) -> str:
@@ -29,8 +30,7 @@ def without_dateline(body: str) -> str:
     if found is None:
         return body
     start = _line_start(body, found.start())
-    words = re.split(r"[\s,،]+", body[start : found.start()].strip())
-    words = [w for w in words if w]
+    words = [w for w in WORD_SEPARATORS.split(body[start : found.start()]) if w]
     # A word in lower case is a sentence's, not a place's or a date's: "the rate (in
     # percent) - ", "Shares of Apple Inc. (AAPL) - ".
     if len(words) > DATELINE_WORDS or any(w[0].islower() for w in words):

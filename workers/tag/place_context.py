@@ -527,7 +527,7 @@ def judge(
         )
     if starts is not None:
         _named_again(texts, first, doubtful)
-        _listed_with_places(texts, first, doubtful, overshadowed)
+        _listed_with_places(texts, first, doubtful)
     if not any(doubtful):
         return first
     support: dict[str, int] = defaultdict(int)
@@ -573,12 +573,12 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
             first[i], doubtful[i] = Judged(hit, (), rule), False
 
 
-def _listed_with_places(
-    texts: Sequence[str], first: list[Judged], doubtful: list[bool], overshadowed: frozenset[str]
-) -> None:
+def _listed_with_places(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
     """English: a first name that is a country's is the country where it is listed with a
     place the article names surely ("Egypt and Chad", "Chad or Niger"), but after a name
     ("DeAndre Jordan and Houston's Clint Capela": a person); in place."""
+    if not any(doubtful):
+        return
     edges = frozenset(
         at
         for j, doubt in zip(first, doubtful, strict=True)
@@ -587,11 +587,7 @@ def _listed_with_places(
     )
     for i, j in enumerate(first):
         hit = j.hit
-        if (
-            not doubtful[i]
-            or hit.text not in FIRST_NAMES["en"]
-            or not overshadowed.isdisjoint(hit.keys)
-        ):
+        if not doubtful[i] or hit.text not in FIRST_NAMES["en"]:
             continue
         text, end = texts[hit.paragraph], end_of(hit)
         before, after = _word_before(text, hit.offset), _word_after(text, end)
