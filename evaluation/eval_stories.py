@@ -15,8 +15,6 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import sys
 import tempfile
 from collections import defaultdict
@@ -29,6 +27,7 @@ from adapters.redis_client import connect_redis
 from adapters.story_index import RedisStoryIndex
 from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.results import write_results
+from evaluation.semeval_rows import SEMEVAL, semeval_rows
 from evaluation.story_reference import LINK_COSINE, TfIdf, pearson, text_of
 from evaluation.story_sets import (
     ANT_DAY,
@@ -54,7 +53,6 @@ from workers.story.meaning import CROSS_LINK_COSINE, Encoder
 from workers.story.score import LINK_SCORE
 from workers.story.step import StoryStep
 
-SEMEVAL = Path("story-similarity") / "semeval2022-task8-train.csv.gz"
 WINDOW_S = 72 * 3600
 BATCH = 50  # articles a poll hands the step, as the stage's batches are
 VERY_SIMILAR, UNRELATED = 1.5, 3.5
@@ -70,17 +68,15 @@ class RatedPair:
 
 
 def read_semeval(path: Path) -> list[RatedPair]:
-    csv.field_size_limit(sys.maxsize)
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as rows:
-        return [
-            RatedPair(
-                languages=f"{row['lang1']}-{row['lang2']}",
-                overall=float(row["Overall"]),
-                text_a=row["text1"] or "",
-                text_b=row["text2"] or "",
-            )
-            for row in csv.DictReader(rows)
-        ]
+    return [
+        RatedPair(
+            languages=f"{row['lang1']}-{row['lang2']}",
+            overall=float(row["Overall"]),
+            text_a=row["text1"] or "",
+            text_b=row["text2"] or "",
+        )
+        for row in semeval_rows(path)
+    ]
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ language detection accuracy on the shared corpora.
    micro precision and recall over (article, tag) pairs, per tag type and per language;
    every miss and false alarm is printed.
 2. Place mentions of real text (evaluation/place_mention_set.py): the phrases the place
-   matcher finds in ANT articles and in the English pages of the extraction sets, each
+   matcher finds in ANT articles, in the English pages of the extraction sets and in the
+   English articles of the SemEval story pairs, each
    read and labelled place (with its country) or not (a person's name, a club...). Scored
    at mention level (a phrase tagged as the country it designates) and article level
    (the countries of the fully labelled articles), per language and stratum and per half
    of the documents (the Arabic rules were written looking at the `dev` half's errors;
-   the later English draws, `en-2` to `en-15`, are each scored whole; no rule was written
-   from `en-15`),
+   the later English draws, `en-2` to `en-15` and `en-news`, are each scored whole; no
+   rule was written from `en-15` or `en-news`),
    the tagger without its context rules (and without the place forms they brought: names
    shared by two places read as one) beside the tagger with them, in the same run.
 3. Language of every body of 200+ characters: the ANT corpus (all Arabic) and the

@@ -24,8 +24,11 @@ their document's id):
   scored on its own; the rules written since looked at its errors too;
 - en-3 to en-15: the candidates of the English pages after those, each draw of the pages
   after the one before, drawn and labelled before the rules written from the errors of
-  the draw before it; the rules written since looked at its errors, but en-15's: the
-  English set no rule was written from.
+  the draw before it; the rules written since looked at its errors, but en-15's;
+- en-news: the candidates of the English news articles of the SemEval-2022 Task 8 pairs
+  (story-similarity/ in the data folder; machine translations left out), in hash order:
+  another source than the pages every English rule was written from, drawn and labelled
+  after all of them.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -42,6 +45,7 @@ from pathlib import Path
 
 from evaluation.ant_corpus import read_corpus
 from evaluation.extraction_sets import read_sets
+from evaluation.semeval_rows import SEMEVAL, original_articles
 from evaluation.set_counts import Counts
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import Gazetteer, gazetteer
@@ -50,16 +54,18 @@ from workers.tag.phrase_matcher import Hit, PhraseMatcher
 from workers.tag.place_context import end_of, located
 from workers.tag.tagger import Tagger
 
-AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
+AR_STREAM, AR_RISK, EN, EN_NEWS = "ar-stream", "ar-risk", "en", "en-news"
 # drawn in this order, each after the one before
 LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 16))
-STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH)
-SCORED_ALONE = frozenset(LATER_ENGLISH)  # later English draws: each scored whole, on its own
+STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH, EN_NEWS)
+# later English draws: each scored whole, on its own
+SCORED_ALONE = frozenset((*LATER_ENGLISH, EN_NEWS))
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
 LATER_ENGLISH_SIZE = 400
+EN_NEWS_SIZE = 400
 # A page with more candidates than this is left out of the draws: the Wikipedia article on
 # New Zealand names the country 526 times and would be a whole draw of one page.
 MAX_DOCUMENT_CANDIDATES = 300
@@ -71,7 +77,7 @@ MIN_EN_CHARS = 400
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # "ant:<docno>" or "en:<set>/<page>"
+    id: str  # "ant:<docno>", "en:<set>/<page>" or "semeval:<article id>"
     language: str
     paragraphs: tuple[str, ...]  # folded, case kept; [0] the title or first line
 
@@ -118,6 +124,17 @@ def english_documents(data: Path) -> list[Document]:
                     tuple(normalize_paragraphs(lines, casefold=False)),
                 )
             )
+    return sorted(docs, key=lambda d: order(d.id))
+
+
+def semeval_english_documents(data: Path) -> list[Document]:
+    """The English news articles of the SemEval pairs, each one paragraph (the pairs' texts
+    run the title and the body together)."""
+    docs = [
+        Document(f"semeval:{article}", "en", tuple(normalize_paragraphs([text], casefold=False)))
+        for article, text in original_articles(data / SEMEVAL, "en").items()
+        if len(text) >= MIN_EN_CHARS
+    ]
     return sorted(docs, key=lambda d: order(d.id))
 
 
@@ -179,6 +196,9 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
     for stratum in LATER_ENGLISH:
         rest = [d for d in english_docs if d.id not in documents]
         english += _whole_documents(rest, finder, stratum, LATER_ENGLISH_SIZE, documents)
+    if (data / SEMEVAL).is_file():
+        news = semeval_english_documents(data)
+        english += _whole_documents(news, finder, EN_NEWS, EN_NEWS_SIZE, documents)
     return stream + risk + english, documents
 
 
@@ -201,6 +221,9 @@ def _whole_documents(
             taken += found
             documents[doc.id] = doc
     return taken
+
+
+TITLE_CHARS = 200  # a SemEval text is one paragraph, its title run into its body
 
 
 def _context(doc: Document, candidate: Candidate, width: int = 300) -> str:
@@ -229,7 +252,7 @@ def write_worklist(
             row = {
                 "id": c.id,
                 "stratum": c.stratum,
-                "title": doc.paragraphs[0],
+                "title": doc.paragraphs[0][:TITLE_CHARS],
                 "context": _context(doc, c),
                 "tagger_reads_it_as": [reading(k, places) for k in c.keys],
             }
@@ -309,13 +332,15 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
     found = {d.id: d for d in ant_documents(data) if d.id in wanted}
     if any(w.startswith("en:") for w in wanted) and (data / "extraction").is_dir():
         found |= {d.id: d for d in english_documents(data) if d.id in wanted}
+    if any(w.startswith("semeval:") for w in wanted) and (data / SEMEVAL).is_file():
+        found |= {d.id: d for d in semeval_english_documents(data) if d.id in wanted}
     return found
 
 
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
-    (the English ones since, at both halves of `en` and at the later draws but the last,
-    `en-15`, the set they were not written on)."""
+    (the English ones since, at both halves of `en` and at the later draws but `en-15`
+    and `en-news`, the sets they were not written on)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 
