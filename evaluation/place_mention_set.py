@@ -28,7 +28,10 @@ their document's id):
 - en-news: the candidates of the English news articles of the SemEval-2022 Task 8 pairs
   (story-similarity/ in the data folder; machine translations left out), in hash order:
   another source than the pages every English rule was written from, drawn and labelled
-  after all of them.
+  after all of them; the rules written since looked at its errors;
+- en-news-2: the candidates of the SemEval English articles after those, drawn and
+  labelled before the rules written from en-news's errors: the English set no rule was
+  written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -54,12 +57,13 @@ from workers.tag.phrase_matcher import Hit, PhraseMatcher
 from workers.tag.place_context import end_of, located
 from workers.tag.tagger import Tagger
 
-AR_STREAM, AR_RISK, EN, EN_NEWS = "ar-stream", "ar-risk", "en", "en-news"
+AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
 # drawn in this order, each after the one before
 LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 16))
-STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH, EN_NEWS)
+EN_NEWS = ("en-news", "en-news-2")
+STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH, *EN_NEWS)
 # later English draws: each scored whole, on its own
-SCORED_ALONE = frozenset((*LATER_ENGLISH, EN_NEWS))
+SCORED_ALONE = frozenset((*LATER_ENGLISH, *EN_NEWS))
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
@@ -198,7 +202,9 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
         english += _whole_documents(rest, finder, stratum, LATER_ENGLISH_SIZE, documents)
     if (data / SEMEVAL).is_file():
         news = semeval_english_documents(data)
-        english += _whole_documents(news, finder, EN_NEWS, EN_NEWS_SIZE, documents)
+        for stratum in EN_NEWS:
+            rest = [d for d in news if d.id not in documents]
+            english += _whole_documents(rest, finder, stratum, EN_NEWS_SIZE, documents)
     return stream + risk + english, documents
 
 
