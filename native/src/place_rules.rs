@@ -356,6 +356,10 @@ impl PlaceRules {
             if next.word.is_empty() {
                 return false;
             }
+            if next.word == "News" && word_after(text, next.byte + next.word.len()).word == "Agency"
+            {
+                return false; // a national news agency is the state's
+            }
             if self.within("en_organisation_heads", next.word)
                 || (self.within("en_name_after_heads", next.word)
                     && (self.only_demonyms(m)

@@ -439,6 +439,9 @@ CASES = [
     # a state visit is no race: "Tour of" names none
     ("en-tour-of", "en", "Pope Francis Begins Historic Tour of Iraq", "Iraq", "name", ("IQ",)),
     ("en-zoo", "en", "we have been to the San Diego Zoo before", "San Diego", "organisation", ()),
+    ("en-examiner", "en", "The Washington Examiner s reporter", "Washington", "organisation", ()),
+    # a national news agency is the state's, as the labelling guidelines read it
+    ("en-news-agency", "en", "according to the Kuwait News Agency KUNA", "Kuwait", "name", ("KW",)),
     ("en-legion", "en", "Food Drive at the American Legion hall", "American", "organisation", ()),
     (
         "en-academy-of",

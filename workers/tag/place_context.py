@@ -88,7 +88,9 @@ ORGANISATION_HEADS_EN = frozenset(
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
     | {"Magazine", "Dictionary", "Dictionaries", "News", "Trib", "Zoo", "Legion"}
+    | {"Examiner", "Telegraph", "Inquirer", "Observer"}
 )
+
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
 # ...and heads that count right after a demonym ("American Academy of Dermatology") but
 # after a place's name only with a word of the name between ("Hong Kong Polytechnic
@@ -318,8 +320,12 @@ def _names_an_event(text: str, hit: Hit) -> bool:
     """An English place name before an event's, a paper's or an institution's head word,
     with at most two capitalised words between (before a university's or a party's, after
     a demonym or one word at least, and not after "in": "In Cairo, Al-Azhar University
-    said" has lost its comma), outside a headline in Title Case."""
-    for i, word in enumerate(_words_after(text, end_of(hit), ORGANISATION_HEAD_REACH)):
+    said" has lost its comma), outside a headline in Title Case; "News" is no head before
+    "Agency"."""
+    words = _words_after(text, end_of(hit), ORGANISATION_HEAD_REACH + 1)
+    for i, word in enumerate(words[:ORGANISATION_HEAD_REACH]):
+        if word == "News" and words[i + 1 : i + 2] == ["Agency"]:
+            return False  # a national news agency is the state's ("Kuwait News Agency")
         if word in ORGANISATION_HEADS_EN or (
             word in NAME_AFTER_HEADS_EN
             and (_only_demonyms(hit) or (i > 0 and _word_before(text, hit.offset).lower() != "in"))
