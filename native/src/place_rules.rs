@@ -52,7 +52,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 22] = [
+const WORD_LISTS: [&str; 24] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -70,6 +70,8 @@ const WORD_LISTS: [&str; 22] = [
     "en_byline_verbs",
     "en_counted",
     "en_team_heads",
+    "en_team_prefixes",
+    "en_street_heads",
     "en_not_a_family_name",
     "en_stopwords",
     "en_place_prepositions",
@@ -340,7 +342,7 @@ impl PlaceRules {
         if self.names_a_team(text, m) {
             return Some(CLUB);
         }
-        if self.names_a_water(text, m) {
+        if self.names_a_water_or_street(text, m) {
             return Some(WORD);
         }
         if self.in_english_name(text, m, starts) {
@@ -413,6 +415,9 @@ impl PlaceRules {
         if !self.is_city(m) {
             return false;
         }
+        if self.within("en_team_prefixes", word_before(text, m.byte_at, m.at).word) {
+            return true;
+        }
         if self.within("en_team_heads", word_after(text, m.byte_end).word) && !self.title_case(text)
         {
             return true;
@@ -420,11 +425,17 @@ impl PlaceRules {
         self.in_a_game(text, m)
     }
 
-    /// place_context._names_a_water: after a sea's or a gulf's head and "of", or before
-    /// "Sea" or "Ocean" after "the", or after a capitalised word outside a Title Case line.
-    fn names_a_water(&self, text: &str, m: &Mention) -> bool {
+    /// place_context._names_a_water_or_street: after a sea's or a gulf's head and "of", or
+    /// before "Sea" or "Ocean" after "the", or after a capitalised word outside a Title
+    /// Case line; or a place's name (no demonym) before a street's head outside a Title
+    /// Case line.
+    fn names_a_water_or_street(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
-        if self.within("en_water_heads_after", word_after(text, m.byte_end).word) {
+        let after = word_after(text, m.byte_end).word;
+        if self.within("en_street_heads", after) && !self.only_demonyms(m) {
+            return !self.title_case(text);
+        }
+        if self.within("en_water_heads_after", after) {
             return before.word == "the"
                 || (self.capitalised(before.word) && !self.title_case(text));
         }

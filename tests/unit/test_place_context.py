@@ -439,6 +439,32 @@ CASES = [
     # a state visit is no race: "Tour of" names none
     ("en-tour-of", "en", "Pope Francis Begins Historic Tour of Iraq", "Iraq", "name", ("IQ",)),
     ("en-zoo", "en", "we have been to the San Diego Zoo before", "San Diego", "organisation", ()),
+    ("en-fc-before-a-city", "en", "FC Dallas has three players in the squad", "Dallas", "club", ()),
+    (
+        "en-street",
+        "en",
+        "the parade goes south until Washington Avenue today",
+        "Washington",
+        "word",
+        (),
+    ),
+    # a demonym before "Road" is the country's ("the Great American Road Trip")
+    (
+        "en-demonym-road",
+        "en",
+        "before our Great American Road Trip",
+        "American",
+        "demonym",
+        ("US",),
+    ),
+    (
+        "en-street-in-title-case",
+        "en",
+        "Crowds Fill Washington Street Again",
+        "Washington",
+        "city",
+        ("US",),
+    ),
     ("en-examiner", "en", "The Washington Examiner s reporter", "Washington", "organisation", ()),
     # a national news agency is the state's, as the labelling guidelines read it
     ("en-news-agency", "en", "according to the Kuwait News Agency KUNA", "Kuwait", "name", ("KW",)),

@@ -10,9 +10,10 @@ decided is kept with it:
 - `club` / `organisation` / `word`: inside a phrase of the rules file's masks ([[mask]]),
   or, in English, before a word that makes it an event's, a paper's or an institution's
   name, right after it or after one or two capitalised words ("Melbourne Cup",
-  "Washington Post", "Amsterdam Light Festival"), after "University of" or "Gulf of", or a
-  city's name before a team's ("Detroit Lions", "Sydney FC") or in a game's result
-  ("Columbus beat Montreal", "scored for Ottawa");
+  "Washington Post", "Amsterdam Light Festival"), after "University of" or "Gulf of", before
+  a street's head ("Washington Avenue"), or a city's name before a team's ("Detroit
+  Lions", "Sydney FC"), after "FC" ("FC Dallas") or in a game's result ("Columbus beat
+  Montreal", "scored for Ottawa");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
@@ -163,6 +164,12 @@ TEAM_HEADS_EN = frozenset(
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
     | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns", "Angels"}
 )
+# English: a city's name right after one of these is a team's ("FC Dallas", "FC Porto").
+TEAM_PREFIXES_EN = frozenset({"FC", "AFC", "CF"})
+# English: a place's name (no demonym: "the Great American Road Trip" is the country's)
+# right before one of these is a street's ("Washington Avenue"),
+# which the labelling guidelines read as no mention of the place.
+STREET_HEADS_EN = frozenset({"Street", "Avenue", "Road", "Boulevard", "Ave", "Blvd"})
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
 # is, which a lost full stop or comma puts after a place ("in Sydney. Tuesday's ...").
@@ -371,9 +378,11 @@ def _names_a_campaign(text: str, hit: Hit) -> bool:
 
 def _names_a_team(text: str, hit: Hit) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
-    a headline in Title Case, or in a game's result."""
+    a headline in Title Case, right after "FC" ("FC Dallas"), or in a game's result."""
     if not _is_city(hit):
         return False
+    if _word_before(text, hit.offset) in TEAM_PREFIXES_EN:
+        return True
     if _word_after(text, end_of(hit)) in TEAM_HEADS_EN and not _title_case(text):
         return True
     return _in_a_game(text, hit)
@@ -394,12 +403,15 @@ def _only_demonyms(hit: Hit) -> bool:
     return all(k.startswith("demonym:") for k in hit.keys)
 
 
-def _names_a_water(text: str, hit: Hit) -> bool:
+def _names_a_water_or_street(text: str, hit: Hit) -> bool:
     """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden"), or
     before "Sea" or "Ocean" after "the", or after a capitalised word outside a headline in
-    Title Case ("South China Sea")."""
-    before = _word_before(text, hit.offset)
-    if _word_after(text, end_of(hit)) in WATER_HEADS_AFTER_EN:
+    Title Case ("South China Sea"); or a place's name (no demonym) before a street's head
+    outside a headline in Title Case ("Washington Avenue")."""
+    before, after = _word_before(text, hit.offset), _word_after(text, end_of(hit))
+    if after in STREET_HEADS_EN and not _only_demonyms(hit):  # "Great American Road Trip"
+        return not _title_case(text)
+    if after in WATER_HEADS_AFTER_EN:
         return before == "the" or (_capitalised(before) and not _title_case(text))
     return before == "of" and _word_before_that(text, hit.offset, before) in WATER_HEADS_EN
 
@@ -617,7 +629,7 @@ def _english_rule(text: str, hit: Hit, starts: frozenset[tuple[int, int]]) -> Pl
         return "organisation"
     if _names_a_team(text, hit):
         return "club"
-    if _names_a_water(text, hit):
+    if _names_a_water_or_street(text, hit):
         return "word"
     if _in_english_name(text, hit, starts):
         return "person_name"
@@ -707,6 +719,8 @@ class CompiledRules:
             "en_byline_verbs": BYLINE_VERBS_EN,
             "en_counted": COUNTED_EN,
             "en_team_heads": TEAM_HEADS_EN,
+            "en_team_prefixes": TEAM_PREFIXES_EN,
+            "en_street_heads": STREET_HEADS_EN,
             "en_not_a_family_name": NOT_A_FAMILY_NAME_EN,
             "en_stopwords": ENGLISH_STOPWORDS,
             "en_place_prepositions": PLACE_PREPOSITIONS_EN,
