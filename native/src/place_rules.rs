@@ -46,18 +46,20 @@ fn confidence(rule: u8) -> f64 {
 }
 
 // Key kinds, as the keys' prefixes name them (0: a country's name).
+const COUNTRY_KEY: u8 = 0;
 const DEMONYM_KEY: u8 = 1;
 const CITY_KEY: u8 = 2;
 const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 24] = [
+const WORD_LISTS: [&str; 25] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
     "en_given",
     "en_organisation_heads",
+    "en_paper_heads",
     "en_name_after_heads",
     "en_association_heads",
     "en_named_for_a_place",
@@ -295,6 +297,14 @@ impl PlaceRules {
             .any(|&k| self.keys[k as usize].kind == CITY_KEY)
     }
 
+    /// place_context._names_a_country: some of the places the form stands for is a
+    /// country by its name.
+    fn names_a_country(&self, m: &Mention) -> bool {
+        self.keys_of(m)
+            .iter()
+            .any(|&k| self.keys[k as usize].kind == COUNTRY_KEY)
+    }
+
     /// place_context._only_cities: every place the form stands for is a city.
     fn only_cities(&self, m: &Mention) -> bool {
         self.keys_of(m)
@@ -362,7 +372,8 @@ impl PlaceRules {
             {
                 return false; // a national news agency is the state's
             }
-            if self.within("en_organisation_heads", next.word)
+            if (self.within("en_paper_heads", next.word) && !self.names_a_country(m))
+                || self.within("en_organisation_heads", next.word)
                 || (self.within("en_name_after_heads", next.word)
                     && (self.only_demonyms(m)
                         || (i > 0
@@ -415,8 +426,11 @@ impl PlaceRules {
         if !self.is_city(m) {
             return false;
         }
-        if self.within("en_team_prefixes", word_before(text, m.byte_at, m.at).word) {
-            return true;
+        let before = word_before(text, m.byte_at, m.at);
+        if self.within("en_team_prefixes", before.word)
+            && !self.capitalised(word_before_that(text, &before))
+        {
+            return true; // not after a team's name that ends with the prefix
         }
         if self.within("en_team_heads", word_after(text, m.byte_end).word) && !self.title_case(text)
         {
@@ -432,7 +446,11 @@ impl PlaceRules {
     fn names_a_water_or_street(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
         let after = word_after(text, m.byte_end).word;
-        if self.within("en_street_heads", after) && !self.only_demonyms(m) {
+        if self.within("en_street_heads", after)
+            && self.is_city(m)
+            && !self.names_a_country(m)
+            && !self.lower_within("en_place_prepositions", before.word)
+        {
             return !self.title_case(text);
         }
         if self.within("en_water_heads_after", after) {

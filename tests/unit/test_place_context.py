@@ -465,6 +465,37 @@ CASES = [
         "city",
         ("US",),
     ),
+    # a lost full stop after a preposition of place: "in London. Road works"
+    (
+        "en-no-street-after-in",
+        "en",
+        "arrived in London Road works began",
+        "London",
+        "city",
+        ("GB",),
+    ),
+    # a country's name before a street's head is the country's: a state's fund
+    ("en-no-street-of-a-country", "en", "the Uganda Road Fund paid", "Uganda", "name", ("UG",)),
+    # "FC" ends a team's name before it: "joined Toronto FC. Toronto's mayor said"
+    (
+        "en-fc-after-a-team",
+        "en",
+        "joined Toronto FC Toronto mayor John Tory said",
+        "Toronto",
+        "city",
+        ("CA",),
+    ),
+    ("en-cf-before-a-city", "en", "his move to CF Montreal was confirmed", "Montreal", "club", ()),
+    # a paper named by the country itself is the country's ("USA Today")
+    ("en-country-paper", "en", "told the Jamaica Observer yesterday", "Jamaica", "name", ("JM",)),
+    (
+        "en-demonym-news-agency",
+        "en",
+        "the Syrian Arab News Agency SANA said",
+        "Syrian",
+        "demonym",
+        ("SY",),
+    ),
     ("en-examiner", "en", "The Washington Examiner s reporter", "Washington", "organisation", ()),
     # a national news agency is the state's, as the labelling guidelines read it
     ("en-news-agency", "en", "according to the Kuwait News Agency KUNA", "Kuwait", "name", ("KW",)),

@@ -81,15 +81,20 @@ TITLES: Mapping[str, frozenset[str]] = {
 NAME_BEFORE_AR = frozenset({"بن", "بنت", "ابن", "ابو", "ام"})
 NAME_AFTER_AR = frozenset({"بن", "بنت", "ال"})
 # English: a place's name before one of these words, right before it or one or two
-# capitalised words before it, is the name of an event, a paper or an institution
-# ("Melbourne Cup", "Washington Post", "American Enterprise Institute"), not the place.
+# capitalised words before it, is the name of an event or an institution ("Melbourne
+# Cup", "American Enterprise Institute"), not the place.
 ORGANISATION_HEADS_EN = frozenset(
-    {"Cup", "Open", "Festival", "Post", "Times", "Herald", "Tribune"}
-    | {"Chronicle", "Journal", "Gazette", "Globe"}
+    {"Cup", "Open", "Festival"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
-    | {"Magazine", "Dictionary", "Dictionaries", "News", "Trib", "Zoo", "Legion"}
-    | {"Examiner", "Telegraph", "Inquirer", "Observer"}
+    | {"Dictionary", "Dictionaries", "Zoo", "Legion"}
+)
+# ...and so is a city's name or a demonym before one of these, a paper's ("Washington
+# Post", "Saudi Gazette"); a paper named by the country itself is the country's, as the
+# labelling guidelines read "USA Today" ("the Jamaica Observer").
+PAPER_HEADS_EN = frozenset(
+    {"Post", "Times", "Herald", "Tribune", "Chronicle", "Journal", "Gazette", "Globe"}
+    | {"Magazine", "News", "Trib", "Examiner", "Telegraph", "Inquirer", "Observer"}
 )
 
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
@@ -164,11 +169,14 @@ TEAM_HEADS_EN = frozenset(
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
     | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns", "Angels"}
 )
-# English: a city's name right after one of these is a team's ("FC Dallas", "FC Porto").
-TEAM_PREFIXES_EN = frozenset({"FC", "AFC", "CF"})
-# English: a place's name (no demonym: "the Great American Road Trip" is the country's)
-# right before one of these is a street's ("Washington Avenue"),
-# which the labelling guidelines read as no mention of the place.
+# English: a city's name right after one of these is a team's ("FC Dallas", "FC Porto"),
+# but after a team's name that ends with it ("joined Toronto FC. Toronto's mayor").
+TEAM_PREFIXES_EN = frozenset({"FC", "CF"})
+# English: a city's name right before one of these is a street's ("Washington Avenue"),
+# which the labelling guidelines read as no mention of the place; but after a preposition
+# of place, where a lost full stop puts a sentence's first word ("in London. Road
+# works"). A country's name or a demonym stays the country's ("Uganda Road Fund", "the
+# Great American Road Trip").
 STREET_HEADS_EN = frozenset({"Street", "Avenue", "Road", "Boulevard", "Ave", "Blvd"})
 # English: words after a place's name that keep it a place when it is also a given name
 # ("Jordan Valley", "Sydney Harbour"), beside the heads above; and words no family name
@@ -179,6 +187,7 @@ PLACE_HEADS_EN = frozenset(
 NOT_A_FAMILY_NAME_EN = (
     PLACE_HEADS_EN
     | ORGANISATION_HEADS_EN
+    | PAPER_HEADS_EN
     | NAME_AFTER_HEADS_EN
     | {"Marathon"}  # no head (a city's marathon is the city's) and no family name either
     | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
@@ -324,18 +333,25 @@ def _capitalised(word: str) -> bool:
 
 
 def _names_an_event(text: str, hit: Hit) -> bool:
-    """An English place name before an event's, a paper's or an institution's head word,
-    with at most two capitalised words between (before a university's or a party's, after
-    a demonym or one word at least, and not after "in": "In Cairo, Al-Azhar University
-    said" has lost its comma), outside a headline in Title Case; "News" is no head before
-    "Agency"."""
+    """An English place name before an event's or an institution's head word, or a city's
+    name or a demonym before a paper's, with at most two capitalised words between (before
+    a university's or a party's, after a demonym or one word at least, and not after "in":
+    "In Cairo, Al-Azhar University said" has lost its comma), outside a headline in Title
+    Case; "News" is no head before "Agency" (a national news agency is the state's)."""
     words = _words_after(text, end_of(hit), ORGANISATION_HEAD_REACH + 1)
     for i, word in enumerate(words[:ORGANISATION_HEAD_REACH]):
         if word == "News" and words[i + 1 : i + 2] == ["Agency"]:
             return False  # a national news agency is the state's ("Kuwait News Agency")
-        if word in ORGANISATION_HEADS_EN or (
-            word in NAME_AFTER_HEADS_EN
-            and (_only_demonyms(hit) or (i > 0 and _word_before(text, hit.offset).lower() != "in"))
+        if (
+            (word in PAPER_HEADS_EN and not _names_a_country(hit))
+            or word in ORGANISATION_HEADS_EN
+            or (
+                word in NAME_AFTER_HEADS_EN
+                and (
+                    _only_demonyms(hit)
+                    or (i > 0 and _word_before(text, hit.offset).lower() != "in")
+                )
+            )
         ):
             return not _title_case(text)
         if not _capitalised(word):
@@ -378,10 +394,12 @@ def _names_a_campaign(text: str, hit: Hit) -> bool:
 
 def _names_a_team(text: str, hit: Hit) -> bool:
     """An English city's name right before a team's head word ("Detroit Lions"), outside
-    a headline in Title Case, right after "FC" ("FC Dallas"), or in a game's result."""
+    a headline in Title Case, right after "FC" but after a name ("FC Dallas"), or in a
+    game's result."""
     if not _is_city(hit):
         return False
-    if _word_before(text, hit.offset) in TEAM_PREFIXES_EN:
+    before = _word_before(text, hit.offset)
+    if before in TEAM_PREFIXES_EN and not _capitalised(_word_before_that(text, hit.offset, before)):
         return True
     if _word_after(text, end_of(hit)) in TEAM_HEADS_EN and not _title_case(text):
         return True
@@ -391,6 +409,11 @@ def _names_a_team(text: str, hit: Hit) -> bool:
 def _is_city(hit: Hit) -> bool:
     """Some of the places the form stands for is a city."""
     return any(k.startswith("city:") for k in hit.keys)
+
+
+def _names_a_country(hit: Hit) -> bool:
+    """Some of the places the form stands for is a country by its name ("Jamaica")."""
+    return any(k.startswith("country:") for k in hit.keys)
 
 
 def _only_cities(hit: Hit) -> bool:
@@ -406,10 +429,15 @@ def _only_demonyms(hit: Hit) -> bool:
 def _names_a_water_or_street(text: str, hit: Hit) -> bool:
     """An English place name after a sea's or a gulf's head and "of" ("Gulf of Aden"), or
     before "Sea" or "Ocean" after "the", or after a capitalised word outside a headline in
-    Title Case ("South China Sea"); or a place's name (no demonym) before a street's head
-    outside a headline in Title Case ("Washington Avenue")."""
+    Title Case ("South China Sea"); or a city's name before a street's head, but after a
+    preposition of place, outside a headline in Title Case ("Washington Avenue")."""
     before, after = _word_before(text, hit.offset), _word_after(text, end_of(hit))
-    if after in STREET_HEADS_EN and not _only_demonyms(hit):  # "Great American Road Trip"
+    if (
+        after in STREET_HEADS_EN
+        and _is_city(hit)
+        and not _names_a_country(hit)
+        and before.lower() not in PLACE_PREPOSITIONS_EN
+    ):
         return not _title_case(text)
     if after in WATER_HEADS_AFTER_EN:
         return before == "the" or (_capitalised(before) and not _title_case(text))
@@ -707,6 +735,7 @@ class CompiledRules:
         english = {
             "en_given": given_names("en"),
             "en_organisation_heads": ORGANISATION_HEADS_EN,
+            "en_paper_heads": PAPER_HEADS_EN,
             "en_name_after_heads": NAME_AFTER_HEADS_EN,
             "en_association_heads": ASSOCIATION_HEADS_EN,
             "en_named_for_a_place": NAMED_FOR_A_PLACE_EN,
