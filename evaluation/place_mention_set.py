@@ -32,7 +32,8 @@ their document's id):
 - en-news-2 and en-news-3: the candidates of the SemEval English articles after those,
   each drawn and labelled before the rules written from the errors of the draw before it;
   the rules written since looked at en-news-2's errors, not at en-news-3's: the English
-  set no rule was written from.
+  set no rule was written from (a review's change since, that a paper named by the country
+  is the country's as the guidelines read "USA Today", gave one of its places back).
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -84,7 +85,8 @@ MIN_EN_CHARS = 400
 class Document:
     id: str  # "ant:<docno>", "en:<set>/<page>" or "semeval:<article id>"
     language: str
-    paragraphs: tuple[str, ...]  # folded, case kept; [0] the title or first line
+    # folded, case kept; [0] the title or first line (a SemEval text's one paragraph)
+    paragraphs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,10 @@ def english_documents(data: Path) -> list[Document]:
 
 
 def semeval_english_documents(data: Path) -> list[Document]:
-    """The English news articles of the SemEval pairs, each one paragraph (the pairs' texts
-    run the title and the body together)."""
+    """The English news articles of the SemEval pairs, each one paragraph: the pairs' texts
+    give the title and the body together, on one line or two, and folding joins the lines
+    (the labels' offsets count in that paragraph; a headline's Title Case is not seen
+    apart from its body). An article given twice with two texts keeps the first."""
     docs = [
         Document(f"semeval:{article}", "en", tuple(normalize_paragraphs([text], casefold=False)))
         for article, text in original_articles(data / SEMEVAL, "en").items()
@@ -230,7 +234,8 @@ def _whole_documents(
     return taken
 
 
-TITLE_CHARS = 200  # a SemEval text is one paragraph, its title run into its body
+# A worklist's title, cut: a SemEval text is one paragraph, its title joined to its body.
+TITLE_CHARS = 200
 
 
 def _context(doc: Document, candidate: Candidate, width: int = 300) -> str:
@@ -347,7 +352,7 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
     (the English ones since, at both halves of `en` and at the later draws but `en-15`
-    and `en-news`, the sets they were not written on)."""
+    and `en-news-3`, whose errors they were not written from)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 

@@ -22,7 +22,7 @@ const SUPPORTED: u8 = 3;
 const PERSON_NAME: u8 = 4;
 const CLUB: u8 = 5;
 const ORGANISATION: u8 = 6;
-const WORD: u8 = 7; // a mask's kind, and a sea's or a gulf's name
+const WORD: u8 = 7; // a mask's kind, a sea's or a gulf's name, and a street's
 const UNSUPPORTED: u8 = 8;
 const RULE_NAMES: [&str; 9] = [
     "name",
