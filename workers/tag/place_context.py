@@ -8,12 +8,12 @@ Jordan's capital). Each mention found is judged here in its words, and the rule 
 decided is kept with it:
 
 - `club` / `organisation` / `word`: inside a phrase of the rules file's masks ([[mask]]),
-  or, in English, before a word that makes it an event's, a paper's or an institution's
-  name, right after it or after one or two capitalised words ("Melbourne Cup",
-  "Washington Post", "Amsterdam Light Festival"), after "University of" or "Gulf of", before
-  a street's head ("Washington Avenue"), or a city's name before a team's ("Detroit
-  Lions", "Sydney FC"), after "FC" ("FC Dallas") or in a game's result ("Columbus beat
-  Montreal", "scored for Ottawa");
+  or, in English, before a word that makes it an event's, a paper's (not after a
+  country's name) or an institution's name, right after it or after one or two
+  capitalised words ("Melbourne Cup", "Washington Post", "Amsterdam Light Festival"),
+  after "University of" or "Gulf of", or a city's name before a street's head
+  ("Washington Avenue"), before a team's ("Detroit Lions", "Sydney FC"), after "FC"
+  ("FC Dallas") or in a game's result ("Columbus beat Montreal", "scored for Ottawa");
 - `person_name`: inside a watch-list person's name, or in a name's pattern: after a title
   (الأمير, الشيخ, الملك, "Prince", "Mr") when it is no adjective (Arabic: without the
   article ال), after بن / بنت / ابن / أبو / أم, before بن / بنت / آل; in English after a
