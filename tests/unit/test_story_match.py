@@ -140,6 +140,23 @@ def test_signals_of_an_article_against_a_story() -> None:
     assert signals.hours == 0.0
 
 
+@pytest.mark.parametrize(
+    ("words", "language", "numbers"),
+    [
+        pytest.param(STORM, "en", 2, id="shared-words"),
+        pytest.param(BUDGET, "en", 0, id="no-shared-words-in-one-language"),
+        pytest.param(BUDGET, "de", 2, id="no-shared-words-across-languages"),
+    ],
+)
+def test_numbers_count_within_a_language_only_with_shared_words(
+    words: tuple[str, ...], language: str, numbers: int
+) -> None:
+    # two reports that share a date and an hour and no word are no story
+    told = story(replace(text("a", STORM, numbers={"5", "11"}), language="en"))
+    article = replace(text("b", words, numbers={"5", "11"}), language=language)
+    assert signals_of(article, told).numbers == numbers
+
+
 def test_an_article_with_no_candidates_opens_a_story() -> None:
     first = text("a", STORM)
     decision = decide(first, [], window_s=WINDOW)
