@@ -140,21 +140,37 @@ def test_signals_of_an_article_against_a_story() -> None:
     assert signals.hours == 0.0
 
 
+def at_cosine(cosine: float) -> Vector:
+    """A unit vector at this cosine with the centroid of a story of STORM's words."""
+    shared = cosine * math.sqrt(len(STORM))
+    return vector({"storm": shared, "unrelated": math.sqrt(1.0 - shared * shared)})
+
+
 @pytest.mark.parametrize(
-    ("words", "language", "numbers"),
+    ("body", "lead", "languages", "language", "numbers"),
     [
-        pytest.param(STORM, "en", 2, id="shared-words"),
-        pytest.param(BUDGET, "en", 0, id="no-shared-words-in-one-language"),
-        pytest.param(BUDGET, "de", 2, id="no-shared-words-across-languages"),
+        pytest.param(0.11, 0.11, ("en",), "en", 0, id="few-shared-words-in-one-language"),
+        pytest.param(0.13, 0.05, ("en",), "en", 2, id="the-body-shares-enough"),
+        pytest.param(0.05, 0.13, ("en",), "en", 2, id="the-lead-shares-enough"),
+        pytest.param(0.11, 0.11, ("de",), "en", 2, id="across-languages"),
+        pytest.param(0.11, 0.11, ("en", "de"), "en", 2, id="a-story-in-two-languages"),
+        pytest.param(0.11, 0.11, ("",), "", 2, id="languages-unknown"),
     ],
 )
 def test_numbers_count_within_a_language_only_with_shared_words(
-    words: tuple[str, ...], language: str, numbers: int
+    body: float, lead: float, languages: tuple[str, ...], language: str, numbers: int
 ) -> None:
-    # two reports that share a date and an hour and no word are no story
-    told = story(replace(text("a", STORM, numbers={"5", "11"}), language="en"))
-    article = replace(text("b", words, numbers={"5", "11"}), language=language)
-    assert signals_of(article, told).numbers == numbers
+    # two reports that share a date and a count and hardly a word are no story
+    told = replace(story(text("a", STORM, numbers={"2", "11"})), languages=languages)
+    article = replace(
+        text("b", STORM, numbers={"2", "11"}),
+        body=at_cosine(body),
+        lead=at_cosine(lead),
+        language=language,
+    )
+    signals = signals_of(article, told)
+    assert (signals.body, signals.lead) == pytest.approx((body, lead))
+    assert signals.numbers == numbers
 
 
 def test_an_article_with_no_candidates_opens_a_story() -> None:

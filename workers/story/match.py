@@ -33,11 +33,13 @@ MERGE_SCORE = 0.97
 EVIDENCE_WORDS = 8
 HOUR = 3600.0
 # Within one language, numbers an article shares with a story whose words it hardly shares
-# are a coincidence: a date, an hour, a count (two unrelated local reports of a SemEval
-# pair linked by three shared numbers at a body cosine of 0.10). They count from this
+# are a coincidence: a date, a count (two unrelated local reports of a SemEval pair were
+# linked by the date stamp both end with, at a body cosine of 0.10). They count from this
 # cosine of the body or the lead, which every same-story pair with shared numbers of the
-# half of the ANT pairs the weights were fitted on reaches (the lowest: 0.123). Across
-# languages the words cannot say it, and numbers are much of what two texts share.
+# half of the (Arabic) ANT pairs the weights were fitted on reaches (the lowest: 0.123).
+# Only for a story told in the article's language alone, a known one: across languages
+# (and in a story told in several, whose centroid the other languages' words dilute) the
+# words cannot say it, and numbers are much of what two texts share.
 NUMBERS_NEED_WORDS = 0.12
 
 
@@ -63,7 +65,8 @@ def signals_of(text: StoryText, story: StoryState) -> Signals:
     hours = hours_apart(story.first_seen, story.last_growth, text.at, text.at)
     body, lead, title = cosines(text, story)
     numbers = story.named_by_most(text.numbers)
-    if text.language in story.languages and max(body, lead) < NUMBERS_NEED_WORDS:
+    one_language = bool(text.language) and story.languages == (text.language,)
+    if one_language and max(body, lead) < NUMBERS_NEED_WORDS:
         numbers = 0
     return Signals(
         body=body,
@@ -116,7 +119,9 @@ def scored(text: StoryText, story: StoryState) -> tuple[float, Signals]:
 
 def story_signals(story: StoryState, other: StoryState) -> Signals:
     """Two stories compared as wholes: their centroids, the numbers most members of each
-    name, the time between their spans."""
+    name, the time between their spans. Numbers are not gated by the words here as in
+    signals_of: below NUMBERS_NEED_WORDS in both the body and the lead no score reaches
+    MERGE_SCORE, numbers or not."""
     body_norm, lead_norm, title_norm = story.norms
     other_body, other_lead, other_title = other.norms
     return Signals(

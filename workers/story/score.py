@@ -4,7 +4,9 @@ member alone, so that A~B and B~C do not make A~C.
 
 The weights are a logistic regression's, fitted on half of the hand-labelled ANT pairs (the
 odd-numbered ones) and rounded; the other half, the SemEval-2022 Task 8 pairs and the
-hand-grouped day are the sets it was not fitted on (docs/evaluation.md, `make eval-stories`).
+hand-grouped day are the sets it was not fitted on (docs/evaluation.md, `make eval-stories`),
+though two choices of the step came from reading SemEval pairs it linked (a wire dateline
+is no word; shared numbers need shared words within a language: match.py).
 """
 
 from __future__ import annotations
