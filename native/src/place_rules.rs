@@ -441,8 +441,8 @@ impl PlaceRules {
 
     /// place_context._names_a_water_or_street: after a sea's or a gulf's head and "of", or
     /// before "Sea" or "Ocean" after "the", or after a capitalised word outside a Title
-    /// Case line; or a place's name (no demonym) before a street's head outside a Title
-    /// Case line.
+    /// Case line; or a city's name (no country's) before a street's head, but after a
+    /// preposition of place, outside a Title Case line.
     fn names_a_water_or_street(&self, text: &str, m: &Mention) -> bool {
         let before = word_before(text, m.byte_at, m.at);
         let after = word_after(text, m.byte_end).word;
