@@ -173,6 +173,19 @@ def test_numbers_count_within_a_language_only_with_shared_words(
     assert signals.numbers == numbers
 
 
+def test_no_merge_without_shared_words_whatever_the_numbers() -> None:
+    # why story_signals needs no gate on numbers: just below it in the body and the lead,
+    # with the titles alike and every number shared, two stories stay apart
+    below = Signals(
+        body=match.NUMBERS_NEED_WORDS,
+        lead=match.NUMBERS_NEED_WORDS,
+        title=1.0,
+        numbers=9,
+        hours=0.0,
+    )
+    assert score(below) < MERGE_SCORE
+
+
 def test_an_article_with_no_candidates_opens_a_story() -> None:
     first = text("a", STORM)
     decision = decide(first, [], window_s=WINDOW)

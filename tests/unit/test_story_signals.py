@@ -12,6 +12,7 @@ from evaluation.story_signals import (
     containment,
     cross_fitted,
     fit_logistic,
+    lowest_cosine_sharing_numbers,
     threshold_for,
 )
 
@@ -103,3 +104,16 @@ def test_the_steps_score_is_scored_as_it_is() -> None:
 def test_a_half_without_same_story_pairs_is_refused() -> None:
     with pytest.raises(ValueError, match="no same-story pairs"):
         cross_fitted([{"s": 0.0}] * 4, ["related"] * 4, [0, 1, 0, 1], ["s"])
+
+
+def test_the_lowest_cosine_is_of_a_same_story_pair_sharing_numbers_in_the_fitted_half() -> None:
+    rows = [
+        {"body": 0.30, "lead": 0.15, "shared_numbers": 1},  # same, fitted half: 0.30
+        {"body": 0.05, "lead": 0.20, "shared_numbers": 2},  # same, fitted half: 0.20
+        {"body": 0.01, "lead": 0.02, "shared_numbers": 0},  # shares no number
+        {"body": 0.10, "lead": 0.10, "shared_numbers": 1},  # the other half
+        {"body": 0.03, "lead": 0.04, "shared_numbers": 3},  # a related pair
+    ]
+    labels = ["same", "same", "same", "same", "related"]
+    halves = [1, 1, 1, 0, 1]
+    assert lowest_cosine_sharing_numbers(rows, labels, halves) == pytest.approx(0.20)

@@ -33,10 +33,11 @@ MERGE_SCORE = 0.97
 EVIDENCE_WORDS = 8
 HOUR = 3600.0
 # Within one language, numbers an article shares with a story whose words it hardly shares
-# are a coincidence: a date, a count (two unrelated local reports of a SemEval pair were
-# linked by the date stamp both end with, at a body cosine of 0.10). They count from this
+# are a coincidence: a date, a count (two unrelated local reports of a SemEval pair, that
+# shared hardly a word, were linked by the date stamp both end with). They count from this
 # cosine of the body or the lead, which every same-story pair with shared numbers of the
-# half of the (Arabic) ANT pairs the weights were fitted on reaches (the lowest: 0.123).
+# half of the (Arabic) ANT pairs the weights were fitted on reaches (`make story-signals`
+# prints the lowest).
 # Only for a story told in the article's language alone, a known one: across languages
 # (and in a story told in several, whose centroid the other languages' words dilute) the
 # words cannot say it, and numbers are much of what two texts share.
