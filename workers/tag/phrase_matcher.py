@@ -16,7 +16,7 @@ Aho-Corasick automaton (pyahocorasick) of their phrases only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import ahocorasick
 from newsflow_native import PhraseIndex
@@ -33,6 +33,16 @@ class Hit(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass, doz
 
 # (paragraph, phrase id, offset in characters, offset in the paragraph's UTF-8 bytes)
 Spotted = tuple[int, int, int, int]
+
+
+class PhraseTable(Protocol):
+    """Phrases by id: what a spot's phrase id stands for."""
+
+    @property
+    def forms(self) -> Sequence[str]: ...
+
+    @property
+    def keys(self) -> Sequence[tuple[str, ...]]: ...
 
 
 class PhraseMatcher:

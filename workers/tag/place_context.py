@@ -45,7 +45,7 @@ from schemas.messages import MatchedAs
 from workers.tag.gazetteer import Gazetteer, Named
 from workers.tag.given_names import ENGLISH_STOPWORDS, MONTHS, given_names
 from workers.tag.name_forms import written_forms
-from workers.tag.phrase_matcher import Hit, PhraseMatcher, Spotted
+from workers.tag.phrase_matcher import Hit, PhraseTable, Spotted
 
 PlaceRule = Literal[
     "name",
@@ -87,7 +87,7 @@ ORGANISATION_HEADS_EN = frozenset(
     {"Cup", "Open", "Festival"}
     | {"Conference", "Institute", "Technologies", "Foundation", "Society", "Association"}
     | {"Federation", "Observatory", "Conservancy", "Review", "Initiative"}
-    | {"Dictionary", "Dictionaries", "Zoo", "Legion"}
+    | {"Dictionary", "Dictionaries", "Zoo", "Legion", "Awards"}
 )
 # ...and so is a city's name or a demonym before one of these, a paper's ("Washington
 # Post", "Saudi Gazette"); a paper named by the country itself is the country's, as the
@@ -167,7 +167,11 @@ TEAM_HEADS_EN = frozenset(
     | {"Bucks", "Cavaliers", "Grizzlies", "Pelicans", "Spurs", "Rockets", "Mavericks"}
     | {"Nuggets", "Timberwolves", "Clippers", "76ers", "Wizards", "Sabres", "Canucks"}
     | {"Ducks", "Sharks", "Predators", "Coyotes", "Hurricanes", "Islanders", "Devils"}
-    | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns", "Angels"}
+    | {"Redskins", "Giants", "Eagles", "Diamondbacks", "Rays", "Suns", "Angels", "Stars"}
+    | {"Kings", "Heat", "Magic", "Thunder", "Blues", "Lightning", "Kraken", "Avalanche"}
+    | {"Hawks", "Sixers", "Reds", "Tigers", "Cardinals", "Royals", "Athletics", "Guardians"}
+    | {"Bills", "Commanders", "Sounders", "Timbers", "Whitecaps", "Galaxy", "Dynamo"}
+    | {"Earthquakes", "Crew", "Rapids"}
 )
 # English: a city's name right after one of these is a team's ("FC Dallas", "FC Porto"),
 # but after a team's name that ends with it ("joined Toronto FC. Toronto's mayor").
@@ -709,7 +713,7 @@ class CompiledRules:
     over the forms of the place matchers (the tag stage's path; the tests hold it to
     `judge`). Matchers are numbered in the order given."""
 
-    def __init__(self, matchers: Sequence[PhraseMatcher], places: Gazetteer) -> None:
+    def __init__(self, matchers: Sequence[PhraseTable], places: Gazetteer) -> None:
         self._matchers = list(matchers)
         self.places: list[Named] = []  # by tag slot
         slots: dict[str, int] = {}

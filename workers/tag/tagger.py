@@ -22,6 +22,7 @@ from workers.tag.gazetteer import Gazetteer, Named, gazetteer
 from workers.tag.keywords import KeywordWindow
 from workers.tag.language import LanguageDetector, decide_language
 from workers.tag.name_forms import written_forms
+from workers.tag.namesakes import NamesakeTable
 from workers.tag.phrase_matcher import Hit, PhraseMatcher, Spotted
 from workers.tag.place_context import (
     CompiledRules,
@@ -286,6 +287,9 @@ class Tagger:
     # The place matchers by number (the names, then each language's adjectives), and the
     # context rules compiled over their forms.
     _place_matchers: list[PhraseMatcher] = field(init=False)
+    # The names' matcher's phrases and its namesakes' (workers/tag/namesakes.py): what the
+    # names' spots stand for once re-read.
+    _namesakes: NamesakeTable = field(init=False)
     _compiled: CompiledRules = field(init=False)
     _rule_matchers: RuleMatchers = field(init=False)
     _rules_version: int = field(init=False)
@@ -296,7 +300,10 @@ class Tagger:
             language: PhraseMatcher(forms) for language, forms in self.places.by_language.items()
         }
         self._place_matchers = [self._place_matcher, *self._adjective_matchers.values()]
-        self._compiled = CompiledRules(self._place_matchers, self.places)
+        self._namesakes = NamesakeTable(self._place_matcher, self.places)
+        self._compiled = CompiledRules(
+            [self._namesakes, *self._adjective_matchers.values()], self.places
+        )
         self._rules_version = self.rules_file.version
         self._rule_matchers = RuleMatchers(self.rules_file.rules)
 
@@ -358,6 +365,9 @@ class Tagger:
         places = [(0, found[0])]
         if adjectives is not None:
             places.append((self._place_matchers.index(adjectives), found[3]))
+        if self.context_rules:
+            others = [(adjectives, found[3])] if adjectives is not None else []
+            places[0] = (0, self._namesakes.reread(found[0], others))
         watched, masked = matchers.watch.hits(found[1]), matchers.masks.hits(found[2])
         return ArticleHits(matchers, places, watched, masked, topics)
 
@@ -365,7 +375,9 @@ class Tagger:
         return [
             hit
             for number, spotted in hits.places
-            for hit in self._place_matchers[number].hits(spotted)
+            for hit in (self._namesakes if number == 0 else self._place_matchers[number]).hits(
+                spotted
+            )
         ]
 
     def _named(self, hits: ArticleHits) -> list[Judged]:
