@@ -53,7 +53,7 @@ const REGION_KEY: u8 = 3;
 const NO_COUNTRY: u32 = u32::MAX;
 const CODE_POINTS: usize = 0x11_0000;
 /// The word lists the rules read (a rule whose list were missing would never fire).
-const WORD_LISTS: [&str; 26] = [
+const WORD_LISTS: [&str; 25] = [
     "ar_name_before",
     "ar_name_after",
     "ar_title_forms",
@@ -79,7 +79,6 @@ const WORD_LISTS: [&str; 26] = [
     "en_place_prepositions",
     "en_not_an_initial",
     "en_list_words",
-    "en_civic_words",
 ];
 
 // Character flags (what Python's str methods say of each code point).
@@ -281,16 +280,6 @@ impl PlaceRules {
     /// holds no other letter whose lower case is ASCII.
     fn lower_within(&self, name: &str, word: &str) -> bool {
         word.is_ascii() && self.within(name, &word.to_ascii_lowercase())
-    }
-
-    /// place_context._civic_word_after: a city's own word after the word that ends at
-    /// `end` (bytes), or after its "s".
-    fn civic_word_after(&self, text: &str, end: usize) -> bool {
-        let mut after = word_after(text, end);
-        if after.word == "s" {
-            after = word_after(text, after.byte + 1);
-        }
-        self.lower_within("en_civic_words", after.word)
     }
 
     fn form(&self, mention: &Mention) -> &str {
@@ -776,22 +765,20 @@ impl PlaceRules {
         judged
     }
 
-    /// place_context._named_again: a one-word city's name read as a person's or a team's
-    /// name once is that person's or team's wherever the article names it alone but after
-    /// a preposition of place, and a demonym read inside a team's name once is the team's
-    /// after "the".
+    /// place_context._named_again: a one-word city's name read as a person's name once is
+    /// that person's wherever the article names it alone but after a preposition of place,
+    /// and a demonym read inside a team's name once is the team's after "the".
     fn named_again(&self, texts: &[PyBackedStr], judged: &mut [Judged], doubtful: &mut [bool]) {
-        // form -> its rule, and whether it counts after "the" only
-        let mut named: FxHashMap<&str, (u8, bool)> = FxHashMap::default();
+        let mut named: FxHashMap<&str, u8> = FxHashMap::default();
         for j in judged.iter() {
             let form = self.form(&j.mention);
             if form.contains(' ') {
                 continue;
             }
-            if (j.rule == PERSON_NAME || j.rule == CLUB) && self.only_cities(&j.mention) {
-                named.insert(form, (j.rule, false));
+            if j.rule == PERSON_NAME && self.only_cities(&j.mention) {
+                named.insert(form, PERSON_NAME);
             } else if j.rule == CLUB && self.only_demonyms(&j.mention) {
-                named.insert(form, (CLUB, true));
+                named.insert(form, CLUB);
             }
         }
         if named.is_empty() {
@@ -799,13 +786,12 @@ impl PlaceRules {
         }
         for (j, doubt) in judged.iter_mut().zip(doubtful.iter_mut()) {
             let m = &j.mention;
-            if let Some(&(rule, after_the)) = named.get(self.form(m)) {
+            if let Some(&rule) = named.get(self.form(m)) {
                 let before = word_before(&texts[m.paragraph], m.byte_at, m.at).word;
-                let again = if after_the {
+                let again = if rule == CLUB {
                     before.eq_ignore_ascii_case("the")
                 } else {
                     !self.lower_within("en_place_prepositions", before)
-                        && (rule != CLUB || !self.civic_word_after(&texts[m.paragraph], m.byte_end))
                 };
                 if j.kept != 0 && again {
                     j.kept = 0;

@@ -41,7 +41,6 @@ WORDS = [
     *("San", "Diego", "Sue", "Schools", "Marathon", "Tokyo", "by", "posted", "1005", "among"),
     *("Agency", "Street", "Road", "Avenue", "Examiner", "Observer", "Jamaica", "CF", "Syrian"),
     *("Birmingham", "Ala", "Valencia", "Spain", "Venezuela", "Canton", "Ohio", "Jersey", "City"),
-    *("Stars", "s", "mayor", "Police"),
     # where Python's and Rust's ideas of a letter, a capital or a case fold could part:
     # ß folds to "ss" ("Leß" to a stopword), a title-case letter, İ, a letter number and
     # a capital beyond the BMP

@@ -210,12 +210,6 @@ FIRST_NAMES: Mapping[str, frozenset[str]] = {
 }
 # English: such a name right after one of these is the place ("King Abdullah of Jordan",
 # "troops in Jordan"), which needs no other support.
-# English: words after a city's name that make it the city's, not its team's ("Toronto
-# mayor", "Dallas police"), as folded text writes them ("Toronto s mayor" has its "s").
-CIVIC_WORDS_EN = frozenset(
-    {"mayor", "police", "city", "council", "councillor", "residents", "officials", "airport"}
-    | {"area", "county", "downtown", "suburbs", "metro", "region", "hospital", "schools"}
-)
 PLACE_PREPOSITIONS_EN = frozenset(
     {"in", "of", "from", "into", "across", "throughout", "near", "within"}
     | {"visit", "visited", "visiting"}
@@ -606,46 +600,27 @@ def _named_again(texts: Sequence[str], first: list[Judged], doubtful: list[bool]
     wherever the article names it alone ("Chris Houston ... Houston was carted off"), but
     after a preposition of place; and a demonym read inside a team's name once is the
     team's after "the" ("Cleveland Indians ... the Indians scout"; not "Indians living in
-    Ohio"); and a one-word city's name read as a team's once (its nickname after it, a
-    club's name that holds it, a game's result) is the team's wherever the article names
-    it alone but after a preposition of place and before a word of the city's own
-    ("the Dallas Stars ... Dallas 0 0", "Real Madrid ... Spurs will not pay Madrid's
-    price"; not "the game in Dallas", "Toronto FC ... Toronto's mayor"); in
-    place. (A country's name is not: "Chad President Mahamat Deby" must not take Chad from
-    the rest of the article.)"""
-    named: dict[str, tuple[PlaceRule, bool]] = {}  # form -> its rule, and whether after "the"
+    Ohio"); in place. (A country's name is not: "Chad President Mahamat Deby" must not
+    take Chad from the rest of the article.)"""
+    named: dict[str, PlaceRule] = {}
     for j in first:
         if " " in j.hit.text:
             continue
-        if j.rule in ("person_name", "club") and _only_cities(j.hit):
-            named[j.hit.text] = (j.rule, False)
+        if j.rule == "person_name" and _only_cities(j.hit):
+            named[j.hit.text] = "person_name"
         elif j.rule == "club" and _only_demonyms(j.hit):
-            named[j.hit.text] = ("club", True)
+            named[j.hit.text] = "club"
     if not named:
         return
     for i, j in enumerate(first):
         hit = j.hit
-        if not j.kept or (again := named.get(hit.text)) is None:
+        rule = named.get(hit.text)
+        if rule is None or not j.kept:
             continue
-        rule, after_the = again
-        text = texts[hit.paragraph]
-        before = _word_before(text, hit.offset).lower()
-        if after_the:
-            again_so = before == "the"
-        else:
-            again_so = before not in PLACE_PREPOSITIONS_EN and not (
-                rule == "club" and _civic_word_after(text, end_of(hit))
-            )
-        if again_so:
+        before = _word_before(texts[hit.paragraph], hit.offset).lower()
+        again = before == "the" if rule == "club" else before not in PLACE_PREPOSITIONS_EN
+        if again:
             first[i], doubtful[i] = Judged(hit, (), rule), False
-
-
-def _civic_word_after(text: str, end: int) -> bool:
-    """A word of CIVIC_WORDS_EN after the word that ends at `end`, or after its "s"."""
-    after = _word_after(text, end)
-    if after == "s":
-        after = _word_after(text, end + 2)
-    return after.lower() in CIVIC_WORDS_EN
 
 
 def _listed_with_places(texts: Sequence[str], first: list[Judged], doubtful: list[bool]) -> None:
@@ -784,7 +759,6 @@ class CompiledRules:
             "en_place_prepositions": PLACE_PREPOSITIONS_EN,
             "en_not_an_initial": NOT_AN_INITIAL_EN,
             "en_list_words": LIST_WORDS_EN,
-            "en_civic_words": CIVIC_WORDS_EN,
         }
         arabic = {
             "ar_name_before": NAME_BEFORE_AR,
