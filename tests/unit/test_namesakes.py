@@ -7,7 +7,7 @@ import pytest
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import City
 from workers.tag.language import LanguageDetector
-from workers.tag.namesakes import namesake_meant
+from workers.tag.namesakes import meant_elsewhere, namesake_meant
 from workers.tag.rules_file import RulesFile
 from workers.tag.tagger import Tagger
 
@@ -16,28 +16,42 @@ ALABAMA = City(2, "Birmingham", "US", 200_000, region="US-AL")
 MICHIGAN = City(3, "Birmingham", "US", 20_000, region="US-MI")
 SPAIN = City(4, "Valencia", "ES", 800_000)
 
-# (case, namesakes, countries the article names, states it names, the one meant)
+# (case, namesakes, what the place right after the name names, the one meant)
 MEANT = [
-    ("named-by-nothing", (ALABAMA,), set(), set(), None),
-    ("its-state-named", (ALABAMA, MICHIGAN), set(), {"US-AL"}, ALABAMA),
-    ("the-other-state-named", (ALABAMA, MICHIGAN), set(), {"US-MI"}, MICHIGAN),
-    ("both-states-named-the-bigger-wins", (ALABAMA, MICHIGAN), set(), {"US-AL", "US-MI"}, ALABAMA),
-    ("its-country-alone-is-not-its-state", (ALABAMA,), {"US"}, set(), None),
-    ("the-bigger-city-s-country-named-too", (ALABAMA,), {"GB"}, {"US-AL"}, None),
-    ("another-country-s-city-by-its-country", (SPAIN,), {"ES"}, set(), SPAIN),
-    ("another-country-s-city-not-by-a-state", (SPAIN,), set(), {"US-AL"}, None),
+    ("nothing-named-next", (ALABAMA,), set(), None),
+    ("its-state-next", (ALABAMA, MICHIGAN), {"US-AL"}, ALABAMA),
+    ("the-other-state-next", (ALABAMA, MICHIGAN), {"US-MI"}, MICHIGAN),
+    ("its-country-is-not-its-state", (ALABAMA,), {"US"}, None),
+    ("another-state-next", (ALABAMA,), {"US-OH"}, None),
+    ("another-country-s-city-by-its-country", (SPAIN,), {"ES"}, SPAIN),
+    ("another-country-s-city-not-by-a-state", (SPAIN,), {"US-AL"}, None),
 ]
 
 
 @pytest.mark.parametrize(
-    ("namesakes", "countries", "regions", "expected"),
-    [c[1:] for c in MEANT],
-    ids=[c[0] for c in MEANT],
+    ("namesakes", "named_next", "expected"), [c[1:] for c in MEANT], ids=[c[0] for c in MEANT]
 )
 def test_the_namesake_meant(
-    namesakes: tuple[City, ...], countries: set[str], regions: set[str], expected: City | None
+    namesakes: tuple[City, ...], named_next: set[str], expected: City | None
 ) -> None:
-    assert namesake_meant(BIGGER, namesakes, countries, regions) == expected
+    assert namesake_meant(namesakes, named_next) == expected
+
+
+# (case, the namesakes the named mentions meant, countries named elsewhere, spread)
+ELSEWHERE = [
+    ("one-meant-its-country-unnamed", {ALABAMA}, {"US"}, True),
+    ("one-meant-the-kept-city-s-country-named", {ALABAMA}, {"US", "GB"}, False),
+    ("two-meant", {ALABAMA, MICHIGAN}, set(), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("meant", "countries", "expected"), [c[1:] for c in ELSEWHERE], ids=[c[0] for c in ELSEWHERE]
+)
+def test_the_other_mentions_mean_it_too(
+    meant: set[City], countries: set[str], expected: bool
+) -> None:
+    assert meant_elsewhere(BIGGER, meant, countries) is expected
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +61,34 @@ def tagger(tmp_path_factory: pytest.TempPathFactory) -> Tagger:
     return Tagger(LanguageDetector(), RulesFile(path))
 
 
-# (case, text, the places its mentions are read as: (form, country))
+# (case, text, the places its mentions are read as: (form, country)); invented text.
 READ_AS = [
-    ("dateline-abbreviation", "BIRMINGHAM, Ala. (AP) — Rain fell.", [("BIRMINGHAM", "US")]),
     (
-        "state-named-later",
-        "Canton voted early. Stark County, Ohio, is a bellwether.",
-        [("Canton", "US")],
+        "a-dateline-s-state-and-the-mentions-after-it",
+        "BIRMINGHAM, Ala. (AP) — Rain fell. The mayor of Birmingham spoke.",
+        [("BIRMINGHAM", "US"), ("Birmingham", "US")],
     ),
-    ("by-its-country", "A model agency in Valencia, Spain.", [("Valencia", "ES"), ("Spain", "ES")]),
-    ("alone-the-bigger-city", "She moved to Birmingham last year.", [("Birmingham", "GB")]),
+    ("a-state-by-name", "Voters in Canton, Ohio, went early.", [("Canton", "US")]),
     (
-        "the-bigger-one-s-country-named",
-        "The British city of Birmingham is far from Alabama.",
-        [("British", "GB"), ("Birmingham", "GB")],
+        "a-country-after-the-name",
+        "The port of Valencia, Spain, reopened.",
+        [("Valencia", "ES"), ("Spain", "ES")],
+    ),
+    ("nothing-after-the-name", "She moved to Birmingham last year.", [("Birmingham", "GB")]),
+    (
+        "a-state-named-elsewhere-is-not-enough",
+        "A Texas firm opened an office in Paris on Monday.",
+        [("Paris", "FR")],
+    ),
+    (
+        "the-kept-city-s-country-named-too",
+        "BIRMINGHAM, Ala. — A British tourist recalled Birmingham.",
+        [("BIRMINGHAM", "US"), ("British", "GB"), ("Birmingham", "GB")],
+    ),
+    (
+        "an-abbreviation-as-written-only",
+        "The ALA met in Birmingham.",
+        [("Birmingham", "GB")],
     ),
     (
         "a-part-named-with-a-country",
@@ -73,7 +101,7 @@ READ_AS = [
 @pytest.mark.parametrize(
     ("text", "expected"), [c[1:] for c in READ_AS], ids=[c[0] for c in READ_AS]
 )
-def test_an_article_s_namesakes_are_read_by_its_other_places(
+def test_an_article_s_namesakes_are_read_by_the_place_after_them(
     tagger: Tagger, text: str, expected: list[tuple[str, str]]
 ) -> None:
     folded = normalize_paragraphs(["", text], casefold=False)

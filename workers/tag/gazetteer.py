@@ -186,8 +186,8 @@ class Gazetteer:
     # Keys of capitals named like a bigger city of another country: a mention of one counts
     # only where the article names its country another way (workers/tag/place_context.py).
     overshadowed_capitals: frozenset[str] = frozenset()
-    # City forms -> the smaller cities of other countries named so, which an article means
-    # when it names their state or country and not the bigger city's (workers/tag/namesakes.py);
+    # City forms -> the other cities of other countries named so, which an article means
+    # where it names their state or country right after the name (workers/tag/namesakes.py);
     # `cities` holds them too.
     namesakes: Mapping[str, tuple[City, ...]] = field(default_factory=dict)
 
@@ -468,11 +468,11 @@ def _namesakes(
 ) -> dict[str, tuple[City, ...]]:
     """Each city form (read as one city) -> the cities of other countries whose own name it
     is: "Birmingham" (England) and Birmingham, Alabama; "Canton" (Guangzhou's other name)
-    and Canton, Ohio; "Valencia" (Venezuela) and Valencia, Spain. A US city's state says
-    which one an article means; another country's name says too little where its city is
-    much the smaller and shares the bigger one's own name (London, Ontario, in an article
-    that names Canada, is still rather London): such a city is left out unless a third of
-    the bigger one's size."""
+    and Canton, Ohio; "Valencia" (Venezuela) and Valencia, Spain. A US city's state after
+    the name says which one an article means; a country's name after it may be a sentence's
+    first word where folding lost a full stop ("LONDON. Japan's Hitachi"), so a city of
+    another country that shares the kept one's own name is left out unless it has a third
+    of its size."""
     by_form: dict[str, list[City]] = defaultdict(list)
     for own, named_so in own_names.items():
         for form in written_forms(own):
@@ -537,9 +537,10 @@ def _all_stopwords() -> frozenset[str]:
 
 
 # The AP's abbreviations of US states that datelines and prose put after a city's name
-# ("BIRMINGHAM, Ala."), which say which Birmingham is meant (workers/tag/namesakes.py); but
-# those that are words or names too ("Ark", "Ga", "La", "Pa", "Va", "Mo", "Ill", "Ind",
-# "Mass", "Miss", "Wash", "Del", "Ore", "Mont").
+# ("BIRMINGHAM, Ala."), which say which Birmingham is meant (workers/tag/namesakes.py),
+# matched as written only ("ALA" is an acronym); but those that are words or names too
+# ("Ark", "Ga", "La", "Pa", "Va", "Mo", "Ill", "Ind", "Mass", "Miss", "Wash", "Del", "Ore",
+# "Mont").
 STATE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "AL": ("Ala",),
     "AZ": ("Ariz",),
@@ -565,13 +566,12 @@ def _us_state_forms(
     """US states, matched so that they win over what they contain ("New Jersey" is not
     Jersey) and not tagged, like CLDR's regions; `abbreviated`: with STATE_ABBREVIATIONS."""
     forms: dict[str, set[str]] = defaultdict(set)
-    names = {code: (state["name"],) for code, state in cache.get_us_states().items()}
+    for code, state in cache.get_us_states().items():
+        for form in written_forms(_fold_name(state["name"]), language="en"):
+            forms[form].add(f"region:US-{code}")
     for code, abbreviations in STATE_ABBREVIATIONS.items() if abbreviated else ():
-        names[code] += abbreviations
-    for code, its_names in names.items():
-        for name in its_names:
-            for form in written_forms(_fold_name(name), language="en"):
-                forms[form].add(f"region:US-{code}")
+        for abbreviation in abbreviations:
+            forms[abbreviation].add(f"region:US-{code}")
     return forms
 
 

@@ -2,13 +2,16 @@
 
 The gazetteer reads a city's name as the one city it keeps (a capital, or a city of a
 million): "Birmingham" is England's, "Canton" Guangzhou, "Valencia" Venezuela's. An
-article from Alabama, Ohio or Spain means another city of that name, and says so by naming
-its state ("BIRMINGHAM, Ala.", "Stark County, Ohio") or its country ("Valencia, Spain").
-Such a mention is read as the smaller city when the article names its state (a US city)
-or its country (another's), and names the bigger city's country nowhere else.
+article from Alabama, Ohio or Spain means another city of that name, and says so where it
+names it: the state or the country right after the city's name ("BIRMINGHAM, Ala.",
+"Canton, Ohio", "Valencia, Spain"). Such a mention is read as that city, and so are the
+article's other mentions of the name ("... Sullivan was born in Birmingham"), unless the
+article names the kept city's country too. Evidence anywhere else in the article is not
+enough: a Texas article that mentions Paris mostly means France's, and "Ohio" forty
+paragraphs before "Eliseo Medina" says nothing of him.
 
 `NamesakeTable` does it on the place matcher's spots, before the context rules judge them:
-a mention re-read is a phrase of its own (the same form, the smaller city's key), so the
+a mention re-read is a phrase of its own (the same form, the other city's key), so the
 rules, compiled or not, judge it as any other city's name.
 """
 
@@ -21,17 +24,31 @@ from workers.tag.gazetteer import City, Gazetteer
 from workers.tag.phrase_matcher import Hit, PhraseMatcher, PhraseTable, Spotted
 
 
-def namesake_meant(
-    bigger: City, namesakes: Sequence[City], countries: Collection[str], regions: Collection[str]
-) -> City | None:
-    """The namesake the article means, if any: `countries` are those the article's other
-    place names name, `regions` the US states it names ("US-OH"). The most populous of
-    those whose state (or country, outside the US) is named, and only where the bigger
-    city's country is not."""
-    if bigger.country in countries:
-        return None
-    meant = [c for c in namesakes if (c.region in regions if c.region else c.country in countries)]
+def namesake_meant(namesakes: Sequence[City], named_next: Collection[str]) -> City | None:
+    """The namesake a mention means from the place named right after it: `named_next`
+    holds what that place's keys name, a US state as its region ("US-OH"), a country as
+    its code ("ES"). The most populous of the namesakes in that state (a US city) or that
+    country (another's); None when the place after it names none of theirs."""
+    meant = [c for c in namesakes if (c.region if c.region else c.country) in named_next]
     return max(meant, key=lambda c: c.population) if meant else None
+
+
+def meant_elsewhere(bigger: City, meant: Collection[City], countries: Collection[str]) -> bool:
+    """Whether the article's other mentions of the name mean the namesake its named
+    mentions meant: only one namesake was meant, and the article names the kept city's
+    country nowhere (`countries`: those its other place names name)."""
+    return len(meant) == 1 and bigger.country not in countries
+
+
+def _named(keys: Sequence[str]) -> set[str]:
+    """What a place's keys name as namesake_meant reads it: a US state as "US-OH", a
+    country by its name as "ES" (not by its demonym: "Valencia Spanish" says nothing)."""
+    named = set()
+    for key in keys:
+        kind, _, ident = key.partition(":")
+        if kind == "country" or (kind == "region" and ident.startswith("US-")):
+            named.add(ident)
+    return named
 
 
 class _Phrase(NamedTuple):
@@ -69,37 +86,55 @@ class NamesakeTable:
     def reread(
         self, spotted: list[Spotted], others: Sequence[tuple[PhraseTable, Sequence[Spotted]]] = ()
     ) -> list[Spotted]:
-        """The spots, each namesake's form that the article means otherwise (namesake_meant)
-        as the namesake's phrase; `spotted` itself when none is. `others`: the other place
-        matchers' spots, which name countries too ("Valencia (España)")."""
+        """The spots, each mention of a namesake's name that the article means otherwise
+        (namesake_meant, meant_elsewhere) as the namesake's phrase; `spotted` itself when
+        none is. `others`: the other place matchers' spots, which name places too
+        ("Valencia (España)")."""
         phrases = self._phrases
         if phrases.keys().isdisjoint(s[1] for s in spotted):
             return spotted
-        countries, regions = self._named([(self, spotted), *others])
-        chosen: dict[int, int] = {}
-        for phrase in {s[1] for s in spotted} & phrases.keys():
-            entry = phrases[phrase]
-            meant = namesake_meant(entry.bigger, entry.namesakes, countries, regions)
-            if meant is not None:
-                chosen[phrase] = entry.substitutes[entry.namesakes.index(meant)]
-        if not chosen:
+        found = [(self, spotted), *others]
+        after: dict[tuple[int, int], set[str]] = {}  # (paragraph, offset) -> what it names
+        for table, spots in found:
+            for paragraph, phrase, offset, _ in spots:
+                after.setdefault((paragraph, offset), set()).update(_named(table.keys[phrase]))
+        by_spot: dict[int, City] = {}  # index in spotted -> the namesake it means
+        meant: dict[City, set[City]] = {}  # kept city -> the namesakes its named mentions meant
+        for i, (paragraph, phrase, offset, _) in enumerate(spotted):
+            entry = phrases.get(phrase)
+            if entry is None:
+                continue
+            named_next = after.get((paragraph, offset + len(self.forms[phrase]) + 1), ())
+            city = namesake_meant(entry.namesakes, named_next) if named_next else None
+            if city is not None:
+                by_spot[i] = city
+                meant.setdefault(entry.bigger, set()).add(city)
+        if not meant:
             return spotted
-        return [(p, chosen.get(i, i), at, byte_at) for p, i, at, byte_at in spotted]
+        # "BIRMINGHAM, Ala. ... in Birmingham": two forms, two phrases, one city
+        countries = self._countries(found)
+        spread = {
+            bigger: next(iter(chosen))
+            for bigger, chosen in meant.items()
+            if meant_elsewhere(bigger, chosen, countries)
+        }
+        reread = []
+        for i, (paragraph, phrase, offset, byte_at) in enumerate(spotted):
+            entry = phrases.get(phrase)
+            city = None if entry is None else by_spot.get(i, spread.get(entry.bigger))
+            if entry is not None and city in entry.namesakes:
+                phrase = entry.substitutes[entry.namesakes.index(city)]
+            reread.append((paragraph, phrase, offset, byte_at))
+        return reread
 
-    def _named(
-        self, found: Sequence[tuple[PhraseTable, Sequence[Spotted]]]
-    ) -> tuple[set[str], set[str]]:
-        """The countries the spots but the namesakes' forms name, and the US states."""
+    def _countries(self, found: Sequence[tuple[PhraseTable, Sequence[Spotted]]]) -> set[str]:
+        """The countries the spots name, but those of the namesakes' names."""
         countries: set[str] = set()
-        regions: set[str] = set()
         for table, spotted in found:
             for _, phrase, _, _ in spotted:
                 if table is self and phrase in self._phrases:
                     continue
                 for key in table.keys[phrase]:
-                    kind, _, ident = key.partition(":")
-                    if kind == "region":
-                        regions.add(ident)
-                    elif (country := self._places.country_of(key)) is not None:
+                    if (country := self._places.country_of(key)) is not None:
                         countries.add(country)
-        return countries, regions
+        return countries

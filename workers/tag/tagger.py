@@ -284,12 +284,12 @@ class Tagger:
     context_rules: bool = True
     _place_matcher: PhraseMatcher = field(init=False)
     _adjective_matchers: dict[str, PhraseMatcher] = field(init=False)
-    # The place matchers by number (the names, then each language's adjectives), and the
-    # context rules compiled over their forms.
+    # The place matchers by number (the names, then each language's adjectives).
     _place_matchers: list[PhraseMatcher] = field(init=False)
     # The names' matcher's phrases and its namesakes' (workers/tag/namesakes.py): what the
     # names' spots stand for once re-read.
     _namesakes: NamesakeTable = field(init=False)
+    # The context rules, compiled over the namesakes' table and the adjectives' matchers.
     _compiled: CompiledRules = field(init=False)
     _rule_matchers: RuleMatchers = field(init=False)
     _rules_version: int = field(init=False)
