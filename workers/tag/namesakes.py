@@ -8,7 +8,7 @@ names it: the state or the country right after the city's name ("BIRMINGHAM, Ala
 article's other mentions of the name ("... Sullivan was born in Birmingham"), unless the
 article names the kept city's country too. Evidence anywhere else in the article is not
 enough: a Texas article that mentions Paris mostly means France's, and "Ohio" forty
-paragraphs before "Eliseo Medina" says nothing of him.
+paragraphs before a man whose family name is Medina says nothing of him.
 
 `NamesakeTable` does it on the place matcher's spots, before the context rules judge them:
 a mention re-read is a phrase of its own (the same form, the other city's key), so the
