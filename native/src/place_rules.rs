@@ -192,7 +192,7 @@ fn word_before_that<'t>(text: &'t str, before: &Near<'t>) -> &'t str {
     word_before(text, before.byte, before.char).word
 }
 
-/// place_context._word_after: the word after the character at byte `end` (where a form
+/// place_context.word_after: the word after the character at byte `end` (where a form
 /// ends), up to the next space.
 fn word_after(text: &str, end: usize) -> Near<'_> {
     let from = text[end..]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workers.dedupe.normalize import normalize_paragraphs
-from workers.tag.gazetteer import City
+from workers.tag.gazetteer import City, gazetteer
 from workers.tag.language import LanguageDetector
-from workers.tag.namesakes import meant_elsewhere, namesake_meant
+from workers.tag.namesakes import closes_the_name, meant_elsewhere, namesake_meant
 from workers.tag.rules_file import RulesFile
 from workers.tag.tagger import Tagger
 
@@ -35,6 +35,24 @@ def test_the_namesake_meant(
     namesakes: tuple[City, ...], named_next: set[str], expected: City | None
 ) -> None:
     assert namesake_meant(namesakes, named_next) == expected
+
+
+# (case, the word after the state or country, whether it closes the city's name)
+CLOSES = [
+    ("the-text-s-end", "", True),
+    ("a-lower-case-word", "went", True),
+    ("a-number", "2019", True),
+    ("a-call-sign", "WIAT", True),
+    ("the-possessive-s", "s", False),
+    ("a-capitalised-word", "Gov", False),
+]
+
+
+@pytest.mark.parametrize(("word", "expected"), [c[1:] for c in CLOSES], ids=[c[0] for c in CLOSES])
+def test_a_place_closes_the_name_unless_what_follows_opens_a_clause(
+    word: str, expected: bool
+) -> None:
+    assert closes_the_name(word) is expected
 
 
 # (case, the namesakes the named mentions meant, countries named elsewhere, spread)
@@ -87,8 +105,24 @@ READ_AS = [
     ),
     (
         "an-abbreviation-as-written-only",
-        "The ALA met in Birmingham.",
+        "Members of the Birmingham ALA chapter met.",
         [("Birmingham", "GB")],
+    ),
+    ("a-name-of-several-words", "St. Petersburg, Fla., police said.", [("St Petersburg", "US")]),
+    (
+        "a-state-that-opens-a-clause",
+        "After the summit in Paris, Texas Gov. Abbott flew home.",
+        [("Paris", "FR")],
+    ),
+    (
+        "a-possessive-after-the-name",
+        "He spoke in Dublin. California's governor replied.",
+        [("Dublin", "IE")],
+    ),
+    (
+        "two-namesakes-meant-no-spread",
+        "Birmingham, Mich., and Birmingham, Ala., voted; Birmingham counted last.",
+        [("Birmingham", "US"), ("Birmingham", "US"), ("Birmingham", "GB")],
     ),
     (
         "a-part-named-with-a-country",
@@ -109,6 +143,23 @@ def test_an_article_s_namesakes_are_read_by_the_place_after_them(
     assert compiled == tagger.place_mentions(folded, "en", in_python=True)
     read = [(j.hit.text, tagger.places.country_of(k)) for j in compiled for k in j.keys]
     assert read == expected
+
+
+def test_a_country_in_the_article_s_language_names_it_too(tagger: Tagger) -> None:
+    folded = normalize_paragraphs(["", "El puerto de Valencia, España, reabrió."], casefold=False)
+    compiled = tagger.place_mentions(folded, "es")
+    assert compiled == tagger.place_mentions(folded, "es", in_python=True)
+    assert [tagger.places.country_of(k) for j in compiled for k in j.keys] == ["ES", "ES"]
+
+
+def test_a_namesake_of_another_country_needs_a_third_of_the_kept_city_s_size() -> None:
+    """ "LONDON. Japan's Hitachi ...": a country after a city's name may start the next
+    sentence, so London, Ontario, is no namesake of London; Valencia, Spain, is one of
+    Venezuela's Valencia, and a US city of any size is one (its state must follow)."""
+    namesakes = gazetteer().namesakes
+    assert "London" not in namesakes
+    assert "ES" in {c.country for c in namesakes["Valencia"]}
+    assert ("US", "US-TX") in {(c.country, c.region) for c in namesakes["Paris"]}
 
 
 def test_a_namesake_s_tag_names_the_city_meant(tagger: Tagger) -> None:

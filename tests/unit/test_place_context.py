@@ -686,6 +686,15 @@ CASES = [
         "demonym",
         ("IN",),
     ),
+    (
+        "en-awards-head-a-fixed-event-s-name",
+        "en",
+        "She will sing at the American Music Awards next week",
+        "American",
+        "organisation",
+        (),
+    ),
+    ("en-team-nickname", "en", "The Dallas Stars lost again on Tuesday", "Dallas", "club", ()),
     ("en-first-name-unsupported", "en", "Join Chad and his guests.", "Chad", "unsupported", ()),
     ("en-first-name-placed", "en", "Troops in Chad moved.", "Chad", "name", ("TD",)),
     (

@@ -469,10 +469,10 @@ def _namesakes(
     """Each city form (read as one city) -> the cities of other countries whose own name it
     is: "Birmingham" (England) and Birmingham, Alabama; "Canton" (Guangzhou's other name)
     and Canton, Ohio; "Valencia" (Venezuela) and Valencia, Spain. A US city's state after
-    the name says which one an article means; a country's name after it may be a sentence's
-    first word where folding lost a full stop ("LONDON. Japan's Hitachi"), so a city of
-    another country that shares the kept one's own name is left out unless it has a third
-    of its size."""
+    the name says which one an article means, whatever the city's size; a country's name
+    after it may be a sentence's first word where folding lost a full stop ("LONDON.
+    Japan's Hitachi"), so a city outside the US that shares the kept one's own name is left
+    out unless it has a third of its size."""
     by_form: dict[str, list[City]] = defaultdict(list)
     for own, named_so in own_names.items():
         for form in written_forms(own):
@@ -540,7 +540,7 @@ def _all_stopwords() -> frozenset[str]:
 # ("BIRMINGHAM, Ala."), which say which Birmingham is meant (workers/tag/namesakes.py),
 # matched as written only ("ALA" is an acronym); but those that are words or names too
 # ("Ark", "Ga", "La", "Pa", "Va", "Mo", "Ill", "Ind", "Mass", "Miss", "Wash", "Del", "Ore",
-# "Mont").
+# "Mont", "Md" for Mohammed in Bangladeshi names, "Ky" a Vietnamese name).
 STATE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "AL": ("Ala",),
     "AZ": ("Ariz",),

@@ -4,11 +4,13 @@ The gazetteer reads a city's name as the one city it keeps (a capital, or a city
 million): "Birmingham" is England's, "Canton" Guangzhou, "Valencia" Venezuela's. An
 article from Alabama, Ohio or Spain means another city of that name, and says so where it
 names it: the state or the country right after the city's name ("BIRMINGHAM, Ala.",
-"Canton, Ohio", "Valencia, Spain"). Such a mention is read as that city, and so are the
-article's other mentions of the name ("... Sullivan was born in Birmingham"), unless the
-article names the kept city's country too. Evidence anywhere else in the article is not
-enough: a Texas article that mentions Paris mostly means France's, and "Ohio" forty
-paragraphs before a man whose family name is Medina says nothing of him.
+"Canton, Ohio", "Valencia, Spain"), where that place closes the name rather than opens
+what comes next (folding loses commas and full stops: "in Paris, Texas Gov. Abbott said",
+"in Dublin. California's governor"). Such a mention is read as that city, and so are the
+article's other mentions of the name ("... the mayor of Birmingham"), unless the article
+names the kept city's country too. Evidence anywhere else in the article is not enough: a
+Texas article that mentions Paris mostly means France's, and "Ohio" forty paragraphs
+before a man whose family name is Medina says nothing of him.
 
 `NamesakeTable` does it on the place matcher's spots, before the context rules judge them:
 a mention re-read is a phrase of its own (the same form, the other city's key), so the
@@ -22,6 +24,7 @@ from typing import NamedTuple
 
 from workers.tag.gazetteer import City, Gazetteer
 from workers.tag.phrase_matcher import Hit, PhraseMatcher, PhraseTable, Spotted
+from workers.tag.place_context import word_after
 
 
 def namesake_meant(namesakes: Sequence[City], named_next: Collection[str]) -> City | None:
@@ -31,6 +34,18 @@ def namesake_meant(namesakes: Sequence[City], named_next: Collection[str]) -> Ci
     country (another's); None when the place after it names none of theirs."""
     meant = [c for c in namesakes if (c.region if c.region else c.country) in named_next]
     return max(meant, key=lambda c: c.population) if meant else None
+
+
+def closes_the_name(word_after: str) -> bool:
+    """Whether a state's or a country's name, followed by `word_after` (the next word of
+    the folded text, "" at its end), closes the city's name before it ("Canton, Ohio, went
+    early", "BIRMINGHAM, Ala. (AP)": a lower-case word, a number, a call sign in capitals)
+    rather than opens a clause or a name of its own, which a lost full stop or comma put
+    after the city ("Dublin. California's governor": the possessive's "s"; "Paris, Texas
+    Gov. Abbott", "PARIS - Texas Instruments": a capitalised word)."""
+    if word_after == "s":
+        return False
+    return not word_after[:1].isupper() or word_after.isupper()
 
 
 def meant_elsewhere(bigger: City, meant: Collection[City], countries: Collection[str]) -> bool:
@@ -84,20 +99,32 @@ class NamesakeTable:
         return [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset, _ in spotted]
 
     def reread(
-        self, spotted: list[Spotted], others: Sequence[tuple[PhraseTable, Sequence[Spotted]]] = ()
+        self,
+        texts: Sequence[str],
+        spotted: list[Spotted],
+        others: Sequence[tuple[PhraseTable, Sequence[Spotted]]] = (),
     ) -> list[Spotted]:
-        """The spots, each mention of a namesake's name that the article means otherwise
-        (namesake_meant, meant_elsewhere) as the namesake's phrase; `spotted` itself when
-        none is. `others`: the other place matchers' spots, which name places too
-        ("Valencia (España)")."""
+        """The spots of the folded `texts`, each mention of a namesake's name that the
+        article means otherwise (namesake_meant, closes_the_name, meant_elsewhere) as the
+        namesake's phrase; `spotted` itself when none is. `others`: the other place
+        matchers' spots, which name places too ("Valencia (España)")."""
         phrases = self._phrases
         if phrases.keys().isdisjoint(s[1] for s in spotted):
             return spotted
         found = [(self, spotted), *others]
+        wanted = {  # where a place right after a namesake's name would start
+            (paragraph, offset + len(self.forms[phrase]) + 1)
+            for paragraph, phrase, offset, _ in spotted
+            if phrase in phrases
+        }
         after: dict[tuple[int, int], set[str]] = {}  # (paragraph, offset) -> what it names
         for table, spots in found:
             for paragraph, phrase, offset, _ in spots:
-                after.setdefault((paragraph, offset), set()).update(_named(table.keys[phrase]))
+                if (paragraph, offset) not in wanted:
+                    continue
+                end = offset + len(table.forms[phrase])
+                if closes_the_name(word_after(texts[paragraph], end)):
+                    after.setdefault((paragraph, offset), set()).update(_named(table.keys[phrase]))
         by_spot: dict[int, City] = {}  # index in spotted -> the namesake it means
         meant: dict[City, set[City]] = {}  # kept city -> the namesakes its named mentions meant
         for i, (paragraph, phrase, offset, _) in enumerate(spotted):

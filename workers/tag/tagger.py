@@ -367,7 +367,7 @@ class Tagger:
             places.append((self._place_matchers.index(adjectives), found[3]))
         if self.context_rules:
             others = [(adjectives, found[3])] if adjectives is not None else []
-            places[0] = (0, self._namesakes.reread(found[0], others))
+            places[0] = (0, self._namesakes.reread(cased, found[0], others))
         watched, masked = matchers.watch.hits(found[1]), matchers.masks.hits(found[2])
         return ArticleHits(matchers, places, watched, masked, topics)
 
