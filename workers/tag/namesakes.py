@@ -23,7 +23,7 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from workers.tag.gazetteer import City, Gazetteer
-from workers.tag.phrase_matcher import Hit, PhraseMatcher, PhraseTable, Spotted
+from workers.tag.phrase_matcher import Hit, PhraseMatcher, PhraseTable, Spotted, table_hits
 from workers.tag.place_context import word_after
 
 
@@ -95,8 +95,7 @@ class NamesakeTable:
 
     def hits(self, spotted: Sequence[Spotted]) -> list[Hit]:
         """PhraseMatcher.hits, over these phrases."""
-        forms, keys = self.forms, self.keys
-        return [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset, _ in spotted]
+        return table_hits(self, spotted)
 
     def reread(
         self,
@@ -112,11 +111,12 @@ class NamesakeTable:
         if phrases.keys().isdisjoint(s[1] for s in spotted):
             return spotted
         found = [(self, spotted), *others]
-        wanted = {  # where a place right after a namesake's name would start
-            (paragraph, offset + len(self.forms[phrase]) + 1)
-            for paragraph, phrase, offset, _ in spotted
+        next_at = {  # a namesake's mention (index in spotted) -> where a place after it starts
+            i: (paragraph, offset + len(self.forms[phrase]) + 1)
+            for i, (paragraph, phrase, offset, _) in enumerate(spotted)
             if phrase in phrases
         }
+        wanted = set(next_at.values())
         after: dict[tuple[int, int], set[str]] = {}  # (paragraph, offset) -> what it names
         for table, spots in found:
             for paragraph, phrase, offset, _ in spots:
@@ -127,11 +127,9 @@ class NamesakeTable:
                     after.setdefault((paragraph, offset), set()).update(_named(table.keys[phrase]))
         by_spot: dict[int, City] = {}  # index in spotted -> the namesake it means
         meant: dict[City, set[City]] = {}  # kept city -> the namesakes its named mentions meant
-        for i, (paragraph, phrase, offset, _) in enumerate(spotted):
-            entry = phrases.get(phrase)
-            if entry is None:
-                continue
-            named_next = after.get((paragraph, offset + len(self.forms[phrase]) + 1), ())
+        for i, at in next_at.items():
+            entry = phrases[spotted[i][1]]
+            named_next = after.get(at, ())
             city = namesake_meant(entry.namesakes, named_next) if named_next else None
             if city is not None:
                 by_spot[i] = city
@@ -145,13 +143,14 @@ class NamesakeTable:
             for bigger, chosen in meant.items()
             if meant_elsewhere(bigger, chosen, countries)
         }
-        reread = []
-        for i, (paragraph, phrase, offset, byte_at) in enumerate(spotted):
-            entry = phrases.get(phrase)
-            city = None if entry is None else by_spot.get(i, spread.get(entry.bigger))
-            if entry is not None and city in entry.namesakes:
-                phrase = entry.substitutes[entry.namesakes.index(city)]
-            reread.append((paragraph, phrase, offset, byte_at))
+        reread = list(spotted)
+        for i in next_at:
+            paragraph, phrase, offset, byte_at = spotted[i]
+            entry = phrases[phrase]
+            city = by_spot.get(i, spread.get(entry.bigger))
+            if city in entry.namesakes:
+                substitute = entry.substitutes[entry.namesakes.index(city)]
+                reread[i] = (paragraph, substitute, offset, byte_at)
         return reread
 
     def _countries(self, found: Sequence[tuple[PhraseTable, Sequence[Spotted]]]) -> set[str]:

@@ -45,6 +45,12 @@ class PhraseTable(Protocol):
     def keys(self) -> Sequence[tuple[str, ...]]: ...
 
 
+def table_hits(table: PhraseTable, spotted: Iterable[Spotted]) -> list[Hit]:
+    """The spots as hits, by what `table` says their phrase ids stand for."""
+    forms, keys = table.forms, table.keys
+    return [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset, _ in spotted]
+
+
 class PhraseMatcher:
     def __init__(self, forms: Mapping[str, Iterable[str]]) -> None:
         """`forms`: form -> the keys it stands for (one form may name several)."""
@@ -87,8 +93,7 @@ class PhraseMatcher:
         ]
 
     def hits(self, spotted: Iterable[Spotted]) -> list[Hit]:
-        forms, keys = self.forms, self.keys
-        return [Hit(keys[i], forms[i], paragraph, offset) for paragraph, i, offset, _ in spotted]
+        return table_hits(self, spotted)
 
     @staticmethod
     def _unspaced_paragraphs(texts: Sequence[str]) -> list[int]:
