@@ -43,6 +43,7 @@ from evaluation.place_mention_set import (
     agreement,
     labelled_documents,
     load_labels,
+    pooled,
     score,
 )
 from evaluation.results import write_results
@@ -244,8 +245,13 @@ def _in_draw_order(scope_half: tuple[str, str]) -> tuple[str, int, str]:
     return (name, int(number), half) if number.isdigit() else (scope, 0, half)
 
 
+def _pooled_last(scope_half: tuple[str, str]) -> tuple[bool, tuple[str, int, str]]:
+    """Every language's draws together after the draws one by one."""
+    return scope_half[0].endswith(pooled("")), _in_draw_order(scope_half)
+
+
 def _place_scores(scores: Scores) -> dict[str, Any]:
-    mentions = sorted(scores.mentions.items(), key=lambda item: _in_draw_order(item[0]))
+    mentions = sorted(scores.mentions.items(), key=lambda item: _pooled_last(item[0]))
     articles = sorted(scores.articles.items(), key=lambda item: _in_draw_order(item[0]))
     return {
         "mentions": {f"{s}/{h}": c.figures() for (s, h), c in mentions},

@@ -399,6 +399,11 @@ class Scores:
     name_only: list[str] = field(default_factory=list)
 
 
+def pooled(language: str) -> str:
+    """The scope of every labelled phrase of a language, all draws and halves together."""
+    return f"{language}, all draws"
+
+
 def score(tagger: Tagger, labels: Sequence[Label], documents: dict[str, Document]) -> Scores:
     scores = Scores()
     by_document: dict[str, list[Label]] = defaultdict(list)
@@ -414,6 +419,8 @@ def score(tagger: Tagger, labels: Sequence[Label], documents: dict[str, Document
             found = read_as(label, kept)
             for scope in {stratum} if alone else {stratum, document.language}:
                 scores.mentions[(scope, where)].add(label.truth, found)
+            # every draw of the language together: what the goals are set on
+            scores.mentions[(pooled(document.language), "all")].add(label.truth, found)
 
         if stratum != AR_RISK:  # every mention of these documents is labelled
             truth = {label.country for label in labelled if label.label == "place"}
