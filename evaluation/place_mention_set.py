@@ -9,7 +9,7 @@ organisation, an ordinary word). Labels are kept as corpus ids and positions, ne
     {"id": "ant:<docno>:<paragraph>:<offset>", "label": "place", "country": "SA"}
     {"id": "en:<set>/<page>:<paragraph>:<offset>", "label": "other", "kind": "club"}
 
-paragraph 0 is the title (ANT) or the gold text's first line (extraction sets); offset is
+paragraph 0 is the title (ANT, feeds) or the gold text's first line (extraction sets); offset is
 the character offset of the phrase in that paragraph as the tagger folds it
 (workers/dedupe/normalize.py). Candidates are drawn reproducibly (ordered by a hash of
 their document's id):
@@ -32,7 +32,13 @@ their document's id):
 - en-news-2 to en-news-5: the candidates of the SemEval English articles after those,
   each drawn and labelled before the rules written from the errors of the draw before it
   (en-news-5, 260 phrases, is what the articles had left); the rules written since looked
-  at en-news-4's errors, not at en-news-5's: the English set no rule was written from.
+  at en-news-4's errors, not at en-news-5's;
+- en-feeds: the candidates of the English entries of the real captured feeds
+  (feeds/real/ in the data folder: blogs saved in 2009, a newspaper's, a forum's and
+  podcasts' feeds), each entry its title and the paragraphs of its content or summary as
+  the extract stage reads them, in hash order: a third source and a third kind of text,
+  drawn and labelled before any rule written from en-news-5's errors; the English set no
+  rule was written from.
 
 `make place-mentions DATA=... ARGS="--worklist FILE"` writes the worklist a person labels:
 each candidate with its folded paragraph (the phrase marked) and the title.
@@ -51,6 +57,8 @@ from evaluation.ant_corpus import read_corpus
 from evaluation.extraction_sets import read_sets
 from evaluation.semeval_rows import SEMEVAL, original_articles
 from evaluation.set_counts import Counts
+from ingest.extract import html_fragment_paragraphs
+from ingest.parse import FeedParseError, parse_feed
 from workers.dedupe.normalize import normalize_paragraphs
 from workers.tag.gazetteer import Gazetteer, gazetteer
 from workers.tag.language import LanguageDetector
@@ -62,15 +70,19 @@ AR_STREAM, AR_RISK, EN = "ar-stream", "ar-risk", "en"
 # drawn in this order, each after the one before
 LATER_ENGLISH = tuple(f"en-{n}" for n in range(2, 16))
 EN_NEWS = ("en-news", "en-news-2", "en-news-3", "en-news-4", "en-news-5")
-STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH, *EN_NEWS)
+EN_FEEDS = "en-feeds"
+STRATA = (AR_STREAM, AR_RISK, EN, *LATER_ENGLISH, *EN_NEWS, EN_FEEDS)
 # later English draws: each scored whole, on its own
-SCORED_ALONE = frozenset((*LATER_ENGLISH, *EN_NEWS))
+SCORED_ALONE = frozenset((*LATER_ENGLISH, *EN_NEWS, EN_FEEDS))
 AR_STREAM_SIZE = 700
 AR_RISK_SIZE = 360
 RISK_PER_FORM = 130
 EN_SIZE = 500
 LATER_ENGLISH_SIZE = 400
 EN_NEWS_SIZE = 400
+EN_FEEDS_SIZE = 400
+FEEDS = Path("feeds") / "real"
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
 # A page with more candidates than this is left out of the draws: the Wikipedia article on
 # New Zealand names the country 526 times and would be a whole draw of one page.
 MAX_DOCUMENT_CANDIDATES = 300
@@ -82,7 +94,7 @@ MIN_EN_CHARS = 400
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # "ant:<docno>", "en:<set>/<page>" or "semeval:<article id>"
+    id: str  # "ant:<docno>", "en:<set>/<page>", "semeval:<article id>" or "feed:<file>#<entry>"
     language: str
     # folded, case kept; [0] the title or first line (a SemEval text's one paragraph)
     paragraphs: tuple[str, ...]
@@ -126,6 +138,36 @@ def english_documents(data: Path) -> list[Document]:
             docs.append(
                 Document(
                     f"en:{pages.name}/{page}",
+                    "en",
+                    tuple(normalize_paragraphs(lines, casefold=False)),
+                )
+            )
+    return sorted(docs, key=lambda d: order(d.id))
+
+
+def feed_english_documents(data: Path) -> list[Document]:
+    """The English entries of the real captured feeds, each its title and the paragraphs of
+    its content (or summary), read as the poller and the extract stage read them. A feed
+    saved twice (the same entries in RSS and in Atom) keeps its first entries."""
+    detector, docs, seen = LanguageDetector(), [], set()
+    root = data / FEEDS
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in FEED_SUFFIXES or not path.is_file():
+            continue
+        parsed = parse_feed(path.read_bytes(), {}, path.resolve().as_uri())
+        if isinstance(parsed, FeedParseError):
+            continue
+        for n, entry in enumerate(parsed.entries):
+            lines = [entry.title, *html_fragment_paragraphs(entry.content or entry.summary)]
+            lines = [line for line in lines if line.strip()]
+            text = " ".join(lines)
+            detected = detector.detect(text[:400])
+            if len(text) < MIN_EN_CHARS or not detected or detected[0] != "en" or text in seen:
+                continue
+            seen.add(text)
+            docs.append(
+                Document(
+                    f"feed:{path.relative_to(root).as_posix()}#{n}",
                     "en",
                     tuple(normalize_paragraphs(lines, casefold=False)),
                 )
@@ -209,6 +251,9 @@ def draw(data: Path, finder: PlaceFinder) -> tuple[list[Candidate], dict[str, Do
         for stratum in EN_NEWS:
             rest = [d for d in news if d.id not in documents]
             english += _whole_documents(rest, finder, stratum, EN_NEWS_SIZE, documents)
+    if (data / FEEDS).is_dir():
+        feeds = feed_english_documents(data)
+        english += _whole_documents(feeds, finder, EN_FEEDS, EN_FEEDS_SIZE, documents)
     return stream + risk + english, documents
 
 
@@ -345,13 +390,15 @@ def labelled_documents(data: Path, labels: Sequence[Label]) -> dict[str, Documen
         found |= {d.id: d for d in english_documents(data) if d.id in wanted}
     if any(w.startswith("semeval:") for w in wanted) and (data / SEMEVAL).is_file():
         found |= {d.id: d for d in semeval_english_documents(data) if d.id in wanted}
+    if any(w.startswith("feed:") for w in wanted) and (data / FEEDS).is_dir():
+        found |= {d.id: d for d in feed_english_documents(data) if d.id in wanted}
     return found
 
 
 def half(document_id: str) -> str:
     """Which half of the documents: the context rules were written looking at `dev` only
     (the English ones since, at both halves of `en` and at the later draws but `en-15`
-    and `en-news-5`, whose errors they were not written from)."""
+    and `en-feeds`, whose errors they were not written from)."""
     return "dev" if order(document_id)[1] % 2 == 0 else "held-out"
 
 

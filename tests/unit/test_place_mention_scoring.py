@@ -12,6 +12,7 @@ from evaluation.place_mention_set import (
     Document,
     Kept,
     Label,
+    feed_english_documents,
     read_as,
     score,
 )
@@ -77,3 +78,40 @@ def test_the_context_rules_drop_the_first_name_and_keep_the_country(rules: Rules
     }
     assert after.name_only == []
     assert after.articles[("ar", half)].figures()["tp"] == 1
+
+
+ENTRY = (
+    "<item><title>{title}</title><link>https://example.org/{n}</link>"
+    "<description><![CDATA[<p>{text}</p><p>Second paragraph.</p>]]></description></item>"
+)
+ENGLISH = (
+    "The conference moved from Berlin to a hall near the river this year, and the organisers "
+    "said that more than four hundred people had signed up for the workshops, the talks and "
+    "the long evening of demonstrations that closes the week; most of them came by train, "
+    "some from as far as the coast, and the hotels near the station were full by Tuesday, "
+    "which the city's tourist office called the busiest week of its spring."
+)
+GERMAN = (
+    "Die Konferenz ist in diesem Jahr von Berlin in eine Halle am Fluss umgezogen, und die "
+    "Veranstalter sagten, dass sich mehr als vierhundert Menschen für die Workshops, die "
+    "Vorträge und den langen Abend der Vorführungen angemeldet hatten, der die Woche "
+    "abschließt; die meisten kamen mit dem Zug, und die Hotels waren am Dienstag voll."
+)
+
+
+def test_a_feeds_english_entries_are_documents_once_each(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds" / "real" / "blog"
+    folder.mkdir(parents=True)
+    items = [
+        ENTRY.format(title="Moving", n=0, text=ENGLISH),
+        ENTRY.format(title="Umzug", n=1, text=GERMAN),  # not English
+        ENTRY.format(title="Short", n=2, text="Berlin again."),  # too short to read
+    ]
+    rss = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{}</channel></rss>'
+    (folder / "a.rss").write_text(rss.format("".join(items)), encoding="utf-8")
+    (folder / "b.xml").write_text(rss.format(items[0]), encoding="utf-8")  # the same again
+    (folder / "notes.txt").write_text(ENGLISH, encoding="utf-8")  # no feed
+    docs = feed_english_documents(tmp_path)
+    assert [d.id for d in docs] == ["feed:blog/a.rss#0"]
+    assert docs[0].paragraphs[0] == "Moving"
+    assert docs[0].paragraphs[-1] == "Second paragraph"
