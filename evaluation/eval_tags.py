@@ -14,8 +14,9 @@ language detection accuracy on the shared corpora.
    at mention level (a phrase tagged as the country it designates) and article level
    (the countries of the fully labelled articles), per language and stratum and per half
    of the documents (the Arabic rules were written looking at the `dev` half's errors;
-   the later English draws, `en-2` to `en-15`, `en-news` to `en-news-5` and `en-feeds`,
-   are each scored whole; no rule was written from the errors of `en-15` or `en-feeds`),
+   the later English draws, `en-2` to `en-15`, `en-news` to `en-news-5`, `en-feeds` and
+   `en-feeds-2`, are each scored whole; no rule was written from the errors of `en-15`
+   or `en-feeds-2`),
    the tagger without its context rules (and without the place forms they brought: names
    shared by two places read as one) beside the tagger with them, in the same run.
 3. Language of every body of 200+ characters: the ANT corpus (all Arabic) and the
