@@ -34,11 +34,11 @@ their document's id):
   (en-news-5, 260 phrases, is what the articles had left); the rules written since looked
   at en-news-4's errors, not at en-news-5's;
 - en-feeds: the candidates of the English entries of the real captured feeds
-  (feeds/real/ in the data folder: blogs saved in 2009, a newspaper's, a forum's and
-  podcasts' feeds), each entry its title and the paragraphs of its content or summary as
-  the extract stage reads them, in hash order: a third source and a third kind of text,
-  drawn and labelled before any rule written from en-news-5's errors; the rules written
-  since looked at its errors;
+  (feeds/real/ in the data folder: blogs saved in 2009, a newspaper's, job boards', a
+  forum's and podcasts' feeds), each entry its title and the paragraphs of its content
+  (or summary) as the extract stage cuts a feed's HTML, in hash order: a third source
+  and a third kind of text, drawn and labelled before any rule written from en-news-5's
+  errors; the rules written since looked at its errors;
 - en-feeds-2: the candidates of the feeds' entries after those, drawn and labelled before
   the rules written from en-feeds' errors: the English set no rule was written from.
 

@@ -9,6 +9,7 @@ import pytest
 
 from evaluation.place_mention_set import (
     AR_STREAM,
+    MIN_EN_CHARS,
     Document,
     Kept,
     Label,
@@ -95,7 +96,8 @@ GERMAN = (
     "Die Konferenz ist in diesem Jahr von Berlin in eine Halle am Fluss umgezogen, und die "
     "Veranstalter sagten, dass sich mehr als vierhundert Menschen für die Workshops, die "
     "Vorträge und den langen Abend der Vorführungen angemeldet hatten, der die Woche "
-    "abschließt; die meisten kamen mit dem Zug, und die Hotels waren am Dienstag voll."
+    "abschließt; die meisten kamen mit dem Zug, und die Hotels waren am Dienstag voll, was "
+    "das Fremdenverkehrsamt der Stadt die geschäftigste Woche des Frühjahrs nannte."
 )
 
 
@@ -104,13 +106,14 @@ def test_a_feeds_english_entries_are_documents_once_each(tmp_path: Path) -> None
     folder.mkdir(parents=True)
     items = [
         ENTRY.format(title="Moving", n=0, text=ENGLISH),
-        ENTRY.format(title="Umzug", n=1, text=GERMAN),  # not English
+        ENTRY.format(title="Umzug", n=1, text=GERMAN),  # long enough, but not English
         ENTRY.format(title="Short", n=2, text="Berlin again."),  # too short to read
     ]
     rss = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{}</channel></rss>'
     (folder / "a.rss").write_text(rss.format("".join(items)), encoding="utf-8")
     (folder / "b.xml").write_text(rss.format(items[0]), encoding="utf-8")  # the same again
     (folder / "notes.txt").write_text(ENGLISH, encoding="utf-8")  # no feed
+    assert len(" ".join(["Umzug", GERMAN])) >= MIN_EN_CHARS
     docs = feed_english_documents(tmp_path)
     assert [d.id for d in docs] == ["feed:blog/a.rss#0"]
     assert docs[0].paragraphs[0] == "Moving"

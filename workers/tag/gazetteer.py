@@ -540,40 +540,23 @@ def _all_stopwords() -> frozenset[str]:
 # ("BIRMINGHAM, Ala."), which say which Birmingham is meant (workers/tag/namesakes.py),
 # matched as written only ("ALA" is an acronym); but those that are words or names too
 # ("Ark", "Ga", "La", "Pa", "Va", "Mo", "Ill", "Ind", "Mass", "Miss", "Wash", "Del", "Ore",
-# "Mont", "Md" for Mohammed in Bangladeshi names, "Ky" a Vietnamese name). And the postal
-# codes that addresses and signatures put there ("Melbourne FL", "Athens TN"), but those
-# that are words, names or other codes too ("IN", "OR", "ME", "OK", "HI", "CA" Canada's,
-# "CO", "DE", "LA", "PA", "MA", "MD", "ID", "SC", "WA" Western Australia, "AR", "MT"...).
+# "Mont", "Md" for Mohammed in Bangladeshi names, "Ky" a Vietnamese name).
 STATE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "AL": ("Ala",),
-    "AK": ("AK",),
-    "AZ": ("Ariz", "AZ"),
+    "AZ": ("Ariz",),
     "CA": ("Calif",),
     "CO": ("Colo",),
-    "CT": ("Conn", "CT"),
-    "FL": ("Fla", "FL"),
-    "IA": ("IA",),
-    "IL": ("IL",),
-    "KS": ("Kan", "Kans", "KS"),
-    "KY": ("KY",),
-    "MI": ("Mich", "MI"),
-    "MN": ("Minn", "MN"),
-    "NC": ("NC",),
+    "CT": ("Conn",),
+    "FL": ("Fla",),
+    "KS": ("Kan", "Kans"),
+    "MI": ("Mich",),
+    "MN": ("Minn",),
     "NE": ("Neb", "Nebr"),
-    "NH": ("NH",),
-    "NJ": ("NJ",),
-    "NM": ("NM",),
-    "NV": ("Nev", "NV"),
-    "NY": ("NY",),
+    "NV": ("Nev",),
     "OK": ("Okla",),
-    "RI": ("RI",),
-    "TN": ("Tenn", "TN"),
-    "TX": ("TX",),
-    "UT": ("UT",),
-    "VT": ("VT",),
-    "WI": ("Wis", "WI"),
-    "WV": ("WV",),
-    "WY": ("Wyo", "WY"),
+    "TN": ("Tenn",),
+    "WI": ("Wis",),
+    "WY": ("Wyo",),
 }
 
 

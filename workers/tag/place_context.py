@@ -94,7 +94,7 @@ ORGANISATION_HEADS_EN = frozenset(
 # labelling guidelines read "USA Today" ("the Jamaica Observer").
 PAPER_HEADS_EN = frozenset(
     {"Post", "Times", "Herald", "Tribune", "Chronicle", "Journal", "Gazette", "Globe"}
-    | {"Magazine", "News", "Trib", "Examiner", "Telegraph", "Inquirer", "Observer", "Mirror"}
+    | {"Magazine", "News", "Trib", "Examiner", "Telegraph", "Inquirer", "Observer"}
 )
 
 ORGANISATION_HEAD_REACH = 3  # words after the place's name: the head, or two before it
