@@ -129,21 +129,23 @@ def ant_documents(data: Path) -> list[Document]:
     return sorted(docs, key=lambda d: order(d.id))
 
 
+def _english(
+    detector: LanguageDetector, doc_id: str, lines: Sequence[str], length: int
+) -> Document | None:
+    """The document of these lines if it is English and `length` characters or more long."""
+    detected = detector.detect(" ".join(lines)[:400])
+    if length < MIN_EN_CHARS or not detected or detected[0] != "en":
+        return None
+    return Document(doc_id, "en", tuple(normalize_paragraphs(lines, casefold=False)))
+
+
 def english_documents(data: Path) -> list[Document]:
     detector, docs = LanguageDetector(), []
     for pages in read_sets(data):
         for page, truth in pages.truths.items():
             lines = [line.strip() for line in truth.splitlines() if line.strip()]
-            detected = detector.detect(" ".join(lines)[:400])
-            if len(truth) < MIN_EN_CHARS or not detected or detected[0] != "en":
-                continue
-            docs.append(
-                Document(
-                    f"en:{pages.name}/{page}",
-                    "en",
-                    tuple(normalize_paragraphs(lines, casefold=False)),
-                )
-            )
+            if doc := _english(detector, f"en:{pages.name}/{page}", lines, len(truth)):
+                docs.append(doc)
     return sorted(docs, key=lambda d: order(d.id))
 
 
@@ -163,17 +165,10 @@ def feed_english_documents(data: Path) -> list[Document]:
             lines = [entry.title, *html_fragment_paragraphs(entry.content or entry.summary)]
             lines = [line for line in lines if line.strip()]
             text = " ".join(lines)
-            detected = detector.detect(text[:400])
-            if len(text) < MIN_EN_CHARS or not detected or detected[0] != "en" or text in seen:
-                continue
-            seen.add(text)
-            docs.append(
-                Document(
-                    f"feed:{path.relative_to(root).as_posix()}#{n}",
-                    "en",
-                    tuple(normalize_paragraphs(lines, casefold=False)),
-                )
-            )
+            doc_id = f"feed:{path.relative_to(root).as_posix()}#{n}"
+            if text not in seen and (doc := _english(detector, doc_id, lines, len(text))):
+                seen.add(text)
+                docs.append(doc)
     return sorted(docs, key=lambda d: order(d.id))
 
 
