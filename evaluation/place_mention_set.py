@@ -162,7 +162,9 @@ def feed_english_documents(data: Path) -> list[Document]:
         if isinstance(parsed, FeedParseError):
             continue
         for n, entry in enumerate(parsed.entries):
-            lines = [entry.title, *html_fragment_paragraphs(entry.content or entry.summary)]
+            # cut as when the draws were labelled: a quotation's paragraph in it and alone
+            html = entry.content or entry.summary
+            lines = [entry.title, *html_fragment_paragraphs(html, nested_twice=True)]
             lines = [line for line in lines if line.strip()]
             text = " ".join(lines)
             doc_id = f"feed:{path.relative_to(root).as_posix()}#{n}"

@@ -342,15 +342,31 @@ def page_paragraphs(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     return tuple(t for t in texts if t)
 
 
-def html_fragment_paragraphs(fragment: str | None) -> tuple[str, ...]:
-    """Text paragraphs of a feed's HTML summary or content."""
+def _own_text(element: lxml.html.HtmlElement) -> str:
+    """An element's text without that of the blocks inside it (a quotation's paragraph, a
+    nested list's items), which are paragraphs of their own; comments say nothing."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            parts.append(_own_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def html_fragment_paragraphs(fragment: str | None, nested_twice: bool = False) -> tuple[str, ...]:
+    """Text paragraphs of a feed's HTML summary or content, each block's own text: a
+    paragraph inside a quotation is one paragraph, not the quotation's and its own, which
+    the dedupe stage would read as a body that repeats itself. `nested_twice`: a block's
+    text with the blocks inside it too, as the feeds' place mentions were drawn and
+    labelled (evaluation/place_mention_set.py)."""
     if not fragment or not fragment.strip():
         return ()
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ParserError, ValueError):
         return _paragraphs(fragment)
-    blocks = [" ".join(el.text_content().split()) for el in root.iter(*BLOCK_TAGS)]
+    text_of = (lambda el: el.text_content()) if nested_twice else _own_text
+    blocks = [" ".join(text_of(el).split()) for el in root.iter(*BLOCK_TAGS)]
     blocks = [b for b in blocks if b]
     return tuple(blocks) if blocks else _paragraphs(root.text_content())
 

@@ -55,6 +55,32 @@ def test_feed_html_fragments_become_paragraphs() -> None:
     assert html_fragment_paragraphs(None) == ()
 
 
+@pytest.mark.parametrize(
+    ("fragment", "paragraphs"),
+    [
+        # a quotation's paragraph once, not as the quotation's text too
+        (
+            "<p>He wrote:</p><blockquote><p>Quoted words</p></blockquote>",
+            ("He wrote:", "Quoted words"),
+        ),
+        ("<blockquote>Said so <p>Quoted</p> then</blockquote>", ("Said so then", "Quoted")),
+        ("<ul><li>One<ul><li>Inner</li></ul></li><li>Two</li></ul>", ("One", "Inner", "Two")),
+        ("<li><p>Item</p></li>", ("Item",)),
+        ("<p>Kept <!-- a comment --><b>bold</b> words</p>", ("Kept bold words",)),
+        ("<div><p>In a div</p></div>", ("In a div",)),
+    ],
+)
+def test_a_block_inside_another_is_one_paragraph(
+    fragment: str, paragraphs: tuple[str, ...]
+) -> None:
+    assert html_fragment_paragraphs(fragment) == paragraphs
+
+
+def test_blocks_inside_others_twice_as_the_feeds_draws_were_labelled() -> None:
+    fragment = "<blockquote><p>Quoted words</p></blockquote>"
+    assert html_fragment_paragraphs(fragment, nested_twice=True) == ("Quoted words",) * 2
+
+
 def _extraction(paragraphs: tuple[str, ...]) -> Extraction:
     return Extraction("t", paragraphs, None, None, None, None)
 
