@@ -365,7 +365,7 @@ def html_fragment_paragraphs(fragment: str | None, nested_twice: bool = False) -
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ParserError, ValueError):
         return _paragraphs(fragment)
-    text_of = (lambda el: el.text_content()) if nested_twice else _own_text
+    text_of = lxml.html.HtmlElement.text_content if nested_twice else _own_text
     blocks = [" ".join(text_of(el).split()) for el in root.iter(*BLOCK_TAGS)]
     blocks = [b for b in blocks if b]
     return tuple(blocks) if blocks else _paragraphs(root.text_content())

@@ -19,6 +19,7 @@ from ingest.extract import (
     takes_second_opinion,
 )
 from services.replay_server import Outlet, Story, render_page
+from workers.dedupe.internal_duplication import internal_duplication
 
 PARAGRAPHS = (
     "The harbour authority said on Saturday that the new breakwater will be finished next spring.",
@@ -74,6 +75,21 @@ def test_a_block_inside_another_is_one_paragraph(
     fragment: str, paragraphs: tuple[str, ...]
 ) -> None:
     assert html_fragment_paragraphs(fragment) == paragraphs
+
+
+QUOTED = (
+    "<p>The minister said on Monday that the plan would go ahead.</p><blockquote><p>We will "
+    "build the new line before the end of the decade, whatever it costs us.</p></blockquote>"
+    "<p>Critics were not convinced by the promise.</p>"
+)
+
+
+def test_a_quotation_makes_no_body_that_repeats_itself() -> None:
+    # cut twice, the quoted paragraph read as a doubling by the dedupe stage
+    assert internal_duplication(html_fragment_paragraphs(QUOTED)).pattern == "none"
+    assert (
+        internal_duplication(html_fragment_paragraphs(QUOTED, nested_twice=True)).pattern != "none"
+    )
 
 
 def test_blocks_inside_others_twice_as_the_feeds_draws_were_labelled() -> None:
